@@ -1,0 +1,104 @@
+// swift-tools-version:6.1
+// Parley: a protocol-agnostic chat domain model with XMPP and IRC adapters,
+// a cred-like authentication layer and the `parleyd` launcher.
+import PackageDescription
+
+let package = Package(
+    name: "Parley",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "parleyd", targets: ["parleyd"]),
+        .library(name: "ParleyCore", targets: ["ParleyCore"]),
+        .library(name: "ParleyXML", targets: ["ParleyXML"]),
+        .library(name: "ParleyCred", targets: ["ParleyCred"]),
+        .library(name: "ParleyLauncher", targets: ["ParleyLauncher"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries from Debian -dev packages.
+        .systemLibrary(
+            name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(
+            name: "CLDAP", path: "Sources/CLDAP", pkgConfig: "ldap",
+            providers: [.apt(["libldap2-dev"])]),
+
+        // The protocol-agnostic chat domain model: no NIO, no XML, no IRC syntax.
+        .target(
+            name: "ParleyCore",
+            dependencies: [
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        // Streaming XML over libxml2's SAX2 push parser, and the serializer.
+        .target(name: "ParleyXML", dependencies: ["CLibXML2"]),
+
+        // Portal, realm, credentials, checkers, SCRAM, the flat-file store, `--auth` strings.
+        .target(
+            name: "ParleyCred",
+            dependencies: [
+                "ParleyCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        // Plugin protocol, registry, typed options, configuration file, service group.
+        .target(
+            name: "ParleyLauncher",
+            dependencies: [
+                "ParleyCore", "ParleyCred",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]),
+
+        // Daemon plugins: one folder each under plugins/.
+        .target(
+            name: "TextChatPlugin",
+            dependencies: [
+                "ParleyCore", "ParleyCred", "ParleyLauncher",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "plugins/text-chat"),
+
+        .executableTarget(
+            name: "parleyd",
+            dependencies: [
+                "ParleyLauncher", "ParleyCred", "TextChatPlugin",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"]),
+        .testTarget(name: "ParleyXMLTests", dependencies: ["ParleyXML"], resources: [.copy("Corpus")]),
+        .testTarget(name: "ParleyCredTests", dependencies: ["ParleyCred", "ParleyCore"]),
+        .testTarget(name: "ParleyLauncherTests", dependencies: ["ParleyLauncher", "ParleyCred"]),
+        .testTarget(
+            name: "TextChatPluginTests",
+            dependencies: [
+                "TextChatPlugin", "ParleyCore", "ParleyCred",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]),
+        .testTarget(name: "ParleydTests", dependencies: ["parleyd"]),
+        .testTarget(name: "CShimTests", dependencies: ["CLDAP", "CLibXML2"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

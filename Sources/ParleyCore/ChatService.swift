@@ -1,0 +1,156 @@
+import Foundation
+import Logging
+
+/// Settings of a chat service, each bounded.
+public struct ChatServiceConfiguration: Sendable {
+    /// The domain users and rooms belong to (`example.com`).
+    public var domain: String
+    /// Most sessions one user may hold at once (1…10,000).
+    public var maxSessionsPerUser = 100
+    /// Most rooms one session may be in at once (1…10,000).
+    public var maxRoomsPerSession = 200
+    /// The configuration a new room starts with.
+    public var roomDefaults = RoomConfiguration()
+
+    public init(domain: String) { self.domain = domain.lowercased() }
+}
+
+/// Why a message could not be delivered.
+public enum DeliveryError: Error, Sendable, Equatable {
+    /// The addressed user has no session that can take it (XMPP service-unavailable /
+    /// recipient-unavailable; IRC 401). Offline storage is the adapter's business.
+    case recipientUnavailable
+    /// The domain is not served here (XMPP remote-server-not-found; IRC 402).
+    case notRoutable(String)
+    /// The room refused it.
+    case room(RoomError)
+    /// This session was closed.
+    case sessionClosed
+}
+
+/// Why a session could not be opened.
+public enum SessionError: Error, Sendable, Equatable {
+    /// The user holds `maxSessionsPerUser` sessions already (XMPP resource-constraint).
+    case tooManySessions
+    /// The user is not of this service's domain.
+    case wrongDomain
+}
+
+/// The protocol-agnostic chat service: users with several sessions, rooms, presence,
+/// messages and contact lists. Protocol adapters open sessions on it and translate
+/// `ChatEvent`s for their peers; bots and components use the same API.
+///
+/// Each user and each room is an actor on a home executor from the pool; the service
+/// itself holds only the directories that find them.
+public final class ChatService: Sendable {
+    public let configuration: ChatServiceConfiguration
+    public var domain: String { configuration.domain }
+    /// Where contact lists are kept (the credential store's contact-list side).
+    public let contacts: any ContactListStore
+    /// The shared payload translation rules.
+    public let translation: TranslationTable
+    let executors: ExecutorPool
+    let logger: Logger
+    let clock: @Sendable () -> Date
+    let users = ShardedDirectory<UserID, UserHome>()
+    let rooms = ShardedDirectory<RoomID, Room>()
+
+    public init(
+        configuration: ChatServiceConfiguration, contacts: any ContactListStore,
+        executors: ExecutorPool = .queues(), translation: TranslationTable = .standard,
+        logger: Logger = Logger(label: "parley.chat"), clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.configuration = configuration
+        self.contacts = contacts
+        self.executors = executors
+        self.translation = translation
+        self.logger = logger
+        self.clock = clock
+    }
+
+    // MARK: Sessions
+
+    /// Opens a session of `user`, named `resource` (or a generated name). A session of the
+    /// same user with the same name is closed with `.replaced` (RFC 6120 §7.7.2.2).
+    public func openSession(for user: UserID, resource: String? = nil, mind: any SessionMind) async throws(SessionError)
+        -> ChatSession
+    {
+        guard user.domain == domain else { throw .wrongDomain }
+        while true {
+            let home = users.value(for: user) {
+                UserHome(id: user, home: executors.executor(for: user)) { [users] retired in
+                    users.remove(retired.id, ifIdenticalTo: retired)
+                }
+            }.value
+            let name = await home.resourceName(requested: resource)
+            let session = ChatSession(
+                id: SessionID(user: user, resource: name), service: self, home: home, mind: mind)
+            switch await home.attach(session, limit: configuration.maxSessionsPerUser) {
+            case .retired:
+                continue  // the home retired meanwhile: look up again
+            case .full:
+                throw .tooManySessions
+            case .attached(let replaced):
+                if let replaced {
+                    await replaced.close(reason: .replaced)
+                }
+                return session
+            }
+        }
+    }
+
+    /// The overall presence of `user`, derived from its sessions.
+    public func presence(of user: UserID) async -> Presence {
+        await users[user]?.derivedPresence ?? .unavailable
+    }
+
+    /// The available sessions of `user` and their presence.
+    public func availableSessions(of user: UserID) async -> [SessionID: Presence] {
+        guard let home = users[user] else { return [:] }
+        return Dictionary(await home.availablePresences, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Delivers `event` to every available session of a local user; false when none.
+    @discardableResult
+    func deliverToAvailable(_ event: ChatEvent, of user: UserID, except: SessionID? = nil) async -> Bool {
+        guard user.domain == domain, let home = users[user] else { return false }
+        return await home.deliverToAvailable(event, except: except) > 0
+    }
+
+    /// Delivers `event` to every session of a local user.
+    func deliverToAll(_ event: ChatEvent, of user: UserID) async {
+        guard user.domain == domain, let home = users[user] else { return }
+        await home.deliverToAll(event)
+    }
+
+    // MARK: Rooms
+
+    /// The room named `id`, if it exists.
+    public func room(_ id: RoomID) -> Room? { rooms[id] }
+
+    /// Every room, for listings (the adapter filters hidden ones).
+    public var allRooms: [Room] { rooms.allValues }
+
+    /// The room to join, created (with `creator` as owner) when absent.
+    func roomForJoin(_ id: RoomID, creator: UserID) -> (Room, created: Bool) {
+        let (room, created) = rooms.value(for: id) {
+            Room(
+                state: RoomState(id: id, configuration: configuration.roomDefaults, owner: creator),
+                home: executors.executor(for: id), clock: clock, logger: logger
+            ) { [rooms] retired in
+                rooms.remove(retired.id, ifIdenticalTo: retired)
+            }
+        }
+        return (room, created)
+    }
+
+    // MARK: Shutdown
+
+    /// Tells every session the service stops, and empties every room.
+    public func shutdown() async {
+        for room in rooms.allValues { await room.shutdown() }
+        for home in users.allValues {
+            await home.deliverToAll(.closed(.shutdown))
+        }
+    }
+}

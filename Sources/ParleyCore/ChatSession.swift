@@ -1,0 +1,350 @@
+import Foundation
+import Synchronization
+
+/// One open session of a user: what an adapter (or a bot) calls to act in the service.
+/// Everything the session sends is stamped with its own address, so a peer cannot
+/// forge another sender.
+public final class ChatSession: Sendable {
+    public let id: SessionID
+    public let service: ChatService
+    let home: UserHome
+    let mind: any SessionMind
+
+    private struct State {
+        var rooms: [RoomID: Room] = [:]
+        var closed = false
+        /// Where this session sent directed presence (RFC 6121 §4.6), to tell them when it goes.
+        var directed: Set<SessionID> = []
+        /// Sent available presence and not unavailable since (RFC 6121 §4.2). Kept here, not
+        /// only in the user's home, because a replaced or unreachable session is detached
+        /// from the home before it closes and must still be announced unavailable.
+        var announced = false
+    }
+    private let state = Mutex(State())
+
+    init(id: SessionID, service: ChatService, home: UserHome, mind: any SessionMind) {
+        self.id = id
+        self.service = service
+        self.home = home
+        self.mind = mind
+    }
+
+    public var user: UserID { id.user }
+    public var isClosed: Bool { state.withLock { $0.closed } }
+    /// The rooms this session is in.
+    public var joinedRooms: [RoomID] { state.withLock { Array($0.rooms.keys) } }
+
+    private var username: Username? { id.user.username }
+
+    // MARK: Presence (RFC 6121 §4)
+
+    /// Sets this session's presence: broadcast to the user's presence subscribers, the
+    /// user's other sessions and the rooms it is in. The first available presence also
+    /// fetches the presence of the contacts the user is subscribed to (the probe, §4.2.2).
+    public func setPresence(_ presence: Presence) async {
+        guard !isClosed else { return }
+        let (wasAnnounced, attached) = await home.setPresence(presence, of: self)
+        guard attached else { return }
+        state.withLock { $0.announced = presence.availability.isOnline }
+        let list = (try? await contactList()) ?? ContactList()
+        let event = ChatEvent.presence(from: id, presence)
+        for subscriber in list.presenceSubscribers {
+            await service.deliverToAvailable(event, of: subscriber)
+        }
+        await home.deliverToAvailable(event, except: id)
+        if !presence.availability.isOnline {
+            let directed = state.withLock { state in
+                defer { state.directed = [] }
+                return state.directed
+            }
+            for target in directed { await service.deliverToAvailable(event, of: target.user) }
+        }
+        for room in state.withLock({ Array($0.rooms.values) }) {
+            await room.updatePresence(session: id, presence: presence)
+        }
+        if presence.availability.isOnline && !wasAnnounced {
+            var targets = list.presenceTargets
+            targets.append(id.user)  // the user's own other sessions (§4.2.2)
+            for target in targets {
+                for (session, theirs) in await service.availableSessions(of: target) where session != id {
+                    try? mind.deliver(.presence(from: session, theirs))
+                }
+            }
+        }
+    }
+
+    /// Sends presence to one session only (directed presence, RFC 6121 §4.6).
+    public func sendDirectedPresence(_ presence: Presence, to target: SessionID) async throws(DeliveryError) {
+        guard target.user.domain == service.domain else { throw .notRoutable(target.user.domain) }
+        guard let home = service.users[target.user] else { throw .recipientUnavailable }
+        state.withLock { state in
+            if presence.availability.isOnline {
+                state.directed.insert(target)
+            } else {
+                state.directed.remove(target)
+            }
+        }
+        let delivered = await home.deliverToAvailable(.presence(from: id, presence))
+        if delivered == 0 { throw .recipientUnavailable }
+    }
+
+    // MARK: Messages (RFC 6121 §5, §8.5)
+
+    /// Sends `message` to its `to` address with this session as sender.
+    public func send(_ message: Message) async throws(DeliveryError) {
+        guard !isClosed else { throw .sessionClosed }
+        var message = message
+        message.from = .session(id)
+        if message.timestamp == nil { message.timestamp = service.clock() }
+        switch message.to {
+        case .user(let user):
+            guard user.domain == service.domain else { throw .notRoutable(user.domain) }
+            guard let home = service.users[user], await home.deliverToUser(message) > 0 else {
+                throw .recipientUnavailable
+            }
+        case .session(let target):
+            guard target.user.domain == service.domain else { throw .notRoutable(target.user.domain) }
+            guard let home = service.users[target.user] else { throw .recipientUnavailable }
+            switch await home.deliver(message, toResource: target.resource) {
+            case true?:
+                return
+            case false?:
+                throw .recipientUnavailable
+            case nil:
+                // §8.5.3.2.1: no such session — chat and normal fall back to the user as a
+                // whole; anything else is not delivered.
+                guard message.kind == .chat || message.kind == .normal, await home.deliverToUser(message) > 0 else {
+                    throw .recipientUnavailable
+                }
+            }
+        case .room(let roomID):
+            guard let room = state.withLock({ $0.rooms[roomID] }) ?? service.room(roomID) else {
+                throw .room(.noSuchRoom)
+            }
+            do { try await room.post(message, from: id) } catch { throw .room(error) }
+        case .occupant(let roomID, let nick):
+            guard let room = state.withLock({ $0.rooms[roomID] }) else { throw .room(.notInRoom) }
+            do { try await room.privateMessage(message, from: id, to: nick) } catch { throw .room(error) }
+        }
+    }
+
+    // MARK: Rooms (XEP-0045 §7; IRC JOIN/PART/NICK/TOPIC/MODE/KICK/INVITE)
+
+    /// Enters a room, creating it when absent; the snapshot is also delivered to the mind
+    /// first, as `.room(id, .entered(…))`, in order with the room's later events.
+    @discardableResult
+    public func join(_ roomID: RoomID, as nick: Nickname, password: String? = nil, presence: Presence = Presence())
+        async throws(RoomError) -> RoomSnapshot
+    {
+        let count = state.withLock { $0.rooms.count }
+        guard count < service.configuration.maxRoomsPerSession || state.withLock({ $0.rooms[roomID] != nil }) else {
+            throw .invalid("too many rooms")
+        }
+        while true {
+            let (room, created) = service.roomForJoin(roomID, creator: id.user)
+            // When the room removes this session itself (kick, ban, failed delivery), forget it.
+            let onRemoved: @Sendable () -> Void = { [weak self] in
+                self?.state.withLock { state in
+                    if state.rooms[roomID] === room { state.rooms[roomID] = nil }
+                }
+            }
+            guard
+                let snapshot = try await room.join(
+                    session: id, mind: mind, nick: nick, password: password, presence: presence, created: created,
+                    onRemoved: onRemoved)
+            else { continue }  // the room emptied and retired meanwhile: look it up again
+            let closedMeanwhile = state.withLock { state in
+                if !state.closed { state.rooms[roomID] = room }
+                return state.closed
+            }
+            if closedMeanwhile { await room.leave(session: id, reason: .left(nil)) }
+            return snapshot
+        }
+    }
+
+    /// Leaves a room with an optional parting message.
+    public func leave(_ roomID: RoomID, message: String? = nil) async {
+        guard let room = state.withLock({ $0.rooms.removeValue(forKey: roomID) }) else { return }
+        await room.leave(session: id, reason: .left(message))
+    }
+
+    private func joinedRoom(_ roomID: RoomID) throws(RoomError) -> Room {
+        guard let room = state.withLock({ $0.rooms[roomID] }) else { throw .notInRoom }
+        return room
+    }
+
+    public func changeNick(in roomID: RoomID, to nick: Nickname) async throws(RoomError) {
+        try await joinedRoom(roomID).changeNick(session: id, to: nick)
+    }
+
+    public func setTopic(_ text: String, in roomID: RoomID) async throws(RoomError) {
+        try await joinedRoom(roomID).setTopic(text, from: id)
+    }
+
+    public func setRole(_ role: Role, of nick: Nickname, in roomID: RoomID, reason: String? = nil) async throws(RoomError) {
+        try await joinedRoom(roomID).setRole(role, of: nick, by: id, reason: reason)
+    }
+
+    public func setAffiliation(_ affiliation: Affiliation, of user: UserID, in roomID: RoomID, reason: String? = nil)
+        async throws(RoomError)
+    {
+        try await joinedRoom(roomID).setAffiliation(affiliation, of: user, by: id, reason: reason)
+    }
+
+    public func configure(_ roomID: RoomID, _ configuration: RoomConfiguration) async throws(RoomError) {
+        try await joinedRoom(roomID).configure(configuration, by: id)
+    }
+
+    /// Invites `user` into a room this session is in, and tells the user.
+    public func invite(_ user: UserID, to roomID: RoomID, reason: String? = nil) async throws(RoomError) {
+        try await joinedRoom(roomID).invite(user, by: id)
+        await service.deliverToAll(.invitation(room: roomID, from: id.user, reason: reason), of: user)
+    }
+
+    // MARK: Contact list (RFC 6121 §2)
+
+    /// The user's contact list from the store.
+    public func contactList() async throws -> ContactList {
+        guard let username else { return ContactList() }
+        return try await service.contacts.contactList(of: username)
+    }
+
+    /// Adds or changes a contact's name and groups, keeping its subscription state, and
+    /// pushes the change to every session of the user (§2.3).
+    public func updateContact(_ address: UserID, name: String?, groups: Set<String>) async throws {
+        guard let username else { return }
+        let (contact, version) = try await service.contacts.updateContactList(of: username) { list in
+            var contact = list[address] ?? Contact(address: address)
+            contact.name = name
+            contact.groups = groups
+            list.upsert(contact)
+            return (contact, list.version)
+        }
+        await service.deliverToAll(.contactUpdated(contact, version: version), of: id.user)
+    }
+
+    /// Removes a contact, cancelling subscriptions both ways (§2.5.2), and pushes the removal.
+    public func removeContact(_ address: UserID) async throws {
+        guard let username else { return }
+        guard let existing = try await contactList()[address] else { return }
+        if existing.subscription.to || existing.subscription.pendingOut {
+            try await sendSubscription(.unsubscribe, to: address)
+        }
+        if existing.subscription.from || existing.subscription.pendingIn {
+            try await sendSubscription(.unsubscribed, to: address)
+        }
+        let version = try await service.contacts.updateContactList(of: username) { list in
+            list.remove(address)
+            return list.version
+        }
+        await service.deliverToAll(.contactRemoved(address, version: version), of: id.user)
+    }
+
+    /// Sends a subscription request or answer to `contact` and runs both sides of the
+    /// RFC 6121 Appendix A state machine, with the pushes and presence that follow (§3).
+    public func sendSubscription(_ request: SubscriptionRequest, to contact: UserID) async throws {
+        guard let username else { return }
+        let outbound: Subscription.Event =
+            switch request {
+            case .subscribe: .outboundSubscribe
+            case .subscribed: .outboundSubscribed
+            case .unsubscribe: .outboundUnsubscribe
+            case .unsubscribed: .outboundUnsubscribed
+            }
+        let (disposition, ownChange) = try await applySubscription(outbound, owner: username, contact: contact)
+        if let (entry, version) = ownChange {
+            await service.deliverToAll(.contactUpdated(entry, version: version), of: id.user)
+        }
+        guard disposition == .forward, contact.domain == service.domain, let theirName = contact.username else {
+            return
+        }
+        // The contact's side: the matching inbound event.
+        let inbound: Subscription.Event =
+            switch request {
+            case .subscribe: .inboundSubscribe
+            case .subscribed: .inboundSubscribed
+            case .unsubscribe: .inboundUnsubscribe
+            case .unsubscribed: .inboundUnsubscribed
+            }
+        let (theirDisposition, theirChange) = try await applySubscription(inbound, owner: theirName, contact: id.user)
+        if let (entry, version) = theirChange {
+            await service.deliverToAll(.contactUpdated(entry, version: version), of: contact)
+        }
+        switch theirDisposition {
+        case .forward:
+            await service.deliverToAvailable(.subscription(from: id.user, request), of: contact)
+        case .autoApprove:
+            // §3.1.3: already subscribed or pre-approved: answer for the contact.
+            let (_, change) = try await applySubscription(.inboundSubscribed, owner: username, contact: contact)
+            if let (entry, version) = change {
+                await service.deliverToAll(.contactUpdated(entry, version: version), of: id.user)
+            }
+            await service.deliverToAvailable(.subscription(from: contact, .subscribed), of: id.user)
+            await sendPresence(of: contact, to: id.user)
+        case .drop:
+            break
+        }
+        switch request {
+        case .subscribed:
+            // §3.1.5: the new subscriber gets the user's current presence.
+            await sendPresence(of: id.user, to: contact)
+        case .unsubscribed:
+            // §3.2.2: the former subscriber is told the user is unavailable to it now.
+            await sendUnavailable(of: id.user, to: contact)
+        case .unsubscribe:
+            // §3.3.3: the user no longer sees the contact.
+            await sendUnavailable(of: contact, to: id.user)
+        case .subscribe:
+            break
+        }
+    }
+
+    private func applySubscription(_ event: Subscription.Event, owner: Username, contact: UserID) async throws
+        -> (Subscription.Disposition, (Contact, UInt64)?)
+    {
+        try await service.contacts.updateContactList(of: owner) { list in
+            let before = list[contact]
+            let disposition = list.applySubscription(event, with: contact)
+            let after = list[contact]
+            return (disposition, after != before ? after.map { ($0, list.version) } : nil)
+        }
+    }
+
+    private func sendPresence(of source: UserID, to target: UserID) async {
+        for (session, presence) in await service.availableSessions(of: source) {
+            await service.deliverToAvailable(.presence(from: session, presence), of: target)
+        }
+    }
+
+    private func sendUnavailable(of source: UserID, to target: UserID) async {
+        for session in await service.availableSessions(of: source).keys {
+            await service.deliverToAvailable(.presence(from: session, .unavailable), of: target)
+        }
+    }
+
+    // MARK: Closing
+
+    /// Ends the session: leaves its rooms, tells its subscribers it is unavailable, and
+    /// detaches it from the user. Safe to call more than once.
+    public func close(reason: SessionCloseReason? = nil) async {
+        let closing: (rooms: [Room], wasAvailable: Bool)? = state.withLock { state in
+            guard !state.closed else { return nil }
+            state.closed = true
+            defer { state.rooms = [:] }
+            return (Array(state.rooms.values), state.announced)
+        }
+        guard let (rooms, wasAvailable) = closing else { return }
+        if let reason { try? mind.deliver(.closed(reason)) }
+        let leaveReason: LeaveReason = reason == .shutdown ? .shutdown : .left(nil)
+        for room in rooms { await room.leave(session: id, reason: leaveReason) }
+        await home.detach(self)
+        if wasAvailable {
+            let event = ChatEvent.presence(from: id, .unavailable)
+            let list = (try? await contactList()) ?? ContactList()
+            for subscriber in list.presenceSubscribers { await service.deliverToAvailable(event, of: subscriber) }
+            await home.deliverToAvailable(event)
+            let directed = state.withLock { $0.directed }
+            for target in directed { await service.deliverToAvailable(event, of: target.user) }
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+
+/// A normalized account name: what a credential store keys its records by and what a
+/// successful login yields (the avatar ID, in cred's terms).
+///
+/// Normalization folds case and applies Unicode NFC, so `Alice` and `alice` are one
+/// account (an approximation of the PRECIS UsernameCaseMapped profile, RFC 8265 §3.3).
+public struct Username: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The normalized form; the only form ever stored or compared.
+    public let value: String
+
+    /// Longest accepted username in UTF-8 bytes (RFC 7622 §3.3.1 caps a localpart at 1023).
+    public static let maximumBytes = 1023
+
+    /// Characters RFC 7622 §3.3.1 forbids in a localpart, plus controls and spaces.
+    /// Checked per Unicode scalar: a combining mark after `@` must not hide it.
+    static let forbidden: Set<Unicode.Scalar> = ["\"", "&", "'", "/", ":", "<", ">", "@", " "]
+
+    /// Normalizes and validates `raw`; returns nil when it cannot be a username.
+    public init?(_ raw: String) {
+        // RFC 8265 §3.3.2 order: case mapping first, then NFC (lowercasing can undo NFC).
+        let folded = raw.lowercased().precomposedStringWithCanonicalMapping
+        guard !folded.isEmpty, folded.utf8.count <= Self.maximumBytes else { return nil }
+        for scalar in folded.unicodeScalars {
+            if scalar.properties.generalCategory == .control || scalar.properties.isWhitespace
+                || Self.forbidden.contains(scalar)
+            {
+                return nil
+            }
+        }
+        self.value = folded
+    }
+
+    public var description: String { value }
+    public static func < (lhs: Username, rhs: Username) -> Bool { lhs.value < rhs.value }
+}
+
+/// The address of a user (or of a whole service, when `localpart` is empty) without any
+/// session part: an XMPP bare JID, or an IRC account on a network.
+public struct UserID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The user part; empty for a service address such as `echo.example.com`.
+    public let localpart: String
+    /// The domain, lowercased.
+    public let domain: String
+
+    /// Builds an address from already-normalized parts.
+    public init(localpart: String, domain: String) {
+        self.localpart = localpart
+        self.domain = domain.lowercased()
+    }
+
+    /// The address of `username` on `domain`.
+    public init(_ username: Username, domain: String) {
+        self.init(localpart: username.value, domain: domain)
+    }
+
+    /// Parses `local@domain` or `domain`; returns nil for an empty or malformed string.
+    public init?(parsing text: String) {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        switch parts.count {
+        case 1:
+            guard Self.isValidDomain(parts[0]) else { return nil }
+            self.init(localpart: "", domain: String(parts[0]))
+        case 2:
+            guard let user = Username(String(parts[0])), Self.isValidDomain(parts[1]) else { return nil }
+            self.init(user, domain: String(parts[1]))
+        default:
+            return nil
+        }
+    }
+
+    /// A domain is non-empty and has no resource part, spaces or controls (RFC 7622 §3.2).
+    private static func isValidDomain(_ domain: Substring) -> Bool {
+        !domain.isEmpty
+            && !domain.unicodeScalars.contains {
+                $0 == "/" || $0 == "@" || $0.properties.isWhitespace || $0.properties.generalCategory == .control
+            }
+    }
+
+    /// The username when this is a user's address on some domain.
+    public var username: Username? { localpart.isEmpty ? nil : Username(localpart) }
+
+    public var description: String { localpart.isEmpty ? domain : "\(localpart)@\(domain)" }
+    public static func < (lhs: UserID, rhs: UserID) -> Bool { lhs.description < rhs.description }
+}
+
+/// One connected session of a user: the user plus a session name that is unique among
+/// that user's sessions (an XMPP resource, or a generated name for an IRC connection).
+public struct SessionID: Hashable, Sendable, CustomStringConvertible {
+    /// Whose session this is.
+    public let user: UserID
+    /// The per-user session name.
+    public let resource: String
+
+    public init(user: UserID, resource: String) {
+        self.user = user
+        self.resource = resource
+    }
+
+    public var description: String { "\(user)/\(resource)" }
+}
+
+/// The name of a room, case-folded for comparison but keeping the spelling it was
+/// created with: `#Dev` on IRC and `dev@conference.example.com` over XMPP are one room.
+public struct RoomID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The folded form used for identity.
+    public let key: String
+    /// The name as first written, for display.
+    public let displayName: String
+
+    /// Longest accepted room name in UTF-8 bytes.
+    public static let maximumBytes = 200
+
+    /// Validates `name` (no channel prefix: `dev`, not `#dev`).
+    public init?(_ name: String) {
+        guard !name.isEmpty, name.utf8.count <= Self.maximumBytes,
+            !name.unicodeScalars.contains(where: {
+                $0.properties.generalCategory == .control || $0 == " " || $0 == "," || $0 == "@"
+                    || $0 == "/"
+            })
+        else { return nil }
+        self.displayName = name
+        self.key = name.precomposedStringWithCanonicalMapping.lowercased()
+    }
+
+    public static func == (lhs: RoomID, rhs: RoomID) -> Bool { lhs.key == rhs.key }
+    public func hash(into hasher: inout Hasher) { hasher.combine(key) }
+    public var description: String { displayName }
+    public static func < (lhs: RoomID, rhs: RoomID) -> Bool { lhs.key < rhs.key }
+}
+
+/// A nickname inside a room; compared case-insensitively, displayed as given.
+public struct Nickname: Hashable, Sendable, CustomStringConvertible {
+    /// The folded form used for identity.
+    public let key: String
+    /// The nickname as the occupant chose it.
+    public let displayName: String
+
+    /// Longest accepted nickname in UTF-8 bytes.
+    public static let maximumBytes = 128
+
+    /// Validates `name`: non-empty, bounded, no control characters or spaces.
+    public init?(_ name: String) {
+        guard !name.isEmpty, name.utf8.count <= Self.maximumBytes,
+            !name.unicodeScalars.contains(where: {
+                $0.properties.generalCategory == .control || $0.properties.isWhitespace
+            })
+        else { return nil }
+        self.displayName = name
+        self.key = name.precomposedStringWithCanonicalMapping.lowercased()
+    }
+
+    public static func == (lhs: Nickname, rhs: Nickname) -> Bool { lhs.key == rhs.key }
+    public func hash(into hasher: inout Hasher) { hasher.combine(key) }
+    public var description: String { displayName }
+}

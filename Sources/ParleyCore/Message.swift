@@ -1,0 +1,83 @@
+import Foundation
+
+/// Where a message or presence comes from or goes to, in model terms.
+public enum Address: Hashable, Sendable, CustomStringConvertible {
+    /// A user as a whole (an XMPP bare JID): routed to the best of their sessions.
+    case user(UserID)
+    /// One session of a user (an XMPP full JID, one IRC connection).
+    case session(SessionID)
+    /// A room as a whole.
+    case room(RoomID)
+    /// One occupant of a room, by nickname.
+    case occupant(RoomID, Nickname)
+
+    public var description: String {
+        switch self {
+        case .user(let user): user.description
+        case .session(let session): session.description
+        case .room(let room): "room:\(room)"
+        case .occupant(let room, let nick): "room:\(room)/\(nick)"
+        }
+    }
+
+    /// The user behind a user or session address.
+    public var user: UserID? {
+        switch self {
+        case .user(let user): user
+        case .session(let session): session.user
+        case .room, .occupant: nil
+        }
+    }
+}
+
+/// A message in the model: who, to whom, what kind, the text, and every extension payload
+/// the sender attached.
+public struct Message: Sendable, Equatable {
+    /// The kinds of message both protocols know (RFC 6121 §5.2.2 types; IRC NOTICE).
+    public enum Kind: String, Hashable, Sendable, CaseIterable {
+        /// One-to-one conversation (XMPP `chat`, IRC PRIVMSG to a nick).
+        case chat
+        /// A standalone message (XMPP `normal`).
+        case normal
+        /// An alert that expects no reply (XMPP `headline`).
+        case headline
+        /// A message that must not be answered automatically (IRC NOTICE).
+        case notice
+        /// A message to every occupant of a room (XMPP `groupchat`, PRIVMSG to a channel).
+        case room
+        /// A reply reporting an error (XMPP `error`).
+        case error
+    }
+
+    /// The sender's id for the message; nil when none was given.
+    public var id: String?
+    public var kind: Kind
+    public var from: Address
+    public var to: Address
+    public var body: String?
+    /// XMPP `<subject/>`; in a room, a subject-only message sets the topic.
+    public var subject: String?
+    public var thread: String?
+    /// When the server first saw the message.
+    public var timestamp: Date?
+    public var payloads: [ExtensionPayload]
+
+    public init(
+        id: String? = nil, kind: Kind = .chat, from: Address, to: Address, body: String? = nil,
+        subject: String? = nil, thread: String? = nil, timestamp: Date? = nil,
+        payloads: [ExtensionPayload] = []
+    ) {
+        self.id = id
+        self.kind = kind
+        self.from = from
+        self.to = to
+        self.body = body
+        self.subject = subject
+        self.thread = thread
+        self.timestamp = timestamp
+        self.payloads = payloads
+    }
+
+    /// The typed meanings among the payloads.
+    public var meanings: [ExtensionMeaning] { payloads.compactMap(\.meaning) }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import Logging
+
+/// A room at run time: the owner of one `RoomState` on its home executor, delivering the
+/// effects of each operation to the sessions in the room. A session whose mind fails is
+/// removed as if it had left (`LeaveReason.deliveryFailed`); everyone else still gets
+/// the event.
+public actor Room {
+    public nonisolated let id: RoomID
+    private nonisolated let home: any SerialExecutor
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { home.asUnownedSerialExecutor() }
+
+    private var state: RoomState
+    private var minds: [SessionID: any SessionMind] = [:]
+    /// Told when the room removes a session on its own (kick, ban, failed delivery,
+    /// shutdown), so the session's list of joined rooms stays true.
+    private var removalHandlers: [SessionID: @Sendable () -> Void] = [:]
+    private let clock: @Sendable () -> Date
+    private let logger: Logger
+    private let onEmpty: @Sendable (Room) -> Void
+    /// Set once the room emptied and left the directory; a join that raced with that is
+    /// told to look the room up again.
+    private var retired = false
+
+    init(
+        state: RoomState, home: any SerialExecutor, clock: @escaping @Sendable () -> Date, logger: Logger,
+        onEmpty: @escaping @Sendable (Room) -> Void
+    ) {
+        self.id = state.id
+        self.state = state
+        self.home = home
+        self.clock = clock
+        self.logger = logger
+        self.onEmpty = onEmpty
+    }
+
+    /// The current state, for listings and tests.
+    public var snapshot: RoomState { state }
+
+    func join(
+        session: SessionID, mind: any SessionMind, nick: Nickname, password: String?, presence: Presence,
+        created: Bool, onRemoved: @escaping @Sendable () -> Void = {}
+    ) throws(RoomError) -> RoomSnapshot? {
+        if retired { return nil }
+        let effects = try state.join(
+            session: session, nick: nick, password: password, presence: presence, now: clock(), created: created)
+        minds[session] = mind
+        removalHandlers[session] = onRemoved
+        run(effects)
+        guard let you = state.occupant(of: session) else { throw .notInRoom }
+        return RoomSnapshot(
+            room: id, you: you, occupants: state.occupants.values.sorted { $0.nick.key < $1.nick.key },
+            topic: state.topic, history: Array(state.history), configuration: state.configuration,
+            created: created)
+    }
+
+    func leave(session: SessionID, reason: LeaveReason) {
+        run(state.leave(session: session, reason: reason))
+        minds[session] = nil
+        removalHandlers[session] = nil
+        checkEmpty()
+    }
+
+    func changeNick(session: SessionID, to nick: Nickname) throws(RoomError) {
+        run(try state.changeNick(session: session, to: nick))
+    }
+
+    func updatePresence(session: SessionID, presence: Presence) {
+        run(state.updatePresence(session: session, presence: presence))
+    }
+
+    func post(_ message: Message, from session: SessionID) throws(RoomError) {
+        run(try state.post(message, from: session, now: clock()))
+    }
+
+    func privateMessage(_ message: Message, from session: SessionID, to nick: Nickname) throws(RoomError) {
+        run(try state.privateMessage(message, from: session, to: nick))
+    }
+
+    func setTopic(_ text: String, from session: SessionID) throws(RoomError) {
+        run(try state.setTopic(text, from: session, now: clock()))
+    }
+
+    func setRole(_ role: Role, of nick: Nickname, by session: SessionID, reason: String?) throws(RoomError) {
+        run(try state.setRole(role, of: nick, by: session, reason: reason))
+        pruneMinds()
+    }
+
+    func setAffiliation(_ affiliation: Affiliation, of user: UserID, by session: SessionID, reason: String?)
+        throws(RoomError)
+    {
+        run(try state.setAffiliation(affiliation, of: user, by: session, reason: reason))
+        pruneMinds()
+    }
+
+    func configure(_ configuration: RoomConfiguration, by session: SessionID) throws(RoomError) {
+        run(try state.configure(configuration, by: session))
+    }
+
+    func invite(_ user: UserID, by session: SessionID) throws(RoomError) {
+        try state.invite(user, by: session)
+    }
+
+    /// Tells every occupant the service is going away and empties the room.
+    func shutdown() {
+        for session in Array(state.sessions) {
+            run(state.leave(session: session, reason: .shutdown))
+        }
+        minds.removeAll()
+        for handler in removalHandlers.values { handler() }
+        removalHandlers.removeAll()
+    }
+
+    private func run(_ effects: [RoomState.Effect]) {
+        var failed: [SessionID] = []
+        for effect in effects {
+            switch effect {
+            case .to(let session, let event):
+                deliver(event, to: session, failed: &failed)
+            case .everyone(let event, let except):
+                for session in state.sessions where session != except {
+                    deliver(event, to: session, failed: &failed)
+                }
+            }
+        }
+        // Sessions that failed leave; telling the others may fail again, so repeat. Each
+        // session fails at most once (its mind is dropped on failure), so this ends.
+        while !failed.isEmpty {
+            let batch = failed
+            failed = []
+            for session in batch {
+                removalHandlers.removeValue(forKey: session)?()
+                for case .everyone(let event, _) in state.leave(session: session, reason: .deliveryFailed) {
+                    for other in state.sessions { deliver(event, to: other, failed: &failed) }
+                }
+            }
+        }
+        checkEmpty()
+    }
+
+    private func deliver(_ event: RoomEvent, to session: SessionID, failed: inout [SessionID]) {
+        guard let mind = minds[session] else { return }
+        do {
+            try mind.deliver(.room(id, event))
+        } catch {
+            logger.debug("room delivery failed; removing session", metadata: ["room": "\(id)", "session": "\(session)", "error": "\(error)"])
+            // Removed at once: a mind that failed is not called again, even for the rest
+            // of this batch of effects.
+            minds[session] = nil
+            failed.append(session)
+        }
+    }
+
+    private func pruneMinds() {
+        let present = Set(state.sessions)
+        for session in minds.keys where !present.contains(session) {
+            minds[session] = nil
+            removalHandlers.removeValue(forKey: session)?()
+        }
+        checkEmpty()
+    }
+
+    private func checkEmpty() {
+        if state.isEmpty && !state.configuration.persistent && !retired {
+            retired = true
+            onEmpty(self)
+        }
+    }
+}

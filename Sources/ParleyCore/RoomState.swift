@@ -1,0 +1,270 @@
+import DequeModule
+import Foundation
+
+/// The state of one room and its rules, as a value type: every operation checks
+/// permissions (XEP-0045 §5 tables), changes the state and returns the effects, which the
+/// `Room` actor delivers. No I/O, no concurrency: tested directly.
+public struct RoomState: Sendable {
+    /// Who receives an event.
+    public enum Effect: Sendable, Equatable {
+        /// One session.
+        case to(SessionID, RoomEvent)
+        /// Every session of every occupant, except the given one.
+        case everyone(RoomEvent, except: SessionID?)
+    }
+
+    public let id: RoomID
+    public private(set) var configuration: RoomConfiguration
+    public private(set) var topic: Topic?
+    public private(set) var occupants: [Nickname: Occupant] = [:]
+    public private(set) var affiliations: [UserID: Affiliation] = [:]
+    public private(set) var invited: Set<UserID> = []
+    public private(set) var history: Deque<Message> = []
+    private var nickBySession: [SessionID: Nickname] = [:]
+
+    /// A new room; `owner`, when given, becomes its owner (the creator, XEP-0045 §10.1.1).
+    public init(id: RoomID, configuration: RoomConfiguration = RoomConfiguration(), owner: UserID? = nil) {
+        self.id = id
+        var configuration = configuration
+        configuration.historyLength = min(max(0, configuration.historyLength), RoomConfiguration.maximumHistory)
+        self.configuration = configuration
+        if let owner { affiliations[owner] = .owner }
+    }
+
+    /// True when nobody is in the room.
+    public var isEmpty: Bool { occupants.isEmpty }
+
+    /// The occupant a session belongs to.
+    public func occupant(of session: SessionID) -> Occupant? {
+        nickBySession[session].flatMap { occupants[$0] }
+    }
+
+    /// Every session in the room.
+    public var sessions: Dictionary<SessionID, Nickname>.Keys { nickBySession.keys }
+
+    /// The affiliation of `user` (none when unlisted).
+    public func affiliation(of user: UserID) -> Affiliation { affiliations[user] ?? .none }
+
+    // MARK: Entering and leaving (XEP-0045 §7.2, §7.14)
+
+    /// Enters `session` under `nick`, or adds the session to the user's existing occupant.
+    public mutating func join(
+        session: SessionID, nick: Nickname, password: String?, presence: Presence, now: Date,
+        created: Bool = false
+    ) throws(RoomError) -> [Effect] {
+        let user = session.user
+        if let current = nickBySession[session] {
+            // Already in: a presence update, or a nick change when the nick differs (§7.6).
+            if current == nick { return updatePresence(session: session, presence: presence) }
+            return try changeNick(session: session, to: nick)
+        }
+        let affiliation = affiliation(of: user)
+        if affiliation == .outcast { throw .banned }
+        if configuration.membersOnly && affiliation < .member && !invited.contains(user) {
+            throw .membersOnly
+        }
+        if let required = configuration.password, affiliation < .admin, password != required {
+            throw .badPassword
+        }
+        if let existing = occupants[nick], existing.user != user { throw .nicknameInUse }
+        if let limit = configuration.maxOccupants, occupants[nick] == nil, occupants.count >= limit,
+            affiliation < .admin
+        {
+            throw .full
+        }
+        invited.remove(user)
+        nickBySession[session] = nick
+        if var existing = occupants[nick] {
+            // A second session of the same user under the same nick (§7.2.9 multi-session).
+            existing.sessions.append(session)
+            occupants[nick] = existing
+            return [.to(session, .entered(snapshot(for: existing, created: false)))]
+        }
+        let occupant = Occupant(
+            nick: nick, user: user, sessions: [session],
+            role: affiliation.defaultRole(moderated: configuration.moderated), affiliation: affiliation,
+            presence: presence)
+        occupants[nick] = occupant
+        return [
+            .everyone(.occupantJoined(occupant), except: session),
+            .to(session, .entered(snapshot(for: occupant, created: created))),
+        ]
+    }
+
+    /// Removes `session`; the occupant leaves when it was its last session.
+    public mutating func leave(session: SessionID, reason: LeaveReason) -> [Effect] {
+        guard let nick = nickBySession.removeValue(forKey: session), var occupant = occupants[nick] else {
+            return []
+        }
+        occupant.sessions.removeAll { $0 == session }
+        if !occupant.sessions.isEmpty {
+            occupants[nick] = occupant
+            var gone = occupant
+            gone.sessions = [session]
+            return [.to(session, .occupantLeft(gone, reason))]
+        }
+        occupants[nick] = nil
+        occupant.sessions = [session]
+        return [.everyone(.occupantLeft(occupant, reason), except: session), .to(session, .occupantLeft(occupant, reason))]
+    }
+
+    /// Changes the nickname of the occupant `session` belongs to (§7.6; IRC NICK).
+    public mutating func changeNick(session: SessionID, to nick: Nickname) throws(RoomError) -> [Effect] {
+        guard let current = nickBySession[session], let old = occupants[current] else { throw .notInRoom }
+        if let holder = occupants[nick], holder.user != old.user { throw .nicknameInUse }
+        if nick.displayName == current.displayName { return [] }
+        var new = old
+        new.nick = nick
+        occupants[current] = nil
+        if var merged = occupants[nick], nick != current {
+            merged.sessions.append(contentsOf: old.sessions)
+            new = merged
+        }
+        occupants[nick] = new
+        for moved in old.sessions { nickBySession[moved] = nick }
+        return [.everyone(.occupantChanged(old: old, new: new), except: nil)]
+    }
+
+    /// Records a new presence for the occupant (away, status text).
+    public mutating func updatePresence(session: SessionID, presence: Presence) -> [Effect] {
+        guard let nick = nickBySession[session], let old = occupants[nick], old.presence != presence else {
+            return []
+        }
+        var new = old
+        new.presence = presence
+        occupants[nick] = new
+        return [.everyone(.occupantChanged(old: old, new: new), except: nil)]
+    }
+
+    // MARK: Talking (XEP-0045 §7.4, §7.5)
+
+    /// Sends `message` to every occupant. `session` is the sender when it is in the room;
+    /// a sender outside the room is refused unless the room allows external messages.
+    public mutating func post(_ message: Message, from session: SessionID, now: Date) throws(RoomError) -> [Effect] {
+        var message = message
+        if let sender = occupant(of: session) {
+            if configuration.moderated && sender.role < .participant { throw .cannotSpeak }
+            message.from = .occupant(id, sender.nick)
+        } else {
+            guard configuration.allowsExternalMessages else { throw .notInRoom }
+            if affiliation(of: session.user) == .outcast { throw .banned }
+            message.from = .session(session)
+        }
+        message.kind = .room
+        message.to = .room(id)
+        if message.timestamp == nil { message.timestamp = now }
+        if message.body != nil, configuration.historyLength > 0 {
+            history.append(message)
+            while history.count > configuration.historyLength { history.removeFirst() }
+        }
+        return [.everyone(.message(message), except: nil)]
+    }
+
+    /// Sends a private message from the occupant of `session` to the occupant `nick` (§7.5).
+    public func privateMessage(_ message: Message, from session: SessionID, to nick: Nickname) throws(RoomError)
+        -> [Effect]
+    {
+        guard let sender = occupant(of: session) else { throw .notInRoom }
+        guard let target = occupants[nick] else { throw .noSuchOccupant }
+        var message = message
+        message.from = .occupant(id, sender.nick)
+        message.to = .occupant(id, target.nick)
+        return target.sessions.map { .to($0, .privateMessage(from: sender, message)) }
+    }
+
+    /// Changes the subject (§8.1; IRC TOPIC, refused under +t for non-moderators).
+    public mutating func setTopic(_ text: String, from session: SessionID, now: Date) throws(RoomError) -> [Effect] {
+        guard let setter = occupant(of: session) else { throw .notInRoom }
+        // XEP-0045 §5.1: visitors never change the subject; participants only when allowed.
+        if setter.role < .participant || (configuration.topicRestricted && setter.role < .moderator) {
+            throw .notAllowed
+        }
+        let topic = Topic(text: text, setBy: setter.nick, at: now)
+        self.topic = topic
+        return [.everyone(.topicChanged(topic), except: nil)]
+    }
+
+    // MARK: Moderation (XEP-0045 §8, §9)
+
+    /// Changes the role of occupant `nick`; `.none` kicks it (§8.2; IRC KICK, +v, +o).
+    public mutating func setRole(_ role: Role, of nick: Nickname, by session: SessionID, reason: String?) throws(RoomError)
+        -> [Effect]
+    {
+        guard let actor = occupant(of: session) else { throw .notInRoom }
+        guard var target = occupants[nick] else { throw .noSuchOccupant }
+        guard actor.role == .moderator else { throw .notAllowed }
+        // §8.2/§8.4: a moderator cannot act on someone of higher affiliation, and only an
+        // admin or owner may grant or revoke the moderator role.
+        if target.affiliation > actor.affiliation && target.user != actor.user { throw .notAllowed }
+        if (role == .moderator || target.role == .moderator) && actor.affiliation < .admin && target.user != actor.user {
+            throw .notAllowed
+        }
+        if role == .none {
+            for kicked in target.sessions { nickBySession[kicked] = nil }
+            occupants[nick] = nil
+            let event = RoomEvent.occupantLeft(target, .kicked(by: actor.nick, reason: reason))
+            return [.everyone(event, except: nil)] + target.sessions.map { .to($0, event) }
+        }
+        let old = target
+        target.role = role
+        occupants[nick] = target
+        return [.everyone(.occupantChanged(old: old, new: target), except: nil)]
+    }
+
+    /// Changes the affiliation of `user`; `.outcast` bans and removes it (§9.1; IRC +b).
+    public mutating func setAffiliation(_ affiliation: Affiliation, of user: UserID, by session: SessionID, reason: String?)
+        throws(RoomError) -> [Effect]
+    {
+        guard let actor = occupant(of: session) else { throw .notInRoom }
+        let current = self.affiliation(of: user)
+        // §9, §10: admins manage members and outcasts; only owners manage admins and owners.
+        guard actor.affiliation >= .admin else { throw .notAllowed }
+        if actor.affiliation < .owner && (current >= .admin || affiliation >= .admin) { throw .notAllowed }
+        affiliations[user] = affiliation == .none ? nil : affiliation
+        var effects: [Effect] = []
+        for (nick, occupant) in occupants where occupant.user == user {
+            if affiliation == .outcast || (configuration.membersOnly && affiliation < .member) {
+                for removed in occupant.sessions { nickBySession[removed] = nil }
+                occupants[nick] = nil
+                let why: LeaveReason =
+                    affiliation == .outcast ? .banned(by: actor.nick, reason: reason) : .membershipRevoked
+                effects.append(.everyone(.occupantLeft(occupant, why), except: nil))
+                effects.append(contentsOf: occupant.sessions.map { .to($0, .occupantLeft(occupant, why)) })
+            } else {
+                var changed = occupant
+                changed.affiliation = affiliation
+                changed.role = max(occupant.role == .moderator && affiliation < .admin ? .participant : occupant.role,
+                                   affiliation.defaultRole(moderated: configuration.moderated))
+                occupants[nick] = changed
+                effects.append(.everyone(.occupantChanged(old: occupant, new: changed), except: nil))
+            }
+        }
+        return effects
+    }
+
+    /// Replaces the configuration (§10.2; IRC channel modes). Admins and owners only.
+    public mutating func configure(_ configuration: RoomConfiguration, by session: SessionID) throws(RoomError) -> [Effect] {
+        guard let actor = occupant(of: session) else { throw .notInRoom }
+        guard actor.affiliation >= .admin else { throw .notAllowed }
+        guard configuration.historyLength >= 0, configuration.historyLength <= RoomConfiguration.maximumHistory,
+            (configuration.maxOccupants ?? 1) > 0
+        else { throw .invalid("history length or occupant limit out of range") }
+        self.configuration = configuration
+        while history.count > configuration.historyLength { history.removeFirst() }
+        return [.everyone(.configurationChanged(configuration), except: nil)]
+    }
+
+    /// Lets `user` enter a members-only room once (§7.8; IRC INVITE).
+    public mutating func invite(_ user: UserID, by session: SessionID) throws(RoomError) {
+        guard let actor = occupant(of: session) else { throw .notInRoom }
+        if configuration.membersOnly && actor.role < .moderator { throw .notAllowed }
+        if affiliation(of: user) == .outcast { throw .banned }
+        invited.insert(user)
+    }
+
+    private func snapshot(for occupant: Occupant, created: Bool) -> RoomSnapshot {
+        RoomSnapshot(
+            room: id, you: occupant, occupants: occupants.values.sorted { $0.nick.key < $1.nick.key },
+            topic: topic, history: Array(history), configuration: configuration, created: created)
+    }
+}

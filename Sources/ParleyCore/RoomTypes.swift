@@ -1,0 +1,178 @@
+import Foundation
+
+/// An occupant's role in a room for this visit (XEP-0045 §5.1; IRC +o and +v).
+public enum Role: String, Hashable, Sendable, CaseIterable, Comparable {
+    case none, visitor, participant, moderator
+
+    private var rank: Int {
+        switch self {
+        case .none: 0
+        case .visitor: 1
+        case .participant: 2
+        case .moderator: 3
+        }
+    }
+    public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// A user's lasting relation to a room (XEP-0045 §5.2; IRC ban ↔ outcast).
+public enum Affiliation: String, Hashable, Sendable, CaseIterable, Comparable {
+    case outcast, none, member, admin, owner
+
+    private var rank: Int {
+        switch self {
+        case .outcast: 0
+        case .none: 1
+        case .member: 2
+        case .admin: 3
+        case .owner: 4
+        }
+    }
+    public static func < (lhs: Affiliation, rhs: Affiliation) -> Bool { lhs.rank < rhs.rank }
+
+    /// The role an occupant gets on entering (XEP-0045 §5.1.2 default roles).
+    public func defaultRole(moderated: Bool) -> Role {
+        switch self {
+        case .owner, .admin: .moderator
+        case .member: .participant
+        case .none: moderated ? .visitor : .participant
+        case .outcast: .none
+        }
+    }
+}
+
+/// One occupant of a room: a nickname shared by one or more sessions of the same user
+/// (XEP-0045 §7.2.9 multi-session nicks).
+public struct Occupant: Sendable, Equatable {
+    public var nick: Nickname
+    public var user: UserID
+    public var sessions: [SessionID]
+    public var role: Role
+    public var affiliation: Affiliation
+    public var presence: Presence
+
+    public init(
+        nick: Nickname, user: UserID, sessions: [SessionID], role: Role, affiliation: Affiliation,
+        presence: Presence
+    ) {
+        self.nick = nick
+        self.user = user
+        self.sessions = sessions
+        self.role = role
+        self.affiliation = affiliation
+        self.presence = presence
+    }
+}
+
+/// A room's subject and who set it (XEP-0045 §8.1; IRC TOPIC).
+public struct Topic: Sendable, Equatable {
+    public var text: String
+    public var setBy: Nickname?
+    public var at: Date
+
+    public init(text: String, setBy: Nickname?, at: Date) {
+        self.text = text
+        self.setBy = setBy
+        self.at = at
+    }
+}
+
+/// A room's settings: XEP-0045 §10.2 configuration and the IRC channel modes they map to.
+public struct RoomConfiguration: Sendable, Equatable {
+    /// Kept when the last occupant leaves (XEP-0045 persistent room; IRC +P).
+    public var persistent = false
+    /// Only members may enter (XEP-0045 members-only; IRC +i).
+    public var membersOnly = false
+    /// Only participants and above may speak (XEP-0045 moderated; IRC +m).
+    public var moderated = false
+    /// Entry password (XEP-0045 password-protected; IRC +k).
+    public var password: String?
+    /// Most occupants at once; nil for the service limit (IRC +l).
+    public var maxOccupants: Int?
+    /// Only moderators may change the subject (XEP-0045 changesubject off; IRC +t).
+    public var topicRestricted = true
+    /// Left out of public room lists (XEP-0045 hidden; IRC +s).
+    public var hidden = false
+    /// Non-occupants may send messages to the room (IRC −n).
+    public var allowsExternalMessages = false
+    /// How many recent messages a newcomer is sent; bounded by `maximumHistory`.
+    public var historyLength = 20
+
+    /// The hard cap on `historyLength`.
+    public static let maximumHistory = 500
+
+    public init() {}
+}
+
+/// Why a room operation was refused; adapters map each case to their protocol's error
+/// (XMPP stanza error conditions of XEP-0045 §7.2, IRC numerics).
+public enum RoomError: Error, Hashable, Sendable {
+    /// The user is banned (XMPP forbidden; IRC 474).
+    case banned
+    /// Members-only room and not a member (XMPP registration-required; IRC 473).
+    case membersOnly
+    /// Wrong or missing password (XMPP not-authorized; IRC 475).
+    case badPassword
+    /// Room is full (XMPP service-unavailable; IRC 471).
+    case full
+    /// The nickname is held by another user (XMPP conflict; IRC 433).
+    case nicknameInUse
+    /// The session is not in the room (XMPP not-acceptable; IRC 442).
+    case notInRoom
+    /// The occupant's role or affiliation does not allow it (XMPP forbidden; IRC 482).
+    case notAllowed
+    /// No such occupant (XMPP item-not-found; IRC 441).
+    case noSuchOccupant
+    /// No such room (XMPP item-not-found; IRC 403).
+    case noSuchRoom
+    /// Visitors may not speak in a moderated room (XMPP forbidden; IRC 404).
+    case cannotSpeak
+    /// The request is malformed or out of bounds (XMPP bad-request; IRC 461).
+    case invalid(String)
+}
+
+/// Why an occupant left a room, as the remaining occupants are told.
+public enum LeaveReason: Sendable, Equatable {
+    /// The occupant left by itself, with an optional parting message.
+    case left(String?)
+    /// A moderator kicked it (XEP-0045 §8.2 status 307; IRC KICK).
+    case kicked(by: Nickname?, reason: String?)
+    /// An admin banned the user (status 301; IRC +b then KICK).
+    case banned(by: Nickname?, reason: String?)
+    /// Its session could not be reached any more (status 333, XEP-0045 §9.x).
+    case deliveryFailed
+    /// Its affiliation was removed in a members-only room (status 321).
+    case membershipRevoked
+    /// The service is shutting down (status 332).
+    case shutdown
+}
+
+/// Everything a newcomer is sent on entering a room.
+public struct RoomSnapshot: Sendable, Equatable {
+    public var room: RoomID
+    /// The newcomer itself, as the others see it.
+    public var you: Occupant
+    /// Every occupant, the newcomer included.
+    public var occupants: [Occupant]
+    public var topic: Topic?
+    public var history: [Message]
+    public var configuration: RoomConfiguration
+    /// True when this join created the room (XEP-0045 status 201; IRC channel creation).
+    public var created: Bool
+}
+
+/// What happens in a room, as told to the sessions in it.
+public enum RoomEvent: Sendable, Equatable {
+    /// You entered; everything you need to show the room.
+    case entered(RoomSnapshot)
+    case occupantJoined(Occupant)
+    /// Nick, role, affiliation or presence of an occupant changed.
+    case occupantChanged(old: Occupant, new: Occupant)
+    case occupantLeft(Occupant, LeaveReason)
+    /// A message to every occupant (`from` is `.occupant`).
+    case message(Message)
+    /// A private message between two occupants.
+    case privateMessage(from: Occupant, Message)
+    case topicChanged(Topic)
+    case configurationChanged(RoomConfiguration)
+}

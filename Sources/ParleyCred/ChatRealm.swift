@@ -1,0 +1,49 @@
+import ParleyCore
+import Synchronization
+
+/// The chat service as a cred realm: a successful login yields a `ChatAccount`, through
+/// which the adapter opens the user's sessions once the protocol is ready (after XMPP
+/// resource binding, after IRC registration).
+public struct ChatRealm: Realm {
+    public let service: ChatService
+
+    public init(service: ChatService) {
+        self.service = service
+    }
+
+    public func requestAvatar(for user: Username, mind: Void) async throws -> (
+        avatar: ChatAccount, logout: @Sendable () async -> Void
+    ) {
+        let account = ChatAccount(user: UserID(user, domain: service.domain), service: service)
+        return (account, { await account.closeAll() })
+    }
+}
+
+/// The avatar of a logged-in user: opens sessions for that user only, and closes them all
+/// at logout.
+public final class ChatAccount: Sendable {
+    public let user: UserID
+    public let service: ChatService
+    private let sessions = Mutex<[ChatSession]>([])
+
+    init(user: UserID, service: ChatService) {
+        self.user = user
+        self.service = service
+    }
+
+    /// Opens a session of this user (see `ChatService.openSession`).
+    public func openSession(resource: String?, mind: any SessionMind) async throws(SessionError) -> ChatSession {
+        let session = try await service.openSession(for: user, resource: resource, mind: mind)
+        sessions.withLock { $0.append(session) }
+        return session
+    }
+
+    /// Closes every session opened through this account.
+    func closeAll() async {
+        let open = sessions.withLock { sessions in
+            defer { sessions.removeAll() }
+            return sessions
+        }
+        for session in open { await session.close() }
+    }
+}

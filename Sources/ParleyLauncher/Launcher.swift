@@ -1,0 +1,167 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ParleyCore
+import ParleyCred
+import ServiceLifecycle
+import UnixSignals
+
+/// One plugin instance to start: the plugin and its validated options.
+public struct PluginInstance: Sendable {
+    public let plugin: any ParleyPlugin.Type
+    public let options: PluginOptions
+
+    public init(plugin: any ParleyPlugin.Type, options: PluginOptions) {
+        self.plugin = plugin
+        self.options = options
+    }
+
+    /// The plugin's name (read through a local to keep the compiler away from key paths
+    /// to static members of an existential metatype, which crash Swift 6.3's SILGen).
+    public var pluginName: String {
+        let type = plugin
+        return type.name
+    }
+}
+
+extension PluginInstance: @unchecked Sendable {}
+
+/// Why `parleyd` could not start.
+public struct LaunchError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Runs plugins in one process: builds the shared chat service, portal and event loops,
+/// turns each plugin instance into a service, and runs them in one `ServiceGroup` with
+/// graceful shutdown on SIGTERM/SIGINT and a reload on SIGHUP.
+public struct Launcher: Sendable {
+    public let registry: PluginRegistry
+    public let authKinds: AuthKindRegistry
+
+    public init(registry: PluginRegistry, authKinds: AuthKindRegistry) {
+        self.registry = registry
+        self.authKinds = authKinds
+    }
+
+    /// The credential checkers for `settings`, in order; the first error names the string.
+    public func makeCheckers(_ settings: LauncherSettings, logger: Logger) throws -> [any CredentialChecker] {
+        let context = AuthContext(storageDirectory: settings.storage, logger: logger)
+        return try settings.effectiveAuth.map { string in
+            do {
+                return try authKinds.makeChecker(from: string, context: context)
+            } catch {
+                throw LaunchError("--auth \(string): \(error)")
+            }
+        }
+    }
+
+    /// Runs `instances` until a shutdown signal. `configPath`, when given, is re-read on
+    /// SIGHUP to apply a new log level and to reload plugins that support it.
+    public func run(settings: LauncherSettings, instances: [PluginInstance], configPath: String? = nil) async throws {
+        let logger = Logger(label: "parleyd")
+        try StorageDirectory.prepare(settings.storage)
+        let checkers = try makeCheckers(settings, logger: logger)
+        let contactStore: any ContactListStore =
+            checkers.lazy.compactMap { $0 as? any ContactListStore }.first ?? InMemoryContactListStore()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, Machine.coreCount))
+        let executors = ExecutorPool(group.makeIterator().map { $0.executor })
+        let chat = ChatService(
+            configuration: ChatServiceConfiguration(domain: settings.domain), contacts: contactStore,
+            executors: executors, logger: Logger(label: "parley.chat"))
+        let portal = Portal(realm: ChatRealm(service: chat), checkers: checkers)
+        let context = PluginContext(
+            chat: chat, portal: portal, eventLoopGroup: group, storageDirectory: settings.storage, logger: logger)
+
+        var services: [any Service] = []
+        for instance in instances {
+            do {
+                services.append(try instance.plugin.makeService(options: instance.options, context: context))
+            } catch {
+                try? await group.shutdownGracefully()
+                throw LaunchError("\(instance.plugin.name): \(error)")
+            }
+        }
+        let reloadable = services.compactMap { $0 as? any ReloadableService }
+        // Services shut down in reverse order: the chat service goes first, so every
+        // session is told before the listeners close.
+        services.append(ReloadOnHangup(services: reloadable, configPath: configPath, registry: registry, logger: logger))
+        services.append(ChatShutdown(chat: chat))
+        logger.info(
+            "parleyd starting",
+            metadata: [
+                "domain": "\(settings.domain)", "storage": "\(settings.storage)",
+                "auth": "\(settings.effectiveAuth.joined(separator: " "))",
+                "plugins": "\(instances.map { $0.pluginName }.joined(separator: " "))",
+            ])
+        let serviceGroup = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await serviceGroup.run()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try await group.shutdownGracefully()
+        logger.info("parleyd stopped")
+    }
+}
+
+/// Tells every session that the service stops when graceful shutdown begins.
+struct ChatShutdown: Service {
+    let chat: ChatService
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await chat.shutdown()
+    }
+}
+
+/// Applies SIGHUP: re-reads the config file (a new log level takes effect at once; a
+/// changed plugin list is reported as needing a restart) and reloads reloadable plugins.
+struct ReloadOnHangup: Service {
+    let services: [any ReloadableService]
+    let configPath: String?
+    let registry: PluginRegistry
+    let logger: Logger
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        // The signal sequence never ends by itself: stop iterating when shutdown begins.
+        try? await cancelWhenGracefulShutdown {
+            for await _ in signals {
+                await reload()
+            }
+        }
+    }
+
+    private func reload() async {
+        logger.notice("SIGHUP: reloading")
+        if let configPath {
+            do {
+                let file = try ConfigFile.load(path: configPath, registry: registry)
+                LogSetup.level = file.settings.logLevel
+                logger.notice("configuration re-read", metadata: ["log-level": "\(file.settings.logLevel)"])
+            } catch {
+                logger.error("configuration not reloaded; the running one stays", metadata: ["errors": "\(error)"])
+            }
+        }
+        for service in services { await service.reload() }
+    }
+}
+
+/// The data directory's layout.
+public enum StorageDirectory {
+    /// Creates `path`, `path/accounts` and `path/contacts` when missing.
+    public static func prepare(_ path: String) throws {
+        for sub in ["", "/accounts", "/contacts"] {
+            do {
+                try FileManager.default.createDirectory(atPath: path + sub, withIntermediateDirectories: true)
+            } catch {
+                throw LaunchError("cannot create the storage directory \(path + sub): \(error.localizedDescription)")
+            }
+        }
+    }
+}

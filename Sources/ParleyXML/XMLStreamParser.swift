@@ -1,0 +1,589 @@
+import CLibXML2
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// libxml2 wants `xmlInitParser()` once per process before contexts are used on several
+/// threads; a global `let` runs it exactly once, thread-safely.
+private let libxml2Initialized: Bool = {
+    xmlInitParser()
+    return true
+}()
+
+/// A streaming XML parser for one connection, over libxml2's SAX2 push parser.
+///
+/// Feed it bytes as they arrive, in chunks of any size (one byte too); it reports the
+/// stream header as soon as the root's start tag is complete, one `XMLElement` tree per
+/// top-level child of the root, and the end of the stream. DTDs, entity declarations,
+/// references to other than the five predefined entities, processing instructions and
+/// comments are refused (`restrictedXML`), never expanded; the input must be UTF-8; the
+/// `XMLLimits` bound what a peer can make it hold. After an error the parser is dead:
+/// every later `feed` throws the same error until `reset()`.
+///
+/// Not thread-safe and not `Sendable`: one connection owns it.
+public final class XMLStreamParser {
+    /// How top-level structure is reported.
+    public enum Mode: Hashable, Sendable {
+        /// An XMPP-style stream: `.streamStart` for the root's start tag, `.element` for each
+        /// child of the root, `.streamEnd` for the root's end tag.
+        case stream
+        /// A standalone document: one `.element` for the root, nothing else.
+        case document
+    }
+
+    /// The limits in force.
+    public let limits: XMLLimits
+    /// The reporting mode.
+    public let mode: Mode
+
+    /// Input is handed to libxml2 in slices of at most this many bytes, so the stanza
+    /// limit is checked at least that often even when a caller feeds a huge buffer.
+    private static let sliceSize = 16_384
+    private static let options = Int32(bitPattern: XML_PARSE_NONET.rawValue)
+
+    private let context: xmlParserCtxtPtr
+    /// Everything the SAX callbacks touch lives behind this pointer, which is also
+    /// libxml2's user data: accesses through it carry no dynamic exclusivity checks (a
+    /// class's stored properties would, on every callback), and the callbacks need no
+    /// reference counting to reach it.
+    private let state: UnsafeMutablePointer<ParserState>
+
+    /// Creates a parser for a new stream (or document).
+    public init(limits: XMLLimits = .default, mode: Mode = .stream) {
+        _ = libxml2Initialized
+        self.limits = limits
+        self.mode = mode
+        state = .allocate(capacity: 1)
+        var handler = ParserState.makeSAXHandler()
+        // libxml2 copies the handler. The user data outlives every callback: callbacks
+        // only run inside `feed` and `finish`, and `deinit` frees the context first.
+        guard let context = xmlCreatePushParserCtxt(&handler, UnsafeMutableRawPointer(state), nil, 0, nil) else {
+            state.deallocate()
+            fatalError("libxml2 could not allocate a parser context")
+        }
+        self.context = context
+        xmlCtxtUseOptions(context, XMLStreamParser.options)
+        state.initialize(to: ParserState(context: context, limits: limits, mode: mode))
+    }
+
+    deinit {
+        xmlFreeParserCtxt(context)
+        state.deinitialize(count: 1)
+        state.deallocate()
+    }
+
+    /// Starts a new stream on the same connection (the XMPP restart after STARTTLS and
+    /// SASL): forgets all state, including a previous error, and reuses libxml2's context.
+    public func reset() {
+        xmlCtxtResetPush(context, nil, 0, nil, nil)
+        context.pointee.userData = UnsafeMutableRawPointer(state)
+        xmlCtxtUseOptions(context, XMLStreamParser.options)
+        state.pointee.reset()
+    }
+
+    // MARK: Feeding
+
+    /// Parses the next bytes of the stream and appends the events they complete to
+    /// `events`. On an error, the events completed before the fault are still appended,
+    /// then the error is thrown; the parser is dead afterwards.
+    public func feed(_ bytes: UnsafeRawBufferPointer, into events: inout [XMLStreamEvent])
+        throws(XMLStreamError)
+    {
+        // `state.pointee` is read afresh after each libxml2 call: the callbacks change it.
+        if let failure = state.pointee.failure { throw failure }
+        var offset = 0
+        let total = bytes.count
+        while offset < total {
+            let end = min(total, offset &+ XMLStreamParser.sliceSize)
+            let slice = UnsafeRawBufferPointer(rebasing: bytes[offset..<end])
+            var length = slice.count
+            var encodingFault: XMLStreamError?
+            if let (bad, fault) = state.pointee.validator.validate(slice) {
+                length = bad
+                encodingFault = ParserState.classify(fault, byte: slice[bad], at: state.pointee.fed &+ bad)
+            }
+            if length > 0 {
+                _ = slice.baseAddress!.withMemoryRebound(to: CChar.self, capacity: length) {
+                    xmlParseChunk(context, $0, Int32(length), 0)
+                }
+                state.pointee.fed &+= length
+            }
+            state.pointee.afterChunk(encodingFault: encodingFault)
+            if let failure = state.pointee.failure {
+                state.pointee.deliver(into: &events)
+                throw failure
+            }
+            offset = end
+        }
+        state.pointee.deliver(into: &events)
+    }
+
+    /// Parses the next bytes and appends the events they complete to `events`.
+    public func feed<Bytes: Sequence<UInt8>>(_ bytes: Bytes, into events: inout [XMLStreamEvent])
+        throws(XMLStreamError)
+    {
+        // The closure-taking standard library functions rethrow untyped errors: carry the
+        // typed error out as a value.
+        func feedBuffer(_ buffer: UnsafeRawBufferPointer) -> XMLStreamError? {
+            do throws(XMLStreamError) {
+                try feed(buffer, into: &events)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        let result: XMLStreamError?? = bytes.withContiguousStorageIfAvailable {
+            feedBuffer(UnsafeRawBufferPointer($0))
+        }
+        let error: XMLStreamError? =
+            switch result {
+            case .some(let error): error
+            case .none: Array(bytes).withUnsafeBytes { feedBuffer($0) }
+            }
+        if let error { throw error }
+    }
+
+    /// Parses the next bytes and returns the events they complete. Events completed before
+    /// an error are lost with this form; use `feed(_:into:)` to keep them.
+    public func feed<Bytes: Sequence<UInt8>>(_ bytes: Bytes) throws(XMLStreamError) -> [XMLStreamEvent] {
+        var events: [XMLStreamEvent] = []
+        try feed(bytes, into: &events)
+        return events
+    }
+
+    /// Declares the end of input: throws `notWellFormed` if the document (or stream) is
+    /// not complete. A server does not need it for a stream closed by the peer; it is what
+    /// makes `parseDocument` refuse a truncated document.
+    public func finish(into events: inout [XMLStreamEvent]) throws(XMLStreamError) {
+        if let failure = state.pointee.failure { throw failure }
+        if !state.pointee.validator.isAtBoundary {
+            state.pointee.fail(XMLStreamError(.invalidUTF8, message: "input ends inside a UTF-8 sequence"))
+        } else {
+            xmlParseChunk(context, nil, 0, 1)
+            state.pointee.afterFinish()
+        }
+        state.pointee.deliver(into: &events)
+        if let failure = state.pointee.failure { throw failure }
+    }
+
+    /// Parses one standalone element (a whole document; an XML declaration is allowed).
+    public static func parseDocument<Bytes: Sequence<UInt8>>(
+        _ bytes: Bytes, limits: XMLLimits = .default
+    ) throws(XMLStreamError) -> XMLElement {
+        let parser = XMLStreamParser(limits: limits, mode: .document)
+        var events: [XMLStreamEvent] = []
+        try parser.feed(bytes, into: &events)
+        try parser.finish(into: &events)
+        guard case .element(let root)? = events.first else {
+            throw XMLStreamError(.notWellFormed, message: "no root element")
+        }
+        return root
+    }
+
+    /// Parses one standalone element from a string.
+    public static func parseDocument(_ text: String, limits: XMLLimits = .default)
+        throws(XMLStreamError) -> XMLElement
+    {
+        try parseDocument(text.utf8, limits: limits)
+    }
+}
+
+/// One connection owns a parser; it is not to be shared between threads.
+@available(*, unavailable)
+extension XMLStreamParser: Sendable {}
+
+/// The parser's state and the SAX callbacks that build element trees from libxml2's
+/// events. It lives at a fixed address owned by its `XMLStreamParser`.
+private struct ParserState {
+    let context: xmlParserCtxtPtr
+    let limits: XMLLimits
+    let mode: XMLStreamParser.Mode
+
+    var validator = UTF8Validator()
+    var names = NameCache()
+    var dictionary: UnsafeMutableRawPointer?
+
+    /// Events produced by the callbacks of the current `feed`.
+    var pending: [XMLStreamEvent] = []
+    /// Open elements below the stream root (in document mode, from the root down).
+    var stack: [XMLElement] = []
+    /// Current element nesting depth, the root counting as 1.
+    var depth = 0
+    var failure: XMLStreamError?
+    /// Bytes handed to libxml2 since the stream (re)started.
+    var fed = 0
+    /// Stream position where the current stanza's byte count starts.
+    var boundary = 0
+    var rootClosed = false
+
+    init(context: xmlParserCtxtPtr, limits: XMLLimits, mode: XMLStreamParser.Mode) {
+        self.context = context
+        self.limits = limits
+        self.mode = mode
+        dictionary = UnsafeMutableRawPointer(context.pointee.dict)
+        pending.reserveCapacity(8)
+    }
+
+    mutating func reset() {
+        // The name cache is keyed by pointers into libxml2's dictionary: drop it if the
+        // dictionary is not the same one.
+        let newDictionary = UnsafeMutableRawPointer(context.pointee.dict)
+        if newDictionary != dictionary {
+            names.removeAll()
+            dictionary = newDictionary
+        }
+        validator.reset()
+        pending.removeAll(keepingCapacity: true)
+        stack.removeAll(keepingCapacity: true)
+        depth = 0
+        failure = nil
+        fed = 0
+        boundary = 0
+        rootClosed = false
+    }
+
+    mutating func afterChunk(encodingFault: XMLStreamError?) {
+        if failure == nil, let encodingFault { fail(encodingFault) }
+        if failure == nil, !rootClosed, fed &- boundary > limits.maxStanzaBytes {
+            fail(XMLStreamError(
+                .limitExceeded(.stanzaBytes), message: "more than \(limits.maxStanzaBytes) bytes in one stanza"))
+        }
+    }
+
+    mutating func afterFinish() {
+        if failure == nil, mode == .document, !rootClosed {
+            fail(XMLStreamError(.notWellFormed, message: "no complete root element"))
+        }
+    }
+
+    mutating func deliver(into events: inout [XMLStreamEvent]) {
+        guard !pending.isEmpty else { return }
+        if events.isEmpty {
+            swap(&events, &pending)
+        } else {
+            events.append(contentsOf: pending)
+            pending.removeAll(keepingCapacity: true)
+        }
+    }
+
+    static func classify(_ fault: UTF8Validator.Fault, byte: UInt8, at position: Int) -> XMLStreamError {
+        // The first two bytes tell UTF-16 and UTF-32 (BOM, or a NUL beside '<') from UTF-8.
+        if position == 0 && (byte == 0xFE || byte == 0xFF) {
+            return XMLStreamError(.unsupportedEncoding, message: "UTF-16 or UTF-32 byte-order mark")
+        }
+        switch fault {
+        case .nul where position < 2:
+            return XMLStreamError(.unsupportedEncoding, message: "UTF-16 or UTF-32 input (NUL byte at start)")
+        case .nul:
+            return XMLStreamError(.notWellFormed, message: "NUL character at byte \(position)")
+        case .invalid:
+            return XMLStreamError(.invalidUTF8, message: "invalid UTF-8 at byte \(position)")
+        }
+    }
+
+    mutating func fail(_ error: XMLStreamError) {
+        if failure == nil { failure = error }
+        xmlStopParser(context)
+    }
+
+    /// The stream position libxml2 has parsed up to (raw bytes: the input is UTF-8, so no
+    /// decoder sits between the pushed bytes and `cur`).
+    @inline(__always)
+    private var position: Int {
+        guard let input = context.pointee.input else { return fed }
+        return Int(input.pointee.consumed) &+ input.pointee.base.distance(to: input.pointee.cur)
+    }
+
+    @inline(__always)
+    private mutating func checkStanzaBytes(at position: Int) -> Bool {
+        if position &- boundary > limits.maxStanzaBytes {
+            fail(XMLStreamError(
+                .limitExceeded(.stanzaBytes), message: "more than \(limits.maxStanzaBytes) bytes in one stanza"))
+            return false
+        }
+        return true
+    }
+
+    @inline(__always)
+    private mutating func string(forName pointer: UnsafePointer<xmlChar>) -> String? {
+        if let cached = names.lookup(pointer) { return cached }
+        return makeName(pointer)
+    }
+
+    private mutating func makeName(_ pointer: UnsafePointer<xmlChar>) -> String? {
+        let length = strlen(UnsafeRawPointer(pointer).assumingMemoryBound(to: CChar.self))
+        guard length <= limits.maxNameBytes else {
+            fail(XMLStreamError(.limitExceeded(.nameBytes), message: "a name longer than \(limits.maxNameBytes) bytes"))
+            return nil
+        }
+        let buffer = UnsafeBufferPointer(start: pointer, count: length)
+        // Only a namespace URI can hold '&' (see `decodeAmpersands`); names cannot.
+        let value =
+            memchr(pointer, 0x26, length) == nil
+            ? String(decoding: buffer, as: UTF8.self) : ParserState.decodeAmpersands(buffer)
+        assert(dictionary.map { xmlDictOwns(OpaquePointer($0), pointer) == 1 } ?? false)
+        names.insert(pointer, value)
+        return value
+    }
+
+    @inline(__always)
+    private mutating func attributeValue(_ start: UnsafePointer<xmlChar>, _ end: UnsafePointer<xmlChar>) -> String? {
+        let length = start.distance(to: end)
+        guard length <= limits.maxAttributeValueBytes else {
+            fail(XMLStreamError(
+                .limitExceeded(.attributeValueBytes),
+                message: "an attribute value longer than \(limits.maxAttributeValueBytes) bytes"))
+            return nil
+        }
+        let buffer = UnsafeBufferPointer(start: start, count: length)
+        if memchr(start, 0x26, length) == nil {
+            return String(decoding: buffer, as: UTF8.self)
+        }
+        return ParserState.decodeAmpersands(buffer)
+    }
+
+    /// Without entity substitution (which stays off: it is what expands entities),
+    /// libxml2 hands the `&amp;` and `&#38;` of an attribute value (and of a namespace
+    /// declaration) to SAX as the five bytes `&#38;`, leaving the "reparsing" to a tree
+    /// builder. Every other reference is already replaced, and references to other
+    /// entities are refused, so the only `&` left in a value starts `&#38;`.
+    static func decodeAmpersands(_ buffer: UnsafeBufferPointer<UInt8>) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(buffer.count)
+        var index = 0
+        while index < buffer.count {
+            let byte = buffer[index]
+            bytes.append(byte)
+            if byte == 0x26, index + 4 < buffer.count, buffer[index + 1] == 0x23, buffer[index + 2] == 0x33,
+                buffer[index + 3] == 0x38, buffer[index + 4] == 0x3B
+            {
+                index += 5
+            } else {
+                index += 1
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    // MARK: SAX events
+
+    mutating func startDocument() {
+        guard failure == nil else { return }
+        let declared = context.pointee.encoding ?? context.pointee.input?.pointee.encoding
+        guard let declared else { return }
+        let name = String(cString: declared)
+        let lowered = name.lowercased()
+        if lowered != "utf-8" && lowered != "utf8" {
+            fail(XMLStreamError(.unsupportedEncoding, message: "encoding '\(name)' declared; only UTF-8 is accepted"))
+        }
+    }
+
+    mutating func startElement(
+        _ localname: UnsafePointer<xmlChar>?, _ prefix: UnsafePointer<xmlChar>?,
+        _ uri: UnsafePointer<xmlChar>?, _ namespaceCount: Int32,
+        _ namespaces: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?, _ attributeCount: Int32,
+        _ attributeList: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
+    ) {
+        guard failure == nil, let localname else { return }
+        depth &+= 1
+        if depth > limits.maxDepth {
+            fail(XMLStreamError(.limitExceeded(.depth), message: "elements nested deeper than \(limits.maxDepth)"))
+            return
+        }
+        if Int(attributeCount) &+ Int(namespaceCount) > limits.maxAttributes {
+            fail(XMLStreamError(
+                .limitExceeded(.attributes), message: "more than \(limits.maxAttributes) attributes on one element"))
+            return
+        }
+        let here = position
+        guard checkStanzaBytes(at: here) else { return }
+        guard let name = string(forName: localname) else { return }
+        var namespace = ""
+        if let uri {
+            guard let resolved = string(forName: uri) else { return }
+            namespace = resolved
+        }
+        var attributes: [XMLAttribute] = []
+        if attributeCount > 0, let attributeList {
+            attributes.reserveCapacity(Int(attributeCount))
+            for index in 0..<Int(attributeCount) {
+                // Five pointers per attribute: localname, prefix, URI, value start, value end.
+                let entry = attributeList + index &* 5
+                guard let attributeName = entry[0].flatMap({ string(forName: $0) }) else { return }
+                var attributeNamespace: String?
+                if let attributeURI = entry[2] {
+                    guard let resolved = string(forName: attributeURI) else { return }
+                    attributeNamespace = resolved
+                }
+                guard let start = entry[3], let end = entry[4], let value = attributeValue(start, end) else { return }
+                attributes.append(XMLAttribute(attributeName, namespace: attributeNamespace, value: value))
+            }
+        }
+        if mode == .stream && depth == 1 {
+            var declarations: [XMLNamespaceDeclaration] = []
+            if namespaceCount > 0, let namespaces {
+                declarations.reserveCapacity(Int(namespaceCount))
+                for index in 0..<Int(namespaceCount) {
+                    var declaredPrefix: String?
+                    if let pointer = namespaces[index &* 2] {
+                        guard let value = string(forName: pointer) else { return }
+                        declaredPrefix = value
+                    }
+                    guard let pointer = namespaces[index &* 2 &+ 1], let value = string(forName: pointer) else {
+                        return
+                    }
+                    declarations.append(XMLNamespaceDeclaration(prefix: declaredPrefix, uri: value))
+                }
+            }
+            var rootPrefix: String?
+            if let prefix {
+                guard let value = string(forName: prefix) else { return }
+                rootPrefix = value
+            }
+            pending.append(.streamStart(XMLStreamHeader(
+                name: name, namespace: namespace, prefix: rootPrefix, attributes: attributes,
+                namespaceDeclarations: declarations)))
+            // `cur` is at the start tag's closing '>': stanzas are counted from after it.
+            boundary = here &+ 1
+            return
+        }
+        stack.append(XMLElement(name: name, namespace: namespace, attributes: attributes, children: []))
+    }
+
+    mutating func endElement() {
+        guard failure == nil else { return }
+        defer { depth &-= 1 }
+        if mode == .stream && depth == 1 {
+            rootClosed = true
+            pending.append(.streamEnd)
+            return
+        }
+        guard let element = stack.popLast() else { return }
+        if stack.isEmpty {
+            let here = position
+            guard checkStanzaBytes(at: here) else { return }
+            boundary = here
+            if mode == .document { rootClosed = true }
+            pending.append(.element(element))
+        } else {
+            stack[stack.count &- 1].children.append(.element(element))
+        }
+    }
+
+    mutating func characters(_ pointer: UnsafePointer<xmlChar>?, _ length: Int32) {
+        // Text between stanzas (whitespace keepalives) is not part of any tree.
+        guard failure == nil, let pointer, length > 0, !stack.isEmpty else { return }
+        let buffer = UnsafeBufferPointer(start: pointer, count: Int(length))
+        let top = stack.count &- 1
+        if case .text(var text)? = stack[top].children.last {
+            stack[top].children.removeLast()
+            text += String(decoding: buffer, as: UTF8.self)
+            guard text.utf8.count <= limits.maxTextBytes else {
+                failText()
+                return
+            }
+            stack[top].children.append(.text(text))
+        } else {
+            guard buffer.count <= limits.maxTextBytes else {
+                failText()
+                return
+            }
+            stack[top].children.append(.text(String(decoding: buffer, as: UTF8.self)))
+        }
+    }
+
+    mutating func failText() {
+        fail(XMLStreamError(.limitExceeded(.textBytes), message: "a text longer than \(limits.maxTextBytes) bytes"))
+    }
+
+    mutating func refuse(_ kind: XMLStreamError.RestrictedXML) {
+        guard failure == nil else { return }
+        let message: String =
+            switch kind {
+            case .dtd: "document type declarations are not allowed"
+            case .entityDeclaration: "entity and markup declarations are not allowed"
+            case .entityReference: "references to entities other than the predefined five are not allowed"
+            case .processingInstruction: "processing instructions are not allowed"
+            case .comment: "comments are not allowed"
+            }
+        fail(XMLStreamError(.restrictedXML(kind), message: message))
+    }
+
+    mutating func structuredError(_ error: xmlErrorPtr?) {
+        guard failure == nil, let error else { return }
+        let details = error.pointee
+        // Warnings (a relative namespace URI, …) do not make a document unusable.
+        if details.level == XML_ERR_WARNING || details.level == XML_ERR_NONE { return }
+        let code = Int(details.code)
+        // libxml2 raises "xmlns:p: 'urn:日本' is not a valid URI" (its own URI parser wants
+        // ASCII) as an error, but it is a warning code, the declaration is still bound, and
+        // Namespaces in XML makes no well-formedness rule of it.
+        if code == Int(XML_WAR_NS_URI.rawValue) || code == Int(XML_WAR_NS_URI_RELATIVE.rawValue) { return }
+        var message = details.message.map { String(cString: $0) } ?? ""
+        while message.last?.isNewline == true { message.removeLast() }
+        if details.line > 0 { message += " (line \(details.line))" }
+        let condition: XMLStreamError.Condition =
+            switch code {
+            case Int(XML_ERR_UNSUPPORTED_ENCODING.rawValue), Int(XML_ERR_UNKNOWN_ENCODING.rawValue),
+                Int(XML_ERR_INVALID_ENCODING.rawValue):
+                .unsupportedEncoding
+            case Int(XML_ERR_UNDECLARED_ENTITY.rawValue), Int(XML_WAR_UNDECLARED_ENTITY.rawValue),
+                Int(XML_ERR_UNPARSED_ENTITY.rawValue), Int(XML_ERR_ENTITY_IS_EXTERNAL.rawValue),
+                Int(XML_ERR_ENTITY_IS_PARAMETER.rawValue), Int(XML_ERR_ENTITY_LOOP.rawValue),
+                Int(XML_ERR_ENTITYREF_IN_PROLOG.rawValue), Int(XML_ERR_ENTITYREF_IN_EPILOG.rawValue),
+                Int(XML_ERR_PEREF_IN_PROLOG.rawValue), Int(XML_ERR_PEREF_IN_EPILOG.rawValue):
+                .restrictedXML(.entityReference)
+            default:
+                .notWellFormed
+            }
+        fail(XMLStreamError(condition, message: message, libxml2Code: code))
+    }
+
+    // MARK: The SAX handler
+
+    /// Calls `body` on the state behind libxml2's user-data pointer.
+    @inline(__always)
+    private static func with(_ userData: UnsafeMutableRawPointer?, _ body: (inout ParserState) -> Void) {
+        guard let userData else { return }
+        body(&userData.assumingMemoryBound(to: ParserState.self).pointee)
+    }
+
+    /// Built per parser: C callbacks cannot capture context, and a global `xmlSAXHandler`
+    /// would not be `Sendable`. libxml2 copies it into the context.
+    static func makeSAXHandler() -> xmlSAXHandler {
+        var handler = xmlSAXHandler()
+        handler.initialized = UInt32(XML_SAX2_MAGIC)
+        handler.startDocument = { userData in ParserState.with(userData) { $0.startDocument() } }
+        handler.startElementNs = { userData, localname, prefix, uri, namespaceCount, namespaces, attributeCount, _, attributes in
+            ParserState.with(userData) {
+                $0.startElement(localname, prefix, uri, namespaceCount, namespaces, attributeCount, attributes)
+            }
+        }
+        handler.endElementNs = { userData, _, _, _ in ParserState.with(userData) { $0.endElement() } }
+        handler.characters = { userData, pointer, length in ParserState.with(userData) { $0.characters(pointer, length) } }
+        handler.ignorableWhitespace = { userData, pointer, length in
+            ParserState.with(userData) { $0.characters(pointer, length) }
+        }
+        // CDATA sections are text.
+        handler.cdataBlock = { userData, pointer, length in ParserState.with(userData) { $0.characters(pointer, length) } }
+        // Refused constructs: each stops the parser before anything is expanded or loaded.
+        // `getEntity` and `resolveEntity` stay NULL: only the predefined entities resolve.
+        handler.internalSubset = { userData, _, _, _ in ParserState.with(userData) { $0.refuse(.dtd) } }
+        handler.externalSubset = { userData, _, _, _ in ParserState.with(userData) { $0.refuse(.dtd) } }
+        handler.entityDecl = { userData, _, _, _, _, _ in ParserState.with(userData) { $0.refuse(.entityDeclaration) } }
+        handler.notationDecl = { userData, _, _, _ in ParserState.with(userData) { $0.refuse(.entityDeclaration) } }
+        handler.unparsedEntityDecl = { userData, _, _, _, _ in ParserState.with(userData) { $0.refuse(.entityDeclaration) } }
+        handler.elementDecl = { userData, _, _, _ in ParserState.with(userData) { $0.refuse(.entityDeclaration) } }
+        handler.attributeDecl = { userData, _, _, _, _, _, _ in ParserState.with(userData) { $0.refuse(.entityDeclaration) } }
+        handler.reference = { userData, _ in ParserState.with(userData) { $0.refuse(.entityReference) } }
+        handler.processingInstruction = { userData, _, _ in ParserState.with(userData) { $0.refuse(.processingInstruction) } }
+        handler.comment = { userData, _ in ParserState.with(userData) { $0.refuse(.comment) } }
+        handler.serror = { userData, error in ParserState.with(userData) { $0.structuredError(error) } }
+        return handler
+    }
+}

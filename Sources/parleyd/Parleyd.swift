@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import ParleyLauncher
+
+/// `parleyd`: runs Parley's daemon plugins, alone or several in one process.
+@main
+struct Parleyd {
+    static func main() async {
+        let words = Array(CommandLine.arguments.dropFirst())
+        let registry = Builtins.plugins
+        do {
+            let split = try CommandLineSettings.split(words)
+            if let configPath = split.configPath {
+                guard split.rest.isEmpty else {
+                    fail("with --config, only launcher settings may follow; unexpected: \(split.rest.joined(separator: " "))")
+                }
+                try await RunConfig.run(configPath: configPath, overrides: split, registry: registry)
+                return
+            }
+            if let name = split.rest.first, let plugin = registry.plugin(named: name) {
+                let pluginWords = Array(split.rest.dropFirst())
+                if pluginWords.contains("--help") || pluginWords.contains("-h") {
+                    print(registry.help(for: plugin))
+                    return
+                }
+                try await RunPlugin.run(plugin, words: pluginWords, overrides: split, registry: registry)
+                return
+            }
+        } catch let error as OptionErrors {
+            fail(error.description)
+        } catch let error as ConfigFile.Errors {
+            fail(error.description)
+        } catch {
+            fail("\(error)")
+        }
+        await Commands.main(words)
+    }
+
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("parleyd: \(message)\n".utf8))
+        exit(2)
+    }
+}
+
+/// The subcommands that do not run plugins.
+struct Commands: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parleyd",
+        abstract: "Parley's daemon: runs chat plugins (XMPP, IRC, components, bots) in one process.",
+        usage: """
+            parleyd PLUGIN [plugin options] [--domain D] [--storage DIR] [--auth STRING]... [--log-level L] [--log-format text|json]
+              parleyd --config FILE [same launcher options]
+              parleyd plugins | check-config FILE | user add|passwd|del|list
+            """,
+        discussion: "Plugins:\n" + Builtins.plugins.listing + "\n\nSee docs/ for the configuration reference.",
+        subcommands: [ListPlugins.self, CheckConfig.self, UserCommand.self])
+}
+
+struct ListPlugins: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "plugins", abstract: "List the registered plugins.")
+    func run() {
+        print(Builtins.plugins.listing)
+    }
+}
+
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config", abstract: "Validate a configuration file without starting anything.")
+
+    @Argument(help: "The configuration file.") var file: String
+
+    func run() throws {
+        do {
+            let config = try ConfigFile.load(path: file, registry: Builtins.plugins)
+            let launcher = Launcher(registry: Builtins.plugins, authKinds: Builtins.authKinds)
+            do {
+                _ = try launcher.makeCheckers(config.settings, logger: .init(label: "check-config"))
+            } catch {
+                print("\(file): auth: \(error)")
+                throw ExitCode(1)
+            }
+            print("\(file): OK (\(config.plugins.count) plugin\(config.plugins.count == 1 ? "" : "s"): \(config.plugins.map { PluginInstance(plugin: $0.plugin, options: $0.options).pluginName }.joined(separator: ", ")))")
+        } catch let errors as ConfigFile.Errors {
+            print(errors.description)
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Runs the plugins of a configuration file.
+enum RunConfig {
+    static func run(configPath: String, overrides: CommandLineSettings, registry: PluginRegistry) async throws {
+        let config = try ConfigFile.load(path: configPath, registry: registry)
+        let settings = try overrides.applied(to: config.settings)
+        LogSetup.bootstrap(format: settings.logFormat, level: settings.logLevel)
+        let launcher = Launcher(registry: registry, authKinds: Builtins.authKinds)
+        do {
+            try await launcher.run(
+                settings: settings,
+                instances: config.plugins.map { PluginInstance(plugin: $0.plugin, options: $0.options) },
+                configPath: configPath)
+        } catch {
+            Parleyd.fail("\(error)")
+        }
+    }
+}
+
+/// Runs one plugin from the command line, like `twistd PLUGIN`.
+enum RunPlugin {
+    static func run(_ plugin: any ParleyPlugin.Type, words: [String], overrides: CommandLineSettings, registry: PluginRegistry)
+        async throws
+    {
+        let options = try PluginOptions.parse(commandLine: words, declared: plugin.options)
+        let settings = try overrides.applied(to: LauncherSettings())
+        LogSetup.bootstrap(format: settings.logFormat, level: settings.logLevel)
+        let launcher = Launcher(registry: registry, authKinds: Builtins.authKinds)
+        do {
+            try await launcher.run(settings: settings, instances: [PluginInstance(plugin: plugin, options: options)])
+        } catch {
+            Parleyd.fail("\(error)")
+        }
+    }
+}

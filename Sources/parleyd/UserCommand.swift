@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ParleyCore
+import ParleyCred
+
+/// `parleyd user add|passwd|del|list`: manages accounts in the flat-file store.
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "Manage accounts in the flat-file store.",
+        subcommands: [Add.self, Passwd.self, Delete.self, List.self])
+
+    struct StoreOptions: ParsableArguments {
+        @Option(help: "The data directory (holds accounts/ and contacts/).") var storage = "storage"
+
+        func store() throws -> FlatFileStore {
+            try FlatFileStore(directory: storage, logger: Logger(label: "parleyd.user"))
+        }
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add", abstract: "Create an account; the password is asked for, or read from standard input.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The user name.") var name: String
+
+        func run() async throws {
+            let username = try UserCommand.username(name)
+            let password = try PasswordInput.read(confirm: true)
+            try await store.store().addAccount(username, password: password)
+            print("created \(username) in \(store.storage)/accounts")
+        }
+    }
+
+    struct Passwd: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "passwd", abstract: "Change an account's password.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The user name.") var name: String
+
+        func run() async throws {
+            let username = try UserCommand.username(name)
+            let password = try PasswordInput.read(confirm: true)
+            try await store.store().setPassword(username, password: password)
+            print("changed the password of \(username)")
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "del", abstract: "Delete an account and its contact list.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The user name.") var name: String
+
+        func run() async throws {
+            let username = try UserCommand.username(name)
+            try await store.store().removeAccount(username)
+            print("deleted \(username)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the accounts.")
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            for name in try await store.store().listAccounts() { print(name) }
+        }
+    }
+
+    static func username(_ raw: String) throws -> Username {
+        guard let username = Username(raw) else {
+            throw ValidationError("'\(raw)' is not a valid user name (no spaces, @, /, :, quotes, < > or &)")
+        }
+        return username
+    }
+}
+
+/// Reads a password: from the terminal without echo (asked twice), or one line of
+/// standard input when it is not a terminal (for scripts: `echo pw | parleyd user add bob`).
+enum PasswordInput {
+    static func read(confirm: Bool) throws -> String {
+        if isatty(0) == 0 {
+            guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+                throw ValidationError("no password on standard input")
+            }
+            return line
+        }
+        let first = try prompt("Password: ")
+        if confirm {
+            guard try prompt("Again: ") == first else { throw ValidationError("the passwords differ") }
+        }
+        guard !first.isEmpty else { throw ValidationError("the password is empty") }
+        return first
+    }
+
+    private static func prompt(_ text: String) throws -> String {
+        FileHandle.standardError.write(Data(text.utf8))
+        var saved = termios()
+        tcgetattr(0, &saved)
+        var silent = saved
+        silent.c_lflag &= ~tcflag_t(ECHO)
+        tcsetattr(0, TCSANOW, &silent)
+        defer {
+            tcsetattr(0, TCSANOW, &saved)
+            FileHandle.standardError.write(Data("\n".utf8))
+        }
+        guard let line = readLine(strippingNewline: true) else { throw ValidationError("no password given") }
+        return line
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+
+/// Runs the built `parleyd` binary for end-to-end tests, and stops it by its own pid.
+final class ParleydProcess: @unchecked Sendable {
+    // `stderrText` is only touched under `lock`.
+    let process = Process()
+    private let stderrPipe = Pipe()
+    private let lock = NSLock()
+    private var stderrText = ""
+
+    /// The binary: `PARLEYD_BIN` (set by scripts/test), else the debug build folder.
+    static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["PARLEYD_BIN"], !path.isEmpty { return path }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/parleyd").path
+    }
+
+    /// Runs `parleyd arguments` to completion with `input` on standard input.
+    static func run(_ arguments: [String], input: String = "") throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let stdin = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let out = stdout.fileHandleForReading.readDataToEndOfFile()
+        let err = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
+    /// Starts `parleyd arguments` in the background (JSON logs on stderr are collected).
+    init(_ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments + ["--log-format", "json"]
+        process.standardError = stderrPipe
+        process.standardOutput = FileHandle.nullDevice
+        stderrPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self, !data.isEmpty else { return }
+            self.lock.withLock { self.stderrText += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+    }
+
+    var log: String { lock.withLock { stderrText } }
+
+    /// Waits for a log line containing `needle`; returns it.
+    func waitForLog(_ needle: String, timeout: TimeInterval = 20) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let line = log.split(separator: "\n").first(where: { $0.contains(needle) }) { return String(line) }
+            guard process.isRunning else { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        throw TestFailure("no log line with '\(needle)'; log so far:\n\(log)")
+    }
+
+    /// The port a plugin logged in its "listening" line.
+    func listeningPort(of plugin: String) throws -> UInt16 {
+        let line = try waitForLog("\"\(plugin) listening\"")
+        guard let range = line.range(of: #""port":"(\d+)""#, options: .regularExpression) else {
+            throw TestFailure("no port in \(line)")
+        }
+        return UInt16(line[range].filter(\.isNumber))!
+    }
+
+    func signal(_ number: Int32) {
+        kill(process.processIdentifier, number)
+    }
+
+    /// Waits for the process to exit; returns its status, or nil on timeout.
+    func waitForExit(timeout: TimeInterval = 15) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    /// Stops the process by its pid if it still runs.
+    func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        stderrPipe.fileHandleForReading.readabilityHandler = nil
+    }
+
+    deinit { stop() }
+}
+
+/// A failure with a message, for test helpers.
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A temporary directory removed when the value goes away.
+final class TemporaryDirectory {
+    let path: String
+    init() throws {
+        path = NSTemporaryDirectory() + "parley-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
