@@ -1,8 +1,8 @@
 // swift-tools-version:6.1
 // Benchmarks for Parley, in a package of their own so that the main build and CI never
-// compile them. Run from this directory:
-//   swift package --scratch-path .build -c release benchmark
-// (see docs/xml.md for the figures and the exact command).
+// compile them. Run from this directory (the plugin builds in release):
+//   swift package --scratch-path .build benchmark --target XMLBenchmarks
+// (docs/xml.md has the XML figures and how they were taken).
 import PackageDescription
 
 let package = Package(

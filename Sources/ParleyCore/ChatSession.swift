@@ -59,8 +59,18 @@ public final class ChatSession: Sendable {
             }
             for target in directed { await service.deliverToAvailable(event, of: target.user) }
         }
-        for room in state.withLock({ Array($0.rooms.values) }) {
-            await room.updatePresence(session: id, presence: presence)
+        if presence.availability.isOnline {
+            for room in state.withLock({ Array($0.rooms.values) }) {
+                await room.updatePresence(session: id, presence: presence)
+            }
+        } else {
+            // RFC 6121 §4.5.2: unavailable presence goes to every directed-presence target, and
+            // a room is one (XEP-0045 §7.14): going unavailable leaves every room.
+            let rooms = state.withLock { state in
+                defer { state.rooms = [:] }
+                return Array(state.rooms.values)
+            }
+            for room in rooms { await room.leave(session: id, reason: .left(presence.status)) }
         }
         if presence.availability.isOnline && !wasAnnounced {
             var targets = list.presenceTargets
@@ -75,6 +85,7 @@ public final class ChatSession: Sendable {
 
     /// Sends presence to one session only (directed presence, RFC 6121 §4.6).
     public func sendDirectedPresence(_ presence: Presence, to target: SessionID) async throws(DeliveryError) {
+        guard !isClosed else { throw .sessionClosed }
         guard target.user.domain == service.domain else { throw .notRoutable(target.user.domain) }
         guard let home = service.users[target.user] else { throw .recipientUnavailable }
         state.withLock { state in
@@ -136,6 +147,7 @@ public final class ChatSession: Sendable {
     public func join(_ roomID: RoomID, as nick: Nickname, password: String? = nil, presence: Presence = Presence())
         async throws(RoomError) -> RoomSnapshot
     {
+        guard !isClosed else { throw .sessionClosed }
         let count = state.withLock { $0.rooms.count }
         guard count < service.configuration.maxRoomsPerSession || state.withLock({ $0.rooms[roomID] != nil }) else {
             throw .invalid("too many rooms")
@@ -157,7 +169,10 @@ public final class ChatSession: Sendable {
                 if !state.closed { state.rooms[roomID] = room }
                 return state.closed
             }
-            if closedMeanwhile { await room.leave(session: id, reason: .left(nil)) }
+            if closedMeanwhile {
+                await room.leave(session: id, reason: .left(nil))
+                throw .sessionClosed
+            }
             return snapshot
         }
     }

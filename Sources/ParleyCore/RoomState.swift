@@ -141,6 +141,10 @@ public struct RoomState: Sendable {
     /// Sends `message` to every occupant. `session` is the sender when it is in the room;
     /// a sender outside the room is refused unless the room allows external messages.
     public mutating func post(_ message: Message, from session: SessionID, now: Date) throws(RoomError) -> [Effect] {
+        if let subject = message.subject, message.body == nil {
+            // XEP-0045 §8.1: a subject-only message changes the topic, under the topic rules.
+            return try setTopic(subject, from: session, now: now)
+        }
         var message = message
         if let sender = occupant(of: session) {
             if configuration.moderated && sender.role < .participant { throw .cannotSpeak }

@@ -129,6 +129,8 @@ public enum RoomError: Error, Hashable, Sendable {
     case cannotSpeak
     /// The request is malformed or out of bounds (XMPP bad-request; IRC 461).
     case invalid(String)
+    /// The session was closed before or during the operation.
+    case sessionClosed
 }
 
 /// Why an occupant left a room, as the remaining occupants are told.

@@ -30,11 +30,14 @@ public enum XMLSerializer {
         _ header: XMLStreamHeader, into buffer: inout [UInt8], xmlDeclaration: Bool = true
     ) {
         var bound = 32 + qualifiedNameBound(header.name, header.prefix) + declarationBound(header.prefix, header.namespace)
+        var longestPrefix = header.prefix?.utf8.count ?? 0
         for declaration in header.namespaceDeclarations {
             bound += declarationBound(declaration.prefix, declaration.uri)
+            longestPrefix = max(longestPrefix, declaration.prefix?.utf8.count ?? 0)
         }
         for attribute in header.attributes {
-            bound += attributeBound(attribute)
+            // A namespaced attribute may use a declared prefix, longer than a generated one.
+            bound += attributeBound(attribute) + longestPrefix
         }
         withWriter(into: &buffer, bound: bound) { writer in
             if xmlDeclaration { writer.literal("<?xml version='1.0'?>") }
@@ -96,14 +99,18 @@ public enum XMLSerializer {
         // <name xmlns='…'> … </name>
         var bound = 2 * name + 5
         if element.namespace != parentNamespace { bound += declarationBound(nil, element.namespace) }
-        for attribute in element.attributes {
-            bound += attributeBound(attribute)
+        element.attributes.withUnsafeBufferPointer { attributes in
+            for index in attributes.indices {
+                bound += attributeBound(attributes[index])
+            }
         }
-        for child in element.children {
-            switch child {
-            case .text(let text): bound += escapeFactor * text.utf8.count
-            case .element(let child):
-                bound += sizeBound(child, parentNamespace: element.namespace, scopeDepth: scopeDepth + 1)
+        element.children.withUnsafeBufferPointer { children in
+            for index in children.indices {
+                switch children[index] {
+                case .text(let text): bound += escapeFactor * text.utf8.count
+                case .element(let child):
+                    bound += sizeBound(child, parentNamespace: element.namespace, scopeDepth: scopeDepth + 1)
+                }
             }
         }
         return bound
@@ -179,8 +186,11 @@ public enum XMLSerializer {
             } else if let bound = scope.last(where: { $0.uri == namespace }) {
                 prefix = bound.prefix
             } else {
-                // Unique along the path from the root, so it never shadows a prefix in use.
-                prefix = "ns\(scope.count)"
+                // Unique along the path from the root, so it never shadows a prefix in use
+                // (a stream header may have declared an `nsN` of its own).
+                var number = scope.count
+                while scope.contains(where: { $0.prefix == "ns\(number)" }) { number += 1 }
+                prefix = "ns\(number)"
                 scope.append((prefix, namespace))
                 writeDeclaration(prefix: prefix, uri: namespace, into: &writer)
             }

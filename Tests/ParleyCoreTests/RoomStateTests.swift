@@ -376,6 +376,25 @@ struct RoomStateTests {
         #expect(room.snapshot(in: carol, for: session("carol"))?.topic == topic)
     }
 
+    @Test func subjectOnlyMessageSetsTheTopicUnderTheTopicRules() throws {
+        var room = RoomFixture()
+        try room.join("alice")
+        try room.join("bob")
+        // A participant cannot get around the restriction by posting a subject.
+        #expect(throws: RoomError.notAllowed) { try room.state.post(room.message(nil, subject: "sneaky"), from: session("bob"), now: room.t0) }
+        #expect(room.state.topic == nil)
+        #expect(throws: RoomError.notInRoom) { try room.state.post(room.message(nil, subject: "outside"), from: session("zed"), now: room.t0) }
+        let delivered = deliveries(try room.state.post(room.message(nil, subject: "Agenda"), from: session("alice"), now: room.t0), in: room.state)
+        let topic = Topic(text: "Agenda", setBy: nick("alice"), at: room.t0)
+        #expect(room.state.topic == topic)
+        #expect(delivered[session("bob")] == [.topicChanged(topic)])
+        #expect(room.state.history.isEmpty)
+        // With a body it is an ordinary message that happens to carry a subject.
+        _ = try room.state.post(room.message("hello", subject: "re: agenda"), from: session("bob"), now: room.t0)
+        #expect(room.state.topic == topic)
+        #expect(room.state.history.map(\.subject) == ["re: agenda"])
+    }
+
     @Test func unrestrictedTopicOpenToParticipantsButNotVisitors() throws {
         var configuration = RoomConfiguration()
         configuration.topicRestricted = false

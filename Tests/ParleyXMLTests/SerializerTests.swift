@@ -112,6 +112,28 @@ struct SerializerTests {
         #expect(events == [.streamStart(reparsed), .element(Self.message), .streamEnd])
     }
 
+    @Test("header attributes use the header's own prefixes, however long")
+    func headerPrefixes() throws {
+        let long = String(repeating: "p", count: 100)
+        let header = XMLStreamHeader(
+            name: "stream", namespace: streamsNS, prefix: "stream",
+            attributes: [XMLAttribute("key", namespace: "urn:long", value: "v"), XMLAttribute("other", namespace: "urn:other", value: "w")],
+            namespaceDeclarations: [
+                XMLNamespaceDeclaration(prefix: long, uri: "urn:long"), XMLNamespaceDeclaration(prefix: "ns3", uri: "urn:ns3"),
+            ])
+        var buffer: [UInt8] = []
+        XMLSerializer.writeStreamHeader(header, into: &buffer, xmlDeclaration: false)
+        let written = String(decoding: buffer, as: UTF8.self)
+        #expect(written.contains(" \(long):key='v'"))
+        // Generated prefixes avoid the declared ones (here `ns3`, which would be next).
+        #expect(written.contains(" xmlns:ns4='urn:other' ns4:other='w'"))
+        guard case .streamStart(let parsed)? = try XMLStreamParser().feed(buffer).first else {
+            Issue.record("no header from \(written)")
+            return
+        }
+        #expect(parsed.attributes == header.attributes)
+    }
+
     @Test("a parsed stream header written back parses to the same header")
     func headerRoundTrip() throws {
         let parser = XMLStreamParser()

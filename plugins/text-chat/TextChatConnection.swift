@@ -165,6 +165,7 @@ final class TextChatConnection: Sendable {
         case .noSuchRoom: "no-such-room"
         case .cannotSpeak: "cannot-speak"
         case .invalid(let why): "invalid \(why)"
+        case .sessionClosed: "session-closed"
         }
     }
 

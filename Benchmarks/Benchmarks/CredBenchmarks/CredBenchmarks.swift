@@ -36,6 +36,7 @@ final class StoreFixture: Sendable {
 nonisolated(unsafe) var fixture: StoreFixture?
 
 let benchmarks: @Sendable () -> Void = {
+    micro()
     Benchmark.defaultConfiguration = .init(
         metrics: [.throughput, .wallClock, .cpuTotal, .mallocCountTotal],
         scalingFactor: .kilo,

@@ -11,7 +11,7 @@ let streamHeaderText =
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
-        metrics: [.throughput, .wallClock, .cpuTotal, .mallocCountTotal],
+        metrics: [.throughput, .wallClock, .mallocCountTotal],
         scalingFactor: .kilo,
         maxDuration: .seconds(3),
         maxIterations: 1_000_000

@@ -1,0 +1,41 @@
+import Foundation
+import ParleyCore
+import Testing
+
+@Suite("Chat service: session lifecycle")
+struct SessionLifecycleTests {
+    let dev = roomID("dev")
+
+    /// RFC 6121 §4.5.2 with XEP-0045 §7.14: unavailable presence leaves every room.
+    @Test func unavailablePresenceLeavesRooms() async throws {
+        let service = makeService()
+        let aliceMind = RecordingMind(), bobMind = RecordingMind()
+        let alice = try await service.openSession(for: user("alice"), resource: "r", mind: aliceMind)
+        let bob = try await service.openSession(for: user("bob"), resource: "r", mind: bobMind)
+        try await alice.join(dev, as: nick("alice"))
+        try await bob.join(dev, as: nick("bob"))
+
+        await bob.setPresence(Presence(.unavailable, status: "gone fishing"))
+        #expect(bob.joinedRooms.isEmpty)
+        guard case .occupantLeft(let gone, .left(let status))? = aliceMind.roomEvents(dev).last else {
+            Issue.record("alice was not told bob left: \(aliceMind.roomEvents(dev))")
+            return
+        }
+        #expect(gone.nick == nick("bob"))
+        #expect(status == "gone fishing")
+        let occupants = await service.room(dev)?.snapshot.occupants.keys.map(\.key)
+        #expect(occupants == ["alice"])
+    }
+
+    @Test func closedSessionCannotJoin() async throws {
+        let service = makeService()
+        let mind = RecordingMind()
+        let alice = try await service.openSession(for: user("alice"), resource: "r", mind: mind)
+        await alice.close()
+        await #expect(throws: RoomError.sessionClosed) {
+            try await alice.join(dev, as: nick("alice"))
+        }
+        #expect(service.room(dev) == nil)
+        #expect(mind.roomEvents(dev).isEmpty)
+    }
+}
