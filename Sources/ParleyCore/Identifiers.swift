@@ -100,57 +100,63 @@ public struct SessionID: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(user)/\(resource)" }
 }
 
+/// A name compared in its folded form (NFC, lowercase) but shown as written: the shared
+/// representation of room names and nicknames.
+public protocol FoldedName: Hashable, Sendable, CustomStringConvertible {
+    /// The folded form used for identity.
+    var key: String { get }
+    /// The name as written, for display.
+    var displayName: String { get }
+}
+
+extension FoldedName {
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.key == rhs.key }
+    public func hash(into hasher: inout Hasher) { hasher.combine(key) }
+    public var description: String { displayName }
+
+    /// Validates `name` (non-empty, at most `maximumBytes` of UTF-8, no control character,
+    /// none that `forbidden` rejects) and folds it; nil when invalid.
+    static func fold(_ name: String, maximumBytes: Int, forbidden: (Unicode.Scalar) -> Bool) -> String? {
+        guard !name.isEmpty, name.utf8.count <= maximumBytes,
+            !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || forbidden($0) })
+        else { return nil }
+        return name.lowercased().precomposedStringWithCanonicalMapping
+    }
+}
+
 /// The name of a room, case-folded for comparison but keeping the spelling it was
 /// created with: `#Dev` on IRC and `dev@conference.example.com` over XMPP are one room.
-public struct RoomID: Hashable, Sendable, Comparable, CustomStringConvertible {
-    /// The folded form used for identity.
+public struct RoomID: FoldedName, Comparable {
     public let key: String
-    /// The name as first written, for display.
     public let displayName: String
 
     /// Longest accepted room name in UTF-8 bytes.
     public static let maximumBytes = 200
 
-    /// Validates `name` (no channel prefix: `dev`, not `#dev`).
+    /// Validates `name` (no channel prefix: `dev`, not `#dev`): no spaces, `,`, `@` or `/`.
     public init?(_ name: String) {
-        guard !name.isEmpty, name.utf8.count <= Self.maximumBytes,
-            !name.unicodeScalars.contains(where: {
-                $0.properties.generalCategory == .control || $0 == " " || $0 == "," || $0 == "@"
-                    || $0 == "/"
-            })
+        guard let key = Self.fold(name, maximumBytes: Self.maximumBytes, forbidden: { " ,@/".unicodeScalars.contains($0) })
         else { return nil }
+        self.key = key
         self.displayName = name
-        self.key = name.precomposedStringWithCanonicalMapping.lowercased()
     }
 
-    public static func == (lhs: RoomID, rhs: RoomID) -> Bool { lhs.key == rhs.key }
-    public func hash(into hasher: inout Hasher) { hasher.combine(key) }
-    public var description: String { displayName }
     public static func < (lhs: RoomID, rhs: RoomID) -> Bool { lhs.key < rhs.key }
 }
 
 /// A nickname inside a room; compared case-insensitively, displayed as given.
-public struct Nickname: Hashable, Sendable, CustomStringConvertible {
-    /// The folded form used for identity.
+public struct Nickname: FoldedName {
     public let key: String
-    /// The nickname as the occupant chose it.
     public let displayName: String
 
     /// Longest accepted nickname in UTF-8 bytes.
     public static let maximumBytes = 128
 
-    /// Validates `name`: non-empty, bounded, no control characters or spaces.
+    /// Validates `name`: non-empty, bounded, no control characters or white space.
     public init?(_ name: String) {
-        guard !name.isEmpty, name.utf8.count <= Self.maximumBytes,
-            !name.unicodeScalars.contains(where: {
-                $0.properties.generalCategory == .control || $0.properties.isWhitespace
-            })
+        guard let key = Self.fold(name, maximumBytes: Self.maximumBytes, forbidden: { $0.properties.isWhitespace })
         else { return nil }
+        self.key = key
         self.displayName = name
-        self.key = name.precomposedStringWithCanonicalMapping.lowercased()
     }
-
-    public static func == (lhs: Nickname, rhs: Nickname) -> Bool { lhs.key == rhs.key }
-    public func hash(into hasher: inout Hasher) { hasher.combine(key) }
-    public var description: String { displayName }
 }

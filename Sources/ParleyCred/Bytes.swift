@@ -15,6 +15,17 @@ enum Bytes {
         return difference == 0
     }
 
+    /// `constantTimeEqual` for a buffer and an array.
+    @inline(never)
+    static func constantTimeEqual(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in 0..<a.count {
+            difference |= a[index] ^ b[index]
+        }
+        return difference == 0
+    }
+
     /// `count` bytes from the system's secure random generator.
     static func random(_ count: Int) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()

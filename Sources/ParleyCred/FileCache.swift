@@ -18,6 +18,7 @@ import Synchronization
 /// When the bytes are unchanged the parsed content (and a PLAIN verifier) is kept.
 final class FileCache<Content: Sendable>: Sendable {
     struct Entry: Sendable {
+        var path: String
         var identity: FileIdentity
         var bytes: [UInt8]
         var content: Result<Content, StoreError>
@@ -38,26 +39,30 @@ final class FileCache<Content: Sendable>: Sendable {
 
     private let entries = Mutex<[Username: Entry]>([:])
     private let limit: Int
+    /// The file of a user.
+    let path: @Sendable (Username) -> String
     private let parse: @Sendable ([UInt8], String, Username) throws(StoreError) -> Content
     private let corrupt: @Sendable (StoreError, Username) -> Void
 
     init(
-        limit: Int, parse: @escaping @Sendable ([UInt8], String, Username) throws(StoreError) -> Content,
+        limit: Int, path: @escaping @Sendable (Username) -> String, parse: @escaping @Sendable ([UInt8], String, Username) throws(StoreError) -> Content,
         corrupt: @escaping @Sendable (StoreError, Username) -> Void
     ) {
         self.limit = limit
+        self.path = path
         self.parse = parse
         self.corrupt = corrupt
     }
 
     /// The current content of `path` for `user`; nil when the file does not exist.
     /// `forceRead` re-reads the bytes even for a clean entry (read-modify-write).
-    func load(_ user: Username, path: String, forceRead: Bool = false) throws(StoreError) -> Loaded? {
+    func load(_ user: Username, forceRead: Bool = false) throws(StoreError) -> Loaded? {
+        let cached = entries.withLock { $0[user] }
+        let path = cached?.path ?? self.path(user)
         guard let identity = try Posix.identity(path) else {
             remove(user)
             return nil
         }
-        let cached = entries.withLock { $0[user] }
         if let cached, !forceRead, !cached.racy, cached.identity == identity {
             return Loaded(content: try cached.content.get(), bytes: cached.bytes, plainVerifier: cached.plainVerifier)
         }
@@ -82,7 +87,7 @@ final class FileCache<Content: Sendable>: Sendable {
             corrupt(error, user)
         }
         entries.withLock {
-            $0[user] = Entry(identity: readIdentity, bytes: bytes, content: content, racy: racy, plainVerifier: nil)
+            $0[user] = Entry(path: path, identity: readIdentity, bytes: bytes, content: content, racy: racy, plainVerifier: nil)
         }
         return Loaded(content: try content.get(), bytes: bytes, plainVerifier: nil)
     }
@@ -91,7 +96,7 @@ final class FileCache<Content: Sendable>: Sendable {
     func store(_ user: Username, content: Content, bytes: [UInt8], identity: FileIdentity) {
         entries.withLock {
             $0[user] = Entry(
-                identity: identity, bytes: bytes, content: .success(content), racy: Self.isRacy(identity),
+                path: path(user), identity: identity, bytes: bytes, content: .success(content), racy: Self.isRacy(identity),
                 plainVerifier: nil)
         }
     }

@@ -31,6 +31,7 @@ public final class FlatFileStore: CredentialChecker, SCRAMRecordSource, ContactL
 
     private let accounts: FileCache<AccountRecord>
     private let contacts: FileCache<ContactList>
+    private let knownNames = Mutex<[String: Username]>([:])
     private let userLocks: [UserLock] = (0..<64).map { _ in UserLock() }
     /// How many PLAIN checks paid a PBKDF2 (the others used the cached verifier).
     let plainDerivations = Atomic<Int>(0)
@@ -56,8 +57,11 @@ public final class FlatFileStore: CredentialChecker, SCRAMRecordSource, ContactL
         self.accountsDirectory = trimmed + "/accounts"
         self.contactsDirectory = trimmed + "/contacts"
         self.logger = logger
+        let accountsDirectory = self.accountsDirectory
+        let contactsDirectory = self.contactsDirectory
         self.accounts = FileCache(
             limit: AccountRecord.maximumFileBytes,
+            path: { "\(accountsDirectory)/\(FileSafeName.encode($0)).account" },
             parse: { bytes, path, user throws(StoreError) in try AccountRecord.parse(bytes, path: path, expected: user) },
             corrupt: { error, user in
                 logger.error(
@@ -66,6 +70,7 @@ public final class FlatFileStore: CredentialChecker, SCRAMRecordSource, ContactL
             })
         self.contacts = FileCache(
             limit: ContactFile.maximumFileBytes,
+            path: { "\(contactsDirectory)/\(FileSafeName.encode($0)).contacts" },
             parse: { bytes, path, _ throws(StoreError) in try ContactFile.parse(bytes, path: path) },
             corrupt: { error, user in
                 logger.error(
@@ -76,20 +81,16 @@ public final class FlatFileStore: CredentialChecker, SCRAMRecordSource, ContactL
     }
 
     /// The account file of `user`.
-    public func accountPath(for user: Username) -> String {
-        "\(accountsDirectory)/\(FileSafeName.encode(user)).account"
-    }
+    public func accountPath(for user: Username) -> String { accounts.path(user) }
 
     /// The contact-list file of `user`.
-    public func contactsPath(for user: Username) -> String {
-        "\(contactsDirectory)/\(FileSafeName.encode(user)).contacts"
-    }
+    public func contactsPath(for user: Username) -> String { contacts.path(user) }
 
     // MARK: Reading accounts
 
     private func account(_ user: Username, _ name: String) throws(CredentialError) -> FileCache<AccountRecord>.Loaded {
         do {
-            guard let found = try accounts.load(user, path: accountPath(for: user)) else {
+            guard let found = try accounts.load(user) else {
                 throw CredentialError.unknownUser(name)
             }
             return found
@@ -111,25 +112,45 @@ public final class FlatFileStore: CredentialChecker, SCRAMRecordSource, ContactL
 
     /// PLAIN against the SCRAM keys, synchronously (what `check` runs for `UsernamePassword`).
     public func checkPlain(_ credentials: UsernamePassword) throws(CredentialError) -> Username {
-        guard let user = Username(credentials.username) else { throw .unknownUser(credentials.username) }
+        let user = try normalize(credentials.username)
         let loaded = try account(user, credentials.username)
-        let prepared = try OpaqueString.prepare(credentials.password)
         guard let record = loaded.content.plainRecord else { throw .temporaryFailure("no SCRAM record for '\(user)'") }
-        let candidate = PlainVerifier.make(salt: record.salt, preparedPassword: prepared)
-        if let verifier = loaded.plainVerifier {
-            // Fast path: a password was verified against these very file contents before.
-            guard Bytes.constantTimeEqual(candidate, verifier) else { throw .wrongPassword(user) }
-        } else {
+        let matched = try OpaqueString.withPrepared(credentials.password) { password throws(CredentialError) in
+            if let verifier = loaded.plainVerifier {
+                // Fast path: a password was verified against these very file contents before.
+                return PlainVerifier.matches(verifier, salt: record.salt, password: password)
+            }
             // One PBKDF2, for the PLAIN record only (never both algorithms).
             plainDerivations.add(1, ordering: .relaxed)
+            let prepared = Array(password)
             let salted = try record.algorithm.hi(prepared, salt: record.salt, iterations: record.iterations)
             guard Bytes.constantTimeEqual(SCRAMRecord.keys(salted, record.algorithm).storedKey, record.storedKey) else {
-                throw .wrongPassword(user)
+                return false
             }
-            accounts.setVerifier(candidate, for: user, bytes: loaded.bytes)
+            accounts.setVerifier(
+                PlainVerifier.make(salt: record.salt, preparedPassword: prepared), for: user, bytes: loaded.bytes)
+            return true
         }
+        guard matched else { throw .wrongPassword(user) }
         guard !loaded.content.disabled else { throw .accountDisabled(user) }
+        rememberName(credentials.username, user)
         return user
+    }
+
+    /// `Username(raw)`, through a small cache of names that logged in (normalization
+    /// goes through Foundation and costs more than the rest of a cached PLAIN check).
+    private func normalize(_ raw: String) throws(CredentialError) -> Username {
+        if let known = knownNames.withLock({ $0[raw] }) { return known }
+        guard let user = Username(raw) else { throw .unknownUser(raw) }
+        return user
+    }
+
+    private func rememberName(_ raw: String, _ user: Username) {
+        knownNames.withLock { names in
+            guard names[raw] == nil else { return }
+            if names.count >= 65_536 { names.removeAll() }
+            names[raw] = user
+        }
     }
 
     private func checkProof(_ proof: SCRAMProof) throws(CredentialError) -> Username {
@@ -147,7 +168,7 @@ public final class FlatFileStore: CredentialChecker, SCRAMRecordSource, ContactL
 
     public func scramRecord(for user: Username, algorithm: SCRAMAlgorithm) async throws(CredentialError) -> SCRAMRecord? {
         do {
-            return try accounts.load(user, path: accountPath(for: user))?.content.records[algorithm]
+            return try accounts.load(user)?.content.records[algorithm]
         } catch {
             throw .temporaryFailure("\(error)")
         }
@@ -182,7 +203,7 @@ public final class FlatFileStore: CredentialChecker, SCRAMRecordSource, ContactL
 
     /// The account of `user` read afresh (caller holds the accounts lock).
     private func currentAccount(_ user: Username) throws(StoreError) -> AccountRecord {
-        guard let loaded = try accounts.load(user, path: accountPath(for: user), forceRead: true) else {
+        guard let loaded = try accounts.load(user, forceRead: true) else {
             throw .noSuchAccount(user)
         }
         return loaded.content
@@ -268,7 +289,7 @@ public final class FlatFileStore: CredentialChecker, SCRAMRecordSource, ContactL
     // MARK: ContactListStore
 
     public func contactList(of user: Username) async throws -> ContactList {
-        try contacts.load(user, path: contactsPath(for: user))?.content ?? ContactList()
+        try contacts.load(user)?.content ?? ContactList()
     }
 
     public func updateContactList<Result: Sendable>(
@@ -278,7 +299,7 @@ public final class FlatFileStore: CredentialChecker, SCRAMRecordSource, ContactL
         return try withUserLock(user) {
             try Posix.withFileLock(contactsDirectory + "/.lock") {
                 // Read-modify-write under both locks, from the file itself: no update is lost.
-                var list = try contacts.load(user, path: path, forceRead: true)?.content ?? ContactList()
+                var list = try contacts.load(user, forceRead: true)?.content ?? ContactList()
                 let before = list
                 let result = try change(&list)
                 if list != before {

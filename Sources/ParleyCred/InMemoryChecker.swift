@@ -1,3 +1,4 @@
+import Crypto
 import ParleyCore
 
 /// Accounts held in memory, from `--auth memory:user:pass,…`: for tests, demos and bots.
@@ -116,9 +117,35 @@ public struct AnonymousChecker: CredentialChecker {
 }
 
 /// The PLAIN fast path: a per-process keyed hash of a password that was once verified
-/// against a record's keys. Comparing against it costs one HMAC instead of a PBKDF2.
+/// against a record's keys, HMAC-SHA256(process secret, label ∥ len(salt) ∥ salt ∥
+/// len(password) ∥ password). Comparing against it costs one HMAC instead of a PBKDF2.
 enum PlainVerifier {
+    /// HMAC is a value type: keying it once and copying it saves the key schedule.
+    struct Keyed: @unchecked Sendable {
+        let hmac: HMAC<SHA256>
+    }
+
+    static let keyed: Keyed = {
+        var hmac = HMAC<SHA256>(key: ProcessSecrets.secret.key)
+        hmac.update(data: Array("parley-plain-verifier-v1".utf8))
+        return Keyed(hmac: hmac)
+    }()
+
     static func make(salt: [UInt8], preparedPassword: [UInt8]) -> [UInt8] {
-        ProcessSecrets.mac(label: "parley-plain-verifier-v1", salt, preparedPassword)
+        preparedPassword.withUnsafeBytes { Array(mac(salt: salt, password: $0)) }
+    }
+
+    static func mac(salt: [UInt8], password: UnsafeRawBufferPointer) -> HashedAuthenticationCode<SHA256> {
+        var hmac = keyed.hmac
+        withUnsafeBytes(of: UInt32(salt.count).bigEndian) { hmac.update(data: $0) }
+        hmac.update(data: salt)
+        withUnsafeBytes(of: UInt32(password.count).bigEndian) { hmac.update(data: $0) }
+        hmac.update(data: password)
+        return hmac.finalize()
+    }
+
+    /// Whether `password` (already prepared) gives `verifier`, in constant time.
+    static func matches(_ verifier: [UInt8], salt: [UInt8], password: UnsafeRawBufferPointer) -> Bool {
+        mac(salt: salt, password: password).withUnsafeBytes { Bytes.constantTimeEqual($0, verifier) }
     }
 }

@@ -30,4 +30,33 @@ public enum OpaqueString {
         guard normalized.utf8.count <= maximumBytes else { throw .malformedRequest("password too long") }
         return Array(normalized.utf8)
     }
+
+    /// Runs `body` with the prepared bytes of `password`, without copying when the
+    /// password is printable ASCII (the PLAIN fast path).
+    static func withPrepared<Result>(
+        _ password: String, _ body: (UnsafeRawBufferPointer) throws(CredentialError) -> Result
+    ) throws(CredentialError) -> Result {
+        var password = password
+        if !password.isEmpty, password.utf8.count <= maximumBytes,
+            password.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F })
+        {
+            let result = password.withUTF8 { buffer -> Swift.Result<Result, CredentialError> in
+                do throws(CredentialError) {
+                    return .success(try body(UnsafeRawBufferPointer(buffer)))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            return try result.get()
+        }
+        let prepared = try prepare(password)
+        let result = prepared.withUnsafeBytes { buffer -> Swift.Result<Result, CredentialError> in
+            do throws(CredentialError) {
+                return .success(try body(buffer))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
 }

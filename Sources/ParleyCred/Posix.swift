@@ -142,10 +142,22 @@ enum Posix {
         return true
     }
 
-    /// Creates `path` (mode 0700) unless it exists.
+    /// Creates `path` (mode 0700) and missing parents unless it exists.
     static func makeDirectory(_ path: String) throws(StoreError) {
-        if mkdir(path, 0o700) != 0, errno != EEXIST {
-            throw .io(operation: "mkdir", path: path, errno: errno)
+        if mkdir(path, 0o700) == 0 { return }
+        var code = errno
+        if code == ENOENT {
+            var parent = path
+            while parent.count > 1, parent.hasSuffix("/") { parent.removeLast() }
+            if let slash = parent.lastIndex(of: "/"), slash != parent.startIndex {
+                try makeDirectory(String(parent[..<slash]))
+                if mkdir(path, 0o700) == 0 { return }
+                code = errno
+            }
+        }
+        var info = stat()
+        guard code == EEXIST, stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+            throw .io(operation: "mkdir", path: path, errno: code == EEXIST ? ENOTDIR : code)
         }
     }
 

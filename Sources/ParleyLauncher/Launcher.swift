@@ -25,8 +25,6 @@ public struct PluginInstance: Sendable {
     }
 }
 
-extension PluginInstance: @unchecked Sendable {}
-
 /// Why `parleyd` could not start.
 public struct LaunchError: Error, CustomStringConvertible {
     public let description: String
@@ -130,7 +128,7 @@ struct ReloadOnHangup: Service {
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         // The signal sequence never ends by itself: stop iterating when shutdown begins.
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             for await _ in signals {
                 await reload()
             }

@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// A daemon plugin, like a `twistd` plugin: a name, a line of description, the options it
 /// takes, and how to turn option values into a running `Service`. Registering one is one
 /// line: `registry.register(EchoPlugin.self)`.
-public protocol ParleyPlugin {
+public protocol ParleyPlugin: Sendable {
     /// The name used on the command line and in the config file (`xmpp-c2s`).
     static var name: String { get }
     /// One line for `parleyd plugins`.

@@ -102,10 +102,18 @@ public final class XMLStreamParser {
             let end = min(total, offset &+ XMLStreamParser.sliceSize)
             let slice = UnsafeRawBufferPointer(rebasing: bytes[offset..<end])
             var length = slice.count
-            var encodingFault: XMLStreamError?
+            // A fault found in the raw bytes: the bytes before it are parsed first.
+            var byteFault: XMLStreamError?
             if let (bad, fault) = state.pointee.validator.validate(slice) {
                 length = bad
-                encodingFault = ParserState.classify(fault, byte: slice[bad], at: state.pointee.fed &+ bad)
+                byteFault = ParserState.classify(fault, byte: slice[bad], at: state.pointee.fed &+ bad)
+            }
+            if let excess = state.pointee.scanner.scan(
+                UnsafeRawBufferPointer(rebasing: slice[..<length]), maxAttributes: limits.maxAttributes)
+            {
+                length = excess
+                byteFault = XMLStreamError(
+                    .limitExceeded(.attributes), message: "more than \(limits.maxAttributes) attributes on one element")
             }
             if length > 0 {
                 _ = slice.baseAddress!.withMemoryRebound(to: CChar.self, capacity: length) {
@@ -113,7 +121,7 @@ public final class XMLStreamParser {
                 }
                 state.pointee.fed &+= length
             }
-            state.pointee.afterChunk(encodingFault: encodingFault)
+            state.pointee.afterChunk(byteFault: byteFault)
             if let failure = state.pointee.failure {
                 state.pointee.deliver(into: &events)
                 throw failure
@@ -205,6 +213,7 @@ private struct ParserState {
     let mode: XMLStreamParser.Mode
 
     var validator = UTF8Validator()
+    var scanner = StartTagScanner()
     var names = NameCache()
     var dictionary: UnsafeMutableRawPointer?
 
@@ -238,6 +247,7 @@ private struct ParserState {
             dictionary = newDictionary
         }
         validator.reset()
+        scanner.reset()
         pending.removeAll(keepingCapacity: true)
         stack.removeAll(keepingCapacity: true)
         depth = 0
@@ -247,8 +257,8 @@ private struct ParserState {
         rootClosed = false
     }
 
-    mutating func afterChunk(encodingFault: XMLStreamError?) {
-        if failure == nil, let encodingFault { fail(encodingFault) }
+    mutating func afterChunk(byteFault: XMLStreamError?) {
+        if failure == nil, let byteFault { fail(byteFault) }
         if failure == nil, !rootClosed, fed &- boundary > limits.maxStanzaBytes {
             fail(XMLStreamError(
                 .limitExceeded(.stanzaBytes), message: "more than \(limits.maxStanzaBytes) bytes in one stanza"))

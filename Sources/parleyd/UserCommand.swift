@@ -27,7 +27,7 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             let username = try UserCommand.username(name)
             let password = try PasswordInput.read(confirm: true)
-            try await store.store().addAccount(username, password: password)
+            try store.store().addAccount(username, password: password)
             print("created \(username) in \(store.storage)/accounts")
         }
     }
@@ -40,7 +40,7 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             let username = try UserCommand.username(name)
             let password = try PasswordInput.read(confirm: true)
-            try await store.store().setPassword(username, password: password)
+            try store.store().setPassword(username, password: password)
             print("changed the password of \(username)")
         }
     }
@@ -52,7 +52,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             let username = try UserCommand.username(name)
-            try await store.store().removeAccount(username)
+            try store.store().removeAccount(username)
             print("deleted \(username)")
         }
     }
@@ -62,7 +62,7 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            for name in try await store.store().listAccounts() { print(name) }
+            for name in try store.store().listAccounts() { print(name) }
         }
     }
 

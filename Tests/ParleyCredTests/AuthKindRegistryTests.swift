@@ -90,6 +90,15 @@ struct AuthKindRegistryTests {
         #expect(try await sameStore.check(UsernamePassword(username: "alice", password: "pw")) == user("alice"))
         #expect(implicit is any ContactListStore)
         #expect(implicit is any SCRAMRecordSource)
+
+        // Missing parents are created; a path that is a file is refused with its name.
+        _ = try AuthKindRegistry.default.makeChecker(from: "file:\(dir.path)/a/b/c", context: context())
+        #expect(FileManager.default.fileExists(atPath: "\(dir.path)/a/b/c/accounts"))
+        _ = FileManager.default.createFile(atPath: "\(dir.path)/plain-file", contents: Data())
+        let error = #expect(throws: AuthStringError.self) {
+            try AuthKindRegistry.default.makeChecker(from: "file:\(dir.path)/plain-file", context: context())
+        }
+        #expect(error.map { "\($0)" } == "file: mkdir \(dir.path)/plain-file: Not a directory")
     }
 
     @Test("anonymous gives fresh names")

@@ -79,6 +79,21 @@ struct FlatFileAccountTests {
         #expect(changed.range(of: Data(password.utf8)) == nil)
     }
 
+    @Test("the example in docs/storage.md is a valid account file for alice/pencil")
+    func documentedExample() throws {
+        let example = """
+            # parley-account 1
+            username = alice
+            scram-sha-1 = i=10000,s=tCM1lNyxaCeOFBbvkPFS9w==,stored=+nB3sVFoUhhcSNQ/99b/Fyvjc+U=,server=PBSXkB9HdpDCetnK0hn1fy28z/g=
+            scram-sha-256 = i=10000,s=7B1aTf3AlgB8D94PeSXcGg==,stored=fy+lFXiQkxPnhRZPN1T8i12cloxegWzPiSdotWrzNAQ=,server=SKOJI2OINbk8flKJO7UBJHLS+jtVG0644NfZ7l5tlYI=
+
+            """
+        let record = try AccountRecord.parse(Array(example.utf8), path: "alice.account", expected: user("alice"))
+        #expect(try record.records[.sha1]!.matches(password: "pencil"))
+        #expect(try record.records[.sha256]!.matches(password: "pencil"))
+        #expect(record.serialized() == Array(example.utf8))
+    }
+
     @Test("PLAIN: one PBKDF2 for the first success, then the cached verifier")
     func plainCache() throws {
         let dir = TemporaryDirectory()

@@ -85,6 +85,50 @@ struct LimitsTests {
         #expect(outcome("<a x='1' y='2' xmlns:p='urn:p' xmlns='urn:d'/>", limits).error == .limitExceeded(.attributes))
     }
 
+    @Test("attributes: a huge start tag is refused at its first attribute over the limit")
+    func attributeFloodIsStoppedEarly() {
+        // libxml2 only reports a start tag once it is complete, and checks duplicates
+        // pairwise: the count must not wait for the end of a 250 KB tag.
+        var tag = "<message"
+        var count = 0
+        while tag.utf8.count < 250_000 {
+            tag += " a\(count)=''"
+            count += 1
+        }
+        let bytes = Array(tag + "/>")
+        let parser = XMLStreamParser()
+        var events: [XMLStreamEvent] = []
+        var chunksFed = 0
+        var thrown: XMLStreamError?
+        do {
+            try parser.feed(Array(Self.open), into: &events)
+            for start in stride(from: 0, to: bytes.count, by: 1000) {
+                chunksFed += 1
+                try parser.feed(bytes[start..<min(bytes.count, start + 1000)], into: &events)
+            }
+        } catch {
+            thrown = error
+        }
+        #expect(thrown?.condition == .limitExceeded(.attributes))
+        #expect(chunksFed == 1)
+        #expect(events.count == 1)
+    }
+
+    @Test("attributes: '=' in values, text, CDATA and the XML declaration is not counted")
+    func attributeCountIgnoresOtherEquals() {
+        let limits = XMLLimits(maxAttributes: 3)
+        let body =
+            "<a x='=====' y=\"'>=\" z='3'>a=b=c=d=e <![CDATA[ ' = = = > = ]]>=<b p='=' q=\"=\"/>====</a>"
+        let result = feed(Array("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>" + Self.open + body), cuts: [], limits: limits)
+        #expect(result.error == nil)
+        #expect(result.elements.first?.attribute("y") == "'>=")
+        #expect(result.elements.first?.text == "a=b=c=d=e  ' = = = > = =====")
+        let (bulk, differences) = chunkingDifferences(Array(Self.open + body + "<c a='1' b='2' c='3' d='4'/>"), iterations: 100, limits: limits)
+        #expect(bulk.error == .limitExceeded(.attributes))
+        #expect(bulk.elements.count == 1)
+        #expect(differences.isEmpty)
+    }
+
     @Test("attribute value bytes, text bytes, name bytes")
     func sizes() {
         // The stream namespace, the longest name in the header, has 32 bytes.

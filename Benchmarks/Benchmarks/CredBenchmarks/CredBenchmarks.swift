@@ -36,7 +36,6 @@ final class StoreFixture: Sendable {
 nonisolated(unsafe) var fixture: StoreFixture?
 
 let benchmarks: @Sendable () -> Void = {
-    micro()
     Benchmark.defaultConfiguration = .init(
         metrics: [.throughput, .wallClock, .cpuTotal, .mallocCountTotal],
         scalingFactor: .kilo,
