@@ -150,4 +150,50 @@ import Testing
         #expect(alice.readsToEnd())
         #expect(daemon.waitForExit() == 0, "\(daemon.log)")
     }
+
+    /// Two plugin instances from one config file run in one process and share one chat
+    /// service: a user on each listener meets the other in the same room.
+    @Test func severalPluginsInOneProcess() throws {
+        let dir = try TemporaryDirectory()
+        let config = dir.path + "/parley.yaml"
+        try """
+            domain: example.test
+            storage: \(dir.path)/storage
+            auth: memory:alice:a,bob:b
+            plugins:
+              - plugin: text-chat
+                port: 0
+              - plugin: text-chat
+                port: 0
+                max-line: 256
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try ParleydProcess(["--config", config])
+        defer { daemon.stop() }
+        let ports = try daemon.listeningPorts(of: "text-chat", count: 2)
+        #expect(ports[0] != ports[1])
+
+        let alice = try LineClient(port: ports[0])
+        alice.send("LOGIN alice a")
+        try alice.expect(prefix: "OK logged in")
+        alice.send("JOIN #ops")
+        try alice.expect(prefix: "JOINED #ops alice created")
+
+        let bob = try LineClient(port: ports[1])
+        bob.send("LOGIN bob b")
+        try bob.expect(prefix: "OK logged in")
+        bob.send("JOIN #ops")
+        try bob.expect(prefix: "JOINED #ops bob")
+        bob.send("SAY #ops across listeners")
+        try alice.expect(prefix: "SAY #ops bob across listeners")
+
+        // The second instance has its own limit: a 300-byte line is refused there only.
+        bob.send("SAY #ops " + String(repeating: "x", count: 300))
+        try bob.expect(prefix: "ERR line-too-long lines are limited to 256 bytes")
+        alice.send("SAY #ops " + String(repeating: "y", count: 300))
+        try alice.expect(prefix: "SAY #ops alice yyyy")
+
+        daemon.signal(SIGINT)
+        try alice.expect(prefix: "BYE server shutting down")
+        #expect(daemon.waitForExit() == 0, "\(daemon.log)")
+    }
 }

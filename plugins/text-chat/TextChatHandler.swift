@@ -9,10 +9,12 @@ final class TextChatHandler: ChannelInboundHandler, Sendable {
 
     let lines: AsyncStream<String>.Continuation
     let connection: TextChatConnection
+    let maximumLineLength: Int
 
-    init(connection: TextChatConnection, lines: AsyncStream<String>.Continuation) {
+    init(connection: TextChatConnection, lines: AsyncStream<String>.Continuation, maximumLineLength: Int) {
         self.connection = connection
         self.lines = lines
+        self.maximumLineLength = maximumLineLength
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -37,7 +39,7 @@ final class TextChatHandler: ChannelInboundHandler, Sendable {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if error is LineFrameDecoder.LineTooLong {
-            connection.write("ERR line-too-long the limit is \(TextChatPlugin.maxLineOption.name)")
+            connection.write("ERR line-too-long lines are limited to \(maximumLineLength) bytes")
         } else {
             connection.logger.debug("connection error", metadata: ["error": "\(error)"])
         }

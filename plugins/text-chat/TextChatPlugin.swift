@@ -82,7 +82,7 @@ final class TextChatService: Service, Sendable {
             channel: channel, portal: context.portal, chat: context.chat, logger: context.logger)
         let (lines, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(64))
         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLength: maxLine)))
-        try channel.pipeline.syncOperations.addHandler(TextChatHandler(connection: connection, lines: continuation))
+        try channel.pipeline.syncOperations.addHandler(TextChatHandler(connection: connection, lines: continuation, maximumLineLength: maxLine))
         let id = ObjectIdentifier(channel)
         connections.withLock { $0[id] = connection }
         channel.eventLoop.scheduleTask(in: .milliseconds(Int64(loginTimeout * 1000))) {

@@ -65,11 +65,26 @@ final class ParleydProcess: @unchecked Sendable {
 
     /// The port a plugin logged in its "listening" line.
     func listeningPort(of plugin: String) throws -> UInt16 {
-        let line = try waitForLog("\"\(plugin) listening\"")
-        guard let range = line.range(of: #""port":"(\d+)""#, options: .regularExpression) else {
-            throw TestFailure("no port in \(line)")
+        try listeningPorts(of: plugin, count: 1)[0]
+    }
+
+    /// The ports of the first `count` instances of a plugin, in the order they logged.
+    func listeningPorts(of plugin: String, count: Int, timeout: TimeInterval = 20) throws -> [UInt16] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let lines = log.split(separator: "\n").filter { $0.contains("\"\(plugin) listening\"") }
+            if lines.count >= count {
+                return try lines.prefix(count).map { line in
+                    guard let range = line.range(of: #""port":"(\d+)""#, options: .regularExpression) else {
+                        throw TestFailure("no port in \(line)")
+                    }
+                    return UInt16(line[range].filter(\.isNumber))!
+                }
+            }
+            guard process.isRunning else { break }
+            Thread.sleep(forTimeInterval: 0.02)
         }
-        return UInt16(line[range].filter(\.isNumber))!
+        throw TestFailure("fewer than \(count) '\(plugin) listening' lines; log so far:\n\(log)")
     }
 
     func signal(_ number: Int32) {
