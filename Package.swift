@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "ParleyXML", targets: ["ParleyXML"]),
         .library(name: "ParleyCred", targets: ["ParleyCred"]),
         .library(name: "ParleyLauncher", targets: ["ParleyLauncher"]),
+        .library(name: "ParleyXMPP", targets: ["ParleyXMPP"]),
+        .library(name: "ParleyXMPPNIO", targets: ["ParleyXMPPNIO"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -21,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         // C libraries from Debian -dev packages.
@@ -65,7 +70,35 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]),
 
+        // XMPP, pure half: JIDs, stanza and stream errors, stanza <-> model codecs, XEP payloads.
+        .target(name: "ParleyXMPP", dependencies: ["ParleyCore", "ParleyXML"]),
+
+        // XMPP, NIO half: the stream decoder and encoder, TLS set-up.
+        .target(
+            name: "ParleyXMPPNIO",
+            dependencies: [
+                "ParleyXMPP", "ParleyXML", "ParleyCred",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
         // Daemon plugins: one folder each under plugins/.
+        .target(
+            name: "XMPPC2SPlugin",
+            dependencies: [
+                "ParleyCore", "ParleyCred", "ParleyLauncher", "ParleyXML", "ParleyXMPP", "ParleyXMPPNIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "plugins/xmpp-c2s"),
         .target(
             name: "TextChatPlugin",
             dependencies: [
@@ -80,7 +113,7 @@ let package = Package(
         .executableTarget(
             name: "parleyd",
             dependencies: [
-                "ParleyLauncher", "ParleyCred", "TextChatPlugin",
+                "ParleyLauncher", "ParleyCred", "TextChatPlugin", "XMPPC2SPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -93,6 +126,15 @@ let package = Package(
             name: "TextChatPluginTests",
             dependencies: [
                 "TextChatPlugin", "ParleyCore", "ParleyCred",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]),
+        .testTarget(name: "ParleyXMPPTests", dependencies: ["ParleyXMPP", "ParleyXML", "ParleyCore"]),
+        .testTarget(
+            name: "XMPPC2SPluginTests",
+            dependencies: [
+                "XMPPC2SPlugin", "ParleyXMPP", "ParleyXMPPNIO", "ParleyXML", "ParleyCore", "ParleyCred",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),

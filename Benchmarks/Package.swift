@@ -3,6 +3,10 @@
 // compile them. Run from this directory (the plugin builds in release):
 //   swift package --scratch-path .build benchmark --target XMLBenchmarks
 // (docs/xml.md has the XML figures and how they were taken).
+// `xmpp-load` is a raw-XMPP load generator that depends on no Parley module, so that it
+// measures any server the same way; scripts/bench-c2s builds it with
+//   swift build -c release --scratch-path .build --product xmpp-load
+// (docs/benchmarks-c2s.md).
 import PackageDescription
 
 let package = Package(
@@ -11,6 +15,9 @@ let package = Package(
     dependencies: [
         .package(name: "Parley", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         .executableTarget(
@@ -31,6 +38,17 @@ let package = Package(
             ],
             path: "Benchmarks/CredBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "xmpp-load",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/xmpp-load"
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -116,7 +116,7 @@ public final class ChatSession: Sendable {
         case .session(let target):
             guard target.user.domain == service.domain else { throw .notRoutable(target.user.domain) }
             guard let home = service.users[target.user] else { throw .recipientUnavailable }
-            switch await home.deliver(message, toResource: target.resource) {
+            switch await home.deliver(.message(message), toResource: target.resource) {
             case true?:
                 return
             case false?:
@@ -137,6 +137,18 @@ public final class ChatSession: Sendable {
             guard let room = state.withLock({ $0.rooms[roomID] }) else { throw .room(.notInRoom) }
             do { try await room.privateMessage(message, from: id, to: nick) } catch { throw .room(error) }
         }
+    }
+
+    /// Sends a request or answer to one session (RFC 6120 §8.5.3.1: an IQ to a full JID).
+    /// A missing session is `.recipientUnavailable`; the adapter answers the requester.
+    public func send(_ query: Query) async throws(DeliveryError) {
+        guard !isClosed else { throw .sessionClosed }
+        var query = query
+        query.from = .session(id)
+        guard query.to.user.domain == service.domain else { throw .notRoutable(query.to.user.domain) }
+        guard let home = service.users[query.to.user],
+            await home.deliver(.query(query), toResource: query.to.resource) == true
+        else { throw .recipientUnavailable }
     }
 
     // MARK: Rooms (XEP-0045 §7; IRC JOIN/PART/NICK/TOPIC/MODE/KICK/INVITE)

@@ -36,6 +36,8 @@ public enum ChatEvent: Sendable, Equatable {
     case room(RoomID, RoomEvent)
     /// Someone invites this user into a room (XEP-0045 §7.8; IRC INVITE).
     case invitation(room: RoomID, from: UserID, reason: String?)
+    /// A request or answer from another session, for this session only (an XMPP IQ).
+    case query(Query)
     /// The service closed this session; the adapter should end the connection.
     case closed(SessionCloseReason)
 }

@@ -101,10 +101,10 @@ actor UserHome {
         deliver(event, to: entries.values.map(\.session))
     }
 
-    /// Routes a message addressed to one session; nil when no session has that name.
-    func deliver(_ message: Message, toResource resource: String) -> Bool? {
+    /// Routes an event addressed to one session; nil when no session has that name.
+    func deliver(_ event: ChatEvent, toResource resource: String) -> Bool? {
         guard let entry = entries[resource] else { return nil }
-        return deliver(.message(message), to: [entry.session]) == 1
+        return deliver(event, to: [entry.session]) == 1
     }
 
     /// Routes a message addressed to the user as a whole (RFC 6121 §8.5.2.1): chat and

@@ -6,10 +6,10 @@ import ParleyCore
 /// so no name is hidden, special (`..`) or able to leave the directory. A name whose
 /// encoding exceeds 200 bytes is cut and given `~` and 32 hex digits of its SHA-256 (a
 /// literal `~` is always encoded, so the two forms cannot collide).
-enum FileSafeName {
+public enum FileSafeName {
     static let maximumBytes = 200
 
-    static func encode(_ user: Username) -> String {
+    public static func encode(_ user: Username) -> String {
         let digits = Array("0123456789ABCDEF".utf8)
         var out: [UInt8] = []
         for (index, byte) in user.value.utf8.enumerated() {

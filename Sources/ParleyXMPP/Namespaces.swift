@@ -1,0 +1,29 @@
+/// XML namespaces of the XMPP core, IM and the XEPs Parley speaks.
+public enum XMPPNamespace {
+    // RFC 6120
+    public static let streams = "http://etherx.jabber.org/streams"
+    public static let client = "jabber:client"
+    public static let server = "jabber:server"
+    public static let component = "jabber:component:accept"
+    public static let streamErrors = "urn:ietf:params:xml:ns:xmpp-streams"
+    public static let stanzaErrors = "urn:ietf:params:xml:ns:xmpp-stanzas"
+    public static let tls = "urn:ietf:params:xml:ns:xmpp-tls"
+    public static let sasl = "urn:ietf:params:xml:ns:xmpp-sasl"
+    public static let bind = "urn:ietf:params:xml:ns:xmpp-bind"
+    // RFC 3921 §3 (answered for old clients; RFC 6121 Appendix E)
+    public static let session = "urn:ietf:params:xml:ns:xmpp-session"
+    // RFC 6121
+    public static let roster = "jabber:iq:roster"
+    public static let rosterVersioning = "urn:xmpp:features:rosterver"
+    public static let preApproval = "urn:xmpp:features:pre-approval"
+    // XEPs
+    public static let discoInfo = "http://jabber.org/protocol/disco#info"
+    public static let discoItems = "http://jabber.org/protocol/disco#items"
+    public static let ping = "urn:xmpp:ping"
+    public static let version = "jabber:iq:version"
+    public static let register = "jabber:iq:register"
+    public static let registerFeature = "http://jabber.org/features/iq-register"
+    public static let dataForms = "jabber:x:data"
+    public static let delay = "urn:xmpp:delay"
+    public static let offline = "msgoffline"
+}

@@ -1,0 +1,103 @@
+import Crypto
+import Foundation
+import Logging
+import NIOSSL
+import ParleyCred
+import SwiftASN1
+import X509
+
+/// The certificate chain and key a listener offers over TLS: from configured PEM files,
+/// or on a first run without them a self-signed certificate for the domain, generated
+/// once into the storage directory and reused afterwards.
+public struct TLSMaterial: Sendable {
+    public let certificateChain: [NIOSSLCertificate]
+    public let privateKey: NIOSSLPrivateKey
+    /// SHA-256 of the leaf certificate's DER, as colon-separated hex (what clients show).
+    public let fingerprint: String
+
+    /// Why the material could not be loaded.
+    public struct LoadError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Loads PEM files.
+    public init(certificatePath: String, keyPath: String) throws {
+        do {
+            certificateChain = try NIOSSLCertificate.fromPEMFile(certificatePath)
+            privateKey = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+        } catch {
+            throw LoadError(description: "cannot load TLS certificate \(certificatePath) / key \(keyPath): \(error)")
+        }
+        guard let leaf = certificateChain.first else {
+            throw LoadError(description: "\(certificatePath) holds no certificate")
+        }
+        fingerprint = Self.fingerprint(ofDER: try leaf.toDERBytes())
+    }
+
+    /// The configured files when given, else `<storage>/tls/<domain>.crt|.key`, generating
+    /// a self-signed certificate there when absent (logged with its fingerprint).
+    public static func load(
+        certificatePath: String?, keyPath: String?, storageDirectory: String, domain: String, logger: Logger
+    ) throws -> TLSMaterial {
+        if let certificatePath, let keyPath {
+            return try TLSMaterial(certificatePath: certificatePath, keyPath: keyPath)
+        }
+        guard certificatePath == nil, keyPath == nil else {
+            throw LoadError(description: "set both tls-certificate and tls-key, or neither")
+        }
+        let base = "\(storageDirectory)/tls/\(domain)"
+        let certificate = base + ".crt"
+        let key = base + ".key"
+        if !FileManager.default.fileExists(atPath: certificate) || !FileManager.default.fileExists(atPath: key) {
+            let generated = try makeSelfSigned(domain: domain)
+            try StorageFile.write(Array(generated.keyPEM.utf8), to: key)
+            try StorageFile.write(Array(generated.certificatePEM.utf8), to: certificate)
+            let material = try TLSMaterial(certificatePath: certificate, keyPath: key)
+            logger.notice(
+                "generated a self-signed TLS certificate",
+                metadata: ["domain": "\(domain)", "path": "\(certificate)", "sha256": "\(material.fingerprint)"])
+            return material
+        }
+        let material = try TLSMaterial(certificatePath: certificate, keyPath: key)
+        logger.info("TLS certificate", metadata: ["path": "\(certificate)", "sha256": "\(material.fingerprint)"])
+        return material
+    }
+
+    /// A new P-256 key and a self-signed certificate for `domain` (and `*.domain`, for
+    /// components and MUC), valid for ten years.
+    public static func makeSelfSigned(domain: String, now: Date = Date()) throws -> (
+        certificatePEM: String, keyPEM: String
+    ) {
+        let key = P256.Signing.PrivateKey()
+        let name = try DistinguishedName { CommonName(domain) }
+        let certificate = try Certificate(
+            version: .v3,
+            serialNumber: Certificate.SerialNumber(),
+            publicKey: Certificate.PublicKey(key.publicKey),
+            notValidBefore: now.addingTimeInterval(-3600),
+            notValidAfter: now.addingTimeInterval(10 * 365 * 86400),
+            issuer: name,
+            subject: name,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.notCertificateAuthority)
+                Critical(KeyUsage(digitalSignature: true))
+                try ExtendedKeyUsage([.serverAuth])
+                SubjectAlternativeNames([.dnsName(domain), .dnsName("*.\(domain)")])
+            },
+            issuerPrivateKey: Certificate.PrivateKey(key))
+        return (try certificate.serializeAsPEM().pemString, key.pemRepresentation)
+    }
+
+    static func fingerprint(ofDER der: [UInt8]) -> String {
+        SHA256.hash(data: der).map { String(format: "%02X", $0) }.joined(separator: ":")
+    }
+
+    /// A server context offering TLS 1.2 and 1.3 with this material.
+    public func makeServerContext() throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: certificateChain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+        configuration.minimumTLSVersion = .tlsv12
+        return try NIOSSLContext(configuration: configuration)
+    }
+}

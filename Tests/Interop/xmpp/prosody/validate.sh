@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Validates every XMPP interop scenario against a fresh Debian Prosody on 127.0.0.1:
+# starts it in a new temp dir (run-prosody.sh), creates alice/alicepass and bob/bobpass, runs
+# run-all.sh once with --tls starttls and once with --tls none (restarting Prosody between the
+# phases of subscription and offline), stops Prosody by its pid, removes the temp dir
+# (kept with --keep). JSON lines go to $RESULTS (default: DIR/results.jsonl).
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+keep=0; [ "${1:-}" = "--keep" ] && keep=1
+
+eval "$("$here/run-prosody.sh" start)" || exit 1
+dir="$PROSODY_DIR"
+cleanup() {
+  "$here/run-prosody.sh" stop "$(cat "$dir/server.pid")"
+  if [ $keep -eq 0 ]; then rm -rf "$dir"; else echo "kept $dir"; fi
+}
+trap cleanup EXIT
+echo "prosody $(dpkg-query -W -f='${Version}' prosody) pid $PROSODY_PID on 127.0.0.1:$PROSODY_PORT, dir $dir"
+"$here/run-prosody.sh" register "$dir" alice alicepass
+"$here/run-prosody.sh" register "$dir" bob bobpass
+results="${RESULTS:-$dir/results.jsonl}"
+rc=0
+for tls in starttls none; do
+  echo "==== --tls $tls"
+  "$here/../run-all.sh" --port "$PROSODY_PORT" --domain "$PROSODY_DOMAIN" --tls "$tls" \
+    --restart "'$here/run-prosody.sh' restart '$dir'" --results "$results" || rc=1
+done
+[ $keep -eq 1 ] && echo "results: $results"
+exit $rc

@@ -1,0 +1,176 @@
+import Foundation
+import ParleyCore
+import ParleyXML
+import ParleyXMPP
+
+extension C2SConnection {
+    /// One top-level element of the client's stream.
+    func handle(_ element: XMLElement) async {
+        guard let session else {
+            await negotiate(element)
+            return
+        }
+        guard element.namespace == XMPPNamespace.client else {
+            closeStream(error: StreamError(.unsupportedStanzaType, text: "unexpected <\(element.name)/>"))
+            return
+        }
+        // RFC 6120 §8.1.2.1: a `from` must be the client's own address.
+        if let from = element[attribute: "from"] {
+            let own = JID(session.id)
+            guard let jid = JID(from), jid == own || jid == own.bare else {
+                closeStream(error: StreamError(.invalidFrom, text: "'\(from)' is not your address"))
+                return
+            }
+        }
+        let to: JID?
+        if let raw = element[attribute: "to"] {
+            guard let parsed = JID(raw) else {
+                reject(element, StanzaError(.jidMalformed))
+                return
+            }
+            to = parsed
+        } else {
+            to = nil
+        }
+        switch element.name {
+        case "message": await routeMessage(element, to: to, session: session)
+        case "presence": await routePresence(element, to: to, session: session)
+        case "iq": await routeIQ(element, to: to, session: session)
+        default:
+            closeStream(error: StreamError(.unsupportedStanzaType, text: "unexpected <\(element.name)/>"))
+        }
+    }
+
+    /// Answers `stanza` with `error` unless it is itself an error (RFC 6120 §8.3.1).
+    func reject(_ stanza: XMLElement, _ error: StanzaError) {
+        guard stanza[attribute: "type"] != "error" else { return }
+        var reply = error.reply(to: stanza)
+        reply[attribute: "to"] = nil  // to the client itself
+        if reply[attribute: "from"] == nil { reply[attribute: "from"] = session.map { JID($0.id).bare.description } }
+        write(reply)
+    }
+
+    // MARK: Messages (RFC 6121 §5, §8.5)
+
+    private func routeMessage(_ stanza: XMLElement, to: JID?, session: ChatSession) async {
+        // §8.1.1.1: no `to` means the sender's own bare JID.
+        let target = to ?? JID(session.id).bare
+        let kind = XMPPStanzaCodec.kind(ofMessageType: stanza[attribute: "type"])
+        guard target.domain == domain else {
+            reject(stanza, StanzaError(.remoteServerNotFound, text: "no route to \(target.domain)"))
+            return
+        }
+        guard target.localpart != nil else {
+            // §8.5.1: a message to the server itself; nothing here consumes messages.
+            if kind == .chat || kind == .normal { reject(stanza, StanzaError(.serviceUnavailable)) }
+            return
+        }
+        let message = codec.message(from: stanza, to: target.userAddress, sender: .session(session.id))
+        do {
+            try await session.send(message)
+        } catch .recipientUnavailable {
+            await undeliverable(stanza, message: message, to: target, kind: kind)
+        } catch .notRoutable {
+            reject(stanza, StanzaError(.remoteServerNotFound))
+        } catch {
+            reject(stanza, StanzaError(.serviceUnavailable))
+        }
+    }
+
+    /// §8.5.2.2 and §8.5.3.2: no session took the message.
+    private func undeliverable(_ stanza: XMLElement, message: Message, to target: JID, kind: Message.Kind) async {
+        switch kind {
+        case .chat, .normal, .notice:
+            guard let user = target.userID.username, await shared.accountExists(user) else {
+                // §8.5.2.1 / §8.5.3.1: no such account.
+                reject(stanza, StanzaError(.serviceUnavailable))
+                return
+            }
+            var stored = stanza
+            stored[attribute: "from"] = JID(session!.id).description
+            stored[attribute: "to"] = target.bare.description
+            do {
+                try await shared.offline.store(stored, for: user, stamp: message.timestamp ?? Date(), from: domain)
+            } catch let error as OfflineStore.Full {
+                logger.notice("offline storage full", metadata: ["user": "\(user)", "limit": "\(error.limit)"])
+                reject(stanza, StanzaError(.serviceUnavailable, type: .wait, text: "the recipient's offline storage is full"))
+            } catch {
+                logger.error("cannot store offline message", metadata: ["user": "\(user)", "error": "\(error)"])
+                reject(stanza, StanzaError(.internalServerError))
+            }
+        case .room:
+            reject(stanza, StanzaError(.serviceUnavailable))
+        case .headline, .error:
+            break  // silently ignored
+        }
+    }
+
+    // MARK: Presence (RFC 6121 §3, §4)
+
+    private func routePresence(_ stanza: XMLElement, to: JID?, session: ChatSession) async {
+        let type = stanza[attribute: "type"]
+        switch type {
+        case "subscribe", "subscribed", "unsubscribe", "unsubscribed":
+            // §3.1.1: subscription requests go to a bare JID; the server stamps ours.
+            guard let to, to.localpart != nil, let request = SubscriptionRequest(rawValue: type!) else {
+                reject(stanza, StanzaError(.jidMalformed, text: "subscription presence needs a contact's JID"))
+                return
+            }
+            do {
+                try await session.sendSubscription(request, to: to.bare.userID)
+            } catch {
+                logger.error("subscription failed", metadata: ["error": "\(error)"])
+                reject(stanza, StanzaError(.internalServerError))
+            }
+        case "probe", "error":
+            break  // §4.3: probes are the server's business; errors are not answered
+        case nil, "unavailable":
+            let presence: Presence
+            do {
+                presence = try codec.presence(from: stanza)
+            } catch {
+                reject(stanza, error)
+                return
+            }
+            if let to {
+                // §4.6: directed presence.
+                guard to.localpart != nil, to.domain == domain else {
+                    if to.domain != domain { reject(stanza, StanzaError(.remoteServerNotFound)) }
+                    return
+                }
+                let target = to.sessionID ?? SessionID(user: to.userID, resource: "")
+                try? await session.sendDirectedPresence(presence, to: target)
+                return
+            }
+            await session.setPresence(presence)
+            if presence.availability.isOnline && !sentInitialPresence {
+                sentInitialPresence = true
+                await deliverPendingAfterInitialPresence(session)
+            } else if !presence.availability.isOnline {
+                sentInitialPresence = false
+            }
+        default:
+            reject(stanza, StanzaError(.badRequest, text: "unknown presence type"))
+        }
+    }
+
+    /// After initial presence: subscription requests that waited (RFC 6121 §3.1.3) and
+    /// offline messages with their delay stamps (XEP-0160, XEP-0203).
+    private func deliverPendingAfterInitialPresence(_ session: ChatSession) async {
+        let me = JID(session.id)
+        if let list = try? await session.contactList() {
+            for contact in list.sorted where contact.subscription.pendingIn {
+                write(codec.element(for: .subscribe, from: JID(contact.address), to: me.bare))
+            }
+        }
+        guard let user = session.user.username else { return }
+        do {
+            for var stanza in try await shared.offline.take(for: user) {
+                stanza[attribute: "to"] = me.description
+                write(stanza)
+            }
+        } catch {
+            logger.error("cannot read offline messages", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,295 @@
+import DequeModule
+import Foundation
+import Logging
+import NIOCore
+import NIOSSL
+import ParleyCore
+import ParleyCred
+import ParleyXML
+import ParleyXMPP
+import ParleyXMPPNIO
+
+/// One client connection: the stream negotiation of RFC 6120 (STARTTLS, SASL, resource
+/// binding) and then the bound session, whose stanzas go into the model.
+///
+/// The actor runs on the channel's event loop, so the NIO handler hands it events
+/// synchronously and every write happens on the right thread. Events are handled one at
+/// a time, in order; while one awaits the model, later ones wait in `inbox` (bounded: the
+/// server stops reading from a client that sends faster than it is served).
+final actor C2SConnection {
+    nonisolated let channel: any Channel
+    nonisolated var unownedExecutor: UnownedSerialExecutor { channel.eventLoop.executor.asUnownedSerialExecutor() }
+
+    let shared: C2SShared
+    let parser: ConnectionParser
+    var logger: Logger
+
+    enum Phase {
+        /// Waiting for the client's stream header (at start and after each restart).
+        case awaitingHeader
+        /// Stream open, features sent, nothing negotiated in progress.
+        case open
+        /// A SASL exchange is in progress.
+        case authenticating(SASLExchange)
+        /// The stream is closing or closed; nothing more is processed.
+        case closed
+    }
+    var phase = Phase.awaitingHeader
+    var secure = false
+    var login: Login<ChatAccount>?
+    var session: ChatSession?
+    var mind: C2SMind?
+    var authFailures = 0
+    var streamID = ""
+    /// Sent available presence (RFC 6121 §4.2): offline messages wait for it.
+    var sentInitialPresence = false
+
+    private var inbox = Deque<XMLStreamEvent>()
+    private var draining = false
+    private var readingPaused = false
+    private var lastRead = NIODeadline.now()
+    private var lastWrite = NIODeadline.now()
+    private var timer: RepeatedTask?
+    private let openedAt = NIODeadline.now()
+
+    init(channel: any Channel, shared: C2SShared, parser: ConnectionParser) {
+        self.channel = channel
+        self.shared = shared
+        self.parser = parser
+        var logger = shared.logger
+        logger[metadataKey: "peer"] = "\(channel.remoteAddress?.description ?? "?")"
+        self.logger = logger
+    }
+
+    var settings: C2SSettings { shared.settings }
+    var domain: String { shared.chat.domain }
+    var codec: XMPPStanzaCodec { shared.codec }
+
+    // MARK: Inbound events (called by C2SChannelHandler on the event loop)
+
+    func start() {
+        let seconds = min(settings.keepaliveInterval, settings.negotiationTimeout / 2, settings.idleTimeout / 2, 5)
+        let interval = TimeAmount.milliseconds(Int64(max(seconds, 0.25) * 1000))
+        timer = channel.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self] _ in
+            self?.assumeIsolated { $0.tick() }
+        }
+    }
+
+    func receive(_ event: XMLStreamEvent) {
+        lastRead = .now()
+        guard !isClosed else { return }
+        inbox.append(event)
+        if inbox.count >= settings.inboundQueueLimit && !readingPaused {
+            readingPaused = true
+            channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        }
+        guard !draining else { return }
+        draining = true
+        Task { await self.drain() }
+    }
+
+    /// The transport delivered bytes (also keepalive whitespace, which yields no event).
+    func sawBytes() { lastRead = .now() }
+
+    private func drain() async {
+        while let event = inbox.popFirst() {
+            if readingPaused && inbox.count <= settings.inboundQueueLimit / 4 {
+                readingPaused = false
+                channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+                channel.read()
+            }
+            guard !isClosed else { break }
+            await handle(event)
+        }
+        draining = false
+    }
+
+    private func handle(_ event: XMLStreamEvent) async {
+        switch event {
+        case .streamStart(let header):
+            openStream(header)
+        case .element(let element):
+            await handle(element)
+        case .streamEnd:
+            // RFC 6120 §4.4: the client closed its stream; close ours and the connection.
+            await endSession()
+            closeStream(error: nil)
+        }
+    }
+
+    /// The parser or the transport failed.
+    func failed(_ error: any Error) {
+        if let streamError = error as? StreamError {
+            logger.info("stream error", metadata: ["error": "\(streamError)"])
+            closeStream(error: streamError)
+        } else if error is NIOSSLError || error is BoringSSLError {
+            logger.info("TLS failed", metadata: ["error": "\(error)"])
+            channel.close(promise: nil)
+        } else {
+            logger.debug("connection error", metadata: ["error": "\(error)"])
+            channel.close(promise: nil)
+        }
+    }
+
+    /// The TCP connection is gone (closed by either side, or dropped): the session ends
+    /// and its contacts learn it is unavailable (RFC 6121 §4.5.4).
+    func inactive() async {
+        timer?.cancel()
+        phase = .closed
+        inbox.removeAll()
+        await endSession()
+        shared.forget(self)
+    }
+
+    private func endSession() async {
+        let (session, login) = (self.session, self.login)
+        self.session = nil
+        self.login = nil
+        await session?.close()
+        await login?.logout()
+    }
+
+    var isClosed: Bool {
+        if case .closed = phase { return true }
+        return false
+    }
+
+    // MARK: Timers (RFC 6120 §4.6: whitespace keepalives; idle and negotiation limits)
+
+    private func tick() {
+        guard !isClosed else { return }
+        let now = NIODeadline.now()
+        if session == nil, now - openedAt > .milliseconds(Int64(settings.negotiationTimeout * 1000)) {
+            closeStream(error: StreamError(.connectionTimeout, text: "stream negotiation took too long"))
+        } else if now - lastRead > .milliseconds(Int64(settings.idleTimeout * 1000)) {
+            closeStream(error: StreamError(.connectionTimeout, text: "idle for too long"))
+        } else if session != nil, now - lastWrite > .milliseconds(Int64(settings.keepaliveInterval * 1000)) {
+            var space = channel.allocator.buffer(capacity: 1)
+            space.writeInteger(UInt8(ascii: " "))
+            writeRaw(space)
+        }
+    }
+
+    // MARK: Writing
+
+    func write(_ element: XMLElement) {
+        var buffer = channel.allocator.buffer(capacity: 256)
+        buffer.writeXML(element, inheritedNamespace: XMPPNamespace.client)
+        writeRaw(buffer)
+    }
+
+    func writeRaw(_ buffer: ByteBuffer) {
+        lastWrite = .now()
+        channel.writeAndFlush(buffer, promise: nil)
+    }
+
+    /// Sends the stream header and the features for the current stage (RFC 6120 §4.3.2).
+    private func openStream(_ header: XMLStreamHeader) {
+        guard case .awaitingHeader = phase else {
+            closeStream(error: StreamError(.notWellFormed, text: "unexpected stream header"))
+            return
+        }
+        let bytes = streamHeader()
+        var buffer = channel.allocator.buffer(capacity: bytes.count + 512)
+        buffer.writeBytes(bytes)
+        // §4.9.1.3: a header error is reported after our own header.
+        if let error = StreamHeaderCheck.error(in: header, domain: domain) {
+            writeRaw(buffer)
+            closeStream(error: error)
+            return
+        }
+        buffer.writeXML(features(), inheritedNamespace: XMPPNamespace.client)
+        writeRaw(buffer)
+        phase = .open
+    }
+
+    /// Our stream header with a fresh stream id (RFC 6120 §4.7).
+    private func streamHeader() -> [UInt8] {
+        streamID = SASLEncoding.randomID()
+        let header = XMLStreamHeader(
+            name: "stream", namespace: XMPPNamespace.streams, prefix: "stream",
+            attributes: [
+                XMLAttribute("from", value: domain), XMLAttribute("id", value: streamID),
+                XMLAttribute("version", value: "1.0"), XMLAttribute("lang", namespace: xmlNamespaceURI, value: "en"),
+            ],
+            namespaceDeclarations: [
+                XMLNamespaceDeclaration(prefix: nil, uri: XMPPNamespace.client),
+                XMLNamespaceDeclaration(prefix: "stream", uri: XMPPNamespace.streams),
+            ])
+        var bytes: [UInt8] = []
+        XMLSerializer.writeStreamHeader(header, into: &bytes)
+        return bytes
+    }
+
+    /// RFC 6120 §4.3.2: what may be negotiated now.
+    private func features() -> XMLElement {
+        var features = XMLElement(name: "features", namespace: XMPPNamespace.streams)
+        if login == nil {
+            if !secure && shared.tls != nil {
+                var starttls = XMLElement(name: "starttls", namespace: XMPPNamespace.tls)
+                if settings.requireTLS { starttls.append(XMLElement(name: "required", namespace: XMPPNamespace.tls)) }
+                features.append(starttls)
+            }
+            if secure || !settings.requireTLS {
+                var mechanisms = XMLElement(name: "mechanisms", namespace: XMPPNamespace.sasl)
+                for name in offeredMechanisms {
+                    mechanisms.append(text: name, in: "mechanism", namespace: XMPPNamespace.sasl)
+                }
+                features.append(mechanisms)
+                if registrationOffered {
+                    features.append(XMLElement(name: "register", namespace: XMPPNamespace.registerFeature))
+                }
+            }
+        } else {
+            features.append(XMLElement(name: "bind", namespace: XMPPNamespace.bind))
+            // RFC 6121 Appendix E (legacy clients): the session IQ is optional.
+            var session = XMLElement(name: "session", namespace: XMPPNamespace.session)
+            session.append(XMLElement(name: "optional", namespace: XMPPNamespace.session))
+            features.append(session)
+            features.append(XMLElement(name: "ver", namespace: XMPPNamespace.rosterVersioning))
+            features.append(XMLElement(name: "sub", namespace: XMPPNamespace.preApproval))
+        }
+        return features
+    }
+
+    var offeredMechanisms: [String] {
+        shared.portal.mechanisms(secureTransport: secure, allowPlainWithoutTLS: settings.allowPlainWithoutTLS)
+    }
+
+    var registrationOffered: Bool {
+        settings.registration && shared.accounts != nil && (secure || settings.allowPlainWithoutTLS)
+    }
+
+    /// Ends the stream: the error (if any), the closing tag (RFC 6120 §4.4), then the
+    /// connection once the bytes are out.
+    func closeStream(error: StreamError?) {
+        guard !isClosed else { return }
+        let neverOpened: Bool
+        if case .awaitingHeader = phase { neverOpened = streamID.isEmpty } else { neverOpened = false }
+        phase = .closed
+        var buffer = channel.allocator.buffer(capacity: 256)
+        if neverOpened {
+            // §4.9.1.1: an error before our header still needs one.
+            buffer.writeBytes(streamHeader())
+        }
+        if let error { buffer.writeXML(error.element, inheritedNamespace: XMPPNamespace.client) }
+        buffer.writeString("</stream:stream>")
+        lastWrite = .now()
+        channel.writeAndFlush(buffer).whenComplete { [channel] _ in channel.close(promise: nil) }
+        // Do not wait for the peer's closing tag for long (§4.4).
+        channel.eventLoop.scheduleTask(in: .seconds(5)) { [channel] in channel.close(promise: nil) }
+    }
+
+    /// The model ended the session (a replacing login, a shutdown, a kick).
+    func serviceClosed(with error: StreamError) {
+        session = nil
+        closeStream(error: error)
+    }
+
+    /// Restarts the stream after STARTTLS or SASL success (RFC 6120 §5.4.3.3, §6.4.6):
+    /// the parser forgets the old stream before the next byte is read.
+    func restartStream() {
+        parser.parser.reset()
+        phase = .awaitingHeader
+    }
+}

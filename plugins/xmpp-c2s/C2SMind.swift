@@ -1,0 +1,109 @@
+import NIOCore
+import ParleyCore
+import ParleyXML
+import ParleyXMPP
+import ParleyXMPPNIO
+import Synchronization
+
+/// The XMPP client's side of a model session: turns each `ChatEvent` into the stanza the
+/// client expects and writes it to the connection. Called on the executor of a user or a
+/// room; it only serializes and hands the bytes to the channel, which hops to its own
+/// event loop.
+final class C2SMind: SessionMind {
+    let protocolFamily = ProtocolFamily.xmpp
+    let channel: any Channel
+    let codec: XMPPStanzaCodec
+    private weak let connection: C2SConnection?
+
+    private struct State {
+        /// The bound full JID, the `to` of everything delivered.
+        var jid: JID?
+        /// RFC 6121 §2.1.6: roster pushes go to resources that requested the roster.
+        var wantsRosterPushes = false
+        var pushCounter: UInt64 = 0
+    }
+    private let state = Mutex(State())
+
+    init(channel: any Channel, codec: XMPPStanzaCodec, connection: C2SConnection) {
+        self.channel = channel
+        self.codec = codec
+        self.connection = connection
+    }
+
+    func bind(_ jid: JID) { state.withLock { $0.jid = jid } }
+    func requestedRoster() { state.withLock { $0.wantsRosterPushes = true } }
+
+    struct Unreachable: Error {}
+
+    func deliver(_ event: ChatEvent) throws {
+        guard channel.isActive, let me = state.withLock({ $0.jid }) else { throw Unreachable() }
+        switch event {
+        case .message(let message):
+            guard let from = Self.jid(message.from) else { return }
+            write(codec.element(for: message, from: from, to: me))
+        case .presence(let from, let presence):
+            write(codec.element(for: presence, from: JID(from), to: me))
+        case .subscription(let from, let request):
+            write(codec.element(for: request, from: JID(from), to: me.bare))
+        case .contactUpdated(let contact, let version):
+            pushRoster(RosterItem(contact), version: version, to: me)
+        case .contactRemoved(let address, let version):
+            pushRoster(RosterItem(removing: JID(address)), version: version, to: me)
+        case .query(let query):
+            guard let from = Self.jid(query.from) else { return }
+            var iq = XMLElement(
+                name: "iq", namespace: codec.namespace,
+                attributes: [
+                    XMLAttribute("from", value: from.description), XMLAttribute("to", value: me.description),
+                    XMLAttribute("type", value: query.kind.rawValue), XMLAttribute("id", value: query.id),
+                ])
+            for element in codec.extensions.elements(for: query.payloads) { iq.append(element) }
+            write(iq)
+        case .closed(let reason):
+            let error: StreamError =
+                switch reason {
+                case .replaced: StreamError(.conflict, text: "replaced by a new session with the same resource")
+                case .shutdown: StreamError(.systemShutdown, text: "the server is shutting down")
+                case .kicked(let why): StreamError(.policyViolation, text: why)
+                }
+            if let connection {
+                channel.eventLoop.execute { connection.assumeIsolated { $0.serviceClosed(with: error) } }
+            }
+        case .room, .invitation:
+            // Rooms reach XMPP clients through the MUC component, not through c2s.
+            break
+        }
+    }
+
+    private func pushRoster(_ item: RosterItem, version: UInt64, to me: JID) {
+        let id: UInt64? = state.withLock { state in
+            guard state.wantsRosterPushes else { return nil }
+            state.pushCounter += 1
+            return state.pushCounter
+        }
+        guard let id else { return }
+        var iq = XMLElement(
+            name: "iq", namespace: codec.namespace,
+            attributes: [
+                XMLAttribute("to", value: me.description), XMLAttribute("type", value: "set"),
+                XMLAttribute("id", value: "push-\(id)"),
+            ])
+        iq.append(RosterItem.query(items: [item], version: String(version)))
+        write(iq)
+    }
+
+    /// The JID of a model address; rooms are the MUC component's.
+    static func jid(_ address: Address) -> JID? {
+        switch address {
+        case .user(let user): JID(user)
+        case .session(let session): JID(session)
+        case .room, .occupant: nil
+        }
+    }
+
+    private func write(_ element: XMLElement) {
+        var buffer = channel.allocator.buffer(capacity: 256)
+        buffer.writeXML(element, inheritedNamespace: codec.namespace)
+        channel.writeAndFlush(buffer, promise: nil)
+    }
+}

@@ -1,0 +1,32 @@
+import ParleyLauncher
+
+/// The settings of one `xmpp-c2s` listener, each bounded (see `XMPPC2SPlugin.options`).
+struct C2SSettings: Sendable {
+    var host = "127.0.0.1"
+    var port = 5222
+    /// PEM files; both nil: a self-signed certificate in `storage/tls/`.
+    var certificatePath: String?
+    var keyPath: String?
+    /// RFC 6120 §5.3.1: TLS is mandatory-to-negotiate before SASL.
+    var requireTLS = true
+    /// RFC 4616 §6 / RFC 6120 §13.8: PLAIN over a clear transport only when explicitly allowed.
+    var allowPlainWithoutTLS = false
+    /// XEP-0077 in-band registration.
+    var registration = true
+    /// RFC 6120 §13.12: the largest stanza accepted; larger ones are a policy violation.
+    var maxStanzaBytes = 262_144
+    /// Seconds a connection may take from connect to a bound resource.
+    var negotiationTimeout = 30.0
+    /// Seconds without any byte from the client before `connection-timeout`.
+    var idleTimeout = 600.0
+    /// Seconds without any byte to the client before a whitespace keepalive (RFC 6120 §4.6.1).
+    var keepaliveInterval = 60.0
+    /// Seconds the server waits before answering a failed authentication (against guessing).
+    var authFailureDelay = 1.0
+    /// Failed authentications after which the stream is closed.
+    var maxAuthFailures = 3
+    /// Messages kept per offline user (RFC 6121 §8.5.2.2: offline storage).
+    var offlineLimit = 100
+    /// Stanzas queued for one connection before the server stops reading from it.
+    var inboundQueueLimit = 64
+}

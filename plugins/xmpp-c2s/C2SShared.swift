@@ -1,0 +1,61 @@
+import Logging
+import NIOSSL
+import ParleyCore
+import ParleyCred
+import ParleyXMPP
+import Synchronization
+
+/// What every connection of one listener shares: settings, the model, the portal, TLS,
+/// the IQ handlers and the offline store, plus the set of open connections for shutdown.
+final class C2SShared: Sendable {
+    let settings: C2SSettings
+    let chat: ChatService
+    let portal: Portal<ChatRealm>
+    let tls: NIOSSLContext?
+    let codec: XMPPStanzaCodec
+    let offline: OfflineStore
+    let logger: Logger
+    /// The store that can create, change and delete accounts (XEP-0077), if any.
+    let accounts: (any AccountStore)?
+    let iqHandlers: [String: any IQHandler]
+    private let connections = Mutex<[ObjectIdentifier: C2SConnection]>([:])
+
+    init(
+        settings: C2SSettings, chat: ChatService, portal: Portal<ChatRealm>, tls: NIOSSLContext?, storageDirectory: String,
+        logger: Logger
+    ) {
+        self.settings = settings
+        self.chat = chat
+        self.portal = portal
+        self.tls = tls
+        self.codec = XMPPStanzaCodec(extensions: XMPPExtensionCodec(table: chat.translation))
+        self.offline = OfflineStore(directory: "\(storageDirectory)/offline", limit: settings.offlineLimit)
+        self.logger = logger
+        let accounts = portal.checkers.lazy.compactMap { $0 as? any AccountStore }.first
+        self.accounts = accounts
+        var handlers: [any IQHandler] = [PingIQ(), VersionIQ(), SessionIQ(), RosterIQ()]
+        if settings.registration, accounts != nil { handlers.append(RegisterIQ()) }
+        handlers.append(DiscoItemsIQ(services: { [] }))
+        var features = handlers.flatMap(\.features) + [XMPPNamespace.discoInfo]
+        if settings.registration, accounts != nil { features.append(XMPPNamespace.register) }
+        handlers.append(DiscoInfoIQ(serverFeatures: Array(Set(features)).sorted()))
+        self.iqHandlers = Dictionary(handlers.map { ($0.namespace, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    func track(_ connection: C2SConnection) {
+        connections.withLock { $0[ObjectIdentifier(connection)] = connection }
+    }
+
+    func forget(_ connection: C2SConnection) {
+        _ = connections.withLock { $0.removeValue(forKey: ObjectIdentifier(connection)) }
+    }
+
+    var openConnections: [C2SConnection] { connections.withLock { Array($0.values) } }
+
+    /// Whether `user` has an account (RFC 6121 §8.5.2: messages to no account are refused).
+    /// Without an account store every name counts as existing.
+    func accountExists(_ user: Username) async -> Bool {
+        guard let accounts else { return true }
+        return await Task.detached { (try? accounts.accountExists(user)) ?? false }.value
+    }
+}

@@ -1,0 +1,11 @@
+import ParleyXMPP
+
+/// XEP-0199 §4.2: a ping to the server is answered with an empty result.
+struct PingIQ: IQHandler {
+    let namespace = XMPPNamespace.ping
+    var features: [String] { [XMPPNamespace.ping] }
+
+    func handle(_ request: IQRequest, connection: C2SConnection) async -> IQReply {
+        request.isSet || request.child.name != "ping" ? .error(StanzaError(.badRequest)) : .result(nil)
+    }
+}

@@ -1,0 +1,75 @@
+import Logging
+import ParleyLauncher
+import ParleyXMPPNIO
+import ServiceLifecycle
+
+/// `parleyd xmpp-c2s`: the XMPP client-to-server listener (RFC 6120, RFC 6121) that any
+/// standard XMPP client logs in to. Every stanza passes through the chat model, one
+/// model session per bound resource.
+public enum XMPPC2SPlugin: ParleyPlugin {
+    public static let name = "xmpp-c2s"
+    public static let summary = "XMPP client-to-server (RFC 6120/6121): STARTTLS, SASL, roster, presence, messages, offline storage."
+
+    static let hostOption = PluginOption<String>("host", default: "127.0.0.1", help: "Address to listen on (0.0.0.0 or :: for all).")
+    static let portOption = PluginOption<Int>("port", default: 5222, range: 0...65535, help: "TCP port; 0 picks a free one.")
+    static let certificateOption = PluginOption<String>(
+        "tls-certificate", default: "", help: "PEM certificate chain; empty: a self-signed one in storage/tls/.")
+    static let keyOption = PluginOption<String>("tls-key", default: "", help: "PEM private key of tls-certificate.")
+    static let requireTLSOption = PluginOption<Bool>(
+        "require-tls", default: true, help: "Require STARTTLS before authentication (RFC 6120 §5.3.1).")
+    static let plainOption = PluginOption<Bool>(
+        "allow-plain-without-tls", default: false,
+        help: "Offer PLAIN and registration without TLS (testing and benchmarks only).")
+    static let registrationOption = PluginOption<Bool>(
+        "registration", default: true, help: "Allow in-band registration (XEP-0077) over TLS.")
+    static let maxStanzaOption = PluginOption<Int>(
+        "max-stanza", default: 262_144, range: 1024...16_777_216, help: "Largest stanza in bytes (policy-violation above).")
+    static let idleTimeoutOption = PluginOption<Double>(
+        "idle-timeout", default: 600, range: 5...86_400, help: "Seconds of client silence before connection-timeout.")
+    static let keepaliveOption = PluginOption<Double>(
+        "keepalive", default: 60, range: 1...3600, help: "Seconds of server silence before a whitespace keepalive.")
+    static let negotiationTimeoutOption = PluginOption<Double>(
+        "negotiation-timeout", default: 30, range: 1...3600, help: "Seconds from connect to a bound resource.")
+    static let authDelayOption = PluginOption<Double>(
+        "auth-failure-delay", default: 1, range: 0...30, help: "Seconds before answering a failed authentication.")
+    static let offlineLimitOption = PluginOption<Int>(
+        "offline-limit", default: 100, range: 0...100_000, help: "Messages stored per offline user.")
+
+    public static let options: [any AnyPluginOption] = [
+        hostOption, portOption, certificateOption, keyOption, requireTLSOption, plainOption, registrationOption,
+        maxStanzaOption, idleTimeoutOption, keepaliveOption, negotiationTimeoutOption, authDelayOption, offlineLimitOption,
+    ]
+
+    public static func makeService(options: PluginOptions, context: PluginContext) throws -> any Service {
+        var settings = C2SSettings()
+        settings.host = options.value(hostOption)
+        settings.port = options.value(portOption)
+        let certificate = options.value(certificateOption)
+        let key = options.value(keyOption)
+        settings.certificatePath = certificate.isEmpty ? nil : certificate
+        settings.keyPath = key.isEmpty ? nil : key
+        settings.requireTLS = options.value(requireTLSOption)
+        settings.allowPlainWithoutTLS = options.value(plainOption)
+        settings.registration = options.value(registrationOption)
+        settings.maxStanzaBytes = options.value(maxStanzaOption)
+        settings.idleTimeout = options.value(idleTimeoutOption)
+        settings.keepaliveInterval = options.value(keepaliveOption)
+        settings.negotiationTimeout = options.value(negotiationTimeoutOption)
+        settings.authFailureDelay = options.value(authDelayOption)
+        settings.offlineLimit = options.value(offlineLimitOption)
+        var logger = context.logger
+        logger[metadataKey: "plugin"] = "xmpp-c2s"
+        let material: TLSMaterial
+        do {
+            material = try TLSMaterial.load(
+                certificatePath: settings.certificatePath, keyPath: settings.keyPath,
+                storageDirectory: context.storageDirectory, domain: context.chat.domain, logger: logger)
+        } catch {
+            throw OptionError(key: certificateOption.name, message: "\(error)")
+        }
+        let shared = C2SShared(
+            settings: settings, chat: context.chat, portal: context.portal, tls: try material.makeServerContext(),
+            storageDirectory: context.storageDirectory, logger: logger)
+        return C2SService(shared: shared, eventLoopGroup: context.eventLoopGroup)
+    }
+}
