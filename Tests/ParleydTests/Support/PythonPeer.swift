@@ -1,0 +1,66 @@
+import Foundation
+
+/// Runs one of the interoperability scenarios in Tests/Interop (real third-party client
+/// libraries such as slixmpp, from the virtualenv that scripts/install-peers builds).
+enum PythonPeer {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
+
+    static var python: String { ProcessInfo.processInfo.environment["PARLEY_PYTHON"] ?? root + "/.venv/bin/python" }
+
+    /// What a scenario reported: its exit status, its JSON line and its stderr.
+    struct Outcome: CustomStringConvertible {
+        let status: Int32
+        let json: [String: Any]
+        let stderr: String
+
+        var ok: Bool { status == 0 && (json["ok"] as? Bool) == true }
+        var checks: [String: Bool] { json["checks"] as? [String: Bool] ?? [:] }
+        var info: [String: Any] { json["info"] as? [String: Any] ?? [:] }
+        var description: String { "exit \(status); failed \(json["failed"] ?? "?"); stderr:\n\(stderr)" }
+    }
+
+    /// Runs `Tests/Interop/<folder>/<script>` with `arguments`; the scenario has its own
+    /// hard timeout, and this waits at most `timeout` seconds more before killing it.
+    static func run(_ folder: String, _ script: String, _ arguments: [String], timeout: TimeInterval = 60) throws -> Outcome {
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw TestFailure("\(python) is missing: run scripts/install-peers (scripts/test does)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["\(root)/Tests/Interop/\(folder)/\(script)"] + arguments
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read both pipes while the process runs, so a chatty one cannot block it.
+        let outData = LockedData()
+        let errData = LockedData()
+        let group = DispatchGroup()
+        for (pipe, sink) in [(stdout, outData), (stderr, errData)] {
+            group.enter()
+            DispatchQueue.global().async {
+                sink.set(pipe.fileHandleForReading.readDataToEndOfFile())
+                group.leave()
+            }
+        }
+        if group.wait(timeout: .now() + timeout) == .timedOut {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw TestFailure("\(script) did not finish within \(timeout) s")
+        }
+        process.waitUntilExit()
+        let lastLine = String(decoding: outData.get(), as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+        let json = (try? JSONSerialization.jsonObject(with: Data(lastLine.utf8))) as? [String: Any] ?? [:]
+        return Outcome(status: process.terminationStatus, json: json, stderr: String(decoding: errData.get(), as: UTF8.self))
+    }
+
+    final class LockedData: @unchecked Sendable {
+        private let lock = NSLock()
+        private var data = Data()
+        func set(_ value: Data) { lock.withLock { data = value } }
+        func get() -> Data { lock.withLock { data } }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+
+/// Real, independent XMPP clients (slixmpp; go-sendxmpp) against the real `parleyd
+/// xmpp-c2s` on loopback, each scenario from Tests/Interop/xmpp. The same scripts pass
+/// against Prosody (see Tests/Interop/xmpp/README.md).
+@Suite(.serialized) struct XMPPInteropTests {
+    /// A `parleyd xmpp-c2s` on a free port with alice and bob in a temporary store; it can
+    /// be restarted on the same storage.
+    final class Server {
+        let storage: TemporaryDirectory
+        let extra: [String]
+        private(set) var daemon: ParleydProcess
+        private(set) var port: UInt16
+
+        init(_ extra: [String] = []) throws {
+            storage = try TemporaryDirectory()
+            self.extra = extra
+            for (user, password) in [("alice", "alicepass"), ("bob", "bobpass")] {
+                let added = try ParleydProcess.run(["user", "add", user, "--storage", storage.path], input: password + "\n")
+                guard added.status == 0 else { throw TestFailure("user add: \(added.stderr)") }
+            }
+            (daemon, port) = try Self.launch(storage: storage.path, extra: extra)
+        }
+
+        static func launch(storage: String, extra: [String]) throws -> (ParleydProcess, UInt16) {
+            let daemon = try ParleydProcess(
+                ["--domain", "localhost", "--storage", storage, "xmpp-c2s", "--port", "0", "--auth-failure-delay", "0.2"]
+                    + extra)
+            return (daemon, try daemon.listeningPort(of: "xmpp-c2s"))
+        }
+
+        /// Stops the daemon gracefully and starts a new one on the same storage.
+        func restart() throws {
+            daemon.signal(SIGTERM)
+            guard daemon.waitForExit() == 0 else { throw TestFailure("parleyd did not stop cleanly:\n\(daemon.log)") }
+            (daemon, port) = try Self.launch(storage: storage.path, extra: extra)
+        }
+
+        func scenario(_ script: String, _ arguments: [String] = [], tls: String = "starttls") throws -> PythonPeer.Outcome {
+            try PythonPeer.run(
+                "xmpp", script, ["--host", "127.0.0.1", "--port", "\(port)", "--domain", "localhost", "--tls", tls] + arguments)
+        }
+
+        deinit { daemon.stop() }
+    }
+
+    @Test func loginWithSCRAMSHA256OverSTARTTLSAndWithPLAIN() throws {
+        let server = try Server()
+        let scram = try server.scenario("login.py", ["--mechanism", "SCRAM-SHA-256"])
+        #expect(scram.ok, "\(scram)")
+        #expect(scram.checks["mechanism_used"] == true)
+        #expect(scram.checks["encryption_as_requested"] == true)
+        #expect(scram.checks["bad_password_not_authorized"] == true)
+        let plain = try server.scenario("login.py", ["--mechanism", "PLAIN"])
+        #expect(plain.ok, "\(plain)")
+    }
+
+    @Test func cleartextLoginOnlyWhenConfigured() throws {
+        let strict = try Server()
+        let refused = try strict.scenario("login.py", ["--mechanism", "PLAIN", "--timeout", "6"], tls: "none")
+        #expect(!refused.ok, "a cleartext login must not succeed by default")
+        let relaxed = try Server(["--no-require-tls", "--allow-plain-without-tls"])
+        for mechanism in ["SCRAM-SHA-256", "PLAIN"] {
+            let outcome = try relaxed.scenario("login.py", ["--mechanism", mechanism], tls: "none")
+            #expect(outcome.ok, "\(mechanism): \(outcome)")
+        }
+    }
+
+    @Test func rosterAddIsPushedToTheSecondResource() throws {
+        let outcome = try Server().scenario("roster_push.py")
+        #expect(outcome.ok, "\(outcome)")
+        #expect(outcome.checks["add_push_r2"] == true)
+        #expect(outcome.checks["remove_push_r2"] == true)
+    }
+
+    @Test func theSubscriptionHandshakeSurvivesARestart() throws {
+        let server = try Server()
+        let handshake = try server.scenario("subscription.py", ["--phase", "handshake"])
+        #expect(handshake.ok, "\(handshake)")
+        try server.restart()
+        let verify = try server.scenario("subscription.py", ["--phase", "verify"])
+        #expect(verify.ok, "\(verify)")
+    }
+
+    @Test func presenceBroadcastAndUnavailableOnADroppedConnection() throws {
+        let server = try Server()
+        for abrupt in ["fin", "rst"] {
+            let outcome = try server.scenario("presence.py", ["--abrupt", abrupt])
+            #expect(outcome.ok, "\(abrupt): \(outcome)")
+        }
+    }
+
+    @Test func chatBothWaysWithAnUnknownExtensionPreserved() throws {
+        let outcome = try Server().scenario("chat.py")
+        #expect(outcome.ok, "\(outcome)")
+    }
+
+    @Test func bareJIDMessagesFollowPriority() throws {
+        let outcome = try Server().scenario("priority.py")
+        #expect(outcome.ok, "\(outcome)")
+    }
+
+    @Test func anOfflineMessageArrivesAfterReconnectAndRestart() throws {
+        let server = try Server()
+        let nonce = UUID().uuidString
+        let send = try server.scenario("offline.py", ["--phase", "send", "--nonce", nonce])
+        #expect(send.ok, "\(send)")
+        try server.restart()
+        let receive = try server.scenario("offline.py", ["--phase", "receive", "--nonce", nonce])
+        #expect(receive.ok, "\(receive)")
+    }
+
+    @Test func inBandRegistrationThenLogin() throws {
+        let outcome = try Server().scenario("register.py")
+        #expect(outcome.ok, "\(outcome)")
+    }
+
+    @Test func pingDiscoAndVersion() throws {
+        let outcome = try Server().scenario("ping_disco.py")
+        #expect(outcome.ok, "\(outcome)")
+    }
+
+    /// A second, independent client implementation: go-sendxmpp (Go) sends to slixmpp.
+    @Test func goSendxmppDeliversToSlixmpp() throws {
+        let outcome = try Server().scenario("sendxmpp.py")
+        #expect(outcome.ok, "\(outcome)")
+    }
+}
