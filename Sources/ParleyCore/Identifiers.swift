@@ -19,7 +19,7 @@ public struct Username: Hashable, Sendable, Comparable, CustomStringConvertible 
     /// Normalizes and validates `raw`; returns nil when it cannot be a username.
     public init?(_ raw: String) {
         // RFC 8265 §3.3.2 order: case mapping first, then NFC (lowercasing can undo NFC).
-        let folded = raw.lowercased().precomposedStringWithCanonicalMapping
+        let folded = Normalization.foldedNFC(raw)
         guard !folded.isEmpty, folded.utf8.count <= Self.maximumBytes else { return nil }
         for scalar in folded.unicodeScalars {
             if scalar.properties.generalCategory == .control || scalar.properties.isWhitespace
@@ -46,7 +46,7 @@ public struct UserID: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// Builds an address from already-normalized parts.
     public init(localpart: String, domain: String) {
         self.localpart = localpart
-        self.domain = domain.lowercased()
+        self.domain = Normalization.foldedNFC(domain)
     }
 
     /// The address of `username` on `domain`.
@@ -120,7 +120,7 @@ extension FoldedName {
         guard !name.isEmpty, name.utf8.count <= maximumBytes,
             !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || forbidden($0) })
         else { return nil }
-        return name.lowercased().precomposedStringWithCanonicalMapping
+        return Normalization.foldedNFC(name)
     }
 }
 

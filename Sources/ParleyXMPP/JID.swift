@@ -43,7 +43,7 @@ public struct JID: Hashable, Sendable, CustomStringConvertible {
         if let slash = rest.firstIndex(of: "/") {
             let raw = String(rest[rest.index(after: slash)...])
             rest = rest[..<slash]
-            let prepared = raw.precomposedStringWithCanonicalMapping
+            let prepared = Normalization.nfc(raw)
             guard !prepared.isEmpty, prepared.utf8.count <= Self.maximumPartBytes,
                 !prepared.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
             else { throw .invalidResource }
@@ -55,7 +55,7 @@ public struct JID: Hashable, Sendable, CustomStringConvertible {
             localpart = user.value
             rest = rest[rest.index(after: at)...]
         }
-        var domain = rest.lowercased().precomposedStringWithCanonicalMapping
+        var domain = Normalization.foldedNFC(String(rest))
         if domain.hasSuffix(".") { domain.removeLast() }
         guard !domain.isEmpty, domain.utf8.count <= Self.maximumPartBytes,
             !domain.unicodeScalars.contains(where: {

@@ -41,10 +41,15 @@ extension DataForm {
         for line in instructions { x.append(text: line, in: "instructions", namespace: XMPPNamespace.dataForms) }
         for field in fields { x.append(field.element) }
         if let reported {
-            x.append(XMLElement(name: "reported", namespace: XMPPNamespace.dataForms, children: reported.map { .element($0.element) }))
+            x.append(
+                XMLElement(
+                    name: "reported", namespace: XMPPNamespace.dataForms,
+                    children: reported.map { .element($0.element) }))
         }
         for item in items {
-            x.append(XMLElement(name: "item", namespace: XMPPNamespace.dataForms, children: item.map { .element($0.element) }))
+            x.append(
+                XMLElement(
+                    name: "item", namespace: XMPPNamespace.dataForms, children: item.map { .element($0.element) }))
         }
         return x
     }
@@ -77,7 +82,8 @@ extension DataFormField {
     /// Reads and validates one `<field/>` (XEP-0004 §3.2, §3.3).
     public init(element: XMLElement) throws(DataFormError) {
         self.init(
-            variable: element[attribute: "var"], type: element[attribute: "type"].map(DataFormFieldType.init(rawValue:)),
+            variable: element[attribute: "var"],
+            type: element[attribute: "type"].map(DataFormFieldType.init(rawValue:)),
             label: element[attribute: "label"])
         let name = variable ?? label ?? "?"
         for child in element.elements {
@@ -90,7 +96,9 @@ extension DataFormField {
             case "required": required = true
             case "value": values.append(child.text)
             case "option":
-                let optionValues = child.elements.filter { $0.name == "value" && $0.namespace == XMPPNamespace.dataForms }
+                let optionValues = child.elements.filter {
+                    $0.name == "value" && $0.namespace == XMPPNamespace.dataForms
+                }
                 guard optionValues.count == 1 else { throw .malformedOption(variable: name) }
                 options.append(DataFormOption(label: child[attribute: "label"], value: optionValues[0].text))
             default: continue

@@ -120,7 +120,9 @@ public struct DataFormFieldType: RawRepresentable, Hashable, Sendable, CustomStr
     public var isKnown: Bool { Self.known.contains(self) }
 
     /// XEP-0004 §3.2: only these may carry more than one `<value/>`.
-    public var allowsSeveralValues: Bool { self == .listMulti || self == .jidMulti || self == .textMulti || self == .hidden }
+    public var allowsSeveralValues: Bool {
+        self == .listMulti || self == .jidMulti || self == .textMulti || self == .hidden
+    }
 
     /// XEP-0004 §3.2: only list fields carry `<option/>`s.
     public var allowsOptions: Bool { self == .listSingle || self == .listMulti }

@@ -28,7 +28,8 @@ public struct DiscoInfo: Hashable, Sendable {
     /// XEP-0128 service discovery extensions: data forms of type `result`.
     public var extensions: [DataForm]
 
-    public init(node: String? = nil, identities: [Identity] = [], features: [String] = [], extensions: [DataForm] = []) {
+    public init(node: String? = nil, identities: [Identity] = [], features: [String] = [], extensions: [DataForm] = [])
+    {
         self.node = node
         self.identities = identities
         self.features = features
@@ -52,7 +53,9 @@ public struct DiscoInfo: Hashable, Sendable {
         }
         for feature in features {
             query.append(
-                XMLElement(name: "feature", namespace: XMPPNamespace.discoInfo, attributes: [XMLAttribute("var", value: feature)]))
+                XMLElement(
+                    name: "feature", namespace: XMPPNamespace.discoInfo,
+                    attributes: [XMLAttribute("var", value: feature)]))
         }
         for form in extensions { query.append(form.element) }
         return query
@@ -147,7 +150,9 @@ public struct DiscoItems: Hashable, Sendable {
         }
         self.init(node: element[attribute: "node"])
         for child in element.elements where child.name == "item" && child.namespace == XMPPNamespace.discoItems {
-            guard let text = child[attribute: "jid"] else { throw StanzaError(.badRequest, text: "disco item without jid") }
+            guard let text = child[attribute: "jid"] else {
+                throw StanzaError(.badRequest, text: "disco item without jid")
+            }
             guard let jid = JID(text) else { throw StanzaError(.jidMalformed, text: "disco item jid '\(text)'") }
             items.append(Item(jid: jid, node: child[attribute: "node"], name: child[attribute: "name"]))
         }

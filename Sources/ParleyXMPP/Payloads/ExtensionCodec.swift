@@ -67,7 +67,9 @@ public struct XMPPExtensionCodec: Sendable {
     /// The XEP element for `meaning` under this codec's table, nil when XMPP has no element
     /// for it.
     public func render(_ meaning: ExtensionMeaning) -> XMLElement? {
-        guard case .xmlElement(let namespace, let name)? = table.rule(for: meaning.kind)?.forms[.xmpp] else { return nil }
+        guard case .xmlElement(let namespace, let name)? = table.rule(for: meaning.kind)?.forms[.xmpp] else {
+            return nil
+        }
         return meaning.xmppElement(namespace: namespace, name: name)
     }
 }

@@ -38,7 +38,9 @@ extension ExtensionMeaning {
         // XEP-0071 §7: the XHTML <body/> inside <html/>, its content serialized.
         case .formatting:
             let bodies = element.elements.filter { $0.name == "body" && $0.namespace == xhtmlNamespace }
-            guard let body = bodies.first(where: { $0.attribute("lang", namespace: xmlNamespaceURI) == nil }) ?? bodies.first
+            guard
+                let body = bodies.first(where: { $0.attribute("lang", namespace: xmlNamespaceURI) == nil })
+                    ?? bodies.first
             else { return nil }
             self = .formatting(markup: body.innerXML(inheritedNamespace: xhtmlNamespace))
         // XEP-0245: a body convention, never an element.
@@ -71,7 +73,8 @@ extension ExtensionMeaning {
             return XMLElement(name: name == "*" ? state.rawValue : name, namespace: namespace)
         case .timestamp(let date):
             return XMLElement(
-                name: name, namespace: namespace, attributes: [XMLAttribute("stamp", value: XMPPDateTime.string(from: date))])
+                name: name, namespace: namespace,
+                attributes: [XMLAttribute("stamp", value: XMPPDateTime.string(from: date))])
         case .formatting(let markup):
             var html = XMLElement(name: name, namespace: namespace)
             html.append(Self.xhtmlBody(markup))

@@ -56,11 +56,14 @@ public enum Registration {
     /// §3.1: the username is taken (the caller decides that).
     public static let conflict = StanzaError(.conflict, text: "that username is taken")
     /// §3.1: some required information is missing, or the password is empty.
-    public static let missingInformation = StanzaError(.notAcceptable, text: "a username and a non-empty password are required")
+    public static let missingInformation = StanzaError(
+        .notAcceptable, text: "a username and a non-empty password are required")
     /// §3.3: the password change lacks the username or the new password.
-    public static let incompletePasswordChange = StanzaError(.badRequest, text: "a password change needs the username and a new password")
+    public static let incompletePasswordChange = StanzaError(
+        .badRequest, text: "a password change needs the username and a new password")
     /// §3.3: the channel is not safe enough for a password change.
-    public static let insecureChannel = StanzaError(.notAuthorized, type: .modify, text: "password changes need an encrypted stream")
+    public static let insecureChannel = StanzaError(
+        .notAuthorized, type: .modify, text: "password changes need an encrypted stream")
     /// §3.2, §3.3: in-band cancellation or password change is disabled.
     public static let notAllowed = StanzaError(.notAllowed)
     /// §3.2: the entity removing its registration was not registered.

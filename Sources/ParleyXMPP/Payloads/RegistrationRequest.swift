@@ -46,8 +46,10 @@ public enum RegistrationRequest: Hashable, Sendable {
         if let form {
             switch form.type {
             case .submit: break
-            case .cancel: throw StanzaError(.notAcceptable, text: "the registration form was cancelled; nothing changed")
-            case .form, .result: throw StanzaError(.badRequest, text: "a registration form is sent back with type 'submit'")
+            case .cancel:
+                throw StanzaError(.notAcceptable, text: "the registration form was cancelled; nothing changed")
+            case .form, .result:
+                throw StanzaError(.badRequest, text: "a registration form is sent back with type 'submit'")
             }
             switch form.formType {
             case nil, Registration.formType?:

@@ -35,7 +35,8 @@ extension RosterItem {
     /// group, or more groups than `limits` allow → not-acceptable (§2.3.3). Whether the
     /// sender may change this roster (§2.3.3: forbidden) and whether a removed item exists
     /// (§2.5.3: `itemNotFound`) are the caller's to decide.
-    public static func parseSet(_ query: XMLElement, limits: RosterLimits = .default) throws(StanzaError) -> RosterItem {
+    public static func parseSet(_ query: XMLElement, limits: RosterLimits = .default) throws(StanzaError) -> RosterItem
+    {
         guard query.name == "query", query.namespace == XMPPNamespace.roster else {
             throw StanzaError(.badRequest, text: "not a jabber:iq:roster query")
         }

@@ -34,7 +34,8 @@ public struct SoftwareVersion: Hashable, Sendable {
         guard let name = element.firstChild(named: "name", namespace: XMPPNamespace.version)?.text,
             let version = element.firstChild(named: "version", namespace: XMPPNamespace.version)?.text
         else { throw StanzaError(.badRequest, text: "software version without name or version") }
-        self.init(name: name, version: version, os: element.firstChild(named: "os", namespace: XMPPNamespace.version)?.text)
+        self.init(
+            name: name, version: version, os: element.firstChild(named: "os", namespace: XMPPNamespace.version)?.text)
     }
 
     /// The empty query that asks an entity for its version (XEP-0092 §2, an IQ get).

@@ -27,13 +27,15 @@ struct DataFormTests {
         let form = try DataForm(element: payloadXML(Self.contestForm))
         #expect(form.type == .form)
         #expect(form.title == "Contest Registration")
-        #expect(form.instructions == ["Please provide the following information", "to sign up for our special contests!"])
+        #expect(
+            form.instructions == ["Please provide the following information", "to sign up for our special contests!"])
         #expect(form.formType == "jabber:iq:register")
         #expect(form.fields.count == 6)
         let first = try #require(form["first"])
         #expect(first.required && first.label == "Given Name" && first.type == .textSingle)
         let gender = try #require(form["x-gender"])
-        #expect(gender.options == [DataFormOption(label: "Male", value: "M"), DataFormOption(label: "Female", value: "F")])
+        #expect(
+            gender.options == [DataFormOption(label: "Male", value: "M"), DataFormOption(label: "Female", value: "F")])
         #expect(gender.description == "As you like it")
         #expect(form["public"]?.boolValue == true)
         #expect(form["friends"]?.values == ["romeo@montague.lit", "nurse@capulet.lit"])
@@ -73,7 +75,8 @@ struct DataFormTests {
 
     @Test("the FORM_TYPE helper puts a hidden field first")
     func formTypeHelper() {
-        let form = DataForm(type: .submit, formType: "urn:example", fields: [DataFormField(variable: "a", values: ["1"])])
+        let form = DataForm(
+            type: .submit, formType: "urn:example", fields: [DataFormField(variable: "a", values: ["1"])])
         #expect(form.fields.first == DataFormField(variable: "FORM_TYPE", type: .hidden, values: ["urn:example"]))
         #expect(form.formType == "urn:example")
         #expect(form.value(of: "a") == "1")
@@ -83,7 +86,8 @@ struct DataFormTests {
     @Test("an absent or unknown field type is handled as text-single but kept as sent")
     func unknownType() throws {
         let form = try DataForm(
-            element: payloadXML("<x xmlns='jabber:x:data' type='submit'><field var='a' type='x-new'/><field var='b'/></x>"))
+            element: payloadXML(
+                "<x xmlns='jabber:x:data' type='submit'><field var='a' type='x-new'/><field var='b'/></x>"))
         #expect(form["a"]?.type == DataFormFieldType(rawValue: "x-new"))
         #expect(form["a"]?.effectiveType == .textSingle)
         #expect(form["b"]?.type == nil)
@@ -141,7 +145,8 @@ struct DataFormTests {
     func severalValuesAllowed() throws {
         for type in ["list-multi", "jid-multi", "text-multi", "hidden", "x-unknown"] {
             let element = try payloadXML(
-                "<x xmlns='jabber:x:data' type='submit'><field var='a' type='\(type)'><value>a@b</value><value>c@d</value></field></x>")
+                "<x xmlns='jabber:x:data' type='submit'><field var='a' type='\(type)'><value>a@b</value><value>c@d</value></field></x>"
+            )
             #expect(try DataForm(element: element)["a"]?.values.count == 2, "\(type)")
         }
     }
@@ -157,7 +162,8 @@ struct DataFormTests {
     @Test("first(in:) finds the form among a query's children")
     func firstInParent() throws {
         let query = try payloadXML(
-            "<query xmlns='jabber:iq:register'><username/><x xmlns='jabber:x:data' type='submit'><field var='username'><value>bill</value></field></x></query>")
+            "<query xmlns='jabber:iq:register'><username/><x xmlns='jabber:x:data' type='submit'><field var='username'><value>bill</value></field></x></query>"
+        )
         #expect(try DataForm.first(in: query)?.value(of: "username") == "bill")
         #expect(try DataForm.first(in: payloadXML("<query xmlns='jabber:iq:register'/>")) == nil)
     }

@@ -71,7 +71,8 @@ struct DateTimeTests {
             let theirs = formatter.string(from: date)
             let fromTheirs = try #require(XMPPDateTime.date(from: theirs))
             #expect(abs(fromTheirs.timeIntervalSince(date)) < 0.0005, "\(theirs)")
-            let foundationReadsOurs = try #require(formatter.date(from: ours.contains(".") ? ours : ours.replacingOccurrences(of: "Z", with: ".000Z")))
+            let foundationReadsOurs = try #require(
+                formatter.date(from: ours.contains(".") ? ours : ours.replacingOccurrences(of: "Z", with: ".000Z")))
             #expect(abs(foundationReadsOurs.timeIntervalSince(date)) < 0.0005, "\(ours)")
         }
     }

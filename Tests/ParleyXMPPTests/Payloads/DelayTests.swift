@@ -37,7 +37,8 @@ struct DelayTests {
 
     @Test("stamp with an offset is read as UTC")
     func offsetStamp() throws {
-        let delay = try Delay(element: payloadXML("<delay xmlns='urn:xmpp:delay' stamp='2002-09-11T01:08:25.5+02:00'/>"))
+        let delay = try Delay(
+            element: payloadXML("<delay xmlns='urn:xmpp:delay' stamp='2002-09-11T01:08:25.5+02:00'/>"))
         #expect(delay.element[attribute: "stamp"] == "2002-09-10T23:08:25.500Z")
     }
 

@@ -13,7 +13,11 @@ struct DiscoTests {
                 .init(category: "client", type: "pc", name: "Parleur", language: "fr"),
             ],
             features: [XMPPNamespace.discoInfo, XMPPNamespace.version],
-            extensions: [DataForm(type: .result, formType: "urn:xmpp:serverinfo:0", fields: [DataFormField(variable: "abuse-addresses", values: ["mailto:abuse@example.com"])])])
+            extensions: [
+                DataForm(
+                    type: .result, formType: "urn:xmpp:serverinfo:0",
+                    fields: [DataFormField(variable: "abuse-addresses", values: ["mailto:abuse@example.com"])])
+            ])
         let element = info.element
         #expect(element.namespace == "http://jabber.org/protocol/disco#info")
         #expect(element.elements.filter { $0.name == "feature" }.compactMap { $0[attribute: "var"] } == info.features)

@@ -11,7 +11,10 @@ struct ExtensionCodecTests {
     static let known: [(String, ExtensionMeaning)] = [
         ("<origin-id xmlns='urn:xmpp:sid:0' id='de305d54'/>", .messageID("de305d54")),
         ("<reply xmlns='urn:xmpp:reply:0' to='anna@example.com/laptop' id='message-id1'/>", .reply(to: "message-id1")),
-        ("<reactions xmlns='urn:xmpp:reactions:0' id='744f6e18'><reaction>👋</reaction></reactions>", .reaction(to: "744f6e18", emoji: "👋")),
+        (
+            "<reactions xmlns='urn:xmpp:reactions:0' id='744f6e18'><reaction>👋</reaction></reactions>",
+            .reaction(to: "744f6e18", emoji: "👋")
+        ),
         ("<replace xmlns='urn:xmpp:message-correct:0' id='bad1'/>", .correction(of: "bad1")),
         ("<retract xmlns='urn:xmpp:message-retract:1' id='origin-id-1'/>", .retraction(of: "origin-id-1")),
         ("<active xmlns='http://jabber.org/protocol/chatstates'/>", .typing(.active)),
@@ -34,7 +37,9 @@ struct ExtensionCodecTests {
         let element = try payloadXML(xml)
         let payload = codec.payload(for: element)
         #expect(payload.meaning == meaning)
-        #expect(payload.native == NativePayload(family: .xmpp, key: "{\(element.namespace)}\(element.name)", value: element))
+        #expect(
+            payload.native == NativePayload(family: .xmpp, key: "{\(element.namespace)}\(element.name)", value: element)
+        )
         #expect(codec.elements(for: [payload]) == [element])
     }
 
@@ -66,7 +71,8 @@ struct ExtensionCodecTests {
     @Test("several reactions: one meaning carrying the whole set, in order, without duplicates")
     func severalReactions() throws {
         let element = try payloadXML(
-            "<reactions xmlns='urn:xmpp:reactions:0' id='m1'><reaction>👋</reaction><reaction>🐢</reaction><reaction>👋</reaction><reaction>❤️</reaction><reaction>+1</reaction></reactions>")
+            "<reactions xmlns='urn:xmpp:reactions:0' id='m1'><reaction>👋</reaction><reaction>🐢</reaction><reaction>👋</reaction><reaction>❤️</reaction><reaction>+1</reaction></reactions>"
+        )
         #expect(codec.payload(for: element).meaning == .reaction(to: "m1", emoji: "👋🐢❤️"))
         let cleared = try payloadXML("<reactions xmlns='urn:xmpp:reactions:0' id='m1'/>")
         #expect(codec.payload(for: cleared).meaning == .reaction(to: "m1", emoji: ""))
@@ -97,14 +103,16 @@ struct ExtensionCodecTests {
 
     @Test("meanings from another protocol are rendered as XEP elements that decode to the same meaning")
     func rendersForeignMeanings() throws {
-        let meanings: [ExtensionMeaning] = [
-            .messageID("abc"), .reply(to: "m0"), .reaction(to: "m0", emoji: "👍🎉"), .correction(of: "m1"),
-            .retraction(of: "m2"), .timestamp(Date(timeIntervalSince1970: 1_795_287_600.123)),
-            .formatting(markup: "<b>bold</b> and <i>italic</i> &amp; text"),
-        ] + TypingState.allCases.map { .typing($0) }
+        let meanings: [ExtensionMeaning] =
+            [
+                .messageID("abc"), .reply(to: "m0"), .reaction(to: "m0", emoji: "👍🎉"), .correction(of: "m1"),
+                .retraction(of: "m2"), .timestamp(Date(timeIntervalSince1970: 1_795_287_600.123)),
+                .formatting(markup: "<b>bold</b> and <i>italic</i> &amp; text"),
+            ] + TypingState.allCases.map { .typing($0) }
         for meaning in meanings {
             // As the IRC adapter would hand it over: its own native form plus the meaning.
-            let payload = ExtensionPayload(meaning: meaning, native: NativePayload(family: .irc, key: "tag", value: "v"))
+            let payload = ExtensionPayload(
+                meaning: meaning, native: NativePayload(family: .irc, key: "tag", value: "v"))
             let elements = codec.elements(for: [payload])
             #expect(elements.count == 1, "\(meaning)")
             let element = try #require(elements.first)
@@ -173,7 +181,8 @@ struct ExtensionCodecTests {
 
     @Test("an action from another protocol gets the /me prefix")
     func foreignAction() {
-        let fromIRC = ExtensionPayload(meaning: .action, native: NativePayload(family: .irc, key: "ctcp", value: "ACTION"))
+        let fromIRC = ExtensionPayload(
+            meaning: .action, native: NativePayload(family: .irc, key: "ctcp", value: "ACTION"))
         #expect(codec.encodeAction(body: "waves", payloads: [fromIRC]) == "/me waves")
     }
 
@@ -198,7 +207,9 @@ struct ExtensionCodecTests {
         #expect(message.meanings.contains(.action))
         #expect(message.meanings.contains(.reaction(to: "m0", emoji: "👋🐢")))
         let delivered = stanzas.element(for: message, from: JID(from), to: JID(romeo))
-        #expect(delivered.serialized(inheritedNamespace: "jabber:client") == original.serialized(inheritedNamespace: "jabber:client"))
+        #expect(
+            delivered.serialized(inheritedNamespace: "jabber:client")
+                == original.serialized(inheritedNamespace: "jabber:client"))
     }
 
     // MARK: Random elements
@@ -207,7 +218,9 @@ struct ExtensionCodecTests {
         "urn:example:a", "urn:example:b", "", "urn:xmpp:sid:0", "urn:xmpp:reactions:0", "urn:xmpp:delay",
         "http://jabber.org/protocol/chatstates", "http://jabber.org/protocol/xhtml-im", "http://www.w3.org/1999/xhtml",
     ]
-    static let names = ["x", "origin-id", "stanza-id", "reactions", "reaction", "delay", "composing", "html", "body", "item"]
+    static let names = [
+        "x", "origin-id", "stanza-id", "reactions", "reaction", "delay", "composing", "html", "body", "item",
+    ]
     static let texts = ["", "hello", "👋", "a & b < c", "  spaced  ", "2002-09-10T23:08:25Z", "ümlaut"]
 
     static func randomElement(depth: Int, using random: inout PayloadTestRandom) -> XMLElement {

@@ -7,7 +7,8 @@ struct RegistrationTests {
     @Test("legacy fields register; extra fields are tolerated")
     func legacyRegistration() throws {
         let query = try payloadXML(
-            "<query xmlns='jabber:iq:register'><username>bill</username><password>Calliope</password><email>bard@shakespeare.lit</email></query>")
+            "<query xmlns='jabber:iq:register'><username>bill</username><password>Calliope</password><email>bard@shakespeare.lit</email></query>"
+        )
         #expect(try RegistrationRequest(parsing: query) == .register(username: "bill", password: "Calliope"))
     }
 
@@ -29,7 +30,9 @@ struct RegistrationTests {
 
     @Test("remove, alone or as the cancellation form")
     func removal() throws {
-        #expect(try RegistrationRequest(parsing: payloadXML("<query xmlns='jabber:iq:register'><remove/></query>")) == .remove)
+        #expect(
+            try RegistrationRequest(parsing: payloadXML("<query xmlns='jabber:iq:register'><remove/></query>"))
+                == .remove)
         let cancelForm = try payloadXML(
             """
             <query xmlns='jabber:iq:register'><x xmlns='jabber:x:data' type='submit'>
@@ -46,7 +49,9 @@ struct RegistrationTests {
     func passwordChange() throws {
         let legacy = try payloadXML(
             "<query xmlns='jabber:iq:register'><username>bill</username><password>newpass</password></query>")
-        #expect(try RegistrationRequest(parsing: legacy, authenticated: true) == .register(username: "bill", password: "newpass"))
+        #expect(
+            try RegistrationRequest(parsing: legacy, authenticated: true)
+                == .register(username: "bill", password: "newpass"))
         let form = try payloadXML(
             """
             <query xmlns='jabber:iq:register'><x xmlns='jabber:x:data' type='submit'>
@@ -56,7 +61,9 @@ struct RegistrationTests {
               <field var='password'><value>groundlings</value></field>
             </x></query>
             """)
-        #expect(try RegistrationRequest(parsing: form, authenticated: true) == .register(username: "bill", password: "groundlings"))
+        #expect(
+            try RegistrationRequest(parsing: form, authenticated: true)
+                == .register(username: "bill", password: "groundlings"))
     }
 
     @Test(
@@ -72,7 +79,9 @@ struct RegistrationTests {
     func missing(_ xml: String) throws {
         let query = try payloadXML(xml)
         #expect(caughtStanzaError { _ = try RegistrationRequest(parsing: query) }?.condition == .notAcceptable)
-        #expect(caughtStanzaError { _ = try RegistrationRequest(parsing: query, authenticated: true) }?.condition == .badRequest)
+        #expect(
+            caughtStanzaError { _ = try RegistrationRequest(parsing: query, authenticated: true) }?.condition
+                == .badRequest)
     }
 
     @Test(
@@ -109,7 +118,8 @@ struct RegistrationTests {
         var submitted = DataForm(type: .submit, formType: form.formType)
         submitted.fields.append(DataFormField(variable: "username", values: ["romeo"]))
         submitted.fields.append(DataFormField(variable: "password", values: ["J"]))
-        let answer = XMLElement(name: "query", namespace: XMPPNamespace.register, children: [.element(submitted.element)])
+        let answer = XMLElement(
+            name: "query", namespace: XMPPNamespace.register, children: [.element(submitted.element)])
         #expect(try RegistrationRequest(parsing: answer) == .register(username: "romeo", password: "J"))
     }
 
@@ -125,9 +135,12 @@ struct RegistrationTests {
     @Test("the errors of §3 carry their conditions and types")
     func errors() {
         #expect(Registration.conflict.condition == .conflict && Registration.conflict.type == .cancel)
-        #expect(Registration.missingInformation.condition == .notAcceptable && Registration.missingInformation.type == .modify)
+        #expect(
+            Registration.missingInformation.condition == .notAcceptable
+                && Registration.missingInformation.type == .modify)
         #expect(Registration.incompletePasswordChange.condition == .badRequest)
-        #expect(Registration.insecureChannel.condition == .notAuthorized && Registration.insecureChannel.type == .modify)
+        #expect(
+            Registration.insecureChannel.condition == .notAuthorized && Registration.insecureChannel.type == .modify)
         #expect(Registration.registrationRequired.condition == .registrationRequired)
         #expect(Registration.streamFeature.namespace == "http://jabber.org/features/iq-register")
     }

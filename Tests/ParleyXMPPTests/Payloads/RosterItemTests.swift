@@ -33,7 +33,8 @@ struct RosterItemTests {
 
     @Test("a contact's jid, name and groups (sorted) reach the element")
     func contactElement() throws {
-        let contact = Contact(address: Self.juliet, name: "Juliet", groups: ["Friends", "Capulets"], subscription: .none)
+        let contact = Contact(
+            address: Self.juliet, name: "Juliet", groups: ["Friends", "Capulets"], subscription: .none)
         let element = RosterItem(contact).element
         #expect(element.name == "item" && element.namespace == "jabber:iq:roster")
         #expect(element[attribute: "jid"] == "juliet@example.com")
@@ -45,7 +46,8 @@ struct RosterItemTests {
     @Test("a result query with a version, and its items read back")
     func query() throws {
         let items = [
-            RosterItem(jid: try #require(JID("romeo@example.net")), name: "Romeo", subscription: .both, groups: ["Friends"]),
+            RosterItem(
+                jid: try #require(JID("romeo@example.net")), name: "Romeo", subscription: .both, groups: ["Friends"]),
             RosterItem(removing: try #require(JID("nurse@example.com"))),
         ]
         let query = RosterItem.query(items: items, version: "42")
@@ -80,7 +82,8 @@ struct RosterItemTests {
         let removal = try RosterItem.parseSet(
             payloadXML("<query xmlns='jabber:iq:roster'><item jid='nurse@example.com' subscription='remove'/></query>"))
         #expect(removal == RosterItem(removing: try #require(JID("nurse@example.com"))))
-        let unnamed = try RosterItem.parseSet(payloadXML("<query xmlns='jabber:iq:roster'><item jid='a@b' name=''/></query>"))
+        let unnamed = try RosterItem.parseSet(
+            payloadXML("<query xmlns='jabber:iq:roster'><item jid='a@b' name=''/></query>"))
         #expect(unnamed.name == nil)
     }
 
@@ -92,7 +95,10 @@ struct RosterItemTests {
             ("<query xmlns='jabber:iq:roster'><item name='x'/></query>", .badRequest),
             ("<query xmlns='jabber:iq:roster'><item jid='a@b/'/></query>", .jidMalformed),
             ("<query xmlns='jabber:iq:roster'><item jid='@b'/></query>", .jidMalformed),
-            ("<query xmlns='jabber:iq:roster'><item jid='a@b'><group>G</group><group>G</group></item></query>", .badRequest),
+            (
+                "<query xmlns='jabber:iq:roster'><item jid='a@b'><group>G</group><group>G</group></item></query>",
+                .badRequest
+            ),
             ("<query xmlns='jabber:iq:roster'><item jid='a@b'><group/></item></query>", .notAcceptable),
             ("<query xmlns='jabber:iq:version'><item jid='a@b'/></query>", .badRequest),
         ])
@@ -104,7 +110,8 @@ struct RosterItemTests {
     @Test("canonically equivalent group names are duplicates")
     func composedGroupsAreDuplicates() throws {
         let query = try payloadXML(
-            "<query xmlns='jabber:iq:roster'><item jid='a@b'><group>Caf\u{E9}</group><group>Cafe\u{301}</group></item></query>")
+            "<query xmlns='jabber:iq:roster'><item jid='a@b'><group>Caf\u{E9}</group><group>Cafe\u{301}</group></item></query>"
+        )
         #expect(caughtStanzaError { _ = try RosterItem.parseSet(query) }?.condition == .badRequest)
     }
 
@@ -119,13 +126,17 @@ struct RosterItemTests {
         // "é" is two bytes in UTF-8: the bound counts bytes, not characters.
         #expect(try RosterItem.parseSet(set(name: "éééé", groups: ["abcd", "é"]), limits: limits).name == "éééé")
         let longName = try set(name: "ééééa", groups: [])
-        #expect(caughtStanzaError { _ = try RosterItem.parseSet(longName, limits: limits) }?.condition == .notAcceptable)
+        #expect(
+            caughtStanzaError { _ = try RosterItem.parseSet(longName, limits: limits) }?.condition == .notAcceptable)
         let longGroup = try set(name: "n", groups: ["ééa"])
-        #expect(caughtStanzaError { _ = try RosterItem.parseSet(longGroup, limits: limits) }?.condition == .notAcceptable)
+        #expect(
+            caughtStanzaError { _ = try RosterItem.parseSet(longGroup, limits: limits) }?.condition == .notAcceptable)
         let manyGroups = try set(name: "n", groups: ["a", "b", "c"])
-        #expect(caughtStanzaError { _ = try RosterItem.parseSet(manyGroups, limits: limits) }?.condition == .notAcceptable)
+        #expect(
+            caughtStanzaError { _ = try RosterItem.parseSet(manyGroups, limits: limits) }?.condition == .notAcceptable)
         // The default bound is 1023 bytes.
-        let atDefault = try set(name: String(repeating: "n", count: 1023), groups: [String(repeating: "g", count: 1023)])
+        let atDefault = try set(
+            name: String(repeating: "n", count: 1023), groups: [String(repeating: "g", count: 1023)])
         #expect(try RosterItem.parseSet(atDefault).name?.utf8.count == 1023)
         let overDefault = try set(name: String(repeating: "n", count: 1024), groups: [])
         #expect(caughtStanzaError { _ = try RosterItem.parseSet(overDefault) }?.condition == .notAcceptable)

@@ -7,10 +7,12 @@ struct SoftwareVersionTests {
     @Test("round trip with and without os")
     func roundTrip() throws {
         for version in [
-            SoftwareVersion(name: "Parley", version: "0.3.0", os: "Linux"), SoftwareVersion(name: "Parley", version: "0.3.0"),
+            SoftwareVersion(name: "Parley", version: "0.3.0", os: "Linux"),
+            SoftwareVersion(name: "Parley", version: "0.3.0"),
         ] {
             let element = version.element
-            #expect(element.elements.map(\.name) == (version.os == nil ? ["name", "version"] : ["name", "version", "os"]))
+            #expect(
+                element.elements.map(\.name) == (version.os == nil ? ["name", "version"] : ["name", "version", "os"]))
             #expect(try SoftwareVersion(element: XMLStreamParser.parseDocument(element.serialized())) == version)
         }
     }
@@ -19,7 +21,8 @@ struct SoftwareVersionTests {
     func literal() throws {
         let version = try SoftwareVersion(
             element: payloadXML(
-                "<query xmlns='jabber:iq:version'><name>Exodus</name><version>0.7.0.4</version><os>Windows-XP 5.01.2600</os></query>"))
+                "<query xmlns='jabber:iq:version'><name>Exodus</name><version>0.7.0.4</version><os>Windows-XP 5.01.2600</os></query>"
+            ))
         #expect(version == SoftwareVersion(name: "Exodus", version: "0.7.0.4", os: "Windows-XP 5.01.2600"))
     }
 
