@@ -9,4 +9,9 @@
 #include <libxml/parserInternals.h>
 #include <libxml/SAX2.h>
 #include <libxml/xmlerror.h>
+#include <libxml/globals.h>
+
+/// Sets this thread's initial input-buffer size for new parser contexts (a per-thread
+/// libxml2 global, which Swift cannot assign through its macro).
+static inline void parley_set_default_buffer_size(int size) { xmlDefaultBufferSize = size; }
 #endif

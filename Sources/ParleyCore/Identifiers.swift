@@ -15,17 +15,25 @@ public struct Username: Hashable, Sendable, Comparable, CustomStringConvertible 
     /// Characters RFC 7622 §3.3.1 forbids in a localpart, plus controls and spaces.
     /// Checked per Unicode scalar: a combining mark after `@` must not hide it.
     static let forbidden: Set<Unicode.Scalar> = ["\"", "&", "'", "/", ":", "<", ">", "@", " "]
+    static let forbiddenASCII: [UInt8] = Array("\"&'/:<>@ ".utf8)
 
     /// Normalizes and validates `raw`; returns nil when it cannot be a username.
     public init?(_ raw: String) {
         // RFC 8265 §3.3.2 order: case mapping first, then NFC (lowercasing can undo NFC).
         let folded = Normalization.foldedNFC(raw)
         guard !folded.isEmpty, folded.utf8.count <= Self.maximumBytes else { return nil }
-        for scalar in folded.unicodeScalars {
-            if scalar.properties.generalCategory == .control || scalar.properties.isWhitespace
-                || Self.forbidden.contains(scalar)
-            {
+        if Normalization.isASCII(folded) {
+            // The same rules without Unicode property look-ups: controls, space, forbidden.
+            for byte in folded.utf8 where byte <= 0x20 || byte == 0x7F || Self.forbiddenASCII.contains(byte) {
                 return nil
+            }
+        } else {
+            for scalar in folded.unicodeScalars {
+                if scalar.properties.generalCategory == .control || scalar.properties.isWhitespace
+                    || Self.forbidden.contains(scalar)
+                {
+                    return nil
+                }
             }
         }
         self.value = folded

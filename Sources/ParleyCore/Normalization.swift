@@ -16,8 +16,9 @@ public enum Normalization {
         return String(decoding: text.utf8.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
+    /// Whether every byte is ASCII (then NFC and case folding are trivial).
     @inline(__always)
-    static func isASCII(_ text: String) -> Bool {
+    public static func isASCII(_ text: String) -> Bool {
         text.utf8.allSatisfy { $0 < 0x80 }
     }
 }

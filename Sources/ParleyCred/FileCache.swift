@@ -37,6 +37,16 @@ final class FileCache<Content: Sendable>: Sendable {
     /// How long after a file's last change its cache entry stays racy (nanoseconds).
     static var racyMargin: Int64 { 2_000_000_000 }
 
+    /// Most records kept. The cache spares a read and a parse per login; beyond this many
+    /// users an arbitrary entry makes way, so memory stays bounded on a large store.
+    static var maximumEntries: Int { 2048 }
+
+    private static func makeRoom(in entries: inout [Username: Entry], for user: Username) {
+        if entries.count >= maximumEntries, entries[user] == nil, let victim = entries.keys.first {
+            entries.removeValue(forKey: victim)
+        }
+    }
+
     private let entries = Mutex<[Username: Entry]>([:])
     private let limit: Int
     /// The file of a user.
@@ -87,6 +97,7 @@ final class FileCache<Content: Sendable>: Sendable {
             corrupt(error, user)
         }
         entries.withLock {
+            Self.makeRoom(in: &$0, for: user)
             $0[user] = Entry(path: path, identity: readIdentity, bytes: bytes, content: content, racy: racy, plainVerifier: nil)
         }
         return Loaded(content: try content.get(), bytes: bytes, plainVerifier: nil)
@@ -95,6 +106,7 @@ final class FileCache<Content: Sendable>: Sendable {
     /// Records what this process just wrote (under the write lock).
     func store(_ user: Username, content: Content, bytes: [UInt8], identity: FileIdentity) {
         entries.withLock {
+            Self.makeRoom(in: &$0, for: user)
             $0[user] = Entry(
                 path: path(user), identity: identity, bytes: bytes, content: .success(content), racy: Self.isRacy(identity),
                 plainVerifier: nil)

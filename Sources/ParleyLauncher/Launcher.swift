@@ -63,7 +63,8 @@ public struct Launcher: Sendable {
         let checkers = try makeCheckers(settings, logger: logger)
         let contactStore: any ContactListStore =
             checkers.lazy.compactMap { $0 as? any ContactListStore }.first ?? InMemoryContactListStore()
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, Machine.coreCount))
+        // NIO's count honours the CPU affinity (taskset, cgroup cpusets).
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, NIOCore.System.coreCount))
         let executors = ExecutorPool(group.makeIterator().map { $0.executor })
         let chat = ChatService(
             configuration: ChatServiceConfiguration(domain: settings.domain), contacts: contactStore,

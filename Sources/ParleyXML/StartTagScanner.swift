@@ -21,6 +21,9 @@ struct StartTagScanner {
     }
 
     private var state = State.content
+
+    /// Between markup: not inside a tag, comment or CDATA section.
+    var isInContent: Bool { state == .content }
     /// `=` outside quotes in the current tag.
     private var equals = 0
     /// Consecutive `]` just seen inside a CDATA section.

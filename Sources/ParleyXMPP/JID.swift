@@ -44,9 +44,9 @@ public struct JID: Hashable, Sendable, CustomStringConvertible {
             let raw = String(rest[rest.index(after: slash)...])
             rest = rest[..<slash]
             let prepared = Normalization.nfc(raw)
-            guard !prepared.isEmpty, prepared.utf8.count <= Self.maximumPartBytes,
-                !prepared.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-            else { throw .invalidResource }
+            guard !prepared.isEmpty, prepared.utf8.count <= Self.maximumPartBytes, !Self.hasControl(prepared) else {
+                throw .invalidResource
+            }
             resource = prepared
         }
         var localpart: String?
@@ -57,12 +57,26 @@ public struct JID: Hashable, Sendable, CustomStringConvertible {
         }
         var domain = Normalization.foldedNFC(String(rest))
         if domain.hasSuffix(".") { domain.removeLast() }
-        guard !domain.isEmpty, domain.utf8.count <= Self.maximumPartBytes,
-            !domain.unicodeScalars.contains(where: {
-                $0 == "@" || $0 == "/" || $0.properties.isWhitespace || $0.properties.generalCategory == .control
-            })
-        else { throw .invalidDomain }
+        guard !domain.isEmpty, domain.utf8.count <= Self.maximumPartBytes, Self.isValidDomain(domain) else {
+            throw .invalidDomain
+        }
         self.init(localpart: localpart, domain: domain, resource: resource)
+    }
+
+    /// Whether `text` holds a control character (ASCII checked without property look-ups).
+    private static func hasControl(_ text: String) -> Bool {
+        if Normalization.isASCII(text) { return text.utf8.contains { $0 < 0x20 || $0 == 0x7F } }
+        return text.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
+
+    /// RFC 7622 §3.2: no `@`, `/`, spaces or controls in a domainpart.
+    private static func isValidDomain(_ domain: String) -> Bool {
+        if Normalization.isASCII(domain) {
+            return !domain.utf8.contains { $0 <= 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "/") }
+        }
+        return !domain.unicodeScalars.contains {
+            $0 == "@" || $0 == "/" || $0.properties.isWhitespace || $0.properties.generalCategory == .control
+        }
     }
 
     /// Parses `text`, or nil when it is not a JID.

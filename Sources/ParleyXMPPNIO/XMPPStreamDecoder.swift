@@ -32,7 +32,7 @@ public struct XMPPStreamDecoder: ByteToMessageDecoder {
         buffer.moveReaderIndex(to: buffer.writerIndex)
         // Hand over the batch before firing: a handler may reset the parser meanwhile.
         let batch = events
-        events.removeAll(keepingCapacity: events.capacity <= 16)
+        events = []
         for event in batch {
             context.fireChannelRead(wrapInboundOut(event))
         }

@@ -3,12 +3,13 @@ import Foundation
 import Logging
 import ParleyCore
 import ParleyCred
+import Synchronization
 
 /// `parleyd user add|passwd|del|list`: manages accounts in the flat-file store.
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user", abstract: "Manage accounts in the flat-file store.",
-        subcommands: [Add.self, Passwd.self, Delete.self, List.self])
+        subcommands: [Add.self, Import.self, Passwd.self, Delete.self, List.self])
 
     struct StoreOptions: ParsableArguments {
         @Option(help: "The data directory (holds accounts/ and contacts/).") var storage = "storage"
@@ -29,6 +30,47 @@ struct UserCommand: AsyncParsableCommand {
             let password = try PasswordInput.read(confirm: true)
             try store.store().addAccount(username, password: password)
             print("created \(username) in \(store.storage)/accounts")
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import",
+            abstract: "Create many accounts from standard input: one 'name password' per line.",
+            discussion: "Lines that are empty or start with # are skipped. Accounts are created on every core; a line that fails is reported with its number and the others go on.")
+        @OptionGroup var store: StoreOptions
+        @Option(help: "PBKDF2 iterations of the new SCRAM keys (RFC 7677 asks for at least 4096).")
+        var iterations = SCRAMRecord.defaultIterations
+
+        func run() async throws {
+            var logger = Logger(label: "parleyd.user")
+            logger.logLevel = .warning  // one line per account would drown the summary
+            let target = try FlatFileStore(directory: store.storage, iterations: iterations, logger: logger)
+            var entries: [(line: Int, name: String, password: String)] = []
+            var number = 0
+            while let line = readLine(strippingNewline: true) {
+                number += 1
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+                guard let space = trimmed.firstIndex(where: { $0 == " " || $0 == "\t" }) else {
+                    throw ValidationError("line \(number): expected 'name password'")
+                }
+                entries.append((number, String(trimmed[..<space]), String(trimmed[space...].dropFirst())))
+            }
+            let work = entries
+            let failures = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: work.count) { index in
+                let entry = work[index]
+                do {
+                    try target.addAccount(try UserCommand.username(entry.name), password: entry.password)
+                } catch {
+                    failures.withLock { $0.append("line \(entry.line): \(entry.name): \(error)") }
+                }
+            }
+            let failed = failures.withLock { $0 }.sorted()
+            for failure in failed { FileHandle.standardError.write(Data((failure + "\n").utf8)) }
+            print("created \(entries.count - failed.count) of \(entries.count) accounts in \(store.storage)/accounts")
+            if !failed.isEmpty { throw ExitCode(1) }
         }
     }
 

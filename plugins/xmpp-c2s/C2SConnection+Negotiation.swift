@@ -51,7 +51,7 @@ extension C2SConnection {
         do {
             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls), position: .first)
         } catch {
-            logger.error("cannot start TLS", metadata: ["error": "\(error)"])
+            log(.error, "cannot start TLS", ["error": "\(error)"])
             channel.close(promise: nil)
             return
         }
@@ -215,8 +215,7 @@ extension C2SConnection {
             return
         }
         login = granted
-        logger[metadataKey: "user"] = "\(granted.avatar.user)"
-        logger.info("authenticated")
+        log(.info, "authenticated")
         var success = XMLElement(name: "success", namespace: XMPPNamespace.sasl)
         if let serverFinal { success.append(text: SASLEncoding.base64(Array(serverFinal.utf8))) }
         // §6.4.6: the stream restarts; the parser must forget the old one before the
@@ -230,7 +229,7 @@ extension C2SConnection {
     func failAuthentication(_ error: CredentialError, condition: SASLCondition? = nil, serverFinal: String? = nil)
         async
     {
-        logger.notice("authentication failed", metadata: ["error": "\(error.logDescription)"])
+        log(.notice, "authentication failed", ["error": "\(error.logDescription)"])
         if case .authenticating = phase { phase = .open }
         if case .aborted = error {} else {
             authFailures += 1
@@ -278,7 +277,6 @@ extension C2SConnection {
             mind.bind(jid)
             self.session = session
             self.mind = mind
-            logger[metadataKey: "jid"] = "\(jid)"
             var result = XMLElement(
                 name: "iq", namespace: XMPPNamespace.client,
                 attributes: [XMLAttribute("type", value: "result"), XMLAttribute("id", value: iq[attribute: "id"] ?? "")])

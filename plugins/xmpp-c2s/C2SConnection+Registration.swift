@@ -41,7 +41,7 @@ extension C2SConnection {
             }.value
             switch outcome {
             case .success:
-                logger.notice("account registered in band", metadata: ["user": "\(user)"])
+                log(.notice, "account registered in band", ["user": "\(user)"])
                 write(IQResult.empty(id: id, to: nil))
             case .failure(.accountExists):
                 // XEP-0077 §3.1: the name is taken.
@@ -49,7 +49,7 @@ extension C2SConnection {
             case .failure(.invalidPassword(let why)):
                 write(StanzaError(.notAcceptable, text: why).reply(to: iq))
             case .failure(let error):
-                logger.error("registration failed", metadata: ["user": "\(user)", "error": "\(error)"])
+                log(.error, "registration failed", ["user": "\(user)", "error": "\(error)"])
                 write(StanzaError(.internalServerError).reply(to: iq))
             }
         default:

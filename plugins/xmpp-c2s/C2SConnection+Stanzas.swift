@@ -92,10 +92,10 @@ extension C2SConnection {
             do {
                 try await shared.offline.store(stored, for: user, stamp: message.timestamp ?? Date(), from: domain)
             } catch let error as OfflineStore.Full {
-                logger.notice("offline storage full", metadata: ["user": "\(user)", "limit": "\(error.limit)"])
+                log(.notice, "offline storage full", ["user": "\(user)", "limit": "\(error.limit)"])
                 reject(stanza, StanzaError(.serviceUnavailable, type: .wait, text: "the recipient's offline storage is full"))
             } catch {
-                logger.error("cannot store offline message", metadata: ["user": "\(user)", "error": "\(error)"])
+                log(.error, "cannot store offline message", ["user": "\(user)", "error": "\(error)"])
                 reject(stanza, StanzaError(.internalServerError))
             }
         case .room:
@@ -119,7 +119,7 @@ extension C2SConnection {
             do {
                 try await session.sendSubscription(request, to: to.bare.userID)
             } catch {
-                logger.error("subscription failed", metadata: ["error": "\(error)"])
+                log(.error, "subscription failed", ["error": "\(error)"])
                 reject(stanza, StanzaError(.internalServerError))
             }
         case "probe", "error":
@@ -170,7 +170,7 @@ extension C2SConnection {
                 write(stanza)
             }
         } catch {
-            logger.error("cannot read offline messages", metadata: ["error": "\(error)"])
+            log(.error, "cannot read offline messages", ["error": "\(error)"])
         }
     }
 }

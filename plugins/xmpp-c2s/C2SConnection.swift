@@ -22,7 +22,6 @@ final actor C2SConnection {
 
     let shared: C2SShared
     let parser: ConnectionParser
-    var logger: Logger
 
     enum Phase {
         /// Waiting for the client's stream header (at start and after each restart).
@@ -49,16 +48,24 @@ final actor C2SConnection {
     private var readingPaused = false
     private var lastRead = NIODeadline.now()
     private var lastWrite = NIODeadline.now()
-    private var timer: RepeatedTask?
+    private var timer: Scheduled<Void>?
     private let openedAt = NIODeadline.now()
 
     init(channel: any Channel, shared: C2SShared, parser: ConnectionParser) {
         self.channel = channel
         self.shared = shared
         self.parser = parser
-        var logger = shared.logger
-        logger[metadataKey: "peer"] = "\(channel.remoteAddress?.description ?? "?")"
-        self.logger = logger
+    }
+
+    /// Logs with the connection's peer and address, built only when a line is written
+    /// (a per-connection metadata dictionary would cost every idle session memory).
+    func log(_ level: Logger.Level, _ message: @autoclosure () -> Logger.Message, _ metadata: Logger.Metadata = [:]) {
+        let logger = shared.logger
+        guard logger.logLevel <= level else { return }
+        var all = metadata
+        all["peer"] = "\(channel.remoteAddress?.description ?? "?")"
+        if let session { all["jid"] = "\(session.id)" } else if let login { all["user"] = "\(login.avatar.user)" }
+        logger.log(level: level, message(), metadata: all)
     }
 
     var settings: C2SSettings { shared.settings }
@@ -68,10 +75,19 @@ final actor C2SConnection {
     // MARK: Inbound events (called by C2SChannelHandler on the event loop)
 
     func start() {
-        let seconds = min(settings.keepaliveInterval, settings.negotiationTimeout / 2, settings.idleTimeout / 2, 5)
-        let interval = TimeAmount.milliseconds(Int64(max(seconds, 0.25) * 1000))
-        timer = channel.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self] _ in
-            self?.assumeIsolated { $0.tick() }
+        scheduleTick()
+    }
+
+    /// The next check of timeouts, keepalives and hibernation: soon while the parser is
+    /// awake (so an idle stream gives its memory back quickly), rarely once it sleeps.
+    private func scheduleTick() {
+        let limit = min(settings.keepaliveInterval, settings.negotiationTimeout / 2, settings.idleTimeout / 2)
+        let wanted = parser.parser.isHibernating ? min(limit, 5) : min(limit, Self.hibernateAfter.seconds)
+        timer = channel.eventLoop.scheduleTask(in: .milliseconds(Int64(max(wanted, 0.1) * 1000))) { [weak self] in
+            self?.assumeIsolated { connection in
+                connection.tick()
+                if !connection.isClosed { connection.scheduleTick() }
+            }
         }
     }
 
@@ -120,13 +136,13 @@ final actor C2SConnection {
     /// The parser or the transport failed.
     func failed(_ error: any Error) {
         if let streamError = error as? StreamError {
-            logger.info("stream error", metadata: ["error": "\(streamError)"])
+            log(.info, "stream error", ["error": "\(streamError)"])
             closeStream(error: streamError)
         } else if error is NIOSSLError || error is BoringSSLError {
-            logger.info("TLS failed", metadata: ["error": "\(error)"])
+            log(.info, "TLS failed", ["error": "\(error)"])
             channel.close(promise: nil)
         } else {
-            logger.debug("connection error", metadata: ["error": "\(error)"])
+            log(.debug, "connection error", ["error": "\(error)"])
             channel.close(promise: nil)
         }
     }
@@ -168,7 +184,15 @@ final actor C2SConnection {
             space.writeInteger(UInt8(ascii: " "))
             writeRaw(space)
         }
+        // An idle stream gives back its parser memory (about 18 KiB) until it speaks again.
+        if now - lastRead > Self.hibernateAfter, inbox.isEmpty, !draining, !parser.parser.isHibernating {
+            inbox = Deque()
+            if parser.parser.hibernate() { shared.memory.noteRelease() }
+        }
     }
+
+    /// Silence after which a connection's parser hibernates.
+    static let hibernateAfter = TimeAmount.milliseconds(500)
 
     // MARK: Writing
 
@@ -292,4 +316,9 @@ final actor C2SConnection {
         parser.parser.reset()
         phase = .awaitingHeader
     }
+}
+
+extension TimeAmount {
+    /// The amount in seconds.
+    var seconds: Double { Double(nanoseconds) / 1e9 }
 }

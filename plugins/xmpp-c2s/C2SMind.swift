@@ -101,9 +101,33 @@ final class C2SMind: SessionMind {
         }
     }
 
+    /// Stanzas waiting to be written by one task on the channel's event loop: deliveries
+    /// that arrive together leave in one flush (one system call) instead of one each.
+    private struct Outbox {
+        var buffers: [ByteBuffer] = []
+        var scheduled = false
+    }
+    private let outbox = Mutex(Outbox())
+
     private func write(_ element: XMLElement) {
         var buffer = channel.allocator.buffer(capacity: 256)
         buffer.writeXML(element, inheritedNamespace: codec.namespace)
-        channel.writeAndFlush(buffer, promise: nil)
+        let schedule = outbox.withLock { outbox in
+            outbox.buffers.append(buffer)
+            defer { outbox.scheduled = true }
+            return !outbox.scheduled
+        }
+        guard schedule else { return }
+        channel.eventLoop.execute { [self] in
+            let buffers = outbox.withLock { outbox in
+                defer {
+                    outbox.buffers.removeAll()
+                    outbox.scheduled = false
+                }
+                return outbox.buffers
+            }
+            for buffer in buffers { channel.write(buffer, promise: nil) }
+            channel.flush()
+        }
     }
 }

@@ -40,6 +40,8 @@ final class C2SService: Service, Sendable {
                 "plugin": "xmpp-c2s", "host": "\(settings.host)", "port": "\(port)", "domain": "\(shared.chat.domain)",
                 "tls": "\(shared.tls != nil)",
             ])
+        let memory = Task.detached { [shared] in await shared.memory.run(every: .seconds(10)) }
+        defer { memory.cancel() }
         try? await gracefulShutdown()
         shared.logger.info("xmpp-c2s stopping", metadata: ["connections": "\(shared.openConnections.count)"])
         try? await server.close()

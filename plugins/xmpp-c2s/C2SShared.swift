@@ -18,6 +18,8 @@ final class C2SShared: Sendable {
     /// The store that can create, change and delete accounts (XEP-0077), if any.
     let accounts: (any AccountStore)?
     let iqHandlers: [String: any IQHandler]
+    /// Returns released parser memory to the system.
+    let memory = MemoryReturn()
     private let connections = Mutex<[ObjectIdentifier: C2SConnection]>([:])
 
     init(

@@ -178,7 +178,9 @@ struct Connector: Sendable {
             sslContext: sslContext, loginTimeout: loginTimeout)
         let connected = ClientBootstrap(group: loop)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.seconds(10))
+            // A busy server's full accept queue drops SYNs, which the kernel retries after
+            // 1, 3 and 7 s: allow for that before calling the connection failed.
+            .connectTimeout(.seconds(min(loginTimeout, 30)))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let handler = XMPPClientHandler(settings: settings, ready: ready)

@@ -17,6 +17,7 @@ final class ThroughputPair: SessionObserver, @unchecked Sendable {
     private var sent = 0
     private var delivered = 0
     private var unreported = 0
+    private var started = false
 
     init(loop: EventLoop, total: Int, window: Int, message: ByteBuffer, progress: Progress) {
         self.loop = loop
@@ -29,11 +30,12 @@ final class ThroughputPair: SessionObserver, @unchecked Sendable {
 
     func start() {
         loop.preconditionInEventLoop()
+        started = true
         if total == 0 { done.succeed(ProcessStats.nowNanos()) } else { topUp() }
     }
 
     private func topUp() {
-        guard let sender else { return }
+        guard started, let sender else { return }
         let allowed = min(window - (sent - delivered), total - sent)
         guard allowed > 0 else { return }
         for _ in 0..<allowed { sender.send(message) }
@@ -43,6 +45,7 @@ final class ThroughputPair: SessionObserver, @unchecked Sendable {
 
     func received(message bytes: UnsafeRawBufferPointer, on session: XMPPClientHandler) {
         if session === receiver {
+            guard started else { return }  // nothing of ours is in flight yet
             delivered += 1
             unreported += 1
             if delivered == total {
@@ -100,7 +103,7 @@ struct Throughput: AsyncParsableCommand {
         }
         let pairList = list
         progress.update { $0.stage = "login" }
-        let opened = await openSessions(count: 2 * pairs, ramp: ramp, maxPending: 200, progress: progress) { j in
+        let opened = await openSessions(count: 2 * pairs, ramp: ramp, maxPending: 100, progress: progress) { j in
             let pair = pairList[j / 2]
             return connector.open(user: common.user(j), on: pair.loop) { handler in
                 handler.observer = pair

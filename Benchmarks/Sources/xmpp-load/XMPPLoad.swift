@@ -15,7 +15,7 @@ struct XMPPLoad: AsyncParsableCommand {
             It prints one JSON object on stdout and a line for people on stderr, and exits \
             non-zero on any error or when its hard timeout passes.
             """,
-        subcommands: [Idle.self, Throughput.self, Latency.self])
+        subcommands: [Idle.self, Throughput.self, Latency.self, Relay.self])
 }
 
 struct CommonOptions: ParsableArguments {
@@ -131,7 +131,8 @@ struct Idle: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @Option(help: "Sessions to open (users PREFIX0…PREFIX{N-1}).") var sessions: Int = 1000
     @Option(help: "New connections per second.") var ramp: Double = 500
-    @Option(help: "Most sessions logging in at once.") var maxPending: Int = 200
+    @Option(help: "Most sessions logging in at once (keep it below the server's listen backlog, often 128).")
+    var maxPending: Int = 100
     @Option(help: "Seconds to wait after the last login before measuring RSS.") var settle: Double = 2
     @Option(help: "Seconds to hold the sessions open after measuring.") var hold: Double = 5
 
@@ -143,7 +144,10 @@ struct Idle: AsyncParsableCommand {
             throw ValidationError("\(sessions) sessions need more file descriptors than RLIMIT_NOFILE \(fileLimit)")
         }
         let progress = Progress()
-        let limit = common.timeout ?? (Double(sessions) / ramp + settle + hold + Double(common.loginTimeout) + 30)
+        // The ramp is an upper bound: a busy server logs in fewer per second. The default
+        // bound allows for 50 logins per second.
+        let limit = common.timeout
+            ?? (max(Double(sessions) / ramp, Double(sessions) / 50) + settle + hold + Double(common.loginTimeout) + 30)
         Watchdog.start(mode: mode, seconds: limit, progress: progress)
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: common.threads)
@@ -223,8 +227,11 @@ struct Idle: AsyncParsableCommand {
             ("generator_threads", .int(common.threads)),
         ]
         if !ok {
-            json.append(("error", .string(s.firstFailure ?? (s.dropped > 0 ? "\(s.dropped) sessions were closed by the server while held" : "not every session became ready"))))
+            let reason = s.firstFailure
+                ?? (s.dropped > 0 ? "\(s.dropped) sessions were closed by the server while held" : "not every session became ready")
+            json.append(("error", .string(reason)))
             json.append(("failures", progress.failureJSON))
+            human = "FAILED: \(human); first failure: \(reason)"
         }
         try finish(mode: mode, ok: ok, json: json, human: human)
     }
