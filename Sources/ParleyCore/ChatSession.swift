@@ -102,7 +102,7 @@ public final class ChatSession: Sendable {
     // MARK: Messages (RFC 6121 §5, §8.5)
 
     /// Sends `message` to its `to` address with this session as sender.
-    public func send(_ message: Message) async throws(DeliveryError) {
+    nonisolated(nonsending) public func send(_ message: Message) async throws(DeliveryError) {
         guard !isClosed else { throw .sessionClosed }
         var message = message
         message.from = .session(id)
@@ -141,7 +141,7 @@ public final class ChatSession: Sendable {
 
     /// Sends a request or answer to one session (RFC 6120 §8.5.3.1: an IQ to a full JID).
     /// A missing session is `.recipientUnavailable`; the adapter answers the requester.
-    public func send(_ query: Query) async throws(DeliveryError) {
+    nonisolated(nonsending) public func send(_ query: Query) async throws(DeliveryError) {
         guard !isClosed else { throw .sessionClosed }
         var query = query
         query.from = .session(id)

@@ -287,7 +287,7 @@ private struct ParserState {
     /// Stream position where the current stanza's byte count starts.
     var boundary = 0
     var rootClosed = false
-    /// The root's start tag as received, kept to replay its namespace scope after hibernation.
+    /// The root's name and namespace declarations, to replay its scope after hibernation.
     var header: XMLStreamHeader?
     /// Replaying the root's start tag after hibernation: no `.streamStart` is reported.
     var replaying = false
@@ -342,12 +342,7 @@ private struct ParserState {
         depth = 0
         replaying = true
         var bytes: [UInt8] = []
-        if let header {
-            let scope = XMLStreamHeader(
-                name: header.name, namespace: header.namespace, prefix: header.prefix, attributes: [],
-                namespaceDeclarations: header.namespaceDeclarations)
-            XMLSerializer.writeStreamHeader(scope, into: &bytes, xmlDeclaration: false)
-        }
+        if let header { XMLSerializer.writeStreamHeader(header, into: &bytes, xmlDeclaration: false) }
         return bytes
     }
 
@@ -561,7 +556,9 @@ private struct ParserState {
                 let header = XMLStreamHeader(
                     name: name, namespace: namespace, prefix: rootPrefix, attributes: attributes,
                     namespaceDeclarations: declarations)
-                self.header = header
+                // Only the namespace scope is needed to replay the tag after hibernation.
+                self.header = XMLStreamHeader(
+                    name: name, namespace: namespace, prefix: rootPrefix, namespaceDeclarations: declarations)
                 pending.append(.streamStart(header))
             }
             // `cur` is at the start tag's closing '>': stanzas are counted from after it.
