@@ -1,3 +1,4 @@
+import Foundation
 import Dispatch
 import Synchronization
 
@@ -47,13 +48,28 @@ public struct ExecutorPool: Sendable {
 
 /// Facts about the machine.
 public enum Machine {
-    /// Active processor count.
+    /// The processors this process may run on: the CPU affinity mask (`taskset`, cpusets)
+    /// when the system reports one, else the online count.
     public static var coreCount: Int {
         #if canImport(Glibc)
-        Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        let online = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        return affinityCount.map { min($0, online) } ?? online
         #else
-        4
+        return 4
         #endif
+    }
+
+    /// Bits set in `Cpus_allowed` of /proc/self/status (Linux); nil elsewhere.
+    static var affinityCount: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") })
+        else { return nil }
+        var count = 0
+        for character in line.dropFirst("Cpus_allowed:".count) {
+            guard let nibble = character.hexDigitValue else { continue }
+            count += nibble.nonzeroBitCount
+        }
+        return count > 0 ? count : nil
     }
 }
 

@@ -63,8 +63,10 @@ public struct Launcher: Sendable {
         let checkers = try makeCheckers(settings, logger: logger)
         let contactStore: any ContactListStore =
             checkers.lazy.compactMap { $0 as? any ContactListStore }.first ?? InMemoryContactListStore()
-        // NIO's count honours the CPU affinity (taskset, cgroup cpusets).
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, NIOCore.System.coreCount))
+        // One event loop per core this process may use: NIO's count follows cgroup quotas,
+        // `Machine.coreCount` the affinity mask (taskset).
+        let group = MultiThreadedEventLoopGroup(
+            numberOfThreads: max(1, min(NIOCore.System.coreCount, Machine.coreCount)))
         let executors = ExecutorPool(group.makeIterator().map { $0.executor })
         let chat = ChatService(
             configuration: ChatServiceConfiguration(domain: settings.domain), contacts: contactStore,

@@ -38,24 +38,26 @@ public struct JID: Hashable, Sendable, CustomStringConvertible {
     /// the last `@` before it ends the localpart).
     public init(parsing text: String) throws(ParseError) {
         guard !text.isEmpty else { throw .empty }
-        var rest = Substring(text)
+        // '/' and '@' are ASCII, so they are found in the UTF-8 view without grapheme work.
+        let bytes = text.utf8
+        let slash = bytes.firstIndex(of: UInt8(ascii: "/"))
         var resource: String?
-        if let slash = rest.firstIndex(of: "/") {
-            let raw = String(rest[rest.index(after: slash)...])
-            rest = rest[..<slash]
-            let prepared = Normalization.nfc(raw)
+        if let slash {
+            let prepared = Normalization.nfc(String(text[text.utf8.index(after: slash)...]))
             guard !prepared.isEmpty, prepared.utf8.count <= Self.maximumPartBytes, !Self.hasControl(prepared) else {
                 throw .invalidResource
             }
             resource = prepared
         }
+        let end = slash ?? bytes.endIndex
+        var start = bytes.startIndex
         var localpart: String?
-        if let at = rest.lastIndex(of: "@") {
-            guard let user = Username(String(rest[..<at])) else { throw .invalidLocalpart }
+        if let at = bytes[..<end].lastIndex(of: UInt8(ascii: "@")) {
+            guard let user = Username(String(text[..<at])) else { throw .invalidLocalpart }
             localpart = user.value
-            rest = rest[rest.index(after: at)...]
+            start = bytes.index(after: at)
         }
-        var domain = Normalization.foldedNFC(String(rest))
+        var domain = Normalization.foldedNFC(String(text[start..<end]))
         if domain.hasSuffix(".") { domain.removeLast() }
         guard !domain.isEmpty, domain.utf8.count <= Self.maximumPartBytes, Self.isValidDomain(domain) else {
             throw .invalidDomain

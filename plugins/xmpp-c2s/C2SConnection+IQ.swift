@@ -96,6 +96,9 @@ enum IQReply {
     case error(StanzaError)
     /// The handler wrote what was needed itself.
     case handled
+
+    /// A `set` in a namespace that defines only `get` (RFC 6120 §8.3.3.3).
+    static let getOnly = IQReply.error(StanzaError(.featureNotImplemented, text: "only get is defined here"))
 }
 
 /// A server-side IQ handler for one namespace, in the manner of a Prosody module.

@@ -20,6 +20,9 @@ final class XMPPTestClient: @unchecked Sendable {
 
     let channel: any Channel
     let parser: XMLStreamParser
+    private let byteCounter = ByteCounter()
+    /// Raw bytes received so far (whitespace keepalives included).
+    var bytesReceived: Int { byteCounter.count }
     private let events: AsyncStream<Event>
     private var iterator: AsyncStream<Event>.Iterator
     let domain: String
@@ -32,8 +35,9 @@ final class XMPPTestClient: @unchecked Sendable {
         self.parser = parser
         self.domain = domain
         channel = try await ClientBootstrap(group: Self.group)
-            .channelInitializer { channel in
+            .channelInitializer { [byteCounter] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(byteCounter)
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(XMPPStreamDecoder(parser: parser)))
                     try channel.pipeline.syncOperations.addHandler(Collector(continuation: continuation))
                 }
@@ -41,6 +45,19 @@ final class XMPPTestClient: @unchecked Sendable {
             .connect(host: "127.0.0.1", port: port).get()
         events = stream
         iterator = stream.makeAsyncIterator()
+    }
+
+    /// Counts the bytes of every read (before TLS is added in front of it, the count is raw).
+    final class ByteCounter: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = ByteBuffer
+        private let lock = NSLock()
+        private var total = 0
+        var count: Int { lock.withLock { total } }
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let bytes = unwrapInboundIn(data).readableBytes
+            lock.withLock { total += bytes }
+            context.fireChannelRead(data)
+        }
     }
 
     final class Collector: ChannelInboundHandler, Sendable {

@@ -10,7 +10,7 @@ struct DiscoInfoIQ: IQHandler {
     let serverFeatures: [String]
 
     func handle(_ request: IQRequest, connection: C2SConnection) async -> IQReply {
-        guard !request.isSet else { return .error(StanzaError(.notAllowed)) }
+        guard !request.isSet else { return .getOnly }
         // §3.1: a node the server does not know is item-not-found.
         guard request.child[attribute: "node"] == nil else { return .error(StanzaError(.itemNotFound)) }
         if request.to?.localpart != nil {
@@ -31,7 +31,7 @@ struct DiscoItemsIQ: IQHandler {
     let services: @Sendable () -> [DiscoItems.Item]
 
     func handle(_ request: IQRequest, connection: C2SConnection) async -> IQReply {
-        guard !request.isSet else { return .error(StanzaError(.notAllowed)) }
+        guard !request.isSet else { return .getOnly }
         guard request.child[attribute: "node"] == nil else { return .error(StanzaError(.itemNotFound)) }
         let items = request.to?.localpart == nil ? services() : []
         return .result(DiscoItems(items: items).element)

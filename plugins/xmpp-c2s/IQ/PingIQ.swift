@@ -6,6 +6,7 @@ struct PingIQ: IQHandler {
     var features: [String] { [XMPPNamespace.ping] }
 
     func handle(_ request: IQRequest, connection: C2SConnection) async -> IQReply {
-        request.isSet || request.child.name != "ping" ? .error(StanzaError(.badRequest)) : .result(nil)
+        if request.isSet { return .getOnly }
+        return request.child.name == "ping" ? .result(nil) : .error(StanzaError(.badRequest))
     }
 }
