@@ -39,7 +39,7 @@ final class FileCache<Content: Sendable>: Sendable {
 
     /// Most records kept. The cache spares a read and a parse per login; beyond this many
     /// users an arbitrary entry makes way, so memory stays bounded on a large store.
-    static var maximumEntries: Int { 2048 }
+    static var maximumEntries: Int { 1024 }
 
     private static func makeRoom(in entries: inout [Username: Entry], for user: Username) {
         if entries.count >= maximumEntries, entries[user] == nil, let victim = entries.keys.first {

@@ -13,6 +13,8 @@ public struct XMPPStreamDecoder: ByteToMessageDecoder {
 
     public let parser: XMLStreamParser
     private var events: [XMLStreamEvent] = []
+    /// Called for every read, before parsing (whitespace keepalives yield no event).
+    public var onBytes: (@Sendable () -> Void)?
 
     public init(parser: XMLStreamParser) {
         self.parser = parser
@@ -20,6 +22,7 @@ public struct XMPPStreamDecoder: ByteToMessageDecoder {
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard buffer.readableBytes > 0 else { return .needMoreData }
+        onBytes?()
         do {
             try buffer.withUnsafeReadableBytes { bytes throws(XMLStreamError) in
                 try parser.feed(bytes, into: &events)

@@ -48,7 +48,6 @@ final actor C2SConnection {
     private var readingPaused = false
     private var lastRead = NIODeadline.now()
     private var lastWrite = NIODeadline.now()
-    private var timer: Scheduled<Void>?
     private let openedAt = NIODeadline.now()
 
     init(channel: any Channel, shared: C2SShared, parser: ConnectionParser) {
@@ -73,23 +72,6 @@ final actor C2SConnection {
     var codec: XMPPStanzaCodec { shared.codec }
 
     // MARK: Inbound events (called by C2SChannelHandler on the event loop)
-
-    func start() {
-        scheduleTick()
-    }
-
-    /// The next check of timeouts, keepalives and hibernation: soon while the parser is
-    /// awake (so an idle stream gives its memory back quickly), rarely once it sleeps.
-    private func scheduleTick() {
-        let limit = min(settings.keepaliveInterval, settings.negotiationTimeout / 2, settings.idleTimeout / 2)
-        let wanted = parser.parser.isHibernating ? min(limit, 5) : min(limit, Self.hibernateAfter.seconds)
-        timer = channel.eventLoop.scheduleTask(in: .milliseconds(Int64(max(wanted, 0.1) * 1000))) { [weak self] in
-            self?.assumeIsolated { connection in
-                connection.tick()
-                if !connection.isClosed { connection.scheduleTick() }
-            }
-        }
-    }
 
     func receive(_ event: XMLStreamEvent) {
         lastRead = .now()
@@ -150,7 +132,6 @@ final actor C2SConnection {
     /// The TCP connection is gone (closed by either side, or dropped): the session ends
     /// and its contacts learn it is unavailable (RFC 6121 §4.5.4).
     func inactive() async {
-        timer?.cancel()
         phase = .closed
         inbox.removeAll()
         await endSession()
@@ -172,7 +153,9 @@ final actor C2SConnection {
 
     // MARK: Timers (RFC 6120 §4.6: whitespace keepalives; idle and negotiation limits)
 
-    private func tick() {
+    /// Timeouts, keepalives and hibernation; called by the listener's `ConnectionSweeper`
+    /// on this connection's event loop.
+    func tick() {
         guard !isClosed else { return }
         let now = NIODeadline.now()
         if session == nil, now - openedAt > .milliseconds(Int64(settings.negotiationTimeout * 1000)) {
@@ -229,7 +212,7 @@ final actor C2SConnection {
 
     /// Our stream header with a fresh stream id (RFC 6120 §4.7).
     private func streamHeader() -> [UInt8] {
-        streamID = SASLEncoding.randomID()
+        streamID = SASLEncoding.randomID(bytes: 7)  // 14 characters: a small string, no allocation
         let header = XMLStreamHeader(
             name: "stream", namespace: XMPPNamespace.streams, prefix: "stream",
             attributes: [

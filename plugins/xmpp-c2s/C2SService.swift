@@ -40,8 +40,10 @@ final class C2SService: Service, Sendable {
                 "plugin": "xmpp-c2s", "host": "\(settings.host)", "port": "\(port)", "domain": "\(shared.chat.domain)",
                 "tls": "\(shared.tls != nil)",
             ])
-        let memory = Task.detached { [shared] in await shared.memory.run(every: .seconds(10)) }
+        let memory = Task.detached { [shared] in await shared.memory.run(every: .seconds(2)) }
         defer { memory.cancel() }
+        let sweepers = eventLoopGroup.makeIterator().map { ConnectionSweeper(loop: $0, shared: shared) }
+        defer { for sweeper in sweepers { sweeper.stop() } }
         try? await gracefulShutdown()
         shared.logger.info("xmpp-c2s stopping", metadata: ["connections": "\(shared.openConnections.count)"])
         try? await server.close()
@@ -58,8 +60,10 @@ final class C2SService: Service, Sendable {
         let connection = C2SConnection(channel: channel, shared: shared, parser: parser)
         shared.track(connection)
         let pipeline = channel.pipeline.syncOperations
-        try pipeline.addHandler(ActivityHandler(connection: connection))
-        try pipeline.addHandler(ByteToMessageHandler(parser.makeDecoder()))
+        var decoder = parser.makeDecoder()
+        // Whitespace keepalives from the client yield no event but count as activity.
+        decoder.onBytes = { [weak connection] in connection?.assumeIsolated { $0.sawBytes() } }
+        try pipeline.addHandler(ByteToMessageHandler(decoder))
         try pipeline.addHandler(C2SChannelHandler(connection: connection))
     }
 }

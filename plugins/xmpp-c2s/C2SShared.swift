@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import NIOSSL
 import ParleyCore
 import ParleyCred
@@ -53,6 +54,11 @@ final class C2SShared: Sendable {
     }
 
     var openConnections: [C2SConnection] { connections.withLock { Array($0.values) } }
+
+    /// The open connections whose channel runs on `loop`.
+    func connections(on loop: any EventLoop) -> [C2SConnection] {
+        connections.withLock { $0.values.filter { $0.channel.eventLoop === loop } }
+    }
 
     /// Whether `user` has an account (RFC 6121 §8.5.2: messages to no account are refused).
     /// Without an account store every name counts as existing.
