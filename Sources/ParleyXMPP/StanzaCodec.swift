@@ -69,10 +69,15 @@ public struct XMPPStanzaCodec: Sendable {
 
     /// The `<message/>` a session receives for a model message.
     public func element(for message: Message, from: JID, to: JID) -> XMLElement {
+        element(for: message, from: from.description, to: to.description)
+    }
+
+    /// The same, with the addresses already written out (a session caches its own).
+    public func element(for message: Message, from: String, to: String) -> XMLElement {
         var stanza = XMLElement(name: "message", namespace: namespace)
         stanza.attributes.reserveCapacity(4)
-        stanza[attribute: "from"] = from.description
-        stanza[attribute: "to"] = to.description
+        stanza.attributes.append(XMLAttribute("from", value: from))
+        stanza.attributes.append(XMLAttribute("to", value: to))
         stanza[attribute: "type"] = Self.messageType(of: message.kind)
         stanza[attribute: "id"] = message.id
         if let subject = message.subject { stanza.append(text: subject, in: "subject", namespace: namespace) }

@@ -16,8 +16,11 @@ final class C2SMind: SessionMind {
     private weak let connection: C2SConnection?
 
     private struct State {
-        /// The bound full JID, the `to` of everything delivered.
+        /// The bound full JID, the `to` of everything delivered, and its text.
         var jid: JID?
+        var jidText = ""
+        /// The last sender and its JID text: a conversation repeats it.
+        var lastSender: (address: Address, text: String)?
         /// RFC 6121 §2.1.6: roster pushes go to resources that requested the roster.
         var wantsRosterPushes = false
         var pushCounter: UInt64 = 0
@@ -30,17 +33,32 @@ final class C2SMind: SessionMind {
         self.connection = connection
     }
 
-    func bind(_ jid: JID) { state.withLock { $0.jid = jid } }
+    func bind(_ jid: JID) {
+        state.withLock {
+            $0.jid = jid
+            $0.jidText = jid.description
+        }
+    }
+
+    /// The JID text of a sender, from a one-entry cache.
+    private func text(of address: Address) -> String? {
+        if let cached = state.withLock({ $0.lastSender }), cached.address == address { return cached.text }
+        guard let jid = Self.jid(address) else { return nil }
+        let text = jid.description
+        state.withLock { $0.lastSender = (address, text) }
+        return text
+    }
     func requestedRoster() { state.withLock { $0.wantsRosterPushes = true } }
 
     struct Unreachable: Error {}
 
     func deliver(_ event: ChatEvent) throws {
-        guard channel.isActive, let me = state.withLock({ $0.jid }) else { throw Unreachable() }
+        guard channel.isActive, let (me, meText) = state.withLock({ state in state.jid.map { ($0, state.jidText) } })
+        else { throw Unreachable() }
         switch event {
         case .message(let message):
-            guard let from = Self.jid(message.from) else { return }
-            write(codec.element(for: message, from: from, to: me))
+            guard let from = text(of: message.from) else { return }
+            write(codec.element(for: message, from: from, to: meText))
         case .presence(let from, let presence):
             write(codec.element(for: presence, from: JID(from), to: me))
         case .subscription(let from, let request):
@@ -54,7 +72,7 @@ final class C2SMind: SessionMind {
             var iq = XMLElement(
                 name: "iq", namespace: codec.namespace,
                 attributes: [
-                    XMLAttribute("from", value: from.description), XMLAttribute("to", value: me.description),
+                    XMLAttribute("from", value: from.description), XMLAttribute("to", value: meText),
                     XMLAttribute("type", value: query.kind.rawValue), XMLAttribute("id", value: query.id),
                 ])
             for element in codec.extensions.elements(for: query.payloads) { iq.append(element) }
