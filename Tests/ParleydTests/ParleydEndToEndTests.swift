@@ -171,14 +171,17 @@ import Testing
         defer { daemon.stop() }
         let ports = try daemon.listeningPorts(of: "text-chat", count: 2)
         #expect(ports[0] != ports[1])
+        // The instance with its own limit, found by what it logged.
+        let limited = try daemon.listeningPorts(of: "text-chat", count: 1, marker: #""max-line":"256""#)[0]
+        let standard = try #require(ports.first { $0 != limited })
 
-        let alice = try LineClient(port: ports[0])
+        let alice = try LineClient(port: standard)
         alice.send("LOGIN alice a")
         try alice.expect(prefix: "OK logged in")
         alice.send("JOIN #ops")
         try alice.expect(prefix: "JOINED #ops alice created")
 
-        let bob = try LineClient(port: ports[1])
+        let bob = try LineClient(port: limited)
         bob.send("LOGIN bob b")
         try bob.expect(prefix: "OK logged in")
         bob.send("JOIN #ops")

@@ -67,7 +67,9 @@ final class TextChatService: Service, Sendable {
             }
             .bind(host: host, port: port).get()
         let bound = server.localAddress?.port ?? port
-        logger.notice("text-chat listening", metadata: ["plugin": "text-chat", "host": "\(host)", "port": "\(bound)"])
+        logger.notice(
+            "text-chat listening",
+            metadata: ["plugin": "text-chat", "host": "\(host)", "port": "\(bound)", "max-line": "\(maxLine)"])
         try? await gracefulShutdown()
         logger.info("text-chat stopping", metadata: ["connections": "\(connections.withLock { $0.count })"])
         try? await server.close()

@@ -68,11 +68,17 @@ final class ParleydProcess: @unchecked Sendable {
         try listeningPorts(of: plugin, count: 1)[0]
     }
 
-    /// The ports of the first `count` instances of a plugin, in the order they logged.
-    func listeningPorts(of plugin: String, count: Int, timeout: TimeInterval = 20) throws -> [UInt16] {
+    /// The ports of the first `count` instances of a plugin, in the order they logged
+    /// (instances start concurrently: that order is not the config file's), keeping only
+    /// the lines that contain `marker` when one is given.
+    func listeningPorts(of plugin: String, count: Int, marker: String? = nil, timeout: TimeInterval = 20) throws
+        -> [UInt16]
+    {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            let lines = log.split(separator: "\n").filter { $0.contains("\"\(plugin) listening\"") }
+            let lines = log.split(separator: "\n").filter {
+                $0.contains("\"\(plugin) listening\"") && (marker.map($0.contains) ?? true)
+            }
             if lines.count >= count {
                 return try lines.prefix(count).map { line in
                     guard let range = line.range(of: #""port":"(\d+)""#, options: .regularExpression) else {
