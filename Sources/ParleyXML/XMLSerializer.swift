@@ -24,6 +24,24 @@ public enum XMLSerializer {
         }
     }
 
+    /// Bytes that `element` takes at most when written by `write(_:to:inheritedNamespace:)`.
+    public static func maximumBytes(of element: XMLElement, inheritedNamespace: String = "") -> Int {
+        sizeBound(element, parentNamespace: inheritedNamespace, scopeDepth: 0)
+    }
+
+    /// Writes `element` into `destination`, which holds at least `maximumBytes(of:)`
+    /// bytes, and returns how many were written: for a caller's own buffer (a NIO
+    /// `ByteBuffer`), without an intermediate array.
+    public static func write(
+        _ element: XMLElement, to destination: UnsafeMutableRawBufferPointer, inheritedNamespace: String = ""
+    ) -> Int {
+        guard let base = destination.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
+        var writer = RawWriter(cursor: base, end: base + destination.count)
+        var scope: [(prefix: String, uri: String)] = []
+        writeElement(element, parentNamespace: inheritedNamespace, scope: &scope, into: &writer)
+        return base.distance(to: writer.cursor)
+    }
+
     /// Appends a stream header: `<?xml version='1.0'?>` (if `xmlDeclaration`) and the
     /// root's start tag with its namespace declarations and attributes, left open.
     public static func writeStreamHeader(

@@ -12,18 +12,20 @@ extension ByteBuffer {
     // load tools look for `<stream:features>` and `<stream:error>` literally, as every
     // major server writes them.
     public mutating func writeXML(_ element: XMLElement, inheritedNamespace: String) {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(256)
         if element.namespace == XMPPNamespace.streams && element.attributes.isEmpty {
+            var bytes: [UInt8] = []
             bytes.append(contentsOf: "<stream:\(element.name)>".utf8)
             // Stream-level elements hold elements only; whitespace between them is dropped.
             for inner in element.elements {
                 XMLSerializer.write(inner, into: &bytes, inheritedNamespace: inheritedNamespace)
             }
             bytes.append(contentsOf: "</stream:\(element.name)>".utf8)
+            writeBytes(bytes)
         } else {
-            XMLSerializer.write(element, into: &bytes, inheritedNamespace: inheritedNamespace)
+            let bound = XMLSerializer.maximumBytes(of: element, inheritedNamespace: inheritedNamespace)
+            writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { destination in
+                XMLSerializer.write(element, to: destination, inheritedNamespace: inheritedNamespace)
+            }
         }
-        writeBytes(bytes)
     }
 }

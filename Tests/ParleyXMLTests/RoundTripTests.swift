@@ -137,6 +137,22 @@ struct RoundTripTests {
         }
     }
 
+    @Test("writing into a caller's buffer gives the same bytes, within the announced bound")
+    func writingIntoARawBufferMatchesTheArrayForm() {
+        var generator = TreeGenerator(random: SeededGenerator(seed: 99))
+        for iteration in 0..<300 {
+            let tree = generator.element()
+            let inherited = iteration % 2 == 0 ? "" : tree.namespace
+            let expected = tree.serialized(inheritedNamespace: inherited)
+            let bound = XMLSerializer.maximumBytes(of: tree, inheritedNamespace: inherited)
+            #expect(bound >= expected.count)
+            let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: bound, alignment: 1)
+            defer { raw.deallocate() }
+            let count = XMLSerializer.write(tree, to: raw, inheritedNamespace: inherited)
+            #expect(Array(raw[..<count]) == expected, "iteration \(iteration)")
+        }
+    }
+
     @Test("characters XML cannot carry are replaced, and the result parses")
     func nonXMLCharacters() throws {
         var generator = SeededGenerator(seed: 99)
