@@ -71,7 +71,9 @@ let package = Package(
             ]),
 
         // XMPP, pure half: JIDs, stanza and stream errors, stanza <-> model codecs, XEP payloads.
-        .target(name: "ParleyXMPP", dependencies: ["ParleyCore", "ParleyXML"]),
+        .target(
+            name: "ParleyXMPP",
+            dependencies: ["ParleyCore", "ParleyXML", .product(name: "Crypto", package: "swift-crypto")]),
 
         // XMPP, NIO half: the stream decoder and encoder, TLS set-up.
         .target(
