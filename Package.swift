@@ -73,7 +73,7 @@ let package = Package(
         // XMPP, pure half: JIDs, stanza and stream errors, stanza <-> model codecs, XEP payloads.
         .target(
             name: "ParleyXMPP",
-            dependencies: ["ParleyCore", "ParleyXML", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["ParleyCore", "ParleyXML", "ParleyCred"]),
 
         // XMPP, NIO half: the stream decoder and encoder, TLS set-up.
         .target(
@@ -132,7 +132,7 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]),
-        .testTarget(name: "ParleyXMPPTests", dependencies: ["ParleyXMPP", "ParleyXML", "ParleyCore"]),
+        .testTarget(name: "ParleyXMPPTests", dependencies: ["ParleyXMPP", "ParleyXML", "ParleyCore", "ParleyCred"]),
         .testTarget(
             name: "XMPPC2SPluginTests",
             dependencies: [

@@ -11,9 +11,9 @@ public enum StorageFile {
 
     /// Replaces `path` atomically, creating its directory (mode 0700) when missing.
     public static func write(_ bytes: [UInt8], to path: String) throws(StoreError) {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = directory(of: path)
         try Posix.makeDirectory(directory)
-        _ = try Posix.writeAtomically(bytes, to: path, directory: directory.isEmpty ? "." : directory)
+        _ = try Posix.writeAtomically(bytes, to: path, directory: directory)
     }
 
     /// Removes `path`; false when it did not exist.
@@ -22,9 +22,15 @@ public enum StorageFile {
         try Posix.remove(path)
     }
 
-    /// Runs `body` holding an exclusive `flock` on `path` (created if missing), so that
-    /// read-modify-write cycles of several processes do not lose updates.
+    /// Runs `body` holding an exclusive `flock` on `path` (created, with its directory,
+    /// if missing), so that read-modify-write cycles of several processes lose no update.
     public static func withLock<Result>(_ path: String, _ body: () throws -> Result) throws -> Result {
-        try Posix.withFileLock(path, body)
+        try Posix.makeDirectory(directory(of: path))
+        return try Posix.withFileLock(path, body)
+    }
+
+    private static func directory(of path: String) -> String {
+        let directory = (path as NSString).deletingLastPathComponent
+        return directory.isEmpty ? "." : directory
     }
 }

@@ -55,13 +55,13 @@ extension C2SConnection {
     private func routeMessage(_ stanza: XMLElement, to: JID?, session: ChatSession) async {
         // §8.1.1.1: no `to` means the sender's own bare JID.
         let target = to ?? JID(session.id).bare
-        let kind = XMPPStanzaCodec.kind(ofMessageType: stanza[attribute: "type"])
         guard target.domain == domain else {
             reject(stanza, StanzaError(.remoteServerNotFound, text: "no route to \(target.domain)"))
             return
         }
         guard target.localpart != nil else {
             // §8.5.1: a message to the server itself; nothing here consumes messages.
+            let kind = XMPPStanzaCodec.kind(ofMessageType: stanza[attribute: "type"])
             if kind == .chat || kind == .normal { reject(stanza, StanzaError(.serviceUnavailable)) }
             return
         }
@@ -69,7 +69,7 @@ extension C2SConnection {
         do {
             try await session.send(message)
         } catch .recipientUnavailable {
-            await undeliverable(stanza, message: message, to: target, kind: kind)
+            await undeliverable(stanza, message: message, from: session.id, to: target)
         } catch .notRoutable {
             reject(stanza, StanzaError(.remoteServerNotFound))
         } catch {
@@ -78,8 +78,8 @@ extension C2SConnection {
     }
 
     /// §8.5.2.2 and §8.5.3.2: no session took the message.
-    private func undeliverable(_ stanza: XMLElement, message: Message, to target: JID, kind: Message.Kind) async {
-        switch kind {
+    private func undeliverable(_ stanza: XMLElement, message: Message, from sender: SessionID, to target: JID) async {
+        switch message.kind {
         case .chat, .normal, .notice:
             guard let user = target.userID.username, await shared.accountExists(user) else {
                 // §8.5.2.1 / §8.5.3.1: no such account.
@@ -87,7 +87,8 @@ extension C2SConnection {
                 return
             }
             var stored = stanza
-            stored[attribute: "from"] = JID(session!.id).description
+            // The sender's session may have closed meanwhile: its address came with the message.
+            stored[attribute: "from"] = JID(sender).description
             stored[attribute: "to"] = target.bare.description
             do {
                 try await shared.offline.store(stored, for: user, stamp: message.timestamp ?? Date(), from: domain)

@@ -300,8 +300,3 @@ final actor C2SConnection {
         phase = .awaitingHeader
     }
 }
-
-extension TimeAmount {
-    /// The amount in seconds.
-    var seconds: Double { Double(nanoseconds) / 1e9 }
-}

@@ -40,9 +40,10 @@ final class C2SMind: SessionMind {
         }
     }
 
-    /// The JID text of a sender, from a one-entry cache.
-    private func text(of address: Address) -> String? {
-        if let cached = state.withLock({ $0.lastSender }), cached.address == address { return cached.text }
+    /// The JID text of a sender, from a one-entry cache (`cached` was read with the rest
+    /// of the state, so a hit costs no second lock).
+    private func text(of address: Address, cached: (address: Address, text: String)?) -> String? {
+        if let cached, cached.address == address { return cached.text }
         guard let jid = Self.jid(address) else { return nil }
         let text = jid.description
         state.withLock { $0.lastSender = (address, text) }
@@ -53,11 +54,14 @@ final class C2SMind: SessionMind {
     struct Unreachable: Error {}
 
     func deliver(_ event: ChatEvent) throws {
-        guard channel.isActive, let (me, meText) = state.withLock({ state in state.jid.map { ($0, state.jidText) } })
+        guard channel.isActive,
+            let (me, meText, lastSender) = state.withLock({ state in
+                state.jid.map { ($0, state.jidText, state.lastSender) }
+            })
         else { throw Unreachable() }
         switch event {
         case .message(let message):
-            guard let from = text(of: message.from) else { return }
+            guard let from = text(of: message.from, cached: lastSender) else { return }
             write(codec.element(for: message, from: from, to: meText))
         case .presence(let from, let presence):
             write(codec.element(for: presence, from: JID(from), to: me))

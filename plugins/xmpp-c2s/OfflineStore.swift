@@ -56,7 +56,6 @@ final class OfflineStore: Sendable {
     /// Read-modify-write of one user's file under its lock; an empty list removes it.
     private func update(_ user: Username, _ change: (inout [XMLElement]) throws -> Void) throws {
         let file = path(user)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try StorageFile.withLock(file + ".lock") {
             var messages = try read(file)
             let before = messages.count

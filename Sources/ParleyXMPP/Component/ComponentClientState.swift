@@ -1,3 +1,4 @@
+import ParleyCred
 import ParleyXML
 
 /// The component side of an XEP-0114 stream as a value-type state machine: feed it what

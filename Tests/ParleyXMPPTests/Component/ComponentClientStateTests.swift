@@ -1,3 +1,4 @@
+import ParleyCred
 import ParleyXML
 import Testing
 
