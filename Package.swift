@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "ParleyLauncher", targets: ["ParleyLauncher"]),
         .library(name: "ParleyXMPP", targets: ["ParleyXMPP"]),
         .library(name: "ParleyXMPPNIO", targets: ["ParleyXMPPNIO"]),
+        .library(name: "ParleyComponent", targets: ["ParleyComponent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // C libraries from Debian -dev packages.
@@ -89,7 +91,45 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // Components (XEP-0114) for plugin authors: shared options, the host that runs a
+        // handler in process or external, and the component client with reconnect.
+        .target(
+            name: "ParleyComponent",
+            dependencies: [
+                "ParleyCore", "ParleyCred", "ParleyLauncher", "ParleyXML", "ParleyXMPP", "ParleyXMPPNIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+
         // Daemon plugins: one folder each under plugins/.
+        .target(
+            name: "XMPPRouterPlugin",
+            dependencies: [
+                "ParleyCore", "ParleyCred", "ParleyLauncher", "ParleyXML", "ParleyXMPP", "ParleyXMPPNIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "plugins/xmpp-router"),
+        .target(
+            name: "EchoPlugin",
+            dependencies: [
+                "ParleyCore", "ParleyComponent", "ParleyLauncher",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "plugins/echo"),
+        .target(
+            name: "WebStatusPlugin",
+            dependencies: [
+                "ParleyCore", "ParleyCred", "ParleyComponent", "ParleyLauncher", "ParleyXML", "ParleyXMPP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "plugins/web-status"),
         .target(
             name: "XMPPC2SPlugin",
             dependencies: [
@@ -115,7 +155,8 @@ let package = Package(
         .executableTarget(
             name: "parleyd",
             dependencies: [
-                "ParleyLauncher", "ParleyCred", "TextChatPlugin", "XMPPC2SPlugin",
+                "ParleyLauncher", "ParleyCred", "TextChatPlugin", "XMPPC2SPlugin", "XMPPRouterPlugin", "EchoPlugin",
+                "WebStatusPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -140,6 +181,29 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]),
+        .testTarget(
+            name: "XMPPRouterPluginTests",
+            dependencies: [
+                "XMPPRouterPlugin", "XMPPC2SPlugin", "ParleyXMPP", "ParleyXMPPNIO", "ParleyXML", "ParleyCore", "ParleyCred",
+                "ParleyLauncher",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]),
+        .testTarget(
+            name: "ParleyComponentTests",
+            dependencies: [
+                "ParleyComponent", "EchoPlugin", "XMPPRouterPlugin", "ParleyXMPP", "ParleyXMPPNIO", "ParleyXML",
+                "ParleyCore", "ParleyCred", "ParleyLauncher",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]),
+        .testTarget(
+            name: "WebStatusPluginTests",
+            dependencies: [
+                "WebStatusPlugin", "ParleyComponent", "ParleyXMPP", "ParleyXML", "ParleyCore", "ParleyCred", "ParleyLauncher",
             ]),
         .testTarget(name: "ParleydTests", dependencies: ["parleyd"]),
         .testTarget(name: "CShimTests", dependencies: ["CLDAP", "CLibXML2"]),

@@ -26,6 +26,8 @@ public enum DeliveryError: Error, Sendable, Equatable {
     case room(RoomError)
     /// This session was closed.
     case sessionClosed
+    /// A component sent from an address outside its domain (XMPP invalid-from).
+    case invalidSender(String)
 }
 
 /// Why a session could not be opened.
@@ -54,6 +56,8 @@ public final class ChatService: Sendable {
     let clock: @Sendable () -> Date
     let users = ShardedDirectory<UserID, UserHome>()
     let rooms = ShardedDirectory<RoomID, Room>()
+    /// The component serving each routed domain (`Components.swift`).
+    let components = ShardedDirectory<String, ComponentRoute>()
 
     public init(
         configuration: ChatServiceConfiguration, contacts: any ContactListStore,
@@ -110,10 +114,12 @@ public final class ChatService: Sendable {
         return Dictionary(await home.availablePresences, uniquingKeysWith: { a, _ in a })
     }
 
-    /// Delivers `event` to every available session of a local user; false when none.
+    /// Delivers `event` to every available session of a local user, or to the component
+    /// serving the user's domain; false when nobody took it.
     @discardableResult
     func deliverToAvailable(_ event: ChatEvent, of user: UserID, except: SessionID? = nil) async -> Bool {
-        guard user.domain == domain, let home = users[user] else { return false }
+        guard user.domain == domain else { return routeToComponent(event, to: .user(user)) ?? false }
+        guard let home = users[user] else { return false }
         return await home.deliverToAvailable(event, except: except) > 0
     }
 

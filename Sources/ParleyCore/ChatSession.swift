@@ -76,6 +76,11 @@ public final class ChatSession: Sendable {
             var targets = list.presenceTargets
             targets.append(id.user)  // the user's own other sessions (§4.2.2)
             for target in targets {
+                if target.domain != service.domain {
+                    // §4.2.2: contacts on a component's domain are probed; they answer themselves.
+                    _ = service.routeToComponent(.probe(from: id.user), to: .user(target))
+                    continue
+                }
                 for (session, theirs) in await service.availableSessions(of: target) where session != id {
                     try? mind.deliver(.presence(from: session, theirs))
                 }
@@ -86,8 +91,6 @@ public final class ChatSession: Sendable {
     /// Sends presence to one session only (directed presence, RFC 6121 §4.6).
     public func sendDirectedPresence(_ presence: Presence, to target: SessionID) async throws(DeliveryError) {
         guard !isClosed else { throw .sessionClosed }
-        guard target.user.domain == service.domain else { throw .notRoutable(target.user.domain) }
-        guard let home = service.users[target.user] else { throw .recipientUnavailable }
         state.withLock { state in
             if presence.availability.isOnline {
                 state.directed.insert(target)
@@ -95,8 +98,7 @@ public final class ChatSession: Sendable {
                 state.directed.remove(target)
             }
         }
-        let delivered = await home.deliverToAvailable(.presence(from: id, presence))
-        if delivered == 0 { throw .recipientUnavailable }
+        try await service.routePresence(presence, from: id, to: target.resource.isEmpty ? .user(target.user) : .session(target))
     }
 
     // MARK: Messages (RFC 6121 §5, §8.5)
@@ -108,26 +110,8 @@ public final class ChatSession: Sendable {
         message.from = .session(id)
         if message.timestamp == nil { message.timestamp = service.clock() }
         switch message.to {
-        case .user(let user):
-            guard user.domain == service.domain else { throw .notRoutable(user.domain) }
-            guard let home = service.users[user], await home.deliverToUser(message) > 0 else {
-                throw .recipientUnavailable
-            }
-        case .session(let target):
-            guard target.user.domain == service.domain else { throw .notRoutable(target.user.domain) }
-            guard let home = service.users[target.user] else { throw .recipientUnavailable }
-            switch await home.deliver(.message(message), toResource: target.resource) {
-            case true?:
-                return
-            case false?:
-                throw .recipientUnavailable
-            case nil:
-                // §8.5.3.2.1: no such session — chat and normal fall back to the user as a
-                // whole; anything else is not delivered.
-                guard message.kind == .chat || message.kind == .normal, await home.deliverToUser(message) > 0 else {
-                    throw .recipientUnavailable
-                }
-            }
+        case .user, .session:
+            try await service.route(message)
         case .room(let roomID):
             guard let room = state.withLock({ $0.rooms[roomID] }) ?? service.room(roomID) else {
                 throw .room(.noSuchRoom)
@@ -145,10 +129,7 @@ public final class ChatSession: Sendable {
         guard !isClosed else { throw .sessionClosed }
         var query = query
         query.from = .session(id)
-        guard query.to.user.domain == service.domain else { throw .notRoutable(query.to.user.domain) }
-        guard let home = service.users[query.to.user],
-            await home.deliver(.query(query), toResource: query.to.resource) == true
-        else { throw .recipientUnavailable }
+        try await service.route(query)
     }
 
     // MARK: Rooms (XEP-0045 §7; IRC JOIN/PART/NICK/TOPIC/MODE/KICK/INVITE)
@@ -278,75 +259,12 @@ public final class ChatSession: Sendable {
             case .unsubscribe: .outboundUnsubscribe
             case .unsubscribed: .outboundUnsubscribed
             }
-        let (disposition, ownChange) = try await applySubscription(outbound, owner: username, contact: contact)
+        let (disposition, ownChange) = try await service.applySubscription(outbound, owner: username, contact: contact)
         if let (entry, version) = ownChange {
             await service.deliverToAll(.contactUpdated(entry, version: version), of: id.user)
         }
-        guard disposition == .forward, contact.domain == service.domain, let theirName = contact.username else {
-            return
-        }
-        // The contact's side: the matching inbound event.
-        let inbound: Subscription.Event =
-            switch request {
-            case .subscribe: .inboundSubscribe
-            case .subscribed: .inboundSubscribed
-            case .unsubscribe: .inboundUnsubscribe
-            case .unsubscribed: .inboundUnsubscribed
-            }
-        let (theirDisposition, theirChange) = try await applySubscription(inbound, owner: theirName, contact: id.user)
-        if let (entry, version) = theirChange {
-            await service.deliverToAll(.contactUpdated(entry, version: version), of: contact)
-        }
-        switch theirDisposition {
-        case .forward:
-            await service.deliverToAvailable(.subscription(from: id.user, request), of: contact)
-        case .autoApprove:
-            // §3.1.3: already subscribed or pre-approved: answer for the contact.
-            let (_, change) = try await applySubscription(.inboundSubscribed, owner: username, contact: contact)
-            if let (entry, version) = change {
-                await service.deliverToAll(.contactUpdated(entry, version: version), of: id.user)
-            }
-            await service.deliverToAvailable(.subscription(from: contact, .subscribed), of: id.user)
-            await sendPresence(of: contact, to: id.user)
-        case .drop:
-            break
-        }
-        switch request {
-        case .subscribed:
-            // §3.1.5: the new subscriber gets the user's current presence.
-            await sendPresence(of: id.user, to: contact)
-        case .unsubscribed:
-            // §3.2.2: the former subscriber is told the user is unavailable to it now.
-            await sendUnavailable(of: id.user, to: contact)
-        case .unsubscribe:
-            // §3.3.3: the user no longer sees the contact.
-            await sendUnavailable(of: contact, to: id.user)
-        case .subscribe:
-            break
-        }
-    }
-
-    private func applySubscription(_ event: Subscription.Event, owner: Username, contact: UserID) async throws
-        -> (Subscription.Disposition, (Contact, UInt64)?)
-    {
-        try await service.contacts.updateContactList(of: owner) { list in
-            let before = list[contact]
-            let disposition = list.applySubscription(event, with: contact)
-            let after = list[contact]
-            return (disposition, after != before ? after.map { ($0, list.version) } : nil)
-        }
-    }
-
-    private func sendPresence(of source: UserID, to target: UserID) async {
-        for (session, presence) in await service.availableSessions(of: source) {
-            await service.deliverToAvailable(.presence(from: session, presence), of: target)
-        }
-    }
-
-    private func sendUnavailable(of source: UserID, to target: UserID) async {
-        for session in await service.availableSessions(of: source).keys {
-            await service.deliverToAvailable(.presence(from: session, .unavailable), of: target)
-        }
+        guard disposition == .forward else { return }
+        try await service.deliverSubscription(request, from: id.user, to: contact)
     }
 
     // MARK: Closing

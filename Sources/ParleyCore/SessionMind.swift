@@ -38,6 +38,9 @@ public enum ChatEvent: Sendable, Equatable {
     case invitation(room: RoomID, from: UserID, reason: String?)
     /// A request or answer from another session, for this session only (an XMPP IQ).
     case query(Query)
+    /// A user asks for the current presence of a component's address (RFC 6121 §4.3);
+    /// only components receive it.
+    case probe(from: UserID)
     /// The service closed this session; the adapter should end the connection.
     case closed(SessionCloseReason)
 }

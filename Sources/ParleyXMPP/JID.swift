@@ -110,10 +110,11 @@ extension JID {
         self.init(localpart: user.localpart.isEmpty ? nil : user.localpart, domain: user.domain)
     }
 
-    /// The JID of a model session (a full JID).
+    /// The JID of a model session (a full JID; a bare one when the session name is empty,
+    /// as for a component's domain address).
     public init(_ session: SessionID) {
         self.init(localpart: session.user.localpart.isEmpty ? nil : session.user.localpart,
-            domain: session.user.domain, resource: session.resource)
+            domain: session.user.domain, resource: session.resource.isEmpty ? nil : session.resource)
     }
 
     /// The model user this JID's bare part names.

@@ -1,7 +1,10 @@
+import EchoPlugin
 import ParleyCred
 import ParleyLauncher
 import TextChatPlugin
+import WebStatusPlugin
 import XMPPC2SPlugin
+import XMPPRouterPlugin
 
 /// The plugins and auth kinds compiled into this `parleyd`.
 enum Builtins {
@@ -9,6 +12,9 @@ enum Builtins {
         var registry = PluginRegistry()
         registry.register(TextChatPlugin.self)
         registry.register(XMPPC2SPlugin.self)
+        registry.register(XMPPRouterPlugin.self)
+        registry.register(EchoPlugin.self)
+        registry.register(WebStatusPlugin.self)
         return registry
     }
 

@@ -145,6 +145,7 @@ final class TextChatConnection: Sendable {
             case .notRoutable(let domain): write("ERR not-routable \(domain)")
             case .room(let room): write("ERR \(Self.code(room))")
             case .sessionClosed: write("ERR session-closed")
+            case .invalidSender: write("ERR invalid-sender")
             }
         } catch {
             write("ERR internal")

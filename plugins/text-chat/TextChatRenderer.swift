@@ -20,7 +20,7 @@ public enum TextChatRenderer {
             return ["CONTACT \(contact.address) \(contact.subscription)"]
         case .contactRemoved(let address, _):
             return ["CONTACT-REMOVED \(address)"]
-        case .query:
+        case .query, .probe:
             return []  // text-chat has no requests of its own; the requester times out
         case .invitation(let room, let from, let reason):
             return ["INVITE #\(room) \(from)" + (reason.map { " " + clean($0) } ?? "")]

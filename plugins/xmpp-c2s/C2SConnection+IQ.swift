@@ -23,7 +23,15 @@ extension C2SConnection {
         case let to? where to.localpart == nil && to.resource == nil && to.domain == domain:
             await serve(iq, id: id, type: type, from: own, to: to)
         case let to? where to.domain != domain:
-            reject(iq, StanzaError(.remoteServerNotFound, text: "no route to \(to.domain)"))
+            // A component's domain (XEP-0114), or nowhere: this server has no s2s.
+            let query = Query(
+                id: id, kind: type, from: .session(session.id), to: SessionID(user: to.userID, resource: to.resource ?? ""),
+                payloads: codec.extensions.payloads(from: iq.elements))
+            do {
+                try await session.send(query)
+            } catch {
+                if type.isRequest { reject(iq, Self.stanzaError(for: error)) }
+            }
         case let to? where to.bare == own.bare && to.resource == nil:
             // §8.5.2.1.3 / RFC 6121 §2.1.3: handled by the server for the account.
             await serve(iq, id: id, type: type, from: own, to: to)

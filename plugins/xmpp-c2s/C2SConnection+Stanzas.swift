@@ -56,7 +56,13 @@ extension C2SConnection {
         // §8.1.1.1: no `to` means the sender's own bare JID.
         let target = to ?? JID(session.id).bare
         guard target.domain == domain else {
-            reject(stanza, StanzaError(.remoteServerNotFound, text: "no route to \(target.domain)"))
+            // A component's domain (XEP-0114), or nowhere: this server has no s2s.
+            let message = codec.message(from: stanza, to: target.userAddress, sender: .session(session.id))
+            do {
+                try await session.send(message)
+            } catch {
+                if message.kind != .error && message.kind != .headline { reject(stanza, Self.stanzaError(for: error)) }
+            }
             return
         }
         guard target.localpart != nil else {
@@ -74,6 +80,15 @@ extension C2SConnection {
             reject(stanza, StanzaError(.remoteServerNotFound))
         } catch {
             reject(stanza, StanzaError(.serviceUnavailable))
+        }
+    }
+
+    /// The stanza error for a delivery the model refused (RFC 6120 §8.3.3).
+    static func stanzaError(for error: DeliveryError) -> StanzaError {
+        switch error {
+        case .notRoutable(let domain): StanzaError(.remoteServerNotFound, text: "no route to \(domain)")
+        case .invalidSender: StanzaError(.forbidden)
+        case .recipientUnavailable, .room, .sessionClosed: StanzaError(.serviceUnavailable)
         }
     }
 
@@ -113,7 +128,9 @@ extension C2SConnection {
         switch type {
         case "subscribe", "subscribed", "unsubscribe", "unsubscribed":
             // §3.1.1: subscription requests go to a bare JID; the server stamps ours.
-            guard let to, to.localpart != nil, let request = SubscriptionRequest(rawValue: type!) else {
+            // A component's domain (`web.example.com`) may be a contact too.
+            guard let to, to.localpart != nil || to.domain != domain, let request = SubscriptionRequest(rawValue: type!)
+            else {
                 reject(stanza, StanzaError(.jidMalformed, text: "subscription presence needs a contact's JID"))
                 return
             }
@@ -134,13 +151,16 @@ extension C2SConnection {
                 return
             }
             if let to {
-                // §4.6: directed presence.
-                guard to.localpart != nil, to.domain == domain else {
-                    if to.domain != domain { reject(stanza, StanzaError(.remoteServerNotFound)) }
-                    return
-                }
+                // §4.6: directed presence, to a local user or to a component's address.
+                guard to.localpart != nil || to.domain != domain else { return }
                 let target = to.sessionID ?? SessionID(user: to.userID, resource: "")
-                try? await session.sendDirectedPresence(presence, to: target)
+                do {
+                    try await session.sendDirectedPresence(presence, to: target)
+                } catch .notRoutable {
+                    reject(stanza, StanzaError(.remoteServerNotFound))
+                } catch {
+                    // §4.6.2: directed presence to an unavailable entity is dropped silently.
+                }
                 return
             }
             await session.setPresence(presence)

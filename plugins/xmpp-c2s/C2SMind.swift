@@ -91,7 +91,7 @@ final class C2SMind: SessionMind {
             if let connection {
                 channel.eventLoop.execute { connection.assumeIsolated { $0.serviceClosed(with: error) } }
             }
-        case .room, .invitation:
+        case .room, .invitation, .probe:
             // Rooms reach XMPP clients through the MUC component, not through c2s.
             break
         }

@@ -1,0 +1,77 @@
+import Logging
+import ParleyCore
+import ParleyLauncher
+import ServiceLifecycle
+import Synchronization
+
+/// Runs one component as a service of `parleyd`, in process (attached to the chat
+/// service, no socket) or external (the XEP-0114 component client), with the same
+/// handler either way: a plugin only says how to make its handler from a link.
+public final class ComponentHost: Service, Sendable {
+    public let placement: ComponentPlacement
+    let chat: ChatService
+    let context: PluginContext
+    let logger: Logger
+    let makeHandler: @Sendable (any ComponentLink) -> any ComponentHandler
+    private let current = Mutex<(any ComponentLink)?>(nil)
+
+    public init(
+        placement: ComponentPlacement, context: PluginContext,
+        makeHandler: @escaping @Sendable (any ComponentLink) -> any ComponentHandler
+    ) {
+        self.placement = placement
+        self.context = context
+        self.chat = context.chat
+        self.logger = context.logger
+        self.makeHandler = makeHandler
+    }
+
+    /// The link once the component runs (for tests and status output).
+    public var link: (any ComponentLink)? { current.withLock { $0 } }
+
+    public func run() async throws {
+        switch placement.mode {
+        case .inProcess:
+            try await runInProcess()
+        case .external(let host, let port, let secret):
+            try await runExternal(host: host, port: port, secret: secret)
+        }
+    }
+
+    private func runInProcess() async throws {
+        let relay = RelayHandler()
+        let link: LocalComponentLink
+        do {
+            link = try chat.attachComponent(domain: placement.domain, handler: relay)
+        } catch {
+            throw OptionError(key: ComponentOptions.domain.name, message: "\(error)")
+        }
+        defer { link.detach() }
+        let handler = makeHandler(link)
+        relay.set(handler)
+        current.withLock { $0 = link }
+        logger.notice("component running in process", metadata: ["domain": "\(placement.domain)"])
+        await handler.linkEstablished()
+        try? await gracefulShutdown()
+    }
+
+    private func runExternal(host: String, port: Int, secret: String) async throws {
+        throw OptionError(key: ComponentOptions.connect.name, message: "external components are not built yet")
+    }
+}
+
+/// A handler that forwards to one set after attaching: the in-process link exists only
+/// once the domain is attached, and the real handler needs the link.
+final class RelayHandler: ComponentHandler {
+    private let target = Mutex<(any ComponentHandler)?>(nil)
+    var protocolFamily: ProtocolFamily { target.withLock { $0?.protocolFamily } ?? .xmpp }
+
+    func set(_ handler: any ComponentHandler) { target.withLock { $0 = handler } }
+
+    struct NotReady: Error {}
+
+    func deliver(_ event: ChatEvent, to: Address) throws {
+        guard let handler = target.withLock({ $0 }) else { throw NotReady() }
+        try handler.deliver(event, to: to)
+    }
+}

@@ -1,0 +1,106 @@
+/// A service on a domain of its own (`echo.example.com`, `conference.example.com`): the
+/// receiving side of a component, in model terms. The service hands it every event
+/// addressed to its domain, together with the address on that domain it was sent to.
+///
+/// Like `SessionMind.deliver`, `deliver` is called on the executor of a user or a room and
+/// must not block; throwing tells the sender the component cannot take it now (XMPP
+/// service-unavailable).
+public protocol ComponentHandler: AnyObject, Sendable {
+    /// The protocol the component speaks, to choose payload forms (`TranslationTable`).
+    var protocolFamily: ProtocolFamily { get }
+    /// Hands one event, sent to `to` on the component's domain, to the component.
+    func deliver(_ event: ChatEvent, to: Address) throws
+    /// The link is up: once in process; over XEP-0114 after every successful handshake,
+    /// so a component can re-announce its presence and probe the users it follows.
+    func linkEstablished() async
+}
+
+extension ComponentHandler {
+    public func linkEstablished() async {}
+}
+
+/// The sending side of a component: what an echo bot, a web-presence service, a MUC
+/// service or a gateway calls to act. Two implementations share this API: the in-process
+/// `LocalComponentLink` from `ChatService.attachComponent`, and the XEP-0114 component
+/// client that carries the same calls over a socket to a router it does not control.
+///
+/// Every call's sender must be on one of the component's domains (`DeliveryError.invalidSender`
+/// otherwise): a component cannot forge a user.
+public protocol ComponentLink: Sendable {
+    /// The component's domain, the domain of every address it sends from.
+    var domain: String { get }
+    /// Sends a message from an address on the component's domain.
+    func send(_ message: Message) async throws(DeliveryError)
+    /// Sends a request or answer to one session (an XMPP IQ to a full JID).
+    func send(_ query: Query) async throws(DeliveryError)
+    /// Sends presence from `from` to a user's available sessions or to one session.
+    func sendPresence(_ presence: Presence, from: SessionID, to: Address) async throws(DeliveryError)
+    /// Asks for, grants, cancels or refuses a presence subscription (RFC 6121 §3).
+    func sendSubscription(_ request: SubscriptionRequest, from: UserID, to: UserID) async throws(DeliveryError)
+    /// Asks for the current presence of `user`, which answers only if `from` is
+    /// subscribed to it (RFC 6121 §4.3).
+    func probe(_ user: UserID, from: UserID) async throws(DeliveryError)
+}
+
+/// Why a component could not be attached to a domain.
+public enum ComponentAttachError: Error, Sendable, Equatable {
+    /// Another component holds the domain (XMPP conflict): the first one keeps it.
+    case domainTaken(String)
+    /// The domain is the chat service's own.
+    case reservedDomain(String)
+}
+
+/// One attached component in the service's route table.
+final class ComponentRoute: Sendable {
+    let domain: String
+    let handler: any ComponentHandler
+
+    init(domain: String, handler: any ComponentHandler) {
+        self.domain = domain
+        self.handler = handler
+    }
+
+    /// Hands `event` to the component; false when it refused.
+    func deliver(_ event: ChatEvent, to address: Address) -> Bool {
+        do {
+            try handler.deliver(event, to: address)
+            return true
+        } catch {
+            return false
+        }
+    }
+}
+
+extension ChatService {
+    /// Attaches `handler` as the component serving `domain`; what it sends goes through the
+    /// returned link. A domain already attached is refused: the first component keeps it.
+    public func attachComponent(domain: String, handler: any ComponentHandler) throws(ComponentAttachError)
+        -> LocalComponentLink
+    {
+        let domain = Normalization.foldedNFC(domain)
+        guard domain != self.domain else { throw .reservedDomain(domain) }
+        let route = ComponentRoute(domain: domain, handler: handler)
+        let (attached, created) = components.value(for: domain) { route }
+        guard created, attached === route else { throw .domainTaken(domain) }
+        logger.info("component attached", metadata: ["domain": "\(domain)"])
+        return LocalComponentLink(service: self, route: route)
+    }
+
+    /// Whether a component serves `domain` now.
+    public func hasComponent(for domain: String) -> Bool { components[domain] != nil }
+
+    /// The domains with an attached component.
+    public var componentDomains: [String] { components.allValues.map(\.domain).sorted() }
+
+    func detachComponent(_ route: ComponentRoute) {
+        components.remove(route.domain, ifIdenticalTo: route)
+        logger.info("component detached", metadata: ["domain": "\(route.domain)"])
+    }
+
+    /// Routes `event` to the component serving the domain of `address`: nil when no
+    /// component serves it, false when it refused.
+    func routeToComponent(_ event: ChatEvent, to address: Address) -> Bool? {
+        guard let domain = address.user?.domain, let route = components[domain] else { return nil }
+        return route.deliver(event, to: address)
+    }
+}

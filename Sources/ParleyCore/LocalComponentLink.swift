@@ -1,0 +1,55 @@
+/// An in-process component's way into the chat service: no socket and no XML, the same
+/// `ComponentLink` API an external component uses over XEP-0114. Every call checks that
+/// the sender is on the component's domain.
+public final class LocalComponentLink: ComponentLink {
+    public let service: ChatService
+    let route: ComponentRoute
+
+    init(service: ChatService, route: ComponentRoute) {
+        self.service = service
+        self.route = route
+    }
+
+    public var domain: String { route.domain }
+
+    /// Gives the domain up; events for it then get `notRoutable`.
+    public func detach() { service.detachComponent(route) }
+
+    private func check(_ sender: UserID?) throws(DeliveryError) {
+        guard let sender, sender.domain == domain else { throw .invalidSender(sender?.description ?? "a room") }
+    }
+
+    public func send(_ message: Message) async throws(DeliveryError) {
+        try check(message.from.user)
+        var message = message
+        if message.timestamp == nil { message.timestamp = service.clock() }
+        try await service.route(message)
+    }
+
+    public func send(_ query: Query) async throws(DeliveryError) {
+        try check(query.from.user)
+        try await service.route(query)
+    }
+
+    public func sendPresence(_ presence: Presence, from: SessionID, to: Address) async throws(DeliveryError) {
+        try check(from.user)
+        try await service.routePresence(presence, from: from, to: to)
+    }
+
+    public func sendSubscription(_ request: SubscriptionRequest, from: UserID, to: UserID) async throws(DeliveryError) {
+        try check(from)
+        do {
+            try await service.deliverSubscription(request, from: from, to: to)
+        } catch let error as DeliveryError {
+            throw error
+        } catch {
+            service.logger.error("contact list update failed", metadata: ["to": "\(to)", "error": "\(error)"])
+            throw .recipientUnavailable
+        }
+    }
+
+    public func probe(_ user: UserID, from: UserID) async throws(DeliveryError) {
+        try check(from)
+        try await service.answerProbe(of: user, from: from)
+    }
+}
