@@ -3,7 +3,8 @@ import NIOCore
 import NIOPosix
 
 /// One sender and one receiver on the same event loop: the sender keeps at most `window`
-/// messages in flight, counted as delivered when the receiver reads them.
+/// messages in flight, counted as delivered when the receiver reads them. With an echo
+/// component, sender and receiver are one session and a delivery is the echo.
 final class ThroughputPair: SessionObserver, @unchecked Sendable {
     // Mutable state is confined to `loop` (both sessions live on it).
     let loop: EventLoop
@@ -44,15 +45,15 @@ final class ThroughputPair: SessionObserver, @unchecked Sendable {
     }
 
     func received(message bytes: UnsafeRawBufferPointer, on session: XMPPClientHandler) {
-        if session === receiver {
+        if StanzaView.attribute("type", in: bytes) == "error" {
+            done.fail(LoadError("the server bounced a message: \(String(decoding: bytes.prefix(300), as: UTF8.self))"))
+        } else if session === receiver {
             guard started else { return }  // nothing of ours is in flight yet
             delivered += 1
             unreported += 1
             if delivered == total {
                 done.succeed(ProcessStats.nowNanos())
             }
-        } else if StanzaView.attribute("type", in: bytes) == "error" {
-            done.fail(LoadError("the server bounced a message: \(String(decoding: bytes.prefix(300), as: UTF8.self))"))
         }
     }
 
