@@ -30,6 +30,14 @@ import Testing
         }
     }
 
+    @Test func msgToAServiceDomainIsNotAUser() throws {
+        let services: (String) -> Bool = { $0 == "echo.example.com" }
+        let echo = try #require(UserID(parsing: "echo.example.com"))
+        #expect(try TextChatCommand.parse("MSG Echo.example.com hi", domain: "example.com", isServiceDomain: services) == .msg(echo, text: "hi"))
+        let user = try #require(UserID(parsing: "john.doe@example.com"))
+        #expect(try TextChatCommand.parse("MSG john.doe hi", domain: "example.com", isServiceDomain: services) == .msg(user, text: "hi"))
+    }
+
     @Test func errorsSayWhatIsWrong() {
         let cases: [(String, String)] = [
             ("", "empty"),

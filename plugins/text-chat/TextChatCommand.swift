@@ -33,7 +33,11 @@ public enum TextChatCommand: Equatable, Sendable {
     ]
 
     /// Parses one line (without its terminator). `domain` completes a bare user name in MSG.
-    public static func parse(_ line: String, domain: String) throws(ParseError) -> TextChatCommand {
+    /// `isServiceDomain` tells whether a bare word in MSG names a service (a component's
+    /// domain such as `echo.example.com`) rather than a user of `domain`.
+    public static func parse(_ line: String, domain: String, isServiceDomain: (String) -> Bool = { _ in false })
+        throws(ParseError) -> TextChatCommand
+    {
         let trimmed = line.drop { $0 == " " }
         let verbEnd = trimmed.firstIndex(of: " ") ?? trimmed.endIndex
         let verb = trimmed[..<verbEnd].uppercased()
@@ -74,7 +78,7 @@ public enum TextChatCommand: Equatable, Sendable {
             return verb == "SAY" ? .say(target, text: text) : verb == "ME" ? .me(target, text: text) : .topic(target, text: text)
         case "MSG":
             guard !first.isEmpty, let text = tail else { throw usageError() }
-            let address = first.contains("@") ? first : "\(first)@\(domain)"
+            let address = first.contains("@") || isServiceDomain(first.lowercased()) ? first : "\(first)@\(domain)"
             guard let user = UserID(parsing: address) else {
                 throw ParseError(code: "bad-user", message: "'\(first)' is not a user address")
             }

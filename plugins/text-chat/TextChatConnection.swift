@@ -43,7 +43,7 @@ final class TextChatConnection: Sendable {
     func handle(_ line: String) async -> Bool {
         let command: TextChatCommand
         do {
-            command = try TextChatCommand.parse(line, domain: chat.domain)
+            command = try TextChatCommand.parse(line, domain: chat.domain, isServiceDomain: chat.hasComponent(for:))
         } catch {
             write("ERR \(error.code) \(error.message)")
             return true
