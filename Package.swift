@@ -97,6 +97,7 @@ let package = Package(
             name: "ParleyComponent",
             dependencies: [
                 "ParleyCore", "ParleyCred", "ParleyLauncher", "ParleyXML", "ParleyXMPP", "ParleyXMPPNIO",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -126,6 +127,8 @@ let package = Package(
             dependencies: [
                 "ParleyCore", "ParleyCred", "ParleyComponent", "ParleyLauncher", "ParleyXML", "ParleyXMPP",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -199,11 +202,17 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(
             name: "WebStatusPluginTests",
             dependencies: [
                 "WebStatusPlugin", "ParleyComponent", "ParleyXMPP", "ParleyXML", "ParleyCore", "ParleyCred", "ParleyLauncher",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(name: "ParleydTests", dependencies: ["parleyd"]),
         .testTarget(name: "CShimTests", dependencies: ["CLDAP", "CLibXML2"]),

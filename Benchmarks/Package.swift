@@ -50,6 +50,16 @@ let package = Package(
             ],
             path: "Sources/xmpp-load"
         ),
+        // Two XEP-0114 components through a router (scripts/bench-router, docs/xmpp-router.md).
+        .executableTarget(
+            name: "router-load",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/router-load"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -43,8 +43,10 @@ public final class ComponentHost: Service, Sendable {
         let link: LocalComponentLink
         do {
             link = try chat.attachComponent(domain: placement.domain, handler: relay)
-        } catch {
-            throw OptionError(key: ComponentOptions.domain.name, message: "\(error)")
+        } catch .domainTaken(let domain) {
+            throw OptionError(key: ComponentOptions.domain.name, message: "\(domain) is already attached to another component")
+        } catch .reservedDomain(let domain) {
+            throw OptionError(key: ComponentOptions.domain.name, message: "\(domain) is the chat domain itself")
         }
         defer { link.detach() }
         let handler = makeHandler(link)
@@ -55,8 +57,20 @@ public final class ComponentHost: Service, Sendable {
         try? await gracefulShutdown()
     }
 
+    /// XEP-0114: the component client connects (and reconnects) until graceful shutdown,
+    /// which closes the stream.
     private func runExternal(host: String, port: Int, secret: String) async throws {
-        throw OptionError(key: ComponentOptions.connect.name, message: "external components are not built yet")
+        guard let settings = ComponentConnectorSettings(placement: placement) else { return }
+        let connector = ComponentConnector(settings: settings, eventLoopGroup: context.eventLoopGroup, logger: logger)
+        let handler = makeHandler(connector)
+        current.withLock { $0 = connector }
+        logger.notice(
+            "component connecting", metadata: ["domain": "\(placement.domain)", "server": "\(host):\(port)"])
+        await withGracefulShutdownHandler {
+            await connector.run(handler: handler)
+        } onGracefulShutdown: {
+            connector.shutdown()
+        }
     }
 }
 

@@ -5,7 +5,9 @@ import ParleyLauncher
 /// `parleyd echo --help` and `parleyd web-status --help` describe them alike.
 public enum ComponentOptions {
     public static let domain = PluginOption<String>(
-        "domain", default: "", help: "The component's domain; empty: <subdomain>.<chat domain> (echo.localhost).")
+        "domain", default: "",
+        help: "The component's domain; empty: <subdomain>.<chat domain> in process (echo.localhost), "
+            + "the daemon's --domain with --connect.")
     public static let connect = PluginOption<String>(
         "connect", default: "",
         help: "HOST:PORT of an XMPP server's component port (XEP-0114); empty: run inside this parleyd.")
@@ -43,15 +45,26 @@ public struct ComponentPlacement: Sendable, Equatable {
     }
 
     /// Reads the shared options; a bad `connect` or a missing `secret` names its key.
+    ///
+    /// In process, the domain defaults to `<defaultSubdomain>.<chatDomain>` and must differ
+    /// from the chat domain. With `--connect` this process serves no domain of its own, so
+    /// the daemon's domain is the component's: `parleyd echo --connect HOST:5347 --domain
+    /// echo.example.com --secret …` (the launcher reads `--domain` wherever it stands).
     public init(options: PluginOptions, chatDomain: String, defaultSubdomain: String) throws(OptionError) {
         let domain = options.value(ComponentOptions.domain)
-        self.domain = (domain.isEmpty ? "\(defaultSubdomain).\(chatDomain)" : domain).lowercased()
-        guard self.domain != chatDomain.lowercased() else {
+        let connect = options.value(ComponentOptions.connect)
+        if !domain.isEmpty {
+            self.domain = domain.lowercased()
+        } else if !connect.isEmpty {
+            self.domain = chatDomain.lowercased()
+        } else {
+            self.domain = "\(defaultSubdomain).\(chatDomain)".lowercased()
+        }
+        guard !connect.isEmpty || self.domain != chatDomain.lowercased() else {
             throw OptionError(key: ComponentOptions.domain.name, message: "must differ from the chat domain '\(chatDomain)'")
         }
         reconnectMaximum = options.value(ComponentOptions.reconnectMaximum)
         queueLimit = options.value(ComponentOptions.queueLimit)
-        let connect = options.value(ComponentOptions.connect)
         guard !connect.isEmpty else {
             mode = .inProcess
             return

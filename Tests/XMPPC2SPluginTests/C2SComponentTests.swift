@@ -63,6 +63,11 @@ extension Address {
             "<iq type='get' id='d1' to='echo.example.test'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>", id: "d1")
         #expect(result[attribute: "type"] == "result")
         #expect(result[attribute: "from"] == "echo.example.test")
+
+        // XEP-0030 §4: the server lists the components attached to it.
+        let items = try await alice.iq(
+            "<iq type='get' id='i1' to='example.test'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>", id: "i1")
+        #expect(items.firstChild(named: "query")?.elements.map { $0[attribute: "jid"] } == ["echo.example.test"])
     }
 
     @Test func unknownDomainsAndARefusingComponentGetTheRightErrors() async throws {

@@ -31,8 +31,13 @@ public final class EchoBot: ComponentHandler {
             outbox.yield(.presence(Presence(status: "echoing"), from: SessionID(user: me, resource: ""), to: .user(user)))
         case .probe(let user):
             outbox.yield(.presence(Presence(status: "echoing"), from: SessionID(user: me, resource: ""), to: .user(user)))
+        case .query(let query) where query.kind.isRequest:
+            throw Unsupported()  // a request needs an answer (RFC 6120 §8.2.3): service-unavailable
         default:
             break  // errors, headlines and everything else: never answered, so two bots cannot loop
         }
     }
+
+    /// What the bot throws for a request it does not serve.
+    public struct Unsupported: Error {}
 }

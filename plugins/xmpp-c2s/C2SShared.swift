@@ -38,7 +38,8 @@ final class C2SShared: Sendable {
         self.accounts = accounts
         var handlers: [any IQHandler] = [PingIQ(), VersionIQ(), SessionIQ(), RosterIQ()]
         if settings.registration, accounts != nil { handlers.append(RegisterIQ()) }
-        handlers.append(DiscoItemsIQ(services: { [] }))
+        // XEP-0030 §4: the server's items are the components attached to it now.
+        handlers.append(DiscoItemsIQ(services: { [chat] in chat.componentDomains.map { DiscoItems.Item(jid: JID(localpart: nil, domain: $0)) } }))
         var features = handlers.flatMap(\.features) + [XMPPNamespace.discoInfo]
         if settings.registration, accounts != nil { features.append(XMPPNamespace.register) }
         handlers.append(DiscoInfoIQ(serverFeatures: Array(Set(features)).sorted()))

@@ -18,17 +18,33 @@ public struct ComponentClientState: Sendable {
         case authenticated
         /// A stanza for the component.
         case deliver(XMLElement)
-        /// The stream failed: close it, then reconnect or give up as `retry` says.
-        case fail(reason: String, retry: Bool)
+        /// The stream failed: close it, then reconnect after the wait `retry` says.
+        case fail(reason: String, retry: Retry)
+        /// Both sides closed the stream: close the connection.
+        case closed
         /// Nothing to do.
         case none
+    }
+
+    /// How soon a failed stream is worth another attempt.
+    public enum Retry: Sendable, Equatable {
+        /// A transient failure (refused or dropped connection, server shutdown): the next
+        /// step of the backoff.
+        case backoff
+        /// The server refused us (wrong secret, domain taken, a protocol mismatch): trying
+        /// again at once would fail the same way, so wait the longest backoff.
+        case longest
     }
 
     enum Phase: Sendable, Equatable {
         case disconnected
         case awaitingHeader
         case awaitingHandshakeReply(streamID: String)
+        /// The server's header had no id: it is about to say why (a stream error).
+        case refusedHeader
         case authenticated
+        /// We sent `</stream:stream>` and wait for the server's (RFC 6120 §4.4).
+        case closing
         case failed
     }
 
@@ -44,6 +60,9 @@ public struct ComponentClientState: Sendable {
 
     /// Whether stanzas may be sent now.
     public var isAuthenticated: Bool { phase == .authenticated }
+
+    /// Whether the stream failed or closed: later events are ignored.
+    public var isOver: Bool { phase == .failed || phase == .closing || phase == .disconnected }
 
     /// The TCP connection is up: open the stream (XEP-0114 §2: `to` is the component's domain).
     public mutating func connected() -> Action {
@@ -63,13 +82,23 @@ public struct ComponentClientState: Sendable {
     /// One event from the server's stream.
     public mutating func received(_ event: XMLStreamEvent) -> Action {
         switch (phase, event) {
+        case (.failed, _), (.disconnected, _):
+            return .none
+        case (.closing, .streamEnd):
+            phase = .disconnected
+            return .closed
+        case (.closing, _):
+            return .none  // §4.4: what the server still sends after our close is not processed
         case (.awaitingHeader, .streamStart(let header)):
             guard header.name == "stream", header.namespace == XMPPNamespace.streams,
                 header.defaultNamespace == XMPPNamespace.component
-            else { return fail("the server's stream is not a component stream", retry: false) }
+            else { return fail("the server's stream is not a component stream", retry: .longest) }
             // §3: the handshake is computed over the id the server chose.
             guard let id = header.attribute("id"), !id.isEmpty else {
-                return fail("the server's stream header has no id", retry: false)
+                // COMPAT: Prosody refuses an unknown component domain with `id=''` and
+                // then `host-unknown`; wait for that error, which says more.
+                phase = .refusedHeader
+                return .none
             }
             phase = .awaitingHandshakeReply(streamID: id)
             let handshake = XMLElement(
@@ -81,28 +110,64 @@ public struct ComponentClientState: Sendable {
             phase = .authenticated
             return .authenticated
         case (_, .element(let element)) where element.name == "error" && element.namespace == XMPPNamespace.streams:
-            // §3: a wrong secret is not-authorized; a taken domain is conflict. Neither
-            // gets better by retrying at once, but a shutdown of the server does.
-            let condition = element.elements.first { $0.namespace == XMPPNamespace.streamErrors }?.name ?? "undefined"
-            let retry = condition == "system-shutdown" || condition == "connection-timeout" || condition == "reset"
-            return fail("stream error: \(condition)", retry: retry)
+            return streamError(element)
+        case (.refusedHeader, _):
+            return fail("the server's stream header has no id", retry: .longest)
+        case (.awaitingHandshakeReply, .element(let element)) where element.namespace == XMPPNamespace.streams:
+            // COMPAT: some servers send (empty) `<stream:features/>` on a component stream
+            // when its header carries no version; XEP-0114 has none, so skip it.
+            return .none
+        case (.authenticated, .element(let element)) where element.namespace == XMPPNamespace.streams:
+            return .none  // COMPAT: as above, late features
         case (.authenticated, .element(let element)):
             return .deliver(element)
         case (_, .streamEnd):
-            return fail("the server closed the stream", retry: true)
+            return fail("the server closed the stream", retry: .backoff)
         default:
-            return fail("unexpected \(event) while \(phase)", retry: false)
+            return fail("unexpected \(event) while \(phase)", retry: .longest)
         }
+    }
+
+    /// §3: a wrong secret is not-authorized; a taken domain is conflict. Neither gets
+    /// better by retrying at once, but a shutdown of the server does.
+    private mutating func streamError(_ element: XMLElement) -> Action {
+        let condition = element.elements.first { $0.namespace == XMPPNamespace.streamErrors && $0.name != "text" }?.name
+            ?? "undefined-condition"
+        let text = element.firstChild(named: "text", namespace: XMPPNamespace.streamErrors)?.text
+        let transient: Set = ["system-shutdown", "connection-timeout", "reset", "internal-server-error", "see-other-host"]
+        let retry = transient.contains(condition) ? Retry.backoff : .longest
+        return fail("stream error: \(condition)" + (text.map { " (\($0))" } ?? ""), retry: retry)
+    }
+
+    /// We end the stream (a graceful shutdown): the closing tag to send, unless the stream
+    /// is already over (then close the connection at once).
+    public mutating func close() -> Action {
+        switch phase {
+        case .awaitingHeader, .awaitingHandshakeReply, .refusedHeader, .authenticated:
+            phase = .closing
+            return .send(Array("</stream:stream>".utf8))
+        case .closing:
+            return .none
+        case .disconnected, .failed:
+            phase = .disconnected
+            return .closed
+        }
+    }
+
+    /// The shell gave up on the stream itself (an XML error, a handshake timeout, bad
+    /// addressing): later events are ignored.
+    public mutating func abandon() {
+        phase = .failed
     }
 
     /// The connection dropped.
     public mutating func disconnected() -> Action {
-        let wasUp = phase != .failed
+        let wasUp = phase != .failed && phase != .closing && phase != .disconnected
         phase = .disconnected
-        return wasUp ? .fail(reason: "connection lost", retry: true) : .none
+        return wasUp ? .fail(reason: "connection lost", retry: .backoff) : .none
     }
 
-    private mutating func fail(_ reason: String, retry: Bool) -> Action {
+    private mutating func fail(_ reason: String, retry: Retry) -> Action {
         phase = .failed
         return .fail(reason: reason, retry: retry)
     }

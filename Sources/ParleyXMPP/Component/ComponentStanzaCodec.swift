@@ -19,7 +19,7 @@ public struct ComponentStanzaCodec: Sendable {
     /// The traffic one stanza carries. XEP-0114 §3: stanzas on a component stream carry
     /// both addresses; a missing or malformed one is `improper-addressing` / `jid-malformed`.
     /// Returns nil for stanzas that carry nothing to deliver (presence errors).
-    public func traffic(from stanza: XMLElement) throws(ComponentStanzaError) -> ComponentTraffic? {
+    func decodedTraffic(from stanza: XMLElement) throws(ComponentStanzaError) -> ComponentTraffic? {
         guard let fromText = stanza[attribute: "from"], let toText = stanza[attribute: "to"] else {
             throw .stream(StreamError(.improperAddressing, text: "component stanzas need both 'from' and 'to'"))
         }
@@ -72,7 +72,7 @@ public struct ComponentStanzaCodec: Sendable {
     // MARK: model → XML
 
     /// The stanza for `traffic`; nil when an address has no JID (rooms belong to MUC).
-    public func element(for traffic: ComponentTraffic) -> XMLElement? {
+    func encodedElement(for traffic: ComponentTraffic) -> XMLElement? {
         switch traffic {
         case .message(let message):
             guard let from = Self.jid(message.from), let to = Self.jid(message.to) else { return nil }

@@ -47,13 +47,13 @@ import Testing
         #expect(state.received(.element(message)) == .deliver(message))
     }
 
-    @Test func aWrongSecretIsAFailureNotWorthRetrying() {
+    @Test func aWrongSecretWaitsTheLongestBackoff() {
         var state = ComponentClientState(domain: "echo.example.com", secret: "wrong")
         _ = state.connected()
         _ = state.received(serverHeader(id: "abc"))
         var error = XMLElement(name: "error", namespace: XMPPNamespace.streams)
         error.append(XMLElement(name: "not-authorized", namespace: XMPPNamespace.streamErrors))
-        #expect(state.received(.element(error)) == .fail(reason: "stream error: not-authorized", retry: false))
+        #expect(state.received(.element(error)) == .fail(reason: "stream error: not-authorized", retry: .longest))
         #expect(state.disconnected() == .none)
     }
 
@@ -64,21 +64,69 @@ import Testing
         _ = state.received(.element(XMLElement(name: "handshake", namespace: XMPPNamespace.component)))
         var error = XMLElement(name: "error", namespace: XMPPNamespace.streams)
         error.append(XMLElement(name: "system-shutdown", namespace: XMPPNamespace.streamErrors))
-        #expect(state.received(.element(error)) == .fail(reason: "stream error: system-shutdown", retry: true))
+        #expect(state.received(.element(error)) == .fail(reason: "stream error: system-shutdown", retry: .backoff))
 
         var dropped = ComponentClientState(domain: "echo.example.com", secret: "secret")
         _ = dropped.connected()
-        #expect(dropped.disconnected() == .fail(reason: "connection lost", retry: true))
+        #expect(dropped.disconnected() == .fail(reason: "connection lost", retry: .backoff))
     }
 
     @Test func aHeaderWithoutIDOrOfTheWrongNamespaceIsRefused() {
         var noID = ComponentClientState(domain: "echo.example.com", secret: "secret")
         _ = noID.connected()
-        #expect(noID.received(serverHeader(id: nil)) == .fail(reason: "the server's stream header has no id", retry: false))
+        #expect(noID.received(serverHeader(id: nil)) == .none)
+        #expect(noID.received(.streamEnd) == .fail(reason: "the server's stream header has no id", retry: .longest))
+        // COMPAT: Prosody's refusal of an unknown domain: `id=''`, then host-unknown.
+        var unknown = ComponentClientState(domain: "echo.example.com", secret: "secret")
+        _ = unknown.connected()
+        #expect(unknown.received(serverHeader(id: "")) == .none)
+        var error = XMLElement(name: "error", namespace: XMPPNamespace.streams)
+        error.append(XMLElement(name: "host-unknown", namespace: XMPPNamespace.streamErrors))
+        #expect(unknown.received(.element(error)) == .fail(reason: "stream error: host-unknown", retry: .longest))
         var client = ComponentClientState(domain: "echo.example.com", secret: "secret")
         _ = client.connected()
         #expect(client.received(serverHeader(id: "x", namespace: XMPPNamespace.client))
-            == .fail(reason: "the server's stream is not a component stream", retry: false))
+            == .fail(reason: "the server's stream is not a component stream", retry: .longest))
+    }
+
+    @Test func theStreamErrorTextIsInTheReasonAndLaterEventsAreIgnored() {
+        var state = ComponentClientState(domain: "echo.example.com", secret: "secret")
+        _ = state.connected()
+        _ = state.received(serverHeader(id: "abc"))
+        var error = XMLElement(name: "error", namespace: XMPPNamespace.streams)
+        error.append(XMLElement(name: "conflict", namespace: XMPPNamespace.streamErrors))
+        error.append(text: "domain taken", in: "text", namespace: XMPPNamespace.streamErrors)
+        #expect(state.received(.element(error)) == .fail(reason: "stream error: conflict (domain taken)", retry: .longest))
+        #expect(state.isOver)
+        #expect(state.received(.element(XMLElement(name: "handshake", namespace: XMPPNamespace.component))) == .none)
+        #expect(!state.isAuthenticated)
+        #expect(state.received(.streamEnd) == .none)
+    }
+
+    /// COMPAT: a server that sends stream features on a component stream is tolerated.
+    @Test func streamFeaturesAreSkipped() {
+        var state = ComponentClientState(domain: "echo.example.com", secret: "secret")
+        _ = state.connected()
+        _ = state.received(serverHeader(id: "abc"))
+        #expect(state.received(.element(XMLElement(name: "features", namespace: XMPPNamespace.streams))) == .none)
+        #expect(state.received(.element(XMLElement(name: "handshake", namespace: XMPPNamespace.component))) == .authenticated)
+    }
+
+    /// RFC 6120 §4.4: we close, the server's closing tag then ends the connection, and
+    /// nothing in between is delivered.
+    @Test func aGracefulCloseWaitsForTheServersClosingTag() {
+        var state = ComponentClientState(domain: "echo.example.com", secret: "secret")
+        _ = state.connected()
+        _ = state.received(serverHeader(id: "abc"))
+        _ = state.received(.element(XMLElement(name: "handshake", namespace: XMPPNamespace.component)))
+        #expect(state.close() == .send(Array("</stream:stream>".utf8)))
+        #expect(!state.isAuthenticated)
+        #expect(state.received(.element(XMLElement(name: "message", namespace: XMPPNamespace.component))) == .none)
+        #expect(state.received(.streamEnd) == .closed)
+        #expect(state.disconnected() == .none)
+
+        var never = ComponentClientState(domain: "echo.example.com", secret: "secret")
+        #expect(never.close() == .closed)
     }
 
     @Test func stanzasBeforeTheHandshakeAreAProtocolError() {
@@ -90,7 +138,7 @@ import Testing
             Issue.record("expected a failure, got \(early)")
             return
         }
-        #expect(retry == false)
+        #expect(retry == .longest)
         #expect(!state.isAuthenticated)
     }
 }

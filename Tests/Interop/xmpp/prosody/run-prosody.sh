@@ -14,7 +14,12 @@
 #   run-prosody.sh foreground [DIR]   like start, but exec Prosody in this shell (Ctrl-C stops it).
 #
 # Environment: PROSODY_DOMAIN (default localhost).
-# Config: loopback only (c2s on 127.0.0.1:PORT; s2s, http, components and direct TLS off),
+#   PROSODY_COMPONENT=DOMAIN:SECRET[,DOMAIN:SECRET…] (opt-in) also opens a component port (XEP-0114)
+#   on a free loopback port, declares `Component "DOMAIN" component_secret = "SECRET"` for each,
+#   and prints PROSODY_COMPONENT_PORT=… with the other assignments. DIR remembers it, so a
+#   restart keeps the components and the port. Domains and secrets: letters, digits, . _ -
+# Config: loopback only (c2s on 127.0.0.1:PORT; s2s, http and direct TLS off; components off
+# unless PROSODY_COMPONENT is set),
 # STARTTLS with a self-signed certificate but not required, PLAIN allowed without TLS,
 # SCRAM-SHA-256 stored keys (password_hash = "SHA-256"), open in-band registration,
 # offline storage, ping, version, disco, uptime, time. No carbons, no MAM, no smacks:
@@ -50,6 +55,26 @@ prepare() {
   [ -s "$dir/domain" ] || echo "$domain" >"$dir/domain"
   domain="$(cat "$dir/domain")"
   local port; port="$(cat "$dir/port")"
+  # XEP-0114 components (opt-in): remembered in DIR like the domain.
+  if [ -n "${PROSODY_COMPONENT:-}" ] && [ ! -s "$dir/components" ]; then
+    echo "$PROSODY_COMPONENT" >"$dir/components"
+  fi
+  local component_port="" component_blocks=""
+  if [ -s "$dir/components" ]; then
+    while [ ! -s "$dir/component_port" ] || [ "$(cat "$dir/component_port")" = "$port" ]; do
+      free_port >"$dir/component_port"
+    done
+    component_port="$(cat "$dir/component_port")"
+    local spec name secret
+    local -a specs
+    IFS=',' read -r -a specs <"$dir/components"
+    for spec in "${specs[@]}"; do
+      name="${spec%%:*}"; secret="${spec#*:}"
+      [[ "$spec" == *:* && "$name" =~ ^[A-Za-z0-9._-]+$ && "$secret" =~ ^[A-Za-z0-9._-]+$ ]] \
+        || die "PROSODY_COMPONENT: expected DOMAIN:SECRET[,…] (letters, digits, . _ -), got '$spec'"
+      component_blocks+=$'\n'"Component \"$name\""$'\n'"  component_secret = \"$secret\""
+    done
+  fi
   if [ ! -s "$dir/certs/$domain.key" ]; then
     openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=$domain" \
       -addext "subjectAltName=DNS:$domain" \
@@ -68,7 +93,7 @@ legacy_ssl_ports = {}
 s2s_interfaces = { "127.0.0.1" }
 s2s_ports = {}
 component_interfaces = { "127.0.0.1" }
-component_ports = {}
+component_ports = { $component_port }
 http_interfaces = { "127.0.0.1" }
 https_interfaces = { "127.0.0.1" }
 http_ports = {}
@@ -87,6 +112,7 @@ storage = "internal"
 log = { { levels = { min = "info" }, to = "console" } }
 ssl = { certificate = "$dir/certs/$domain.crt"; key = "$dir/certs/$domain.key" }
 VirtualHost "$domain"
+$component_blocks
 CFG
   chown -R prosody:prosody "$dir"
   echo "$dir"
@@ -102,11 +128,25 @@ case "$cmd" in
     port="$(cat "$dir/port")"
     port_open "$port" && die "port $port on 127.0.0.1 is already in use (is a Prosody for $dir still running?)"
     if [ "$cmd" = foreground ]; then
-      echo "PROSODY_DIR=$dir PROSODY_PORT=$port PROSODY_DOMAIN=$domain" >&2
+      echo "PROSODY_DIR=$dir PROSODY_PORT=$port PROSODY_DOMAIN=$domain" \
+        "${PROSODY_COMPONENT:+PROSODY_COMPONENT_PORT=$(cat "$dir/component_port" 2>/dev/null)}" >&2
       exec "${run_as[@]}" prosody -F --config "$dir/prosody.cfg.lua"
     fi
-    # setpriv execs prosody, so $! is Prosody's own pid.
-    "${run_as[@]}" prosody -F --config "$dir/prosody.cfg.lua" >>"$dir/prosody.log" 2>&1 </dev/null &
+    # The subshell execs python, which execs setpriv, which execs prosody, so $! is Prosody's
+    # own pid. Prosody starts clean when the caller is a Swift test (Foundation's Process):
+    # - no descriptor of ours beyond 0-2: Foundation hands its child a socket whose last copy
+    #   closing is how it learns that the child exited; a daemon keeping one would make the
+    #   caller wait for it forever;
+    # - no blocked signals: the spawning thread's mask (SIGTERM blocked) survives exec, and
+    #   `stop` would then wait 10 s and SIGKILL.
+    (
+      for fd in /proc/self/fd/*; do
+        fd="${fd##*/}"
+        [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+      done
+      exec python3 -c 'import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])' \
+        "${run_as[@]}" prosody -F --config "$dir/prosody.cfg.lua" >>"$dir/prosody.log" 2>&1 </dev/null
+    ) &
     pid=$!
     echo "$pid" >"$dir/server.pid"
     for _ in $(seq 1 100); do
@@ -119,6 +159,12 @@ case "$cmd" in
     echo "PROSODY_PORT=$port"
     echo "PROSODY_DIR=$dir"
     echo "PROSODY_DOMAIN=$domain"
+    if [ -s "$dir/component_port" ] && [ -s "$dir/components" ]; then
+      cport="$(cat "$dir/component_port")"
+      for _ in $(seq 1 50); do port_open "$cport" && break; sleep 0.1; done
+      port_open "$cport" || die "prosody did not open its component port 127.0.0.1:$cport"
+      echo "PROSODY_COMPONENT_PORT=$cport"
+    fi
     ;;
   stop)
     pid="${1:-}"; [[ "$pid" =~ ^[0-9]+$ ]] || die "usage: run-prosody.sh stop PID"
@@ -135,5 +181,5 @@ case "$cmd" in
     "${run_as[@]}" prosodyctl --config "$dir/prosody.cfg.lua" register "$2" "$domain" "$3" >/dev/null
     ;;
   *)
-    sed -n '2,23p' "$0" >&2; exit 2 ;;
+    sed -n '2,26p' "$0" >&2; exit 2 ;;
 esac

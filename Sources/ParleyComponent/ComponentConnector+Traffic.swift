@@ -1,0 +1,122 @@
+import NIOCore
+import ParleyCore
+import ParleyXML
+import ParleyXMPP
+import ParleyXMPPNIO
+
+/// Stanzas both ways: the `ComponentLink` calls out, the server's stanzas in.
+extension ComponentConnector {
+    // MARK: ComponentLink (out)
+
+    public func send(_ message: Message) async throws(DeliveryError) { try submit(.message(message)) }
+
+    public func send(_ query: Query) async throws(DeliveryError) { try submit(.query(query)) }
+
+    public func sendPresence(_ presence: Presence, from: SessionID, to: Address) async throws(DeliveryError) {
+        try submit(.presence(presence, from: from, to: to))
+    }
+
+    public func sendSubscription(_ request: SubscriptionRequest, from: UserID, to: UserID) async throws(DeliveryError) {
+        try submit(.subscription(request, from: from, to: to))
+    }
+
+    public func probe(_ user: UserID, from: UserID) async throws(DeliveryError) {
+        try submit(.probe(from: from, to: user))
+    }
+
+    /// Writes `traffic` now, or queues it (bounded) until the stream is up and the socket
+    /// drained. XEP-0114 §3: every stanza carries a `from` on the component's domain.
+    func submit(_ traffic: ComponentTraffic) throws(DeliveryError) {
+        guard let sender = traffic.sender, sender.domain == domain else {
+            throw .invalidSender(traffic.sender?.description ?? "a room")
+        }
+        guard !stopping else { throw .recipientUnavailable }
+        guard let element = codec.element(for: traffic) else { throw .notRoutable("a room address") }
+        if let channel, state.isAuthenticated, pending.isEmpty, channel.isWritable {
+            write(serialize(element, allocator: channel.allocator), to: channel)
+            return
+        }
+        guard pending.count < settings.queueLimit else { throw .recipientUnavailable }
+        pending.append(serialize(element, allocator: ByteBufferAllocator()))
+    }
+
+    private func serialize(_ element: XMLElement, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: 256)
+        buffer.writeXML(element, inheritedNamespace: XMPPNamespace.component)
+        return buffer
+    }
+
+    /// Writes queued stanzas, in order, while the stream is up and the socket takes them.
+    func drain() {
+        guard let channel, state.isAuthenticated else { return }
+        while channel.isWritable, let buffer = pending.popFirst() {
+            write(buffer, to: channel)
+        }
+    }
+
+    /// Writes `buffer`; one flush per event-loop turn covers every write before it.
+    func write(_ buffer: ByteBuffer, to channel: any Channel) {
+        lastWrite = .now()
+        channel.write(buffer, promise: nil)
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        loop.execute { [self] in
+            assumeIsolated { connector in
+                connector.flushScheduled = false
+                connector.channel?.flush()
+            }
+        }
+    }
+
+    // MARK: The server's stanzas (in)
+
+    /// One stanza from the server: to the handler, or an error reply.
+    func deliver(_ stanza: XMLElement) {
+        guard stanza.namespace == XMPPNamespace.component else {
+            abandon(StreamError(.invalidNamespace, text: "stanzas here are in \(XMPPNamespace.component)"), retry: .backoff)
+            return
+        }
+        let traffic: ComponentTraffic?
+        do {
+            traffic = try codec.traffic(from: stanza)
+        } catch {
+            switch error {
+            case .stanza(let error):
+                logger.info("component refused a stanza", metadata: ["error": "\(error)", "stanza": "\(stanza.name)"])
+                answer(stanza, with: error)
+            case .stream(let error):
+                abandon(error, retry: .backoff)
+            }
+            return
+        }
+        guard let traffic, let handler else { return }  // presence errors carry nothing to deliver
+        let (event, to) = traffic.delivery
+        guard to.user?.domain == domain else {
+            answer(stanza, with: StanzaError(.serviceUnavailable, text: "\(to) is not served by this component"))
+            return
+        }
+        do {
+            try handler.deliver(event, to: to)
+        } catch {
+            // The handler cannot take it now (ComponentHandler.deliver): service-unavailable,
+            // for requests only; presence to an unavailable entity is dropped (RFC 6121 §4.6.2).
+            if stanza.name != "presence" { answer(stanza, with: StanzaError(.serviceUnavailable)) }
+        }
+    }
+
+    /// RFC 6120 §8.3.1: the error reply to `stanza`, never to an error, nor to an IQ
+    /// result (§8.2.3); our side of it is an address on our domain. A server that floods us
+    /// with bad stanzas while not reading our replies gets none: they would pile up unbounded.
+    private func answer(_ stanza: XMLElement, with error: StanzaError) {
+        let type = stanza[attribute: "type"]
+        guard type != "error", !(stanza.name == "iq" && type == "result"), let channel, state.isAuthenticated,
+            channel.isWritable
+        else { return }
+        var reply = error.reply(to: stanza)
+        if reply[attribute: "from"].flatMap(JID.init).map({ $0.domain == domain }) != true {
+            reply[attribute: "from"] = domain
+        }
+        guard let to = reply[attribute: "to"], JID(to) != nil else { return }  // nobody to answer
+        write(serialize(reply, allocator: channel.allocator), to: channel)
+    }
+}
