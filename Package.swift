@@ -83,12 +83,14 @@ let package = Package(
             dependencies: [
                 "ParleyXMPP", "ParleyXML", "ParleyCred",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
         // Components (XEP-0114) for plugin authors: shared options, the host that runs a
@@ -164,6 +166,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // Test support shared by the XMPP test targets (a scripted raw XMPP client).
+        .target(
+            name: "XMPPTestSupport",
+            dependencies: [
+                "ParleyXMPP", "ParleyXMPPNIO", "ParleyXML", "ParleyCred",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Tests/XMPPTestSupport"),
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"]),
         .testTarget(name: "ParleyXMLTests", dependencies: ["ParleyXML"], resources: [.copy("Corpus")]),
         .testTarget(name: "ParleyCredTests", dependencies: ["ParleyCred", "ParleyCore"]),
@@ -180,7 +192,7 @@ let package = Package(
         .testTarget(
             name: "XMPPC2SPluginTests",
             dependencies: [
-                "XMPPC2SPlugin", "ParleyXMPP", "ParleyXMPPNIO", "ParleyXML", "ParleyCore", "ParleyCred",
+                "XMPPC2SPlugin", "XMPPTestSupport", "ParleyXMPP", "ParleyXMPPNIO", "ParleyXML", "ParleyCore", "ParleyCred",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
@@ -189,7 +201,7 @@ let package = Package(
             name: "XMPPRouterPluginTests",
             dependencies: [
                 "XMPPRouterPlugin", "XMPPC2SPlugin", "ParleyXMPP", "ParleyXMPPNIO", "ParleyXML", "ParleyCore", "ParleyCred",
-                "ParleyLauncher",
+                "ParleyLauncher", "XMPPTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

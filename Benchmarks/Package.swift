@@ -39,9 +39,12 @@ let package = Package(
             path: "Benchmarks/CredBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // What /proc and getrusage tell about a process, shared by the load generators.
+        .target(name: "LoadSupport", path: "Sources/LoadSupport"),
         .executableTarget(
             name: "xmpp-load",
             dependencies: [
+                "LoadSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -54,6 +57,7 @@ let package = Package(
         .executableTarget(
             name: "router-load",
             dependencies: [
+                "LoadSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -7,81 +7,16 @@ import Testing
 /// Tests/Interop/xmpp/prosody/run-prosody.sh with `PROSODY_COMPONENT`, on loopback, and
 /// stopped by its pid.
 @Suite(.serialized) struct ComponentInteropTests {
-    static let script = PythonPeer.root + "/Tests/Interop/xmpp/prosody/run-prosody.sh"
-
     /// A throwaway Prosody with the component `echo.localhost` and the user alice.
-    final class Prosody {
-        let directory: TemporaryDirectory
-        let secret = "echo-" + UUID().uuidString.prefix(8).lowercased()
-        private(set) var pid: Int32 = 0
-        private(set) var port = 0
-        private(set) var componentPort = 0
+    static func prosody() throws -> ProsodyServer {
+        try ProsodyServer(component: "echo.localhost", secretPrefix: "echo-")
+    }
 
-        init() throws {
-            directory = try TemporaryDirectory()
-            try apply(try Self.run(["start", directory.path], component: "echo.localhost:\(secret)"))
-            _ = try Self.run(["register", directory.path, "alice", "alicepass"])
-        }
-
-        /// Stops Prosody and starts it again on the same directory and ports.
-        func restart() throws {
-            try apply(try Self.run(["restart", directory.path]))
-        }
-
-        func stop() {
-            guard pid > 0 else { return }
-            _ = try? Self.run(["stop", "\(pid)"])
-            pid = 0
-        }
-
-        deinit { stop() }
-
-        private func apply(_ output: String) throws {
-            var values: [String: String] = [:]
-            for line in output.split(separator: "\n") {
-                let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
-                if parts.count == 2 { values[parts[0]] = parts[1] }
-            }
-            guard let pid = values["PROSODY_PID"].flatMap(Int32.init), let port = values["PROSODY_PORT"].flatMap(Int.init),
-                let componentPort = values["PROSODY_COMPONENT_PORT"].flatMap(Int.init)
-            else { throw TestFailure("run-prosody.sh printed no pid/ports:\n\(output)") }
-            (self.pid, self.port, self.componentPort) = (pid, port, componentPort)
-        }
-
-        /// Runs run-prosody.sh; returns its stdout, throws with its stderr when it fails.
-        static func run(_ arguments: [String], component: String? = nil) throws -> String {
-            guard FileManager.default.isExecutableFile(atPath: "/usr/bin/prosody") else {
-                throw TestFailure("prosody is not installed: run scripts/install-peers (scripts/test does)")
-            }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = [ComponentInteropTests.script] + arguments
-            var environment = ProcessInfo.processInfo.environment
-            environment["PROSODY_COMPONENT"] = component
-            process.environment = environment
-            let stdout = Pipe()
-            let stderr = Pipe()
-            process.standardOutput = stdout
-            process.standardError = stderr
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            // run-prosody.sh leaves Prosody running without our descriptors, so both ends come.
-            let out = stdout.fileHandleForReading.readDataToEndOfFile()
-            let err = stderr.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                throw TestFailure(
-                    "run-prosody.sh \(arguments.joined(separator: " ")) failed: \(String(decoding: err, as: UTF8.self))")
-            }
-            return String(decoding: out, as: UTF8.self)
-        }
-
-        /// Runs the slixmpp scenario against this Prosody.
-        func echoScenario() throws -> PythonPeer.Outcome {
-            try PythonPeer.run(
-                "component-prosody", "echo.py",
-                ["--host", "127.0.0.1", "--port", "\(port)", "--domain", "localhost", "--component", "echo.localhost"])
-        }
+    /// Runs the slixmpp scenario against `prosody`.
+    static func echoScenario(_ prosody: ProsodyServer) throws -> PythonPeer.Outcome {
+        try PythonPeer.run(
+            "component-prosody", "echo.py",
+            ["--host", "127.0.0.1", "--port", "\(prosody.port)", "--domain", "localhost", "--component", "echo.localhost"])
     }
 
     /// How many times the daemon logged a successful handshake.
@@ -100,7 +35,7 @@ import Testing
     }
 
     @Test func parleydsEchoComponentAnswersThroughProsodyAndSurvivesARestart() throws {
-        let prosody = try Prosody()
+        let prosody = try Self.prosody()
         defer { prosody.stop() }
         let echo = try ParleydProcess([
             "echo", "--connect", "127.0.0.1:\(prosody.componentPort)", "--domain", "echo.localhost", "--secret",
@@ -109,7 +44,7 @@ import Testing
         defer { echo.stop() }
         try Self.waitForHandshakes(1, echo)
 
-        let first = try prosody.echoScenario()
+        let first = try Self.echoScenario(prosody)
         #expect(first.ok, "\(first)")
         #expect(first.checks["echo_body"] == true)
         #expect(first.checks["subscription_granted"] == true)
@@ -118,7 +53,7 @@ import Testing
         // (backoff capped at 1 s here) and echoes again.
         try prosody.restart()
         try Self.waitForHandshakes(2, echo)
-        let second = try prosody.echoScenario()
+        let second = try Self.echoScenario(prosody)
         #expect(second.ok, "\(second)")
 
         echo.signal(SIGTERM)
@@ -130,20 +65,10 @@ import Testing
     /// in one `parleyd`, the echo component in another, joined over XEP-0114.
     @Test func parleydsEchoComponentAnswersThroughParleysRouter() throws {
         let storage = try TemporaryDirectory()
-        let added = try ParleydProcess.run(["user", "add", "alice", "--storage", storage.path], input: "alicepass\n")
-        guard added.status == 0 else { throw TestFailure("user add: \(added.stderr)") }
+        try ParleydProcess.addUser("alice", password: "alicepass", storage: storage.path)
         let secret = "echo-" + UUID().uuidString.prefix(8).lowercased()
-        let config = storage.path + "/parley.yaml"
-        try """
-            domain: localhost
-            storage: \(storage.path)
-            plugins:
-              - plugin: xmpp-c2s
-                port: 0
-              - plugin: xmpp-router
-                port: 0
-                components: echo.localhost=\(secret)
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try ParleydProcess.writeRouterConfig(
+            storage: storage.path, file: "parley.yaml", components: "echo.localhost=\(secret)")
         let server = try ParleydProcess(["--config", config])
         defer { server.stop() }
         let c2s = try server.listeningPort(of: "xmpp-c2s")
@@ -163,7 +88,7 @@ import Testing
     }
 
     @Test func aWrongSecretIsRefusedClearlyAndRetried() throws {
-        let prosody = try Prosody()
+        let prosody = try Self.prosody()
         defer { prosody.stop() }
         let echo = try ParleydProcess([
             "echo", "--connect", "127.0.0.1:\(prosody.componentPort)", "--domain", "echo.localhost", "--secret",

@@ -21,20 +21,11 @@ import Testing
         /// `extraPlugins`: more YAML plugin entries for the same process.
         init(extraPlugins: String = "") throws {
             storage = try TemporaryDirectory()
-            let added = try ParleydProcess.run(["user", "add", "alice", "--storage", storage.path], input: "alicepass\n")
-            guard added.status == 0 else { throw TestFailure("user add: \(added.stderr)") }
-            let config = storage.path + "/router.yaml"
-            try """
-                domain: localhost
-                storage: \(storage.path)
-                plugins:
-                  - plugin: xmpp-c2s
-                    port: 0
-                  - plugin: xmpp-router
-                    port: 0
-                    components: \(RouterInteropTests.echoDomain)=\(RouterInteropTests.echoSecret),\(RouterInteropTests.webDomain)=\(RouterInteropTests.webSecret)
-                \(extraPlugins)
-                """.write(toFile: config, atomically: true, encoding: .utf8)
+            try ParleydProcess.addUser("alice", password: "alicepass", storage: storage.path)
+            let config = try ParleydProcess.writeRouterConfig(
+                storage: storage.path, file: "router.yaml",
+                components: "\(RouterInteropTests.echoDomain)=\(RouterInteropTests.echoSecret),\(RouterInteropTests.webDomain)=\(RouterInteropTests.webSecret)",
+                extraPlugins: extraPlugins)
             daemon = try ParleydProcess(["--config", config])
             c2sPort = try daemon.listeningPort(of: "xmpp-c2s")
             routerPort = try daemon.listeningPort(of: "xmpp-router")

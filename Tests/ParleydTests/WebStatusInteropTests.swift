@@ -72,7 +72,7 @@ import Glibc
     /// difference; the slixmpp client is Prosody's. While the client is away, web-status is
     /// restarted on its storage: it reconnects, probes alice, and the page shows her again.
     @Test func asAnExternalComponentOfProsodyItSurvivesARestart() throws {
-        let prosody = try ProsodyServer(component: "status.localhost")
+        let prosody = try ProsodyServer(component: "status.localhost", secretPrefix: "ws")
         defer { prosody.stop() }
         let dir = try TemporaryDirectory()
         let http = try freePort()
@@ -116,85 +116,6 @@ import Glibc
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit() == 0, "\(daemon.log)")
     }
-}
-
-/// A throwaway Prosody (Tests/Interop/xmpp/prosody/run-prosody.sh) on loopback with one
-/// XEP-0114 component domain and the user alice; stopped by its pid.
-private final class ProsodyServer {
-    static let script = PythonPeer.root + "/Tests/Interop/xmpp/prosody/run-prosody.sh"
-    let directory: TemporaryDirectory
-    let secret = "ws" + UUID().uuidString.prefix(8).lowercased()
-    private(set) var pid: Int32 = 0
-    let port: Int
-    let componentPort: Int
-
-    init(component: String) throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/prosody") else {
-            throw TestFailure("prosody is not installed: run scripts/install-peers (scripts/test does)")
-        }
-        directory = try TemporaryDirectory()
-        let output = try Self.run(["start", directory.path + "/prosody"], component: "\(component):\(secret)")
-        var values: [String: String] = [:]
-        for line in output.split(separator: "\n") {
-            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
-            if parts.count == 2 { values[parts[0]] = parts[1] }
-        }
-        guard let pid = values["PROSODY_PID"].flatMap(Int32.init), let port = values["PROSODY_PORT"].flatMap(Int.init),
-            let componentPort = values["PROSODY_COMPONENT_PORT"].flatMap(Int.init)
-        else { throw TestFailure("run-prosody.sh printed no pid/ports:\n\(output)") }
-        (self.pid, self.port, self.componentPort) = (pid, port, componentPort)
-        _ = try Self.run(["register", directory.path + "/prosody", "alice", "alicepass"])
-    }
-
-    func stop() {
-        guard pid > 0 else { return }
-        _ = try? Self.run(["stop", "\(pid)"])
-        pid = 0
-    }
-
-    deinit { stop() }
-
-    /// Runs run-prosody.sh; its stdout, or an error with its stderr.
-    private static func run(_ arguments: [String], component: String? = nil) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["PROSODY_COMPONENT"] = component
-        process.environment = environment
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestFailure("run-prosody.sh \(arguments.first ?? "") failed: \(String(decoding: err, as: UTF8.self))")
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-}
-
-/// A loopback TCP port that was free a moment ago (the kernel's pick for port 0).
-private func freePort() throws -> UInt16 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw TestFailure("socket failed") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-        }
-    }
-    guard bound else { throw TestFailure("no free port") }
-    return UInt16(bigEndian: address.sin_port)
 }
 
 /// A scenario script started with `--pause`: it prints a `{"ready": …}` line, waits for a

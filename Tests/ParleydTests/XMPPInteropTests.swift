@@ -17,8 +17,7 @@ import Testing
             storage = try TemporaryDirectory()
             self.extra = extra
             for (user, password) in [("alice", "alicepass"), ("bob", "bobpass")] {
-                let added = try ParleydProcess.run(["user", "add", user, "--storage", storage.path], input: password + "\n")
-                guard added.status == 0 else { throw TestFailure("user add: \(added.stderr)") }
+                try ParleydProcess.addUser(user, password: password, storage: storage.path)
             }
             (daemon, port) = try Self.launch(storage: storage.path, extra: extra)
         }

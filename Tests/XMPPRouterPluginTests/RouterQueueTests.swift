@@ -1,3 +1,4 @@
+import XMPPTestSupport
 import ParleyXML
 import ParleyXMPP
 import Testing
@@ -14,7 +15,7 @@ import Testing
         var bounced: [XMLElement] { errors.values.filter { StanzaError(from: $0)?.text?.contains("went away") == true } }
     }
 
-    func account(count: Int, sender: RawXMPPClient, sink: RawXMPPClient, server: RouterHarness) async throws -> Accounting {
+    func account(count: Int, sender: XMPPTestClient, sink: XMPPTestClient, server: RouterHarness) async throws -> Accounting {
         var result = Accounting()
         func record(_ element: XMLElement) {
             if element.name == "message", element[attribute: "type"] == "error", let id = element[attribute: "id"] {

@@ -16,7 +16,7 @@ import ParleyXMPPNIO
 /// synchronously and every write happens on the right thread. Events are handled one at
 /// a time, in order; while one awaits the model, later ones wait in `inbox` (bounded: the
 /// server stops reading from a client that sends faster than it is served).
-final actor C2SConnection {
+final actor C2SConnection: XMPPStreamConnection {
     nonisolated let channel: any Channel
     nonisolated var unownedExecutor: UnownedSerialExecutor { channel.eventLoop.executor.asUnownedSerialExecutor() }
 
@@ -71,7 +71,7 @@ final actor C2SConnection {
     var domain: String { shared.chat.domain }
     var codec: XMPPStanzaCodec { shared.codec }
 
-    // MARK: Inbound events (called by C2SChannelHandler on the event loop)
+    // MARK: Inbound events (called by XMPPStreamChannelHandler on the event loop)
 
     func receive(_ event: XMLStreamEvent) {
         lastRead = .now()
@@ -131,11 +131,15 @@ final actor C2SConnection {
 
     /// The TCP connection is gone (closed by either side, or dropped): the session ends
     /// and its contacts learn it is unavailable (RFC 6121 §4.5.4).
-    func inactive() async {
+    nonisolated func channelInactive() {
+        Task { await inactive() }
+    }
+
+    private func inactive() async {
         phase = .closed
         inbox.removeAll()
         await endSession()
-        shared.forget(self)
+        shared.connections.forget(self)
     }
 
     private func endSession() async {
@@ -153,7 +157,7 @@ final actor C2SConnection {
 
     // MARK: Timers (RFC 6120 §4.6: whitespace keepalives; idle and negotiation limits)
 
-    /// Timeouts, keepalives and hibernation; called by the listener's `ConnectionSweeper`
+    /// Timeouts, keepalives and hibernation; called by the listener's `EventLoopSweeper`
     /// on this connection's event loop.
     func tick() {
         guard !isClosed else { return }
@@ -213,19 +217,12 @@ final actor C2SConnection {
     /// Our stream header with a fresh stream id (RFC 6120 §4.7).
     private func streamHeader() -> [UInt8] {
         streamID = SASLEncoding.randomID(bytes: 7)  // 14 characters: a small string, no allocation
-        let header = XMLStreamHeader(
-            name: "stream", namespace: XMPPNamespace.streams, prefix: "stream",
+        return XMPPStreamHeader.bytes(
+            contentNamespace: XMPPNamespace.client,
             attributes: [
                 XMLAttribute("from", value: domain), XMLAttribute("id", value: streamID),
                 XMLAttribute("version", value: "1.0"), XMLAttribute("lang", namespace: xmlNamespaceURI, value: "en"),
-            ],
-            namespaceDeclarations: [
-                XMLNamespaceDeclaration(prefix: nil, uri: XMPPNamespace.client),
-                XMLNamespaceDeclaration(prefix: "stream", uri: XMPPNamespace.streams),
             ])
-        var bytes: [UInt8] = []
-        XMLSerializer.writeStreamHeader(header, into: &bytes)
-        return bytes
     }
 
     /// RFC 6120 §4.3.2: what may be negotiated now.

@@ -4,7 +4,7 @@ import NIOSSL
 import ParleyCore
 import ParleyCred
 import ParleyXMPP
-import Synchronization
+import ParleyXMPPNIO
 
 /// What every connection of one listener shares: settings, the model, the portal, TLS,
 /// the IQ handlers and the offline store, plus the set of open connections for shutdown.
@@ -21,7 +21,8 @@ final class C2SShared: Sendable {
     let iqHandlers: [String: any IQHandler]
     /// Returns released parser memory to the system.
     let memory = MemoryReturn()
-    private let connections = Mutex<[ObjectIdentifier: C2SConnection]>([:])
+    /// The open connections, for the sweepers and shutdown.
+    let connections = ConnectionRegistry<C2SConnection>()
 
     init(
         settings: C2SSettings, chat: ChatService, portal: Portal<ChatRealm>, tls: NIOSSLContext?, storageDirectory: String,
@@ -44,21 +45,6 @@ final class C2SShared: Sendable {
         if settings.registration, accounts != nil { features.append(XMPPNamespace.register) }
         handlers.append(DiscoInfoIQ(serverFeatures: Array(Set(features)).sorted()))
         self.iqHandlers = Dictionary(handlers.map { ($0.namespace, $0) }, uniquingKeysWith: { first, _ in first })
-    }
-
-    func track(_ connection: C2SConnection) {
-        connections.withLock { $0[ObjectIdentifier(connection)] = connection }
-    }
-
-    func forget(_ connection: C2SConnection) {
-        _ = connections.withLock { $0.removeValue(forKey: ObjectIdentifier(connection)) }
-    }
-
-    var openConnections: [C2SConnection] { connections.withLock { Array($0.values) } }
-
-    /// The open connections whose channel runs on `loop`.
-    func connections(on loop: any EventLoop) -> [C2SConnection] {
-        connections.withLock { $0.values.filter { $0.channel.eventLoop === loop } }
     }
 
     /// Whether `user` has an account (RFC 6121 §8.5.2: messages to no account are refused).

@@ -15,7 +15,7 @@ import ParleyXMPPNIO
 /// synchronously: a stanza between two components is forwarded within the read that
 /// brought it, with no task and no hop. Stanzas for the model wait in `inbox` (bounded:
 /// the router stops reading from a component that sends faster than the model takes).
-final actor ComponentConnection {
+final actor ComponentConnection: XMPPStreamConnection {
     nonisolated let channel: any Channel
     nonisolated var unownedExecutor: UnownedSerialExecutor { channel.eventLoop.executor.asUnownedSerialExecutor() }
     nonisolated let outbox: ComponentOutbox
@@ -79,7 +79,7 @@ final actor ComponentConnection {
         return false
     }
 
-    // MARK: Inbound events (called by RouterChannelHandler on the event loop)
+    // MARK: Inbound events (called by XMPPStreamChannelHandler on the event loop)
 
     func receive(_ event: XMLStreamEvent) {
         switch (phase, event) {
@@ -123,11 +123,22 @@ final actor ComponentConnection {
             waitForPeer: false)
     }
 
+    /// The outbound queue signals its overflow through the pipeline.
+    nonisolated func userInboundEvent(_ event: Any) -> Bool {
+        guard event is ComponentOutbox.QueueOverflow else { return false }
+        assumeIsolated { $0.overflowed() }
+        return true
+    }
+
     /// The TCP connection is gone (closed by either side, or dropped mid-stanza).
-    func inactive() {
+    nonisolated func channelInactive() {
+        assumeIsolated { $0.inactive() }
+    }
+
+    private func inactive() {
         if !isClosed { log(.info, "component disconnected") }
         end()
-        shared.forget(self)
+        shared.connections.forget(self)
     }
 
     // MARK: Stream header and handshake (XEP-0114 §2, §3)
@@ -154,15 +165,7 @@ final actor ComponentConnection {
         streamID = SASLEncoding.randomID(bytes: 8)
         var attributes = [XMLAttribute("id", value: streamID)]
         if let domain { attributes.insert(XMLAttribute("from", value: domain), at: 0) }
-        let header = XMLStreamHeader(
-            name: "stream", namespace: XMPPNamespace.streams, prefix: "stream", attributes: attributes,
-            namespaceDeclarations: [
-                XMLNamespaceDeclaration(prefix: nil, uri: XMPPNamespace.component),
-                XMLNamespaceDeclaration(prefix: "stream", uri: XMPPNamespace.streams),
-            ])
-        var bytes: [UInt8] = []
-        XMLSerializer.writeStreamHeader(header, into: &bytes)
-        return bytes
+        return XMPPStreamHeader.bytes(contentNamespace: XMPPNamespace.component, attributes: attributes)
     }
 
     private func handshake(_ element: XMLElement, domain: String) {
@@ -250,7 +253,7 @@ final actor ComponentConnection {
         if !pause { channel.read() }
     }
 
-    /// Handshake timeout and keepalives; called by the router's `RouterSweeper`.
+    /// Handshake timeout and keepalives; called by the router's `EventLoopSweeper`.
     func tick() {
         guard !isClosed else { return }
         let now = NIODeadline.now()

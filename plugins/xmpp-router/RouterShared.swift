@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import ParleyCore
 import ParleyXMPP
+import ParleyXMPPNIO
 import Synchronization
 
 /// What every connection of one router shares: settings, the chat model, the codec, the
@@ -15,7 +16,8 @@ final class RouterShared: Sendable {
     private let routes = Mutex<[String: ComponentOutbox]>([:])
     /// Changes whenever the route table does (connections cache their last look-up).
     private let version = Atomic<Int>(0)
-    private let connections = Mutex<[ObjectIdentifier: ComponentConnection]>([:])
+    /// The open connections, for the sweepers and shutdown.
+    let connections = ConnectionRegistry<ComponentConnection>()
 
     init(settings: RouterSettings, chat: ChatService, logger: Logger) {
         self.settings = settings
@@ -55,21 +57,4 @@ final class RouterShared: Sendable {
 
     /// The domains connected now, sorted.
     var connectedDomains: [String] { routes.withLock { $0.keys.sorted() } }
-
-    // MARK: Connections
-
-    func track(_ connection: ComponentConnection) {
-        connections.withLock { $0[ObjectIdentifier(connection)] = connection }
-    }
-
-    func forget(_ connection: ComponentConnection) {
-        _ = connections.withLock { $0.removeValue(forKey: ObjectIdentifier(connection)) }
-    }
-
-    var openConnections: [ComponentConnection] { connections.withLock { Array($0.values) } }
-
-    /// The open connections whose channel runs on `loop`.
-    func connections(on loop: any EventLoop) -> [ComponentConnection] {
-        connections.withLock { $0.values.filter { $0.channel.eventLoop === loop } }
-    }
 }

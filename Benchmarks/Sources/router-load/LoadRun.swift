@@ -1,3 +1,4 @@
+import LoadSupport
 import NIOCore
 
 /// The state of one run, confined to the generator's single event loop: who may send

@@ -1,3 +1,4 @@
+import LoadSupport
 import ArgumentParser
 import NIOCore
 import NIOPosix

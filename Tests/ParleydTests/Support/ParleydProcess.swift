@@ -18,22 +18,35 @@ final class ParleydProcess: @unchecked Sendable {
 
     /// Runs `parleyd arguments` to completion with `input` on standard input.
     static func run(_ arguments: [String], input: String = "") throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        let stdin = Pipe()
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        let result = try ChildProcess.run(binary, arguments, input: input)
+        return (result.status, result.stdoutText, result.stderrText)
+    }
+
+    /// `parleyd user add` into `storage`; throws with its stderr when it fails.
+    static func addUser(_ name: String, password: String, storage: String) throws {
+        let added = try run(["user", "add", name, "--storage", storage], input: password + "\n")
+        guard added.status == 0 else { throw TestFailure("user add: \(added.stderr)") }
+    }
+
+    /// Writes `<storage>/<file>`: the domain `localhost` with xmpp-c2s and xmpp-router on
+    /// port 0, the router accepting `components` (`domain=secret,…`), then `extraPlugins`
+    /// (more YAML plugin entries); returns its path.
+    static func writeRouterConfig(storage: String, file: String, components: String, extraPlugins: String = "") throws
+        -> String
+    {
+        let config = storage + "/" + file
+        try """
+            domain: localhost
+            storage: \(storage)
+            plugins:
+              - plugin: xmpp-c2s
+                port: 0
+              - plugin: xmpp-router
+                port: 0
+                components: \(components)
+            \(extraPlugins)
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        return config
     }
 
     /// Starts `parleyd arguments` in the background (JSON logs on stderr are collected).

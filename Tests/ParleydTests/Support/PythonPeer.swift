@@ -26,41 +26,14 @@ enum PythonPeer {
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw TestFailure("\(python) is missing: run scripts/install-peers (scripts/test does)")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["\(root)/Tests/Interop/\(folder)/\(script)"] + arguments
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Read both pipes while the process runs, so a chatty one cannot block it.
-        let outData = LockedData()
-        let errData = LockedData()
-        let group = DispatchGroup()
-        for (pipe, sink) in [(stdout, outData), (stderr, errData)] {
-            group.enter()
-            DispatchQueue.global().async {
-                sink.set(pipe.fileHandleForReading.readDataToEndOfFile())
-                group.leave()
-            }
-        }
-        if group.wait(timeout: .now() + timeout) == .timedOut {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        let result: ChildProcess.Result
+        do {
+            result = try ChildProcess.run(python, ["\(root)/Tests/Interop/\(folder)/\(script)"] + arguments, timeout: timeout)
+        } catch is ChildProcess.TimedOut {
             throw TestFailure("\(script) did not finish within \(timeout) s")
         }
-        process.waitUntilExit()
-        let lastLine = String(decoding: outData.get(), as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+        let lastLine = result.stdoutText.split(separator: "\n").last.map(String.init) ?? ""
         let json = (try? JSONSerialization.jsonObject(with: Data(lastLine.utf8))) as? [String: Any] ?? [:]
-        return Outcome(status: process.terminationStatus, json: json, stderr: String(decoding: errData.get(), as: UTF8.self))
-    }
-
-    final class LockedData: @unchecked Sendable {
-        private let lock = NSLock()
-        private var data = Data()
-        func set(_ value: Data) { lock.withLock { data = value } }
-        func get() -> Data { lock.withLock { data } }
+        return Outcome(status: result.status, json: json, stderr: result.stderrText)
     }
 }

@@ -1,3 +1,4 @@
+import XMPPTestSupport
 import Foundation
 import Logging
 import NIOPosix

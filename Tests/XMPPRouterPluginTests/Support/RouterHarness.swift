@@ -1,3 +1,4 @@
+import XMPPTestSupport
 import Foundation
 import Logging
 import NIOPosix
@@ -73,20 +74,20 @@ final class RouterHarness: @unchecked Sendable {
 
     /// A component of this router that has completed its handshake.
     func component(_ domain: String = "echo.example.test", secret: String = "s3cret", receiveBuffer: Int? = nil)
-        async throws -> RawXMPPClient
+        async throws -> XMPPTestClient
     {
-        try await RawXMPPClient.component(port: routerPort, domain: domain, secret: secret, receiveBuffer: receiveBuffer)
+        try await XMPPTestClient.component(port: routerPort, domain: domain, secret: secret, receiveBuffer: receiveBuffer)
     }
 
     /// A connection to the router that has not opened its stream.
-    func routerConnection() async throws -> RawXMPPClient { try await RawXMPPClient(port: routerPort) }
+    func routerConnection() async throws -> XMPPTestClient { try await XMPPTestClient(port: routerPort) }
 
     /// A c2s user logged in with initial presence sent.
     func user(_ name: String = "alice", _ password: String = "alicepw", resource: String = "test") async throws
-        -> (RawXMPPClient, JID)
+        -> (XMPPTestClient, JID)
     {
-        let client = try await RawXMPPClient(port: c2sPort)
-        let jid = try await client.login(name, password, domain: Self.domain, resource: resource)
+        let client = try await XMPPTestClient(port: c2sPort, domain: Self.domain)
+        let jid = try await client.login(name, password, resource: resource, tls: false)
         return (client, jid)
     }
 
@@ -96,7 +97,7 @@ final class RouterHarness: @unchecked Sendable {
             if chat.hasComponent(for: domain) == attached { return }
             try await Task.sleep(for: .milliseconds(10))
         }
-        throw RawXMPPClient.Timeout(waitingFor: "\(domain) to be \(attached ? "attached" : "detached")")
+        throw XMPPTestClient.Timeout(waitingFor: "\(domain) to be \(attached ? "attached" : "detached")")
     }
 
     func stop() async {

@@ -1,0 +1,19 @@
+import ParleyXML
+import ParleyXMPP
+
+/// The opening `<stream:stream>` tag a server sends (RFC 6120 §4.7), serialized.
+public enum XMPPStreamHeader {
+    /// The header with `attributes`, declaring `contentNamespace` as the default namespace
+    /// (`jabber:client`, `jabber:component:accept`) and the `stream` prefix.
+    public static func bytes(contentNamespace: String, attributes: [XMLAttribute]) -> [UInt8] {
+        let header = XMLStreamHeader(
+            name: "stream", namespace: XMPPNamespace.streams, prefix: "stream", attributes: attributes,
+            namespaceDeclarations: [
+                XMLNamespaceDeclaration(prefix: nil, uri: contentNamespace),
+                XMLNamespaceDeclaration(prefix: "stream", uri: XMPPNamespace.streams),
+            ])
+        var bytes: [UInt8] = []
+        XMLSerializer.writeStreamHeader(header, into: &bytes)
+        return bytes
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// A throwaway Prosody (Debian's; Tests/Interop/xmpp/prosody/run-prosody.sh) on loopback
+/// with one XEP-0114 component domain and the user alice, stopped by its pid.
+final class ProsodyServer {
+    static let script = PythonPeer.root + "/Tests/Interop/xmpp/prosody/run-prosody.sh"
+    let directory: TemporaryDirectory
+    let secret: String
+    private(set) var pid: Int32 = 0
+    private(set) var port = 0
+    private(set) var componentPort = 0
+    /// Where Prosody keeps its data, ports and configuration.
+    var prosodyDirectory: String { directory.path + "/prosody" }
+
+    /// Starts Prosody with the component `component` (its secret starts with `secretPrefix`).
+    init(component: String, secretPrefix: String) throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/prosody") else {
+            throw TestFailure("prosody is not installed: run scripts/install-peers (scripts/test does)")
+        }
+        secret = secretPrefix + UUID().uuidString.prefix(8).lowercased()
+        directory = try TemporaryDirectory()
+        try apply(try Self.run(["start", prosodyDirectory], component: "\(component):\(secret)"))
+        _ = try Self.run(["register", prosodyDirectory, "alice", "alicepass"])
+    }
+
+    /// Stops Prosody and starts it again on the same directory and ports.
+    func restart() throws {
+        try apply(try Self.run(["restart", prosodyDirectory]))
+    }
+
+    func stop() {
+        guard pid > 0 else { return }
+        _ = try? Self.run(["stop", "\(pid)"])
+        pid = 0
+    }
+
+    deinit { stop() }
+
+    private func apply(_ output: String) throws {
+        var values: [String: String] = [:]
+        for line in output.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { values[parts[0]] = parts[1] }
+        }
+        guard let pid = values["PROSODY_PID"].flatMap(Int32.init), let port = values["PROSODY_PORT"].flatMap(Int.init),
+            let componentPort = values["PROSODY_COMPONENT_PORT"].flatMap(Int.init)
+        else { throw TestFailure("run-prosody.sh printed no pid/ports:\n\(output)") }
+        (self.pid, self.port, self.componentPort) = (pid, port, componentPort)
+    }
+
+    /// Runs run-prosody.sh; returns its stdout, throws with its stderr when it fails.
+    /// (It leaves Prosody running without our descriptors, so both pipes end.)
+    private static func run(_ arguments: [String], component: String? = nil) throws -> String {
+        var environment = ProcessInfo.processInfo.environment
+        environment["PROSODY_COMPONENT"] = component
+        let result = try ChildProcess.run("/bin/bash", [script] + arguments, environment: environment)
+        guard result.status == 0 else {
+            throw TestFailure("run-prosody.sh \(arguments.joined(separator: " ")) failed: \(result.stderrText)")
+        }
+        return result.stdoutText
+    }
+}
