@@ -20,6 +20,24 @@ extension ComponentConnector {
         try submit(.subscription(request, from: from, to: to))
     }
 
+    /// On the connector's loop (where the handler's `deliver` runs) the stanza is written at
+    /// once, in the same flush as its neighbours; from elsewhere it hops there in order.
+    public nonisolated func post(_ traffic: ComponentTraffic) {
+        if loop.inEventLoop {
+            assumeIsolated { $0.submitLogged(traffic) }
+        } else {
+            loop.execute { [self] in assumeIsolated { $0.submitLogged(traffic) } }
+        }
+    }
+
+    private func submitLogged(_ traffic: ComponentTraffic) {
+        do {
+            try submit(traffic)
+        } catch {
+            logger.debug("posted traffic refused", metadata: ["error": "\(error)"])
+        }
+    }
+
     public func probe(_ user: UserID, from: UserID) async throws(DeliveryError) {
         try submit(.probe(from: from, to: user))
     }

@@ -40,6 +40,9 @@ public protocol ComponentLink: Sendable {
     /// Asks for the current presence of `user`, which answers only if `from` is
     /// subscribed to it (RFC 6121 §4.3).
     func probe(_ user: UserID, from: UserID) async throws(DeliveryError)
+    /// Sends without waiting, in order with every other `post`: what a handler calls from
+    /// inside `deliver`, which must not wait. A failure is logged, not thrown.
+    func post(_ traffic: ComponentTraffic)
 }
 
 /// Why a component could not be attached to a domain.

@@ -4,16 +4,35 @@
 public final class LocalComponentLink: ComponentLink {
     public let service: ChatService
     let route: ComponentRoute
+    /// What `post` hands to one task, which sends in order.
+    private let posted: AsyncStream<ComponentTraffic>.Continuation
 
     init(service: ChatService, route: ComponentRoute) {
         self.service = service
         self.route = route
+        let (stream, posted) = AsyncStream.makeStream(of: ComponentTraffic.self, bufferingPolicy: .bufferingNewest(100_000))
+        self.posted = posted
+        Task { [weak self, service] in
+            for await traffic in stream {
+                guard let self else { return }
+                do {
+                    try await self.send(traffic)
+                } catch {
+                    service.logger.debug("posted traffic refused", metadata: ["error": "\(error)"])
+                }
+            }
+        }
     }
 
     public var domain: String { route.domain }
 
     /// Gives the domain up; events for it then get `notRoutable`.
-    public func detach() { service.detachComponent(route) }
+    public func detach() {
+        posted.finish()
+        service.detachComponent(route)
+    }
+
+    public func post(_ traffic: ComponentTraffic) { posted.yield(traffic) }
 
     private func check(_ sender: UserID?) throws(DeliveryError) {
         guard let sender, sender.domain == domain else { throw .invalidSender(sender?.description ?? "a room") }

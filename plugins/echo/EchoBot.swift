@@ -6,31 +6,25 @@ import ParleyCore
 /// XEP-0114 component: only the `ComponentLink` differs.
 public final class EchoBot: ComponentHandler {
     public let protocolFamily = ProtocolFamily.xmpp
+    /// Replies leave with `post`: in order, and without waiting, as `deliver` must not wait.
     private let link: any ComponentLink
-    /// Replies leave in order through one task; `deliver` must not wait.
-    private let outbox: AsyncStream<ComponentTraffic>.Continuation
 
     public init(link: any ComponentLink) {
         self.link = link
-        let (replies, outbox) = AsyncStream.makeStream(of: ComponentTraffic.self, bufferingPolicy: .bufferingNewest(10_000))
-        self.outbox = outbox
-        Task { for await reply in replies { try? await link.send(reply) } }
     }
-
-    deinit { outbox.finish() }
 
     public func deliver(_ event: ChatEvent, to: Address) throws {
         guard let me = to.user else { return }
         switch event {
         case .message(let message) where message.kind == .chat || message.kind == .normal:
             guard let body = message.body else { return }
-            outbox.yield(.message(Message(id: message.id, kind: message.kind, from: to, to: message.from, body: "echo: \(body)")))
+            link.post(.message(Message(id: message.id, kind: message.kind, from: to, to: message.from, body: "echo: \(body)")))
         case .subscription(let user, .subscribe):
             // Anyone may see the bot: grant, then show it online.
-            outbox.yield(.subscription(.subscribed, from: me, to: user))
-            outbox.yield(.presence(Presence(status: "echoing"), from: SessionID(user: me, resource: ""), to: .user(user)))
+            link.post(.subscription(.subscribed, from: me, to: user))
+            link.post(.presence(Presence(status: "echoing"), from: SessionID(user: me, resource: ""), to: .user(user)))
         case .probe(let user):
-            outbox.yield(.presence(Presence(status: "echoing"), from: SessionID(user: me, resource: ""), to: .user(user)))
+            link.post(.presence(Presence(status: "echoing"), from: SessionID(user: me, resource: ""), to: .user(user)))
         case .query(let query) where query.kind.isRequest:
             throw Unsupported()  // a request needs an answer (RFC 6120 §8.2.3): service-unavailable
         default:
