@@ -167,6 +167,10 @@ import Testing
         #expect(both.firstChild(named: "query")?.firstChild(named: "item")?[attribute: "jid"] == "bob@example.test")
         let list = try server.store.contactsPath(for: .init("bob")!)
         #expect(FileManager.default.fileExists(atPath: list))
+        // Bob's side changes after alice's: her `subscribed` reaches bob once his list has it.
+        _ = try await bob.element(where: "alice's subscribed") {
+            $0.name == "presence" && $0[attribute: "type"] == "subscribed" && $0[attribute: "from"] == "alice@example.test"
+        }
         let roster = try await bob.iq("<iq type='get' id='rb'><query xmlns='jabber:iq:roster'/></iq>", id: "rb")
         let item = roster.firstChild(named: "query")?.firstChild(named: "item")
         #expect(item?[attribute: "jid"] == "alice@example.test")
