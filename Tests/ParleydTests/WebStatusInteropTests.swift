@@ -38,7 +38,7 @@ import Glibc
         let client = try PausedScenario(
             "webstatus", "register_status.py",
             ["--host", "127.0.0.1", "--port", "\(c2s)", "--domain", "localhost", "--tls", "none", "--pause",
-                "--timeout", "60"])
+                "--expect-listed", "--timeout", "60"])
         defer { client.stop() }
         let ready = try client.waitForReady()
         let url = try #require(ready["url"] as? String)
