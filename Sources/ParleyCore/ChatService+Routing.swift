@@ -2,11 +2,14 @@ import Foundation
 
 /// Routing shared by sessions and components: a message, a query, a subscription or a
 /// probe goes to a local user, or to the component that serves the address's domain.
+/// The per-message entry points are `nonisolated(nonsending)`: they run on the caller's
+/// executor (a connection's event loop) up to the hop to the user's home, instead of
+/// hopping to the global executor first.
 extension ChatService {
     // MARK: Messages (RFC 6121 §8.5)
 
     /// Delivers a message addressed to a user or a session; rooms are the sender's business.
-    func route(_ message: Message) async throws(DeliveryError) {
+    nonisolated(nonsending) func route(_ message: Message) async throws(DeliveryError) {
         switch message.to {
         case .user(let user):
             guard user.domain == domain else { return try routeOut(.message(message), to: message.to) }
@@ -32,7 +35,7 @@ extension ChatService {
     }
 
     /// Delivers a query to one session, or to the component serving its domain.
-    func route(_ query: Query) async throws(DeliveryError) {
+    nonisolated(nonsending) func route(_ query: Query) async throws(DeliveryError) {
         guard query.to.user.domain == domain else { return try routeOut(.query(query), to: .session(query.to)) }
         guard let home = users[query.to.user],
             await home.deliver(.query(query), toResource: query.to.resource) == true
@@ -50,7 +53,7 @@ extension ChatService {
 
     /// Directed presence (RFC 6121 §4.6) to every available session of a user, or to one
     /// session only.
-    func routePresence(_ presence: Presence, from: SessionID, to target: Address) async throws(DeliveryError) {
+    nonisolated(nonsending) func routePresence(_ presence: Presence, from: SessionID, to target: Address) async throws(DeliveryError) {
         let event = ChatEvent.presence(from: from, presence)
         guard let user = target.user else { throw .notRoutable("") }
         guard user.domain == domain else { return try routeOut(event, to: target) }

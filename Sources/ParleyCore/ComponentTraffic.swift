@@ -59,7 +59,7 @@ public enum ComponentTraffic: Sendable, Equatable {
 
 extension ComponentLink {
     /// Performs `traffic` through the matching call.
-    public func send(_ traffic: ComponentTraffic) async throws(DeliveryError) {
+    nonisolated(nonsending) public func send(_ traffic: ComponentTraffic) async throws(DeliveryError) {
         switch traffic {
         case .message(let message): try await send(message)
         case .presence(let presence, let from, let to): try await sendPresence(presence, from: from, to: to)

@@ -30,11 +30,11 @@ public protocol ComponentLink: Sendable {
     /// The component's domain, the domain of every address it sends from.
     var domain: String { get }
     /// Sends a message from an address on the component's domain.
-    func send(_ message: Message) async throws(DeliveryError)
+    nonisolated(nonsending) func send(_ message: Message) async throws(DeliveryError)
     /// Sends a request or answer to one session (an XMPP IQ to a full JID).
-    func send(_ query: Query) async throws(DeliveryError)
+    nonisolated(nonsending) func send(_ query: Query) async throws(DeliveryError)
     /// Sends presence from `from` to a user's available sessions or to one session.
-    func sendPresence(_ presence: Presence, from: SessionID, to: Address) async throws(DeliveryError)
+    nonisolated(nonsending) func sendPresence(_ presence: Presence, from: SessionID, to: Address) async throws(DeliveryError)
     /// Asks for, grants, cancels or refuses a presence subscription (RFC 6121 §3).
     func sendSubscription(_ request: SubscriptionRequest, from: UserID, to: UserID) async throws(DeliveryError)
     /// Asks for the current presence of `user`, which answers only if `from` is

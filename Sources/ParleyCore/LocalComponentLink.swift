@@ -38,19 +38,19 @@ public final class LocalComponentLink: ComponentLink {
         guard let sender, sender.domain == domain else { throw .invalidSender(sender?.description ?? "a room") }
     }
 
-    public func send(_ message: Message) async throws(DeliveryError) {
+    nonisolated(nonsending) public func send(_ message: Message) async throws(DeliveryError) {
         try check(message.from.user)
         var message = message
         if message.timestamp == nil { message.timestamp = service.clock() }
         try await service.route(message)
     }
 
-    public func send(_ query: Query) async throws(DeliveryError) {
+    nonisolated(nonsending) public func send(_ query: Query) async throws(DeliveryError) {
         try check(query.from.user)
         try await service.route(query)
     }
 
-    public func sendPresence(_ presence: Presence, from: SessionID, to: Address) async throws(DeliveryError) {
+    nonisolated(nonsending) public func sendPresence(_ presence: Presence, from: SessionID, to: Address) async throws(DeliveryError) {
         try check(from.user)
         try await service.routePresence(presence, from: from, to: to)
     }
