@@ -52,7 +52,9 @@ import Testing
         let result = try await account(count: count, sender: alice, sink: bot, server: server)
         #expect(result.errors.count + result.delivered.count == count)
         #expect(Set(result.delivered).isDisjoint(with: result.errors.keys), "a message was both delivered and bounced")
-        #expect(!result.bounced.isEmpty, "no queued stanza was bounced")
+        #expect(
+            !result.bounced.isEmpty,
+            "no queued stanza was bounced: \(result.delivered.count) delivered, errors \(result.errors.values.map { StanzaError(from: $0)?.text ?? "?" }.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 })")
         #expect(result.bounced.allSatisfy { $0[attribute: "from"] == "echo.example.test" })
         let conditions = Set(result.errors.values.compactMap { StanzaError(from: $0)?.condition })
         #expect(conditions.isSubset(of: [.serviceUnavailable, .remoteServerNotFound]), "\(conditions)")

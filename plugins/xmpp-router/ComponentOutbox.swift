@@ -88,7 +88,8 @@ final class ComponentOutbox: ComponentHandler {
     }
 
     /// Queues bytes; they leave with the next flush on the channel's event loop. Crossing
-    /// the limit cuts the component off (it is not reading) and refuses the stanza.
+    /// the limit refuses the stanza, and cuts the component off when its socket does not
+    /// take bytes either (it is not reading).
     func enqueue(_ buffer: ByteBuffer, origin: BounceOrigin? = nil) throws(Refused) {
         let size = buffer.readableBytes
         let outcome: Result<Bool, Refused> = state.withLock { state in
@@ -108,8 +109,13 @@ final class ComponentOutbox: ComponentHandler {
         case .success(false):
             break
         case .failure(.overflow):
+            // A burst can fill the queue faster than one flush empties it into a socket
+            // that still takes bytes: refuse the stanza, but cut the component off only
+            // when NIO holds back writes too (it is not reading).
             let channel = self.channel
-            channel.eventLoop.execute { channel.pipeline.fireUserInboundEventTriggered(QueueOverflow()) }
+            if !channel.isWritable {
+                channel.eventLoop.execute { channel.pipeline.fireUserInboundEventTriggered(QueueOverflow()) }
+            }
             throw .overflow
         case .failure(let refused):
             throw refused
