@@ -84,8 +84,11 @@ public struct StanzaError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// The error reply to `stanza` (RFC 6120 §8.3.1): addresses swapped, type `error`, the
     /// original payload kept, the error element appended.
-    public func reply(to stanza: XMLElement) -> XMLElement {
+    /// `includingOriginal: false` leaves the original's children out (RFC 6120 §8.3.1 allows
+    /// it): an answer to a flood should not be as large as the flood.
+    public func reply(to stanza: XMLElement, includingOriginal: Bool = true) -> XMLElement {
         var reply = stanza
+        if !includingOriginal { reply.children = [] }
         reply[attribute: "to"] = stanza[attribute: "from"]
         reply[attribute: "from"] = stanza[attribute: "to"]
         reply[attribute: "type"] = "error"

@@ -74,7 +74,7 @@ extension ComponentConnection {
         do {
             try destination.enqueue(element, origin: origin)
         } catch {
-            reject(element, StanzaError(.serviceUnavailable, text: "the component is not taking stanzas"))
+            reject(element, StanzaError(.serviceUnavailable, text: "the component is not taking stanzas"), includingOriginal: false)
             return
         }
         guard destination.congested else { return }
@@ -153,9 +153,9 @@ extension ComponentConnection {
 
     /// Answers `stanza` with `error` on the component's own stream, unless it is itself an
     /// error (RFC 6120 §8.3.1). `replyFrom` replaces a `from` that is not an address.
-    func reject(_ stanza: XMLElement, _ error: StanzaError, replyFrom: String? = nil) {
+    func reject(_ stanza: XMLElement, _ error: StanzaError, replyFrom: String? = nil, includingOriginal: Bool = true) {
         guard stanza[attribute: "type"] != "error" else { return }
-        var reply = error.reply(to: stanza)
+        var reply = error.reply(to: stanza, includingOriginal: includingOriginal)
         if let replyFrom { reply[attribute: "from"] = replyFrom }
         try? outbox.enqueue(reply, origin: nil)
     }
