@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "ParleyXMPP", targets: ["ParleyXMPP"]),
         .library(name: "ParleyXMPPNIO", targets: ["ParleyXMPPNIO"]),
         .library(name: "ParleyComponent", targets: ["ParleyComponent"]),
+        .library(name: "ParleyIRC", targets: ["ParleyIRC"]),
+        .library(name: "ParleyIRCNIO", targets: ["ParleyIRCNIO"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -93,6 +95,23 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
+        // IRC, pure half: the message codec with IRCv3 tags, case mapping, masks, numerics,
+        // ISUPPORT, and the IRC <-> model rules (tags <-> payloads, modes <-> roles).
+        .target(name: "ParleyIRC", dependencies: ["ParleyCore"]),
+
+        // IRC, NIO half: the line framer and the IRC client library (TLS, CAP, SASL,
+        // reconnect, rate limiting) for gateways to existing networks.
+        .target(
+            name: "ParleyIRCNIO",
+            dependencies: [
+                "ParleyIRC", "ParleyCore",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
         // Components (XEP-0114) for plugin authors: shared options, the host that runs a
         // handler in process or external, and the component client with reconnect.
         .target(
@@ -157,11 +176,24 @@ let package = Package(
             ],
             path: "plugins/text-chat"),
 
+        .target(
+            name: "IRCServerPlugin",
+            dependencies: [
+                "ParleyCore", "ParleyCred", "ParleyLauncher", "ParleyIRC", "ParleyIRCNIO", "ParleyXMPPNIO",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "plugins/irc-server"),
+
         .executableTarget(
             name: "parleyd",
             dependencies: [
                 "ParleyLauncher", "ParleyCred", "TextChatPlugin", "XMPPC2SPlugin", "XMPPRouterPlugin", "EchoPlugin",
-                "WebStatusPlugin",
+                "WebStatusPlugin", "IRCServerPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -226,7 +258,44 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
-        .testTarget(name: "ParleydTests", dependencies: ["parleyd"]),
+        .testTarget(name: "ParleyIRCTests", dependencies: ["ParleyIRC", "ParleyCore"]),
+        // Shared by the IRC test targets: starting ngircd and InspIRCd, a scripted raw IRC client.
+        .target(
+            name: "IRCTestSupport",
+            dependencies: [
+                "ParleyIRC", "ParleyIRCNIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Tests/IRCTestSupport"),
+        .testTarget(
+            name: "ParleyIRCNIOTests",
+            dependencies: [
+                "ParleyIRCNIO", "ParleyIRC", "IRCTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]),
+        .testTarget(
+            name: "IRCServerPluginTests",
+            dependencies: [
+                "IRCServerPlugin", "IRCTestSupport", "ParleyIRC", "ParleyIRCNIO", "ParleyCore", "ParleyCred",
+                "ParleyLauncher",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]),
+        // End to end with the real binary and real peers (Prosody, slixmpp, ngircd, InspIRCd,
+        // the python `irc` library, irssi); also Parley's IRC client against real servers.
+        .testTarget(
+            name: "ParleydTests",
+            dependencies: [
+                "parleyd", "ParleyIRC", "ParleyIRCNIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .testTarget(name: "CShimTests", dependencies: ["CLDAP", "CLibXML2"]),
     ],
     swiftLanguageModes: [.v6]

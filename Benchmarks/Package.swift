@@ -6,7 +6,7 @@
 // `xmpp-load` is a raw-XMPP load generator that depends on no Parley module, so that it
 // measures any server the same way; scripts/bench-c2s builds it with
 //   swift build -c release --scratch-path .build --product xmpp-load
-// (docs/benchmarks-c2s.md).
+// (docs/benchmarks-c2s.md). `irc-load` does the same for IRC (scripts/bench-irc).
 import PackageDescription
 
 let package = Package(
@@ -63,6 +63,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/router-load"
+        ),
+        // Raw-IRC fan-out and idle-memory load (scripts/bench-irc, docs/benchmarks-irc.md).
+        .executableTarget(
+            name: "irc-load",
+            dependencies: [
+                "LoadSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/irc-load"
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -116,11 +116,13 @@ public actor Room {
         for effect in effects {
             switch effect {
             case .to(let session, let event):
-                deliver(event, to: session, failed: &failed)
+                deliver(event, to: session, fanOut: nil, failed: &failed)
             case .everyone(let event, let except):
+                let fanOut = FanOut()
                 for session in state.sessions where session != except {
-                    deliver(event, to: session, failed: &failed)
+                    deliver(event, to: session, fanOut: fanOut, failed: &failed)
                 }
+                fanOut.finish()
             }
         }
         // Sessions that failed leave; telling the others may fail again, so repeat. Each
@@ -131,17 +133,23 @@ public actor Room {
             for session in batch {
                 removalHandlers.removeValue(forKey: session)?()
                 for case .everyone(let event, _) in state.leave(session: session, reason: .deliveryFailed) {
-                    for other in state.sessions { deliver(event, to: other, failed: &failed) }
+                    let fanOut = FanOut()
+                    for other in state.sessions { deliver(event, to: other, fanOut: fanOut, failed: &failed) }
+                    fanOut.finish()
                 }
             }
         }
         checkEmpty()
     }
 
-    private func deliver(_ event: RoomEvent, to session: SessionID, failed: inout [SessionID]) {
+    private func deliver(_ event: RoomEvent, to session: SessionID, fanOut: FanOut?, failed: inout [SessionID]) {
         guard let mind = minds[session] else { return }
         do {
-            try mind.deliver(.room(id, event))
+            if let fanOut {
+                try mind.deliver(.room(id, event), fanOut: fanOut)
+            } else {
+                try mind.deliver(.room(id, event))
+            }
         } catch {
             logger.debug("room delivery failed; removing session", metadata: ["room": "\(id)", "session": "\(session)", "error": "\(error)"])
             // Removed at once: a mind that failed is not called again, even for the rest

@@ -57,4 +57,14 @@ public protocol SessionMind: AnyObject, Sendable {
     var protocolFamily: ProtocolFamily { get }
     /// Hands one event to the session.
     func deliver(_ event: ChatEvent) throws
+    /// Hands one event that many sessions receive at once (a room message to every
+    /// occupant); `fanOut` lets the adapter render it once and batch its writes. The
+    /// default calls `deliver(_:)`.
+    func deliver(_ event: ChatEvent, fanOut: FanOut) throws
+}
+
+extension SessionMind {
+    public func deliver(_ event: ChatEvent, fanOut: FanOut) throws {
+        try deliver(event)
+    }
 }

@@ -1,4 +1,5 @@
 import EchoPlugin
+import IRCServerPlugin
 import ParleyCred
 import ParleyLauncher
 import TextChatPlugin
@@ -15,6 +16,7 @@ enum Builtins {
         registry.register(XMPPRouterPlugin.self)
         registry.register(EchoPlugin.self)
         registry.register(WebStatusPlugin.self)
+        registry.register(IRCServerPlugin.self)
         return registry
     }
 

@@ -1,4 +1,4 @@
-import ParleyComponent
+import ParleyCore
 import Testing
 
 /// Exponential backoff with jitter, capped by `--reconnect-max`.

@@ -1,4 +1,5 @@
 import Logging
+import ParleyLauncher
 import NIOCore
 import NIOSSL
 import ParleyCore

@@ -1,3 +1,4 @@
+import ParleyCore
 import ParleyCred
 import ParleyXML
 
@@ -26,15 +27,8 @@ public struct ComponentClientState: Sendable {
         case none
     }
 
-    /// How soon a failed stream is worth another attempt.
-    public enum Retry: Sendable, Equatable {
-        /// A transient failure (refused or dropped connection, server shutdown): the next
-        /// step of the backoff.
-        case backoff
-        /// The server refused us (wrong secret, domain taken, a protocol mismatch): trying
-        /// again at once would fail the same way, so wait the longest backoff.
-        case longest
-    }
+    /// How soon a failed stream is worth another attempt (shared with the IRC client).
+    public typealias Retry = BackoffRetry
 
     enum Phase: Sendable, Equatable {
         case disconnected

@@ -1,12 +1,21 @@
-import ParleyXMPP
+/// How soon a failed connection is worth another attempt; shared by every client that
+/// reconnects (the XEP-0114 component client, the IRC client).
+public enum BackoffRetry: Sendable, Equatable {
+    /// A transient failure (refused or dropped connection, server shutdown): the next
+    /// step of the backoff.
+    case backoff
+    /// The server refused us (wrong secret, domain taken, a protocol mismatch): trying
+    /// again at once would fail the same way, so wait the longest backoff.
+    case longest
+}
 
-/// How long a component client waits before its next connection attempt: exponential
-/// backoff with jitter, capped. Each transient failure doubles the wait (from `initial`
-/// up to `maximum`); a refusal by the server (wrong secret, domain taken) waits the
-/// maximum at once; a successful handshake starts over.
+/// How long a client waits before its next connection attempt: exponential backoff with
+/// jitter, capped. Each transient failure doubles the wait (from `initial` up to
+/// `maximum`); a refusal by the server (wrong secret, domain taken) waits the maximum at
+/// once; a successful handshake starts over.
 ///
 /// The wait is drawn from the upper half of the current step ("equal jitter"), so many
-/// components cut off together do not come back in lockstep, and none waits less than
+/// clients cut off together do not come back in lockstep, and none waits less than
 /// half a step.
 public struct ReconnectBackoff: Sendable {
     /// The first wait in seconds (at most `maximum`).
@@ -23,7 +32,7 @@ public struct ReconnectBackoff: Sendable {
     }
 
     /// The wait before the next attempt, without jitter.
-    public func step(for retry: ComponentClientState.Retry) -> Double {
+    public func step(for retry: BackoffRetry) -> Double {
         switch retry {
         case .longest:
             return maximum
@@ -36,9 +45,7 @@ public struct ReconnectBackoff: Sendable {
 
     /// Records one failure and returns the wait in seconds before the next attempt;
     /// `unit` is a random number in 0..<1 (the jitter).
-    public mutating func next(after retry: ComponentClientState.Retry, unit: Double = Double.random(in: 0..<1))
-        -> Double
-    {
+    public mutating func next(after retry: BackoffRetry, unit: Double = Double.random(in: 0..<1)) -> Double {
         let step = step(for: retry)
         failures += 1
         let fraction = min(max(unit, 0), 1)

@@ -3,11 +3,11 @@ import Glibc
 #endif
 import Synchronization
 
-/// Gives memory that idle connections released (hibernating parsers) back to the
-/// operating system. glibc keeps freed small blocks in its heaps; `malloc_trim` returns
+/// Gives memory that idle connections released (hibernating parsers, the garbage of a
+/// registration burst) back to the operating system; shared by the listeners. glibc keeps freed small blocks in its heaps; `malloc_trim` returns
 /// the pages that became entirely free. It runs off the event loops, at most once per
 /// interval, and only after something was released.
-final class MemoryReturn: Sendable {
+public final class MemoryReturn: Sendable {
     private let released = Atomic<Int>(0)
 
     /// glibc's `malloc_trim`, looked up at run time (absent on other C libraries).
@@ -20,12 +20,15 @@ final class MemoryReturn: Sendable {
         #endif
     }()
 
-    func noteRelease() {
+    public init() {}
+
+    /// Something was released; the next interval trims.
+    public func noteRelease() {
         released.add(1, ordering: .relaxed)
     }
 
     /// Runs until cancelled: every `interval`, trims if anything was released since.
-    func run(every interval: Duration) async {
+    public func run(every interval: Duration) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
             guard released.exchange(0, ordering: .relaxed) > 0 else { continue }

@@ -1,0 +1,55 @@
+import ParleyCore
+import ParleyIRC
+
+/// What `IRCClientState` asks its shell (`IRCClient`) to do.
+public enum IRCClientAction: Sendable, Equatable {
+    /// Write this line (through the rate limiter).
+    case send(IRCMessage)
+    /// Write this line ahead of the queued ones (PONG, registration, SASL).
+    case sendNow(IRCMessage)
+    /// Tell the library's user.
+    case event(IRCClientEvent)
+    /// Close the connection (a reconnect may follow via `disconnected()`).
+    case close
+    /// Connect again after this many seconds.
+    case scheduleReconnect(after: Double)
+}
+
+/// What happened on the connection, for the library's user.
+public enum IRCClientEvent: Sendable, Equatable {
+    /// The TCP (and TLS) connection is up; registration starts.
+    case connected
+    /// Capability negotiation finished with these capabilities enabled.
+    case capabilitiesEnabled(Set<String>)
+    /// SASL succeeded (900/903) as this account.
+    case authenticated(account: String)
+    /// SASL failed (904–908); `reason` is the server's text.
+    case authenticationFailed(reason: String)
+    /// 001 arrived: we are on the network under `nick`.
+    case registered(nick: String)
+    /// Our nick was taken or refused during registration; trying `next`.
+    case nickRejected(nick: String, next: String)
+    /// No acceptable nick within the configured attempts.
+    case registrationFailed(reason: String)
+    /// Our own nick changed (NICK from ourselves).
+    case nickChanged(from: String, to: String)
+    /// A PRIVMSG, NOTICE or TAGMSG (decoded, with its tags).
+    case message(IRCMessage)
+    /// We joined `channel` (our own JOIN echoed by the server).
+    case joined(channel: String)
+    /// We left `channel` (PART).
+    case parted(channel: String, reason: String?)
+    /// We were kicked from `channel` by `by`.
+    case kicked(channel: String, by: String, reason: String?)
+    /// The member list of `channel` changed (NAMES finished, or a JOIN/PART/QUIT/KICK/
+    /// NICK/MODE changed it); ask `members(of:)`.
+    case namesChanged(channel: String)
+    /// Any other line from the server, for the user to handle.
+    case other(IRCMessage)
+    /// The server sent ERROR with this text (it closes next).
+    case serverError(String)
+    /// The connection is gone (or could not be made).
+    case disconnected(reason: String)
+    /// The next connection attempt starts after this many seconds.
+    case reconnecting(after: Double)
+}

@@ -1,0 +1,87 @@
+import Foundation
+import IRCTestSupport
+import NIOCore
+import NIOEmbedded
+import ParleyIRC
+import Testing
+
+@testable import IRCServerPlugin
+
+/// `IRCMind` and its fan-out batching.
+@Suite struct MindTests {
+    @Test func fanOutBatchWritesSharedBufferAndFlushesOnceAtEnd() throws {
+        let loop = EmbeddedEventLoop()
+        let first = EmbeddedChannel(loop: loop)
+        let second = EmbeddedChannel(loop: loop)
+        let batch = IRCFanOutBatch(allocator: first.allocator)
+        var line = first.allocator.buffer(capacity: 32)
+        line.writeString("PRIVMSG #dev :hi\r\n")
+        batch.add(line, to: first)
+        batch.add(line, to: second)
+        // Written but not flushed until the fan-out ends.
+        #expect(try first.readOutbound(as: ByteBuffer.self) == nil)
+        batch.finish()
+        #expect(try first.readOutbound(as: ByteBuffer.self) == line)
+        #expect(try second.readOutbound(as: ByteBuffer.self) == line)
+        #expect(try first.readOutbound(as: ByteBuffer.self) == nil)
+        _ = try first.finish()
+        _ = try second.finish()
+    }
+
+    @Test func nickChangeIsShownOncePerPeer() async throws {
+        try await withChannelServer { server in
+            let alice = try await server.registered("alice")
+            try await alice.joinChannel("#a")
+            try await alice.joinChannel("#b")
+            let bob = try await server.registered("bob")
+            try await bob.joinChannel("#a")
+            try await bob.joinChannel("#b")
+            bob.send("NICK bobby")
+            let own = try await bob.waitFor("NICK")
+            #expect(own.parameters == ["bobby"])
+            let seen = try await alice.waitFor("NICK")
+            #expect(seen.source == "bob!bob@example.test")
+            #expect(seen.parameters == ["bobby"])
+            #expect(await alice.receives("NICK") == false)
+            #expect(await bob.receives("NICK") == false)
+            // Messages now come from the new nick.
+            bob.send("PRIVMSG #a :renamed")
+            let message = try await alice.waitFor("PRIVMSG")
+            #expect(message.source == "bobby!bob@example.test")
+        }
+    }
+
+    @Test func roomMessageReachesEveryMemberOnce() async throws {
+        try await withChannelServer { server in
+            var clients: [IRCTestClient] = []
+            for name in ["alice", "bob", "carol", "dave"] {
+                let client = try await server.registered(name, caps: name == "bob" ? ["message-tags"] : [])
+                try await client.joinChannel("#big")
+                clients.append(client)
+            }
+            clients[0].send("PRIVMSG #big :one")
+            clients[0].send("PRIVMSG #big :two")
+            for client in clients.dropFirst() {
+                try await client.waitFor("PRIVMSG", where: { $0.parameters.last == "two" })
+                let lines = client.received.filter { $0.command == "PRIVMSG" }
+                #expect(lines.map { $0.parameters[1] } == ["one", "two"])
+            }
+            let bobLine = try #require(clients[1].received.last { $0.command == "PRIVMSG" })
+            #expect(bobLine.tag("msgid") != nil)
+            let carolLine = try #require(clients[2].received.last { $0.command == "PRIVMSG" })
+            #expect(carolLine.tags.isEmpty)
+        }
+    }
+
+    @Test func configurationChangeRendersModeDiffToAll() async throws {
+        try await withChannelServer { server in
+            let alice = try await server.registered("alice")
+            try await alice.joinChannel("#dev")
+            let bob = try await server.registered("bob")
+            try await bob.joinChannel("#dev")
+            alice.send("MODE #dev +s-t")
+            let mode = try await bob.waitFor("MODE")
+            #expect(mode.parameters == ["#dev", "+s-t"])
+        }
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import ParleyCore
+import ParleyIRC
+
+/// MODE (RFC 2812 §3.1.5 user modes, §3.2.3 channel modes; RFC 2811 §4): channel flags,
+/// key and limit become the room configuration, prefix modes become roles and
+/// affiliations (`IRCChannelModes.memberChange`), +b masks live in `IRCChannelBans` and
+/// make the matching occupants outcasts.
+extension IRCConnection {
+    func mode(_ message: IRCMessage) async {
+        guard let target = message.parameters.first else {
+            return numeric(IRCNumeric.needMoreParams, ["MODE", "Not enough parameters"])
+        }
+        if target.hasPrefix("#") {
+            await channelMode(target, Array(message.parameters.dropFirst()))
+        } else {
+            userMode(target, Array(message.parameters.dropFirst()))
+        }
+    }
+
+    /// User modes: only +i on oneself (accepted and reported; Parley never shows users to
+    /// non-peers anyway).
+    func userMode(_ target: String, _ parameters: [String]) {
+        guard IRCNickTable.fold(target) == IRCNickTable.fold(nick) else {
+            if shared.nicks.entry(for: target) == nil {
+                return numeric(IRCNumeric.noSuchNick, [target, "No such nick/channel"])
+            }
+            return numeric(IRCNumeric.usersDontMatch, ["Can't change mode for other users"])
+        }
+        guard let modes = parameters.first else {
+            return numeric(IRCNumeric.userModeIs, ["+i"])
+        }
+        var adding = true
+        var applied = ""
+        for letter in modes {
+            switch letter {
+            case "+": adding = true
+            case "-": adding = false
+            case "i":
+                // Always invisible: -i is accepted but changes nothing (see docs).
+                if adding && !applied.contains("i") { applied = "+i" }
+            default:
+                numeric(IRCNumeric.userModeUnknownFlag, ["Unknown MODE flag"])
+            }
+        }
+        if !applied.isEmpty {
+            send(IRCMessage(source: nick, command: "MODE", parameters: [nick, applied]))
+        }
+    }
+
+    func channelMode(_ channel: String, _ parameters: [String]) async {
+        guard let session else { return }
+        guard let room = IRCChannelName.roomID(for: channel), let state = await roomState(room) else {
+            return numeric(IRCNumeric.noSuchChannel, [channel, "No such channel"])
+        }
+        let me = state.occupant(of: session.id)
+        guard let modes = parameters.first else {
+            // 324 RPL_CHANNELMODEIS; the key only to members.
+            let shown = IRCChannelModes.modeString(for: state.configuration, showKey: me != nil)
+            return numeric(IRCNumeric.channelModeIs, [channel, shown.modes] + shown.parameters)
+        }
+        let (changes, problems) = IRCChannelModes.parse(modes, parameters: Array(parameters.dropFirst()))
+        for problem in problems {
+            switch problem {
+            case .unknownMode(let letter):
+                numeric(IRCNumeric.unknownMode, [String(letter), "is unknown mode char to me for \(channel)"])
+            case .missingParameter(let letter):
+                numeric(IRCNumeric.needMoreParams, ["MODE", "Not enough parameters for +\(letter)"])
+            case .invalidLimit(let text):
+                numeric(IRCNumeric.needMoreParams, ["MODE", "Invalid limit \(text)"])
+            }
+        }
+        if changes.contains(.listBans) {
+            // RPL_BANLIST 367 / RPL_ENDOFBANLIST 368, to anyone who may see the channel.
+            if me != nil || !state.configuration.hidden {
+                for entry in shared.channelBans.list(room) {
+                    numeric(
+                        IRCNumeric.banList, [channel, entry.mask, entry.setBy, String(Int(entry.at.timeIntervalSince1970))])
+                }
+            }
+            numeric(IRCNumeric.endOfBanList, [channel, "End of channel ban list"])
+        }
+        let edits = changes.filter { $0 != .listBans }
+        guard !edits.isEmpty else { return }
+        guard let me else { return numeric(IRCNumeric.notOnChannel, [channel, "You're not on that channel"]) }
+        guard me.role == .moderator || me.affiliation >= .admin else {
+            return numeric(IRCNumeric.channelOperatorPrivilegesNeeded, [channel, "You're not channel operator"])
+        }
+
+        // Flags, key and limit: one configuration change (one MODE line from the room).
+        let configuration = IRCChannelModes.apply(edits, to: state.configuration)
+        if configuration != state.configuration {
+            // IRC +m silences everyone without voice at once, where a moderated MUC room
+            // keeps its participants: unvoiced members become visitors first (unmoderated,
+            // that shows no MODE line), and visitors get their voice back after -m.
+            if configuration.moderated && !state.configuration.moderated {
+                await setRoles(in: state, room: room, from: .participant, to: .visitor)
+            }
+            do {
+                try await session.configure(room, configuration)
+            } catch {
+                reply(to: error, channel: channel, command: "MODE")
+            }
+            if !configuration.moderated && state.configuration.moderated {
+                await setRoles(in: state, room: room, from: .visitor, to: .participant)
+            }
+        }
+        for change in edits {
+            switch change {
+            case .member(let mode, let targetNick, let adding):
+                guard let nickname = Nickname(targetNick), let occupant = state.occupants[nickname] else {
+                    numeric(IRCNumeric.userNotInChannel, [targetNick, channel, "They aren't on that channel"])
+                    continue
+                }
+                guard let change = IRCChannelModes.memberChange(
+                    mode: mode, adding: adding, occupant: occupant, moderated: configuration.moderated)
+                else { continue }
+                do {
+                    switch change {
+                    case .role(let role): try await session.setRole(role, of: occupant.nick, in: room)
+                    case .affiliation(let affiliation):
+                        try await session.setAffiliation(affiliation, of: occupant.user, in: room)
+                    }
+                } catch {
+                    reply(to: error, channel: channel, command: "MODE", target: targetNick)
+                }
+            case .ban(let mask, true):
+                await addBan(mask, channel: channel, room: room, by: me)
+            case .ban(let mask, false):
+                await removeBan(mask, channel: channel, room: room)
+            case .flag, .key, .limit, .listBans:
+                continue
+            }
+        }
+    }
+
+    /// Moves every occupant without an affiliation from one role to another (+m/-m).
+    private func setRoles(in state: RoomState, room: RoomID, from old: Role, to new: Role) async {
+        guard let session else { return }
+        for occupant in state.occupants.values where occupant.role == old && occupant.affiliation < .member {
+            try? await session.setRole(new, of: occupant.nick, in: room)
+        }
+    }
+
+    /// +b: record the mask, show the MODE line to the channel's IRC members, then make every
+    /// matching occupant an outcast (a moderator who is not an admin kicks instead).
+    private func addBan(_ mask: String, channel: String, room: RoomID, by me: Occupant) async {
+        guard let session else { return }
+        let added = shared.channelBans.add(mask, in: room, by: hostmask, at: Date())
+        guard case .added(let normalized) = added else {
+            if added == .full { numeric(IRCNumeric.banListFull, [channel, mask, "Channel ban list is full"]) }
+            return
+        }
+        guard let state = await roomState(room) else { return }
+        let line = IRCMessage(source: hostmask, command: "MODE", parameters: [channel, "+b", normalized])
+        forEachIRCMember(of: state) { _, mind in mind.write([line]) }
+        let targets = state.occupants.values.filter {
+            $0.user != me.user && IRCChannelBans.matches(normalized, IRCEventRenderer.source(of: $0))
+        }
+        for target in targets {
+            do throws(RoomError) {
+                try await session.setAffiliation(.outcast, of: target.user, in: room, reason: "Banned")
+                shared.channelBans.recordOutcast(target.user, mask: normalized, in: room)
+            } catch {
+                // A moderator who is not an admin cannot outcast: the mask still keeps the
+                // user out once kicked.
+                if error == .notAllowed { try? await session.setRole(.none, of: target.nick, in: room, reason: "Banned") }
+            }
+        }
+    }
+
+    /// -b: drop the mask, show the MODE line, and lift the outcast affiliation it caused.
+    private func removeBan(_ mask: String, channel: String, room: RoomID) async {
+        guard let session, let removed = shared.channelBans.remove(mask, in: room) else { return }
+        if let state = await roomState(room) {
+            let line = IRCMessage(source: hostmask, command: "MODE", parameters: [channel, "-b", removed.mask])
+            forEachIRCMember(of: state) { _, mind in mind.write([line]) }
+        }
+        for user in removed.outcasts {
+            try? await session.setAffiliation(.none, of: user, in: room)
+        }
+    }
+}

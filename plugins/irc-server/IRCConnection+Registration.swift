@@ -1,0 +1,204 @@
+import Foundation
+import ParleyCore
+import ParleyCred
+import ParleyIRC
+
+extension IRCConnection {
+    /// RFC 2812 §2.3.1 `nickname = ( letter / special ) *( letter / digit / special / "-" )`,
+    /// with letters beyond ASCII allowed (a Latin-1 or UTF-8 nick), at most NICKLEN long,
+    /// and a valid model nickname.
+    static func isValidNick(_ nick: String, maximumLength: Int) -> Bool {
+        guard let first = nick.unicodeScalars.first, nick.count <= maximumLength, Nickname(nick) != nil else {
+            return false
+        }
+        func isSpecial(_ scalar: Unicode.Scalar) -> Bool { "[]\\`_^{|}".unicodeScalars.contains(scalar) }
+        func isLetter(_ scalar: Unicode.Scalar) -> Bool {
+            (scalar.isASCII && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)))
+                || (!scalar.isASCII && scalar.properties.isAlphabetic)
+        }
+        guard isLetter(first) || isSpecial(first) else { return false }
+        return nick.unicodeScalars.allSatisfy { isLetter($0) || isSpecial($0) || $0 == "-" || ("0"..."9").contains($0) }
+    }
+
+    /// NICK before or after registration (RFC 2812 §3.1.2).
+    func nickCommand(_ parameters: [String]) -> Job? {
+        guard let requested = parameters.first, !requested.isEmpty else {
+            numeric(IRCNumeric.noNicknameGiven, ["No nickname given"])
+            return nil
+        }
+        guard Self.isValidNick(requested, maximumLength: shared.settings.nickLength) else {
+            numeric(IRCNumeric.erroneousNickname, [requested, "Erroneous nickname"])
+            return nil
+        }
+        if isRegistered { return requested == nick ? nil : .changeNick(requested) }
+        guard shared.nicks.claim(requested, for: self, replacing: registration.nick) else {
+            numeric(IRCNumeric.nicknameInUse, [requested, "Nickname is already in use"])
+            return nil
+        }
+        return perform(registration.nickAccepted(requested))
+    }
+
+    /// The portal's answer to a SASL PLAIN response.
+    func authenticate(_ credentials: UsernamePassword) async {
+        do {
+            let login = try await shared.portal.login(credentials)
+            guard !closed else {
+                await login.logout()
+                return
+            }
+            self.login = login
+            let account = login.avatar.user.localpart
+            // IRCv3 SASL 3.1: RPL_LOGGEDIN then RPL_SASLSUCCESS.
+            sendLoggedIn(account: account)
+            if let job = perform(registration.authenticated(account: account)) { await run(registrationJob: job) }
+        } catch {
+            log(.notice, "SASL login refused", ["user": "\(credentials.username)", "error": "\(error)"])
+            if let job = perform(registration.authenticationFailed()) { await run(registrationJob: job) }
+        }
+    }
+
+    private func run(registrationJob job: Job) async {
+        if case .register = job { await completeRegistration() }
+    }
+
+    /// 900 RPL_LOGGEDIN `<nick> <nick>!<user>@<host> <account> :You are now logged in as <account>`.
+    func sendLoggedIn(account: String) {
+        let mask = IRCNickTable.hostmask(nick: nick, user: UserID(localpart: account, domain: shared.chat.domain), guest: false)
+        numeric(IRCNumeric.loggedIn, [mask, account, "You are now logged in as \(account)"])
+    }
+
+    /// NICK, USER and negotiation are done: PASS login, account policy, protected nicks,
+    /// then the model session and the welcome burst.
+    func completeRegistration() async {
+        guard registration.isReady, let nick = registration.nick else { return }
+        let settings = shared.settings
+        if let credentials = registration.passCredentials {
+            registration.password = nil  // not kept in memory longer than needed
+            do {
+                let login = try await shared.portal.login(credentials)
+                self.login = login
+                registration.account = login.avatar.user.localpart
+                sendLoggedIn(account: login.avatar.user.localpart)
+            } catch {
+                log(.notice, "PASS login refused", ["user": "\(credentials.username)"])
+                numeric(IRCNumeric.passwordMismatch, ["Password incorrect"])
+                close("Bad password")
+                return
+            }
+        }
+        guard !closed else { return }
+        guard registration.account != nil || settings.allowGuests else {
+            // COMPAT: as ergo's require-sasl: FAIL * ACCOUNT_REQUIRED, then ERROR.
+            send(IRCMessage(
+                source: serverName, command: "FAIL",
+                parameters: ["*", "ACCOUNT_REQUIRED", "An account is required: log in with SASL PLAIN or PASS account:password"]))
+            close("An account is required to connect to this server")
+            return
+        }
+        guard await nickAllowed(nick), !closed else {
+            if !closed { refuseReservedNick(nick) }
+            return
+        }
+        let mind = IRCMind(connection: self, channel: channel, shared: shared)
+        mind.update(nick: nick, capabilities: capabilities)
+        let userID: UserID
+        let session: ChatSession
+        do {
+            if let login {
+                userID = login.avatar.user
+                session = try await login.avatar.openSession(resource: nil, mind: mind)
+            } else {
+                userID = UserID(localpart: "guest~" + IRCNickTable.fold(nick), domain: shared.chat.domain)
+                session = try await shared.chat.openSession(for: userID, resource: nil, mind: mind)
+            }
+        } catch {
+            log(.error, "cannot open a session", ["error": "\(error)"])
+            close("Cannot open a session: \(error)")
+            return
+        }
+        guard !closed, self.nick == nick else {
+            await session.close()
+            return
+        }
+        self.mind = mind
+        self.session = session
+        self.userID = userID
+        registration.registered = true
+        hostmask = IRCNickTable.hostmask(nick: nick, user: userID, guest: login == nil)
+        shared.nicks.attach(nick, session: session, userID: userID, account: registration.account, for: self)
+        shared.registeredCount.wrappingAdd(1, ordering: .relaxed)
+        log(.info, "registered", ["user": "\(userID)"])
+        sendWelcome()
+        await session.setPresence(Presence())
+    }
+
+    /// Whether this client may use `nick`: not another account's name while account nicks
+    /// are protected.
+    func nickAllowed(_ nick: String) async -> Bool {
+        guard shared.settings.protectAccountNicks else { return true }
+        if let account = registration.account, Username(nick)?.value == Username(account)?.value { return true }
+        return await !shared.accountExists(nick)
+    }
+
+    /// 433 for a nick reserved by an account; before registration the client picks another.
+    func refuseReservedNick(_ nick: String) {
+        if !isRegistered {
+            shared.nicks.release(nick, for: self)
+            registration.nickRefused()
+        }
+        numeric(IRCNumeric.nicknameInUse, [nick, "Nickname is reserved by a registered account"])
+    }
+
+    // MARK: Welcome burst (modern.ircdocs.horse "Connection Registration")
+
+    func sendWelcome() {
+        let info = shared.info
+        numeric(IRCNumeric.welcome, ["Welcome to the \(shared.settings.network) IRC Network \(hostmask)"])
+        numeric(IRCNumeric.yourHost, ["Your host is \(serverName), running version \(IRCServerInfo.version)"])
+        numeric(IRCNumeric.created, ["This server was created \(Self.started)"])
+        numeric(IRCNumeric.myInfo, info.myInfo)
+        sendISupport()
+        sendLusers()
+        sendMOTD()
+    }
+
+    func sendISupport() {
+        for parameters in shared.info.isupport.lines(for: nick) {
+            send(IRCMessage(source: serverName, command: IRCNumeric.isupport, parameters: parameters))
+        }
+    }
+
+    /// LUSERS (RFC 2812 §3.4.2): 251–255, 265, 266.
+    func sendLusers() {
+        let users = shared.registeredCount.load(ordering: .relaxed)
+        let connections = shared.connections.count
+        let channels = shared.chat.allRooms.count
+        numeric(IRCNumeric.lUserClient, ["There are \(users) users and 0 invisible on 1 servers"])
+        numeric(IRCNumeric.lUserOp, ["0", "operator(s) online"])
+        numeric(IRCNumeric.lUserUnknown, ["\(max(0, connections - users))", "unknown connection(s)"])
+        numeric(IRCNumeric.lUserChannels, ["\(channels)", "channels formed"])
+        numeric(IRCNumeric.lUserMe, ["I have \(users) clients and 0 servers"])
+        numeric(IRCNumeric.localUsers, ["\(users)", "\(users)", "Current local users \(users), max \(users)"])
+        numeric(IRCNumeric.globalUsers, ["\(users)", "\(users)", "Current global users \(users), max \(users)"])
+    }
+
+    /// MOTD (RFC 2812 §3.4.1): 375, 372 per line, 376; or 422.
+    func sendMOTD() {
+        guard let motd = shared.info.motd else {
+            numeric(IRCNumeric.noMotd, ["MOTD File is missing"])
+            return
+        }
+        numeric(IRCNumeric.motdStart, ["- \(serverName) Message of the day - "])
+        for line in motd { numeric(IRCNumeric.motd, ["- " + line]) }
+        numeric(IRCNumeric.endOfMotd, ["End of /MOTD command."])
+    }
+
+    /// When this process started serving IRC (RPL_CREATED).
+    static let started: String = {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss 'UTC'"
+        return formatter.string(from: Date())
+    }()
+}

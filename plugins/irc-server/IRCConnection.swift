@@ -1,0 +1,303 @@
+import DequeModule
+import Logging
+import NIOCore
+import ParleyCore
+import ParleyCred
+import ParleyIRC
+import ParleyIRCNIO
+
+/// One IRC client. The actor runs on its channel's event loop, so the handler hands it
+/// each parsed line synchronously and every write happens on the right thread. Lines run
+/// strictly in order: a command that awaits the model runs in one `Task` isolated to the
+/// actor while later lines wait in `queue`. An idle connection owns no task and no timer
+/// (the loop's `IRCSweeper` ticks it).
+final actor IRCConnection {
+    nonisolated let channel: any Channel
+    nonisolated var unownedExecutor: UnownedSerialExecutor { channel.eventLoop.executor.asUnownedSerialExecutor() }
+
+    let shared: IRCServerShared
+    /// Whether the client connected to the TLS port.
+    let secure: Bool
+    var registration = IRCRegistration()
+    var login: Login<ChatAccount>?
+    /// The model session, once registered.
+    var session: ChatSession?
+    /// The core user: the account's, or a guest's (`guest~<folded nick>`).
+    var userID: UserID?
+    var mind: IRCMind?
+    /// `nick!user@host` as others see this client (the host is the chat domain).
+    var hostmask = "*"
+    var closed = false
+
+    private var queue = Deque<IRCMessage>()
+    /// A command is running (or lines are held back by flood control).
+    private var busy = false
+    private var flood: IRCFloodControl
+    private var lastActivity: NIODeadline
+    private var pingSentAt: NIODeadline?
+    private let openedAt: NIODeadline
+
+    init(channel: any Channel, shared: IRCServerShared, secure: Bool) {
+        self.channel = channel
+        self.shared = shared
+        self.secure = secure
+        flood = IRCFloodControl(burst: shared.settings.floodBurst, rate: shared.settings.floodRate)
+        registration.maxAuthFailures = shared.settings.maxAuthFailures
+        let now = NIODeadline.now()
+        lastActivity = now
+        openedAt = now
+    }
+
+    /// The current nick, `*` before one was accepted.
+    var nick: String { registration.nick ?? "*" }
+    var capabilities: IRCCapabilities { registration.capabilities }
+    var isRegistered: Bool { registration.registered }
+    /// The account name when logged in.
+    var account: String? { registration.account }
+    var serverName: String { shared.serverName }
+
+    /// Logs with the peer, built only when the line is written.
+    func log(_ level: Logger.Level, _ message: @autoclosure () -> Logger.Message, _ metadata: Logger.Metadata = [:]) {
+        let logger = shared.logger
+        guard logger.logLevel <= level else { return }
+        var all = metadata
+        all["peer"] = "\(channel.remoteAddress?.description ?? "?")"
+        all["nick"] = "\(nick)"
+        logger.log(level: level, message(), metadata: all)
+    }
+
+    // MARK: Writing
+
+    /// Writes one line (RFC 1459 §2.3: CR LF terminated) and flushes.
+    func send(_ message: IRCMessage) {
+        guard channel.isActive else { return }
+        var buffer = channel.allocator.buffer(capacity: 128)
+        buffer.writeIRCMessage(message)
+        channel.writeAndFlush(buffer, promise: nil)
+    }
+
+    /// A numeric (or other server reply) from the server to this client: the server name
+    /// is the source and the client's nick (`*` before registration) the first parameter.
+    func numeric(_ code: String, _ parameters: [String]) {
+        send(IRCMessage(source: serverName, command: code, parameters: [nick] + parameters))
+    }
+
+    /// `ERROR :<text>` and close (RFC 2812 §3.7.4); later lines are ignored.
+    func close(_ text: String) {
+        guard !closed else { return }
+        closed = true
+        queue.removeAll()
+        send(IRCMessage(command: "ERROR", parameters: [text]))
+        channel.close(promise: nil)
+    }
+
+    // MARK: Reading (called by IRCServerHandler on the event loop)
+
+    /// One parsed line from the client.
+    func receive(_ message: IRCMessage) {
+        let now = NIODeadline.now()
+        lastActivity = now
+        pingSentAt = nil
+        guard !closed else { return }
+        queue.append(message)
+        if flood.isFlooding(now: now, waiting: queue.count) {
+            log(.notice, "excess flood")
+            close("Excess Flood")
+            return
+        }
+        if !busy { drain() }
+    }
+
+    /// Any bytes from the client count as activity (even a line that failed to parse).
+    func sawActivity() {
+        lastActivity = .now()
+        pingSentAt = nil
+    }
+
+    /// Runs queued lines until one must wait: for flood control, or for the model.
+    private func drain() {
+        while !closed, let message = queue.first {
+            switch flood.next(now: .now()) {
+            case .wait(let delay):
+                busy = true
+                channel.eventLoop.scheduleTask(in: delay) { [self] in
+                    self.assumeIsolated { connection in
+                        connection.busy = false
+                        connection.drain()
+                    }
+                }
+                return
+            case .process:
+                queue.removeFirst()
+                guard let job = handle(message) else { continue }
+                busy = true
+                Task {
+                    await self.run(job)
+                    self.busy = false
+                    self.drain()
+                }
+                return
+            }
+        }
+    }
+
+    /// Work that awaits the model or the portal.
+    enum Job: Sendable {
+        case command(IRCMessage)
+        case authenticate(UsernamePassword)
+        case register
+        case changeNick(String)
+        case quit(String)
+    }
+
+    private func run(_ job: Job) async {
+        switch job {
+        case .command(let message):
+            if await !handleRegisteredCommand(message) {
+                numeric(IRCNumeric.unknownCommand, [message.command, "Unknown command"])
+            }
+        case .authenticate(let credentials): await authenticate(credentials)
+        case .register: await completeRegistration()
+        case .changeNick(let nick): await changeNick(to: nick)
+        case .quit(let reason): await quit(reason)
+        }
+    }
+
+    /// Handles one line at once, or returns the job that must await.
+    private func handle(_ message: IRCMessage) -> Job? {
+        switch message.command {
+        case "PING":
+            // RFC 2812 §3.7.2: PONG with the server name and the token.
+            guard let token = message.parameters.first else {
+                numeric("409", ["No origin specified"])
+                return nil
+            }
+            send(IRCMessage(source: serverName, command: "PONG", parameters: [serverName, token]))
+            return nil
+        case "PONG":
+            return nil
+        case "QUIT":
+            return .quit(message.parameters.first ?? "Client Quit")
+        case "CAP":
+            return perform(registration.cap(message.parameters, offered: offeredCapabilities, saslMechanisms: saslMechanisms))
+        case "PASS":
+            // RFC 4616 §6 reasoning applies to PASS too: no clear-text password unless allowed.
+            guard secure || shared.settings.allowPlainWithoutTLS || registration.registered else {
+                numeric(IRCNumeric.passwordMismatch, ["Passwords are only accepted over TLS"])
+                return nil
+            }
+            return perform(registration.pass(message.parameters))
+        case "USER":
+            return perform(registration.user(message.parameters))
+        case "NICK":
+            return nickCommand(message.parameters)
+        case "AUTHENTICATE":
+            return perform(registration.authenticate(message.parameters, mechanisms: saslMechanisms))
+        default:
+            break
+        }
+        guard isRegistered else {
+            numeric(IRCNumeric.notRegistered, ["You have not registered"])
+            return nil
+        }
+        switch message.command {
+        case "VERSION":
+            numeric("351", [IRCServerInfo.version + ".", serverName, "Parley IRC server"])
+            sendISupport()
+        case "MOTD":
+            sendMOTD()
+        case "LUSERS":
+            sendLusers()
+        default:
+            return .command(message)
+        }
+        return nil
+    }
+
+    /// The SASL mechanisms of this connection: PLAIN needs TLS unless allowed without.
+    var saslMechanisms: [String] { shared.saslMechanisms(secure: secure) }
+
+    /// The capabilities this connection may request (`sasl` only when a mechanism is usable).
+    var offeredCapabilities: IRCCapabilities {
+        var all = IRCCapabilities(IRCCapabilities.names.map(\.0))
+        if saslMechanisms.isEmpty { all.remove(.sasl) }
+        return all
+    }
+
+    /// Carries out registration actions; returns the job to await, if any.
+    func perform(_ actions: [IRCRegistration.Action]) -> Job? {
+        var job: Job?
+        for action in actions {
+            guard !closed else { return nil }
+            switch action {
+            case .reply(let code, let parameters): numeric(code, parameters)
+            case .challenge: send(IRCMessage(command: "AUTHENTICATE", parameters: ["+"]))
+            case .authenticate(let credentials): job = .authenticate(credentials)
+            case .capabilitiesChanged(let capabilities): mind?.update(nick: nick, capabilities: capabilities)
+            case .register: job = .register
+            case .close(let text): close(text)
+            }
+        }
+        return closed ? nil : job
+    }
+
+    // MARK: Timers
+
+    /// Called by the loop's sweeper: registration timeout, PING after silence, ping timeout.
+    func tick(now: NIODeadline) {
+        guard !closed else { return }
+        let settings = shared.settings
+        guard isRegistered else {
+            if now - openedAt > .fractionalSeconds(settings.registrationTimeout) { close("Registration timeout") }
+            return
+        }
+        if let pingSentAt {
+            if now - pingSentAt > .fractionalSeconds(settings.pingTimeout) {
+                close("Ping timeout: \(Int(settings.pingTimeout)) seconds")
+            }
+        } else if now - lastActivity > .fractionalSeconds(settings.pingInterval) {
+            pingSentAt = now
+            send(IRCMessage(command: "PING", parameters: [serverName]))
+        }
+    }
+
+    // MARK: Start and end
+
+    /// The TCP connection is up: count it, or refuse it beyond `max-connections`.
+    func activated() {
+        if shared.shuttingDown.load(ordering: .sequentiallyConsistent) {
+            close("Server shutting down")
+            return
+        }
+        guard shared.connections.track(self, limit: shared.settings.maxConnections) else {
+            log(.warning, "connection refused: max-connections reached")
+            closed = true
+            send(IRCMessage(command: "ERROR", parameters: ["Too many connections"]))
+            channel.close(promise: nil)
+            return
+        }
+    }
+
+    /// The TCP connection is gone: free the nick, end the session and the login.
+    func disconnected() {
+        closed = true
+        queue.removeAll()
+        shared.connections.forget(self)
+        if registration.nick != nil { shared.nicks.release(nick, for: self) }
+        if isRegistered { shared.registeredCount.wrappingSubtract(1, ordering: .relaxed) }
+        let session = self.session
+        let login = self.login
+        self.session = nil
+        self.login = nil
+        guard session != nil || login != nil else { return }
+        Task {
+            await session?.close()
+            await login?.logout()
+        }
+    }
+}
+
+extension TimeAmount {
+    /// `seconds` (fractional) as a time amount.
+    static func fractionalSeconds(_ seconds: Double) -> TimeAmount { .nanoseconds(Int64(seconds * 1_000_000_000)) }
+}

@@ -1,0 +1,273 @@
+import Foundation
+import ParleyCore
+import ParleyIRC
+
+/// Turns the model's room and chat events into the IRC lines one recipient must see. Pure:
+/// no state, no I/O; the state it needs (the previous configuration of a room, who the
+/// recipient is) is passed in. `IRCMind` calls it and writes the result.
+enum IRCEventRenderer {
+    // MARK: Sources
+
+    /// `nick!user@host` of an occupant (the host is the user's domain, never an address).
+    /// Guests (`guest~…` users) show `~guest` as their user part, as their own client sees it.
+    static func source(of occupant: Occupant) -> String {
+        IRCNickTable.hostmask(
+            nick: occupant.nick.displayName, user: occupant.user, guest: occupant.user.localpart.hasPrefix("guest~"))
+    }
+
+    /// A numeric from the server to the recipient (the nick is the first parameter).
+    static func numeric(_ code: String, _ parameters: [String], for recipient: IRCRecipient) -> IRCMessage {
+        IRCMessage(source: recipient.serverName, command: code, parameters: [recipient.nick] + parameters)
+    }
+
+    // MARK: Entering (RFC 2812 §3.2.1: JOIN, then the topic and NAMES)
+
+    /// The JOIN burst of a channel the recipient entered: its own JOIN, the topic (332/333
+    /// or nothing), and NAMES (353…/366). History is not replayed: IRC has none without
+    /// chathistory.
+    static func entered(_ snapshot: RoomSnapshot, for recipient: IRCRecipient) -> [IRCMessage] {
+        let channel = IRCChannelName.channel(for: snapshot.room)
+        var lines = [IRCMessage(source: source(of: snapshot.you), command: "JOIN", parameters: [channel])]
+        if let topic = snapshot.topic, !topic.text.isEmpty {
+            lines += topicReply(topic, channel: channel, for: recipient)
+        }
+        lines += names(
+            channel: channel, occupants: snapshot.occupants, configuration: snapshot.configuration, for: recipient)
+        return lines
+    }
+
+    /// 332 RPL_TOPIC and 333 RPL_TOPICWHOTIME.
+    static func topicReply(_ topic: Topic, channel: String, for recipient: IRCRecipient) -> [IRCMessage] {
+        [
+            numeric(IRCNumeric.topic, [channel, topic.text], for: recipient),
+            numeric(
+                IRCNumeric.topicWhoTime,
+                [channel, topic.setBy?.displayName ?? recipient.serverName, String(Int(topic.at.timeIntervalSince1970))],
+                for: recipient),
+        ]
+    }
+
+    /// 353 RPL_NAMREPLY lines (as many as the 512-byte limit needs) and 366 RPL_ENDOFNAMES.
+    /// `=` public, `@` secret (+s) channel (RFC 2812 §5.1); prefixes per multi-prefix;
+    /// `nick!user@host` per userhost-in-names.
+    static func names(
+        channel: String, occupants: [Occupant], configuration: RoomConfiguration, for recipient: IRCRecipient
+    ) -> [IRCMessage] {
+        let symbol = configuration.hidden ? "@" : "="
+        // ":server 353 nick = #chan :" plus CR LF.
+        let overhead = recipient.serverName.utf8.count + recipient.nick.utf8.count + channel.utf8.count + 14
+        let budget = IRCLimits.maximumBodyBytes - overhead
+        var lines: [IRCMessage] = []
+        var current = ""
+        for occupant in occupants {
+            let prefixes = IRCChannelModes.prefixes(
+                of: occupant, moderated: configuration.moderated, multiPrefix: recipient.multiPrefix)
+            let name = prefixes + (recipient.userhostInNames ? source(of: occupant) : occupant.nick.displayName)
+            if !current.isEmpty && current.utf8.count + 1 + name.utf8.count > budget {
+                lines.append(numeric(IRCNumeric.namReply, [symbol, channel, current], for: recipient))
+                current = ""
+            }
+            current += current.isEmpty ? name : " " + name
+        }
+        if !current.isEmpty {
+            lines.append(numeric(IRCNumeric.namReply, [symbol, channel, current], for: recipient))
+        }
+        lines.append(numeric(IRCNumeric.endOfNames, [channel, "End of /NAMES list"], for: recipient))
+        return lines
+    }
+
+    // MARK: Occupants
+
+    /// Another occupant entered (no extended-join: it is not offered).
+    static func joined(_ occupant: Occupant, room: RoomID) -> IRCMessage {
+        IRCMessage(source: source(of: occupant), command: "JOIN", parameters: [IRCChannelName.channel(for: room)])
+    }
+
+    /// An occupant left: PART with its message, KICK for a kick or a ban (the MODE +b line
+    /// of an IRC ban is sent by the banning command), PART with a fixed reason when its
+    /// connection failed or the server stops.
+    static func left(_ occupant: Occupant, reason: LeaveReason, room: RoomID, for recipient: IRCRecipient)
+        -> IRCMessage
+    {
+        let channel = IRCChannelName.channel(for: room)
+        let nick = occupant.nick.displayName
+        func part(_ text: String?) -> IRCMessage {
+            IRCMessage(
+                source: source(of: occupant), command: "PART", parameters: text.map { [channel, $0] } ?? [channel])
+        }
+        func kick(by: Nickname?, _ text: String) -> IRCMessage {
+            IRCMessage(source: by?.displayName ?? recipient.serverName, command: "KICK", parameters: [channel, nick, text])
+        }
+        switch reason {
+        case .left(let text): return part(text.flatMap { $0.isEmpty ? nil : $0 })
+        case .kicked(let by, let text): return kick(by: by, text ?? by?.displayName ?? nick)
+        case .banned(let by, let text): return kick(by: by, text ?? "Banned")
+        case .membershipRevoked: return kick(by: nil, "Membership revoked")
+        case .deliveryFailed: return part("Connection lost")
+        case .shutdown: return part("Server shutting down")
+        }
+    }
+
+    /// A nick, role, affiliation or presence change: NICK (when `renderNick`), MODE for
+    /// prefix changes (from the server: the model does not say who), AWAY for away-notify.
+    static func changed(
+        old: Occupant, new: Occupant, room: RoomID, moderated: Bool, renderNick: Bool, for recipient: IRCRecipient
+    ) -> [IRCMessage] {
+        var lines: [IRCMessage] = []
+        if renderNick && old.nick.displayName != new.nick.displayName {
+            lines.append(IRCMessage(source: source(of: old), command: "NICK", parameters: [new.nick.displayName]))
+        }
+        let before = IRCChannelModes.prefixes(of: old, moderated: moderated, multiPrefix: true)
+        let after = IRCChannelModes.prefixes(of: new, moderated: moderated, multiPrefix: true)
+        if before != after {
+            var modes = ""
+            var parameters: [String] = []
+            var sign: Character? = nil
+            for (prefix, letter) in prefixLetters {
+                let had = before.contains(prefix)
+                let has = after.contains(prefix)
+                guard had != has else { continue }
+                let wanted: Character = has ? "+" : "-"
+                if sign != wanted {
+                    modes.append(wanted)
+                    sign = wanted
+                }
+                modes.append(letter)
+                parameters.append(new.nick.displayName)
+            }
+            if !modes.isEmpty {
+                lines.append(
+                    IRCMessage(
+                        source: recipient.serverName, command: "MODE",
+                        parameters: [IRCChannelName.channel(for: room), modes] + parameters))
+            }
+        }
+        if recipient.awayNotify, old.presence != new.presence {
+            let before = IRCAway.awayMessage(for: old.presence)
+            let after = IRCAway.awayMessage(for: new.presence)
+            if before != after {
+                // IRCv3 away-notify: AWAY with the message when away, without when back.
+                lines.append(
+                    IRCMessage(source: source(of: new), command: "AWAY", parameters: after.map { [$0] } ?? []))
+            }
+        }
+        return lines
+    }
+
+    /// Prefix characters and their mode letters, as PREFIX=(qaov)~&@+ pairs them.
+    static let prefixLetters: [(Character, Character)] = [("~", "q"), ("&", "a"), ("@", "o"), ("+", "v")]
+
+    // MARK: Topic and modes
+
+    /// TOPIC from the setter (the server when unknown).
+    static func topicChanged(_ topic: Topic, room: RoomID, setter: String?, for recipient: IRCRecipient) -> IRCMessage {
+        IRCMessage(
+            source: setter ?? topic.setBy?.displayName ?? recipient.serverName, command: "TOPIC",
+            parameters: [IRCChannelName.channel(for: room), topic.text])
+    }
+
+    /// The MODE line for a configuration change: flag, key and limit differences, from the
+    /// server (the model does not say who); nil when nothing IRC shows changed.
+    static func configurationChanged(
+        from old: RoomConfiguration, to new: RoomConfiguration, room: RoomID, for recipient: IRCRecipient
+    ) -> IRCMessage? {
+        let change = modeDiff(from: old, to: new)
+        guard !change.modes.isEmpty else { return nil }
+        return IRCMessage(
+            source: recipient.serverName, command: "MODE",
+            parameters: [IRCChannelName.channel(for: room), change.modes] + change.parameters)
+    }
+
+    /// `+mk-t key` for the flags, key and limit that differ (RFC 2811 §4).
+    static func modeDiff(from old: RoomConfiguration, to new: RoomConfiguration) -> (modes: String, parameters: [String]) {
+        var adding = ""
+        var removing = ""
+        var addParameters: [String] = []
+        var removeParameters: [String] = []
+        let flags: [(Character, KeyPath<RoomConfiguration, Bool>)] = [
+            ("i", \.membersOnly), ("m", \.moderated), ("t", \.topicRestricted), ("s", \.hidden), ("P", \.persistent),
+        ]
+        for (letter, path) in flags where old[keyPath: path] != new[keyPath: path] {
+            if new[keyPath: path] { adding.append(letter) } else { removing.append(letter) }
+        }
+        if old.allowsExternalMessages != new.allowsExternalMessages {
+            // +n is "no external messages".
+            if new.allowsExternalMessages { removing.append("n") } else { adding.append("n") }
+        }
+        if old.password != new.password {
+            if let key = new.password {
+                adding.append("k")
+                addParameters.append(key)
+            } else {
+                removing.append("k")
+                removeParameters.append("*")
+            }
+        }
+        if old.maxOccupants != new.maxOccupants {
+            if let limit = new.maxOccupants {
+                adding.append("l")
+                addParameters.append(String(limit))
+            } else {
+                removing.append("l")
+            }
+        }
+        var modes = ""
+        if !adding.isEmpty { modes += "+" + adding }
+        if !removing.isEmpty { modes += "-" + removing }
+        return (modes, addParameters + removeParameters)
+    }
+
+    // MARK: Messages
+
+    /// The native IRC payload that marks a room message sent as NOTICE: the room makes
+    /// every message kind `.room`, so the NOTICE/PRIVMSG difference travels as a payload.
+    /// Rule: NOTICE when the message kind is `.notice` or `.headline`, or it carries this
+    /// marker; PRIVMSG otherwise.
+    static let noticeMarkerKey = "NOTICE"
+
+    /// Whether a payload is the NOTICE marker.
+    static func isNoticeMarker(_ payload: ExtensionPayload) -> Bool {
+        payload.native?.family == .irc && payload.native?.key == noticeMarkerKey
+    }
+
+    /// The NOTICE marker payload.
+    static var noticeMarker: ExtensionPayload {
+        ExtensionPayload(native: NativePayload(family: .irc, key: noticeMarkerKey, value: ""))
+    }
+
+    /// Whether a message is shown as NOTICE.
+    static func isNotice(_ message: Message) -> Bool {
+        message.kind == .notice || message.kind == .headline || message.payloads.contains(where: isNoticeMarker)
+    }
+
+    /// A message as PRIVMSG, NOTICE or (no body, tags only) TAGMSG from `source` to
+    /// `target`, in the recipient's variant: tags per message-tags and server-time, the
+    /// server's `msgid` (the model message id) with message-tags. Nil when nothing is left
+    /// to send (a tags-only message to a client without message-tags).
+    static func message(
+        _ message: Message, source: String, target: String, messageTags: Bool, serverTime: Bool,
+        mapping: IRCPayloadMapping
+    ) -> IRCMessage? {
+        var outgoing = message
+        if outgoing.payloads.contains(where: isNoticeMarker) {
+            outgoing.payloads.removeAll(where: isNoticeMarker)
+        }
+        let (mapped, text) = mapping.outbound(outgoing, clientTags: messageTags, serverTime: serverTime)
+        var tags = mapped
+        if messageTags, let id = message.id, !tags.contains(where: { $0.key == "msgid" }) {
+            tags.append(IRCTag("msgid", id))
+        }
+        if message.body == nil {
+            // IRCv3 TAGMSG: a tags-only message, only for clients with message-tags.
+            guard messageTags, tags.contains(where: \.isClientOnly) else { return nil }
+            return IRCMessage(tags: tags, source: source, command: "TAGMSG", parameters: [target])
+        }
+        return IRCMessage(
+            tags: tags, source: source, command: isNotice(message) ? "NOTICE" : "PRIVMSG", parameters: [target, text])
+    }
+
+    /// INVITE to the recipient (RFC 2812 §3.2.7), or invite-notify to a channel op.
+    static func invitation(room: RoomID, inviter: String, invitee: String) -> IRCMessage {
+        IRCMessage(source: inviter, command: "INVITE", parameters: [invitee, IRCChannelName.channel(for: room)])
+    }
+}

@@ -1,0 +1,279 @@
+import NIOCore
+import ParleyCore
+import ParleyIRC
+import ParleyIRCNIO
+import Synchronization
+
+/// The IRC client's side of a model session: renders each `ChatEvent` with
+/// `IRCEventRenderer` and writes the lines to the connection's channel. Called on the
+/// executor of a room or a user; it never waits. A room event fanned out to many occupants
+/// is rendered once per variant (`IRCFanOutBatch`), and its writes are batched per event
+/// loop with one flush per channel.
+final class IRCMind: SessionMind {
+    let protocolFamily = ProtocolFamily.irc
+    let channel: any Channel
+    let shared: IRCServerShared
+    private weak let connection: IRCConnection?
+
+    /// What rendering needs, updated by the connection.
+    private struct State {
+        var recipient: IRCRecipient
+        /// The folded own nick, to recognize one's own messages without folding per copy.
+        var ownNickKey: String?
+        /// This session, learned from the first `.entered` (its `you` names it).
+        var session: SessionID?
+        /// The last configuration seen per room, to render MODE for a change.
+        var configurations: [RoomID: RoomConfiguration] = [:]
+        /// The last nick change rendered (folded old, new): one NICK per change, not one per
+        /// shared channel.
+        var lastNickChange: (old: String, new: String)?
+        /// The AWAY message this client set (RPL_AWAY 301 to whoever messages it).
+        var awayMessage: String?
+    }
+    private let state: Mutex<State>
+
+    init(connection: IRCConnection, channel: any Channel, shared: IRCServerShared) {
+        self.connection = connection
+        self.connectionKey = ObjectIdentifier(connection)
+        self.channel = channel
+        self.shared = shared
+        self.state = Mutex(State(recipient: IRCRecipient(serverName: shared.serverName, nick: "*")))
+        Self.directory.withLock { $0[connectionKey] = Weak(mind: self) }
+    }
+
+    deinit {
+        let key = connectionKey
+        Self.directory.withLock { directory in
+            if directory[key]?.mind == nil { directory[key] = nil }
+        }
+    }
+
+    // MARK: Finding another client's mind
+
+    private let connectionKey: ObjectIdentifier
+    private struct Weak: Sendable { weak var mind: IRCMind? }
+    /// Every live mind by its connection, so that a command can write lines that are not
+    /// model events (MODE +b, invite-notify) or read a peer's AWAY text without hopping to
+    /// that connection's actor.
+    private static let directory = Mutex<[ObjectIdentifier: Weak]>([:])
+
+    /// The mind of another connection, when it has one.
+    static func of(_ connection: IRCConnection) -> IRCMind? {
+        directory.withLock { $0[ObjectIdentifier(connection)]?.mind }
+    }
+
+    /// Called by the connection whenever its nick or capabilities change.
+    func update(nick: String, capabilities: IRCCapabilities) {
+        let key = Nickname(nick)?.key
+        state.withLock { state in
+            var recipient = IRCRecipient(serverName: state.recipient.serverName, nick: nick)
+            recipient.messageTags = capabilities.contains(.messageTags)
+            recipient.serverTime = capabilities.contains(.serverTime)
+            recipient.echoMessage = capabilities.contains(.echoMessage)
+            recipient.awayNotify = capabilities.contains(.awayNotify)
+            recipient.multiPrefix = capabilities.contains(.multiPrefix)
+            recipient.userhostInNames = capabilities.contains(.userhostInNames)
+            recipient.inviteNotify = capabilities.contains(.inviteNotify)
+            state.recipient = recipient
+            state.ownNickKey = key
+        }
+    }
+
+    /// The recipient view of this client (nick and negotiated capabilities).
+    var recipient: IRCRecipient { state.withLock { $0.recipient } }
+
+    /// The AWAY message of this client, nil when it is not away.
+    var awayMessage: String? {
+        get { state.withLock { $0.awayMessage } }
+        set { state.withLock { $0.awayMessage = newValue } }
+    }
+
+    /// The last configuration this client saw of a room it is in.
+    func configuration(of room: RoomID) -> RoomConfiguration? {
+        state.withLock { $0.configurations[room] }
+    }
+
+    struct Unreachable: Error {}
+
+    // MARK: Delivery
+
+    func deliver(_ event: ChatEvent) throws {
+        guard channel.isActive else { throw Unreachable() }
+        let lines = render(event)
+        guard !lines.isEmpty else { return }
+        write(lines)
+    }
+
+    func deliver(_ event: ChatEvent, fanOut: FanOut) throws {
+        guard case .room(let room, .message(let message)) = event else { return try deliver(event) }
+        guard channel.isActive else { throw Unreachable() }
+        // Only what the per-copy path needs, without copying the recipient's strings.
+        let (variant, echo, ownKey) = state.withLock {
+            ($0.recipient.messageVariant, $0.recipient.echoMessage, $0.ownNickKey)
+        }
+        if !echo, case .occupant(_, let nick) = message.from, nick.key == ownKey {
+            // IRCv3 echo-message: a sender without the capability does not get its own line.
+            return
+        }
+        let batch = fanOut.memo(ObjectIdentifier(IRCFanOutBatch.self)) {
+            let batch = IRCFanOutBatch(allocator: channel.allocator)
+            fanOut.atEnd { batch.finish() }
+            return batch
+        }
+        let buffer: ByteBuffer
+        if let rendered = batch.rendered[variant] {
+            buffer = rendered
+        } else {
+            let source = batch.source ?? sourceOfOccupant(message.from)
+            batch.source = source
+            let line = IRCEventRenderer.message(
+                message, source: source, target: IRCChannelName.channel(for: room),
+                messageTags: variant & 1 != 0, serverTime: variant & 2 != 0, mapping: shared.mapping)
+            var made = batch.allocator.buffer(capacity: 128)
+            if let line { made.writeIRCMessage(line) }
+            batch.rendered[variant] = made
+            buffer = made
+        }
+        guard buffer.readableBytes > 0 else { return }
+        batch.add(buffer, to: channel)
+    }
+
+    /// The lines an event becomes for this client (every event but fanned-out messages).
+    func render(_ event: ChatEvent) -> [IRCMessage] {
+        let recipient = state.withLock { $0.recipient }
+        switch event {
+        case .room(let room, let roomEvent):
+            return render(roomEvent, in: room, for: recipient)
+        case .message(let message):
+            let source = sourceOfSender(message.from)
+            return IRCEventRenderer.message(
+                message, source: source, target: recipient.nick, messageTags: recipient.messageTags,
+                serverTime: recipient.serverTime, mapping: shared.mapping
+            ).map { [$0] } ?? []
+        case .invitation(let room, let from, _):
+            return [IRCEventRenderer.invitation(room: room, inviter: sourceOfUser(from), invitee: recipient.nick)]
+        case .closed(let reason):
+            let text: String =
+                switch reason {
+                case .replaced: "Session replaced"
+                case .shutdown: "Server shutting down"
+                case .kicked(let why): why
+                }
+            let channel = self.channel
+            var buffer = channel.allocator.buffer(capacity: 64)
+            buffer.writeIRCMessage(IRCMessage(command: "ERROR", parameters: [text]))
+            channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
+            return []
+        case .presence, .subscription, .contactUpdated, .contactRemoved, .query, .probe:
+            // IRC has no contact lists or presence subscriptions; presence reaches IRC
+            // clients only as channel peers (away-notify).
+            return []
+        }
+    }
+
+    private func render(_ event: RoomEvent, in room: RoomID, for recipient: IRCRecipient) -> [IRCMessage] {
+        switch event {
+        case .entered(let snapshot):
+            state.withLock { state in
+                state.configurations[room] = snapshot.configuration
+                if state.session == nil { state.session = snapshot.you.sessions.last }
+            }
+            return IRCEventRenderer.entered(snapshot, for: recipient)
+        case .occupantJoined(let occupant):
+            return [IRCEventRenderer.joined(occupant, room: room)]
+        case .occupantLeft(let occupant, let reason):
+            state.withLock { state in
+                if let session = state.session, occupant.sessions.contains(session) {
+                    state.configurations[room] = nil
+                }
+            }
+            return [IRCEventRenderer.left(occupant, reason: reason, room: room, for: recipient)]
+        case .occupantChanged(let old, let new):
+            let (moderated, renderNick) = state.withLock { state -> (Bool, Bool) in
+                let moderated = state.configurations[room]?.moderated ?? false
+                guard old.nick.displayName != new.nick.displayName else { return (moderated, false) }
+                // One's own NICK is answered by the NICK command itself.
+                if let session = state.session, old.sessions.contains(session) { return (moderated, false) }
+                let change = (old.nick.key, new.nick.displayName)
+                if let last = state.lastNickChange, last == change { return (moderated, false) }
+                state.lastNickChange = change
+                return (moderated, true)
+            }
+            return IRCEventRenderer.changed(
+                old: old, new: new, room: room, moderated: moderated, renderNick: renderNick, for: recipient)
+        case .message(let message):
+            if case .occupant(_, let nick) = message.from, nick.key == state.withLock({ $0.ownNickKey }),
+                !recipient.echoMessage
+            {
+                return []
+            }
+            return IRCEventRenderer.message(
+                message, source: sourceOfOccupant(message.from), target: IRCChannelName.channel(for: room),
+                messageTags: recipient.messageTags, serverTime: recipient.serverTime, mapping: shared.mapping
+            ).map { [$0] } ?? []
+        case .privateMessage(let from, let message):
+            return IRCEventRenderer.message(
+                message, source: IRCEventRenderer.source(of: from), target: recipient.nick,
+                messageTags: recipient.messageTags, serverTime: recipient.serverTime, mapping: shared.mapping
+            ).map { [$0] } ?? []
+        case .topicChanged(let topic):
+            let setter = topic.setBy.map { sourceOfNick($0) }
+            return [IRCEventRenderer.topicChanged(topic, room: room, setter: setter, for: recipient)]
+        case .configurationChanged(let configuration):
+            let old = state.withLock { state in
+                defer { state.configurations[room] = configuration }
+                return state.configurations[room]
+            }
+            guard let old else { return [] }
+            return IRCEventRenderer.configurationChanged(from: old, to: configuration, room: room, for: recipient)
+                .map { [$0] } ?? []
+        }
+    }
+
+    // MARK: Sources
+
+    /// `nick!user@host` of a room message's sender: the IRC client behind the nick when
+    /// there is one, else the nick with the chat domain as host.
+    private func sourceOfOccupant(_ address: Address) -> String {
+        switch address {
+        case .occupant(_, let nick): return sourceOfNick(nick)
+        default: return sourceOfSender(address)
+        }
+    }
+
+    /// The source for an occupant's nick: an IRC nick is the same in every room, so the
+    /// server-wide nick table knows its hostmask.
+    private func sourceOfNick(_ nick: Nickname) -> String {
+        shared.nicks.hostmask(ofNick: nick.displayName) ?? nick.displayName
+    }
+
+    /// The source of a direct message: the IRC nick of the sending session when it is an IRC
+    /// session, else `localpart!localpart@domain`.
+    private func sourceOfSender(_ address: Address) -> String {
+        switch address {
+        case .session(let session):
+            if let hostmask = shared.nicks.hostmask(ofSession: session) { return hostmask }
+            return sourceOfUser(session.user)
+        case .user(let user): return sourceOfUser(user)
+        case .room(let room): return IRCChannelName.channel(for: room)
+        case .occupant(_, let nick): return sourceOfNick(nick)
+        }
+    }
+
+    private func sourceOfUser(_ user: UserID) -> String {
+        if let entry = shared.nicks.registered.first(where: { $0.userID == user }), let hostmask = entry.hostmask {
+            return hostmask
+        }
+        return IRCHostmask.of(nick: user.localpart.isEmpty ? user.domain : user.localpart, user: user)
+    }
+
+    // MARK: Writing
+
+    /// Writes lines as one buffer with one flush; from another thread NIO hops to the
+    /// channel's loop itself, in order.
+    func write(_ lines: [IRCMessage]) {
+        var buffer = channel.allocator.buffer(capacity: 64 * lines.count)
+        for line in lines { buffer.writeIRCMessage(line) }
+        channel.writeAndFlush(buffer, promise: nil)
+    }
+}

@@ -1,0 +1,57 @@
+import ParleyIRC
+
+/// The server's fixed replies: RPL_ISUPPORT tokens (modern.ircdocs.horse "Feature
+/// Advertisement"), the MOTD and the version.
+struct IRCServerInfo: Sendable {
+    static let version = "parley-0.1"
+    static let channelModes = IRCChannelModes.chanmodesToken
+    static let prefix = IRCChannelModes.prefixToken
+    static let channelLength = 50
+    static let topicLength = 390
+    static let awayLength = 200
+    static let kickLength = 255
+    static let maxTargets = 4
+
+    let serverName: String
+    let isupport: ISupport
+    /// The MOTD lines; nil sends ERR_NOMOTD.
+    let motd: [String]?
+
+    init(settings: IRCServerSettings, serverName: String, motd: [String]?) {
+        self.serverName = serverName
+        self.motd = motd
+        // UTF8ONLY is deliberately absent: invalid UTF-8 is read as Latin-1 (IRCTextDecoding).
+        isupport = ISupport([
+            .init("AWAYLEN", "\(Self.awayLength)"),
+            .init("CASEMAPPING", IRCNickTable.caseMapping.token),
+            .init("CHANLIMIT", "#:"),
+            .init("CHANMODES", Self.channelModes),
+            .init("CHANNELLEN", "\(Self.channelLength)"),
+            .init("CHANTYPES", "#"),
+            .init("KICKLEN", "\(Self.kickLength)"),
+            .init("MAXTARGETS", "\(Self.maxTargets)"),
+            .init("MODES", "4"),
+            .init("NETWORK", settings.network),
+            .init("NICKLEN", "\(settings.nickLength)"),
+            .init("PREFIX", Self.prefix),
+            .init("STATUSMSG", String(Self.prefix.split(separator: ")").last ?? "@+")),
+            .init("TARGMAX", "PRIVMSG:\(Self.maxTargets),NOTICE:\(Self.maxTargets),JOIN:,PART:,NAMES:1,WHOIS:1"),
+            .init("TOPICLEN", "\(Self.topicLength)"),
+        ])
+    }
+
+    /// The MOTD a server shows when no file is configured.
+    static let defaultMOTD = [
+        "Welcome to Parley: IRC channels here are the same rooms XMPP users join.",
+        "Log in with SASL PLAIN or PASS account:password.",
+    ]
+
+    /// 004 RPL_MYINFO parameters after the nick: server, version, user modes, channel modes,
+    /// channel modes with a parameter.
+    var myInfo: [String] {
+        let flags = Self.channelModes.filter { $0 != "," }
+        let members = Self.prefix.dropFirst().prefix { $0 != ")" }
+        let withParameter = Self.channelModes.split(separator: ",").prefix(3).joined()
+        return [serverName, Self.version, "i", String((flags + members).sorted()), String((withParameter + members).sorted())]
+    }
+}

@@ -1,0 +1,56 @@
+import Logging
+import ParleyIRC
+import NIOSSL
+import ParleyCore
+import ParleyCred
+import Synchronization
+
+/// What every connection of one irc-server shares: settings, the model, the portal, the
+/// nick table, the open connections and the server's fixed replies.
+final class IRCServerShared: Sendable {
+    let settings: IRCServerSettings
+    let chat: ChatService
+    let portal: Portal<ChatRealm>
+    let tls: NIOSSLContext?
+    let logger: Logger
+    /// The source of every server reply (`server-name`, default the chat domain).
+    let serverName: String
+    let nicks = IRCNickTable()
+    let connections = IRCConnectionRegistry()
+    let info: IRCServerInfo
+    /// Message tags ↔ model payloads (IRCv3 message-tags, server-time, CTCP ACTION…).
+    let mapping: IRCPayloadMapping
+    /// Set once graceful shutdown began: connections accepted late are closed at once.
+    let shuttingDown = Atomic<Bool>(false)
+    /// Registered clients (for LUSERS).
+    let registeredCount = Atomic<Int>(0)
+    /// The store that knows which accounts exist (for protected nicks), if any.
+    let accounts: (any AccountStore)?
+
+    init(
+        settings: IRCServerSettings, chat: ChatService, portal: Portal<ChatRealm>, tls: NIOSSLContext?, logger: Logger,
+        motd: [String]?
+    ) {
+        self.settings = settings
+        self.chat = chat
+        self.portal = portal
+        self.tls = tls
+        self.logger = logger
+        serverName = settings.serverName ?? chat.domain
+        mapping = IRCPayloadMapping(translation: chat.translation)
+        info = IRCServerInfo(settings: settings, serverName: serverName, motd: motd)
+        accounts = portal.checkers.lazy.compactMap { $0 as? any AccountStore }.first
+    }
+
+    /// Whether `name` is a registered account's name (checked off the event loop: the store
+    /// may read a file). Without an account store nothing is protected.
+    func accountExists(_ name: String) async -> Bool {
+        guard let accounts, let user = Username(name) else { return false }
+        return await Task.detached { (try? accounts.accountExists(user)) ?? false }.value
+    }
+
+    /// SASL mechanisms usable on a connection (RFC 4616 §6: PLAIN needs TLS unless allowed).
+    func saslMechanisms(secure: Bool) -> [String] {
+        secure || settings.allowPlainWithoutTLS ? ["PLAIN"] : []
+    }
+}
