@@ -70,7 +70,8 @@ public final class ChatSession: Sendable {
                 defer { state.rooms = [:] }
                 return Array(state.rooms.values)
             }
-            for room in rooms { await room.leave(session: id, reason: .left(presence.status)) }
+            // Going offline ends the session's visit everywhere: `.disconnected` (IRC QUIT).
+            for room in rooms { await room.leave(session: id, reason: .disconnected(presence.status)) }
         }
         if presence.availability.isOnline && !wasAnnounced {
             var targets = list.presenceTargets
@@ -269,9 +270,11 @@ public final class ChatSession: Sendable {
 
     // MARK: Closing
 
-    /// Ends the session: leaves its rooms, tells its subscribers it is unavailable, and
-    /// detaches it from the user. Safe to call more than once.
-    public func close(reason: SessionCloseReason? = nil) async {
+    /// Ends the session: leaves its rooms (`.disconnected(message)`, or `.shutdown` when the
+    /// service stops), tells its subscribers it is unavailable, and detaches it from the
+    /// user. `message` is the closing text the rooms show (an IRC QUIT reason). Safe to call
+    /// more than once: later calls do nothing.
+    public func close(reason: SessionCloseReason? = nil, message: String? = nil) async {
         let closing: (rooms: [Room], wasAvailable: Bool)? = state.withLock { state in
             guard !state.closed else { return nil }
             state.closed = true
@@ -280,7 +283,7 @@ public final class ChatSession: Sendable {
         }
         guard let (rooms, wasAvailable) = closing else { return }
         if let reason { try? mind.deliver(.closed(reason)) }
-        let leaveReason: LeaveReason = reason == .shutdown ? .shutdown : .left(nil)
+        let leaveReason: LeaveReason = reason == .shutdown ? .shutdown : .disconnected(message)
         for room in rooms { await room.leave(session: id, reason: leaveReason) }
         await home.detach(self)
         if wasAvailable {

@@ -8,17 +8,26 @@
 /// been called. It is used on the room's executor only, for the length of one fan-out.
 public final class FanOut: @unchecked Sendable {
     // Confined to the room's executor for one fan-out; never stored by minds.
+    private var firstKey: ObjectIdentifier?
+    private var first: AnyObject?
     private var memos: [ObjectIdentifier: AnyObject] = [:]
     private var deferred: [() -> Void] = []
 
     public init() {}
 
-    /// The object an adapter keeps for this fan-out under `key` (usually its own cache
-    /// type's `ObjectIdentifier`), made on first use.
+    /// The object an adapter keeps for this fan-out under `key`, made on first use. The
+    /// key must stand for `T` alone: use `ObjectIdentifier(T.self)`.
     public func memo<T: AnyObject>(_ key: ObjectIdentifier, make: () -> T) -> T {
+        // One adapter per fan-out is the common case: its object sits in the first slot.
+        if key == firstKey, let first { return unsafeDowncast(first, to: T.self) }
         if let existing = memos[key] as? T { return existing }
         let made = make()
-        memos[key] = made
+        if first == nil {
+            firstKey = key
+            first = made
+        } else {
+            memos[key] = made
+        }
         return made
     }
 
@@ -33,6 +42,8 @@ public final class FanOut: @unchecked Sendable {
         let work = deferred
         deferred = []
         memos = [:]
+        first = nil
+        firstKey = nil
         for item in work { item() }
     }
 }

@@ -99,13 +99,28 @@ public struct SessionID: Hashable, Sendable, CustomStringConvertible {
     public let user: UserID
     /// The per-user session name.
     public let resource: String
+    /// The hash of user and resource, computed once: a room delivering to a thousand
+    /// sessions looks each one up without hashing three strings per copy.
+    private let hashKey: Int
 
     public init(user: UserID, resource: String) {
         self.user = user
         self.resource = resource
+        var hasher = Hasher()
+        hasher.combine(user)
+        hasher.combine(resource)
+        hashKey = hasher.finalize()
     }
 
     public var description: String { "\(user)/\(resource)" }
+
+    public static func == (lhs: SessionID, rhs: SessionID) -> Bool {
+        lhs.hashKey == rhs.hashKey && lhs.user == rhs.user && lhs.resource == rhs.resource
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(hashKey)
+    }
 }
 
 /// A name compared in its folded form (NFC, lowercase) but shown as written: the shared

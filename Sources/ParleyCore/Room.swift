@@ -116,11 +116,13 @@ public actor Room {
         for effect in effects {
             switch effect {
             case .to(let session, let event):
-                deliver(event, to: session, fanOut: nil, failed: &failed)
+                deliver(.room(id, event), to: session, fanOut: nil, failed: &failed)
             case .everyone(let event, let except):
+                // One ChatEvent and one FanOut for every recipient (docs/architecture.md).
+                let chatEvent = ChatEvent.room(id, event)
                 let fanOut = FanOut()
                 for session in state.sessions where session != except {
-                    deliver(event, to: session, fanOut: fanOut, failed: &failed)
+                    deliver(chatEvent, to: session, fanOut: fanOut, failed: &failed)
                 }
                 fanOut.finish()
             }
@@ -133,8 +135,9 @@ public actor Room {
             for session in batch {
                 removalHandlers.removeValue(forKey: session)?()
                 for case .everyone(let event, _) in state.leave(session: session, reason: .deliveryFailed) {
+                    let chatEvent = ChatEvent.room(id, event)
                     let fanOut = FanOut()
-                    for other in state.sessions { deliver(event, to: other, fanOut: fanOut, failed: &failed) }
+                    for other in state.sessions { deliver(chatEvent, to: other, fanOut: fanOut, failed: &failed) }
                     fanOut.finish()
                 }
             }
@@ -142,13 +145,13 @@ public actor Room {
         checkEmpty()
     }
 
-    private func deliver(_ event: RoomEvent, to session: SessionID, fanOut: FanOut?, failed: inout [SessionID]) {
+    private func deliver(_ event: ChatEvent, to session: SessionID, fanOut: FanOut?, failed: inout [SessionID]) {
         guard let mind = minds[session] else { return }
         do {
             if let fanOut {
-                try mind.deliver(.room(id, event), fanOut: fanOut)
+                try mind.deliver(event, fanOut: fanOut)
             } else {
-                try mind.deliver(.room(id, event))
+                try mind.deliver(event)
             }
         } catch {
             logger.debug("room delivery failed; removing session", metadata: ["room": "\(id)", "session": "\(session)", "error": "\(error)"])

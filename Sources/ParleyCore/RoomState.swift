@@ -63,7 +63,9 @@ public struct RoomState: Sendable {
         if configuration.membersOnly && affiliation < .member && !invited.contains(user) {
             throw .membersOnly
         }
-        if let required = configuration.password, affiliation < .admin, password != required {
+        // XEP-0045 §7.2.6 names no exception; the owner alone enters without it, so the room's
+        // founder is never locked out (an IRC op, who is an admin, needs the key like anyone).
+        if let required = configuration.password, affiliation < .owner, password != required {
             throw .badPassword
         }
         if let existing = occupants[nick], existing.user != user { throw .nicknameInUse }
@@ -122,7 +124,8 @@ public struct RoomState: Sendable {
         }
         occupants[nick] = new
         for moved in old.sessions { nickBySession[moved] = nick }
-        return [.everyone(.occupantChanged(old: old, new: new), except: nil)]
+        // The occupant changed itself: no actor.
+        return [.everyone(.occupantChanged(old: old, new: new, by: nil), except: nil)]
     }
 
     /// Records a new presence for the occupant (away, status text).
@@ -133,7 +136,7 @@ public struct RoomState: Sendable {
         var new = old
         new.presence = presence
         occupants[nick] = new
-        return [.everyone(.occupantChanged(old: old, new: new), except: nil)]
+        return [.everyone(.occupantChanged(old: old, new: new, by: nil), except: nil)]
     }
 
     // MARK: Talking (XEP-0045 §7.4, §7.5)
@@ -212,7 +215,7 @@ public struct RoomState: Sendable {
         let old = target
         target.role = role
         occupants[nick] = target
-        return [.everyone(.occupantChanged(old: old, new: target), except: nil)]
+        return [.everyone(.occupantChanged(old: old, new: target, by: actor.nick), except: nil)]
     }
 
     /// Changes the affiliation of `user`; `.outcast` bans and removes it (§9.1; IRC +b).
@@ -240,7 +243,7 @@ public struct RoomState: Sendable {
                 changed.role = max(occupant.role == .moderator && affiliation < .admin ? .participant : occupant.role,
                                    affiliation.defaultRole(moderated: configuration.moderated))
                 occupants[nick] = changed
-                effects.append(.everyone(.occupantChanged(old: occupant, new: changed), except: nil))
+                effects.append(.everyone(.occupantChanged(old: occupant, new: changed, by: actor.nick), except: nil))
             }
         }
         return effects
@@ -255,7 +258,7 @@ public struct RoomState: Sendable {
         else { throw .invalid("history length or occupant limit out of range") }
         self.configuration = configuration
         while history.count > configuration.historyLength { history.removeFirst() }
-        return [.everyone(.configurationChanged(configuration), except: nil)]
+        return [.everyone(.configurationChanged(configuration, by: actor.nick), except: nil)]
     }
 
     /// Lets `user` enter a members-only room once (§7.8; IRC INVITE).

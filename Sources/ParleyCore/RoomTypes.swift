@@ -147,6 +147,10 @@ public enum LeaveReason: Sendable, Equatable {
     case membershipRevoked
     /// The service is shutting down (status 332).
     case shutdown
+    /// The session ended, with its closing text if any: IRC QUIT, an XMPP stream closing or
+    /// unavailable presence (XEP-0045 §7.14). IRC shows it as one QUIT per peer, not a PART
+    /// per channel.
+    case disconnected(String?)
 }
 
 /// Everything a newcomer is sent on entering a room.
@@ -168,13 +172,18 @@ public enum RoomEvent: Sendable, Equatable {
     /// You entered; everything you need to show the room.
     case entered(RoomSnapshot)
     case occupantJoined(Occupant)
-    /// Nick, role, affiliation or presence of an occupant changed.
-    case occupantChanged(old: Occupant, new: Occupant)
+    /// Nick, role, affiliation or presence of an occupant changed. `by` is the nick of the
+    /// occupant who changed another's role or affiliation (XEP-0045 §8/§9 `<actor nick=…/>`;
+    /// IRC: the MODE line's source); nil when the occupant changed itself (nick, presence)
+    /// or the service did it.
+    case occupantChanged(old: Occupant, new: Occupant, by: Nickname?)
     case occupantLeft(Occupant, LeaveReason)
     /// A message to every occupant (`from` is `.occupant`).
     case message(Message)
     /// A private message between two occupants.
     case privateMessage(from: Occupant, Message)
     case topicChanged(Topic)
-    case configurationChanged(RoomConfiguration)
+    /// The room's configuration changed; `by` is the nick of the occupant who changed it
+    /// (IRC: the MODE line's source), nil when the service did it.
+    case configurationChanged(RoomConfiguration, by: Nickname?)
 }

@@ -47,10 +47,14 @@ import Testing
             alice.send("MODE #dev +o bob")
             let op = try await carol.waitFor("MODE")
             #expect(op.parameters == ["#dev", "+o", "bob"])
+            // The MODE line comes from who set it, not from the server.
+            #expect(op.source == "alice!alice@example.test")
 
-            alice.send("MODE #dev +m")
+            // An op (admin) may change channel modes too.
+            bob.send("MODE #dev +m")
             let moderated = try await carol.waitFor("MODE")
             #expect(moderated.parameters == ["#dev", "+m"])
+            #expect(moderated.source == "bob!bob@example.test")
             // +m: carol has no voice and cannot speak; bob (op) can.
             carol.send("PRIVMSG #dev :can anyone hear me")
             #expect(try await carol.expectNumeric("404").parameters[1] == "#dev")

@@ -3,6 +3,7 @@ import IRCTestSupport
 import NIOCore
 import NIOEmbedded
 import ParleyIRC
+import ParleyIRCNIO
 import Testing
 
 @testable import IRCServerPlugin
@@ -13,14 +14,16 @@ import Testing
         let loop = EmbeddedEventLoop()
         let first = EmbeddedChannel(loop: loop)
         let second = EmbeddedChannel(loop: loop)
+        let coalescer = LoopFlushCoalescer(loop: loop)
         let batch = IRCFanOutBatch(allocator: first.allocator)
         var line = first.allocator.buffer(capacity: 32)
         line.writeString("PRIVMSG #dev :hi\r\n")
-        batch.add(line, to: first)
-        batch.add(line, to: second)
-        // Written but not flushed until the fan-out ends.
+        batch.add(line, to: IRCWriteFlusher(channel: first, coalescer: coalescer))
+        batch.add(line, to: IRCWriteFlusher(channel: second, coalescer: coalescer))
+        // Written but not flushed until the loop's coalesced flush runs.
         #expect(try first.readOutbound(as: ByteBuffer.self) == nil)
         batch.finish()
+        loop.run()
         #expect(try first.readOutbound(as: ByteBuffer.self) == line)
         #expect(try second.readOutbound(as: ByteBuffer.self) == line)
         #expect(try first.readOutbound(as: ByteBuffer.self) == nil)
@@ -48,6 +51,34 @@ import Testing
             bob.send("PRIVMSG #a :renamed")
             let message = try await alice.waitFor("PRIVMSG")
             #expect(message.source == "bobby!bob@example.test")
+        }
+    }
+
+    @Test func quitIsOneQuitPerPeerWithTheReason() async throws {
+        try await withChannelServer { server in
+            let alice = try await server.registered("alice")
+            try await alice.joinChannel("#a")
+            try await alice.joinChannel("#b")
+            let bob = try await server.registered("bob")
+            try await bob.joinChannel("#a")
+            try await bob.joinChannel("#b")
+            let carol = try await server.registered("carol")
+            try await carol.joinChannel("#b")
+            alice.send("QUIT :see you")
+            let quit = try await bob.waitFor("QUIT")
+            #expect(quit.source == "alice!alice@example.test")
+            #expect(quit.parameters == ["Quit: see you"])
+            let carolQuit = try await carol.waitFor("QUIT")
+            #expect(carolQuit.parameters == ["Quit: see you"])
+            // One QUIT however many channels are shared, and no PART.
+            let later = await bob.drain(seconds: 0.5)
+            #expect(!later.contains { $0.command == "QUIT" })
+            #expect(!bob.received.contains { $0.command == "PART" })
+            #expect(!carol.received.contains { $0.command == "PART" })
+            // A dropped connection is a QUIT too.
+            await carol.close()
+            let dropped = try await bob.waitFor("QUIT", where: { $0.source?.hasPrefix("carol!") == true })
+            #expect(dropped.parameters.count == 1)
         }
     }
 
@@ -82,6 +113,7 @@ import Testing
             alice.send("MODE #dev +s-t")
             let mode = try await bob.waitFor("MODE")
             #expect(mode.parameters == ["#dev", "+s-t"])
+            #expect(mode.source == "alice!alice@example.test")
         }
     }
 }

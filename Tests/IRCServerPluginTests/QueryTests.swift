@@ -11,14 +11,17 @@ import Testing
         try await withChannelServer { server in
             let alice = try await server.registered("alice")
             try await alice.joinChannel("#dev")
-            let bob = try await server.registered("bob")
+            let bob = try await server.client()
+            try await bob.register(nick: "bob", realname: "Bob the Builder", sasl: ("bob", "bobpw"))
+            try await bob.waitFor("376")
             try await bob.joinChannel("#dev")
             bob.send("AWAY :gone fishing")
             try await bob.expectNumeric("306")
 
             alice.send("WHOIS bob")
             let user = try await alice.expectNumeric("311")
-            #expect(user.parameters == ["alice", "bob", "bob", "example.test", "*", "bob"])
+            // RPL_WHOISUSER ends with the realname from USER.
+            #expect(user.parameters == ["alice", "bob", "bob", "example.test", "*", "Bob the Builder"])
             let channels = try await alice.expectNumeric("319")
             #expect(channels.parameters[2] == "#dev")
             try await alice.expectNumeric("312")
@@ -35,6 +38,27 @@ import Testing
             alice.send("WHOIS ghost")
             #expect(try await alice.expectNumeric("401").parameters[1] == "ghost")
             try await alice.expectNumeric("318")
+
+            // RPL_WHOREPLY's last parameter is `<hopcount> <realname>`, by channel and by nick.
+            alice.send("WHO #dev")
+            let row = try await alice.waitFor("352", where: { $0.parameters[5] == "bob" })
+            #expect(row.parameters.last == "0 Bob the Builder")
+            try await alice.expectNumeric("315")
+            alice.send("WHO bob")
+            #expect(try await alice.expectNumeric("352").parameters.last == "0 Bob the Builder")
+            try await alice.expectNumeric("315")
+        }
+    }
+
+    @Test func whowasAnswersNoSuchNick() async throws {
+        try await withChannelServer { server in
+            let alice = try await server.registered("alice")
+            alice.send("WHOWAS ghost")
+            let none = try await alice.expectNumeric("406")
+            #expect(none.parameters[1] == "ghost")
+            let end = try await alice.expectNumeric("369")
+            #expect(end.parameters[1] == "ghost")
+            #expect(!alice.received.contains { $0.command == "421" })
         }
     }
 
@@ -66,7 +90,7 @@ import Testing
             let second = try await bob.expectNumeric("352")
             let end = try await bob.expectNumeric("315")
             #expect(end.parameters[1] == "#dev")
-            #expect(first.parameters == ["bob", "#dev", "alice", "example.test", "example.test", "alice", "G~@", "0 alice"])
+            #expect(first.parameters == ["bob", "#dev", "alice", "example.test", "example.test", "alice", "G~@", "0 Test Client"])
             #expect(second.parameters[5] == "bob")
             #expect(second.parameters[6] == "H")
 

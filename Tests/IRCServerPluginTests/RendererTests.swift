@@ -91,6 +91,10 @@ import Testing
         #expect(ban.serialized() == ":irc.example.com KICK #dev bob Banned")
         let lost = IRCEventRenderer.left(bob, reason: .deliveryFailed, room: Self.room, for: r)
         #expect(lost.command == "PART" && lost.parameters == ["#dev", "Connection lost"])
+        let quit = IRCEventRenderer.left(bob, reason: .disconnected("Quit: bye"), room: Self.room, for: r)
+        #expect(quit.serialized() == ":bob!bob@example.com QUIT :Quit: bye")
+        let gone = IRCEventRenderer.left(bob, reason: .disconnected(nil), room: Self.room, for: r)
+        #expect(gone.command == "QUIT" && gone.parameters == ["Client Quit"])
     }
 
     @Test func roleChangeBecomesMode() {
@@ -103,6 +107,10 @@ import Testing
         let back = IRCEventRenderer.changed(
             old: new, new: old, room: Self.room, moderated: false, renderNick: true, for: Self.recipient())
         #expect(back.map { $0.serialized() } == [":irc.example.com MODE #dev -o bob"])
+        let byAlice = IRCEventRenderer.changed(
+            old: old, new: new, room: Self.room, moderated: false, renderNick: true,
+            actor: "alice!alice@example.com", for: Self.recipient())
+        #expect(byAlice.map { $0.serialized() } == [":alice!alice@example.com MODE #dev +o bob"])
     }
 
     @Test func nickChangeOnlyWhenAsked() {
@@ -146,6 +154,9 @@ import Testing
         let undo = IRCEventRenderer.configurationChanged(from: new, to: old, room: Self.room, for: Self.recipient())
         #expect(undo?.serialized() == ":irc.example.com MODE #dev +t-mkl *")
         #expect(IRCEventRenderer.configurationChanged(from: old, to: old, room: Self.room, for: Self.recipient()) == nil)
+        let byAlice = IRCEventRenderer.configurationChanged(
+            from: old, to: new, room: Self.room, actor: "alice!alice@example.com", for: Self.recipient())
+        #expect(byAlice?.source == "alice!alice@example.com")
         var external = old
         external.allowsExternalMessages = true
         #expect(

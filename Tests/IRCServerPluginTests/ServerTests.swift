@@ -192,6 +192,24 @@ import Testing
         await server.stop()
     }
 
+    @Test func shutdownSendsErrorOnce() async throws {
+        let server = try await ServerHarness(accounts: [("alice", "alicepw"), ("bob", "bobpw"), ("carol", "carolpw")])
+        var clients: [IRCTestClient] = []
+        for nick in ["alice", "bob"] { clients.append(try await server.registered(nick)) }
+        clients.append(try await server.client(tls: true))
+        try await clients[2].register(nick: "carol", sasl: ("carol", "carolpw"))
+        try await clients[2].waitFor("376")
+        // The model's `.closed(.shutdown)` and the listener's graceful close race.
+        async let model: Void = server.chat.shutdown()
+        async let listener: Void = server.group.triggerGracefulShutdown()
+        _ = await (model, listener)
+        for client in clients {
+            _ = try? await client.waitForClose()
+            #expect(client.received.filter { $0.command == "ERROR" }.count == 1)
+        }
+        await server.stop()
+    }
+
     @Test func maxConnections() async throws {
         let server = try await ServerHarness { $0.maxConnections = 1 }
         defer { Task { await server.stop() } }

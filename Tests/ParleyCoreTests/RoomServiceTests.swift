@@ -37,7 +37,7 @@ struct RoomServiceTests {
         }
 
         try await bob.changeNick(in: dev, to: nick("robert"))
-        guard case .occupantChanged(let old, let new)? = aliceMind.roomEvents(dev).last else {
+        guard case .occupantChanged(let old, let new, nil)? = aliceMind.roomEvents(dev).last else {
             Issue.record("alice must see the nick change")
             return
         }
@@ -221,7 +221,7 @@ struct RoomServiceTests {
         configuration.topicRestricted = false
         await #expect(throws: RoomError.notAllowed) { try await bob.configure(dev, configuration) }
         try await alice.configure(dev, configuration)
-        #expect(bobMind.roomEvents(dev).last == .configurationChanged(configuration))
+        #expect(bobMind.roomEvents(dev).last == .configurationChanged(configuration, by: nick("alice")))
         try await bob.setTopic("bob's", in: dev)
         #expect(await service.room(dev)?.snapshot.topic?.text == "bob's")
         await #expect(throws: RoomError.notInRoom) { try await bob.setTopic("x", in: roomID("elsewhere")) }
@@ -304,7 +304,7 @@ struct RoomServiceTests {
         try await bob.join(dev, as: nick("bob"))
         let away = Presence(.away, status: "lunch")
         await alice.setPresence(away)
-        guard case .occupantChanged(_, let new)? = bobMind.roomEvents(dev).last else {
+        guard case .occupantChanged(_, let new, nil)? = bobMind.roomEvents(dev).last else {
             Issue.record("bob must see alice's new presence in the room")
             return
         }
@@ -321,7 +321,7 @@ struct RoomServiceTests {
         try await bob.join(dev, as: nick("bob"))
         await bob.close()
         #expect(aliceMind.roomEvents(dev).last.map {
-            if case .occupantLeft(let occupant, .left(nil)) = $0 { occupant.nick == nick("bob") } else { false }
+            if case .occupantLeft(let occupant, .disconnected(nil)) = $0 { occupant.nick == nick("bob") } else { false }
         } == true)
         #expect(bob.joinedRooms.isEmpty)
         #expect(await service.room(dev)?.snapshot.occupant(of: bob.id) == nil)

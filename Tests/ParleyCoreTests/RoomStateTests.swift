@@ -163,6 +163,19 @@ struct RoomStateTests {
         #expect(room.occupant("bob") != nil)
     }
 
+    @Test func onlyTheOwnerEntersWithoutThePassword() throws {
+        var room = RoomFixture()
+        try room.join("alice")
+        _ = try room.state.setAffiliation(.admin, of: user("bob"), by: session("alice"), reason: nil)
+        var configuration = room.state.configuration
+        configuration.password = "s3cret"
+        _ = try room.state.configure(configuration, by: session("alice"))
+        _ = room.state.leave(session: session("alice"), reason: .left(nil))
+        #expect(throws: RoomError.badPassword) { try room.join("bob") }
+        try room.join("alice")
+        #expect(room.occupant("alice") != nil)
+    }
+
     @Test func fullRoomRefusesNewOccupants() throws {
         var configuration = RoomConfiguration()
         configuration.maxOccupants = 2
@@ -222,12 +235,13 @@ struct RoomStateTests {
         // Same nick, new presence: an occupantChanged for everyone.
         let delivered = try room.join("bob", presence: Presence(.dnd, status: "busy"))
         #expect(room.occupant("bob")?.presence.availability == .dnd)
-        guard case .occupantChanged(let old, let new)? = delivered[session("alice")]?.first else {
+        guard case .occupantChanged(let old, let new, let by)? = delivered[session("alice")]?.first else {
             Issue.record("alice must see bob's presence change")
             return
         }
         #expect(old.presence.availability == .available)
         #expect(new.presence.availability == .dnd)
+        #expect(by == nil)  // the occupant changed itself
         // Same presence again: nothing happens.
         #expect(try room.join("bob", presence: Presence(.dnd, status: "busy")).isEmpty)
         // Another nick: a nick change.
@@ -480,8 +494,9 @@ struct RoomStateTests {
         let delivered = deliveries(try room.state.setRole(.visitor, of: nick("bob"), by: session("alice"), reason: nil), in: room.state)
         let after = try #require(room.occupant("bob"))
         #expect(after.role == .visitor)
-        #expect(delivered[session("alice")] == [.occupantChanged(old: before, new: after)])
-        #expect(delivered[session("bob")] == [.occupantChanged(old: before, new: after)])
+        // XEP-0045 §8: the change names its actor.
+        #expect(delivered[session("alice")] == [.occupantChanged(old: before, new: after, by: nick("alice"))])
+        #expect(delivered[session("bob")] == [.occupantChanged(old: before, new: after, by: nick("alice"))])
     }
 
     // MARK: Affiliations and bans
@@ -535,7 +550,7 @@ struct RoomStateTests {
         let after = try #require(room.occupant("bob"))
         #expect(after.affiliation == .admin)
         #expect(after.role == .moderator)
-        #expect(delivered[session("erin")] == [.occupantChanged(old: before, new: after)])
+        #expect(delivered[session("erin")] == [.occupantChanged(old: before, new: after, by: nick("alice"))])
         // And takes it back: bob is no longer a moderator.
         _ = try room.state.setAffiliation(.member, of: user("bob"), by: session("alice"), reason: nil)
         #expect(room.occupant("bob")?.role == .participant)
@@ -570,8 +585,8 @@ struct RoomStateTests {
         #expect(new.sessions == old.sessions)
         #expect(room.occupant("bob") == nil)
         #expect(room.state.occupant(of: session("bob")) == new)
-        #expect(delivered[session("alice")] == [.occupantChanged(old: old, new: new)])
-        #expect(delivered[session("bob")] == [.occupantChanged(old: old, new: new)])
+        #expect(delivered[session("alice")] == [.occupantChanged(old: old, new: new, by: nil)])
+        #expect(delivered[session("bob")] == [.occupantChanged(old: old, new: new, by: nil)])
         // Messages carry the new nick.
         _ = try room.state.post(room.message("hi"), from: session("bob"), now: room.t0)
         #expect(room.state.history.last?.from == .occupant(room.id, nick("robert")))
@@ -686,8 +701,8 @@ struct RoomStateTests {
         #expect(throws: RoomError.notInRoom) { try room.state.configure(configuration, by: session("zed")) }
         let delivered = deliveries(try room.state.configure(configuration, by: session("alice")), in: room.state)
         #expect(room.state.configuration == configuration)
-        #expect(delivered[session("alice")] == [.configurationChanged(configuration)])
-        #expect(delivered[session("bob")] == [.configurationChanged(configuration)])
+        #expect(delivered[session("alice")] == [.configurationChanged(configuration, by: nick("alice"))])
+        #expect(delivered[session("bob")] == [.configurationChanged(configuration, by: nick("alice"))])
         // An admin may configure too.
         _ = try room.state.setAffiliation(.admin, of: user("bob"), by: session("alice"), reason: nil)
         configuration.hidden = false

@@ -17,7 +17,7 @@ struct SessionLifecycleTests {
 
         await bob.setPresence(Presence(.unavailable, status: "gone fishing"))
         #expect(bob.joinedRooms.isEmpty)
-        guard case .occupantLeft(let gone, .left(let status))? = aliceMind.roomEvents(dev).last else {
+        guard case .occupantLeft(let gone, .disconnected(let status))? = aliceMind.roomEvents(dev).last else {
             Issue.record("alice was not told bob left: \(aliceMind.roomEvents(dev))")
             return
         }
@@ -25,6 +25,26 @@ struct SessionLifecycleTests {
         #expect(status == "gone fishing")
         let occupants = await service.room(dev)?.snapshot.occupants.keys.map(\.key)
         #expect(occupants == ["alice"])
+    }
+
+    /// Closing a session with a text (IRC QUIT) leaves its rooms as `.disconnected(text)`;
+    /// the service stopping stays `.shutdown`.
+    @Test func closingWithAMessageIsDisconnected() async throws {
+        let service = makeService()
+        let aliceMind = RecordingMind()
+        let alice = try await service.openSession(for: user("alice"), resource: "r", mind: aliceMind)
+        let bob = try await service.openSession(for: user("bob"), resource: "r", mind: RecordingMind())
+        try await alice.join(dev, as: nick("alice"))
+        try await bob.join(dev, as: nick("bob"))
+        await bob.close(message: "Quit: bye")
+        guard case .occupantLeft(let gone, .disconnected(let text))? = aliceMind.roomEvents(dev).last else {
+            Issue.record("alice must see bob disconnect: \(aliceMind.roomEvents(dev))")
+            return
+        }
+        #expect(gone.nick == nick("bob"))
+        #expect(text == "Quit: bye")
+        await alice.close(reason: .shutdown)
+        #expect(await service.room(dev)?.snapshot.occupant(of: alice.id) == nil)
     }
 
     @Test func closedSessionCannotJoin() async throws {

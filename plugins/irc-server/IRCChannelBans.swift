@@ -96,27 +96,3 @@ final class IRCChannelBans: Sendable {
         IRCMask(normalize(mask)).matches(hostmask, caseMapping: .ascii)
     }
 }
-
-extension IRCServerShared {
-    /// This server's ban lists. Kept beside the shared state (one list set per server
-    /// instance) until `IRCServerShared` holds it as a stored property.
-    var channelBans: IRCChannelBans {
-        IRCChannelBans.instances.withLock { instances in
-            let key = ObjectIdentifier(self)
-            if let existing = instances[key], existing.owner === self { return existing.bans }
-            instances = instances.filter { $0.value.owner != nil }
-            let made = IRCChannelBans()
-            instances[key] = IRCChannelBans.Owned(owner: self, bans: made)
-            return made
-        }
-    }
-}
-
-extension IRCChannelBans {
-    fileprivate struct Owned: Sendable {
-        weak var owner: IRCServerShared?
-        let bans: IRCChannelBans
-    }
-    /// The ban lists per live `IRCServerShared`.
-    fileprivate static let instances = Mutex<[ObjectIdentifier: Owned]>([:])
-}

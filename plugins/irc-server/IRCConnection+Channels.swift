@@ -23,6 +23,7 @@ extension IRCConnection {
         case "AWAY": await away(message)
         case "WHO": await who(message)
         case "WHOIS": await whois(message)
+        case "WHOWAS": whowas(message)
         case "USERHOST": userhost(message)
         case "ISON": ison(message)
         default: return false
@@ -54,8 +55,8 @@ extension IRCConnection {
             }
             if shared.chat.room(room) == nil {
                 // A new channel starts without the bans of an earlier one of the same name.
-                shared.channelBans.clear(room)
-            } else if !session.joinedRooms.contains(room), shared.channelBans.isBanned(mask, in: room) {
+                shared.bans.clear(room)
+            } else if !session.joinedRooms.contains(room), shared.bans.isBanned(mask, in: room) {
                 numeric(IRCNumeric.bannedFromChannel, [channel, "Cannot join channel (+b)"])
                 continue
             }
@@ -251,7 +252,7 @@ extension IRCConnection {
         for occupant in state.occupants.values {
             guard let entry = shared.nicks.entry(for: occupant.nick.displayName),
                 let session = entry.session, occupant.sessions.contains(session.id),
-                let mind = IRCMind.of(entry.connection)
+                let mind = entry.mind
             else { continue }
             body(occupant, mind)
         }

@@ -48,12 +48,10 @@ extension IRCConnection {
         send(IRCMessage(source: oldMask, command: "NICK", parameters: [requested]))
     }
 
-    /// QUIT (RFC 2812 §3.1.7): leave every room with the reason, then ERROR and close.
+    /// QUIT (RFC 2812 §3.1.7): end the session with the reason (its rooms tell the peers,
+    /// who each see one `QUIT :Quit: reason`), then ERROR and close.
     func quit(_ reason: String) async {
-        let text = "Quit: " + reason
-        if let session {
-            for room in session.joinedRooms { await session.leave(room, message: text) }
-        }
+        await session?.close(message: "Quit: " + reason)
         close("Closing Link: \(reason)")
     }
 }

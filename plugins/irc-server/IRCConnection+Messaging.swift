@@ -79,7 +79,7 @@ extension IRCConnection {
             if !quiet { numeric(IRCNumeric.noSuchNick, [target, "No such nick/channel"]) }
             return
         }
-        if command == "PRIVMSG", let away = IRCMind.of(entry.connection)?.awayMessage {
+        if command == "PRIVMSG", let away = entry.mind?.awayMessage {
             numeric(IRCNumeric.away, [entry.nick, away])
         }
         let me = recipient

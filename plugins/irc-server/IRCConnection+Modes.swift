@@ -73,7 +73,7 @@ extension IRCConnection {
         if changes.contains(.listBans) {
             // RPL_BANLIST 367 / RPL_ENDOFBANLIST 368, to anyone who may see the channel.
             if me != nil || !state.configuration.hidden {
-                for entry in shared.channelBans.list(room) {
+                for entry in shared.bans.list(room) {
                     numeric(
                         IRCNumeric.banList, [channel, entry.mask, entry.setBy, String(Int(entry.at.timeIntervalSince1970))])
                 }
@@ -146,7 +146,7 @@ extension IRCConnection {
     /// matching occupant an outcast (a moderator who is not an admin kicks instead).
     private func addBan(_ mask: String, channel: String, room: RoomID, by me: Occupant) async {
         guard let session else { return }
-        let added = shared.channelBans.add(mask, in: room, by: hostmask, at: Date())
+        let added = shared.bans.add(mask, in: room, by: hostmask, at: Date())
         guard case .added(let normalized) = added else {
             if added == .full { numeric(IRCNumeric.banListFull, [channel, mask, "Channel ban list is full"]) }
             return
@@ -160,7 +160,7 @@ extension IRCConnection {
         for target in targets {
             do throws(RoomError) {
                 try await session.setAffiliation(.outcast, of: target.user, in: room, reason: "Banned")
-                shared.channelBans.recordOutcast(target.user, mask: normalized, in: room)
+                shared.bans.recordOutcast(target.user, mask: normalized, in: room)
             } catch {
                 // A moderator who is not an admin cannot outcast: the mask still keeps the
                 // user out once kicked.
@@ -171,7 +171,7 @@ extension IRCConnection {
 
     /// -b: drop the mask, show the MODE line, and lift the outcast affiliation it caused.
     private func removeBan(_ mask: String, channel: String, room: RoomID) async {
-        guard let session, let removed = shared.channelBans.remove(mask, in: room) else { return }
+        guard let session, let removed = shared.bans.remove(mask, in: room) else { return }
         if let state = await roomState(room) {
             let line = IRCMessage(source: hostmask, command: "MODE", parameters: [channel, "-b", removed.mask])
             forEachIRCMember(of: state) { _, mind in mind.write([line]) }

@@ -2,8 +2,8 @@ import Foundation
 import ParleyCore
 import ParleyIRC
 
-/// WHO (RFC 2812 §3.6.1), WHOIS (§3.6.2), USERHOST (§4.8) and ISON (§4.9): answered from
-/// the nick table and the rooms' state.
+/// WHO (RFC 2812 §3.6.1), WHOIS (§3.6.2), WHOWAS (§3.6.3), USERHOST (§4.8) and ISON
+/// (§4.9): answered from the nick table and the rooms' state.
 extension IRCConnection {
     func who(_ message: IRCMessage) async {
         guard let session else { return }
@@ -20,22 +20,40 @@ extension IRCConnection {
                     send(
                         whoReply(
                             channel: mask, nick: occupant.nick.displayName,
-                            hostmask: IRCEventRenderer.source(of: occupant), away: away, prefixes: prefixes))
+                            hostmask: IRCEventRenderer.source(of: occupant), away: away, prefixes: prefixes,
+                            realname: realname(of: occupant)))
                 }
             }
         } else if let entry = shared.nicks.entry(for: mask), let hostmask = entry.hostmask {
-            let away = IRCMind.of(entry.connection)?.awayMessage != nil
-            send(whoReply(channel: "*", nick: entry.nick, hostmask: hostmask, away: away, prefixes: ""))
+            let away = entry.mind?.awayMessage != nil
+            send(
+                whoReply(
+                    channel: "*", nick: entry.nick, hostmask: hostmask, away: away, prefixes: "",
+                    realname: entry.realname ?? entry.nick))
         }
         numeric(IRCNumeric.endOfWho, [mask, "End of WHO list"])
     }
 
     /// 352 RPL_WHOREPLY: `<channel> <user> <host> <server> <nick> <H|G>[prefixes] :0 <realname>`.
-    private func whoReply(channel: String, nick: String, hostmask: String, away: Bool, prefixes: String) -> IRCMessage {
+    private func whoReply(
+        channel: String, nick: String, hostmask: String, away: Bool, prefixes: String, realname: String
+    ) -> IRCMessage {
         let (userPart, host) = Self.userAndHost(of: hostmask)
         return IRCMessage(
             source: shared.serverName, command: IRCNumeric.whoReply,
-            parameters: [self.nick, channel, userPart, host, shared.serverName, nick, (away ? "G" : "H") + prefixes, "0 \(nick)"])
+            parameters: [
+                self.nick, channel, userPart, host, shared.serverName, nick, (away ? "G" : "H") + prefixes,
+                "0 \(realname)",
+            ])
+    }
+
+    /// The realname an occupant gave in USER when it is an IRC client of this server; its
+    /// nick otherwise (an XMPP occupant has none).
+    private func realname(of occupant: Occupant) -> String {
+        guard let entry = shared.nicks.entry(for: occupant.nick.displayName), let session = entry.session,
+            occupant.sessions.contains(session.id)
+        else { return occupant.nick.displayName }
+        return entry.realname ?? entry.nick
     }
 
     /// The user and host parts of `nick!user@host`.
@@ -57,7 +75,7 @@ extension IRCConnection {
         }
         let me = recipient
         let (userPart, host) = Self.userAndHost(of: hostmask)
-        numeric(IRCNumeric.whoisUser, [entry.nick, userPart, host, "*", entry.nick])
+        numeric(IRCNumeric.whoisUser, [entry.nick, userPart, host, "*", entry.realname ?? entry.nick])
         var channels: [String] = []
         for room in targetSession.joinedRooms.sorted() {
             guard let state = await roomState(room), let occupant = state.occupant(of: targetSession.id) else { continue }
@@ -69,10 +87,22 @@ extension IRCConnection {
         }
         if !channels.isEmpty { numeric(IRCNumeric.whoisChannels, [entry.nick, channels.joined(separator: " ")]) }
         numeric(IRCNumeric.whoisServer, [entry.nick, shared.serverName, "Parley"])
-        if let away = IRCMind.of(entry.connection)?.awayMessage { numeric(IRCNumeric.away, [entry.nick, away]) }
+        if let away = entry.mind?.awayMessage { numeric(IRCNumeric.away, [entry.nick, away]) }
         if let account = entry.account { numeric(IRCNumeric.whoisAccount, [entry.nick, account, "is logged in as"]) }
         if entry.connection.secure { numeric(IRCNumeric.whoisSecure, [entry.nick, "is using a secure connection"]) }
         numeric(IRCNumeric.endOfWhois, [entry.nick, "End of /WHOIS list"])
+    }
+
+    /// WHOWAS: no nick history is kept, so every nick is 406 ERR_WASNOSUCHNICK, then 369
+    /// RPL_ENDOFWHOWAS (irssi asks after a WHOIS miss and expects both).
+    func whowas(_ message: IRCMessage) {
+        guard let first = message.parameters.first, !first.isEmpty else {
+            return numeric(IRCNumeric.noNicknameGiven, ["No nickname given"])
+        }
+        for target in first.split(separator: ",").map(String.init) {
+            numeric(IRCNumeric.wasNoSuchNick, [target, "There was no such nickname"])
+            numeric(IRCNumeric.endOfWhowas, [target, "End of WHOWAS"])
+        }
     }
 
     /// 302 RPL_USERHOST: `nick=+user@host` (`-` when away), at most five nicks.
@@ -84,7 +114,7 @@ extension IRCConnection {
         for target in message.parameters.prefix(5) {
             guard let entry = shared.nicks.entry(for: target), let hostmask = entry.hostmask else { continue }
             let (userPart, host) = Self.userAndHost(of: hostmask)
-            let away = IRCMind.of(entry.connection)?.awayMessage != nil
+            let away = entry.mind?.awayMessage != nil
             replies.append("\(entry.nick)=\(away ? "-" : "+")\(userPart)@\(host)")
         }
         numeric("302", [replies.joined(separator: " ")])

@@ -125,11 +125,14 @@ extension IRCConnection {
         self.userID = userID
         registration.registered = true
         hostmask = IRCNickTable.hostmask(nick: nick, user: userID, guest: login == nil)
-        shared.nicks.attach(nick, session: session, userID: userID, account: registration.account, for: self)
+        shared.nicks.attach(
+            nick, session: session, userID: userID, account: registration.account, realname: registration.realname,
+            mind: mind, for: self)
         shared.registeredCount.wrappingAdd(1, ordering: .relaxed)
         log(.info, "registered", ["user": "\(userID)"])
         sendWelcome()
         await session.setPresence(Presence())
+        shared.connections.memory.noteRelease()  // the burst's garbage
     }
 
     /// Whether this client may use `nick`: not another account's name while account nicks

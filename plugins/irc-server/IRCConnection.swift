@@ -73,7 +73,11 @@ final actor IRCConnection {
         guard channel.isActive else { return }
         var buffer = channel.allocator.buffer(capacity: 128)
         buffer.writeIRCMessage(message)
-        channel.writeAndFlush(buffer, promise: nil)
+        if let mind {
+            mind.flusher.write(buffer)  // after any room lines gathered for this client
+        } else {
+            channel.writeAndFlush(buffer, promise: nil)
+        }
     }
 
     /// A numeric (or other server reply) from the server to this client: the server name

@@ -1,4 +1,6 @@
 import NIOCore
+import ParleyIRCNIO
+import ParleyLauncher
 import Synchronization
 
 /// The open connections of one irc-server, grouped by event loop so each loop's sweeper
@@ -6,8 +8,23 @@ import Synchronization
 final class IRCConnectionRegistry: Sendable {
     private let loops = Mutex<[ObjectIdentifier: [ObjectIdentifier: IRCConnection]]>([:])
     private let total = Atomic<Int>(0)
+    /// One flush coalescer per event loop, made when the loop's first client registers.
+    private let coalescers = Mutex<[ObjectIdentifier: LoopFlushCoalescer]>([:])
+    /// Returns the garbage of registration bursts and closed connections to the system,
+    /// so that an idle client costs what it holds (docs/benchmarks-irc.md).
+    let memory = MemoryReturn()
 
     init() {}
+
+    /// The flush coalescer of `loop` (looked up once per connection, not per write).
+    func coalescer(for loop: any EventLoop) -> LoopFlushCoalescer {
+        coalescers.withLock { coalescers in
+            if let existing = coalescers[ObjectIdentifier(loop)] { return existing }
+            let made = LoopFlushCoalescer(loop: loop)
+            coalescers[ObjectIdentifier(loop)] = made
+            return made
+        }
+    }
 
     /// Adds `connection` unless `limit` connections are open; false when full.
     func track(_ connection: IRCConnection, limit: Int) -> Bool {
@@ -24,6 +41,7 @@ final class IRCConnectionRegistry: Sendable {
         let loop = ObjectIdentifier(connection.channel.eventLoop)
         let removed = loops.withLock { $0[loop]?.removeValue(forKey: ObjectIdentifier(connection)) != nil }
         if removed { total.wrappingSubtract(1, ordering: .relaxed) }
+        memory.noteRelease()
     }
 
     /// Open connections.

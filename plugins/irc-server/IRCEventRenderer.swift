@@ -85,7 +85,8 @@ enum IRCEventRenderer {
 
     /// An occupant left: PART with its message, KICK for a kick or a ban (the MODE +b line
     /// of an IRC ban is sent by the banning command), PART with a fixed reason when its
-    /// connection failed or the server stops.
+    /// connection failed or the server stops, QUIT when its session ended (RFC 2812 §3.1.7;
+    /// the mind sends one QUIT per quitting session, not one per shared channel).
     static func left(_ occupant: Occupant, reason: LeaveReason, room: RoomID, for recipient: IRCRecipient)
         -> IRCMessage
     {
@@ -105,13 +106,19 @@ enum IRCEventRenderer {
         case .membershipRevoked: return kick(by: nil, "Membership revoked")
         case .deliveryFailed: return part("Connection lost")
         case .shutdown: return part("Server shutting down")
+        case .disconnected(let text):
+            return IRCMessage(
+                source: source(of: occupant), command: "QUIT",
+                parameters: [text.flatMap { $0.isEmpty ? nil : $0 } ?? "Client Quit"])
         }
     }
 
     /// A nick, role, affiliation or presence change: NICK (when `renderNick`), MODE for
-    /// prefix changes (from the server: the model does not say who), AWAY for away-notify.
+    /// prefix changes, AWAY for away-notify. The MODE line comes from `actor` (the hostmask
+    /// of who changed it, XEP-0045 §8/§9 `<actor/>`), or from the server when nil.
     static func changed(
-        old: Occupant, new: Occupant, room: RoomID, moderated: Bool, renderNick: Bool, for recipient: IRCRecipient
+        old: Occupant, new: Occupant, room: RoomID, moderated: Bool, renderNick: Bool, actor: String? = nil,
+        for recipient: IRCRecipient
     ) -> [IRCMessage] {
         var lines: [IRCMessage] = []
         if renderNick && old.nick.displayName != new.nick.displayName {
@@ -138,7 +145,7 @@ enum IRCEventRenderer {
             if !modes.isEmpty {
                 lines.append(
                     IRCMessage(
-                        source: recipient.serverName, command: "MODE",
+                        source: actor ?? recipient.serverName, command: "MODE",
                         parameters: [IRCChannelName.channel(for: room), modes] + parameters))
             }
         }
@@ -166,15 +173,17 @@ enum IRCEventRenderer {
             parameters: [IRCChannelName.channel(for: room), topic.text])
     }
 
-    /// The MODE line for a configuration change: flag, key and limit differences, from the
-    /// server (the model does not say who); nil when nothing IRC shows changed.
+    /// The MODE line for a configuration change: flag, key and limit differences, from
+    /// `actor` (the hostmask of who changed it) or the server when nil; nil when nothing
+    /// IRC shows changed.
     static func configurationChanged(
-        from old: RoomConfiguration, to new: RoomConfiguration, room: RoomID, for recipient: IRCRecipient
+        from old: RoomConfiguration, to new: RoomConfiguration, room: RoomID, actor: String? = nil,
+        for recipient: IRCRecipient
     ) -> IRCMessage? {
         let change = modeDiff(from: old, to: new)
         guard !change.modes.isEmpty else { return nil }
         return IRCMessage(
-            source: recipient.serverName, command: "MODE",
+            source: actor ?? recipient.serverName, command: "MODE",
             parameters: [IRCChannelName.channel(for: room), change.modes] + change.parameters)
     }
 

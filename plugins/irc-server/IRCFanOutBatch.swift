@@ -2,8 +2,9 @@ import NIOCore
 
 /// The work shared by every IRC recipient of one room fan-out (`FanOut.memo`): the line
 /// rendered once per variant (message-tags × server-time) as a `ByteBuffer` that every
-/// recipient's channel writes as is, and the writes grouped so that each channel is flushed
-/// once and each other event loop is entered once per fan-out.
+/// recipient's channel writes as is, and the writes for clients on other event loops
+/// grouped so that each other loop is entered once per fan-out. Flushing is left to each
+/// loop's `LoopFlushCoalescer`: once per loop turn, however many messages it carried.
 ///
 /// Used on the room's executor only, for the length of one fan-out (like `FanOut`).
 final class IRCFanOutBatch: @unchecked Sendable {
@@ -13,41 +14,37 @@ final class IRCFanOutBatch: @unchecked Sendable {
     var rendered: [ByteBuffer?] = [nil, nil, nil, nil]
     /// The sender's `nick!user@host`, looked up once.
     var source: String?
-    /// Channels on the current event loop, written already, flushed at the end.
-    private var local: [any Channel] = []
-    /// Writes for channels on other event loops, per loop.
-    private var remote: [ObjectIdentifier: (loop: any EventLoop, writes: [(any Channel, ByteBuffer)])] = [:]
+    /// The sender's folded nick, to leave its own line out for clients without echo-message.
+    var senderKey: String?
+    /// Writes for clients on other event loops, per loop.
+    private var remote: [ObjectIdentifier: (loop: any EventLoop, writes: [(IRCWriteFlusher, ByteBuffer)])] = [:]
 
     init(allocator: ByteBufferAllocator) {
         self.allocator = allocator
     }
 
-    /// Writes `buffer` to `channel` now when the caller runs on the channel's loop, or
-    /// queues it for that loop's single hop at the end.
-    func add(_ buffer: ByteBuffer, to channel: any Channel) {
-        let loop = channel.eventLoop
+    /// Writes `buffer` to the client now when the caller runs on its loop, or queues it for
+    /// that loop's single hop at the end.
+    func add(_ buffer: ByteBuffer, to client: IRCWriteFlusher) {
+        let loop = client.loop
         if loop.inEventLoop {
-            channel.write(buffer, promise: nil)
-            local.append(channel)
+            client.writeSoon(buffer)
         } else {
             let key = ObjectIdentifier(loop)
             if remote[key] == nil {
-                remote[key] = (loop, [(channel, buffer)])
+                remote[key] = (loop, [(client, buffer)])
             } else {
-                remote[key]!.writes.append((channel, buffer))
+                remote[key]!.writes.append((client, buffer))
             }
         }
     }
 
-    /// Flushes the local channels and enters every other loop once to write and flush.
+    /// Enters every other loop once to write there.
     func finish() {
-        for channel in local { channel.flush() }
-        local = []
         for (_, group) in remote {
             let writes = group.writes
             group.loop.execute {
-                for (channel, buffer) in writes { channel.write(buffer, promise: nil) }
-                for (channel, _) in writes { channel.flush() }
+                for (client, buffer) in writes { client.writeSoon(buffer) }
             }
         }
         remote = [:]

@@ -13,6 +13,8 @@ final class IRCMind: SessionMind {
     let protocolFamily = ProtocolFamily.irc
     let channel: any Channel
     let shared: IRCServerShared
+    /// Writes fanned-out room lines with coalesced flushes (`deliver(_:fanOut:)`).
+    let flusher: IRCWriteFlusher
     private weak let connection: IRCConnection?
 
     /// What rendering needs, updated by the connection.
@@ -29,38 +31,25 @@ final class IRCMind: SessionMind {
         var lastNickChange: (old: String, new: String)?
         /// The AWAY message this client set (RPL_AWAY 301 to whoever messages it).
         var awayMessage: String?
+        /// The last session whose QUIT was rendered: one QUIT per quitting session, not one
+        /// per shared channel (a session id is never reused, unlike a nick).
+        var lastQuit: SessionID?
     }
     private let state: Mutex<State>
 
     init(connection: IRCConnection, channel: any Channel, shared: IRCServerShared) {
         self.connection = connection
-        self.connectionKey = ObjectIdentifier(connection)
         self.channel = channel
         self.shared = shared
+        self.flusher = IRCWriteFlusher(channel: channel, coalescer: shared.connections.coalescer(for: channel.eventLoop))
         self.state = Mutex(State(recipient: IRCRecipient(serverName: shared.serverName, nick: "*")))
-        Self.directory.withLock { $0[connectionKey] = Weak(mind: self) }
-    }
-
-    deinit {
-        let key = connectionKey
-        Self.directory.withLock { directory in
-            if directory[key]?.mind == nil { directory[key] = nil }
-        }
     }
 
     // MARK: Finding another client's mind
 
-    private let connectionKey: ObjectIdentifier
-    private struct Weak: Sendable { weak var mind: IRCMind? }
-    /// Every live mind by its connection, so that a command can write lines that are not
-    /// model events (MODE +b, invite-notify) or read a peer's AWAY text without hopping to
-    /// that connection's actor.
-    private static let directory = Mutex<[ObjectIdentifier: Weak]>([:])
-
-    /// The mind of another connection, when it has one.
-    static func of(_ connection: IRCConnection) -> IRCMind? {
-        directory.withLock { $0[ObjectIdentifier(connection)]?.mind }
-    }
+    // Another client's mind is its nick table entry's `mind` (set at registration): a
+    // command writes lines that are not model events (MODE +b, invite-notify) or reads a
+    // peer's AWAY text through it without hopping to that connection's actor.
 
     /// Called by the connection whenever its nick or capabilities change.
     func update(nick: String, capabilities: IRCCapabilities) {
@@ -105,37 +94,43 @@ final class IRCMind: SessionMind {
     }
 
     func deliver(_ event: ChatEvent, fanOut: FanOut) throws {
-        guard case .room(let room, .message(let message)) = event else { return try deliver(event) }
-        guard channel.isActive else { throw Unreachable() }
-        // Only what the per-copy path needs, without copying the recipient's strings.
-        let (variant, echo, ownKey) = state.withLock {
-            ($0.recipient.messageVariant, $0.recipient.echoMessage, $0.ownNickKey)
+        // The per-copy path (docs/benchmarks-irc.md): no copy of the message, one lock, one
+        // memo look-up, one append to the client's gathered bytes.
+        guard case .room(_, .message) = event else { return try deliver(event) }
+        guard !flusher.isClosed else { throw Unreachable() }
+        let batch = fanOut.memo(ObjectIdentifier(IRCFanOutBatch.self)) { makeBatch(for: event, fanOut: fanOut) }
+        let (variant, ownLine) = state.withLock { state in
+            (state.recipient.messageVariant, batch.senderKey != nil && state.ownNickKey == batch.senderKey)
         }
-        if !echo, case .occupant(_, let nick) = message.from, nick.key == ownKey {
-            // IRCv3 echo-message: a sender without the capability does not get its own line.
-            return
-        }
-        let batch = fanOut.memo(ObjectIdentifier(IRCFanOutBatch.self)) {
-            let batch = IRCFanOutBatch(allocator: channel.allocator)
-            fanOut.atEnd { batch.finish() }
-            return batch
-        }
-        let buffer: ByteBuffer
-        if let rendered = batch.rendered[variant] {
-            buffer = rendered
-        } else {
-            let source = batch.source ?? sourceOfOccupant(message.from)
-            batch.source = source
-            let line = IRCEventRenderer.message(
-                message, source: source, target: IRCChannelName.channel(for: room),
-                messageTags: variant & 1 != 0, serverTime: variant & 2 != 0, mapping: shared.mapping)
-            var made = batch.allocator.buffer(capacity: 128)
-            if let line { made.writeIRCMessage(line) }
-            batch.rendered[variant] = made
-            buffer = made
-        }
+        // IRCv3 echo-message: a sender without the capability does not get its own line.
+        if ownLine && !state.withLock({ $0.recipient.echoMessage }) { return }
+        let buffer = batch.rendered[variant] ?? render(event, variant: variant, into: batch)
         guard buffer.readableBytes > 0 else { return }
-        batch.add(buffer, to: channel)
+        batch.add(buffer, to: flusher)
+    }
+
+    /// The batch shared by every IRC recipient of one fanned-out room message.
+    private func makeBatch(for event: ChatEvent, fanOut: FanOut) -> IRCFanOutBatch {
+        let batch = IRCFanOutBatch(allocator: channel.allocator)
+        if case .room(_, .message(let message)) = event, case .occupant(_, let nick) = message.from {
+            batch.senderKey = nick.key
+        }
+        fanOut.atEnd { batch.finish() }
+        return batch
+    }
+
+    /// Renders a fanned-out room message for one variant, once per fan-out.
+    private func render(_ event: ChatEvent, variant: Int, into batch: IRCFanOutBatch) -> ByteBuffer {
+        guard case .room(let room, .message(let message)) = event else { return ByteBuffer() }
+        let source = batch.source ?? sourceOfOccupant(message.from)
+        batch.source = source
+        let line = IRCEventRenderer.message(
+            message, source: source, target: IRCChannelName.channel(for: room),
+            messageTags: variant & 1 != 0, serverTime: variant & 2 != 0, mapping: shared.mapping)
+        var made = batch.allocator.buffer(capacity: 128)
+        if let line { made.writeIRCMessage(line) }
+        batch.rendered[variant] = made
+        return made
     }
 
     /// The lines an event becomes for this client (every event but fanned-out messages).
@@ -159,10 +154,7 @@ final class IRCMind: SessionMind {
                 case .shutdown: "Server shutting down"
                 case .kicked(let why): why
                 }
-            let channel = self.channel
-            var buffer = channel.allocator.buffer(capacity: 64)
-            buffer.writeIRCMessage(IRCMessage(command: "ERROR", parameters: [text]))
-            channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
+            closeConnection(text)
             return []
         case .presence, .subscription, .contactUpdated, .contactRemoved, .query, .probe:
             // IRC has no contact lists or presence subscriptions; presence reaches IRC
@@ -182,13 +174,20 @@ final class IRCMind: SessionMind {
         case .occupantJoined(let occupant):
             return [IRCEventRenderer.joined(occupant, room: room)]
         case .occupantLeft(let occupant, let reason):
-            state.withLock { state in
-                if let session = state.session, occupant.sessions.contains(session) {
-                    state.configurations[room] = nil
-                }
+            let show = state.withLock { state -> Bool in
+                let own = state.session.map { occupant.sessions.contains($0) } ?? false
+                if own { state.configurations[room] = nil }
+                guard case .disconnected = reason else { return true }
+                // RFC 2812 §3.1.7: a quitting client ends its own link with ERROR, and each
+                // peer sees one QUIT however many channels it shares with the quitter.
+                if own { return false }
+                guard let gone = occupant.sessions.first else { return true }
+                if state.lastQuit == gone { return false }
+                state.lastQuit = gone
+                return true
             }
-            return [IRCEventRenderer.left(occupant, reason: reason, room: room, for: recipient)]
-        case .occupantChanged(let old, let new):
+            return show ? [IRCEventRenderer.left(occupant, reason: reason, room: room, for: recipient)] : []
+        case .occupantChanged(let old, let new, let by):
             let (moderated, renderNick) = state.withLock { state -> (Bool, Bool) in
                 let moderated = state.configurations[room]?.moderated ?? false
                 guard old.nick.displayName != new.nick.displayName else { return (moderated, false) }
@@ -200,7 +199,8 @@ final class IRCMind: SessionMind {
                 return (moderated, true)
             }
             return IRCEventRenderer.changed(
-                old: old, new: new, room: room, moderated: moderated, renderNick: renderNick, for: recipient)
+                old: old, new: new, room: room, moderated: moderated, renderNick: renderNick,
+                actor: by.map(sourceOfNick), for: recipient)
         case .message(let message):
             if case .occupant(_, let nick) = message.from, nick.key == state.withLock({ $0.ownNickKey }),
                 !recipient.echoMessage
@@ -219,14 +219,30 @@ final class IRCMind: SessionMind {
         case .topicChanged(let topic):
             let setter = topic.setBy.map { sourceOfNick($0) }
             return [IRCEventRenderer.topicChanged(topic, room: room, setter: setter, for: recipient)]
-        case .configurationChanged(let configuration):
+        case .configurationChanged(let configuration, let by):
             let old = state.withLock { state in
                 defer { state.configurations[room] = configuration }
                 return state.configurations[room]
             }
             guard let old else { return [] }
-            return IRCEventRenderer.configurationChanged(from: old, to: configuration, room: room, for: recipient)
-                .map { [$0] } ?? []
+            return IRCEventRenderer.configurationChanged(
+                from: old, to: configuration, room: room, actor: by.map(sourceOfNick), for: recipient
+            ).map { [$0] } ?? []
+        }
+    }
+
+    /// `ERROR :text` and close, through the connection on its loop so that the client gets
+    /// one ERROR even when the server's graceful shutdown closes it at the same time.
+    private func closeConnection(_ text: String) {
+        let channel = self.channel
+        guard let connection else {
+            var buffer = channel.allocator.buffer(capacity: 64)
+            buffer.writeIRCMessage(IRCMessage(command: "ERROR", parameters: [text]))
+            channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
+            return
+        }
+        channel.eventLoop.execute {
+            connection.assumeIsolated { $0.close(text) }
         }
     }
 
@@ -269,11 +285,11 @@ final class IRCMind: SessionMind {
 
     // MARK: Writing
 
-    /// Writes lines as one buffer with one flush; from another thread NIO hops to the
-    /// channel's loop itself, in order.
+    /// Writes lines as one buffer with one flush, after any fanned-out lines still
+    /// gathered for this client (`IRCWriteFlusher` keeps the order).
     func write(_ lines: [IRCMessage]) {
         var buffer = channel.allocator.buffer(capacity: 64 * lines.count)
         for line in lines { buffer.writeIRCMessage(line) }
-        channel.writeAndFlush(buffer, promise: nil)
+        flusher.write(buffer)
     }
 }

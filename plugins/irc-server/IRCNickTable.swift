@@ -14,6 +14,11 @@ struct IRCNickEntry: Sendable {
     var account: String?
     /// `nick!user@host` once registered.
     var hostmask: String?
+    /// The realname from `USER … :realname` (RFC 2812 §3.1.3), for WHOIS 311 and WHO 352.
+    var realname: String?
+    /// The client's mind once registered: how other connections write to it or read its
+    /// AWAY text without hopping to its actor.
+    var mind: IRCMind?
 }
 
 /// The server-wide nick table: folded nick (CASEMAPPING=ascii) → who holds it. A nick is
@@ -55,14 +60,19 @@ final class IRCNickTable: Sendable {
         }
     }
 
-    /// Records the model session of a registered nick.
-    func attach(_ nick: String, session: ChatSession, userID: UserID, account: String?, for connection: IRCConnection) {
+    /// Records the model session, mind and realname of a registered nick.
+    func attach(
+        _ nick: String, session: ChatSession, userID: UserID, account: String?, realname: String?, mind: IRCMind,
+        for connection: IRCConnection
+    ) {
         let key = Self.fold(nick)
         table.withLock { table in
             guard var entry = table.entries[key], entry.connection === connection else { return }
             entry.session = session
             entry.userID = userID
             entry.account = account
+            entry.realname = realname
+            entry.mind = mind
             entry.hostmask = Self.hostmask(nick: entry.nick, user: userID, guest: account == nil)
             table.entries[key] = entry
             table.sessions[session.id] = key

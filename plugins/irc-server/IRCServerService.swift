@@ -45,6 +45,8 @@ final class IRCServerService: Service, Sendable {
         let interval = Self.sweepInterval(settings)
         let sweeper = IRCSweeper(group: eventLoopGroup, interval: interval, registry: shared.connections)
         defer { sweeper.stop() }
+        let trimmer = Task { [memory = shared.connections.memory] in await memory.run(every: .seconds(2)) }
+        defer { trimmer.cancel() }
         try? await gracefulShutdown()
         shared.logger.info("irc-server stopping", metadata: ["connections": "\(shared.connections.count)"])
         shared.shuttingDown.store(true, ordering: .sequentiallyConsistent)
@@ -77,7 +79,6 @@ final class IRCServerService: Service, Sendable {
         let connection = IRCConnection(channel: channel, shared: shared, secure: tls != nil)
         let pipeline = channel.pipeline.syncOperations
         if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
-        try pipeline.addHandler(ByteToMessageHandler(IRCLineDecoder()))
         try pipeline.addHandler(IRCServerHandler(connection: connection))
     }
 }

@@ -48,7 +48,7 @@ public enum TextChatRenderer {
             return lines
         case .occupantJoined(let occupant):
             return ["JOIN \(name) \(occupant.nick)"]
-        case .occupantChanged(let old, let new):
+        case .occupantChanged(let old, let new, _):
             var lines: [String] = []
             if old.nick.displayName != new.nick.displayName { lines.append("NICK \(name) \(old.nick) \(new.nick)") }
             if old.role != new.role || old.affiliation != new.affiliation {
@@ -66,6 +66,8 @@ public enum TextChatRenderer {
             case .deliveryFailed: return ["PART \(name) \(occupant.nick) connection lost"]
             case .membershipRevoked: return ["PART \(name) \(occupant.nick) membership revoked"]
             case .shutdown: return ["PART \(name) \(occupant.nick) server shutting down"]
+            case .disconnected(let message):
+                return ["PART \(name) \(occupant.nick) " + (message.map(clean) ?? "disconnected")]
             }
         case .message(let message):
             let verb = isAction(message, translation) ? "ME" : "SAY"
@@ -74,7 +76,7 @@ public enum TextChatRenderer {
             return ["WHISPER \(name) \(from.nick) \(clean(message.body ?? ""))"]
         case .topicChanged(let topic):
             return ["TOPIC \(name) \(topic.setBy?.displayName ?? "-") \(clean(topic.text))"]
-        case .configurationChanged(let configuration):
+        case .configurationChanged(let configuration, _):
             return ["CONFIG \(name) moderated=\(configuration.moderated) members-only=\(configuration.membersOnly) topic-restricted=\(configuration.topicRestricted)"]
         }
     }

@@ -162,7 +162,8 @@ public struct IRCClientState: Sendable {
         case IRCNumeric.nicknameInUse, IRCNumeric.erroneousNickname, IRCNumeric.nickCollision:
             return receiveNickRefusal(message)
         case "ERROR":
-            // A server that closes us on purpose (K-line, throttling) is worth a slower retry.
+            // RFC 2812 §3.7.4: the server is about to close the link; the close that follows
+            // takes the normal backoff.
             return [.event(.serverError(message.parameters.last ?? ""))]
         case "PRIVMSG", "NOTICE", "TAGMSG":
             return [.event(.message(message))]
