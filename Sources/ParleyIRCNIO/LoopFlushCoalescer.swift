@@ -27,7 +27,10 @@ public final class LoopFlushCoalescer: @unchecked Sendable {
         pending.append(target)
         guard !scheduled else { return }
         scheduled = true
-        loop.execute { self.flushPending() }
+        // Two hops: the room messages that the tasks queued now will post (a sender's
+        // command task, then the room's job) are written before the flush too, so one
+        // `writev` carries a whole turn of the loop, as an ircd's main loop does.
+        loop.execute { self.loop.execute { self.flushPending() } }
     }
 
     private func flushPending() {

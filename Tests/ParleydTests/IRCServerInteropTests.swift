@@ -73,7 +73,7 @@ import Testing
     @Test func channelModesModeratedVoiceOpAndKey() throws {
         try expectScenario(
             "modes",
-            steps: ["not_op_482", "moderated", "voice", "devoice", "op", "names_prefixes", "mode_query", "key"])
+            steps: ["not_op_482", "moderated", "voice", "devoice", "op", "names_prefixes", "deop", "mode_query", "key", "mode_source"])
     }
 
     @Test func kickNeedsOpsAndRemovesTheMember() throws {

@@ -130,7 +130,7 @@ extension IRCConnection {
             mind: mind, for: self)
         shared.registeredCount.wrappingAdd(1, ordering: .relaxed)
         log(.info, "registered", ["user": "\(userID)"])
-        sendWelcome()
+        corking { sendWelcome() }
         await session.setPresence(Presence())
         shared.connections.memory.noteRelease()  // the burst's garbage
     }

@@ -30,6 +30,8 @@ final actor IRCConnection {
     var closed = false
 
     private var queue = Deque<IRCMessage>()
+    /// Lines gathered by `corking`, written at its end.
+    private var corked: ByteBuffer?
     /// A command is running (or lines are held back by flood control).
     private var busy = false
     private var flood: IRCFloodControl
@@ -71,8 +73,25 @@ final actor IRCConnection {
     /// Writes one line (RFC 1459 §2.3: CR LF terminated) and flushes.
     func send(_ message: IRCMessage) {
         guard channel.isActive else { return }
+        if corked != nil {
+            corked!.writeIRCMessage(message)
+            return
+        }
         var buffer = channel.allocator.buffer(capacity: 128)
         buffer.writeIRCMessage(message)
+        write(buffer)
+    }
+
+    /// Runs `body` with every `send` gathered into one buffer and written once at the end
+    /// (the welcome burst: one write and one allocation instead of twenty).
+    func corking(_ body: () -> Void) {
+        guard corked == nil else { return body() }
+        corked = channel.allocator.buffer(capacity: 2048)
+        body()
+        if let buffer = corked.take(), buffer.readableBytes > 0, channel.isActive { write(buffer) }
+    }
+
+    private func write(_ buffer: ByteBuffer) {
         if let mind {
             mind.flusher.write(buffer)  // after any room lines gathered for this client
         } else {
@@ -133,6 +152,8 @@ final actor IRCConnection {
                 return
             case .process:
                 queue.removeFirst()
+                // An idle client keeps no queue storage (memory per idle client is a target).
+                if queue.isEmpty { queue = Deque() }
                 guard let job = handle(message) else { continue }
                 busy = true
                 Task {

@@ -69,6 +69,11 @@ final class IRCServerService: Service, Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 4)
+            // IRC lines are short: start reads small (most are one or two lines) and let NIO
+            // grow the buffer for a client that sends more. Big, short-lived read buffers
+            // between the small objects a registered client keeps fragment the heap.
+            .childChannelOption(
+                .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
             .childChannelInitializer { [shared] channel in
                 channel.eventLoop.makeCompletedFuture { try Self.initialize(channel, shared: shared, tls: tls) }
             }

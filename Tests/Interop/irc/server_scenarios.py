@@ -633,8 +633,8 @@ def scenario_topic(run):
 
 
 def scenario_modes(run):
-    """+m with +v/-v (404 without voice), +o (482 before it), +k (475 without the key),
-    the mode query 324."""
+    """+m with +v/-v (404 without voice), +o (482 before it), -o, +k (475 without the key,
+    for a member who is not an operator), the mode query 324."""
     channel = run.args.channel
     alice = run.alice()
     bob = run.bob()
@@ -701,6 +701,15 @@ def scenario_modes(run):
     if not any(is_op(n, bob.nick) for n in names):
         raise StepFailed("names_prefixes", f"@{bob.nick} in NAMES", names)
     run.ok("names_prefixes")
+
+    # The key is tried by a member who is not an operator: whether an operator passes +k
+    # differs between servers (Parley exempts only the channel owner; its +o is the admin
+    # affiliation), so bob is deopped first.
+    mode("deop", "-o", bob.nick)
+    since = bob.mark()
+    bob.send(f"MODE {channel} +m")
+    bob.expect("deop", "482", since=since, what="482 ERR_CHANOPRIVSNEEDED after -o")
+    run.ok("deop")
 
     key = "k" + nonce()
     mode("key", "+k", key)
