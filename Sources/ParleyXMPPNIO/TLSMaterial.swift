@@ -64,7 +64,7 @@ public struct TLSMaterial: Sendable {
     }
 
     /// A new P-256 key and a self-signed certificate for `domain` (and `*.domain`, for
-    /// components and MUC), valid for ten years.
+    /// components and MUC), valid for ten years, usable as its own trust root.
     public static func makeSelfSigned(domain: String, now: Date = Date()) throws -> (
         certificatePEM: String, keyPEM: String
     ) {
@@ -80,8 +80,11 @@ public struct TLSMaterial: Sendable {
             subject: name,
             signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.notCertificateAuthority)
-                Critical(KeyUsage(digitalSignature: true))
+                // As `openssl req -x509` makes them: a client may pin this certificate as its
+                // trust root (a test, or a bot trusting `storage/tls/…`); path length 0 means
+                // it can sign no intermediate CA.
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+                Critical(KeyUsage(digitalSignature: true, keyCertSign: true))
                 try ExtendedKeyUsage([.serverAuth])
                 SubjectAlternativeNames([.dnsName(domain), .dnsName("*.\(domain)")])
             },

@@ -70,7 +70,7 @@ import Testing
     @Test func idleClientIsPingedThenTimedOut() async throws {
         let server = try await ServerHarness {
             $0.pingInterval = 0.5
-            $0.pingTimeout = 0.5
+            $0.pingTimeout = 2
         }
         defer { Task { await server.stop() } }
         // One client answers the PING and stays; the other is silent and is closed.

@@ -278,7 +278,7 @@ final actor IRCConnection {
         }
         if let pingSentAt {
             if now - pingSentAt > .fractionalSeconds(settings.pingTimeout) {
-                close("Ping timeout: \(Int(settings.pingTimeout)) seconds")
+                close("Ping timeout: \(Int(settings.pingTimeout.rounded(.up))) seconds")
             }
         } else if now - lastActivity > .fractionalSeconds(settings.pingInterval) {
             pingSentAt = now
