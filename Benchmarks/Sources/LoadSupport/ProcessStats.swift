@@ -64,7 +64,9 @@ public enum ProcessStats {
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 
-    private static func readFile(_ path: String) -> String? {
+    /// The text of a small file such as one under /proc (read to the end; nil when it
+    /// cannot be opened).
+    public static func readFile(_ path: String) -> String? {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

@@ -71,25 +71,11 @@ enum ServerMemory {
     /// Pss of `pid` in KiB from /proc/PID/smaps_rollup (nil when it cannot be read, e.g.
     /// another user's process).
     static func pssKiB(pid: Int32) -> Int? {
-        guard let text = readSmall("/proc/\(pid)/smaps_rollup") else { return nil }
+        guard let text = ProcessStats.readFile("/proc/\(pid)/smaps_rollup"), !text.isEmpty else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix("Pss:") {
             return Int(line.dropFirst(4).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
         }
         return nil
-    }
-
-    private static func readSmall(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) }
-            if n <= 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-        }
-        return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
     }
 }
 
