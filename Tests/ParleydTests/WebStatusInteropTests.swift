@@ -223,6 +223,7 @@ private func blockingGet(port: UInt16, path: String) throws -> (status: Int, bod
     var chunk = [UInt8](repeating: 0, count: 4096)
     while true {
         let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if count < 0 && errno == EINTR { continue }  // another test's SIGCHLD, not the end
         guard count > 0 else { break }
         bytes += chunk[..<count]
     }

@@ -45,6 +45,9 @@ final class LineClient {
             }
             var chunk = [UInt8](repeating: 0, count: 4096)
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            // A signal (SIGCHLD from another test's child process) interrupts a recv that has
+            // SO_RCVTIMEO set even under SA_RESTART (signal(7)): read again, it is not the end.
+            if count < 0 && errno == EINTR { continue }
             guard count > 0 else { return nil }
             buffer += chunk[..<count]
         }

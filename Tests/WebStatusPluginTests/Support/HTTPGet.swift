@@ -47,6 +47,7 @@ private func blockingGet(port: Int, path: String) throws -> HTTPResponse {
     var chunk = [UInt8](repeating: 0, count: 4096)
     while true {
         let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if count < 0 && errno == EINTR { continue }  // a signal, not the end (signal(7))
         guard count > 0 else { break }
         bytes += chunk[..<count]
     }
