@@ -157,6 +157,6 @@ extension ComponentConnection {
         guard stanza[attribute: "type"] != "error" else { return }
         var reply = error.reply(to: stanza, includingOriginal: includingOriginal)
         if let replyFrom { reply[attribute: "from"] = replyFrom }
-        try? outbox.enqueue(reply, origin: nil)
+        outbox.enqueueReply(reply)
     }
 }

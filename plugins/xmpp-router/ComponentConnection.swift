@@ -116,6 +116,7 @@ final actor ComponentConnection: XMPPStreamConnection {
 
     /// The outbound queue crossed its limit: the component is not reading.
     func overflowed() {
+        guard !isClosed else { return }
         log(.notice, "component cut off: it does not read", ["limit": "\(shared.settings.queueLimitBytes)"])
         closeStream(
             error: StreamError(

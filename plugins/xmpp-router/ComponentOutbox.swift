@@ -87,14 +87,31 @@ final class ComponentOutbox: ComponentHandler {
         try enqueue(buffer, origin: origin)
     }
 
+    /// Queues an error the router owes this component for a stanza it sent (a rejection or
+    /// a bounce). A reply is never refused for a burst: a whole queue of bounced stanzas
+    /// can come back at once when their destination is cut off, and dropping one would
+    /// lose it silently. Replies may use twice the limit; past that the component is cut
+    /// off (it sees its stream end), which is the only way a reply is lost.
+    func enqueueReply(_ element: XMLElement) {
+        var buffer = channel.allocator.buffer(capacity: 0)
+        buffer.writeXML(element, inheritedNamespace: XMPPNamespace.component)
+        do {
+            try enqueue(buffer, origin: nil, ceiling: 2 * limit)
+        } catch .overflow {
+            let channel = self.channel
+            channel.eventLoop.execute { channel.pipeline.fireUserInboundEventTriggered(QueueOverflow()) }
+        } catch {}
+    }
+
     /// Queues bytes; they leave with the next flush on the channel's event loop. Crossing
-    /// the limit refuses the stanza, and cuts the component off when its socket does not
-    /// take bytes either (it is not reading).
-    func enqueue(_ buffer: ByteBuffer, origin: BounceOrigin? = nil) throws(Refused) {
+    /// the limit (or `ceiling`, for replies) refuses the stanza, and cuts the component
+    /// off when its socket does not take bytes either (it is not reading).
+    func enqueue(_ buffer: ByteBuffer, origin: BounceOrigin? = nil, ceiling: Int? = nil) throws(Refused) {
         let size = buffer.readableBytes
+        let ceiling = ceiling ?? limit
         let outcome: Result<Bool, Refused> = state.withLock { state in
             guard !state.closed else { return .failure(.closed) }
-            guard queued.add(size, ordering: .relaxed).newValue <= limit else {
+            guard queued.add(size, ordering: .relaxed).newValue <= ceiling else {
                 queued.subtract(size, ordering: .relaxed)
                 return .failure(.overflow)
             }
@@ -251,7 +268,7 @@ final class ComponentOutbox: ComponentHandler {
                 if let reply = Bounce.reply(to: traffic, extensions: codec.stanzas.extensions) { replies.append(reply) }
             case .component(let source):
                 if let stanza = Bounce.stanza(serialized: Array(buffer.readableBytesView)), let reply = Bounce.reply(to: stanza) {
-                    try? source.enqueue(reply, origin: nil)
+                    source.enqueueReply(reply)
                 }
             }
         }
