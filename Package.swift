@@ -61,6 +61,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // The `ldap:` auth kind: bind-mode credential checks and shared groups over libldap,
+        // with a connection pool on its own threads.
+        .target(
+            name: "ParleyLDAP",
+            dependencies: [
+                "CLDAP", "ParleyCore", "ParleyCred",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
+
         // Plugin protocol, registry, typed options, configuration file, service group.
         .target(
             name: "ParleyLauncher",
@@ -192,7 +203,7 @@ let package = Package(
         .executableTarget(
             name: "parleyd",
             dependencies: [
-                "ParleyLauncher", "ParleyCred", "TextChatPlugin", "XMPPC2SPlugin", "XMPPRouterPlugin", "EchoPlugin",
+                "ParleyLauncher", "ParleyCred", "ParleyLDAP", "TextChatPlugin", "XMPPC2SPlugin", "XMPPRouterPlugin", "EchoPlugin",
                 "WebStatusPlugin", "IRCServerPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -289,14 +300,23 @@ let package = Package(
             ]),
         // End to end with the real binary and real peers (Prosody, slixmpp, ngircd, InspIRCd,
         // the python `irc` library, irssi); also Parley's IRC client against real servers.
+        // Shared by the test targets that start real peers: child processes, free ports,
+        // temporary folders, and a throwaway OpenLDAP slapd.
+        .target(name: "PeerTestSupport", path: "Tests/PeerTestSupport"),
         .testTarget(
             name: "ParleydTests",
             dependencies: [
-                "parleyd", "ParleyIRC", "ParleyIRCNIO",
+                "parleyd", "ParleyIRC", "ParleyIRCNIO", "PeerTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .testTarget(name: "CShimTests", dependencies: ["CLDAP", "CLibXML2"]),
+        .testTarget(
+            name: "ParleyLDAPTests",
+            dependencies: [
+                "ParleyLDAP", "ParleyCred", "ParleyCore", "PeerTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

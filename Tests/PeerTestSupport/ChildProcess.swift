@@ -2,23 +2,23 @@ import Foundation
 
 /// Runs a program to completion for the end-to-end tests, reading its standard output and
 /// standard error while it runs (so a chatty one cannot block), optionally with a deadline.
-enum ChildProcess {
+public enum ChildProcess {
     /// What a finished program left: its exit status and everything it wrote.
-    struct Result {
-        let status: Int32
-        let stdout: Data
-        let stderr: Data
-        var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
-        var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+    public struct Result {
+        public let status: Int32
+        public let stdout: Data
+        public let stderr: Data
+        public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+        public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
     }
 
     /// The program did not finish within the time allowed (it was killed by its pid).
-    struct TimedOut: Error {}
+    public struct TimedOut: Error {}
 
     /// Runs `executable arguments` with `input` on standard input (or /dev/null when nil) and
     /// `environment` (this process's when nil); waits at most `timeout` seconds for both
     /// pipes to end, then kills it and throws `TimedOut`.
-    static func run(
+    public static func run(
         _ executable: String, _ arguments: [String], input: String? = nil, environment: [String: String]? = nil,
         timeout: TimeInterval? = nil
     ) throws -> Result {
@@ -65,7 +65,7 @@ enum ChildProcess {
 }
 
 /// A loopback TCP port that was free a moment ago (the kernel's pick for port 0).
-func freePort() throws -> UInt16 {
+public func freePort() throws -> UInt16 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw TestFailure("socket failed") }
     defer { close(fd) }
