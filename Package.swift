@@ -302,7 +302,9 @@ let package = Package(
         // the python `irc` library, irssi); also Parley's IRC client against real servers.
         // Shared by the test targets that start real peers: child processes, free ports,
         // temporary folders, and a throwaway OpenLDAP slapd.
-        .target(name: "PeerTestSupport", path: "Tests/PeerTestSupport"),
+        .target(
+            name: "PeerTestSupport", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            path: "Tests/PeerTestSupport"),
         .testTarget(
             name: "ParleydTests",
             dependencies: [
