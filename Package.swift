@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "ParleyComponent", targets: ["ParleyComponent"]),
         .library(name: "ParleyIRC", targets: ["ParleyIRC"]),
         .library(name: "ParleyIRCNIO", targets: ["ParleyIRCNIO"]),
+        .library(name: "ParleyLDAP", targets: ["ParleyLDAP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -207,7 +208,10 @@ let package = Package(
                 "WebStatusPlugin", "IRCServerPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]),
+            ],
+            // `--load-plugin` libraries leave Parley's symbols undefined; `dlopen` resolves
+            // them against this executable, so it exports its symbols (docs/custom-stores.md).
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"], .when(platforms: [.linux]))]),
 
         // Test support shared by the XMPP test targets (a scripted raw XMPP client).
         .target(

@@ -7,6 +7,7 @@
 // measures any server the same way; scripts/bench-c2s builds it with
 //   swift build -c release --scratch-path .build --product xmpp-load
 // (docs/benchmarks-c2s.md). `irc-load` does the same for IRC (scripts/bench-irc).
+// `ldap-login` measures LDAP-backed logins through Parley's portal (scripts/bench-ldap).
 import PackageDescription
 
 let package = Package(
@@ -18,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         .executableTarget(
@@ -75,6 +77,23 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/irc-load"
+        ),
+        // LDAP-backed logins through a Portal, and chat traffic during slow logins
+        // (scripts/bench-ldap, docs/benchmarks-ldap.md).
+        .executableTarget(
+            name: "ldap-login",
+            dependencies: [
+                "LoadSupport",
+                .product(name: "ParleyLDAP", package: "Parley"),
+                .product(name: "ParleyCred", package: "Parley"),
+                .product(name: "ParleyCore", package: "Parley"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/ldap-login"
         ),
     ],
     swiftLanguageModes: [.v6]

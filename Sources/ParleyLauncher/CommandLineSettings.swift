@@ -1,18 +1,23 @@
 /// Splits a command line into the launcher's own settings (`--domain`, `--storage`,
-/// `--auth` (repeatable), `--log-level`, `--log-format`, `--config`) and everything else,
-/// which belongs to the plugin.
+/// `--auth` (repeatable), `--log-level`, `--log-format`, `--config`, `--load-plugin`
+/// (repeatable)) and everything else, which belongs to the plugin.
 public struct CommandLineSettings: Sendable {
     /// Scalar settings given on the command line, by name.
     public var scalars: [String: String] = [:]
     /// `--auth` strings in the order given.
     public var auth: [String] = []
+    /// `--load-plugin PATH` libraries in the order given.
+    public var loadPlugins: [String] = []
     /// `--config FILE`, when given.
     public var configPath: String?
     /// The words that are not launcher settings.
     public var rest: [String] = []
 
     /// Names of the launcher's own options.
-    public static let names: Set<String> = Set(LauncherSettings.scalarOptions.map(\.name) + ["auth", "config"])
+    public static let names: Set<String> = Set(LauncherSettings.scalarOptions.map(\.name) + ["auth", "config", loadPluginName])
+
+    /// The option that loads a plugin library (docs/custom-stores.md).
+    public static let loadPluginName = "load-plugin"
 
     /// Separates launcher settings from the rest; a setting missing its value is an error.
     public static func split(_ words: [String]) throws(OptionErrors) -> CommandLineSettings {
@@ -50,8 +55,26 @@ public struct CommandLineSettings: Sendable {
             }
             switch name {
             case "auth": result.auth.append(text)
+            case loadPluginName: result.loadPlugins.append(text)
             case "config": result.configPath = text
             default: result.scalars[name] = text
+            }
+        }
+        return result
+    }
+
+    /// `words` without their `--load-plugin PATH` and `--load-plugin=PATH` options, for the
+    /// subcommands that do not take launcher settings (`plugins`, `check-config`, `user`).
+    public static func removingLoadPlugins(_ words: [String]) -> [String] {
+        var result: [String] = []
+        var index = 0
+        while index < words.count {
+            let word = words[index]
+            index += 1
+            if word == "--" + loadPluginName {
+                index += 1
+            } else if !word.hasPrefix("--" + loadPluginName + "=") {
+                result.append(word)
             }
         }
         return result

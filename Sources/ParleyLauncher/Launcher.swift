@@ -50,9 +50,29 @@ public struct Launcher: Sendable {
             do {
                 return try authKinds.makeChecker(from: string, context: context)
             } catch {
-                throw LaunchError("--auth \(string): \(error)")
+                throw LaunchError("--auth \(AuthStringRedaction.redact(string)): \(error)")
             }
         }
+    }
+
+    /// Where contact lists live: the first checker that is a `ContactListStore`; when none is
+    /// and a checker is a `SharedGroupSource` (LDAP), flat files under `storage` hold the
+    /// personal lists; else memory. Shared groups, when any checker offers them, are laid
+    /// over that base.
+    public static func makeContactStore(checkers: [any CredentialChecker], settings: LauncherSettings) throws
+        -> any ContactListStore
+    {
+        let sources = checkers.compactMap { $0 as? any SharedGroupSource }
+        let base: any ContactListStore
+        if let store = checkers.lazy.compactMap({ $0 as? any ContactListStore }).first {
+            base = store
+        } else if !sources.isEmpty {
+            base = try FlatFileStore(directory: settings.storage)
+        } else {
+            base = InMemoryContactListStore()
+        }
+        guard !sources.isEmpty else { return base }
+        return SharedGroupContactStore(base: base, sources: sources, domain: settings.domain)
     }
 
     /// Runs `instances` until a shutdown signal. `configPath`, when given, is re-read on
@@ -61,8 +81,7 @@ public struct Launcher: Sendable {
         let logger = Logger(label: "parleyd")
         try StorageDirectory.prepare(settings.storage)
         let checkers = try makeCheckers(settings, logger: logger)
-        let contactStore: any ContactListStore =
-            checkers.lazy.compactMap { $0 as? any ContactListStore }.first ?? InMemoryContactListStore()
+        let contactStore = try Self.makeContactStore(checkers: checkers, settings: settings)
         // One event loop per core this process may use: NIO's count follows cgroup quotas,
         // `Machine.coreCount` the affinity mask (taskset).
         let group = MultiThreadedEventLoopGroup(
@@ -93,7 +112,7 @@ public struct Launcher: Sendable {
             "parleyd starting",
             metadata: [
                 "domain": "\(settings.domain)", "storage": "\(settings.storage)",
-                "auth": "\(settings.effectiveAuth.joined(separator: " "))",
+                "auth": "\(settings.effectiveAuth.map(AuthStringRedaction.redact).joined(separator: " "))",
                 "plugins": "\(instances.map { $0.pluginName }.joined(separator: " "))",
             ])
         let serviceGroup = ServiceGroup(

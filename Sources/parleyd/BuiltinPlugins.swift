@@ -1,6 +1,7 @@
 import EchoPlugin
 import IRCServerPlugin
 import ParleyCred
+import ParleyLDAP
 import ParleyLauncher
 import TextChatPlugin
 import WebStatusPlugin
@@ -20,5 +21,15 @@ enum Builtins {
         return registry
     }
 
-    static var authKinds: AuthKindRegistry { AuthKindRegistry.default }
+    /// The default registry with the kinds of the modules linked in (`ldap`), registered
+    /// once, the first time it is read.
+    static let authKinds: AuthKindRegistry = {
+        let registry = AuthKindRegistry.default
+        do {
+            try LDAPAuthKind.register(in: registry)
+        } catch {
+            fatalError("cannot register the ldap auth kind: \(error)")
+        }
+        return registry
+    }()
 }

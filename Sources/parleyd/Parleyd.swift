@@ -1,15 +1,19 @@
 import ArgumentParser
 import Foundation
+import ParleyCred
 import ParleyLauncher
+import Synchronization
 
 /// `parleyd`: runs Parley's daemon plugins, alone or several in one process.
 @main
 struct Parleyd {
     static func main() async {
         let words = Array(CommandLine.arguments.dropFirst())
-        let registry = Builtins.plugins
         do {
             let split = try CommandLineSettings.split(words)
+            // Before anything reads the registries: a library adds auth kinds and plugins.
+            Loaded.load(split.loadPlugins)
+            let registry = Loaded.plugins
             if let configPath = split.configPath {
                 guard split.rest.isEmpty else {
                     fail("with --config, only launcher settings may follow; unexpected: \(split.rest.joined(separator: " "))")
@@ -33,7 +37,7 @@ struct Parleyd {
         } catch {
             fail("\(error)")
         }
-        await Commands.main(words)
+        await Commands.main(CommandLineSettings.removingLoadPlugins(words))
     }
 
     static func fail(_ message: String) -> Never {
@@ -48,18 +52,23 @@ struct Commands: AsyncParsableCommand {
         commandName: "parleyd",
         abstract: "Parley's daemon: runs chat plugins (XMPP, IRC, components, bots) in one process.",
         usage: """
-            parleyd PLUGIN [plugin options] [--domain D] [--storage DIR] [--auth STRING]... [--log-level L] [--log-format text|json]
+            parleyd PLUGIN [plugin options] [--domain D] [--storage DIR] [--auth STRING]... [--load-plugin LIB]... [--log-level L] [--log-format text|json]
               parleyd --config FILE [same launcher options]
-              parleyd plugins | check-config FILE | user add|passwd|del|list
+              parleyd [--load-plugin LIB]... plugins | check-config FILE
+              parleyd user add|passwd|del|list
             """,
-        discussion: "Plugins:\n" + Builtins.plugins.listing + "\n\nSee docs/ for the configuration reference.",
+        discussion: "Plugins:\n" + Loaded.plugins.listing + "\n\nAuth kinds:\n" + Loaded.authKindListing
+            + "\n\n--load-plugin LIB loads a shared library that adds auth kinds (docs/custom-stores.md)."
+            + "\nSee docs/ for the configuration reference.",
         subcommands: [ListPlugins.self, CheckConfig.self, UserCommand.self])
 }
 
 struct ListPlugins: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "plugins", abstract: "List the registered plugins.")
+    static let configuration = CommandConfiguration(
+        commandName: "plugins", abstract: "List the registered plugins and auth kinds (with those --load-plugin added).")
     func run() {
-        print(Builtins.plugins.listing)
+        print(Loaded.plugins.listing)
+        print("\nAuth kinds:\n" + Loaded.authKindListing)
     }
 }
 
@@ -71,8 +80,8 @@ struct CheckConfig: ParsableCommand {
 
     func run() throws {
         do {
-            let config = try ConfigFile.load(path: file, registry: Builtins.plugins)
-            let launcher = Launcher(registry: Builtins.plugins, authKinds: Builtins.authKinds)
+            let config = try ConfigFile.load(path: file, registry: Loaded.plugins)
+            let launcher = Launcher(registry: Loaded.plugins, authKinds: Builtins.authKinds)
             do {
                 _ = try launcher.makeCheckers(config.settings, logger: .init(label: "check-config"))
             } catch {
@@ -119,5 +128,38 @@ enum RunPlugin {
         } catch {
             Parleyd.fail("\(error)")
         }
+    }
+}
+
+/// The built-in plugins and auth kinds plus what `--load-plugin` libraries registered.
+enum Loaded {
+    private static let registry = Mutex<PluginRegistry?>(nil)
+
+    /// The daemon plugins: the built-in ones and the loaded libraries'.
+    static var plugins: PluginRegistry {
+        registry.withLock { $0 } ?? Builtins.plugins
+    }
+
+    /// One line per auth kind with its summary, for `parleyd plugins` and the usage text.
+    static var authKindListing: String {
+        let kinds = Builtins.authKinds.knownKinds
+        let width = kinds.map(\.name.count).max() ?? 0
+        return kinds.map { $0.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.summary }
+            .joined(separator: "\n")
+    }
+
+    /// Loads each library in order; the first failure ends the process with status 2.
+    static func load(_ paths: [String]) {
+        guard !paths.isEmpty else { return }
+        let registrar = PluginRegistrar(authKinds: Builtins.authKinds, plugins: plugins)
+        for path in paths {
+            do {
+                try PluginLoader.load(path: path, into: registrar)
+            } catch {
+                Parleyd.fail("--\(CommandLineSettings.loadPluginName) \(error)")
+            }
+        }
+        let result = registrar.plugins
+        registry.withLock { $0 = result }
     }
 }

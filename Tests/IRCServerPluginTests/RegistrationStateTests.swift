@@ -112,6 +112,20 @@ import Testing
         #expect(state.authenticationFailed().contains(.close("Too many failed authentication attempts")))
     }
 
+    /// A store that cannot answer (an LDAP outage) is reported as such and is not a guess:
+    /// it never brings the client closer to the failure limit.
+    @Test func temporaryFailuresAreNotCountedAsGuesses() {
+        var state = IRCRegistration()
+        state.maxAuthFailures = 1
+        for _ in 0..<3 {
+            _ = state.authenticate(["PLAIN"], mechanisms: ["PLAIN"])
+            let actions = state.authenticationFailed(temporary: true)
+            #expect(actions.map(\.code) == [IRCNumeric.saslFail])
+            #expect(!actions.contains(.close("Too many failed authentication attempts")))
+        }
+        #expect(state.authenticationFailed().contains(.close("Too many failed authentication attempts")))
+    }
+
     @Test func tooLongResponseIs905() {
         var state = IRCRegistration()
         _ = state.authenticate(["PLAIN"], mechanisms: ["PLAIN"])

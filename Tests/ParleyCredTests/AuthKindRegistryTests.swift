@@ -151,3 +151,17 @@ struct AuthKindRegistryTests {
         }
     }
 }
+
+/// Secrets in `--auth` strings never reach a log line or an error message.
+@Suite struct AuthStringRedactionTests {
+    @Test func passwordsAndSecretsAreHidden() {
+        #expect(AuthStringRedaction.redact("memory:alice:pw,bob:pw2") == "memory:<redacted>")
+        #expect(
+            AuthStringRedaction.redact("ldap:uri=ldap://h;bind-dn=cn=a,dc=b;bind-password=s3;cret;pool=2")
+                == "ldap:uri=ldap://h;bind-dn=cn=a,dc=b;bind-password=<redacted>;cret;pool=2")
+        #expect(AuthStringRedaction.redact("x:client-secret=abc") == "x:client-secret=<redacted>")
+        #expect(AuthStringRedaction.redact("ldap:bind-password-file=/etc/p") == "ldap:bind-password-file=/etc/p")
+        #expect(AuthStringRedaction.redact("file:/var/lib/parley") == "file:/var/lib/parley")
+        #expect(AuthStringRedaction.redact("anonymous") == "anonymous")
+    }
+}

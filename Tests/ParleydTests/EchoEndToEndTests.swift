@@ -29,8 +29,13 @@ import Testing
         alice.send("LOGIN alice alicepw")
         try alice.expect(prefix: "OK logged in as alice@example.test/")
         alice.send("MSG echo.example.test hi there")
-        try alice.expect(prefix: "OK sent to echo.example.test")
-        try alice.expect(prefix: "MSG echo.example.test echo: hi there")
+        // The bot's answer may come before the OK for the message: the bot answers at once,
+        // and the OK is written after the send returns. Wait for both, in either order.
+        var awaited: Set = ["OK sent to echo.example.test", "MSG echo.example.test echo: hi there"]
+        while !awaited.isEmpty {
+            let line = try alice.expect("one of \(awaited.sorted())") { awaited.contains($0) }
+            awaited.remove(line)
+        }
         // Another domain nobody serves is refused at once.
         alice.send("MSG nobody@elsewhere.test hi")
         try alice.expect(prefix: "ERR not-routable elsewhere.test")

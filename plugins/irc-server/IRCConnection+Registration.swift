@@ -53,7 +53,8 @@ extension IRCConnection {
             if let job = perform(registration.authenticated(account: account)) { await run(registrationJob: job) }
         } catch {
             log(.notice, "SASL login refused", ["user": "\(credentials.username)", "error": "\(error)"])
-            if let job = perform(registration.authenticationFailed()) { await run(registrationJob: job) }
+            let temporary = error.condition == .temporaryAuthFailure
+            if let job = perform(registration.authenticationFailed(temporary: temporary)) { await run(registrationJob: job) }
         }
     }
 

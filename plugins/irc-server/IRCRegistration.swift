@@ -210,9 +210,14 @@ struct IRCRegistration: Sendable {
         return [.reply(IRCNumeric.saslSuccess, ["SASL authentication successful"])] + readyActions
     }
 
-    /// The portal refused the SASL credentials.
-    mutating func authenticationFailed() -> [Action] {
+    /// The portal refused the SASL credentials; `temporary` when the store could not
+    /// answer (an LDAP outage): the client is told so, and it does not count as a guess.
+    mutating func authenticationFailed(temporary: Bool = false) -> [Action] {
         sasl = .idle
+        guard !temporary else {
+            let text = "SASL authentication failed: the account store cannot be reached, try again later"
+            return [.reply(IRCNumeric.saslFail, [text])] + readyActions
+        }
         return failure() + readyActions
     }
 

@@ -87,6 +87,12 @@ final class TextChatConnection: Sendable {
             return true
         } catch {
             logger.notice("login refused", metadata: ["user": "\(user)", "error": "\(error)"])
+            // The store could not answer (LDAP down, a corrupt record): say so, and do not
+            // count it against the user as a guess.
+            if let refusal = error as? CredentialError, refusal.condition == .temporaryAuthFailure {
+                write("ERR temporary-auth-failure the account store cannot be reached; try again later")
+                return true
+            }
             let failures = state.withLock {
                 $0.failedLogins += 1
                 return $0.failedLogins
