@@ -14,14 +14,30 @@ import Testing
             + ";connect-timeout=1;timeout=\(timeout);retry=0.5;pool=\(pool)"
     }
 
+    /// A `parleyd` running `plugin` (with `options`) on a free port, its users in `slapd`
+    /// (through `auth`, or `auth(slapd)`), and the port it listens on.
+    final class Daemon {
+        let storage: TemporaryDirectory
+        let process: ParleydProcess
+        let port: UInt16
+
+        init(_ slapd: SlapdServer, auth: String? = nil, domain: String, plugin: String, _ options: [String] = []) throws {
+            storage = try TemporaryDirectory()
+            process = try ParleydProcess(
+                ["--domain", domain, "--storage", storage.path, "--auth", auth ?? LDAPInteropTests.auth(slapd), plugin,
+                 "--port", "0"] + options)
+            port = try process.listeningPort(of: plugin)
+        }
+
+        var log: String { process.log }
+
+        deinit { process.stop() }
+    }
+
     @Test func slixmppLogsInWithPlainAndGetsItsLDAPGroupRoster() throws {
         let slapd = try SlapdServer()
-        let storage = try TemporaryDirectory()
-        let daemon = try ParleydProcess([
-            "--domain", "localhost", "--storage", storage.path, "--auth", Self.auth(slapd), "xmpp-c2s", "--port", "0",
-        ])
-        defer { daemon.stop() }
-        let port = try daemon.listeningPort(of: "xmpp-c2s")
+        let daemon = try Daemon(slapd, domain: "localhost", plugin: "xmpp-c2s")
+        let port = daemon.port
         // alice is in Engineering with bob and carol; carol is also in Support (with dave),
         // which alice is not in: she sees carol under Engineering only, and no dave.
         let expected: [String: [String: Any]] = [
@@ -40,14 +56,10 @@ import Testing
 
     @Test func anIRCClientLogsInWithSASLPlainAgainstTheDirectory() throws {
         let slapd = try SlapdServer()
-        let storage = try TemporaryDirectory()
         let tlsPort = try freePort()
-        let daemon = try ParleydProcess([
-            "--domain", "localhost", "--storage", storage.path, "--auth", Self.auth(slapd), "irc-server", "--port", "0",
-            "--tls-port", "\(tlsPort)", "--allow-plain-without-tls",
-        ])
-        defer { daemon.stop() }
-        let port = try daemon.listeningPort(of: "irc-server")
+        let daemon = try Daemon(
+            slapd, domain: "localhost", plugin: "irc-server", ["--tls-port", "\(tlsPort)", "--allow-plain-without-tls"])
+        let port = daemon.port
         // SASL 903 for alice with her LDAP password, 904 for bob with a wrong one.
         let outcome = try PythonPeer.run(
             "irc", "server_scenarios.py",
@@ -66,12 +78,8 @@ import Testing
     /// slapd comes back: logins work again, with no restart of parleyd.
     @Test func anOutageFailsLoginsPromptlyAndSessionsGoOn() throws {
         let slapd = try SlapdServer()
-        let storage = try TemporaryDirectory()
-        let daemon = try ParleydProcess([
-            "--domain", "example.test", "--storage", storage.path, "--auth", Self.auth(slapd), "text-chat", "--port", "0",
-        ])
-        defer { daemon.stop() }
-        let port = try daemon.listeningPort(of: "text-chat")
+        let daemon = try Daemon(slapd, domain: "example.test", plugin: "text-chat")
+        let port = daemon.port
         let alice = try LineClient(port: port)
         alice.send("LOGIN alice alice-secret")
         try alice.expect(prefix: "OK logged in as alice@example.test/")
@@ -118,14 +126,10 @@ import Testing
         let slapd = try SlapdServer()
         let proxy = try DelayProxy(target: slapd.port, delay: 1.5)
         defer { proxy.stop() }
-        let storage = try TemporaryDirectory()
-        let daemon = try ParleydProcess([
-            "--domain", "example.test", "--storage", storage.path,
-            "--auth", Self.auth(slapd, uri: "ldap://127.0.0.1:\(proxy.port)", timeout: 10),
-            "text-chat", "--port", "0",
-        ])
-        defer { daemon.stop() }
-        let port = try daemon.listeningPort(of: "text-chat")
+        let daemon = try Daemon(
+            slapd, auth: Self.auth(slapd, uri: "ldap://127.0.0.1:\(proxy.port)", timeout: 10), domain: "example.test",
+            plugin: "text-chat")
+        let port = daemon.port
         let alice = try LineClient(port: port)
         alice.send("LOGIN alice alice-secret")
         try alice.expect(prefix: "OK logged in as alice@example.test/")
