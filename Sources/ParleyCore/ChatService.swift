@@ -82,9 +82,7 @@ public final class ChatService: Sendable {
         guard user.domain == domain else { throw .wrongDomain }
         while true {
             let home = users.value(for: user) {
-                UserHome(id: user, home: executors.executor(for: user)) { [users] retired in
-                    users.remove(retired.id, ifIdenticalTo: retired)
-                }
+                UserHome(id: user, home: executors.executor(for: user), directory: users)
             }.value
             let name = await home.resourceName(requested: resource)
             let session = ChatSession(

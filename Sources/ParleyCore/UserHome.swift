@@ -12,15 +12,17 @@ actor UserHome {
         var announced = false
     }
 
-    private var entries: [String: Entry] = [:]
+    private var entries = UserHomeSessions()
     private var generated = 0
-    private let onEmpty: @Sendable (UserHome) -> Void
+    /// The directory that finds this home; it is removed from it when its last session
+    /// goes (a directory, not a closure: no closure context per user).
+    private let directory: ShardedDirectory<UserID, UserHome>
     private var retired = false
 
-    init(id: UserID, home: any SerialExecutor, onEmpty: @escaping @Sendable (UserHome) -> Void) {
+    init(id: UserID, home: any SerialExecutor, directory: ShardedDirectory<UserID, UserHome>) {
         self.id = id
         self.home = home
-        self.onEmpty = onEmpty
+        self.directory = directory
     }
 
     /// Picks the session name: the requested one, or a fresh one when none was asked for.
@@ -65,7 +67,7 @@ actor UserHome {
         entries[resource] = nil
         if entries.isEmpty && !retired {
             retired = true
-            onEmpty(self)
+            directory.remove(id, ifIdenticalTo: self)
         }
     }
 

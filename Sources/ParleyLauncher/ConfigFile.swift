@@ -16,6 +16,8 @@ public struct ConfigFile: Sendable {
     public let path: String
     public let settings: LauncherSettings
     public let plugins: [PluginEntry]
+    /// The line of each of `settings.auth`, in the same order.
+    public let authLines: [Int]
 
     /// One problem found in the file.
     public struct Problem: Sendable, Equatable, CustomStringConvertible {
@@ -32,6 +34,13 @@ public struct ConfigFile: Sendable {
         public var description: String {
             problems.map { "\(path):\($0.line): \($0.key): \($0.message)" }.joined(separator: "\n")
         }
+    }
+
+    /// How to report a refused auth string of this file: `FILE:LINE: auth: …` when the
+    /// file's own strings are in force, else as the launcher said it.
+    public func describe(_ error: LaunchError) -> String {
+        guard let index = error.authIndex, index < authLines.count else { return error.description }
+        return "\(path):\(authLines[index]): auth: \(error.description)"
     }
 
     /// Reads and validates the file at `path`.
@@ -60,6 +69,7 @@ public struct ConfigFile: Sendable {
             throw Errors(path: path, problems: [Problem(line: root?.mark?.line ?? 1, key: "-", message: "expected a mapping of settings at the top level")])
         }
         var settings = LauncherSettings()
+        var authLines: [Int] = []
         var scalars: [String: String] = [:]
         var scalarLines: [String: Int] = [:]
         var plugins: [PluginEntry] = []
@@ -77,6 +87,7 @@ public struct ConfigFile: Sendable {
                 switch value {
                 case .scalar(let scalar):
                     settings.auth = [scalar.string]
+                    authLines = [value.mark?.line ?? line]
                 case .sequence(let items):
                     for item in items {
                         guard let string = item.scalar?.string else {
@@ -84,6 +95,7 @@ public struct ConfigFile: Sendable {
                             continue
                         }
                         settings.auth.append(string)
+                        authLines.append(item.mark?.line ?? line)
                     }
                 default:
                     problems.append(Problem(line: line, key: "auth", message: "expected an auth string or a list of them"))
@@ -124,7 +136,7 @@ public struct ConfigFile: Sendable {
         guard problems.isEmpty else {
             throw Errors(path: path, problems: problems.sorted { ($0.line, $0.key) < ($1.line, $1.key) })
         }
-        return ConfigFile(path: path, settings: settings, plugins: plugins)
+        return ConfigFile(path: path, settings: settings, plugins: plugins, authLines: authLines)
     }
 
     private static func pluginEntry(_ item: Node, index: Int, registry: PluginRegistry, problems: inout [Problem]) -> PluginEntry? {

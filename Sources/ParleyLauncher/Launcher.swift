@@ -28,7 +28,13 @@ public struct PluginInstance: Sendable {
 /// Why `parleyd` could not start.
 public struct LaunchError: Error, CustomStringConvertible {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// For a refused `--auth` string: its position among the auth strings, so that a
+    /// configuration file can name the line it came from.
+    public let authIndex: Int?
+    public init(_ description: String, authIndex: Int? = nil) {
+        self.description = description
+        self.authIndex = authIndex
+    }
 }
 
 /// Runs plugins in one process: builds the shared chat service, portal and event loops,
@@ -46,11 +52,11 @@ public struct Launcher: Sendable {
     /// The credential checkers for `settings`, in order; the first error names the string.
     public func makeCheckers(_ settings: LauncherSettings, logger: Logger) throws -> [any CredentialChecker] {
         let context = AuthContext(storageDirectory: settings.storage, logger: logger)
-        return try settings.effectiveAuth.map { string in
+        return try settings.effectiveAuth.enumerated().map { index, string in
             do {
                 return try authKinds.makeChecker(from: string, context: context)
             } catch {
-                throw LaunchError("--auth \(AuthStringRedaction.redact(string)): \(error)")
+                throw LaunchError("--auth \(AuthStringRedaction.redact(string)): \(error)", authIndex: index)
             }
         }
     }

@@ -84,6 +84,9 @@ struct CheckConfig: ParsableCommand {
             let launcher = Launcher(registry: Loaded.plugins, authKinds: Builtins.authKinds)
             do {
                 _ = try launcher.makeCheckers(config.settings, logger: .init(label: "check-config"))
+            } catch let error as LaunchError {
+                print(config.describe(error))
+                throw ExitCode(1)
             } catch {
                 print("\(file): auth: \(error)")
                 throw ExitCode(1)
@@ -108,6 +111,8 @@ enum RunConfig {
                 settings: settings,
                 instances: config.plugins.map { PluginInstance(plugin: $0.plugin, options: $0.options) },
                 configPath: configPath)
+        } catch let error as LaunchError where overrides.auth.isEmpty {
+            Parleyd.fail(config.describe(error))
         } catch {
             Parleyd.fail("\(error)")
         }

@@ -24,6 +24,28 @@ private var registry: PluginRegistry {
 }
 
 @Suite struct ConfigFileTests {
+    /// A refused auth string is reported with the line it is on in the file.
+    @Test func aRefusedAuthStringNamesItsLine() throws {
+        let file = try ConfigFile.parse(
+            """
+            domain: chat.example.org
+            auth:
+              - anonymous
+              - "memory:alice"
+            plugins:
+              - plugin: probe
+            """, path: "test.yaml", registry: registry)
+        #expect(file.authLines == [3, 4])
+        let launcher = Launcher(registry: registry, authKinds: AuthKindRegistry())
+        do {
+            _ = try launcher.makeCheckers(file.settings, logger: .init(label: "test"))
+            Issue.record("memory:alice was accepted")
+        } catch let error as LaunchError {
+            #expect(error.authIndex == 1)
+            #expect(file.describe(error).hasPrefix("test.yaml:4: auth: --auth memory:<redacted>: memory: "), "\(file.describe(error))")
+        }
+    }
+
     @Test func validFile() throws {
         let file = try ConfigFile.parse(
             """

@@ -308,6 +308,7 @@ final actor IRCConnection {
         closed = true
         queue.removeAll()
         shared.connections.forget(self)
+        mind = nil  // the mind holds this connection: end the cycle
         if registration.nick != nil { shared.nicks.release(nick, for: self) }
         if isRegistered { shared.registeredCount.wrappingSubtract(1, ordering: .relaxed) }
         let session = self.session

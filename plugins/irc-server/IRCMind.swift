@@ -9,13 +9,16 @@ import Synchronization
 /// executor of a room or a user; it never waits. A room event fanned out to many occupants
 /// is rendered once per variant (`IRCFanOutBatch`), and its writes are batched per event
 /// loop with one flush per channel.
-final class IRCMind: SessionMind {
-    let protocolFamily = ProtocolFamily.irc
-    let channel: any Channel
+///
+/// The mind is its own `IRCWriteFlusher` (one allocation per client instead of two).
+final class IRCMind: IRCWriteFlusher, SessionMind {
+    var protocolFamily: ProtocolFamily { .irc }
     let shared: IRCServerShared
     /// Writes fanned-out room lines with coalesced flushes (`deliver(_:fanOut:)`).
-    let flusher: IRCWriteFlusher
-    private weak let connection: IRCConnection?
+    var flusher: IRCWriteFlusher { self }
+    /// The connection, held strongly (a weak reference would give every connection a side
+    /// table); the connection drops its mind when it disconnects, which ends the cycle.
+    private let connection: IRCConnection?
 
     /// What rendering needs, updated by the connection.
     private struct State {
@@ -39,10 +42,9 @@ final class IRCMind: SessionMind {
 
     init(connection: IRCConnection, channel: any Channel, shared: IRCServerShared) {
         self.connection = connection
-        self.channel = channel
         self.shared = shared
-        self.flusher = IRCWriteFlusher(channel: channel, coalescer: shared.connections.coalescer(for: channel.eventLoop))
         self.state = Mutex(State(recipient: IRCRecipient(serverName: shared.serverName, nick: "*")))
+        super.init(channel: channel, coalescer: shared.connections.coalescer(for: channel.eventLoop))
     }
 
     // MARK: Finding another client's mind
@@ -97,7 +99,7 @@ final class IRCMind: SessionMind {
         // The per-copy path (docs/benchmarks-irc.md): no copy of the message, one lock, one
         // memo look-up, one append to the client's gathered bytes.
         guard case .room(_, .message) = event else { return try deliver(event) }
-        guard !flusher.isClosed else { throw Unreachable() }
+        guard !isClosed else { throw Unreachable() }
         let batch = fanOut.memo(ObjectIdentifier(IRCFanOutBatch.self)) { makeBatch(for: event, fanOut: fanOut) }
         let (variant, ownLine) = state.withLock { state in
             (state.recipient.messageVariant, batch.senderKey != nil && state.ownNickKey == batch.senderKey)
@@ -106,7 +108,7 @@ final class IRCMind: SessionMind {
         if ownLine && !state.withLock({ $0.recipient.echoMessage }) { return }
         let buffer = batch.rendered[variant] ?? render(event, variant: variant, into: batch)
         guard buffer.readableBytes > 0 else { return }
-        batch.add(buffer, to: flusher)
+        batch.add(buffer, to: self)
     }
 
     /// The batch shared by every IRC recipient of one fanned-out room message.
@@ -290,6 +292,6 @@ final class IRCMind: SessionMind {
     func write(_ lines: [IRCMessage]) {
         var buffer = channel.allocator.buffer(capacity: 64 * lines.count)
         for line in lines { buffer.writeIRCMessage(line) }
-        flusher.write(buffer)
+        write(buffer)
     }
 }

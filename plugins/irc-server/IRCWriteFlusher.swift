@@ -7,7 +7,10 @@ import Synchronization
 /// writes and flushes once per loop turn: fifty room messages queued on the loop reach the
 /// client as one write and one `writev`, not fifty of each. Other lines (`write`) go out at
 /// once, after whatever was gathered, so the order never changes.
-final class IRCWriteFlusher: CoalescedFlushing, @unchecked Sendable {
+///
+/// `IRCMind` is a subclass: one object per client for both, not two (memory per idle
+/// client is a target, docs/benchmarks-irc.md).
+class IRCWriteFlusher: CoalescedFlushing, @unchecked Sendable {
     // `gathered` and `flushPending` are touched only on `channel.eventLoop` (asserted),
     // like the coalescer's own state.
     let channel: any Channel
@@ -23,20 +26,20 @@ final class IRCWriteFlusher: CoalescedFlushing, @unchecked Sendable {
         self.coalescer = coalescer
     }
 
-    var loop: any EventLoop { coalescer.loop }
+    final var loop: any EventLoop { coalescer.loop }
 
     /// The connection went away (cheaper to read per delivered copy than
     /// `Channel.isActive`).
-    var isClosed: Bool { closedFlag.load(ordering: .relaxed) }
+    final var isClosed: Bool { closedFlag.load(ordering: .relaxed) }
 
     /// Called by the channel handler when the channel becomes inactive.
-    func markClosed() {
+    final func markClosed() {
         closedFlag.store(true, ordering: .relaxed)
     }
 
     /// Adds `buffer` to what goes out with the loop's next coalesced flush; on the
     /// channel's loop only.
-    func writeSoon(_ buffer: ByteBuffer) {
+    final func writeSoon(_ buffer: ByteBuffer) {
         assert(coalescer.loop.inEventLoop)
         if var held = gathered.take() {
             if held.capacity < Self.gatherCapacity {
@@ -58,7 +61,7 @@ final class IRCWriteFlusher: CoalescedFlushing, @unchecked Sendable {
 
     /// Writes `buffer` after anything gathered and flushes, from any thread (NIO keeps the
     /// order of `execute`d tasks).
-    func write(_ buffer: ByteBuffer) {
+    final func write(_ buffer: ByteBuffer) {
         if coalescer.loop.inEventLoop {
             writeNow(buffer)
         } else {
@@ -71,7 +74,7 @@ final class IRCWriteFlusher: CoalescedFlushing, @unchecked Sendable {
         channel.writeAndFlush(buffer, promise: nil)
     }
 
-    func flushCoalesced() {
+    final func flushCoalesced() {
         flushPending = false
         guard let gathered = gathered.take() else { return }
         channel.writeAndFlush(gathered, promise: nil)
