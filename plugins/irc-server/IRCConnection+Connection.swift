@@ -43,7 +43,10 @@ extension IRCConnection {
         } else {
             _ = shared.nicks.claim(requested, for: self)
         }
-        if let userID { hostmask = IRCNickTable.hostmask(nick: requested, user: userID, guest: login == nil) }
+        if let userID {
+            // The nick table made the mind's new hostmask: share that string.
+            hostmask = mind?.registered?.hostmask ?? IRCNickTable.hostmask(nick: requested, user: userID, guest: login == nil)
+        }
         mind?.update(nick: requested, capabilities: capabilities)
         send(IRCMessage(source: oldMask, command: "NICK", parameters: [requested]))
     }

@@ -123,12 +123,13 @@ extension IRCConnection {
         }
         self.mind = mind
         self.session = session
-        self.userID = userID
-        registration.registered = true
-        hostmask = IRCNickTable.hostmask(nick: nick, user: userID, guest: login == nil)
-        shared.nicks.attach(
-            nick, session: session, userID: userID, account: registration.account, realname: registration.realname,
-            mind: mind, for: self)
+        let hostmask = IRCNickTable.hostmask(nick: nick, user: userID, guest: login == nil)
+        self.hostmask = hostmask  // one string for the connection and the mind
+        mind.registered = IRCMind.Registered(
+            session: session, account: registration.account, hostmask: hostmask,
+            realname: registration.realname)
+        registration.completed()
+        shared.nicks.attach(nick, mind: mind, for: self)
         shared.registeredCount.wrappingAdd(1, ordering: .relaxed)
         log(.info, "registered", ["user": "\(userID)"])
         corking { sendWelcome() }

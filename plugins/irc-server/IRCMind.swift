@@ -20,13 +20,28 @@ final class IRCMind: IRCWriteFlusher, SessionMind {
     /// table); the connection drops its mind when it disconnects, which ends the cycle.
     private let connection: IRCConnection?
 
+    /// Who this client is once registered, for other connections (found through the nick
+    /// table, which keeps only the mind).
+    struct Registered: Sendable {
+        let session: ChatSession
+        var userID: UserID { session.user }
+        /// The account name when the client logged in (nil for a guest).
+        let account: String?
+        /// `nick!user@host` as others see this client.
+        var hostmask: String
+        /// The realname from `USER … :realname` (RFC 2812 §3.1.3), for WHOIS 311 and WHO 352.
+        let realname: String?
+    }
+
     /// What rendering needs, updated by the connection.
     private struct State {
+        /// Set when registration completes.
+        var registered: Registered?
         var recipient: IRCRecipient
         /// The folded own nick, to recognize one's own messages without folding per copy.
         var ownNickKey: String?
-        /// This session, learned from the first `.entered` (its `you` names it).
-        var session: SessionID?
+        /// This session (known from registration on, before any room is entered).
+        var session: SessionID? { registered?.session.id }
         /// The last configuration seen per room, to render MODE for a change.
         var configurations: [RoomID: RoomConfiguration] = [:]
         /// The last nick change rendered (folded old, new): one NICK per change, not one per
@@ -68,6 +83,17 @@ final class IRCMind: IRCWriteFlusher, SessionMind {
             state.recipient = recipient
             state.ownNickKey = key
         }
+    }
+
+    /// Who this client is, once registered.
+    var registered: Registered? {
+        get { state.withLock { $0.registered } }
+        set { state.withLock { $0.registered = newValue } }
+    }
+
+    /// A new hostmask after a nick change.
+    func setHostmask(_ hostmask: String) {
+        state.withLock { $0.registered?.hostmask = hostmask }
     }
 
     /// The recipient view of this client (nick and negotiated capabilities).
@@ -170,7 +196,6 @@ final class IRCMind: IRCWriteFlusher, SessionMind {
         case .entered(let snapshot):
             state.withLock { state in
                 state.configurations[room] = snapshot.configuration
-                if state.session == nil { state.session = snapshot.you.sessions.last }
             }
             return IRCEventRenderer.entered(snapshot, for: recipient)
         case .occupantJoined(let occupant):

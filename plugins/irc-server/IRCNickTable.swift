@@ -2,40 +2,67 @@ import ParleyCore
 import ParleyIRC
 import Synchronization
 
-/// One nick in use on this server: its connection and, once registered, its model
-/// session and user.
+/// One nick in use on this server: its connection and, once registered, its mind, which
+/// knows the model session, user, account, hostmask and realname (`IRCMind.Registered`).
+/// The table keeps only these three words per client (memory per idle client is a
+/// target, docs/benchmarks-irc.md).
 struct IRCNickEntry: Sendable {
     /// The nick as the client spelled it.
     var nick: String
     let connection: IRCConnection
-    var session: ChatSession?
-    var userID: UserID?
-    /// The account name when the client logged in (nil for a guest).
-    var account: String?
-    /// `nick!user@host` once registered.
-    var hostmask: String?
-    /// The realname from `USER … :realname` (RFC 2812 §3.1.3), for WHOIS 311 and WHO 352.
-    var realname: String?
     /// The client's mind once registered: how other connections write to it or read its
     /// AWAY text without hopping to its actor.
     var mind: IRCMind?
+
+    private var registered: IRCMind.Registered? { mind?.registered }
+    var session: ChatSession? { registered?.session }
+    var userID: UserID? { registered?.userID }
+    /// The account name when the client logged in (nil for a guest).
+    var account: String? { registered?.account }
+    /// `nick!user@host` once registered.
+    var hostmask: String? { registered?.hostmask }
+    /// The realname from `USER … :realname` (RFC 2812 §3.1.3), for WHOIS 311 and WHO 352.
+    var realname: String? { registered?.realname }
 }
 
 /// The server-wide nick table: folded nick (CASEMAPPING=ascii) → who holds it. A nick is
 /// reserved when the client sends NICK, before registration completes, so two clients can
 /// never register the same nick (RFC 2812 §3.1.2: ERR_NICKNAMEINUSE).
+///
+/// A registered session is found by its nick, derived from its user (`sessionKey`): a
+/// guest's user is named after its first nick, an account's usually is the nick. Only the
+/// sessions whose nick is another are listed in `moved`.
 final class IRCNickTable: Sendable {
     private struct Table {
         var entries: [String: IRCNickEntry] = [:]
-        /// Registered sessions → their folded nick.
-        var sessions: [SessionID: String] = [:]
+        /// Registered sessions whose folded nick is not `sessionKey(of:)` → their folded nick.
+        var moved: [SessionID: String] = [:]
     }
     private let table = Mutex(Table())
     static let caseMapping = IRCCaseMapping.ascii
+    /// The user part of a guest's user (`guest~<folded nick>`).
+    static let guestPrefix = "guest~"
 
     init() {}
 
     static func fold(_ nick: some StringProtocol) -> String { caseMapping.fold(nick) }
+
+    /// The folded nick a session most likely uses: its guest nick, or its account name.
+    static func sessionKey(of session: SessionID) -> String {
+        let localpart = session.user.localpart
+        return fold(localpart.hasPrefix(guestPrefix) ? localpart.dropFirst(guestPrefix.count) : localpart[...])
+    }
+
+    /// Records where `session` is found now that its folded nick is `key`.
+    private static func index(_ session: SessionID, at key: String, in table: inout Table) {
+        if key == sessionKey(of: session) {
+            if !table.moved.isEmpty, table.moved.removeValue(forKey: session) != nil, table.moved.isEmpty {
+                table.moved = [:]
+            }
+        } else {
+            table.moved[session] = key
+        }
+    }
 
     /// Reserves `nick` for `connection`, releasing `previous` (its former nick) in the same
     /// step; false when another connection holds it.
@@ -51,31 +78,25 @@ final class IRCNickTable: Sendable {
                 table.entries[Self.fold(previous)] = nil
             }
             entry.nick = nick
-            if let session = entry.session, let user = entry.userID {
-                entry.hostmask = Self.hostmask(nick: nick, user: user, guest: entry.account == nil)
-                table.sessions[session.id] = key
+            if let mind = entry.mind, let registered = mind.registered {
+                mind.setHostmask(Self.hostmask(nick: nick, user: registered.userID, guest: registered.account == nil))
+                Self.index(registered.session.id, at: key, in: &table)
             }
             table.entries[key] = entry
             return true
         }
     }
 
-    /// Records the model session, mind and realname of a registered nick.
-    func attach(
-        _ nick: String, session: ChatSession, userID: UserID, account: String?, realname: String?, mind: IRCMind,
-        for connection: IRCConnection
-    ) {
+    /// Records the mind of a registered nick (which knows its session, user and realname).
+    func attach(_ nick: String, mind: IRCMind, for connection: IRCConnection) {
         let key = Self.fold(nick)
         table.withLock { table in
-            guard var entry = table.entries[key], entry.connection === connection else { return }
-            entry.session = session
-            entry.userID = userID
-            entry.account = account
-            entry.realname = realname
+            guard var entry = table.entries[key], entry.connection === connection,
+                let registered = mind.registered
+            else { return }
             entry.mind = mind
-            entry.hostmask = Self.hostmask(nick: entry.nick, user: userID, guest: account == nil)
             table.entries[key] = entry
-            table.sessions[session.id] = key
+            Self.index(registered.session.id, at: key, in: &table)
         }
     }
 
@@ -88,17 +109,22 @@ final class IRCNickTable: Sendable {
     /// The hostmask of the registered client using `nick`.
     func hostmask(ofNick nick: some StringProtocol) -> String? {
         let key = Self.fold(nick)
-        return table.withLock { $0.entries[key]?.hostmask }
+        return table.withLock { $0.entries[key]?.mind }?.registered?.hostmask
     }
 
     /// The hostmask of the IRC client owning `session`, nil for another protocol's session.
     func hostmask(ofSession session: SessionID) -> String? {
-        table.withLock { table in table.sessions[session].flatMap { table.entries[$0]?.hostmask } }
+        entry(ofSession: session)?.hostmask
     }
 
     /// The nick entry of the IRC client owning `session`.
     func entry(ofSession session: SessionID) -> IRCNickEntry? {
-        table.withLock { table in table.sessions[session].flatMap { table.entries[$0] } }
+        let candidate = Self.sessionKey(of: session)
+        let entry = table.withLock { table in
+            table.entries[table.moved.isEmpty ? candidate : table.moved[session] ?? candidate]
+        }
+        guard let entry, entry.session?.id == session else { return nil }
+        return entry
     }
 
     /// Frees `nick` if `connection` holds it.
@@ -107,7 +133,10 @@ final class IRCNickTable: Sendable {
         table.withLock { table in
             guard let entry = table.entries[key], entry.connection === connection else { return }
             table.entries[key] = nil
-            if let session = entry.session { table.sessions[session.id] = nil }
+            if !table.moved.isEmpty, let session = entry.session, table.moved[session.id] == key {
+                table.moved[session.id] = nil
+                if table.moved.isEmpty { table.moved = [:] }
+            }
         }
     }
 
@@ -121,5 +150,7 @@ final class IRCNickTable: Sendable {
     var count: Int { table.withLock { $0.entries.count } }
 
     /// Every registered entry (for WHO-style listings; copies the table).
-    var registered: [IRCNickEntry] { table.withLock { $0.entries.values.filter { $0.session != nil } } }
+    var registered: [IRCNickEntry] {
+        table.withLock { $0.entries.values.filter { $0.mind != nil } }
+    }
 }

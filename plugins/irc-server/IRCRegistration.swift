@@ -31,23 +31,77 @@ struct IRCRegistration: Sendable {
         case checking
     }
 
+    /// What only registration needs, dropped once it completes (`completed()`): a
+    /// registered client keeps a few words here instead of all of it (memory per idle
+    /// client is a target, docs/benchmarks-irc.md).
+    private struct Pending {
+        var user: String?
+        var realname: String?
+        var password: String?
+        var negotiating = false
+        var sasl = SASL.idle
+        var authFailures = 0
+    }
+    /// Boxed so that `IRCRegistration` stays small; copied on write like any value.
+    private final class PendingBox: @unchecked Sendable {
+        var value: Pending
+        init(_ value: Pending) { self.value = value }
+    }
+    private var box: PendingBox?
+
+    private var pending: Pending {
+        get { box?.value ?? Pending() }
+        set {
+            if isKnownUniquelyReferenced(&box) {
+                box!.value = newValue
+            } else {
+                box = PendingBox(newValue)
+            }
+        }
+    }
+
     /// The accepted nick.
     var nick: String?
-    var user: String?
-    var realname: String?
+    var user: String? {
+        get { pending.user }
+        set { pending.user = newValue }
+    }
+    var realname: String? {
+        get { pending.realname }
+        set { pending.realname = newValue }
+    }
     /// The PASS argument, checked when registration completes unless SASL logged in.
-    var password: String?
+    var password: String? {
+        get { pending.password }
+        set { pending.password = newValue }
+    }
     /// Between `CAP LS`/`CAP REQ` and `CAP END` registration waits.
-    var negotiating = false
+    var negotiating: Bool {
+        get { pending.negotiating }
+        set { pending.negotiating = newValue }
+    }
     var capVersion = 0
     var capabilities: IRCCapabilities = []
-    var sasl = SASL.idle
+    var sasl: SASL {
+        get { pending.sasl }
+        set { pending.sasl = newValue }
+    }
     /// The account a SASL or PASS login proved.
     var account: String?
-    var authFailures = 0
+    var authFailures: Int {
+        get { pending.authFailures }
+        set { pending.authFailures = newValue }
+    }
     var registered = false
     /// Failed authentications before the connection is closed.
     var maxAuthFailures = 3
+
+    /// Registration is complete: what only it needed (user, realname, PASS, SASL state) is
+    /// let go.
+    mutating func completed() {
+        registered = true
+        box = nil
+    }
 
     /// SASL 3.1: responses come in chunks of at most 400 base64 bytes.
     static let chunkLength = 400

@@ -70,10 +70,12 @@ final class IRCServerService: Service, Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 4)
             // IRC lines are short: start reads small (most are one or two lines) and let NIO
-            // grow the buffer for a client that sends more. Big, short-lived read buffers
-            // between the small objects a registered client keeps fragment the heap.
+            // grow the buffer for a client that sends more (it doubles after every full
+            // read). NIO keeps each channel's last receive buffer for the next read, so its
+            // size is part of what an idle client costs (docs/benchmarks-irc.md): 64 bytes
+            // hold a NICK and USER, and a registration burst that does not fit grows it.
             .childChannelOption(
-                .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
+                .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 64, maximum: 65536))
             .childChannelInitializer { [shared] channel in
                 channel.eventLoop.makeCompletedFuture { try Self.initialize(channel, shared: shared, tls: tls) }
             }
