@@ -154,10 +154,17 @@ public final class ChatSession: Sendable {
                     if state.rooms[roomID] === room { state.rooms[roomID] = nil }
                 }
             }
+            // The session counts the room as joined from the moment the room does, before
+            // the join's events reach any mind.
+            let onJoined: @Sendable () -> Void = { [weak self] in
+                self?.state.withLock { state in
+                    if !state.closed { state.rooms[roomID] = room }
+                }
+            }
             guard
                 let snapshot = try await room.join(
                     session: id, mind: mind, nick: nick, password: password, presence: presence, created: created,
-                    onRemoved: onRemoved)
+                    onJoined: onJoined, onRemoved: onRemoved)
             else { continue }  // the room emptied and retired meanwhile: look it up again
             let closedMeanwhile = state.withLock { state in
                 if !state.closed { state.rooms[roomID] = room }

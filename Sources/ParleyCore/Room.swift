@@ -39,13 +39,16 @@ public actor Room {
 
     func join(
         session: SessionID, mind: any SessionMind, nick: Nickname, password: String?, presence: Presence,
-        created: Bool, onRemoved: @escaping @Sendable () -> Void = {}
+        created: Bool, onJoined: @Sendable () -> Void = {}, onRemoved: @escaping @Sendable () -> Void = {}
     ) throws(RoomError) -> RoomSnapshot? {
         if retired { return nil }
         let effects = try state.join(
             session: session, nick: nick, password: password, presence: presence, now: clock(), created: created)
         minds[session] = mind
         removalHandlers[session] = onRemoved
+        // Before anyone hears of the join (the joiner's own presence included), so that a
+        // question asked right after (a WHOIS once the joiner saw its NAMES) finds it.
+        onJoined()
         run(effects)
         guard let you = state.occupant(of: session) else { throw .notInRoom }
         return RoomSnapshot(

@@ -59,3 +59,35 @@ struct SessionLifecycleTests {
         #expect(mind.roomEvents(dev).isEmpty)
     }
 }
+
+/// A mind that notes, at each event it gets, which rooms its session counts as joined.
+final class JoinedRoomsProbe: SessionMind, @unchecked Sendable {
+    let protocolFamily = ProtocolFamily.xmpp
+    private let lock = NSLock()
+    private var sessionRef: ChatSession?
+    private var seen: [Set<RoomID>] = []
+    func watch(_ session: ChatSession) { lock.withLock { sessionRef = session } }
+    var joinedAtEachEvent: [Set<RoomID>] { lock.withLock { seen } }
+    func deliver(_ event: ChatEvent) throws {
+        lock.withLock {
+            if let sessionRef { seen.append(Set(sessionRef.joinedRooms)) }
+        }
+    }
+}
+
+@Suite("Chat service: joined rooms are known before the join is heard")
+struct JoinOrderTests {
+    /// The joiner's own presence in the room (what IRC renders as JOIN, NAMES and 366)
+    /// comes after the session lists the room, so a WHOIS sent on seeing 366 finds it.
+    @Test func theSessionListsTheRoomBeforeItsMindHearsTheJoin() async throws {
+        let service = makeService()
+        let probe = JoinedRoomsProbe()
+        let alice = try await service.openSession(for: user("alice"), resource: "r", mind: probe)
+        probe.watch(alice)
+        let dev = roomID("dev")
+        _ = try await alice.join(dev, as: nick("alice"))
+        #expect(!probe.joinedAtEachEvent.isEmpty)
+        #expect(probe.joinedAtEachEvent.allSatisfy { $0.contains(dev) }, "\(probe.joinedAtEachEvent)")
+        await alice.close()
+    }
+}

@@ -82,7 +82,7 @@ import Testing
         let peer = Task.detached {
             try Self.runPeer([
                 "--port", String(port), "--nick", "pybot", "--join", "#test", "--say", "#test:hello \(round) from python",
-                "--expect", "hello \(round) from parley", "--expect-member", "#test:parley", "--timeout", "30",
+                "--expect", "hello \(round) from parley", "--expect-member", "#test:parley", "--timeout", "60",
             ])
         }
         let heard = try await events.wait("python's message", after: start, timeout: 30) { event in
@@ -98,7 +98,9 @@ import Testing
             // MODE update the member list.
             #expect(members.first { $0.nick == "parley" }?.prefixes == "@")
             await client.send(IRCMessage(command: "MODE", parameters: ["#test", "+v", "pybot"]))
-            let deadline = Date().addingTimeInterval(10)
+            // Generous: with every end-to-end suite running at once on two cores, a daemon
+            // can take seconds to answer.
+            let deadline = Date().addingTimeInterval(30)
             while await client.members(of: "#test")?.first(where: { $0.nick == "pybot" })?.prefixes != "+",
                 Date() < deadline
             {
