@@ -116,7 +116,7 @@ private let both = Subscription(to: true, from: true)
         try await base.updateContactList(of: alice) { list in
             list.upsert(Contact(address: address("bob"), name: "Bobby", groups: ["Friends"]))
         }
-        try await store.updateContactList(of: alice) { list in list.remove(address("bob")) }
+        _ = try await store.updateContactList(of: alice) { list in list.remove(address("bob")) }
         #expect(try await base.contactList(of: alice)[address("bob")] == nil)
         // Still shared, with the directory's name.
         let merged = try await store.contactList(of: alice)
@@ -129,7 +129,7 @@ private let both = Subscription(to: true, from: true)
             list.upsert(Contact(address: address("zoe"), name: "Zoe", groups: ["Friends"], subscription: Subscription(to: true)))
         }
         #expect(try await base.contactList(of: alice).contacts.count == 1)
-        try await store.updateContactList(of: alice) { list in list.remove(address("zoe")) }
+        _ = try await store.updateContactList(of: alice) { list in list.remove(address("zoe")) }
         #expect(try await base.contactList(of: alice).contacts.isEmpty)
     }
 

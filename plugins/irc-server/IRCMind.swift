@@ -11,7 +11,7 @@ import Synchronization
 /// loop with one flush per channel.
 ///
 /// The mind is its own `IRCWriteFlusher` (one allocation per client instead of two).
-final class IRCMind: IRCWriteFlusher, SessionMind {
+final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
     var protocolFamily: ProtocolFamily { .irc }
     let shared: IRCServerShared
     /// Writes fanned-out room lines with coalesced flushes (`deliver(_:fanOut:)`).
