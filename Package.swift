@@ -224,7 +224,9 @@ let package = Package(
             ],
             path: "Tests/XMPPTestSupport"),
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"]),
-        .testTarget(name: "ParleyXMLTests", dependencies: ["ParleyXML"], resources: [.copy("Corpus")]),
+        // A seeded random generator shared by the property tests.
+        .target(name: "SeededRandom", path: "Tests/SeededRandom"),
+        .testTarget(name: "ParleyXMLTests", dependencies: ["ParleyXML", "SeededRandom"], resources: [.copy("Corpus")]),
         .testTarget(name: "ParleyCredTests", dependencies: ["ParleyCred", "ParleyCore"]),
         .testTarget(name: "ParleyLauncherTests", dependencies: ["ParleyLauncher", "ParleyCred"]),
         .testTarget(
@@ -235,7 +237,8 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]),
-        .testTarget(name: "ParleyXMPPTests", dependencies: ["ParleyXMPP", "ParleyXML", "ParleyCore", "ParleyCred"]),
+        .testTarget(
+            name: "ParleyXMPPTests", dependencies: ["ParleyXMPP", "ParleyXML", "ParleyCore", "ParleyCred", "SeededRandom"]),
         .testTarget(
             name: "XMPPC2SPluginTests",
             dependencies: [
@@ -297,7 +300,7 @@ let package = Package(
             name: "IRCServerPluginTests",
             dependencies: [
                 "IRCServerPlugin", "IRCTestSupport", "ParleyIRC", "ParleyIRCNIO", "ParleyCore", "ParleyCred",
-                "ParleyLauncher",
+                "ParleyLauncher", "SeededRandom",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -312,7 +315,7 @@ let package = Package(
         .testTarget(
             name: "ParleydTests",
             dependencies: [
-                "parleyd", "ParleyIRC", "ParleyIRCNIO", "PeerTestSupport",
+                "parleyd", "ParleyIRC", "ParleyIRCNIO", "PeerTestSupport", "XMPPTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),

@@ -1,7 +1,14 @@
 extension IRCMessage {
     /// The line form, without CR LF. The last parameter is written as trailing (`:`) only
-    /// when it must be: empty, containing a space, or starting with `:`.
+    /// when it must be: empty, containing a space, or starting with `:`. The message is
+    /// made wire safe first (`wireSafe()`), so the result is always one valid line.
     public func serialized() -> String {
+        let message = wireSafe()
+        return message.unsafeSerialized()
+    }
+
+    /// The line form of a message already known to be wire safe.
+    private func unsafeSerialized() -> String {
         var line = ""
         line.reserveCapacity(64 + parameters.reduce(0) { $0 + $1.utf8.count + 1 })
         if !tags.isEmpty {

@@ -3,9 +3,12 @@ import ParleyIRC
 
 extension ByteBuffer {
     /// Writes `message` and CR LF straight into the buffer, with no intermediate String:
-    /// the same bytes as `message.serialized() + "\r\n"`. Returns the bytes written.
+    /// the same bytes as `message.serialized() + "\r\n"`. Returns the bytes written. The
+    /// message is made wire safe first (`IRCMessage.wireSafe()`): whatever it holds, exactly
+    /// one line of at most 512 bytes (without tags) is written.
     @discardableResult
     public mutating func writeIRCMessage(_ message: IRCMessage) -> Int {
+        let message = message.wireSafe()
         let start = writerIndex
         if !message.tags.isEmpty {
             writeInteger(UInt8(ascii: "@"))

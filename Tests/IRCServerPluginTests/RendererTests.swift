@@ -9,6 +9,8 @@ import Testing
 @Suite struct RendererTests {
     static let domain = "example.com"
     static let room = RoomID("dev")!
+    /// No IRC client registered: every occupant is named as a foreign one (as is when valid).
+    static let naming = IRCOccupantNaming(nicks: IRCNickTable(), nickLength: 30)
 
     static func occupant(
         _ nick: String, role: Role = .participant, affiliation: Affiliation = .none, presence: Presence = Presence()
@@ -35,7 +37,7 @@ import Testing
         let alice = Self.occupant("alice", role: .moderator, affiliation: .owner)
         let bob = Self.occupant("bob")
         let topic = Topic(text: "Welcome", setBy: Nickname("alice"), at: Date(timeIntervalSince1970: 1_700_000_000))
-        let lines = IRCEventRenderer.entered(Self.snapshot(occupants: [alice, bob], topic: topic), for: Self.recipient())
+        let lines = IRCEventRenderer.entered(Self.snapshot(occupants: [alice, bob], topic: topic), for: Self.recipient(), naming: Self.naming)
         #expect(lines.map(\.command) == ["JOIN", "332", "333", "353", "366"])
         #expect(lines[0].source == "alice!alice@example.com")
         #expect(lines[0].parameters == ["#dev"])
@@ -54,7 +56,7 @@ import Testing
             for: Self.recipient {
                 $0.multiPrefix = true
                 $0.userhostInNames = true
-            })
+            }, naming: Self.naming)
         #expect(lines.map(\.command) == ["JOIN", "353", "366"])
         #expect(lines[1].parameters[3] == "~@alice!alice@example.com bob!bob@example.com")
     }
@@ -62,7 +64,8 @@ import Testing
     @Test func namesAreSplitUnder512Bytes() {
         let occupants = (0..<200).map { Self.occupant("user\($0)-with-a-long-nick") }
         let lines = IRCEventRenderer.names(
-            channel: "#dev", occupants: occupants, configuration: RoomConfiguration(), for: Self.recipient())
+            channel: "#dev", occupants: occupants, configuration: RoomConfiguration(), for: Self.recipient(),
+            naming: Self.naming)
         #expect(lines.count > 2)
         #expect(lines.allSatisfy { $0.serialized().utf8.count + 2 <= 512 })
         let listed = lines.dropLast().flatMap { $0.parameters[3].split(separator: " ").map(String.init) }
@@ -74,26 +77,27 @@ import Testing
         var configuration = RoomConfiguration()
         configuration.hidden = true
         let lines = IRCEventRenderer.names(
-            channel: "#dev", occupants: [Self.occupant("bob")], configuration: configuration, for: Self.recipient())
+            channel: "#dev", occupants: [Self.occupant("bob")], configuration: configuration, for: Self.recipient(),
+            naming: Self.naming)
         #expect(lines[0].parameters[1] == "@")
     }
 
     @Test func leavingReasons() {
         let bob = Self.occupant("bob")
         let r = Self.recipient()
-        let part = IRCEventRenderer.left(bob, reason: .left("bye"), room: Self.room, for: r)
+        let part = IRCEventRenderer.left(bob, reason: .left("bye"), room: Self.room, for: r, naming: Self.naming)
         #expect(part.serialized() == ":bob!bob@example.com PART #dev bye")
-        let silent = IRCEventRenderer.left(bob, reason: .left(nil), room: Self.room, for: r)
+        let silent = IRCEventRenderer.left(bob, reason: .left(nil), room: Self.room, for: r, naming: Self.naming)
         #expect(silent.serialized() == ":bob!bob@example.com PART #dev")
-        let kick = IRCEventRenderer.left(bob, reason: .kicked(by: Nickname("alice"), reason: "spam"), room: Self.room, for: r)
+        let kick = IRCEventRenderer.left(bob, reason: .kicked(by: Nickname("alice"), reason: "spam"), room: Self.room, for: r, naming: Self.naming)
         #expect(kick.serialized() == ":alice KICK #dev bob spam")
-        let ban = IRCEventRenderer.left(bob, reason: .banned(by: nil, reason: nil), room: Self.room, for: r)
+        let ban = IRCEventRenderer.left(bob, reason: .banned(by: nil, reason: nil), room: Self.room, for: r, naming: Self.naming)
         #expect(ban.serialized() == ":irc.example.com KICK #dev bob Banned")
-        let lost = IRCEventRenderer.left(bob, reason: .deliveryFailed, room: Self.room, for: r)
+        let lost = IRCEventRenderer.left(bob, reason: .deliveryFailed, room: Self.room, for: r, naming: Self.naming)
         #expect(lost.command == "PART" && lost.parameters == ["#dev", "Connection lost"])
-        let quit = IRCEventRenderer.left(bob, reason: .disconnected("Quit: bye"), room: Self.room, for: r)
+        let quit = IRCEventRenderer.left(bob, reason: .disconnected("Quit: bye"), room: Self.room, for: r, naming: Self.naming)
         #expect(quit.serialized() == ":bob!bob@example.com QUIT :Quit: bye")
-        let gone = IRCEventRenderer.left(bob, reason: .disconnected(nil), room: Self.room, for: r)
+        let gone = IRCEventRenderer.left(bob, reason: .disconnected(nil), room: Self.room, for: r, naming: Self.naming)
         #expect(gone.command == "QUIT" && gone.parameters == ["Client Quit"])
     }
 
@@ -102,14 +106,14 @@ import Testing
         var new = old
         new.role = .moderator
         let lines = IRCEventRenderer.changed(
-            old: old, new: new, room: Self.room, moderated: false, renderNick: true, for: Self.recipient())
+            old: old, new: new, room: Self.room, moderated: false, renderNick: true, for: Self.recipient(), naming: Self.naming)
         #expect(lines.map { $0.serialized() } == [":irc.example.com MODE #dev +o bob"])
         let back = IRCEventRenderer.changed(
-            old: new, new: old, room: Self.room, moderated: false, renderNick: true, for: Self.recipient())
+            old: new, new: old, room: Self.room, moderated: false, renderNick: true, for: Self.recipient(), naming: Self.naming)
         #expect(back.map { $0.serialized() } == [":irc.example.com MODE #dev -o bob"])
         let byAlice = IRCEventRenderer.changed(
             old: old, new: new, room: Self.room, moderated: false, renderNick: true,
-            actor: "alice!alice@example.com", for: Self.recipient())
+            actor: "alice!alice@example.com", for: Self.recipient(), naming: Self.naming)
         #expect(byAlice.map { $0.serialized() } == [":alice!alice@example.com MODE #dev +o bob"])
     }
 
@@ -118,10 +122,10 @@ import Testing
         var new = old
         new.nick = Nickname("bobby")!
         let shown = IRCEventRenderer.changed(
-            old: old, new: new, room: Self.room, moderated: false, renderNick: true, for: Self.recipient())
+            old: old, new: new, room: Self.room, moderated: false, renderNick: true, for: Self.recipient(), naming: Self.naming)
         #expect(shown.map { $0.serialized() } == [":bob!bob@example.com NICK bobby"])
         let hidden = IRCEventRenderer.changed(
-            old: old, new: new, room: Self.room, moderated: false, renderNick: false, for: Self.recipient())
+            old: old, new: new, room: Self.room, moderated: false, renderNick: false, for: Self.recipient(), naming: Self.naming)
         #expect(hidden.isEmpty)
     }
 
@@ -130,15 +134,15 @@ import Testing
         var new = old
         new.presence = Presence(.away, status: "lunch")
         let without = IRCEventRenderer.changed(
-            old: old, new: new, room: Self.room, moderated: false, renderNick: true, for: Self.recipient())
+            old: old, new: new, room: Self.room, moderated: false, renderNick: true, for: Self.recipient(), naming: Self.naming)
         #expect(without.isEmpty)
         let with = IRCEventRenderer.changed(
             old: old, new: new, room: Self.room, moderated: false, renderNick: true,
-            for: Self.recipient { $0.awayNotify = true })
+            for: Self.recipient { $0.awayNotify = true }, naming: Self.naming)
         #expect(with.map { $0.serialized() } == [":bob!bob@example.com AWAY lunch"])
         let back = IRCEventRenderer.changed(
             old: new, new: old, room: Self.room, moderated: false, renderNick: true,
-            for: Self.recipient { $0.awayNotify = true })
+            for: Self.recipient { $0.awayNotify = true }, naming: Self.naming)
         #expect(back.map { $0.serialized() } == [":bob!bob@example.com AWAY"])
     }
 
@@ -176,17 +180,17 @@ import Testing
         let message = Self.roomMessage(body: "hi there", payloads: [custom])
         let plain = IRCEventRenderer.message(
             message, source: "bob!bob@example.com", target: "#dev", messageTags: false, serverTime: false,
-            mapping: mapping)
+            mapping: mapping).first
         #expect(plain?.serialized() == ":bob!bob@example.com PRIVMSG #dev :hi there")
         let tagged = IRCEventRenderer.message(
             message, source: "bob!bob@example.com", target: "#dev", messageTags: true, serverTime: true,
-            mapping: mapping)
+            mapping: mapping).first
         #expect(tagged?.tag("msgid") == .some("abc"))
         #expect(tagged?.tag("time") == .some("2023-11-14T22:13:20.500Z"))
         #expect(tagged?.tag("+example.com/x") == .some("1"))
         let timeOnly = IRCEventRenderer.message(
             message, source: "bob!bob@example.com", target: "#dev", messageTags: false, serverTime: true,
-            mapping: mapping)
+            mapping: mapping).first
         #expect(timeOnly?.tags.map(\.key) == ["time"])
     }
 
@@ -194,7 +198,7 @@ import Testing
         let mapping = IRCPayloadMapping()
         let notice = Self.roomMessage(body: "note", payloads: [IRCEventRenderer.noticeMarker])
         let line = IRCEventRenderer.message(
-            notice, source: "bob", target: "#dev", messageTags: true, serverTime: false, mapping: mapping)
+            notice, source: "bob", target: "#dev", messageTags: true, serverTime: false, mapping: mapping).first
         #expect(line?.command == "NOTICE")
         #expect(line?.tags.contains { $0.key == IRCEventRenderer.noticeMarkerKey } == false)
 
@@ -202,11 +206,11 @@ import Testing
             body: nil,
             payloads: [ExtensionPayload(meaning: .typing(.composing), native: NativePayload(family: .irc, key: "+typing", value: "active"))])
         let tagmsg = IRCEventRenderer.message(
-            typing, source: "bob", target: "#dev", messageTags: true, serverTime: false, mapping: mapping)
+            typing, source: "bob", target: "#dev", messageTags: true, serverTime: false, mapping: mapping).first
         #expect(tagmsg?.command == "TAGMSG")
         #expect(tagmsg?.tag("+typing") != nil)
         let dropped = IRCEventRenderer.message(
-            typing, source: "bob", target: "#dev", messageTags: false, serverTime: true, mapping: mapping)
+            typing, source: "bob", target: "#dev", messageTags: false, serverTime: true, mapping: mapping).first
         #expect(dropped == nil)
     }
 

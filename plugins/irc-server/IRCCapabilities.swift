@@ -8,18 +8,18 @@ public struct IRCCapabilities: OptionSet, Sendable, Hashable {
     public static let serverTime = IRCCapabilities(rawValue: 1 << 1)
     public static let echoMessage = IRCCapabilities(rawValue: 1 << 2)
     public static let awayNotify = IRCCapabilities(rawValue: 1 << 3)
-    public static let accountNotify = IRCCapabilities(rawValue: 1 << 4)
     public static let multiPrefix = IRCCapabilities(rawValue: 1 << 5)
     public static let sasl = IRCCapabilities(rawValue: 1 << 6)
-    public static let batch = IRCCapabilities(rawValue: 1 << 7)
     public static let userhostInNames = IRCCapabilities(rawValue: 1 << 8)
     public static let inviteNotify = IRCCapabilities(rawValue: 1 << 9)
     /// Implied by `CAP LS 302` (capability-negotiation §"cap-notify"); may also be requested.
     public static let capNotify = IRCCapabilities(rawValue: 1 << 10)
 
-    /// Every capability with its wire name, in the order `CAP LS` lists them.
+    /// Every capability with its wire name, in the order `CAP LS` lists them. Only what the
+    /// server sends is offered: `account-notify` and `batch` are not, because accounts never
+    /// change after registration here and nothing is sent in batches.
     public static let names: [(IRCCapabilities, String)] = [
-        (.accountNotify, "account-notify"), (.awayNotify, "away-notify"), (.batch, "batch"),
+        (.awayNotify, "away-notify"),
         (.capNotify, "cap-notify"), (.echoMessage, "echo-message"), (.inviteNotify, "invite-notify"),
         (.messageTags, "message-tags"), (.multiPrefix, "multi-prefix"), (.sasl, "sasl"),
         (.serverTime, "server-time"), (.userhostInNames, "userhost-in-names"),

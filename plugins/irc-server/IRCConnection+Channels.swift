@@ -106,7 +106,10 @@ extension IRCConnection {
                 return numeric(IRCNumeric.notOnChannel, [channel, "You're not on that channel"])
             }
             if let topic = state.topic, !topic.text.isEmpty {
-                for line in IRCEventRenderer.topicReply(topic, channel: channel, for: recipient) { send(line) }
+                let setter = topic.setBy.map { shared.naming.nick($0, in: room) }
+                for line in IRCEventRenderer.topicReply(topic, channel: channel, setter: setter, for: recipient) {
+                    send(line)
+                }
             } else {
                 numeric(IRCNumeric.noTopic, [channel, "No topic is set"])
             }
@@ -134,7 +137,8 @@ extension IRCConnection {
             {
                 let occupants = state.occupants.values.sorted { $0.nick.key < $1.nick.key }
                 for line in IRCEventRenderer.names(
-                    channel: channel, occupants: occupants, configuration: state.configuration, for: recipient)
+                    channel: channel, occupants: occupants, configuration: state.configuration, for: recipient,
+                    naming: shared.naming)
                 {
                     send(line)
                 }
@@ -182,8 +186,10 @@ extension IRCConnection {
             return numeric(IRCNumeric.notOnChannel, [channel, "You're not on that channel"])
         }
         let reason = message.parameters.count > 2 ? message.parameters[2] : nil
+        // Targets are the names IRC shows (foreign occupants in their IRC form).
+        let occupants = await roomState(room)?.occupants.values.map { $0 } ?? []
         for target in message.parameters[1].split(separator: ",").map(String.init) {
-            guard let nickname = Nickname(target) else {
+            guard let nickname = shared.naming.modelNick(for: target, among: occupants) else {
                 numeric(IRCNumeric.userNotInChannel, [target, channel, "They aren't on that channel"])
                 continue
             }

@@ -86,7 +86,7 @@ extension IRCConnection {
         if me.echoMessage {
             // IRCv3 echo-message: the sender sees its message as the target got it.
             outgoing.timestamp = outgoing.timestamp ?? Date()
-            if let line = IRCEventRenderer.message(
+            for line in IRCEventRenderer.message(
                 outgoing, source: hostmask, target: entry.nick, messageTags: me.messageTags,
                 serverTime: me.serverTime, mapping: shared.mapping)
             {

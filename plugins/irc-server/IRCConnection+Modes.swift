@@ -108,7 +108,9 @@ extension IRCConnection {
         for change in edits {
             switch change {
             case .member(let mode, let targetNick, let adding):
-                guard let nickname = Nickname(targetNick), let occupant = state.occupants[nickname] else {
+                guard let nickname = shared.naming.modelNick(for: targetNick, among: state.occupants.values),
+                    let occupant = state.occupants[nickname]
+                else {
                     numeric(IRCNumeric.userNotInChannel, [targetNick, channel, "They aren't on that channel"])
                     continue
                 }
@@ -155,7 +157,7 @@ extension IRCConnection {
         let line = IRCMessage(source: hostmask, command: "MODE", parameters: [channel, "+b", normalized])
         forEachIRCMember(of: state) { _, mind in mind.write([line]) }
         let targets = state.occupants.values.filter {
-            $0.user != me.user && IRCChannelBans.matches(normalized, IRCEventRenderer.source(of: $0))
+            $0.user != me.user && IRCChannelBans.matches(normalized, shared.naming.source(of: $0))
         }
         for target in targets {
             do throws(RoomError) {

@@ -19,8 +19,8 @@ extension IRCConnection {
                     let away = IRCAway.awayMessage(for: occupant.presence) != nil
                     send(
                         whoReply(
-                            channel: mask, nick: occupant.nick.displayName,
-                            hostmask: IRCEventRenderer.source(of: occupant), away: away, prefixes: prefixes,
+                            channel: mask, nick: shared.naming.nick(of: occupant),
+                            hostmask: shared.naming.source(of: occupant), away: away, prefixes: prefixes,
                             realname: realname(of: occupant)))
                 }
             }

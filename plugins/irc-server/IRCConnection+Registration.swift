@@ -4,20 +4,11 @@ import ParleyCred
 import ParleyIRC
 
 extension IRCConnection {
-    /// RFC 2812 §2.3.1 `nickname = ( letter / special ) *( letter / digit / special / "-" )`,
-    /// with letters beyond ASCII allowed (a Latin-1 or UTF-8 nick), at most NICKLEN long,
-    /// and a valid model nickname.
+    /// A nick an IRC client may hold (`IRCNickname.isValid`: RFC 2812 §2.3.1, at most
+    /// NICKLEN, no leading backquote, which marks nicks from other protocols) that is also a
+    /// valid model nickname.
     static func isValidNick(_ nick: String, maximumLength: Int) -> Bool {
-        guard let first = nick.unicodeScalars.first, nick.count <= maximumLength, Nickname(nick) != nil else {
-            return false
-        }
-        func isSpecial(_ scalar: Unicode.Scalar) -> Bool { "[]\\`_^{|}".unicodeScalars.contains(scalar) }
-        func isLetter(_ scalar: Unicode.Scalar) -> Bool {
-            (scalar.isASCII && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)))
-                || (!scalar.isASCII && scalar.properties.isAlphabetic)
-        }
-        guard isLetter(first) || isSpecial(first) else { return false }
-        return nick.unicodeScalars.allSatisfy { isLetter($0) || isSpecial($0) || $0 == "-" || ("0"..."9").contains($0) }
+        IRCNickname.isValid(nick, maximumLength: maximumLength) && Nickname(nick) != nil
     }
 
     /// NICK before or after registration (RFC 2812 §3.1.2).
@@ -27,7 +18,10 @@ extension IRCConnection {
             return nil
         }
         guard Self.isValidNick(requested, maximumLength: shared.settings.nickLength) else {
-            numeric(IRCNumeric.erroneousNickname, [requested, "Erroneous nickname"])
+            let why =
+                requested.unicodeScalars.first == IRCNickname.foreignMarker
+                ? "Nicks starting with ` stand for users of other protocols" : "Erroneous nickname"
+            numeric(IRCNumeric.erroneousNickname, [requested, why])
             return nil
         }
         if isRegistered { return requested == nick ? nil : .changeNick(requested) }

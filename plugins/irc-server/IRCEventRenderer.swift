@@ -4,17 +4,14 @@ import ParleyIRC
 
 /// Turns the model's room and chat events into the IRC lines one recipient must see. Pure:
 /// no state, no I/O; the state it needs (the previous configuration of a room, who the
-/// recipient is) is passed in. `IRCMind` calls it and writes the result.
+/// recipient is, how occupants are named on IRC) is passed in. `IRCMind` calls it and writes
+/// the result.
+///
+/// Every nick and source comes from `IRCOccupantNaming` (found by session, foreign nicks in
+/// their IRC form); every text from another protocol goes through `IRCTextSplitter` or, for
+/// one-line fields, the encoder's `wireSafe()`: no rendered event can forge a line, a nick
+/// or an op prefix.
 enum IRCEventRenderer {
-    // MARK: Sources
-
-    /// `nick!user@host` of an occupant (the host is the user's domain, never an address).
-    /// Guests (`guest~…` users) show `~guest` as their user part, as their own client sees it.
-    static func source(of occupant: Occupant) -> String {
-        IRCNickTable.hostmask(
-            nick: occupant.nick.displayName, user: occupant.user, guest: occupant.user.localpart.hasPrefix("guest~"))
-    }
-
     /// A numeric from the server to the recipient (the nick is the first parameter).
     static func numeric(_ code: String, _ parameters: [String], for recipient: IRCRecipient) -> IRCMessage {
         IRCMessage(source: recipient.serverName, command: code, parameters: [recipient.nick] + parameters)
@@ -25,24 +22,31 @@ enum IRCEventRenderer {
     /// The JOIN burst of a channel the recipient entered: its own JOIN, the topic (332/333
     /// or nothing), and NAMES (353…/366). History is not replayed: IRC has none without
     /// chathistory.
-    static func entered(_ snapshot: RoomSnapshot, for recipient: IRCRecipient) -> [IRCMessage] {
+    static func entered(_ snapshot: RoomSnapshot, for recipient: IRCRecipient, naming: IRCOccupantNaming)
+        -> [IRCMessage]
+    {
         let channel = IRCChannelName.channel(for: snapshot.room)
-        var lines = [IRCMessage(source: source(of: snapshot.you), command: "JOIN", parameters: [channel])]
+        var lines = [IRCMessage(source: naming.source(of: snapshot.you), command: "JOIN", parameters: [channel])]
         if let topic = snapshot.topic, !topic.text.isEmpty {
-            lines += topicReply(topic, channel: channel, for: recipient)
+            let setter = topic.setBy.map { naming.nick($0, in: snapshot.room) }
+            lines += topicReply(topic, channel: channel, setter: setter, for: recipient)
         }
         lines += names(
-            channel: channel, occupants: snapshot.occupants, configuration: snapshot.configuration, for: recipient)
+            channel: channel, occupants: snapshot.occupants, configuration: snapshot.configuration, for: recipient,
+            naming: naming)
         return lines
     }
 
     /// 332 RPL_TOPIC and 333 RPL_TOPICWHOTIME.
-    static func topicReply(_ topic: Topic, channel: String, for recipient: IRCRecipient) -> [IRCMessage] {
+    /// `setter` is the nick of who set it, as IRC shows it (the server when nil).
+    static func topicReply(_ topic: Topic, channel: String, setter: String?, for recipient: IRCRecipient)
+        -> [IRCMessage]
+    {
         [
             numeric(IRCNumeric.topic, [channel, topic.text], for: recipient),
             numeric(
                 IRCNumeric.topicWhoTime,
-                [channel, topic.setBy?.displayName ?? recipient.serverName, String(Int(topic.at.timeIntervalSince1970))],
+                [channel, setter ?? recipient.serverName, String(Int(topic.at.timeIntervalSince1970))],
                 for: recipient),
         ]
     }
@@ -51,7 +55,8 @@ enum IRCEventRenderer {
     /// `=` public, `@` secret (+s) channel (RFC 2812 §5.1); prefixes per multi-prefix;
     /// `nick!user@host` per userhost-in-names.
     static func names(
-        channel: String, occupants: [Occupant], configuration: RoomConfiguration, for recipient: IRCRecipient
+        channel: String, occupants: [Occupant], configuration: RoomConfiguration, for recipient: IRCRecipient,
+        naming: IRCOccupantNaming
     ) -> [IRCMessage] {
         let symbol = configuration.hidden ? "@" : "="
         // ":server 353 nick = #chan :" plus CR LF.
@@ -62,7 +67,7 @@ enum IRCEventRenderer {
         for occupant in occupants {
             let prefixes = IRCChannelModes.prefixes(
                 of: occupant, moderated: configuration.moderated, multiPrefix: recipient.multiPrefix)
-            let name = prefixes + (recipient.userhostInNames ? source(of: occupant) : occupant.nick.displayName)
+            let name = prefixes + (recipient.userhostInNames ? naming.source(of: occupant) : naming.nick(of: occupant))
             if !current.isEmpty && current.utf8.count + 1 + name.utf8.count > budget {
                 lines.append(numeric(IRCNumeric.namReply, [symbol, channel, current], for: recipient))
                 current = ""
@@ -79,36 +84,38 @@ enum IRCEventRenderer {
     // MARK: Occupants
 
     /// Another occupant entered (no extended-join: it is not offered).
-    static func joined(_ occupant: Occupant, room: RoomID) -> IRCMessage {
-        IRCMessage(source: source(of: occupant), command: "JOIN", parameters: [IRCChannelName.channel(for: room)])
+    static func joined(_ occupant: Occupant, room: RoomID, naming: IRCOccupantNaming) -> IRCMessage {
+        IRCMessage(source: naming.source(of: occupant), command: "JOIN", parameters: [IRCChannelName.channel(for: room)])
     }
 
     /// An occupant left: PART with its message, KICK for a kick or a ban (the MODE +b line
     /// of an IRC ban is sent by the banning command), PART with a fixed reason when its
     /// connection failed or the server stops, QUIT when its session ended (RFC 2812 §3.1.7;
     /// the mind sends one QUIT per quitting session, not one per shared channel).
-    static func left(_ occupant: Occupant, reason: LeaveReason, room: RoomID, for recipient: IRCRecipient)
-        -> IRCMessage
-    {
+    static func left(
+        _ occupant: Occupant, reason: LeaveReason, room: RoomID, for recipient: IRCRecipient, naming: IRCOccupantNaming
+    ) -> IRCMessage {
         let channel = IRCChannelName.channel(for: room)
-        let nick = occupant.nick.displayName
+        let nick = naming.nick(of: occupant)
+        let source = naming.source(of: occupant)
         func part(_ text: String?) -> IRCMessage {
-            IRCMessage(
-                source: source(of: occupant), command: "PART", parameters: text.map { [channel, $0] } ?? [channel])
+            IRCMessage(source: source, command: "PART", parameters: text.map { [channel, $0] } ?? [channel])
         }
         func kick(by: Nickname?, _ text: String) -> IRCMessage {
-            IRCMessage(source: by?.displayName ?? recipient.serverName, command: "KICK", parameters: [channel, nick, text])
+            IRCMessage(
+                source: by.map { naming.source(ofNick: $0, in: room) } ?? recipient.serverName, command: "KICK",
+                parameters: [channel, nick, text])
         }
         switch reason {
         case .left(let text): return part(text.flatMap { $0.isEmpty ? nil : $0 })
-        case .kicked(let by, let text): return kick(by: by, text ?? by?.displayName ?? nick)
+        case .kicked(let by, let text): return kick(by: by, text ?? by.map { naming.nick($0, in: room) } ?? nick)
         case .banned(let by, let text): return kick(by: by, text ?? "Banned")
         case .membershipRevoked: return kick(by: nil, "Membership revoked")
         case .deliveryFailed: return part("Connection lost")
         case .shutdown: return part("Server shutting down")
         case .disconnected(let text):
             return IRCMessage(
-                source: source(of: occupant), command: "QUIT",
+                source: source, command: "QUIT",
                 parameters: [text.flatMap { $0.isEmpty ? nil : $0 } ?? "Client Quit"])
         }
     }
@@ -118,11 +125,12 @@ enum IRCEventRenderer {
     /// of who changed it, XEP-0045 §8/§9 `<actor/>`), or from the server when nil.
     static func changed(
         old: Occupant, new: Occupant, room: RoomID, moderated: Bool, renderNick: Bool, actor: String? = nil,
-        for recipient: IRCRecipient
+        for recipient: IRCRecipient, naming: IRCOccupantNaming
     ) -> [IRCMessage] {
         var lines: [IRCMessage] = []
+        let newNick = naming.nick(of: new)
         if renderNick && old.nick.displayName != new.nick.displayName {
-            lines.append(IRCMessage(source: source(of: old), command: "NICK", parameters: [new.nick.displayName]))
+            lines.append(IRCMessage(source: naming.source(of: old, asNick: old.nick), command: "NICK", parameters: [newNick]))
         }
         let before = IRCChannelModes.prefixes(of: old, moderated: moderated, multiPrefix: true)
         let after = IRCChannelModes.prefixes(of: new, moderated: moderated, multiPrefix: true)
@@ -140,7 +148,7 @@ enum IRCEventRenderer {
                     sign = wanted
                 }
                 modes.append(letter)
-                parameters.append(new.nick.displayName)
+                parameters.append(newNick)
             }
             if !modes.isEmpty {
                 lines.append(
@@ -155,7 +163,7 @@ enum IRCEventRenderer {
             if before != after {
                 // IRCv3 away-notify: AWAY with the message when away, without when back.
                 lines.append(
-                    IRCMessage(source: source(of: new), command: "AWAY", parameters: after.map { [$0] } ?? []))
+                    IRCMessage(source: naming.source(of: new), command: "AWAY", parameters: after.map { [$0] } ?? []))
             }
         }
         return lines
@@ -166,10 +174,10 @@ enum IRCEventRenderer {
 
     // MARK: Topic and modes
 
-    /// TOPIC from the setter (the server when unknown).
+    /// TOPIC from the setter's source (the server when unknown).
     static func topicChanged(_ topic: Topic, room: RoomID, setter: String?, for recipient: IRCRecipient) -> IRCMessage {
         IRCMessage(
-            source: setter ?? topic.setBy?.displayName ?? recipient.serverName, command: "TOPIC",
+            source: setter ?? recipient.serverName, command: "TOPIC",
             parameters: [IRCChannelName.channel(for: room), topic.text])
     }
 
@@ -251,12 +259,17 @@ enum IRCEventRenderer {
 
     /// A message as PRIVMSG, NOTICE or (no body, tags only) TAGMSG from `source` to
     /// `target`, in the recipient's variant: tags per message-tags and server-time, the
-    /// server's `msgid` (the model message id) with message-tags. Nil when nothing is left
+    /// server's `msgid` (the model message id) with message-tags. Empty when nothing is left
     /// to send (a tags-only message to a client without message-tags).
+    ///
+    /// The body is cut by `IRCTextSplitter` at every line break and at the 512-byte budget
+    /// of this source, command and target, so text from another protocol can never add a
+    /// line of its own; a `/me` stays a CTCP ACTION in every piece. The first piece carries
+    /// every tag, the others only `time` (a `msgid` names one line).
     static func message(
         _ message: Message, source: String, target: String, messageTags: Bool, serverTime: Bool,
         mapping: IRCPayloadMapping
-    ) -> IRCMessage? {
+    ) -> [IRCMessage] {
         var outgoing = message
         if outgoing.payloads.contains(where: isNoticeMarker) {
             outgoing.payloads.removeAll(where: isNoticeMarker)
@@ -268,11 +281,23 @@ enum IRCEventRenderer {
         }
         if message.body == nil {
             // IRCv3 TAGMSG: a tags-only message, only for clients with message-tags.
-            guard messageTags, tags.contains(where: \.isClientOnly) else { return nil }
-            return IRCMessage(tags: tags, source: source, command: "TAGMSG", parameters: [target])
+            guard messageTags, tags.contains(where: \.isClientOnly) else { return [] }
+            return [IRCMessage(tags: tags, source: source, command: "TAGMSG", parameters: [target])]
         }
-        return IRCMessage(
-            tags: tags, source: source, command: isNotice(message) ? "NOTICE" : "PRIVMSG", parameters: [target, text])
+        let command = isNotice(message) ? "NOTICE" : "PRIVMSG"
+        let action = IRCCTCPAction.unwrap(text)
+        // RFC 1459 §2.3: ":source COMMAND target :text" within 510 bytes (CTCP adds 9).
+        let fixed = source.utf8.count + command.utf8.count + target.utf8.count + 5 + (action == nil ? 0 : 9)
+        let pieces = IRCTextSplitter.pieces(of: action ?? text, budget: IRCLimits.maximumBodyBytes - fixed)
+        if pieces.count == 1, action == nil {
+            return [IRCMessage(tags: tags, source: source, command: command, parameters: [target, pieces[0]])]
+        }
+        let laterTags = tags.filter { $0.key == "time" }
+        return pieces.enumerated().map { index, piece in
+            IRCMessage(
+                tags: index == 0 ? tags : laterTags, source: source, command: command,
+                parameters: [target, action == nil ? piece : IRCCTCPAction.wrap(piece)])
+        }
     }
 
     /// INVITE to the recipient (RFC 2812 §3.2.7), or invite-notify to a channel op.

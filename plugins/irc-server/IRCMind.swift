@@ -152,11 +152,11 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
         guard case .room(let room, .message(let message)) = event else { return ByteBuffer() }
         let source = batch.source ?? sourceOfOccupant(message.from)
         batch.source = source
-        let line = IRCEventRenderer.message(
+        let lines = IRCEventRenderer.message(
             message, source: source, target: IRCChannelName.channel(for: room),
             messageTags: variant & 1 != 0, serverTime: variant & 2 != 0, mapping: shared.mapping)
         var made = batch.allocator.buffer(capacity: 128)
-        if let line { made.writeIRCMessage(line) }
+        for line in lines { made.writeIRCMessage(line) }
         batch.rendered[variant] = made
         return made
     }
@@ -171,8 +171,7 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
             let source = sourceOfSender(message.from)
             return IRCEventRenderer.message(
                 message, source: source, target: recipient.nick, messageTags: recipient.messageTags,
-                serverTime: recipient.serverTime, mapping: shared.mapping
-            ).map { [$0] } ?? []
+                serverTime: recipient.serverTime, mapping: shared.mapping)
         case .invitation(let room, let from, _):
             return [IRCEventRenderer.invitation(room: room, inviter: sourceOfUser(from), invitee: recipient.nick)]
         case .closed(let reason):
@@ -197,9 +196,9 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
             state.withLock { state in
                 state.configurations[room] = snapshot.configuration
             }
-            return IRCEventRenderer.entered(snapshot, for: recipient)
+            return IRCEventRenderer.entered(snapshot, for: recipient, naming: shared.naming)
         case .occupantJoined(let occupant):
-            return [IRCEventRenderer.joined(occupant, room: room)]
+            return [IRCEventRenderer.joined(occupant, room: room, naming: shared.naming)]
         case .occupantLeft(let occupant, let reason):
             let show = state.withLock { state -> Bool in
                 let own = state.session.map { occupant.sessions.contains($0) } ?? false
@@ -213,7 +212,9 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
                 state.lastQuit = gone
                 return true
             }
-            return show ? [IRCEventRenderer.left(occupant, reason: reason, room: room, for: recipient)] : []
+            return show
+                ? [IRCEventRenderer.left(occupant, reason: reason, room: room, for: recipient, naming: shared.naming)]
+                : []
         case .occupantChanged(let old, let new, let by):
             let (moderated, renderNick) = state.withLock { state -> (Bool, Bool) in
                 let moderated = state.configurations[room]?.moderated ?? false
@@ -227,7 +228,7 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
             }
             return IRCEventRenderer.changed(
                 old: old, new: new, room: room, moderated: moderated, renderNick: renderNick,
-                actor: by.map(sourceOfNick), for: recipient)
+                actor: by.map { sourceOfNick($0, in: room) }, for: recipient, naming: shared.naming)
         case .message(let message):
             if case .occupant(_, let nick) = message.from, nick.key == state.withLock({ $0.ownNickKey }),
                 !recipient.echoMessage
@@ -236,15 +237,13 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
             }
             return IRCEventRenderer.message(
                 message, source: sourceOfOccupant(message.from), target: IRCChannelName.channel(for: room),
-                messageTags: recipient.messageTags, serverTime: recipient.serverTime, mapping: shared.mapping
-            ).map { [$0] } ?? []
+                messageTags: recipient.messageTags, serverTime: recipient.serverTime, mapping: shared.mapping)
         case .privateMessage(let from, let message):
             return IRCEventRenderer.message(
-                message, source: IRCEventRenderer.source(of: from), target: recipient.nick,
-                messageTags: recipient.messageTags, serverTime: recipient.serverTime, mapping: shared.mapping
-            ).map { [$0] } ?? []
+                message, source: shared.naming.source(of: from), target: recipient.nick,
+                messageTags: recipient.messageTags, serverTime: recipient.serverTime, mapping: shared.mapping)
         case .topicChanged(let topic):
-            let setter = topic.setBy.map { sourceOfNick($0) }
+            let setter = topic.setBy.map { sourceOfNick($0, in: room) }
             return [IRCEventRenderer.topicChanged(topic, room: room, setter: setter, for: recipient)]
         case .configurationChanged(let configuration, let by):
             let old = state.withLock { state in
@@ -253,7 +252,7 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
             }
             guard let old else { return [] }
             return IRCEventRenderer.configurationChanged(
-                from: old, to: configuration, room: room, actor: by.map(sourceOfNick), for: recipient
+                from: old, to: configuration, room: room, actor: by.map { sourceOfNick($0, in: room) }, for: recipient
             ).map { [$0] } ?? []
         }
     }
@@ -275,19 +274,18 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
 
     // MARK: Sources
 
-    /// `nick!user@host` of a room message's sender: the IRC client behind the nick when
-    /// there is one, else the nick with the chat domain as host.
+    /// `nick!user@host` of a room message's sender: the IRC client in that room under that
+    /// nick when there is one, else the foreign rendering of the nick (`IRCOccupantNaming`).
     private func sourceOfOccupant(_ address: Address) -> String {
         switch address {
-        case .occupant(_, let nick): return sourceOfNick(nick)
+        case .occupant(let room, let nick): return sourceOfNick(nick, in: room)
         default: return sourceOfSender(address)
         }
     }
 
-    /// The source for an occupant's nick: an IRC nick is the same in every room, so the
-    /// server-wide nick table knows its hostmask.
-    private func sourceOfNick(_ nick: Nickname) -> String {
-        shared.nicks.hostmask(ofNick: nick.displayName) ?? nick.displayName
+    /// The source for the occupant called `nick` in `room`.
+    private func sourceOfNick(_ nick: Nickname, in room: RoomID) -> String {
+        shared.naming.source(ofNick: nick, in: room)
     }
 
     /// The source of a direct message: the IRC nick of the sending session when it is an IRC
@@ -299,7 +297,7 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
             return sourceOfUser(session.user)
         case .user(let user): return sourceOfUser(user)
         case .room(let room): return IRCChannelName.channel(for: room)
-        case .occupant(_, let nick): return sourceOfNick(nick)
+        case .occupant(let room, let nick): return sourceOfNick(nick, in: room)
         }
     }
 
@@ -307,7 +305,7 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
         if let entry = shared.nicks.registered.first(where: { $0.userID == user }), let hostmask = entry.hostmask {
             return hostmask
         }
-        return IRCHostmask.of(nick: user.localpart.isEmpty ? user.domain : user.localpart, user: user)
+        return shared.naming.source(ofUser: user)
     }
 
     // MARK: Writing

@@ -16,6 +16,8 @@ final class IRCServerShared: Sendable {
     /// The source of every server reply (`server-name`, default the chat domain).
     let serverName: String
     let nicks = IRCNickTable()
+    /// How occupants and senders are named on IRC (by session; foreign nicks escaped).
+    let naming: IRCOccupantNaming
     let connections = IRCConnectionRegistry()
     /// The channels' ban masks (MODE +b).
     let bans = IRCChannelBans()
@@ -39,6 +41,7 @@ final class IRCServerShared: Sendable {
         self.tls = tls
         self.logger = logger
         serverName = settings.serverName ?? chat.domain
+        naming = IRCOccupantNaming(nicks: nicks, nickLength: settings.nickLength)
         mapping = IRCPayloadMapping(translation: chat.translation)
         info = IRCServerInfo(settings: settings, serverName: serverName, motd: motd)
         accounts = portal.checkers.lazy.compactMap { $0 as? any AccountStore }.first
