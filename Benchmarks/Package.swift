@@ -2,7 +2,7 @@
 // Benchmarks for Parley, in a package of their own so that the main build and CI never
 // compile them. Run from this directory (the plugin builds in release):
 //   swift package --scratch-path .build benchmark --target XMLBenchmarks
-// (docs/xml.md has the XML figures and how they were taken).
+// (docs/benchmarks-xml.md and docs/benchmarks-cred.md have the figures and how they were taken).
 // `xmpp-load` is a raw-XMPP load generator that depends on no Parley module, so that it
 // measures any server the same way; scripts/bench-c2s builds it with
 //   swift build -c release --scratch-path .build --product xmpp-load
@@ -55,7 +55,7 @@ let package = Package(
             ],
             path: "Sources/xmpp-load"
         ),
-        // Two XEP-0114 components through a router (scripts/bench-router, docs/xmpp-router.md).
+        // Two XEP-0114 components through a router (scripts/bench-router, docs/benchmarks-components.md).
         .executableTarget(
             name: "router-load",
             dependencies: [

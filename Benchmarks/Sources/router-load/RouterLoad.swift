@@ -5,7 +5,8 @@ import NIOCore
 import NIOPosix
 
 /// `router-load`: connects two external components (XEP-0114) to a router and measures how
-/// many stanzas a second it forwards between them (docs/xmpp-router.md, Performance).
+/// many stanzas a second it forwards between them (docs/benchmarks-components.md, "The
+/// router between two external components").
 @main
 struct RouterLoad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
