@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "ParleyIRC", targets: ["ParleyIRC"]),
         .library(name: "ParleyIRCNIO", targets: ["ParleyIRCNIO"]),
         .library(name: "ParleyLDAP", targets: ["ParleyLDAP"]),
+        .library(name: "ParleyServerNIO", targets: ["ParleyServerNIO"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -73,11 +74,24 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
 
+        // The one server runtime every listener runs on, whatever its protocol: endpoints and
+        // socket options, the loop-partitioned connection registry and sweeper, the serial
+        // inbox with backpressure, the per-loop flush coalescer, and the memory return.
+        .target(
+            name: "ParleyServerNIO",
+            dependencies: [
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+
         // Plugin protocol, registry, typed options, configuration file, service group.
         .target(
             name: "ParleyLauncher",
             dependencies: [
-                "ParleyCore", "ParleyCred",
+                "ParleyCore", "ParleyCred", "ParleyServerNIO",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -95,7 +109,7 @@ let package = Package(
         .target(
             name: "ParleyXMPPNIO",
             dependencies: [
-                "ParleyXMPP", "ParleyXML", "ParleyCred",
+                "ParleyXMPP", "ParleyXML", "ParleyCred", "ParleyServerNIO",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -141,7 +155,7 @@ let package = Package(
         .target(
             name: "XMPPRouterPlugin",
             dependencies: [
-                "ParleyCore", "ParleyCred", "ParleyLauncher", "ParleyXML", "ParleyXMPP", "ParleyXMPPNIO",
+                "ParleyCore", "ParleyCred", "ParleyLauncher", "ParleyXML", "ParleyXMPP", "ParleyXMPPNIO", "ParleyServerNIO",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -169,7 +183,7 @@ let package = Package(
         .target(
             name: "XMPPC2SPlugin",
             dependencies: [
-                "ParleyCore", "ParleyCred", "ParleyLauncher", "ParleyXML", "ParleyXMPP", "ParleyXMPPNIO",
+                "ParleyCore", "ParleyCred", "ParleyLauncher", "ParleyXML", "ParleyXMPP", "ParleyXMPPNIO", "ParleyServerNIO",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -180,7 +194,7 @@ let package = Package(
         .target(
             name: "TextChatPlugin",
             dependencies: [
-                "ParleyCore", "ParleyCred", "ParleyLauncher",
+                "ParleyCore", "ParleyCred", "ParleyLauncher", "ParleyServerNIO",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -191,7 +205,7 @@ let package = Package(
         .target(
             name: "IRCServerPlugin",
             dependencies: [
-                "ParleyCore", "ParleyCred", "ParleyLauncher", "ParleyIRC", "ParleyIRCNIO", "ParleyXMPPNIO",
+                "ParleyCore", "ParleyCred", "ParleyLauncher", "ParleyIRC", "ParleyIRCNIO", "ParleyXMPPNIO", "ParleyServerNIO",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -224,6 +238,15 @@ let package = Package(
             ],
             path: "Tests/XMPPTestSupport"),
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"]),
+        .testTarget(
+            name: "ParleyServerNIOTests",
+            dependencies: [
+                "ParleyServerNIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         // A seeded random generator shared by the property tests.
         .target(name: "SeededRandom", path: "Tests/SeededRandom"),
         .testTarget(name: "ParleyXMLTests", dependencies: ["ParleyXML", "SeededRandom"], resources: [.copy("Corpus")]),
@@ -232,6 +255,7 @@ let package = Package(
         .testTarget(
             name: "TextChatPluginTests",
             dependencies: [
+                "ParleyServerNIO",
                 "TextChatPlugin", "ParleyCore", "ParleyCred",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -242,6 +266,7 @@ let package = Package(
         .testTarget(
             name: "XMPPC2SPluginTests",
             dependencies: [
+                "ParleyServerNIO",
                 "XMPPC2SPlugin", "XMPPTestSupport", "ParleyXMPP", "ParleyXMPPNIO", "ParleyXML", "ParleyCore", "ParleyCred",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -250,6 +275,7 @@ let package = Package(
         .testTarget(
             name: "XMPPRouterPluginTests",
             dependencies: [
+                "ParleyServerNIO",
                 "XMPPRouterPlugin", "XMPPC2SPlugin", "ParleyXMPP", "ParleyXMPPNIO", "ParleyXML", "ParleyCore", "ParleyCred",
                 "ParleyLauncher", "XMPPTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -299,6 +325,7 @@ let package = Package(
         .testTarget(
             name: "IRCServerPluginTests",
             dependencies: [
+                "ParleyServerNIO",
                 "IRCServerPlugin", "IRCTestSupport", "ParleyIRC", "ParleyIRCNIO", "ParleyCore", "ParleyCred",
                 "ParleyLauncher", "SeededRandom",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -315,7 +342,7 @@ let package = Package(
         .testTarget(
             name: "ParleydTests",
             dependencies: [
-                "parleyd", "ParleyIRC", "ParleyIRCNIO", "PeerTestSupport", "XMPPTestSupport",
+                "parleyd", "ParleyIRC", "ParleyIRCNIO", "PeerTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),

@@ -97,8 +97,10 @@ public struct Launcher: Sendable {
             configuration: ChatServiceConfiguration(domain: settings.domain), contacts: contactStore,
             executors: executors, logger: Logger(label: "parley.chat"))
         let portal = Portal(realm: ChatRealm(service: chat), checkers: checkers)
+        let memory = MemoryReturn()
         let context = PluginContext(
-            chat: chat, portal: portal, eventLoopGroup: group, storageDirectory: settings.storage, logger: logger)
+            chat: chat, portal: portal, eventLoopGroup: group, storageDirectory: settings.storage, logger: logger,
+            memory: memory)
 
         var services: [any Service] = []
         for instance in instances {
@@ -114,6 +116,7 @@ public struct Launcher: Sendable {
         // session is told before the listeners close.
         services.append(ReloadOnHangup(services: reloadable, configPath: configPath, registry: registry, logger: logger))
         services.append(ChatShutdown(chat: chat))
+        services.append(MemoryReturnService(memory: memory))
         logger.info(
             "parleyd starting",
             metadata: [
@@ -132,6 +135,15 @@ public struct Launcher: Sendable {
         }
         try await group.shutdownGracefully()
         logger.info("parleyd stopped")
+    }
+}
+
+/// Runs the process's `MemoryReturn` until graceful shutdown.
+struct MemoryReturnService: Service {
+    let memory: MemoryReturn
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await memory.run(every: .seconds(2)) }
     }
 }
 

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import ParleyCore
 import ParleyCred
+@_exported import ParleyServerNIO
 import ServiceLifecycle
 
 /// A daemon plugin, like a `twistd` plugin: a name, a line of description, the options it
@@ -26,16 +27,20 @@ public struct PluginContext: Sendable {
     public let eventLoopGroup: any EventLoopGroup
     public let storageDirectory: String
     public let logger: Logger
+    /// The process's one `MemoryReturn`, run by the launcher: listeners' registries note
+    /// their releases on it.
+    public let memory: MemoryReturn
 
     public init(
         chat: ChatService, portal: Portal<ChatRealm>, eventLoopGroup: any EventLoopGroup, storageDirectory: String,
-        logger: Logger
+        logger: Logger, memory: MemoryReturn = MemoryReturn()
     ) {
         self.chat = chat
         self.portal = portal
         self.eventLoopGroup = eventLoopGroup
         self.storageDirectory = storageDirectory
         self.logger = logger
+        self.memory = memory
     }
 }
 
@@ -43,6 +48,9 @@ public struct PluginContext: Sendable {
 public protocol ReloadableService: Service {
     func reload() async
 }
+
+/// Every listener on the server runtime takes SIGHUP; its plugin decides what reloads.
+extension ServerListener: ReloadableService {}
 
 /// The plugins a `parleyd` knows, by name.
 public struct PluginRegistry: Sendable {

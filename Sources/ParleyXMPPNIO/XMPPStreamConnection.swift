@@ -1,14 +1,14 @@
 import NIOCore
+import ParleyServerNIO
 import ParleyXML
 
 /// A connection actor that runs on its channel's event loop (its executor is the loop's),
 /// so the NIO shell hands it stream events synchronously, in order, on the right thread.
 ///
-/// Adopted by the listeners' connection actors; `XMPPStreamChannelHandler` feeds it,
-/// `ConnectionRegistry` keeps it while open and `EventLoopSweeper` calls `tick()`.
-public protocol XMPPStreamConnection: Actor {
-    /// The connection's channel; its event loop runs the actor.
-    nonisolated var channel: any Channel { get }
+/// Adopted by the listeners' connection actors; `XMPPStreamChannelHandler` feeds it, and
+/// the server runtime (`ServerListener`, `ConnectionRegistry`, `LoopSweeper`) keeps it
+/// while open and ticks it.
+public protocol XMPPStreamConnection: LoopBoundConnection {
     /// One parsed stream event (header, stanza, footer).
     func receive(_ event: XMLStreamEvent)
     /// The parser or the transport failed.
@@ -18,10 +18,13 @@ public protocol XMPPStreamConnection: Actor {
     nonisolated func userInboundEvent(_ event: Any) -> Bool
     /// The TCP connection is gone; called on the event loop, outside the actor.
     nonisolated func channelInactive()
-    /// Timeouts and keepalives; called by the loop's `EventLoopSweeper`.
+    /// Timeouts and keepalives; called by the loop's sweeper.
     func tick()
 }
 
 extension XMPPStreamConnection {
     public nonisolated func userInboundEvent(_ event: Any) -> Bool { false }
+
+    /// The sweeper's tick: XMPP connections read the clock themselves.
+    public func tick(now: NIODeadline) { tick() }
 }

@@ -4,6 +4,7 @@ import NIOCore
 import NIOEmbedded
 import ParleyIRC
 import ParleyIRCNIO
+import ParleyServerNIO
 import Testing
 
 @testable import IRCServerPlugin

@@ -49,13 +49,13 @@ final class ServerHarness: @unchecked Sendable {
         task = Task { try await group.run() }
         var bound: Int?
         for _ in 0..<500 {
-            bound = service.listeningPort.withLock { $0 }
-            if bound != nil, settings.tlsPort == nil || service.tlsListeningPort.withLock({ $0 }) != nil { break }
+            bound = service.port()
+            if bound != nil, settings.tlsPort == nil || service.port("tls-port") != nil { break }
             try await Task.sleep(for: .milliseconds(10))
         }
         guard let bound else { throw HarnessError.notListening }
         port = bound
-        tlsPort = service.tlsListeningPort.withLock { $0 }
+        tlsPort = service.port("tls-port")
     }
 
     enum HarnessError: Error { case notListening }

@@ -151,6 +151,25 @@ import Testing
         #expect(daemon.waitForExit() == 0, "\(daemon.log)")
     }
 
+    /// Lines that arrive together wait in the connection's inbox (reading pauses when too
+    /// many wait) and are all answered, in order: none is dropped or refused as a flood.
+    /// The login timeout comes from the loop's sweeper.
+    @Test func textChatKeepsEveryPipelinedLineAndTimesOutLogins() throws {
+        let daemon = try ParleydProcess(["text-chat", "--port", "0", "--login-timeout", "3", "--auth", "memory:alice:a"])
+        defer { daemon.stop() }
+        let port = try daemon.listeningPort(of: "text-chat")
+        let client = try LineClient(port: port)
+        try client.expect(prefix: "HELLO")
+        client.send((0..<1000).map { "PING \($0)" }.joined(separator: "\r\n"))
+        for index in 0..<1000 {
+            let line = try client.expect("a PONG") { $0.hasPrefix("PONG") }
+            #expect(line == "PONG \(index)")
+        }
+        // Still not logged in after the timeout: told, then closed.
+        try client.expect(prefix: "ERR login-timeout")
+        #expect(client.readsToEnd())
+    }
+
     /// Two plugin instances from one config file run in one process and share one chat
     /// service: a user on each listener meets the other in the same room.
     @Test func severalPluginsInOneProcess() throws {

@@ -128,7 +128,7 @@ extension IRCConnection {
         log(.info, "registered", ["user": "\(userID)"])
         corking { sendWelcome() }
         await session.setPresence(Presence())
-        shared.connections.memory.noteRelease()  // the burst's garbage
+        shared.memory.noteRelease()  // the burst's garbage
     }
 
     /// Whether this client may use `nick`: not another account's name while account nicks
@@ -183,7 +183,7 @@ extension IRCConnection {
 
     /// MOTD (RFC 2812 §3.4.1): 375, 372 per line, 376; or 422.
     func sendMOTD() {
-        guard let motd = shared.info.motd else {
+        guard let motd = shared.motd.withLock({ $0 }) else {
             numeric(IRCNumeric.noMotd, ["MOTD File is missing"])
             return
         }

@@ -1,4 +1,4 @@
-import DequeModule
+import ParleyServerNIO
 import Logging
 import NIOCore
 import ParleyCore
@@ -9,9 +9,10 @@ import ParleyIRCNIO
 /// One IRC client. The actor runs on its channel's event loop, so the handler hands it
 /// each parsed line synchronously and every write happens on the right thread. Lines run
 /// strictly in order: a command that awaits the model runs in one `Task` isolated to the
-/// actor while later lines wait in `queue`. An idle connection owns no task and no timer
-/// (the loop's `IRCSweeper` ticks it).
-final actor IRCConnection {
+/// actor while later lines wait in the connection's `SerialInbox` (reading pauses while it
+/// is congested). An idle connection owns no task and no timer (the server runtime's
+/// `LoopSweeper` ticks it).
+final actor IRCConnection: LoopBoundConnection {
     nonisolated let channel: any Channel
     nonisolated var unownedExecutor: UnownedSerialExecutor { channel.eventLoop.executor.asUnownedSerialExecutor() }
 
@@ -29,11 +30,10 @@ final actor IRCConnection {
     var hostmask = "*"
     var closed = false
 
-    private var queue = Deque<IRCMessage>()
+    private var inbox: SerialInbox<IRCMessage>
+    private var readingPaused = false
     /// Lines gathered by `corking`, written at its end.
     private var corked: ByteBuffer?
-    /// A command is running (or lines are held back by flood control).
-    private var busy = false
     private var flood: IRCFloodControl
     private var lastActivity: NIODeadline
     private var pingSentAt: NIODeadline?
@@ -44,6 +44,9 @@ final actor IRCConnection {
         self.shared = shared
         self.secure = secure
         flood = IRCFloodControl(burst: shared.settings.floodBurst, rate: shared.settings.floodRate)
+        // Flood control closes a client more than twice its burst ahead, so the inbox is
+        // congested only when lines wait for the model, not for the flood clock.
+        inbox = SerialInbox(limit: 2 * shared.settings.floodBurst + 1)
         registration.maxAuthFailures = shared.settings.maxAuthFailures
         let now = NIODeadline.now()
         lastActivity = now
@@ -109,7 +112,7 @@ final actor IRCConnection {
     func close(_ text: String) {
         guard !closed else { return }
         closed = true
-        queue.removeAll()
+        inbox.removeAll()
         send(IRCMessage(command: "ERROR", parameters: [text]))
         channel.close(promise: nil)
     }
@@ -122,13 +125,21 @@ final actor IRCConnection {
         lastActivity = now
         pingSentAt = nil
         guard !closed else { return }
-        queue.append(message)
-        if flood.isFlooding(now: now, waiting: queue.count) {
+        let idle = inbox.push(message)
+        if flood.isFlooding(now: now, waiting: inbox.count) {
             log(.notice, "excess flood")
             close("Excess Flood")
             return
         }
-        if !busy { drain() }
+        updateReading()
+        if idle { drain() }
+    }
+
+    /// Reading pauses while the inbox is congested (lines waiting on a slow model call).
+    private func updateReading() {
+        guard inbox.isCongested != readingPaused else { return }
+        readingPaused = inbox.isCongested
+        ReadPause.set(readingPaused, on: channel)
     }
 
     /// Any bytes from the client count as activity (even a line that failed to parse).
@@ -139,31 +150,31 @@ final actor IRCConnection {
 
     /// Runs queued lines until one must wait: for flood control, or for the model.
     private func drain() {
-        while !closed, let message = queue.first {
+        while !closed, inbox.first != nil {
             switch flood.next(now: .now()) {
             case .wait(let delay):
-                busy = true
+                inbox.hold()
                 channel.eventLoop.scheduleTask(in: delay) { [self] in
                     self.assumeIsolated { connection in
-                        connection.busy = false
+                        connection.inbox.finished()
                         connection.drain()
                     }
                 }
                 return
             case .process:
-                queue.removeFirst()
-                // An idle client keeps no queue storage (memory per idle client is a target).
-                if queue.isEmpty { queue = Deque() }
+                guard let message = inbox.next() else { break }
+                updateReading()
                 guard let job = handle(message) else { continue }
-                busy = true
                 Task {
                     await self.run(job)
-                    self.busy = false
+                    self.inbox.finished()
                     self.drain()
                 }
                 return
             }
         }
+        // An idle client keeps no queue storage (memory per idle client is a target).
+        inbox.finished()
     }
 
     /// Work that awaits the model or the portal.
@@ -306,7 +317,7 @@ final actor IRCConnection {
     /// The TCP connection is gone: free the nick, end the session and the login.
     func disconnected() {
         closed = true
-        queue.removeAll()
+        inbox.removeAll()
         shared.connections.forget(self)
         mind = nil  // the mind holds this connection: end the cycle
         if registration.nick != nil { shared.nicks.release(nick, for: self) }
@@ -323,7 +334,3 @@ final actor IRCConnection {
     }
 }
 
-extension TimeAmount {
-    /// `seconds` (fractional) as a time amount.
-    static func fractionalSeconds(_ seconds: Double) -> TimeAmount { .nanoseconds(Int64(seconds * 1_000_000_000)) }
-}

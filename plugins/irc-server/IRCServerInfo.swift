@@ -1,7 +1,7 @@
 import ParleyIRC
 
 /// The server's fixed replies: RPL_ISUPPORT tokens (modern.ircdocs.horse "Feature
-/// Advertisement"), the MOTD and the version.
+/// Advertisement") and the version.
 struct IRCServerInfo: Sendable {
     static let version = "parley-0.1"
     static let channelModes = IRCChannelModes.chanmodesToken
@@ -14,12 +14,9 @@ struct IRCServerInfo: Sendable {
 
     let serverName: String
     let isupport: ISupport
-    /// The MOTD lines; nil sends ERR_NOMOTD.
-    let motd: [String]?
 
-    init(settings: IRCServerSettings, serverName: String, motd: [String]?) {
+    init(settings: IRCServerSettings, serverName: String) {
         self.serverName = serverName
-        self.motd = motd
         // UTF8ONLY is deliberately absent: invalid UTF-8 is read as Latin-1 (IRCTextDecoding).
         isupport = ISupport([
             .init("AWAYLEN", "\(Self.awayLength)"),

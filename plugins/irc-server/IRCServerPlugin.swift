@@ -82,30 +82,46 @@ public enum IRCServerPlugin: ParleyPlugin {
 
     /// The service for already-validated settings (tests build settings directly).
     static func makeService(settings: IRCServerSettings, context: PluginContext, logger: Logger) throws -> IRCServerService {
-        var motd: [String]? = IRCServerInfo.defaultMOTD
-        if let path = settings.motdFile {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw OptionError(key: motdOption.name, message: "cannot read \(path)")
-            }
-            motd = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-                String($0.prefix(400)).trimmingCharacters(in: .controlCharacters)
-            }
-            if motd?.last?.isEmpty == true { motd?.removeLast() }
-            if motd?.isEmpty == true { motd = nil }
+        let motd: [String]?
+        do {
+            motd = try loadMOTD(settings)
+        } catch {
+            throw OptionError(key: motdOption.name, message: "\(error)")
         }
-        var tls: NIOSSLContext?
+        var tls: ReloadableTLSContext?
         if settings.tlsPort != nil {
             do {
-                let material = try TLSMaterial.load(
-                    certificatePath: settings.certificatePath, keyPath: settings.keyPath,
-                    storageDirectory: context.storageDirectory, domain: context.chat.domain, logger: logger)
-                tls = try material.makeServerContext()
+                tls = try ReloadableTLSContext {
+                    try TLSMaterial.load(
+                        certificatePath: settings.certificatePath, keyPath: settings.keyPath,
+                        storageDirectory: context.storageDirectory, domain: context.chat.domain, logger: logger
+                    ).makeServerContext()
+                }
             } catch {
                 throw OptionError(key: certificateOption.name, message: "\(error)")
             }
         }
         let shared = IRCServerShared(
-            settings: settings, chat: context.chat, portal: context.portal, tls: tls, logger: logger, motd: motd)
+            settings: settings, chat: context.chat, portal: context.portal, tls: tls, logger: logger, motd: motd,
+            memory: context.memory)
         return IRCServerService(shared: shared, eventLoopGroup: context.eventLoopGroup)
+    }
+
+    /// The MOTD lines from `motd-file` (each cut to 400 bytes, control characters trimmed),
+    /// the built-in one without a file, nil for an empty file (ERR_NOMOTD).
+    static func loadMOTD(_ settings: IRCServerSettings) throws -> [String]? {
+        guard let path = settings.motdFile else { return IRCServerInfo.defaultMOTD }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw MOTDError(description: "cannot read \(path)")
+        }
+        var motd = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            String($0.prefix(400)).trimmingCharacters(in: .controlCharacters)
+        }
+        if motd.last?.isEmpty == true { motd.removeLast() }
+        return motd.isEmpty ? nil : motd
+    }
+
+    struct MOTDError: Error, CustomStringConvertible {
+        let description: String
     }
 }

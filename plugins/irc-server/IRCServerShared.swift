@@ -3,6 +3,8 @@ import ParleyIRC
 import NIOSSL
 import ParleyCore
 import ParleyCred
+import ParleyServerNIO
+import ParleyXMPPNIO
 import Synchronization
 
 /// What every connection of one irc-server shares: settings, the model, the portal, the
@@ -11,17 +13,24 @@ final class IRCServerShared: Sendable {
     let settings: IRCServerSettings
     let chat: ChatService
     let portal: Portal<ChatRealm>
-    let tls: NIOSSLContext?
+    /// The TLS port's context, replaced by a reload (SIGHUP) when the files changed.
+    let tls: ReloadableTLSContext?
     let logger: Logger
     /// The source of every server reply (`server-name`, default the chat domain).
     let serverName: String
     let nicks = IRCNickTable()
     /// How occupants and senders are named on IRC (by session; foreign nicks escaped).
     let naming: IRCOccupantNaming
-    let connections = IRCConnectionRegistry()
+    /// The open connections, on the server runtime; their flush coalescers per loop.
+    let connections: ConnectionRegistry<IRCConnection>
+    /// Returns the garbage of registration bursts and closed connections to the system
+    /// (the launcher's, in `parleyd`), so that an idle client costs what it holds.
+    let memory: MemoryReturn
     /// The channels' ban masks (MODE +b).
     let bans = IRCChannelBans()
     let info: IRCServerInfo
+    /// The MOTD lines (nil sends ERR_NOMOTD), replaced by a reload.
+    let motd: Mutex<[String]?>
     /// Message tags ↔ model payloads (IRCv3 message-tags, server-time, CTCP ACTION…).
     let mapping: IRCPayloadMapping
     /// Set once graceful shutdown began: connections accepted late are closed at once.
@@ -32,9 +41,12 @@ final class IRCServerShared: Sendable {
     let accounts: (any AccountStore)?
 
     init(
-        settings: IRCServerSettings, chat: ChatService, portal: Portal<ChatRealm>, tls: NIOSSLContext?, logger: Logger,
-        motd: [String]?
+        settings: IRCServerSettings, chat: ChatService, portal: Portal<ChatRealm>, tls: ReloadableTLSContext?,
+        logger: Logger,
+        motd: [String]?, memory: MemoryReturn = MemoryReturn()
     ) {
+        self.memory = memory
+        connections = ConnectionRegistry(memory: memory)
         self.settings = settings
         self.chat = chat
         self.portal = portal
@@ -43,7 +55,8 @@ final class IRCServerShared: Sendable {
         serverName = settings.serverName ?? chat.domain
         naming = IRCOccupantNaming(nicks: nicks, nickLength: settings.nickLength)
         mapping = IRCPayloadMapping(translation: chat.translation)
-        info = IRCServerInfo(settings: settings, serverName: serverName, motd: motd)
+        info = IRCServerInfo(settings: settings, serverName: serverName)
+        self.motd = Mutex(motd)
         accounts = portal.checkers.lazy.compactMap { $0 as? any AccountStore }.first
     }
 
@@ -52,6 +65,25 @@ final class IRCServerShared: Sendable {
     func accountExists(_ name: String) async -> Bool {
         guard let accounts, let user = Username(name) else { return false }
         return await Task.detached { (try? accounts.accountExists(user)) ?? false }.value
+    }
+
+    /// SIGHUP: reads the MOTD file and the TLS certificate and key again. What fails to load
+    /// is reported and the running one stays.
+    func reload() {
+        do {
+            let lines = try IRCServerPlugin.loadMOTD(settings)
+            motd.withLock { $0 = lines }
+            logger.notice("irc-server: MOTD reloaded", metadata: ["lines": "\(lines?.count ?? 0)"])
+        } catch {
+            logger.error("irc-server: MOTD not reloaded; the running one stays", metadata: ["error": "\(error)"])
+        }
+        guard let tls else { return }
+        do {
+            try tls.reload()
+            logger.notice("irc-server: TLS certificate reloaded")
+        } catch {
+            logger.error("irc-server: TLS certificate not reloaded; the running one stays", metadata: ["error": "\(error)"])
+        }
     }
 
     /// SASL mechanisms usable on a connection (RFC 4616 §6: PLAIN needs TLS unless allowed).

@@ -1,5 +1,5 @@
 import NIOCore
-import ParleyIRCNIO
+import ParleyServerNIO
 import Synchronization
 
 /// Everything the server writes to one client goes through here, in order. Fanned-out

@@ -2,17 +2,27 @@ import Logging
 import NIOCore
 import ParleyCore
 import ParleyCred
+import ParleyServerNIO
 import Synchronization
 
-/// One text-chat client: runs its commands in order against the portal and its chat
-/// session, and writes replies to the channel. Events from the service reach the client
-/// through `TextChatMind` without passing through here.
-final class TextChatConnection: Sendable {
-    let channel: any Channel
-    let portal: Portal<ChatRealm>
-    let chat: ChatService
-    let logger: Logger
-    let mind: TextChatMind
+/// One text-chat client, on the server runtime: an actor on its channel's event loop that
+/// runs its lines in order from a `SerialInbox` (reading pauses while 64 wait) against the
+/// portal and its chat session, and writes replies to the channel. Events from the service
+/// reach the client through `TextChatMind` without passing through here. The loop's
+/// sweeper enforces the login timeout.
+final actor TextChatConnection: LoopBoundConnection {
+    nonisolated let channel: any Channel
+    nonisolated var unownedExecutor: UnownedSerialExecutor { channel.eventLoop.executor.asUnownedSerialExecutor() }
+    nonisolated let portal: Portal<ChatRealm>
+    nonisolated let chat: ChatService
+    nonisolated let logger: Logger
+    nonisolated let mind: TextChatMind
+    private let registry: ConnectionRegistry<TextChatConnection>
+    private let loginTimeout: TimeAmount
+    private let openedAt = NIODeadline.now()
+    private var inbox = SerialInbox<String>(limit: 64)
+    private var readingPaused = false
+    private var ended = false
 
     private struct State {
         var login: Login<ChatAccount>?
@@ -25,18 +35,68 @@ final class TextChatConnection: Sendable {
     /// Logins refused before the connection is closed.
     static let maximumFailedLogins = 3
 
-    init(channel: any Channel, portal: Portal<ChatRealm>, chat: ChatService, logger: Logger) {
+    init(
+        channel: any Channel, portal: Portal<ChatRealm>, chat: ChatService, logger: Logger,
+        registry: ConnectionRegistry<TextChatConnection>, loginTimeout: TimeAmount
+    ) {
         self.channel = channel
         self.portal = portal
         self.chat = chat
         self.logger = logger
+        self.registry = registry
+        self.loginTimeout = loginTimeout
         self.mind = TextChatMind(channel: channel, translation: chat.translation)
     }
 
-    var isLoggedIn: Bool { state.withLock { $0.session != nil } }
+    nonisolated var isLoggedIn: Bool { state.withLock { $0.session != nil } }
 
-    func write(_ line: String) {
+    nonisolated func write(_ line: String) {
         mind.write([line])
+    }
+
+    // MARK: The runtime's side
+
+    /// One decoded line, on the event loop: it waits its turn in the inbox.
+    func receive(_ line: String) {
+        guard !ended else { return }
+        let idle = inbox.push(line)
+        updateReading()
+        if idle { Task { await self.drain() } }
+    }
+
+    /// Runs waiting lines in order until the inbox is empty or a line ends the connection.
+    private func drain() async {
+        while !ended, let line = inbox.next() {
+            updateReading()
+            if await !handle(line) {
+                await end()
+                return
+            }
+        }
+    }
+
+    /// Reading pauses while the inbox is congested: the peer's TCP window fills, not memory.
+    private func updateReading() {
+        guard inbox.isCongested != readingPaused else { return }
+        readingPaused = inbox.isCongested
+        ReadPause.set(readingPaused, on: channel)
+    }
+
+    /// The login timeout, checked by the loop's sweeper.
+    func tick(now: NIODeadline) {
+        guard !ended, !isLoggedIn, now - openedAt > loginTimeout else { return }
+        write("ERR login-timeout")
+        channel.close(promise: nil)
+    }
+
+    /// The connection is over (QUIT, or the channel closed): end the session and close.
+    func end() async {
+        guard !ended else { return }
+        ended = true
+        inbox.removeAll()
+        registry.forget(self)
+        await close()
+        try? await channel.close()
     }
 
     /// Runs one line; returns false when the connection should close.

@@ -2,18 +2,16 @@ import Logging
 import NIOCore
 
 /// The channel handler of one text-chat connection: a thin shell that hands decoded lines,
-/// in order, to the connection's command loop, and turns decoding errors into a final
-/// `ERR` line and a close.
+/// in order, to the connection's inbox on the event loop, and turns decoding errors into a
+/// final `ERR` line and a close.
 final class TextChatHandler: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
 
-    let lines: AsyncStream<String>.Continuation
     let connection: TextChatConnection
     let maximumLineLength: Int
 
-    init(connection: TextChatConnection, lines: AsyncStream<String>.Continuation, maximumLineLength: Int) {
+    init(connection: TextChatConnection, maximumLineLength: Int) {
         self.connection = connection
-        self.lines = lines
         self.maximumLineLength = maximumLineLength
     }
 
@@ -25,15 +23,12 @@ final class TextChatHandler: ChannelInboundHandler, Sendable {
             connection.write("ERR bad-encoding lines must be UTF-8")
             return
         }
-        if case .dropped = lines.yield(line) {
-            // More unanswered commands than the buffer holds: a flood.
-            connection.write("ERR flood too many commands at once")
-            context.close(promise: nil)
-        }
+        connection.assumeIsolated { $0.receive(line) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        lines.finish()
+        let connection = self.connection
+        Task { await connection.end() }
         context.fireChannelInactive()
     }
 

@@ -40,67 +40,39 @@ public enum TextChatPlugin: ParleyPlugin {
 }
 
 /// The running text-chat listener.
-final class TextChatService: Service, Sendable {
-    let host: String
-    let port: Int
-    let maxLine: Int
-    let loginTimeout: Double
-    let context: PluginContext
-    private let connections = Mutex<[ObjectIdentifier: TextChatConnection]>([:])
+/// The running text-chat listener, on the server runtime: each connection gets line framer
+/// → `TextChatHandler` → `TextChatConnection`. On graceful shutdown a client still logging
+/// in is told `BYE server shutting down` (logged-in ones hear it from their session).
+typealias TextChatService = ServerListener<TextChatConnection>
 
-    init(host: String, port: Int, maxLine: Int, loginTimeout: Double, context: PluginContext) {
-        self.host = host
-        self.port = port
-        self.maxLine = maxLine
-        self.loginTimeout = loginTimeout
-        self.context = context
-    }
-
-    func run() async throws {
-        let logger = context.logger
-        let server = try await ServerBootstrap(group: context.eventLoopGroup)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture { try self.accept(channel) }
-            }
-            .bind(host: host, port: port).get()
-        let bound = server.localAddress?.port ?? port
-        logger.notice(
-            "text-chat listening",
-            metadata: ["plugin": "text-chat", "host": "\(host)", "port": "\(bound)", "max-line": "\(maxLine)"])
-        try? await gracefulShutdown()
-        logger.info("text-chat stopping", metadata: ["connections": "\(connections.withLock { $0.count })"])
-        try? await server.close()
-        for connection in connections.withLock({ Array($0.values) }) {
-            if !connection.isLoggedIn { connection.write("BYE server shutting down") }
-            try? await connection.channel.close()
-        }
-    }
-
-    private func accept(_ channel: any Channel) throws {
-        let connection = TextChatConnection(
-            channel: channel, portal: context.portal, chat: context.chat, logger: context.logger)
-        let (lines, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(64))
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLength: maxLine)))
-        try channel.pipeline.syncOperations.addHandler(TextChatHandler(connection: connection, lines: continuation, maximumLineLength: maxLine))
-        let id = ObjectIdentifier(channel)
-        connections.withLock { $0[id] = connection }
-        channel.eventLoop.scheduleTask(in: .milliseconds(Int64(loginTimeout * 1000))) {
-            if !connection.isLoggedIn {
-                connection.write("ERR login-timeout")
-                channel.close(promise: nil)
-            }
-        }
-        connection.write("HELLO parley text-chat; LOGIN <user> <password>")
-        Task {
-            for await line in lines {
-                if await !connection.handle(line) { break }
-            }
-            await connection.close()
-            try? await channel.close()
-            _ = connections.withLock { $0.removeValue(forKey: id) }
-        }
+extension ServerListener where Connection == TextChatConnection {
+    convenience init(host: String, port: Int, maxLine: Int, loginTimeout: Double, context: PluginContext) {
+        let registry = ConnectionRegistry<TextChatConnection>(memory: context.memory)
+        var options = ListenerOptions()
+        options.backlog = 256
+        options.sweepInterval = .fractionalSeconds(min(1.0, max(0.05, loginTimeout / 4)))
+        let timeout = TimeAmount.fractionalSeconds(loginTimeout)
+        self.init(
+            name: "text-chat",
+            endpoints: [
+                ListenerEndpoint(host: host, port: port) { channel in
+                    let connection = TextChatConnection(
+                        channel: channel, portal: context.portal, chat: context.chat, logger: context.logger,
+                        registry: registry, loginTimeout: timeout)
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(ByteToMessageHandler(LineFrameDecoder(maximumLength: maxLine)))
+                    try pipeline.addHandler(TextChatHandler(connection: connection, maximumLineLength: maxLine))
+                    registry.track(connection)
+                    connection.write("HELLO parley text-chat; LOGIN <user> <password>")
+                }
+            ],
+            options: options, registry: registry, eventLoopGroup: context.eventLoopGroup, logger: context.logger,
+            metadata: ["max-line": "\(maxLine)"],
+            shutdown: { connections in
+                for connection in connections {
+                    if !connection.isLoggedIn { connection.write("BYE server shutting down") }
+                    try? await connection.channel.close()
+                }
+            })
     }
 }

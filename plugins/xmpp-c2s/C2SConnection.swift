@@ -157,7 +157,7 @@ final actor C2SConnection: XMPPStreamConnection {
 
     // MARK: Timers (RFC 6120 §4.6: whitespace keepalives; idle and negotiation limits)
 
-    /// Timeouts, keepalives and hibernation; called by the listener's `EventLoopSweeper`
+    /// Timeouts, keepalives and hibernation; called by the loop's `LoopSweeper`
     /// on this connection's event loop.
     func tick() {
         guard !isClosed else { return }

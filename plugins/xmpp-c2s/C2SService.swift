@@ -1,24 +1,31 @@
 import NIOCore
+import ParleyServerNIO
 import ParleyXML
 import ParleyXMPP
 import ParleyXMPPNIO
 
-/// The running `xmpp-c2s` listener: accepts TCP connections and gives each a pipeline
-/// (activity → XML stream decoder → connection). On graceful shutdown the model closes
-/// every session (each client gets `system-shutdown`), then the listener closes.
-typealias C2SService = XMPPListenerService<C2SConnection>
+/// The running `xmpp-c2s` listener, on the server runtime: accepts TCP connections and
+/// gives each a pipeline (activity → XML stream decoder → connection). On graceful shutdown
+/// the model closes every session (each client gets `system-shutdown`), then the listener
+/// closes.
+typealias C2SService = ServerListener<C2SConnection>
 
-extension XMPPListenerService where Connection == C2SConnection {
+extension ServerListener where Connection == C2SConnection {
     convenience init(shared: C2SShared, eventLoopGroup: any EventLoopGroup) {
         let settings = shared.settings
+        var options = ListenerOptions()
+        options.backlog = 1024
+        options.maxMessagesPerRead = 4
+        options.sweepInterval = .milliseconds(500)
         self.init(
-            listener: XMPPListener(
-                name: "xmpp-c2s", host: settings.host, port: settings.port, backlog: 1024, maxMessagesPerRead: 4,
-                sweepInterval: .milliseconds(500), registry: shared.connections, logger: shared.logger),
-            eventLoopGroup: eventLoopGroup,
+            name: "xmpp-c2s",
+            endpoints: [
+                ListenerEndpoint(host: settings.host, port: settings.port) { channel in
+                    try Self.initialize(channel, shared: shared)
+                }
+            ],
+            options: options, registry: shared.connections, eventLoopGroup: eventLoopGroup, logger: shared.logger,
             metadata: ["domain": "\(shared.chat.domain)", "tls": "\(shared.tls != nil)"],
-            background: { await shared.memory.run(every: .seconds(2)) },
-            initializer: { channel in try Self.initialize(channel, shared: shared) },
             shutdown: { connections in
                 // Sessions were told by the chat service; streams still negotiating are told here.
                 for connection in connections {

@@ -20,15 +20,17 @@ final class C2SShared: Sendable {
     /// The store that can create, change and delete accounts (XEP-0077), if any.
     let accounts: (any AccountStore)?
     let iqHandlers: [String: any IQHandler]
-    /// Returns released parser memory to the system.
-    let memory = MemoryReturn()
+    /// Returns released parser memory to the system (the launcher's, in `parleyd`).
+    let memory: MemoryReturn
     /// The open connections, for the sweepers and shutdown.
-    let connections = ConnectionRegistry<C2SConnection>()
+    let connections: ConnectionRegistry<C2SConnection>
 
     init(
         settings: C2SSettings, chat: ChatService, portal: Portal<ChatRealm>, tls: NIOSSLContext?, storageDirectory: String,
-        logger: Logger
+        logger: Logger, memory: MemoryReturn = MemoryReturn()
     ) {
+        self.memory = memory
+        self.connections = ConnectionRegistry(memory: memory)
         self.settings = settings
         self.chat = chat
         self.portal = portal

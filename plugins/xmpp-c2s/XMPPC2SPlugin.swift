@@ -69,7 +69,7 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         }
         let shared = C2SShared(
             settings: settings, chat: context.chat, portal: context.portal, tls: try material.makeServerContext(),
-            storageDirectory: context.storageDirectory, logger: logger)
+            storageDirectory: context.storageDirectory, logger: logger, memory: context.memory)
         return C2SService(shared: shared, eventLoopGroup: context.eventLoopGroup)
     }
 }

@@ -1,5 +1,6 @@
 import NIOCore
 import ParleyCore
+import ParleyServerNIO
 import ParleyXML
 import ParleyXMPP
 
@@ -107,24 +108,26 @@ extension ComponentConnection {
             return
         }
         guard let traffic else { return }
-        inbox.append((traffic, element))
+        let start = inbox.push((traffic, element))
         updateReading()
-        guard !draining else { return }
-        draining = true
+        guard start else { return }
         Task { await self.drain() }
     }
 
     private func drain() async {
-        while let (traffic, element) = inbox.popFirst() {
+        while let (traffic, element) = inbox.next() {
             updateReading()
-            guard let link else { break }
+            guard let link else {
+                inbox.removeAll()
+                inbox.finished()
+                break
+            }
             do {
                 try await link.send(traffic)
             } catch {
                 if let stanzaError = Self.stanzaError(for: error, traffic: traffic) { reject(element, stanzaError) }
             }
         }
-        draining = false
     }
 
     /// The stanza error for a delivery the model refused (RFC 6120 §8.3.3), nil when the

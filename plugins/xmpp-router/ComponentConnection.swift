@@ -2,6 +2,7 @@ import DequeModule
 import Logging
 import NIOCore
 import ParleyCore
+import ParleyServerNIO
 import ParleyCred
 import ParleyXML
 import ParleyXMPP
@@ -40,9 +41,9 @@ final actor ComponentConnection: XMPPStreamConnection {
     var link: LocalComponentLink?
     var gate: FloodGate
 
-    /// Stanzas for the chat model, in order, with the element each came from (for errors).
-    var inbox = Deque<(ComponentTraffic, XMLElement)>()
-    var draining = false
+    /// Stanzas for the chat model, in order, with the element each came from (for errors);
+    /// congested at `inbound-queue-limit`.
+    var inbox: SerialInbox<(ComponentTraffic, XMLElement)>
     /// Destinations whose queues are congested: reading pauses until each has drained.
     var blockedOn: Set<ObjectIdentifier> = []
     /// The last destination looked up in the route table, valid for one table version.
@@ -62,6 +63,7 @@ final actor ComponentConnection: XMPPStreamConnection {
         self.shared = shared
         outbox = ComponentOutbox(channel: channel, codec: shared.codec, limit: shared.settings.queueLimitBytes)
         gate = FloodGate(rate: shared.settings.maxStanzasPerSecond, now: NIODeadline.now().uptimeNanoseconds)
+        inbox = SerialInbox(limit: shared.settings.inboundQueueLimit)
     }
 
     /// Logs with the peer and the domain, built only when the line is written.
@@ -245,16 +247,15 @@ final actor ComponentConnection: XMPPStreamConnection {
 
     // MARK: Reading and timers
 
-    /// Reading pauses while the model inbox is full or a destination is congested.
+    /// Reading pauses while the model inbox is congested or a destination is.
     func updateReading() {
-        let pause = inbox.count >= shared.settings.inboundQueueLimit || !blockedOn.isEmpty
+        let pause = inbox.isCongested || !blockedOn.isEmpty
         guard pause != readingPaused else { return }
         readingPaused = pause
-        channel.setOption(ChannelOptions.autoRead, value: !pause).whenFailure { _ in }
-        if !pause { channel.read() }
+        ReadPause.set(pause, on: channel)
     }
 
-    /// Handshake timeout and keepalives; called by the router's `EventLoopSweeper`.
+    /// Handshake timeout and keepalives; called by the loop's `LoopSweeper`.
     func tick() {
         guard !isClosed else { return }
         let now = NIODeadline.now()

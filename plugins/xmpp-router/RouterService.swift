@@ -1,23 +1,30 @@
 import NIOCore
+import ParleyServerNIO
 import ParleyXML
 import ParleyXMPP
 import ParleyXMPPNIO
 
-/// The running `xmpp-router` listener: accepts TCP connections from external components
-/// and gives each a pipeline (XML stream decoder → connection). On graceful shutdown the
-/// listener closes and every component gets `system-shutdown`.
-typealias RouterService = XMPPListenerService<ComponentConnection>
+/// The running `xmpp-router` listener, on the server runtime: accepts TCP connections from
+/// external components and gives each a pipeline (XML stream decoder → connection). On
+/// graceful shutdown the listener closes and every component gets `system-shutdown`.
+typealias RouterService = ServerListener<ComponentConnection>
 
-extension XMPPListenerService where Connection == ComponentConnection {
+extension ServerListener where Connection == ComponentConnection {
     convenience init(shared: RouterShared, eventLoopGroup: any EventLoopGroup) {
         let settings = shared.settings
+        var options = ListenerOptions()
+        options.backlog = 256
+        options.maxMessagesPerRead = 8
+        options.sweepInterval = .milliseconds(250)
         self.init(
-            listener: XMPPListener(
-                name: "xmpp-router", host: settings.host, port: settings.port, backlog: 256, maxMessagesPerRead: 8,
-                sweepInterval: .milliseconds(250), registry: shared.connections, logger: shared.logger),
-            eventLoopGroup: eventLoopGroup,
+            name: "xmpp-router",
+            endpoints: [
+                ListenerEndpoint(host: settings.host, port: settings.port) { channel in
+                    try Self.initialize(channel, shared: shared)
+                }
+            ],
+            options: options, registry: shared.connections, eventLoopGroup: eventLoopGroup, logger: shared.logger,
             metadata: ["components": "\(settings.secrets.domains.joined(separator: " "))"],
-            initializer: { channel in try Self.initialize(channel, shared: shared) },
             shutdown: { connections in
                 for connection in connections {
                     await connection.closeStream(error: StreamError(.systemShutdown, text: "the router is shutting down"))

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import ParleyCore
+import ParleyServerNIO
 import ParleyXMPP
 import ParleyXMPPNIO
 import Synchronization
@@ -17,9 +18,10 @@ final class RouterShared: Sendable {
     /// Changes whenever the route table does (connections cache their last look-up).
     private let version = Atomic<Int>(0)
     /// The open connections, for the sweepers and shutdown.
-    let connections = ConnectionRegistry<ComponentConnection>()
+    let connections: ConnectionRegistry<ComponentConnection>
 
-    init(settings: RouterSettings, chat: ChatService, logger: Logger) {
+    init(settings: RouterSettings, chat: ChatService, logger: Logger, memory: MemoryReturn? = nil) {
+        self.connections = ConnectionRegistry(memory: memory)
         self.settings = settings
         self.chat = chat
         self.codec = ComponentStanzaCodec(extensions: XMPPExtensionCodec(table: chat.translation))

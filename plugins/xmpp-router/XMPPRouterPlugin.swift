@@ -51,7 +51,7 @@ public enum XMPPRouterPlugin: ParleyPlugin {
         var logger = context.logger
         logger[metadataKey: "plugin"] = "xmpp-router"
         return RouterService(
-            shared: RouterShared(settings: settings, chat: context.chat, logger: logger),
+            shared: RouterShared(settings: settings, chat: context.chat, logger: logger, memory: context.memory),
             eventLoopGroup: context.eventLoopGroup)
     }
 }

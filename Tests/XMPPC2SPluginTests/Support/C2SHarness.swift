@@ -47,7 +47,7 @@ final class C2SHarness: @unchecked Sendable {
         task = Task { try await group.run() }
         var bound: Int?
         for _ in 0..<500 {
-            bound = service.listeningPort.withLock { $0 }
+            bound = service.port()
             if bound != nil { break }
             try await Task.sleep(for: .milliseconds(10))
         }

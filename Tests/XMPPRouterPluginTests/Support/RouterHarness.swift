@@ -58,8 +58,8 @@ final class RouterHarness: @unchecked Sendable {
         group = ServiceGroup(services: [c2s, router], logger: logger)
         let group = self.group
         task = Task { try await group.run() }
-        routerPort = try await Self.waitForPort { router.listeningPort.withLock { $0 } }
-        c2sPort = try await Self.waitForPort { c2s.listeningPort.withLock { $0 } }
+        routerPort = try await Self.waitForPort { router.port() }
+        c2sPort = try await Self.waitForPort { c2s.port() }
     }
 
     enum HarnessError: Error { case notListening, notARouter }

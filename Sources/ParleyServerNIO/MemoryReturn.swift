@@ -4,7 +4,9 @@ import Glibc
 import Synchronization
 
 /// Gives memory that idle connections released (hibernating parsers, the garbage of a
-/// registration burst) back to the operating system; shared by the listeners. glibc keeps freed small blocks in its heaps; `malloc_trim` returns
+/// registration burst) back to the operating system. One per process, owned and run by the
+/// launcher (`PluginContext.memory`); every listener's registry notes its releases. glibc
+/// keeps freed small blocks in its heaps; `malloc_trim` returns
 /// the pages that became entirely free. It runs off the event loops, at most once per
 /// interval, and only after something was released.
 public final class MemoryReturn: Sendable {

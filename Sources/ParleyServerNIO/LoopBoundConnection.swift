@@ -1,0 +1,12 @@
+import NIOCore
+
+/// A connection actor of any protocol that runs on its channel's event loop (its executor
+/// is the loop's), so the NIO shell hands it input synchronously, in order, on the right
+/// thread. The runtime's `ConnectionRegistry` keeps it while open and its loop's
+/// `LoopSweeper` ticks it: an idle connection owns no task and no timer.
+public protocol LoopBoundConnection: Actor {
+    /// The connection's channel; its event loop runs the actor.
+    nonisolated var channel: any Channel { get }
+    /// Timeouts and keepalives, called by the loop's sweeper with the sweep's clock.
+    func tick(now: NIODeadline)
+}

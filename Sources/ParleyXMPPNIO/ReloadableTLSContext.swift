@@ -1,0 +1,26 @@
+import NIOSSL
+import Synchronization
+
+/// A TLS server context that a reload (SIGHUP) can replace, so that a renewed certificate
+/// is used without a restart: connections accepted afterwards get the context loaded last,
+/// those already open keep theirs, and a reload that fails (a missing or half-written file)
+/// keeps the previous context and reports why.
+public final class ReloadableTLSContext: Sendable {
+    private let context: Mutex<NIOSSLContext>
+    private let load: @Sendable () throws -> NIOSSLContext
+
+    /// Loads the first context now; `load` is called again by every `reload()`.
+    public init(load: @escaping @Sendable () throws -> NIOSSLContext) throws {
+        context = Mutex(try load())
+        self.load = load
+    }
+
+    /// The context for a connection accepted now.
+    public var current: NIOSSLContext { context.withLock { $0 } }
+
+    /// Loads the files again; on failure the running context stays and the error is thrown.
+    public func reload() throws {
+        let fresh = try load()
+        context.withLock { $0 = fresh }
+    }
+}
