@@ -4,24 +4,9 @@ import ParleyXML
 import ParleyXMPP
 
 extension C2SConnection {
-    /// One top-level element of the client's stream.
-    func handle(_ element: XMLElement) async {
-        guard let session else {
-            await negotiate(element)
-            return
-        }
-        guard element.namespace == XMPPNamespace.client else {
-            closeStream(error: StreamError(.unsupportedStanzaType, text: "unexpected <\(element.name)/>"))
-            return
-        }
-        // RFC 6120 §8.1.2.1: a `from` must be the client's own address.
-        if let from = element[attribute: "from"] {
-            let own = JID(session.id)
-            guard let jid = JID(from), jid == own || jid == own.bare else {
-                closeStream(error: StreamError(.invalidFrom, text: "'\(from)' is not your address"))
-                return
-            }
-        }
+    /// A stanza of the bound stream (the machine checked its namespace and `from`),
+    /// routed by its name.
+    func route(_ element: XMLElement, session: ChatSession) async {
         let to: JID?
         if let raw = element[attribute: "to"] {
             guard let parsed = JID(raw) else {
@@ -36,8 +21,7 @@ extension C2SConnection {
         case "message": await routeMessage(element, to: to, session: session)
         case "presence": await routePresence(element, to: to, session: session)
         case "iq": await routeIQ(element, to: to, session: session)
-        default:
-            closeStream(error: StreamError(.unsupportedStanzaType, text: "unexpected <\(element.name)/>"))
+        default: break  // the machine lets only these three through
         }
     }
 

@@ -20,6 +20,8 @@ final class C2SShared: Sendable {
     /// The store that can create, change and delete accounts (XEP-0077), if any.
     let accounts: (any AccountStore)?
     let iqHandlers: [String: any IQHandler]
+    /// What every stream of this listener negotiates (RFC 6120 §4–§7).
+    let negotiation: ServerStreamNegotiation.Configuration
     /// Returns released parser memory to the system.
     let memory = MemoryReturn()
     /// The open connections, for the sweepers and shutdown.
@@ -38,6 +40,12 @@ final class C2SShared: Sendable {
         self.logger = logger
         let accounts = portal.checkers.lazy.compactMap { $0 as? any AccountStore }.first
         self.accounts = accounts
+        self.negotiation = ServerStreamNegotiation.Configuration(
+            domain: chat.domain, tlsAvailable: tls != nil, requireTLS: settings.requireTLS,
+            mechanismsOverTLS: portal.mechanisms(secureTransport: true),
+            mechanismsInClear: portal.mechanisms(secureTransport: false, allowPlainWithoutTLS: settings.allowPlainWithoutTLS),
+            allowPlainWithoutTLS: settings.allowPlainWithoutTLS, registration: settings.registration && accounts != nil,
+            maxAuthFailures: settings.maxAuthFailures)
         var handlers: [any IQHandler] = [PingIQ(), VersionIQ(), SessionIQ(), RosterIQ()]
         if settings.registration, accounts != nil { handlers.append(RegisterIQ()) }
         // XEP-0030 §4: the server's items are the components attached to it now.
