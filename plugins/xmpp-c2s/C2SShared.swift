@@ -8,7 +8,7 @@ import ParleyXMPP
 import ParleyXMPPNIO
 
 /// What every connection of one listener shares: settings, the model, the portal, TLS,
-/// the IQ handlers and the offline store, plus the set of open connections for shutdown.
+/// the features' hooks and the offline store, plus the set of open connections for shutdown.
 final class C2SShared: Sendable {
     let settings: C2SSettings
     let chat: ChatService
@@ -19,7 +19,8 @@ final class C2SShared: Sendable {
     let logger: Logger
     /// The store that can create, change and delete accounts (XEP-0077), if any.
     let accounts: (any AccountStore)?
-    let iqHandlers: [String: any IQHandler]
+    /// The features' stanza hooks (IQ handlers and message and presence hooks).
+    let hooks: C2SHooks
     /// What every stream of this listener negotiates (RFC 6120 §4–§7).
     let negotiation: ServerStreamNegotiation.Configuration
     /// Returns released parser memory to the system.
@@ -46,14 +47,14 @@ final class C2SShared: Sendable {
             mechanismsInClear: portal.mechanisms(secureTransport: false, allowPlainWithoutTLS: settings.allowPlainWithoutTLS),
             allowPlainWithoutTLS: settings.allowPlainWithoutTLS, registration: settings.registration && accounts != nil,
             maxAuthFailures: settings.maxAuthFailures)
-        var handlers: [any IQHandler] = [PingIQ(), VersionIQ(), SessionIQ(), RosterIQ()]
-        if settings.registration, accounts != nil { handlers.append(RegisterIQ()) }
+        var features: [any C2SFeature] = [PingFeature(), VersionFeature(), SessionFeature(), RosterFeature()]
+        if settings.registration, let accounts { features.append(RegisterFeature(accounts: accounts)) }
         // XEP-0030 §4: the server's items are the components attached to it now.
-        handlers.append(DiscoItemsIQ(services: { [chat] in chat.componentDomains.map { DiscoItems.Item(jid: JID(localpart: nil, domain: $0)) } }))
-        var features = handlers.flatMap(\.features) + [XMPPNamespace.discoInfo]
-        if settings.registration, accounts != nil { features.append(XMPPNamespace.register) }
-        handlers.append(DiscoInfoIQ(serverFeatures: Array(Set(features)).sorted()))
-        self.iqHandlers = Dictionary(handlers.map { ($0.namespace, $0) }, uniquingKeysWith: { first, _ in first })
+        features.append(
+            DiscoFeature(services: { [chat] in chat.componentDomains.map { DiscoItems.Item(jid: JID(localpart: nil, domain: $0)) } }))
+        var hooks = C2SHooks()
+        for feature in features { feature.register(in: &hooks) }
+        self.hooks = hooks
     }
 
     /// Whether `user` has an account (RFC 6121 §8.5.2: messages to no account are refused).
