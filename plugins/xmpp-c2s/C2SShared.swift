@@ -21,6 +21,8 @@ final class C2SShared: Sendable {
     let accounts: (any AccountStore)?
     /// The features' stanza hooks (IQ handlers and message and presence hooks).
     let hooks: C2SHooks
+    /// The domain of rooms' JIDs (XEP-0045), `conference.<domain>` unless configured.
+    let roomsDomain: String
     /// What every stream of this listener negotiates (RFC 6120 §4–§7).
     let negotiation: ServerStreamNegotiation.Configuration
     /// Returns released parser memory to the system.
@@ -41,6 +43,7 @@ final class C2SShared: Sendable {
         self.logger = logger
         let accounts = portal.checkers.lazy.compactMap { $0 as? any AccountStore }.first
         self.accounts = accounts
+        self.roomsDomain = settings.roomsDomain ?? "conference.\(chat.domain)"
         self.negotiation = ServerStreamNegotiation.Configuration(
             domain: chat.domain, tlsAvailable: tls != nil, requireTLS: settings.requireTLS,
             mechanismsOverTLS: portal.mechanisms(secureTransport: true),

@@ -16,6 +16,7 @@ final class C2SHarness: @unchecked Sendable {
     let store: FlatFileStore
     let chat: ChatService
     let service: C2SService
+    let shared: C2SShared
     let group: ServiceGroup
     let task: Task<Void, any Error>
     let port: Int
@@ -38,7 +39,7 @@ final class C2SHarness: @unchecked Sendable {
         configure(&settings)
         let material = try TLSMaterial.load(
             certificatePath: nil, keyPath: nil, storageDirectory: directory, domain: Self.domain, logger: logger)
-        let shared = C2SShared(
+        shared = C2SShared(
             settings: settings, chat: chat, portal: portal, tls: try material.makeServerContext(),
             storageDirectory: directory, logger: logger)
         service = C2SService(shared: shared, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
