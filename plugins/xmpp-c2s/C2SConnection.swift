@@ -49,7 +49,7 @@ final actor C2SConnection: XMPPStreamConnection {
         self.channel = channel
         self.shared = shared
         self.parser = parser
-        self.stream = ServerStreamNegotiation(configuration: shared.negotiation)
+        self.stream = shared.negotiation
     }
 
     /// Logs with the connection's peer and address, built only when a line is written

@@ -23,8 +23,9 @@ final class C2SShared: Sendable {
     let hooks: C2SHooks
     /// The domain of rooms' JIDs (XEP-0045), `conference.<domain>` unless configured.
     let roomsDomain: String
-    /// What every stream of this listener negotiates (RFC 6120 §4–§7).
-    let negotiation: ServerStreamNegotiation.Configuration
+    /// A stream negotiation in its initial state (RFC 6120 §4–§7), copied for each
+    /// connection; the copies share one configuration.
+    let negotiation: ServerStreamNegotiation
     /// Returns released parser memory to the system.
     let memory = MemoryReturn()
     /// The open connections, for the sweepers and shutdown.
@@ -44,12 +45,13 @@ final class C2SShared: Sendable {
         let accounts = portal.checkers.lazy.compactMap { $0 as? any AccountStore }.first
         self.accounts = accounts
         self.roomsDomain = settings.roomsDomain ?? "conference.\(chat.domain)"
-        self.negotiation = ServerStreamNegotiation.Configuration(
+        let negotiation = ServerStreamNegotiation.Configuration(
             domain: chat.domain, tlsAvailable: tls != nil, requireTLS: settings.requireTLS,
             mechanismsOverTLS: portal.mechanisms(secureTransport: true),
             mechanismsInClear: portal.mechanisms(secureTransport: false, allowPlainWithoutTLS: settings.allowPlainWithoutTLS),
             allowPlainWithoutTLS: settings.allowPlainWithoutTLS, registration: settings.registration && accounts != nil,
             maxAuthFailures: settings.maxAuthFailures)
+        self.negotiation = ServerStreamNegotiation(configuration: negotiation)
         var features: [any C2SFeature] = [PingFeature(), VersionFeature(), SessionFeature(), RosterFeature()]
         if settings.registration, let accounts { features.append(RegisterFeature(accounts: accounts)) }
         // XEP-0030 §4: the server's items are the components attached to it now.

@@ -62,9 +62,9 @@ extension ServerStreamNegotiation {
                 return close(StreamError(.invalidFrom, text: "'\(from)' is not your address"))
             }
         }
-        guard ["message", "presence", "iq"].contains(element.name) else {
-            return close(StreamError(.unsupportedStanzaType, text: "unexpected <\(element.name)/>"))
+        switch element.name {
+        case "message", "presence", "iq": return [.stanza(element)]
+        default: return close(StreamError(.unsupportedStanzaType, text: "unexpected <\(element.name)/>"))
         }
-        return [.stanza(element)]
     }
 }

@@ -8,8 +8,9 @@ extension ServerStreamNegotiation {
         case awaitingHeader(AwaitingHeader)
         /// Header answered with the features before authentication (TLS, SASL, register).
         case negotiating(Negotiating)
-        /// A SASL exchange is in progress (RFC 6120 §6.4).
-        case authenticating(Authenticating)
+        /// A SASL exchange is in progress (RFC 6120 §6.4). Boxed: its SCRAM state is large
+        /// and short-lived, and an idle stream should not carry room for it.
+        indirect case authenticating(Authenticating)
         /// Authenticated and restarted: bind features sent, waiting for the bind IQ (§7).
         case authenticated(Authenticated)
         /// The bind IQ is being answered by the model.

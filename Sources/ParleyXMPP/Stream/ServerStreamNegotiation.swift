@@ -16,7 +16,13 @@ import ParleyXML
 ///     stream.receiveElement(<iq><bind/></iq>) // → [.bindResource(iq, "laptop")]
 ///     stream.receiveBind(.bound(jid))  // → [.acceptSession, .send(<iq type='result'/>)]
 public struct ServerStreamNegotiation: Sendable {
-    public let configuration: Configuration
+    /// Shared by every stream of a listener: one reference per stream, not a copy.
+    private final class SharedConfiguration: Sendable {
+        let value: Configuration
+        init(_ value: Configuration) { self.value = value }
+    }
+    private let shared: SharedConfiguration
+    public var configuration: Configuration { shared.value }
     var state: State = .awaitingHeader(AwaitingHeader(account: nil, authFailures: 0))
     /// Whether TLS is under the stream (after STARTTLS, or a TLS transport from the start).
     public private(set) var secure: Bool
@@ -24,7 +30,7 @@ public struct ServerStreamNegotiation: Sendable {
     public private(set) var streamID: String?
 
     public init(configuration: Configuration, secure: Bool = false) {
-        self.configuration = configuration
+        self.shared = SharedConfiguration(configuration)
         self.secure = secure
     }
 

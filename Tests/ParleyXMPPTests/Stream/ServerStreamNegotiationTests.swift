@@ -285,3 +285,4 @@ import Testing
         #expect(names(clear.receiveElement(try clientElement("<starttls xmlns='\(XMPPNamespace.tls)'/>"))) == ["send failure", "close -"])
     }
 }
+
