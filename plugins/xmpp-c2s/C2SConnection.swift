@@ -9,8 +9,9 @@ import ParleyXML
 import ParleyXMPP
 import ParleyXMPPNIO
 
-/// One client connection: the stream negotiation of RFC 6120 (STARTTLS, SASL, resource
-/// binding) and then the bound session, whose stanzas go into the model.
+/// One client connection: carries out what its stream machine (`ServerStreamNegotiation`:
+/// STARTTLS, SASL, resource binding) decides, then routes the bound session's stanzas
+/// into the model and to the features' hooks.
 ///
 /// The actor runs on the channel's event loop, so the NIO handler hands it events
 /// synchronously and every write happens on the right thread. Events are handled one at

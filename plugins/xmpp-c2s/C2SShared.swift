@@ -31,9 +31,11 @@ final class C2SShared: Sendable {
     /// The open connections, for the sweepers and shutdown.
     let connections = ConnectionRegistry<C2SConnection>()
 
+    /// `extraFeatures` register their hooks after the built-in features (and before disco,
+    /// which lists what they advertise).
     init(
         settings: C2SSettings, chat: ChatService, portal: Portal<ChatRealm>, tls: NIOSSLContext?, storageDirectory: String,
-        logger: Logger
+        logger: Logger, extraFeatures: [any C2SFeature] = []
     ) {
         self.settings = settings
         self.chat = chat
@@ -54,6 +56,7 @@ final class C2SShared: Sendable {
         self.negotiation = ServerStreamNegotiation(configuration: negotiation)
         var features: [any C2SFeature] = [PingFeature(), VersionFeature(), SessionFeature(), RosterFeature()]
         if settings.registration, let accounts { features.append(RegisterFeature(accounts: accounts)) }
+        features += extraFeatures
         // XEP-0030 §4: the server's items are the components attached to it now.
         features.append(
             DiscoFeature(services: { [chat] in chat.componentDomains.map { DiscoItems.Item(jid: JID(localpart: nil, domain: $0)) } }))
