@@ -38,7 +38,7 @@ extension ServerStreamNegotiation {
         case .bound(let jid):
             state = .bound(Bound(jid: jid))
             var reply = XMLElement(
-                name: "iq", namespace: XMPPNamespace.client,
+                name: "iq", namespace: configuration.contentNamespace,
                 attributes: [XMLAttribute("type", value: "result"), XMLAttribute("id", value: binding.iq[attribute: "id"] ?? "")])
             var bound = XMLElement(name: "bind", namespace: XMPPNamespace.bind)
             bound.append(text: jid.description, in: "jid", namespace: XMPPNamespace.bind)
@@ -50,10 +50,10 @@ extension ServerStreamNegotiation {
         }
     }
 
-    /// A top-level element of the bound stream: a stanza in `jabber:client` whose `from`,
+    /// A top-level element of the bound stream: a stanza in the content namespace whose `from`,
     /// if any, is the client's own address.
     mutating func boundElement(_ element: XMLElement, jid: JID) -> [Action] {
-        guard element.namespace == XMPPNamespace.client else {
+        guard element.namespace == configuration.contentNamespace else {
             return close(StreamError(.unsupportedStanzaType, text: "unexpected <\(element.name)/>"))
         }
         // §8.1.2.1: a `from` must be the client's own address.

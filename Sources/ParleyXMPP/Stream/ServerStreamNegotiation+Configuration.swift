@@ -7,6 +7,9 @@ extension ServerStreamNegotiation {
         public var domain: String
         /// The stream's framing on its transport.
         public var framing: StreamFraming
+        /// The namespace of the stream's stanzas (RFC 6120 §4.8.2): `jabber:client` for
+        /// clients, `jabber:server` between servers.
+        public var contentNamespace: String
         /// Whether STARTTLS can be offered (a certificate is loaded; TCP framing only).
         public var tlsAvailable: Bool
         /// RFC 6120 §5.3.1: no SASL before TLS.
@@ -25,13 +28,15 @@ extension ServerStreamNegotiation {
         public var makeID: @Sendable (_ bytes: Int) -> String
 
         public init(
-            domain: String, framing: StreamFraming = .tcp, tlsAvailable: Bool, requireTLS: Bool,
+            domain: String, framing: StreamFraming = .tcp, contentNamespace: String = XMPPNamespace.client,
+            tlsAvailable: Bool, requireTLS: Bool,
             mechanismsOverTLS: [String], mechanismsInClear: [String], allowPlainWithoutTLS: Bool = false,
             registration: Bool = false, maxAuthFailures: Int = 3,
             makeID: @escaping @Sendable (_ bytes: Int) -> String = { SASLEncoding.randomID(bytes: $0) }
         ) {
             self.domain = domain
             self.framing = framing
+            self.contentNamespace = contentNamespace
             self.tlsAvailable = tlsAvailable && framing == .tcp
             self.requireTLS = requireTLS
             self.mechanismsOverTLS = mechanismsOverTLS

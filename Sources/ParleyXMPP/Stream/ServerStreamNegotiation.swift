@@ -83,7 +83,9 @@ public struct ServerStreamNegotiation: Sendable {
         let id = configuration.makeID(7)  // 14 characters: a small string, no allocation
         streamID = id
         // §4.9.1.3: a header error is reported after our own header.
-        if let error = StreamHeaderCheck.error(in: header, domain: domain, framing: configuration.framing) {
+        if let error = StreamHeaderCheck.error(
+            in: header, domain: domain, framing: configuration.framing, contentNamespace: configuration.contentNamespace)
+        {
             return [.openStream(id: id)] + close(error)
         }
         if let account = waiting.account {
@@ -175,6 +177,7 @@ public struct ServerStreamNegotiation: Sendable {
 
     /// Top-level elements before a resource is bound: STARTTLS, SASL, bind, registration.
     mutating func negotiate(_ element: XMLElement) -> [Action] {
+        let content = configuration.contentNamespace
         switch (element.namespace, element.name) {
         case (XMPPNamespace.tls, "starttls"):
             return startTLS()
@@ -184,12 +187,12 @@ public struct ServerStreamNegotiation: Sendable {
             return respond(element)
         case (XMPPNamespace.sasl, "abort"):
             return abort()
-        case (XMPPNamespace.client, "iq") where account != nil:
+        case (content, "iq") where account != nil:
             return bind(element)
-        case (XMPPNamespace.client, "iq") where element.firstChild(named: "query", namespace: XMPPNamespace.register) != nil:
+        case (content, "iq") where element.firstChild(named: "query", namespace: XMPPNamespace.register) != nil:
             guard registrationOffered else { return [.send(StanzaError(.serviceUnavailable).reply(to: element))] }
             return [.register(element)]
-        case (XMPPNamespace.client, _):
+        case (content, _):
             // RFC 6120 §6.4.1 / §7.1: no stanzas before authentication and binding.
             return close(StreamError(.notAuthorized, text: "authenticate and bind a resource first"))
         default:

@@ -284,5 +284,13 @@ import Testing
         #expect(sent(clear.receiveHeader(open)).first?.firstChild(named: "starttls") == nil)
         #expect(names(clear.receiveElement(try clientElement("<starttls xmlns='\(XMPPNamespace.tls)'/>"))) == ["send failure", "close -"])
     }
-}
 
+    @Test func aServerToServerStreamChecksItsOwnContentNamespace() throws {
+        var stream = makeStream(contentNamespace: XMPPNamespace.server)
+        #expect(names(stream.receiveHeader(clientHeader(contentNamespace: XMPPNamespace.server))) == ["open", "send features/starttls"])
+        let early = try XMLStreamParser.parseDocument("<message xmlns='\(XMPPNamespace.server)' to='a@example.test'/>")
+        #expect(names(stream.receiveElement(early)) == ["close not-authorized"])
+        var clientStream = makeStream(contentNamespace: XMPPNamespace.server)
+        #expect(closingError(clientStream.receiveHeader(clientHeader()))?.condition == .invalidNamespace)
+    }
+}

@@ -34,13 +34,13 @@ func clientElement(_ text: String) throws -> XMLElement {
 /// A machine for `example.test` with counting ids, so that tests can name them.
 func makeStream(
     tls: Bool = true, requireTLS: Bool = true, allowPlain: Bool = false, registration: Bool = false,
-    framing: StreamFraming = .tcp, secure: Bool = false
+    framing: StreamFraming = .tcp, contentNamespace: String = XMPPNamespace.client, secure: Bool = false
 ) -> ServerStreamNegotiation {
     let counter = IDCounter()
     let scram = SCRAMAlgorithm.preferenceOrder.map(\.mechanismName)
     return ServerStreamNegotiation(
         configuration: .init(
-            domain: "example.test", framing: framing, tlsAvailable: tls, requireTLS: requireTLS,
+            domain: "example.test", framing: framing, contentNamespace: contentNamespace, tlsAvailable: tls, requireTLS: requireTLS,
             mechanismsOverTLS: scram + ["PLAIN"], mechanismsInClear: scram + (allowPlain ? ["PLAIN"] : []),
             allowPlainWithoutTLS: allowPlain, registration: registration, maxAuthFailures: 3,
             makeID: { counter.next(bytes: $0) }),
