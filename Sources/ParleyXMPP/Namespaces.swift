@@ -12,6 +12,8 @@ public enum XMPPNamespace {
     public static let bind = "urn:ietf:params:xml:ns:xmpp-bind"
     // RFC 3921 §3 (answered for old clients; RFC 6121 Appendix E)
     public static let session = "urn:ietf:params:xml:ns:xmpp-session"
+    // RFC 7395 (XMPP over WebSocket)
+    public static let framing = "urn:ietf:params:xml:ns:xmpp-framing"
     // RFC 6121
     public static let roster = "jabber:iq:roster"
     public static let rosterVersioning = "urn:xmpp:features:rosterver"

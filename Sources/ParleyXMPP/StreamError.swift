@@ -41,9 +41,10 @@ public struct StreamError: Error, Hashable, Sendable, CustomStringConvertible {
         self.text = text
     }
 
-    /// The stream error for a parser failure (ParleyXML names the RFC 6120 condition).
+    /// The stream error for a parser failure (ParleyXML names the RFC 6120 condition),
+    /// with a text that says what is wrong in words.
     public init(_ error: XMLStreamError) {
-        self.init(Condition(rawValue: error.streamErrorCondition) ?? .notWellFormed, text: "\(error)")
+        self.init(Condition(rawValue: error.streamErrorCondition) ?? .notWellFormed, text: error.explanation)
     }
 
     /// `<stream:error>` with the condition and text, to write inside the stream.

@@ -52,16 +52,14 @@ extension C2SConnection {
         }
     }
 
-    /// IQs the server answers itself, dispatched by the namespace of the child.
+    /// IQs the server answers itself, through the features' hooks (`C2SFeature`).
     private func serve(_ iq: XMLElement, id: String, type: Query.Kind, from: JID, to: JID?) async {
-        guard type.isRequest, let child = iq.elements.first else { return }  // results and errors: nothing waits here
-        let request = IQRequest(iq: iq, id: id, isSet: type == .set, child: child, from: from, to: to)
-        let reply: IQReply
-        if let handler = shared.iqHandlers[child.namespace] {
-            reply = await handler.handle(request, connection: self)
-        } else {
-            // RFC 6120 §8.4: an IQ in a namespace not understood is service-unavailable.
-            reply = .error(StanzaError(.serviceUnavailable))
+        // Results and errors: nothing waits here.
+        guard let kind = IQRequest.Kind(rawValue: type.rawValue), let child = iq.elements.first, let session else { return }
+        let request = IQRequest(iq: iq, id: id, type: kind, child: child, from: from, to: to)
+        let context = C2SContext(session: session, chat: shared.chat, logger: shared.logger, connection: self)
+        let reply = await shared.hooks.dispatch(request, context: context) { error in
+            log(.error, "IQ handler failed", ["namespace": "\(child.namespace)", "error": "\(error)"])
         }
         switch reply {
         case .result(let payload):
@@ -81,39 +79,4 @@ extension C2SConnection {
             break
         }
     }
-}
-
-/// An IQ get or set the server answers: what came in, already checked.
-struct IQRequest {
-    let iq: XMLElement
-    let id: String
-    let isSet: Bool
-    /// The one child element (its namespace chose the handler).
-    let child: XMLElement
-    /// The requester's full JID.
-    let from: JID
-    /// The server, the requester's bare JID, or nil when the IQ had no `to`.
-    let to: JID?
-}
-
-/// A handler's answer.
-enum IQReply {
-    /// An IQ result, with an optional payload.
-    case result(XMLElement?)
-    /// An IQ error.
-    case error(StanzaError)
-    /// The handler wrote what was needed itself.
-    case handled
-
-    /// A `set` in a namespace that defines only `get` (RFC 6120 §8.3.3.3).
-    static let getOnly = IQReply.error(StanzaError(.featureNotImplemented, text: "only get is defined here"))
-}
-
-/// A server-side IQ handler for one namespace, in the manner of a Prosody module.
-protocol IQHandler: Sendable {
-    /// The namespace of the child elements it answers.
-    var namespace: String { get }
-    /// Features it adds to the server's disco#info (XEP-0030).
-    var features: [String] { get }
-    func handle(_ request: IQRequest, connection: C2SConnection) async -> IQReply
 }

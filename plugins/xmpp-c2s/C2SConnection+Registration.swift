@@ -9,7 +9,7 @@ extension C2SConnection {
     func handleRegistration(_ iq: XMLElement) async {
         guard let query = iq.firstChild(named: "query", namespace: XMPPNamespace.register), let id = iq[attribute: "id"]
         else { return }
-        guard registrationOffered, let accounts = shared.accounts else {
+        guard stream.registrationOffered, let accounts = shared.accounts else {
             write(StanzaError(.serviceUnavailable).reply(to: iq))
             return
         }

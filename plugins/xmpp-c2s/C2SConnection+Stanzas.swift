@@ -4,24 +4,9 @@ import ParleyXML
 import ParleyXMPP
 
 extension C2SConnection {
-    /// One top-level element of the client's stream.
-    func handle(_ element: XMLElement) async {
-        guard let session else {
-            await negotiate(element)
-            return
-        }
-        guard element.namespace == XMPPNamespace.client else {
-            closeStream(error: StreamError(.unsupportedStanzaType, text: "unexpected <\(element.name)/>"))
-            return
-        }
-        // RFC 6120 §8.1.2.1: a `from` must be the client's own address.
-        if let from = element[attribute: "from"] {
-            let own = JID(session.id)
-            guard let jid = JID(from), jid == own || jid == own.bare else {
-                closeStream(error: StreamError(.invalidFrom, text: "'\(from)' is not your address"))
-                return
-            }
-        }
+    /// A stanza of the bound stream (the machine checked its namespace and `from`),
+    /// routed by its name.
+    func route(_ element: XMLElement, session: ChatSession) async {
         let to: JID?
         if let raw = element[attribute: "to"] {
             guard let parsed = JID(raw) else {
@@ -33,11 +18,33 @@ extension C2SConnection {
             to = nil
         }
         switch element.name {
-        case "message": await routeMessage(element, to: to, session: session)
-        case "presence": await routePresence(element, to: to, session: session)
+        case "message":
+            if shared.hooks.hasMessageHooks, await offered(element, to: to, presence: false, session: session) { return }
+            await routeMessage(element, to: to, session: session)
+        case "presence":
+            if shared.hooks.hasPresenceHooks, await offered(element, to: to, presence: true, session: session) { return }
+            await routePresence(element, to: to, session: session)
         case "iq": await routeIQ(element, to: to, session: session)
-        default:
-            closeStream(error: StreamError(.unsupportedStanzaType, text: "unexpected <\(element.name)/>"))
+        default: break  // the machine lets only these three through
+        }
+    }
+
+    /// Offers a message or presence to the features' hooks before the default routing
+    /// below; true when a hook took it (or refused it, answered here).
+    private func offered(_ element: XMLElement, to: JID?, presence: Bool, session: ChatSession) async -> Bool {
+        let stanza = RoutedStanza(element: element, to: to, domain: domain)
+        let context = C2SContext(session: session, chat: shared.chat, logger: shared.logger, connection: self)
+        let unexpected = { (error: any Error) in self.log(.error, "stanza hook failed", ["error": "\(error)"]) }
+        let result =
+            presence
+            ? await shared.hooks.dispatch(presence: stanza, context: context, unexpected: unexpected)
+            : await shared.hooks.dispatch(message: stanza, context: context, unexpected: unexpected)
+        switch result {
+        case .handled: return true
+        case .unhandled: return false
+        case .failed(let error):
+            reject(element, error)
+            return true
         }
     }
 

@@ -9,8 +9,9 @@ import ParleyXML
 import ParleyXMPP
 import ParleyXMPPNIO
 
-/// One client connection: the stream negotiation of RFC 6120 (STARTTLS, SASL, resource
-/// binding) and then the bound session, whose stanzas go into the model.
+/// One client connection: carries out what its stream machine (`ServerStreamNegotiation`:
+/// STARTTLS, SASL, resource binding) decides, then routes the bound session's stanzas
+/// into the model and to the features' hooks.
 ///
 /// The actor runs on the channel's event loop, so the NIO handler hands it events
 /// synchronously and every write happens on the right thread. Events are handled one at
@@ -23,23 +24,18 @@ final actor C2SConnection: XMPPStreamConnection {
     let shared: C2SShared
     let parser: ConnectionParser
 
-    enum Phase {
-        /// Waiting for the client's stream header (at start and after each restart).
-        case awaitingHeader
-        /// Stream open, features sent, nothing negotiated in progress.
-        case open
-        /// A SASL exchange is in progress.
-        case authenticating(SASLExchange)
-        /// The stream is closing or closed; nothing more is processed.
-        case closed
-    }
-    var phase = Phase.awaitingHeader
-    var secure = false
+    /// The stream's negotiation and its checks, a value-type state machine whose actions
+    /// this actor carries out (`C2SConnection+Actions.swift`).
+    var stream: ServerStreamNegotiation
+    /// Set when the stream's closing was written or the transport is gone.
+    var streamClosed = false
     var login: Login<ChatAccount>?
     var session: ChatSession?
     var mind: C2SMind?
-    var authFailures = 0
-    var streamID = ""
+    /// A login the portal granted, until the stream machine accepts or refuses it.
+    var grantedLogin: Login<ChatAccount>?
+    /// A session the model opened, until the stream machine accepts or refuses it.
+    var openedSession: (session: ChatSession, mind: C2SMind)?
     /// Sent available presence (RFC 6121 §4.2): offline messages wait for it.
     var sentInitialPresence = false
 
@@ -47,13 +43,14 @@ final actor C2SConnection: XMPPStreamConnection {
     private var draining = false
     private var readingPaused = false
     private var lastRead = NIODeadline.now()
-    private var lastWrite = NIODeadline.now()
+    var lastWrite = NIODeadline.now()
     private let openedAt = NIODeadline.now()
 
     init(channel: any Channel, shared: C2SShared, parser: ConnectionParser) {
         self.channel = channel
         self.shared = shared
         self.parser = parser
+        self.stream = shared.negotiation
     }
 
     /// Logs with the connection's peer and address, built only when a line is written
@@ -104,14 +101,10 @@ final actor C2SConnection: XMPPStreamConnection {
 
     private func handle(_ event: XMLStreamEvent) async {
         switch event {
-        case .streamStart(let header):
-            openStream(header)
-        case .element(let element):
-            await handle(element)
-        case .streamEnd:
-            // RFC 6120 §4.4: the client closed its stream; close ours and the connection.
-            await endSession()
-            closeStream(error: nil)
+        case .streamStart(let header): await execute(stream.receiveHeader(header))
+        case .element(let element): await execute(stream.receiveElement(element))
+        // RFC 6120 §4.4: the client closed its stream; close ours and the connection.
+        case .streamEnd: await execute(stream.receiveStreamEnd())
         }
     }
 
@@ -136,13 +129,14 @@ final actor C2SConnection: XMPPStreamConnection {
     }
 
     private func inactive() async {
-        phase = .closed
+        stream.transportClosed()
+        streamClosed = true
         inbox.removeAll()
         await endSession()
         shared.connections.forget(self)
     }
 
-    private func endSession() async {
+    func endSession() async {
         let (session, login) = (self.session, self.login)
         self.session = nil
         self.login = nil
@@ -150,10 +144,7 @@ final actor C2SConnection: XMPPStreamConnection {
         await login?.logout()
     }
 
-    var isClosed: Bool {
-        if case .closed = phase { return true }
-        return false
-    }
+    var isClosed: Bool { streamClosed }
 
     // MARK: Timers (RFC 6120 §4.6: whitespace keepalives; idle and negotiation limits)
 
@@ -194,106 +185,14 @@ final actor C2SConnection: XMPPStreamConnection {
         channel.writeAndFlush(buffer, promise: nil)
     }
 
-    /// Sends the stream header and the features for the current stage (RFC 6120 §4.3.2).
-    private func openStream(_ header: XMLStreamHeader) {
-        guard case .awaitingHeader = phase else {
-            closeStream(error: StreamError(.notWellFormed, text: "unexpected stream header"))
-            return
-        }
-        let bytes = streamHeader()
-        var buffer = channel.allocator.buffer(capacity: bytes.count + 512)
-        buffer.writeBytes(bytes)
-        // §4.9.1.3: a header error is reported after our own header.
-        if let error = StreamHeaderCheck.error(in: header, domain: domain) {
-            writeRaw(buffer)
-            closeStream(error: error)
-            return
-        }
-        buffer.writeXML(features(), inheritedNamespace: XMPPNamespace.client)
-        writeRaw(buffer)
-        phase = .open
-    }
-
-    /// Our stream header with a fresh stream id (RFC 6120 §4.7).
-    private func streamHeader() -> [UInt8] {
-        streamID = SASLEncoding.randomID(bytes: 7)  // 14 characters: a small string, no allocation
-        return XMPPStreamHeader.bytes(
-            contentNamespace: XMPPNamespace.client,
-            attributes: [
-                XMLAttribute("from", value: domain), XMLAttribute("id", value: streamID),
-                XMLAttribute("version", value: "1.0"), XMLAttribute("lang", namespace: xmlNamespaceURI, value: "en"),
-            ])
-    }
-
-    /// RFC 6120 §4.3.2: what may be negotiated now.
-    private func features() -> XMLElement {
-        var features = XMLElement(name: "features", namespace: XMPPNamespace.streams)
-        if login == nil {
-            if !secure && shared.tls != nil {
-                var starttls = XMLElement(name: "starttls", namespace: XMPPNamespace.tls)
-                if settings.requireTLS { starttls.append(XMLElement(name: "required", namespace: XMPPNamespace.tls)) }
-                features.append(starttls)
-            }
-            if secure || !settings.requireTLS {
-                var mechanisms = XMLElement(name: "mechanisms", namespace: XMPPNamespace.sasl)
-                for name in offeredMechanisms {
-                    mechanisms.append(text: name, in: "mechanism", namespace: XMPPNamespace.sasl)
-                }
-                features.append(mechanisms)
-                if registrationOffered {
-                    features.append(XMLElement(name: "register", namespace: XMPPNamespace.registerFeature))
-                }
-            }
-        } else {
-            features.append(XMLElement(name: "bind", namespace: XMPPNamespace.bind))
-            // RFC 6121 Appendix E (legacy clients): the session IQ is optional.
-            var session = XMLElement(name: "session", namespace: XMPPNamespace.session)
-            session.append(XMLElement(name: "optional", namespace: XMPPNamespace.session))
-            features.append(session)
-            features.append(XMLElement(name: "ver", namespace: XMPPNamespace.rosterVersioning))
-            features.append(XMLElement(name: "sub", namespace: XMPPNamespace.preApproval))
-        }
-        return features
-    }
-
-    var offeredMechanisms: [String] {
-        shared.portal.mechanisms(secureTransport: secure, allowPlainWithoutTLS: settings.allowPlainWithoutTLS)
-    }
-
-    var registrationOffered: Bool {
-        settings.registration && shared.accounts != nil && (secure || settings.allowPlainWithoutTLS)
-    }
-
-    /// Ends the stream: the error (if any), the closing tag (RFC 6120 §4.4), then the
-    /// connection once the bytes are out.
+    /// Closes the stream from our side, with `error` if any (RFC 6120 §4.4, §4.9).
     func closeStream(error: StreamError?) {
-        guard !isClosed else { return }
-        let neverOpened: Bool
-        if case .awaitingHeader = phase { neverOpened = streamID.isEmpty } else { neverOpened = false }
-        phase = .closed
-        var buffer = channel.allocator.buffer(capacity: 256)
-        if neverOpened {
-            // §4.9.1.1: an error before our header still needs one.
-            buffer.writeBytes(streamHeader())
-        }
-        if let error { buffer.writeXML(error.element, inheritedNamespace: XMPPNamespace.client) }
-        buffer.writeString("</stream:stream>")
-        lastWrite = .now()
-        channel.writeAndFlush(buffer).whenComplete { [channel] _ in channel.close(promise: nil) }
-        // Do not wait for the peer's closing tag for long (§4.4).
-        channel.eventLoop.scheduleTask(in: .seconds(5)) { [channel] in channel.close(promise: nil) }
+        for action in stream.close(error) { perform(action) }
     }
 
     /// The model ended the session (a replacing login, a shutdown, a kick).
     func serviceClosed(with error: StreamError) {
         session = nil
         closeStream(error: error)
-    }
-
-    /// Restarts the stream after STARTTLS or SASL success (RFC 6120 §5.4.3.3, §6.4.6):
-    /// the parser forgets the old stream before the next byte is read.
-    func restartStream() {
-        parser.parser.reset()
-        phase = .awaitingHeader
     }
 }

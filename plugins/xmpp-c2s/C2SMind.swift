@@ -19,6 +19,8 @@ final class C2SMind: SessionMind {
         /// The bound full JID, the `to` of everything delivered, and its text.
         var jid: JID?
         var jidText = ""
+        /// ` to='jid'`, for room messages rendered once per fan-out.
+        var toAttribute: [UInt8] = []
         /// The last sender and its JID text: a conversation repeats it.
         var lastSender: (address: Address, text: String)?
         /// RFC 6121 §2.1.6: roster pushes go to resources that requested the roster.
@@ -27,16 +29,21 @@ final class C2SMind: SessionMind {
     }
     private let state = Mutex(State())
 
-    init(channel: any Channel, codec: XMPPStanzaCodec, connection: C2SConnection) {
+    /// The domain under which rooms appear to XMPP clients (XEP-0045 room JIDs).
+    let roomsDomain: String
+
+    init(channel: any Channel, codec: XMPPStanzaCodec, connection: C2SConnection, roomsDomain: String) {
         self.channel = channel
         self.codec = codec
         self.connection = connection
+        self.roomsDomain = roomsDomain
     }
 
     func bind(_ jid: JID) {
         state.withLock {
             $0.jid = jid
             $0.jidText = jid.description
+            $0.toAttribute = C2SRoomMessage.toAttribute(jid)
         }
     }
 
@@ -91,10 +98,24 @@ final class C2SMind: SessionMind {
             if let connection {
                 channel.eventLoop.execute { connection.assumeIsolated { $0.serviceClosed(with: error) } }
             }
+        case .room(let room, .message(let message)):
+            // XEP-0045 §7.4: a groupchat message from the occupant's room JID.
+            write(codec.element(for: message, from: C2SRoomMessage.occupantJID(message.from, in: room, roomsDomain: roomsDomain), to: meText))
         case .room, .invitation, .probe:
-            // Rooms reach XMPP clients through the MUC component, not through c2s.
+            // Presence in rooms, topics and invitations are the MUC feature's.
             break
         }
+    }
+
+    /// A room message to every occupant is serialized once for all XMPP recipients
+    /// (`C2SRoomMessage`); each copy only gets its own `to`.
+    func deliver(_ event: ChatEvent, fanOut: FanOut) throws {
+        guard case .room(let room, .message(let message)) = event else { return try deliver(event) }
+        guard channel.isActive, let to = state.withLock({ $0.jid == nil ? nil : $0.toAttribute }) else { throw Unreachable() }
+        let rendered = fanOut.memo(ObjectIdentifier(C2SRoomMessage.self)) {
+            C2SRoomMessage(message, in: room, roomsDomain: roomsDomain, codec: codec, allocator: channel.allocator)
+        }
+        write(rendered.copy(to: to, allocator: channel.allocator))
     }
 
     private func pushRoster(_ item: RosterItem, version: UInt64, to me: JID) {
@@ -134,6 +155,10 @@ final class C2SMind: SessionMind {
     private func write(_ element: XMLElement) {
         var buffer = channel.allocator.buffer(capacity: 256)
         buffer.writeXML(element, inheritedNamespace: codec.namespace)
+        write(buffer)
+    }
+
+    private func write(_ buffer: ByteBuffer) {
         let schedule = outbox.withLock { outbox in
             outbox.buffers.append(buffer)
             defer { outbox.scheduled = true }

@@ -27,6 +27,9 @@ struct C2SSettings: Sendable {
     var maxAuthFailures = 3
     /// Messages kept per offline user (RFC 6121 §8.5.2.2: offline storage).
     var offlineLimit = 100
+    /// The domain under which rooms appear to XMPP clients (XEP-0045 room JIDs
+    /// `room@domain/nick`); nil: `conference.` and the served domain.
+    var roomsDomain: String?
     /// Stanzas queued for one connection before the server stops reading from it.
     var inboundQueueLimit = 64
 }

@@ -8,7 +8,7 @@ import ParleyXMPP
 import ParleyXMPPNIO
 
 /// What every connection of one listener shares: settings, the model, the portal, TLS,
-/// the IQ handlers and the offline store, plus the set of open connections for shutdown.
+/// the features' hooks and the offline store, plus the set of open connections for shutdown.
 final class C2SShared: Sendable {
     let settings: C2SSettings
     let chat: ChatService
@@ -19,15 +19,23 @@ final class C2SShared: Sendable {
     let logger: Logger
     /// The store that can create, change and delete accounts (XEP-0077), if any.
     let accounts: (any AccountStore)?
-    let iqHandlers: [String: any IQHandler]
+    /// The features' stanza hooks (IQ handlers and message and presence hooks).
+    let hooks: C2SHooks
+    /// The domain of rooms' JIDs (XEP-0045), `conference.<domain>` unless configured.
+    let roomsDomain: String
+    /// A stream negotiation in its initial state (RFC 6120 §4–§7), copied for each
+    /// connection; the copies share one configuration.
+    let negotiation: ServerStreamNegotiation
     /// Returns released parser memory to the system (the launcher's, in `parleyd`).
     let memory: MemoryReturn
     /// The open connections, for the sweepers and shutdown.
     let connections: ConnectionRegistry<C2SConnection>
 
+    /// `extraFeatures` register their hooks after the built-in features (and before disco,
+    /// which lists what they advertise).
     init(
         settings: C2SSettings, chat: ChatService, portal: Portal<ChatRealm>, tls: NIOSSLContext?, storageDirectory: String,
-        logger: Logger, memory: MemoryReturn = MemoryReturn()
+        logger: Logger, extraFeatures: [any C2SFeature] = [], memory: MemoryReturn = MemoryReturn()
     ) {
         self.memory = memory
         self.connections = ConnectionRegistry(memory: memory)
@@ -40,14 +48,23 @@ final class C2SShared: Sendable {
         self.logger = logger
         let accounts = portal.checkers.lazy.compactMap { $0 as? any AccountStore }.first
         self.accounts = accounts
-        var handlers: [any IQHandler] = [PingIQ(), VersionIQ(), SessionIQ(), RosterIQ()]
-        if settings.registration, accounts != nil { handlers.append(RegisterIQ()) }
+        self.roomsDomain = settings.roomsDomain ?? "conference.\(chat.domain)"
+        let negotiation = ServerStreamNegotiation.Configuration(
+            domain: chat.domain, tlsAvailable: tls != nil, requireTLS: settings.requireTLS,
+            mechanismsOverTLS: portal.mechanisms(secureTransport: true),
+            mechanismsInClear: portal.mechanisms(secureTransport: false, allowPlainWithoutTLS: settings.allowPlainWithoutTLS),
+            allowPlainWithoutTLS: settings.allowPlainWithoutTLS, registration: settings.registration && accounts != nil,
+            maxAuthFailures: settings.maxAuthFailures)
+        self.negotiation = ServerStreamNegotiation(configuration: negotiation)
+        var features: [any C2SFeature] = [PingFeature(), VersionFeature(), SessionFeature(), RosterFeature()]
+        if settings.registration, let accounts { features.append(RegisterFeature(accounts: accounts)) }
+        features += extraFeatures
         // XEP-0030 §4: the server's items are the components attached to it now.
-        handlers.append(DiscoItemsIQ(services: { [chat] in chat.componentDomains.map { DiscoItems.Item(jid: JID(localpart: nil, domain: $0)) } }))
-        var features = handlers.flatMap(\.features) + [XMPPNamespace.discoInfo]
-        if settings.registration, accounts != nil { features.append(XMPPNamespace.register) }
-        handlers.append(DiscoInfoIQ(serverFeatures: Array(Set(features)).sorted()))
-        self.iqHandlers = Dictionary(handlers.map { ($0.namespace, $0) }, uniquingKeysWith: { first, _ in first })
+        features.append(
+            DiscoFeature(services: { [chat] in chat.componentDomains.map { DiscoItems.Item(jid: JID(localpart: nil, domain: $0)) } }))
+        var hooks = C2SHooks()
+        for feature in features { feature.register(in: &hooks) }
+        self.hooks = hooks
     }
 
     /// Whether `user` has an account (RFC 6121 §8.5.2: messages to no account are refused).

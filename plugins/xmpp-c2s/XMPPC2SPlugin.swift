@@ -1,5 +1,6 @@
 import Logging
 import ParleyLauncher
+import ParleyXMPP
 import ParleyXMPPNIO
 import ServiceLifecycle
 
@@ -34,10 +35,13 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         "auth-failure-delay", default: 1, range: 0...30, help: "Seconds before answering a failed authentication.")
     static let offlineLimitOption = PluginOption<Int>(
         "offline-limit", default: 100, range: 0...100_000, help: "Messages stored per offline user.")
+    static let roomsDomainOption = PluginOption<String>(
+        "rooms-domain", default: "", help: "Domain of room JIDs (XEP-0045); empty: conference.<domain>.")
 
     public static let options: [any AnyPluginOption] = [
         hostOption, portOption, certificateOption, keyOption, requireTLSOption, plainOption, registrationOption,
         maxStanzaOption, idleTimeoutOption, keepaliveOption, negotiationTimeoutOption, authDelayOption, offlineLimitOption,
+        roomsDomainOption,
     ]
 
     public static func makeService(options: PluginOptions, context: PluginContext) throws -> any Service {
@@ -57,6 +61,13 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         settings.negotiationTimeout = options.value(negotiationTimeoutOption)
         settings.authFailureDelay = options.value(authDelayOption)
         settings.offlineLimit = options.value(offlineLimitOption)
+        let roomsDomain = options.value(roomsDomainOption)
+        if !roomsDomain.isEmpty {
+            guard let jid = JID(roomsDomain), jid.localpart == nil, jid.resource == nil else {
+                throw OptionError(key: roomsDomainOption.name, message: "'\(roomsDomain)' is not a domain")
+            }
+            settings.roomsDomain = jid.domain
+        }
         var logger = context.logger
         logger[metadataKey: "plugin"] = "xmpp-c2s"
         let material: TLSMaterial

@@ -16,13 +16,16 @@ final class C2SHarness: @unchecked Sendable {
     let store: FlatFileStore
     let chat: ChatService
     let service: C2SService
+    let shared: C2SShared
     let group: ServiceGroup
     let task: Task<Void, any Error>
     let port: Int
     static let domain = "example.test"
 
-    init(accounts: [(String, String)] = [("alice", "alicepw"), ("bob", "bobpw")], configure: (inout C2SSettings) -> Void = { _ in })
-        async throws
+    init(
+        accounts: [(String, String)] = [("alice", "alicepw"), ("bob", "bobpw")], features: [any C2SFeature] = [],
+        configure: (inout C2SSettings) -> Void = { _ in }
+    ) async throws
     {
         directory = NSTemporaryDirectory() + "parley-c2s-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -38,9 +41,9 @@ final class C2SHarness: @unchecked Sendable {
         configure(&settings)
         let material = try TLSMaterial.load(
             certificatePath: nil, keyPath: nil, storageDirectory: directory, domain: Self.domain, logger: logger)
-        let shared = C2SShared(
+        shared = C2SShared(
             settings: settings, chat: chat, portal: portal, tls: try material.makeServerContext(),
-            storageDirectory: directory, logger: logger)
+            storageDirectory: directory, logger: logger, extraFeatures: features)
         service = C2SService(shared: shared, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
         group = ServiceGroup(services: [service], logger: logger)
         let group = self.group

@@ -1,0 +1,62 @@
+import Logging
+import ParleyCore
+import ParleyCred
+import ParleyXML
+import ParleyXMPP
+
+/// The stanza hooks of the c2s listener.
+typealias C2SHooks = StanzaHooks<C2SContext>
+
+/// What a c2s feature gets while it handles a stanza of a bound session: the session,
+/// the chat service, and a way to send to the client and to end its stream. Handlers run
+/// on the connection's executor, one stanza at a time.
+struct C2SContext: Sendable {
+    /// The client's session in the model.
+    let session: ChatSession
+    /// The client's full JID.
+    let jid: JID
+    /// The chat service the session belongs to.
+    let chat: ChatService
+    let logger: Logger
+    private let connection: C2SConnection
+
+    init(session: ChatSession, chat: ChatService, logger: Logger, connection: C2SConnection) {
+        self.session = session
+        self.jid = JID(session.id)
+        self.chat = chat
+        self.logger = logger
+        self.connection = connection
+    }
+
+    /// Writes `element` to the client.
+    func send(_ element: XMLElement) async {
+        await connection.write(element)
+    }
+
+    /// Ends the client's stream with `error` (RFC 6120 §4.9).
+    func closeStream(_ error: StreamError) async {
+        await connection.closeStream(error: error)
+    }
+
+    /// The session's mind (what the model tells this client), once bound.
+    var mind: C2SMind? {
+        get async { await connection.mind }
+    }
+}
+
+/// One c2s feature: the hooks it registers, in the manner of a Prosody module. Adding a
+/// feature is a new file with one of these and a line in `C2SShared`.
+protocol C2SFeature: Sendable {
+    func register(in hooks: inout C2SHooks)
+}
+
+/// A bare `<iq type='result'/>`.
+enum IQResult {
+    static func empty(id: String, to: JID?) -> XMLElement {
+        var iq = XMLElement(
+            name: "iq", namespace: XMPPNamespace.client,
+            attributes: [XMLAttribute("type", value: "result"), XMLAttribute("id", value: id)])
+        iq[attribute: "to"] = to?.description
+        return iq
+    }
+}
