@@ -73,7 +73,7 @@ extension C2SConnection {
         case .send(let element):
             write(element)
         case .startTLS:
-            guard let tls = shared.tls else { return }
+            guard let tls = shared.tls?.current else { return }
             // The proceed is on its way to the socket; everything after it is TLS.
             do {
                 try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls), position: .first)

@@ -26,6 +26,7 @@ extension ServerListener where Connection == C2SConnection {
             ],
             options: options, registry: shared.connections, eventLoopGroup: eventLoopGroup, logger: shared.logger,
             metadata: ["domain": "\(shared.chat.domain)", "tls": "\(shared.tls != nil)"],
+            reload: { shared.reloadTLS() },
             shutdown: { connections in
                 // Sessions were told by the chat service; streams still negotiating are told here.
                 for connection in connections {

@@ -13,7 +13,8 @@ final class C2SShared: Sendable {
     let settings: C2SSettings
     let chat: ChatService
     let portal: Portal<ChatRealm>
-    let tls: NIOSSLContext?
+    /// STARTTLS's context, replaced by a reload (SIGHUP) when the files changed.
+    let tls: ReloadableTLSContext?
     let codec: XMPPStanzaCodec
     let offline: OfflineStore
     let logger: Logger
@@ -34,7 +35,7 @@ final class C2SShared: Sendable {
     /// `extraFeatures` register their hooks after the built-in features (and before disco,
     /// which lists what they advertise).
     init(
-        settings: C2SSettings, chat: ChatService, portal: Portal<ChatRealm>, tls: NIOSSLContext?, storageDirectory: String,
+        settings: C2SSettings, chat: ChatService, portal: Portal<ChatRealm>, tls: ReloadableTLSContext?, storageDirectory: String,
         logger: Logger, extraFeatures: [any C2SFeature] = [], memory: MemoryReturn = MemoryReturn()
     ) {
         self.memory = memory
@@ -65,6 +66,17 @@ final class C2SShared: Sendable {
         var hooks = C2SHooks()
         for feature in features { feature.register(in: &hooks) }
         self.hooks = hooks
+    }
+
+    /// SIGHUP: reads the TLS certificate and key again; a failure keeps the running ones.
+    func reloadTLS() {
+        guard let tls else { return }
+        do {
+            try tls.reload()
+            logger.notice("xmpp-c2s: TLS certificate reloaded")
+        } catch {
+            logger.error("xmpp-c2s: TLS certificate not reloaded; the running one stays", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Whether `user` has an account (RFC 6121 §8.5.2: messages to no account are refused).

@@ -70,16 +70,19 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         }
         var logger = context.logger
         logger[metadataKey: "plugin"] = "xmpp-c2s"
-        let material: TLSMaterial
+        let tls: ReloadableTLSContext
         do {
-            material = try TLSMaterial.load(
-                certificatePath: settings.certificatePath, keyPath: settings.keyPath,
-                storageDirectory: context.storageDirectory, domain: context.chat.domain, logger: logger)
+            tls = try ReloadableTLSContext { [settings, logger] in
+                try TLSMaterial.load(
+                    certificatePath: settings.certificatePath, keyPath: settings.keyPath,
+                    storageDirectory: context.storageDirectory, domain: context.chat.domain, logger: logger
+                ).makeServerContext()
+            }
         } catch {
             throw OptionError(key: certificateOption.name, message: "\(error)")
         }
         let shared = C2SShared(
-            settings: settings, chat: context.chat, portal: context.portal, tls: try material.makeServerContext(),
+            settings: settings, chat: context.chat, portal: context.portal, tls: tls,
             storageDirectory: context.storageDirectory, logger: logger, memory: context.memory)
         return C2SService(shared: shared, eventLoopGroup: context.eventLoopGroup)
     }

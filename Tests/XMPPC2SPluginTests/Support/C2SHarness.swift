@@ -42,7 +42,8 @@ final class C2SHarness: @unchecked Sendable {
         let material = try TLSMaterial.load(
             certificatePath: nil, keyPath: nil, storageDirectory: directory, domain: Self.domain, logger: logger)
         shared = C2SShared(
-            settings: settings, chat: chat, portal: portal, tls: try material.makeServerContext(),
+            settings: settings, chat: chat, portal: portal,
+            tls: try ReloadableTLSContext { [material] in try material.makeServerContext() },
             storageDirectory: directory, logger: logger, extraFeatures: features)
         service = C2SService(shared: shared, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
         group = ServiceGroup(services: [service], logger: logger)

@@ -2,14 +2,18 @@ import Foundation
 import ParleyIRC
 import Testing
 
-/// SIGHUP reloads what irc-server can change live: the MOTD file and the TLS certificate
-/// (a renewed certificate is served to new TLS connections without a restart); a file that
-/// fails to load leaves the running one in place.
-@Suite(.serialized) struct IRCReloadTests {
-    /// The certificate a TLS client is shown on `port` (`openssl s_client`), as PEM.
-    private func servedCertificate(port: UInt16) throws -> String {
+/// SIGHUP reloads what the listeners can change live: irc-server's MOTD file and TLS
+/// certificate, xmpp-c2s's STARTTLS certificate (a renewed certificate is served to new
+/// TLS connections without a restart); a file that fails to load leaves the running one in
+/// place.
+@Suite(.serialized) struct ReloadTests {
+    /// The certificate a TLS client is shown on `port` (`openssl s_client`, with XMPP's
+    /// STARTTLS when `xmpp`), as PEM.
+    private func servedCertificate(port: UInt16, xmpp: Bool = false) throws -> String {
+        let starttls = xmpp ? ["-starttls", "xmpp", "-xmpphost", "localhost"] : []
         let result = try ChildProcess.run(
-            "/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-servername", "localhost"], timeout: 20)
+            "/usr/bin/openssl", ["s_client", "-connect", "127.0.0.1:\(port)", "-servername", "localhost"] + starttls,
+            timeout: 20)
         let text = result.stdoutText
         guard let start = text.range(of: "-----BEGIN CERTIFICATE-----"),
             let end = text.range(of: "-----END CERTIFICATE-----", range: start.upperBound..<text.endIndex)
@@ -72,5 +76,23 @@ import Testing
         daemon.signal(SIGHUP)
         _ = try daemon.waitForLog("TLS certificate not reloaded; the running one stays")
         #expect(try servedCertificate(port: tlsPort) == second)
+    }
+
+    @Test func sighupReloadsTheSTARTTLSCertificateOfXMPPC2S() throws {
+        let dir = try TemporaryDirectory()
+        let (certificate, key) = try IRCDaemon.makeCertificate(in: dir.path)
+        let first = try firstCertificate(inFile: certificate)
+        let daemon = try ParleydProcess([
+            "--domain", "localhost", "--storage", dir.path + "/storage", "--auth", "anonymous", "xmpp-c2s",
+            "--port", "0", "--tls-certificate", certificate, "--tls-key", key,
+        ])
+        defer { daemon.stop() }
+        let port = try daemon.listeningPort(of: "xmpp-c2s")
+        #expect(try servedCertificate(port: port, xmpp: true) == first)
+        _ = try IRCDaemon.makeCertificate(in: dir.path)
+        let second = try firstCertificate(inFile: certificate)
+        daemon.signal(SIGHUP)
+        _ = try daemon.waitForLog("xmpp-c2s: TLS certificate reloaded")
+        #expect(try servedCertificate(port: port, xmpp: true) == second)
     }
 }
