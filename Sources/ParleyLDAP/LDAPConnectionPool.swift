@@ -41,6 +41,9 @@ final class LDAPConnectionPool: Sendable {
         threads.start()
     }
 
+    /// Jobs submitted and not finished (running or waiting for a thread).
+    var inFlight: Int { state.withLock { $0.inFlight } }
+
     static let shutDownError = LDAPError.operation(code: LDAP_UNAVAILABLE, message: "the LDAP directory is shut down")
 
     /// Runs `operation` on one of the pool's threads with a connection. Fails at once when

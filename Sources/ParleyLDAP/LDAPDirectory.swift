@@ -39,6 +39,8 @@ public final class LDAPDirectory: Sendable {
 
     /// Connections opened so far, both roles together (reused ones are not counted again).
     public var connectionsOpened: Int { health.connectionsOpened }
+    /// User binds submitted and not finished, running or waiting (for monitoring).
+    public var bindsInFlight: Int { binds.inFlight }
 
     /// Searches as the service account (`bind-dn`, or anonymously); more than `sizeLimit`
     /// entries throws `.sizeLimitExceeded`. `attributes` empty asks for none ("1.1").

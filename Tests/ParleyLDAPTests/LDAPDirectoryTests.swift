@@ -288,10 +288,16 @@ import Glibc
         kill(pid, SIGSTOP)
         var resumed = false
         defer { if !resumed { kill(pid, SIGCONT) } }
+        // Each bind is in flight before the next is made (polled, not slept on: on a loaded
+        // machine a task may start late).
+        func untilInFlight(_ count: Int) async throws {
+            for _ in 0..<1500 where directory.bindsInFlight < count { try await Task.sleep(for: .milliseconds(10)) }
+            try #require(directory.bindsInFlight == count)
+        }
         let running = Task { await self.bindAlice(directory) }
-        try await Task.sleep(for: .milliseconds(300))
+        try await untilInFlight(1)
         let waiting = Task { await self.bindAlice(directory) }
-        try await Task.sleep(for: .milliseconds(300))
+        try await untilInFlight(2)
         let refused = await within(15) { await self.bindAlice(directory) }
         #expect(refused?.failure == .busy(waiting: 1))
         kill(pid, SIGCONT)
