@@ -1,4 +1,4 @@
-import DequeModule
+import ParleyServerNIO
 import Foundation
 import Logging
 import NIOCore
@@ -15,8 +15,9 @@ import ParleyXMPPNIO
 ///
 /// The actor runs on the channel's event loop, so the NIO handler hands it events
 /// synchronously and every write happens on the right thread. Events are handled one at
-/// a time, in order; while one awaits the model, later ones wait in `inbox` (bounded: the
-/// server stops reading from a client that sends faster than it is served).
+/// a time, in order; while one awaits the model, later ones wait in the runtime's
+/// `SerialInbox` (congested at `inbound-queue-limit`: the server stops reading from a client
+/// that sends faster than it is served, until half has drained).
 final actor C2SConnection: XMPPStreamConnection {
     nonisolated let channel: any Channel
     nonisolated var unownedExecutor: UnownedSerialExecutor { channel.eventLoop.executor.asUnownedSerialExecutor() }
@@ -39,8 +40,7 @@ final actor C2SConnection: XMPPStreamConnection {
     /// Sent available presence (RFC 6121 §4.2): offline messages wait for it.
     var sentInitialPresence = false
 
-    private var inbox = Deque<XMLStreamEvent>()
-    private var draining = false
+    private var inbox: SerialInbox<XMLStreamEvent>
     private var readingPaused = false
     private var lastRead = NIODeadline.now()
     var lastWrite = NIODeadline.now()
@@ -51,6 +51,7 @@ final actor C2SConnection: XMPPStreamConnection {
         self.shared = shared
         self.parser = parser
         self.stream = shared.negotiation
+        self.inbox = SerialInbox(limit: shared.settings.inboundQueueLimit)
     }
 
     /// Logs with the connection's peer and address, built only when a line is written
@@ -73,30 +74,32 @@ final actor C2SConnection: XMPPStreamConnection {
     func receive(_ event: XMLStreamEvent) {
         lastRead = .now()
         guard !isClosed else { return }
-        inbox.append(event)
-        if inbox.count >= settings.inboundQueueLimit && !readingPaused {
-            readingPaused = true
-            channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-        }
-        guard !draining else { return }
-        draining = true
+        let idle = inbox.push(event)
+        updateReading()
+        guard idle else { return }
         Task { await self.drain() }
+    }
+
+    /// Reading pauses while the inbox is congested.
+    private func updateReading() {
+        guard inbox.isCongested != readingPaused else { return }
+        readingPaused = inbox.isCongested
+        ReadPause.set(readingPaused, on: channel)
     }
 
     /// The transport delivered bytes (also keepalive whitespace, which yields no event).
     func sawBytes() { lastRead = .now() }
 
     private func drain() async {
-        while let event = inbox.popFirst() {
-            if readingPaused && inbox.count <= settings.inboundQueueLimit / 4 {
-                readingPaused = false
-                channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
-                channel.read()
+        while let event = inbox.next() {
+            updateReading()
+            guard !isClosed else {
+                inbox.removeAll()
+                inbox.finished()
+                break
             }
-            guard !isClosed else { break }
             await handle(event)
         }
-        draining = false
     }
 
     private func handle(_ event: XMLStreamEvent) async {
@@ -163,8 +166,7 @@ final actor C2SConnection: XMPPStreamConnection {
             writeRaw(space)
         }
         // An idle stream gives back its parser memory (about 18 KiB) until it speaks again.
-        if now - lastRead > Self.hibernateAfter, inbox.isEmpty, !draining, !parser.parser.isHibernating {
-            inbox = Deque()
+        if now - lastRead > Self.hibernateAfter, inbox.isEmpty, !inbox.busy, !parser.parser.isHibernating {
             if parser.parser.hibernate() { shared.memory.noteRelease() }
         }
     }
