@@ -159,6 +159,10 @@ public struct RoomState: Sendable {
         }
         message.kind = .room
         message.to = .room(id)
+        // XEP-0359 §3: the room, not the sender, names the message; the sender's own id
+        // stays as the origin id.
+        message.originID = message.id ?? message.originID
+        message.id = MessageID.mint()
         if message.timestamp == nil { message.timestamp = now }
         if message.body != nil, configuration.historyLength > 0 {
             history.append(message)
