@@ -88,7 +88,7 @@ public struct RoomState: Sendable {
             presence: presence)
         occupants[nick] = occupant
         return [
-            .everyone(.occupantJoined(occupant), except: session),
+            .everyone(.occupantJoined(RoomActor(session: session, occupant: occupant)), except: session),
             .to(session, .entered(snapshot(for: occupant, created: created))),
         ]
     }
@@ -124,8 +124,8 @@ public struct RoomState: Sendable {
         }
         occupants[nick] = new
         for moved in old.sessions { nickBySession[moved] = nick }
-        // The occupant changed itself: no actor.
-        return [.everyone(.occupantChanged(old: old, new: new, by: nil), except: nil)]
+        // The occupant changed itself, from this session.
+        return [.everyone(.occupantChanged(old: old, new: new, by: RoomActor(session: session, occupant: new)), except: nil)]
     }
 
     /// Records a new presence for the occupant (away, status text).
@@ -136,7 +136,7 @@ public struct RoomState: Sendable {
         var new = old
         new.presence = presence
         occupants[nick] = new
-        return [.everyone(.occupantChanged(old: old, new: new, by: nil), except: nil)]
+        return [.everyone(.occupantChanged(old: old, new: new, by: RoomActor(session: session, occupant: new)), except: nil)]
     }
 
     // MARK: Talking (XEP-0045 §7.4, §7.5)
@@ -149,9 +149,11 @@ public struct RoomState: Sendable {
             return try setTopic(subject, from: session, now: now)
         }
         var message = message
+        var actor: RoomActor?
         if let sender = occupant(of: session) {
             if configuration.moderated && sender.role < .participant { throw .cannotSpeak }
             message.from = .occupant(id, sender.nick)
+            actor = RoomActor(session: session, occupant: sender)
         } else {
             guard configuration.allowsExternalMessages else { throw .notInRoom }
             if affiliation(of: session.user) == .outcast { throw .banned }
@@ -168,7 +170,7 @@ public struct RoomState: Sendable {
             history.append(message)
             while history.count > configuration.historyLength { history.removeFirst() }
         }
-        return [.everyone(.message(message), except: nil)]
+        return [.everyone(.message(message, from: actor), except: nil)]
     }
 
     /// Sends a private message from the occupant of `session` to the occupant `nick` (§7.5).
@@ -180,7 +182,8 @@ public struct RoomState: Sendable {
         var message = message
         message.from = .occupant(id, sender.nick)
         message.to = .occupant(id, target.nick)
-        return target.sessions.map { .to($0, .privateMessage(from: sender, message)) }
+        let actor = RoomActor(session: session, occupant: sender)
+        return target.sessions.map { .to($0, .privateMessage(from: actor, message)) }
     }
 
     /// Changes the subject (§8.1; IRC TOPIC, refused under +t for non-moderators).
@@ -192,7 +195,7 @@ public struct RoomState: Sendable {
         }
         let topic = Topic(text: text, setBy: setter.nick, at: now)
         self.topic = topic
-        return [.everyone(.topicChanged(topic), except: nil)]
+        return [.everyone(.topicChanged(topic, by: RoomActor(session: session, occupant: setter)), except: nil)]
     }
 
     // MARK: Moderation (XEP-0045 §8, §9)
@@ -204,6 +207,7 @@ public struct RoomState: Sendable {
         guard let actor = occupant(of: session) else { throw .notInRoom }
         guard var target = occupants[nick] else { throw .noSuchOccupant }
         guard actor.role == .moderator else { throw .notAllowed }
+        let by = RoomActor(session: session, occupant: actor)
         // §8.2/§8.4: a moderator cannot act on someone of higher affiliation, and only an
         // admin or owner may grant or revoke the moderator role.
         if target.affiliation > actor.affiliation && target.user != actor.user { throw .notAllowed }
@@ -213,13 +217,13 @@ public struct RoomState: Sendable {
         if role == .none {
             for kicked in target.sessions { nickBySession[kicked] = nil }
             occupants[nick] = nil
-            let event = RoomEvent.occupantLeft(target, .kicked(by: actor.nick, reason: reason))
+            let event = RoomEvent.occupantLeft(target, .kicked(by: by, reason: reason))
             return [.everyone(event, except: nil)] + target.sessions.map { .to($0, event) }
         }
         let old = target
         target.role = role
         occupants[nick] = target
-        return [.everyone(.occupantChanged(old: old, new: target, by: actor.nick), except: nil)]
+        return [.everyone(.occupantChanged(old: old, new: target, by: by), except: nil)]
     }
 
     /// Changes the affiliation of `user`; `.outcast` bans and removes it (§9.1; IRC +b).
@@ -230,6 +234,7 @@ public struct RoomState: Sendable {
         let current = self.affiliation(of: user)
         // §9, §10: admins manage members and outcasts; only owners manage admins and owners.
         guard actor.affiliation >= .admin else { throw .notAllowed }
+        let by = RoomActor(session: session, occupant: actor)
         if actor.affiliation < .owner && (current >= .admin || affiliation >= .admin) { throw .notAllowed }
         affiliations[user] = affiliation == .none ? nil : affiliation
         var effects: [Effect] = []
@@ -238,7 +243,7 @@ public struct RoomState: Sendable {
                 for removed in occupant.sessions { nickBySession[removed] = nil }
                 occupants[nick] = nil
                 let why: LeaveReason =
-                    affiliation == .outcast ? .banned(by: actor.nick, reason: reason) : .membershipRevoked
+                    affiliation == .outcast ? .banned(by: by, reason: reason) : .membershipRevoked
                 effects.append(.everyone(.occupantLeft(occupant, why), except: nil))
                 effects.append(contentsOf: occupant.sessions.map { .to($0, .occupantLeft(occupant, why)) })
             } else {
@@ -247,7 +252,7 @@ public struct RoomState: Sendable {
                 changed.role = max(occupant.role == .moderator && affiliation < .admin ? .participant : occupant.role,
                                    affiliation.defaultRole(moderated: configuration.moderated))
                 occupants[nick] = changed
-                effects.append(.everyone(.occupantChanged(old: occupant, new: changed, by: actor.nick), except: nil))
+                effects.append(.everyone(.occupantChanged(old: occupant, new: changed, by: by), except: nil))
             }
         }
         return effects
@@ -262,7 +267,7 @@ public struct RoomState: Sendable {
         else { throw .invalid("history length or occupant limit out of range") }
         self.configuration = configuration
         while history.count > configuration.historyLength { history.removeFirst() }
-        return [.everyone(.configurationChanged(configuration, by: actor.nick), except: nil)]
+        return [.everyone(.configurationChanged(configuration, by: RoomActor(session: session, occupant: actor)), except: nil)]
     }
 
     /// Lets `user` enter a members-only room once (§7.8; IRC INVITE).

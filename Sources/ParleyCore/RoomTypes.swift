@@ -64,6 +64,22 @@ public struct Occupant: Sendable, Equatable {
     }
 }
 
+/// Who did something in a room: the session it acted from and its occupant as the room
+/// knew it at that moment. Adapters render the sender from these (an IRC hostmask by
+/// session) instead of looking a nick up again.
+public struct RoomActor: Sendable, Equatable {
+    public var session: SessionID
+    public var occupant: Occupant
+
+    /// The occupant's nickname.
+    public var nick: Nickname { occupant.nick }
+
+    public init(session: SessionID, occupant: Occupant) {
+        self.session = session
+        self.occupant = occupant
+    }
+}
+
 /// A room's subject and who set it (XEP-0045 §8.1; IRC TOPIC).
 public struct Topic: Sendable, Equatable {
     public var text: String
@@ -137,10 +153,12 @@ public enum RoomError: Error, Hashable, Sendable {
 public enum LeaveReason: Sendable, Equatable {
     /// The occupant left by itself, with an optional parting message.
     case left(String?)
-    /// A moderator kicked it (XEP-0045 §8.2 status 307; IRC KICK).
-    case kicked(by: Nickname?, reason: String?)
-    /// An admin banned the user (status 301; IRC +b then KICK).
-    case banned(by: Nickname?, reason: String?)
+    /// A moderator kicked it (XEP-0045 §8.2 status 307; IRC KICK); `by` is nil when the
+    /// service did it.
+    case kicked(by: RoomActor?, reason: String?)
+    /// An admin banned the user (status 301; IRC +b then KICK); `by` is nil when the
+    /// service did it.
+    case banned(by: RoomActor?, reason: String?)
     /// Its session could not be reached any more (status 333, XEP-0045 §9.x).
     case deliveryFailed
     /// Its affiliation was removed in a members-only room (status 321).
@@ -167,23 +185,31 @@ public struct RoomSnapshot: Sendable, Equatable {
     public var created: Bool
 }
 
-/// What happens in a room, as told to the sessions in it.
+/// What happens in a room, as told to the sessions in it. Every event that someone caused
+/// names them as a `RoomActor` (session and occupant): the joiner, the sender, the
+/// moderator who kicked, the admin who reconfigured.
 public enum RoomEvent: Sendable, Equatable {
     /// You entered; everything you need to show the room.
     case entered(RoomSnapshot)
-    case occupantJoined(Occupant)
-    /// Nick, role, affiliation or presence of an occupant changed. `by` is the nick of the
-    /// occupant who changed another's role or affiliation (XEP-0045 §8/§9 `<actor nick=…/>`;
-    /// IRC: the MODE line's source); nil when the occupant changed itself (nick, presence)
-    /// or the service did it.
-    case occupantChanged(old: Occupant, new: Occupant, by: Nickname?)
+    /// An occupant entered, from the actor's session (its first in the room).
+    case occupantJoined(RoomActor)
+    /// Nick, role, affiliation or presence of an occupant changed. `by` is who changed it:
+    /// the occupant itself (nick, presence; from the session that asked), or a moderator or
+    /// admin (XEP-0045 §8/§9 `<actor nick=…/>`; IRC: the MODE line's source); nil when the
+    /// service did it.
+    case occupantChanged(old: Occupant, new: Occupant, by: RoomActor?)
+    /// An occupant (or some of its sessions, listed in `sessions`) left; a kick or ban
+    /// names who did it in the reason.
     case occupantLeft(Occupant, LeaveReason)
-    /// A message to every occupant (`from` is `.occupant`).
-    case message(Message)
+    /// A message to every occupant, from the occupant who sent it (`message.from` is
+    /// `.occupant`); `from` is nil for a sender outside the room (IRC −n), whose session
+    /// is `message.from`.
+    case message(Message, from: RoomActor?)
     /// A private message between two occupants.
-    case privateMessage(from: Occupant, Message)
-    case topicChanged(Topic)
-    /// The room's configuration changed; `by` is the nick of the occupant who changed it
-    /// (IRC: the MODE line's source), nil when the service did it.
-    case configurationChanged(RoomConfiguration, by: Nickname?)
+    case privateMessage(from: RoomActor, Message)
+    /// The subject changed; `by` is the occupant who set it, nil when the service did.
+    case topicChanged(Topic, by: RoomActor?)
+    /// The room's configuration changed; `by` is the occupant who changed it (IRC: the MODE
+    /// line's source), nil when the service did it.
+    case configurationChanged(RoomConfiguration, by: RoomActor?)
 }

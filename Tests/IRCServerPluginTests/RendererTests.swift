@@ -19,6 +19,12 @@ import Testing
             affiliation: affiliation, presence: presence)
     }
 
+    /// `nick`'s first session and occupant, as a room event names who acted.
+    static func actor(_ nick: String, role: Role = .moderator) -> RoomActor {
+        let occupant = occupant(nick, role: role)
+        return RoomActor(session: occupant.sessions[0], occupant: occupant)
+    }
+
     static func recipient(_ configure: (inout IRCRecipient) -> Void = { _ in }) -> IRCRecipient {
         var recipient = IRCRecipient(serverName: "irc.example.com", nick: "alice")
         configure(&recipient)
@@ -85,7 +91,7 @@ import Testing
         #expect(part.serialized() == ":bob!bob@example.com PART #dev bye")
         let silent = IRCEventRenderer.left(bob, reason: .left(nil), room: Self.room, for: r)
         #expect(silent.serialized() == ":bob!bob@example.com PART #dev")
-        let kick = IRCEventRenderer.left(bob, reason: .kicked(by: Nickname("alice"), reason: "spam"), room: Self.room, for: r)
+        let kick = IRCEventRenderer.left(bob, reason: .kicked(by: Self.actor("alice"), reason: "spam"), room: Self.room, for: r)
         #expect(kick.serialized() == ":alice KICK #dev bob spam")
         let ban = IRCEventRenderer.left(bob, reason: .banned(by: nil, reason: nil), room: Self.room, for: r)
         #expect(ban.serialized() == ":irc.example.com KICK #dev bob Banned")

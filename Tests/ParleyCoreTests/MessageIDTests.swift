@@ -8,7 +8,7 @@ struct MessageIDTests {
     /// The message the room delivered for one post.
     private func post(_ message: Message, in room: inout RoomFixture, from who: String) throws -> Message {
         let effects = try room.state.post(message, from: session(who), now: room.t0)
-        for case .everyone(.message(let posted), _) in effects { return posted }
+        for case .everyone(.message(let posted, _), _) in effects { return posted }
         Issue.record("the post must reach everyone")
         return message
     }

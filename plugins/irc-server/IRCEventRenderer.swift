@@ -101,8 +101,8 @@ enum IRCEventRenderer {
         }
         switch reason {
         case .left(let text): return part(text.flatMap { $0.isEmpty ? nil : $0 })
-        case .kicked(let by, let text): return kick(by: by, text ?? by?.displayName ?? nick)
-        case .banned(let by, let text): return kick(by: by, text ?? "Banned")
+        case .kicked(let by, let text): return kick(by: by?.nick, text ?? by?.nick.displayName ?? nick)
+        case .banned(let by, let text): return kick(by: by?.nick, text ?? "Banned")
         case .membershipRevoked: return kick(by: nil, "Membership revoked")
         case .deliveryFailed: return part("Connection lost")
         case .shutdown: return part("Server shutting down")

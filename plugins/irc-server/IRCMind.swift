@@ -140,8 +140,8 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
     /// The batch shared by every IRC recipient of one fanned-out room message.
     private func makeBatch(for event: ChatEvent, fanOut: FanOut) -> IRCFanOutBatch {
         let batch = IRCFanOutBatch(allocator: channel.allocator)
-        if case .room(_, .message(let message)) = event, case .occupant(_, let nick) = message.from {
-            batch.senderKey = nick.key
+        if case .room(_, .message(_, let sender?)) = event {
+            batch.senderKey = sender.nick.key
         }
         fanOut.atEnd { batch.finish() }
         return batch
@@ -149,8 +149,8 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
 
     /// Renders a fanned-out room message for one variant, once per fan-out.
     private func render(_ event: ChatEvent, variant: Int, into batch: IRCFanOutBatch) -> ByteBuffer {
-        guard case .room(let room, .message(let message)) = event else { return ByteBuffer() }
-        let source = batch.source ?? sourceOfOccupant(message.from)
+        guard case .room(let room, .message(let message, let sender)) = event else { return ByteBuffer() }
+        let source = batch.source ?? sender.map(sourceOfActor) ?? sourceOfSender(message.from)
         batch.source = source
         let line = IRCEventRenderer.message(
             message, source: source, target: IRCChannelName.channel(for: room),
@@ -198,8 +198,8 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
                 state.configurations[room] = snapshot.configuration
             }
             return IRCEventRenderer.entered(snapshot, for: recipient)
-        case .occupantJoined(let occupant):
-            return [IRCEventRenderer.joined(occupant, room: room)]
+        case .occupantJoined(let joiner):
+            return [IRCEventRenderer.joined(joiner.occupant, room: room)]
         case .occupantLeft(let occupant, let reason):
             let show = state.withLock { state -> Bool in
                 let own = state.session.map { occupant.sessions.contains($0) } ?? false
@@ -227,24 +227,23 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
             }
             return IRCEventRenderer.changed(
                 old: old, new: new, room: room, moderated: moderated, renderNick: renderNick,
-                actor: by.map(sourceOfNick), for: recipient)
-        case .message(let message):
-            if case .occupant(_, let nick) = message.from, nick.key == state.withLock({ $0.ownNickKey }),
-                !recipient.echoMessage
-            {
+                actor: by.map(sourceOfActor), for: recipient)
+        case .message(let message, let sender):
+            if let sender, sender.nick.key == state.withLock({ $0.ownNickKey }), !recipient.echoMessage {
                 return []
             }
             return IRCEventRenderer.message(
-                message, source: sourceOfOccupant(message.from), target: IRCChannelName.channel(for: room),
+                message, source: sender.map(sourceOfActor) ?? sourceOfSender(message.from),
+                target: IRCChannelName.channel(for: room),
                 messageTags: recipient.messageTags, serverTime: recipient.serverTime, mapping: shared.mapping
             ).map { [$0] } ?? []
         case .privateMessage(let from, let message):
             return IRCEventRenderer.message(
-                message, source: IRCEventRenderer.source(of: from), target: recipient.nick,
+                message, source: sourceOfActor(from), target: recipient.nick,
                 messageTags: recipient.messageTags, serverTime: recipient.serverTime, mapping: shared.mapping
             ).map { [$0] } ?? []
-        case .topicChanged(let topic):
-            let setter = topic.setBy.map { sourceOfNick($0) }
+        case .topicChanged(let topic, let by):
+            let setter = by.map(sourceOfActor)
             return [IRCEventRenderer.topicChanged(topic, room: room, setter: setter, for: recipient)]
         case .configurationChanged(let configuration, let by):
             let old = state.withLock { state in
@@ -253,7 +252,7 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
             }
             guard let old else { return [] }
             return IRCEventRenderer.configurationChanged(
-                from: old, to: configuration, room: room, actor: by.map(sourceOfNick), for: recipient
+                from: old, to: configuration, room: room, actor: by.map(sourceOfActor), for: recipient
             ).map { [$0] } ?? []
         }
     }
@@ -275,13 +274,10 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
 
     // MARK: Sources
 
-    /// `nick!user@host` of a room message's sender: the IRC client behind the nick when
-    /// there is one, else the nick with the chat domain as host.
-    private func sourceOfOccupant(_ address: Address) -> String {
-        switch address {
-        case .occupant(_, let nick): return sourceOfNick(nick)
-        default: return sourceOfSender(address)
-        }
+    /// `nick!user@host` of whoever acted in a room: the IRC client of the actor's session
+    /// when it is one, else the occupant with the chat domain as host.
+    private func sourceOfActor(_ actor: RoomActor) -> String {
+        shared.nicks.hostmask(ofSession: actor.session) ?? IRCEventRenderer.source(of: actor.occupant)
     }
 
     /// The source for an occupant's nick: an IRC nick is the same in every room, so the
