@@ -207,8 +207,23 @@ public final class ChatSession: Sendable {
         try await joinedRoom(roomID).setAffiliation(affiliation, of: user, by: id, reason: reason)
     }
 
-    public func configure(_ roomID: RoomID, _ configuration: RoomConfiguration) async throws(RoomError) {
-        try await joinedRoom(roomID).configure(configuration, by: id)
+    /// Replaces a room's configuration; `revokingVoice` as in `RoomState.configure`.
+    public func configure(_ roomID: RoomID, _ configuration: RoomConfiguration, revokingVoice: Bool = false)
+        async throws(RoomError)
+    {
+        try await joinedRoom(roomID).configure(configuration, by: id, revokingVoice: revokingVoice)
+    }
+
+    /// Adds a ban mask to a room (`RoomState.addBan`); nil when it was listed already.
+    @discardableResult
+    public func addBan(_ mask: String, in roomID: RoomID) async throws(RoomError) -> RoomBan? {
+        try await joinedRoom(roomID).addBan(mask, by: id)
+    }
+
+    /// Lifts a ban mask (`RoomState.removeBan`); nil when it was not listed.
+    @discardableResult
+    public func removeBan(_ mask: String, in roomID: RoomID) async throws(RoomError) -> RoomBan? {
+        try await joinedRoom(roomID).removeBan(mask, by: id)
     }
 
     /// Invites `user` into a room this session is in, and tells the user.

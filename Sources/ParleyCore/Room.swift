@@ -96,8 +96,21 @@ public actor Room {
         pruneMinds()
     }
 
-    func configure(_ configuration: RoomConfiguration, by session: SessionID) throws(RoomError) {
-        run(try state.configure(configuration, by: session))
+    func configure(_ configuration: RoomConfiguration, by session: SessionID, revokingVoice: Bool) throws(RoomError) {
+        run(try state.configure(configuration, by: session, revokingVoice: revokingVoice))
+    }
+
+    func addBan(_ mask: String, by session: SessionID) throws(RoomError) -> RoomBan? {
+        let (ban, effects) = try state.addBan(mask, by: session, now: clock())
+        run(effects)
+        pruneMinds()
+        return ban
+    }
+
+    func removeBan(_ mask: String, by session: SessionID) throws(RoomError) -> RoomBan? {
+        let (ban, effects) = try state.removeBan(mask, by: session)
+        run(effects)
+        return ban
     }
 
     func invite(_ user: UserID, by session: SessionID) throws(RoomError) {

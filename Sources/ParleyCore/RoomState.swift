@@ -20,6 +20,8 @@ public struct RoomState: Sendable {
     public private(set) var affiliations: [UserID: Affiliation] = [:]
     public private(set) var invited: Set<UserID> = []
     public private(set) var history: Deque<Message> = []
+    /// The ban masks, in the order they were set (`RoomState+Bans.swift`).
+    public internal(set) var bans: [RoomBan] = []
     private var nickBySession: [SessionID: Nickname] = [:]
 
     /// A new room; `owner`, when given, becomes its owner (the creator, XEP-0045 §10.1.1).
@@ -59,7 +61,7 @@ public struct RoomState: Sendable {
             return try changeNick(session: session, to: nick)
         }
         let affiliation = affiliation(of: user)
-        if affiliation == .outcast { throw .banned }
+        if affiliation == .outcast || isBanned(nick: nick, user: user) { throw .banned }
         if configuration.membersOnly && affiliation < .member && !invited.contains(user) {
             throw .membersOnly
         }
@@ -259,15 +261,46 @@ public struct RoomState: Sendable {
     }
 
     /// Replaces the configuration (§10.2; IRC channel modes). Admins and owners only.
-    public mutating func configure(_ configuration: RoomConfiguration, by session: SessionID) throws(RoomError) -> [Effect] {
+    ///
+    /// With `revokingVoice` (IRC +m, where only voiced members speak), a room that becomes
+    /// moderated takes the voice of every participant without membership (participant →
+    /// visitor, §8.4), before the change is announced, and a room that stops being
+    /// moderated gives every visitor without membership its voice back (§8.3) after it.
+    /// Without it, roles stay as they are (XEP-0045: only newcomers enter as visitors).
+    public mutating func configure(_ configuration: RoomConfiguration, by session: SessionID, revokingVoice: Bool = false)
+        throws(RoomError) -> [Effect]
+    {
         guard let actor = occupant(of: session) else { throw .notInRoom }
         guard actor.affiliation >= .admin else { throw .notAllowed }
         guard configuration.historyLength >= 0, configuration.historyLength <= RoomConfiguration.maximumHistory,
             (configuration.maxOccupants ?? 1) > 0
         else { throw .invalid("history length or occupant limit out of range") }
+        let by = RoomActor(session: session, occupant: actor)
+        let wasModerated = self.configuration.moderated
+        var effects: [Effect] = []
+        if revokingVoice && configuration.moderated && !wasModerated {
+            effects += setUnaffiliatedRoles(from: .participant, to: .visitor, by: by)
+        }
         self.configuration = configuration
         while history.count > configuration.historyLength { history.removeFirst() }
-        return [.everyone(.configurationChanged(configuration, by: RoomActor(session: session, occupant: actor)), except: nil)]
+        effects.append(.everyone(.configurationChanged(configuration, by: by), except: nil))
+        if revokingVoice && !configuration.moderated && wasModerated {
+            effects += setUnaffiliatedRoles(from: .visitor, to: .participant, by: by)
+        }
+        return effects
+    }
+
+    /// Moves every occupant without membership from one role to another.
+    private mutating func setUnaffiliatedRoles(from old: Role, to new: Role, by: RoomActor) -> [Effect] {
+        var effects: [Effect] = []
+        for (nick, occupant) in occupants.sorted(by: { $0.key.key < $1.key.key })
+        where occupant.role == old && occupant.affiliation < .member {
+            var changed = occupant
+            changed.role = new
+            occupants[nick] = changed
+            effects.append(.everyone(.occupantChanged(old: occupant, new: changed, by: by), except: nil))
+        }
+        return effects
     }
 
     /// Lets `user` enter a members-only room once (§7.8; IRC INVITE).

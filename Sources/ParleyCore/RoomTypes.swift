@@ -143,6 +143,9 @@ public enum RoomError: Error, Hashable, Sendable {
     case noSuchRoom
     /// Visitors may not speak in a moderated room (XMPP forbidden; IRC 404).
     case cannotSpeak
+    /// The room's ban list holds `RoomBan.maximumPerRoom` masks (XMPP resource-constraint;
+    /// IRC 478).
+    case banListFull
     /// The request is malformed or out of bounds (XMPP bad-request; IRC 461).
     case invalid(String)
     /// The session was closed before or during the operation.
@@ -212,4 +215,6 @@ public enum RoomEvent: Sendable, Equatable {
     /// The room's configuration changed; `by` is the occupant who changed it (IRC: the MODE
     /// line's source), nil when the service did it.
     case configurationChanged(RoomConfiguration, by: RoomActor?)
+    /// A ban mask was added to or removed from the room's list (IRC MODE ±b).
+    case banListChanged(RoomBan, added: Bool, by: RoomActor?)
 }

@@ -47,17 +47,9 @@ extension IRCConnection {
         let keys = message.parameters.count > 1 ? message.parameters[1].split(separator: ",").map(String.init) : []
         let presence = IRCAway.presence(forAwayMessage: mind?.awayMessage)
         guard let nickname = Nickname(nick) else { return }
-        let mask = hostmask
         for (index, channel) in channels.enumerated() {
             guard let room = IRCChannelName.roomID(for: channel) else {
                 numeric(IRCNumeric.noSuchChannel, [channel, "No such channel"])
-                continue
-            }
-            if shared.chat.room(room) == nil {
-                // A new channel starts without the bans of an earlier one of the same name.
-                shared.bans.clear(room)
-            } else if !session.joinedRooms.contains(room), shared.bans.isBanned(mask, in: room) {
-                numeric(IRCNumeric.bannedFromChannel, [channel, "Cannot join channel (+b)"])
                 continue
             }
             let key = index < keys.count ? keys[index] : nil
@@ -283,6 +275,7 @@ extension IRCConnection {
             numeric(IRCNumeric.userNotInChannel, [target ?? "*", channel, "They aren't on that channel"])
         case .noSuchRoom: numeric(IRCNumeric.noSuchChannel, [channel, "No such channel"])
         case .cannotSpeak: numeric(IRCNumeric.cannotSendToChannel, [channel, "Cannot send to channel"])
+        case .banListFull: numeric(IRCNumeric.banListFull, [channel, target ?? "*", "Channel ban list is full"])
         case .invalid(let why): numeric(IRCNumeric.needMoreParams, [command, why])
         case .sessionClosed: break
         }

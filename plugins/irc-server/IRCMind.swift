@@ -254,6 +254,13 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
             return IRCEventRenderer.configurationChanged(
                 from: old, to: configuration, room: room, actor: by.map(sourceOfActor), for: recipient
             ).map { [$0] } ?? []
+        case .banListChanged(let ban, let added, let by):
+            // RFC 2811 §4.3.1: MODE ±b from the setter.
+            return [
+                IRCMessage(
+                    source: by.map(sourceOfActor) ?? recipient.serverName, command: "MODE",
+                    parameters: [IRCChannelName.channel(for: room), added ? "+b" : "-b", ban.mask])
+            ]
         }
     }
 

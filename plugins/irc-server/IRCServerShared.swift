@@ -17,8 +17,6 @@ final class IRCServerShared: Sendable {
     let serverName: String
     let nicks = IRCNickTable()
     let connections = IRCConnectionRegistry()
-    /// The channels' ban masks (MODE +b).
-    let bans = IRCChannelBans()
     let info: IRCServerInfo
     /// Message tags ↔ model payloads (IRCv3 message-tags, server-time, CTCP ACTION…).
     let mapping: IRCPayloadMapping

@@ -171,6 +171,7 @@ final class TextChatConnection: Sendable {
         case .noSuchOccupant: "no-such-occupant"
         case .noSuchRoom: "no-such-room"
         case .cannotSpeak: "cannot-speak"
+        case .banListFull: "ban-list-full"
         case .invalid(let why): "invalid \(why)"
         case .sessionClosed: "session-closed"
         }

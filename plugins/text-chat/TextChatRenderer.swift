@@ -76,6 +76,8 @@ public enum TextChatRenderer {
             return ["WHISPER \(name) \(from.nick) \(clean(message.body ?? ""))"]
         case .topicChanged(let topic, _):
             return ["TOPIC \(name) \(topic.setBy?.displayName ?? "-") \(clean(topic.text))"]
+        case .banListChanged(let ban, let added, let by):
+            return ["BANMASK \(name) \(added ? "+" : "-")\(clean(ban.mask)) \(by?.nick.displayName ?? "-")"]
         case .configurationChanged(let configuration, _):
             return ["CONFIG \(name) moderated=\(configuration.moderated) members-only=\(configuration.membersOnly) topic-restricted=\(configuration.topicRestricted)"]
         }
