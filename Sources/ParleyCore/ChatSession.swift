@@ -144,10 +144,10 @@ public final class ChatSession: Sendable {
         guard !isClosed else { throw .sessionClosed }
         let count = state.withLock { $0.rooms.count }
         guard count < service.configuration.maxRoomsPerSession || state.withLock({ $0.rooms[roomID] != nil }) else {
-            throw .invalid("too many rooms")
+            throw .tooManyRooms
         }
         while true {
-            let (room, created) = service.roomForJoin(roomID, creator: id.user)
+            let (room, created) = try service.roomForJoin(roomID, creator: id.user)
             // When the room removes this session itself (kick, ban, failed delivery), forget it.
             let onRemoved: @Sendable () -> Void = { [weak self] in
                 self?.state.withLock { state in

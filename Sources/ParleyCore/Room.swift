@@ -15,6 +15,7 @@ public actor Room {
     /// Told when the room removes a session on its own (kick, ban, failed delivery,
     /// shutdown), so the session's list of joined rooms stays true.
     private var removalHandlers: [SessionID: @Sendable () -> Void] = [:]
+    private let limits: RoomLimits
     private let clock: @Sendable () -> Date
     private let logger: Logger
     private let onEmpty: @Sendable (Room) -> Void
@@ -23,12 +24,13 @@ public actor Room {
     private var retired = false
 
     init(
-        state: RoomState, home: any SerialExecutor, clock: @escaping @Sendable () -> Date, logger: Logger,
-        onEmpty: @escaping @Sendable (Room) -> Void
+        state: RoomState, home: any SerialExecutor, limits: RoomLimits, clock: @escaping @Sendable () -> Date,
+        logger: Logger, onEmpty: @escaping @Sendable (Room) -> Void
     ) {
         self.id = state.id
         self.state = state
         self.home = home
+        self.limits = limits
         self.clock = clock
         self.logger = logger
         self.onEmpty = onEmpty
@@ -96,8 +98,20 @@ public actor Room {
         pruneMinds()
     }
 
+    /// Applies a configuration; making the room persistent takes one of the service's
+    /// persistent slots (`RoomError.roomLimitReached` when none is left), and stopping
+    /// gives it back.
     func configure(_ configuration: RoomConfiguration, by session: SessionID, revokingVoice: Bool) throws(RoomError) {
-        run(try state.configure(configuration, by: session, revokingVoice: revokingVoice))
+        var next = state
+        let effects = try next.configure(configuration, by: session, revokingVoice: revokingVoice)
+        let was = state.configuration.persistent
+        if configuration.persistent && !was {
+            guard limits.reservePersistent() else { throw .roomLimitReached }
+        } else if was && !configuration.persistent {
+            limits.releasePersistent()
+        }
+        state = next
+        run(effects)
     }
 
     func addBan(_ mask: String, by session: SessionID) throws(RoomError) -> RoomBan? {

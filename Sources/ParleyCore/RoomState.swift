@@ -20,13 +20,21 @@ public struct RoomState: Sendable {
     public private(set) var affiliations: [UserID: Affiliation] = [:]
     public private(set) var invited: Set<UserID> = []
     public private(set) var history: Deque<Message> = []
+    /// The most occupants the service allows in any room (`ChatServiceConfiguration
+    /// .maxOccupantsPerRoom`), whatever the room's own limit; nil for none.
+    public let occupantCap: Int?
     /// The ban masks, in the order they were set (`RoomState+Bans.swift`).
     public internal(set) var bans: [RoomBan] = []
     private var nickBySession: [SessionID: Nickname] = [:]
 
-    /// A new room; `owner`, when given, becomes its owner (the creator, XEP-0045 §10.1.1).
-    public init(id: RoomID, configuration: RoomConfiguration = RoomConfiguration(), owner: UserID? = nil) {
+    /// A new room; `owner`, when given, becomes its owner (the creator, XEP-0045 §10.1.1);
+    /// `maxOccupants` is the service's cap on occupants (`occupantCap`).
+    public init(
+        id: RoomID, configuration: RoomConfiguration = RoomConfiguration(), owner: UserID? = nil,
+        maxOccupants: Int? = nil
+    ) {
         self.id = id
+        self.occupantCap = maxOccupants
         var configuration = configuration
         configuration.historyLength = min(max(0, configuration.historyLength), RoomConfiguration.maximumHistory)
         self.configuration = configuration
@@ -71,10 +79,11 @@ public struct RoomState: Sendable {
             throw .badPassword
         }
         if let existing = occupants[nick], existing.user != user { throw .nicknameInUse }
-        if let limit = configuration.maxOccupants, occupants[nick] == nil, occupants.count >= limit,
-            affiliation < .admin
-        {
-            throw .full
+        if occupants[nick] == nil {
+            // The service's cap holds for everyone; the room's own limit (IRC +l) lets
+            // admins and owners past.
+            if let cap = occupantCap, occupants.count >= cap { throw .full }
+            if let limit = configuration.maxOccupants, occupants.count >= limit, affiliation < .admin { throw .full }
         }
         invited.remove(user)
         nickBySession[session] = nick

@@ -129,7 +129,8 @@ public enum RoomError: Error, Hashable, Sendable {
     case membersOnly
     /// Wrong or missing password (XMPP not-authorized; IRC 475).
     case badPassword
-    /// Room is full (XMPP service-unavailable; IRC 471).
+    /// Room is full: its own limit or the service's cap on occupants per room (XMPP
+    /// service-unavailable; IRC 471).
     case full
     /// The nickname is held by another user (XMPP conflict; IRC 433).
     case nicknameInUse
@@ -146,6 +147,13 @@ public enum RoomError: Error, Hashable, Sendable {
     /// The room's ban list holds `RoomBan.maximumPerRoom` masks (XMPP resource-constraint;
     /// IRC 478).
     case banListFull
+    /// The session is in `ChatServiceConfiguration.maxRoomsPerSession` rooms already
+    /// (XMPP resource-constraint; IRC 405).
+    case tooManyRooms
+    /// The service holds its most rooms (`maxRooms`), or its most persistent rooms
+    /// (`maxPersistentRooms`), and cannot create this one or make it persistent (XMPP
+    /// resource-constraint; IRC 405 on JOIN and MODE +P).
+    case roomLimitReached
     /// The request is malformed or out of bounds (XMPP bad-request; IRC 461).
     case invalid(String)
     /// The session was closed before or during the operation.

@@ -359,7 +359,7 @@ struct RoomServiceTests {
         let alice = try await service.openSession(for: user("alice"), resource: "r", mind: RecordingMind())
         try await alice.join(roomID("one"), as: nick("alice"))
         try await alice.join(roomID("two"), as: nick("alice"))
-        await #expect(throws: RoomError.self) { try await alice.join(roomID("three"), as: nick("alice")) }
+        await #expect(throws: RoomError.tooManyRooms) { try await alice.join(roomID("three"), as: nick("alice")) }
         #expect(service.room(roomID("three")) == nil)
         // Re-joining a room already joined is not a new room.
         try await alice.join(roomID("two"), as: nick("alice2"))

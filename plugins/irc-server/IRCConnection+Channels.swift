@@ -276,6 +276,9 @@ extension IRCConnection {
         case .noSuchRoom: numeric(IRCNumeric.noSuchChannel, [channel, "No such channel"])
         case .cannotSpeak: numeric(IRCNumeric.cannotSendToChannel, [channel, "Cannot send to channel"])
         case .banListFull: numeric(IRCNumeric.banListFull, [channel, target ?? "*", "Channel ban list is full"])
+        case .tooManyRooms: numeric(IRCNumeric.tooManyChannels, [channel, "You have joined too many channels"])
+        case .roomLimitReached:
+            numeric(IRCNumeric.tooManyChannels, [channel, "The server holds its most channels"])
         case .invalid(let why): numeric(IRCNumeric.needMoreParams, [command, why])
         case .sessionClosed: break
         }

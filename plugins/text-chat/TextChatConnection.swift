@@ -172,6 +172,8 @@ final class TextChatConnection: Sendable {
         case .noSuchRoom: "no-such-room"
         case .cannotSpeak: "cannot-speak"
         case .banListFull: "ban-list-full"
+        case .tooManyRooms: "too-many-rooms"
+        case .roomLimitReached: "room-limit-reached"
         case .invalid(let why): "invalid \(why)"
         case .sessionClosed: "session-closed"
         }
