@@ -65,9 +65,11 @@ public final class ChatService: Sendable {
     // MARK: Sessions
 
     /// Opens a session of `user`, named `resource` (or a generated name). A session of the
-    /// same user with the same name is closed with `.replaced` (RFC 6120 §7.7.2.2).
-    public func openSession(for user: UserID, resource: String? = nil, mind: any SessionMind) async throws(SessionError)
-        -> ChatSession
+    /// same user with the same name is closed with `.replaced` (RFC 6120 §7.7.2.2). `guest`
+    /// marks a user without an account (an anonymous login): its sessions and occupants say
+    /// so, and adapters show it (IRC: `~guest` as the user part).
+    public func openSession(for user: UserID, resource: String? = nil, guest: Bool = false, mind: any SessionMind)
+        async throws(SessionError) -> ChatSession
     {
         guard user.domain == domain else { throw .wrongDomain }
         while true {
@@ -76,7 +78,7 @@ public final class ChatService: Sendable {
             }.value
             let name = await home.resourceName(requested: resource)
             let session = ChatSession(
-                id: SessionID(user: user, resource: name), service: self, home: home, mind: mind)
+                id: SessionID(user: user, resource: name), service: self, home: home, mind: mind, guest: guest)
             switch await home.attach(session, limit: configuration.maxSessionsPerUser) {
             case .retired:
                 continue  // the home retired meanwhile: look up again

@@ -9,6 +9,8 @@ public final class ChatSession: Sendable {
     public let service: ChatService
     let home: UserHome
     let mind: any SessionMind
+    /// True for a guest's session (an anonymous login, `ChatService.openSession(guest:)`).
+    public let isGuest: Bool
 
     private struct State {
         var rooms: [RoomID: Room] = [:]
@@ -22,8 +24,9 @@ public final class ChatSession: Sendable {
     }
     private let state = Mutex(State())
 
-    init(id: SessionID, service: ChatService, home: UserHome, mind: any SessionMind) {
+    init(id: SessionID, service: ChatService, home: UserHome, mind: any SessionMind, guest: Bool = false) {
         self.id = id
+        self.isGuest = guest
         self.service = service
         self.home = home
         self.mind = mind
@@ -163,8 +166,8 @@ public final class ChatSession: Sendable {
             }
             guard
                 let snapshot = try await room.join(
-                    session: id, mind: mind, nick: nick, password: password, presence: presence, created: created,
-                    onJoined: onJoined, onRemoved: onRemoved)
+                    session: id, mind: mind, nick: nick, password: password, presence: presence, guest: isGuest,
+                    created: created, onJoined: onJoined, onRemoved: onRemoved)
             else { continue }  // the room emptied and retired meanwhile: look it up again
             let closedMeanwhile = state.withLock { state in
                 if !state.closed { state.rooms[roomID] = room }

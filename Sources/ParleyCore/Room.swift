@@ -41,11 +41,13 @@ public actor Room {
 
     func join(
         session: SessionID, mind: any SessionMind, nick: Nickname, password: String?, presence: Presence,
-        created: Bool, onJoined: @Sendable () -> Void = {}, onRemoved: @escaping @Sendable () -> Void = {}
+        guest: Bool = false, created: Bool, onJoined: @Sendable () -> Void = {},
+        onRemoved: @escaping @Sendable () -> Void = {}
     ) throws(RoomError) -> RoomSnapshot? {
         if retired { return nil }
         let effects = try state.join(
-            session: session, nick: nick, password: password, presence: presence, now: clock(), created: created)
+            session: session, nick: nick, password: password, presence: presence, guest: guest, now: clock(),
+            created: created)
         minds[session] = mind
         removalHandlers[session] = onRemoved
         // Before anyone hears of the join (the joiner's own presence included), so that a

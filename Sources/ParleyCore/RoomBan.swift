@@ -34,11 +34,16 @@ public struct RoomBan: Sendable, Equatable {
         }
     }
 
-    /// How a ban sees an occupant: `nick!localpart@domain`, with `*` for a service's empty
+    /// How a ban sees someone: `nick!localpart@domain`, with `*` for a service's empty
     /// localpart and `~guest` for a guest (the form IRC shows as the hostmask).
-    public static func subject(nick: Nickname, user: UserID) -> String {
-        let localpart = user.isGuest ? "~guest" : user.localpart.isEmpty ? "*" : user.localpart
+    public static func subject(nick: Nickname, user: UserID, guest: Bool) -> String {
+        let localpart = guest ? "~guest" : user.localpart.isEmpty ? "*" : user.localpart
         return "\(nick.displayName)!\(localpart)@\(user.domain)"
+    }
+
+    /// How a ban sees an occupant.
+    public static func subject(of occupant: Occupant) -> String {
+        subject(nick: occupant.nick, user: occupant.user, guest: occupant.isGuest)
     }
 
     /// Whether this ban matches `subject` (ASCII case-insensitive, the CASEMAPPING=ascii
@@ -51,10 +56,4 @@ public struct RoomBan: Sendable, Equatable {
     static func sameMask(_ a: String, _ b: String) -> Bool {
         a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { GlobMask.asciiFold($0) == GlobMask.asciiFold($1) }
     }
-}
-
-extension UserID {
-    /// A guest: a user without an account, who logged in under a generated name
-    /// (`guest~<nick>`, as the IRC server names them).
-    public var isGuest: Bool { localpart.hasPrefix("guest~") }
 }

@@ -16,14 +16,14 @@ extension RoomState {
         let normalized = RoomBan.normalize(mask)
         if bans.contains(where: { RoomBan.sameMask($0.mask, normalized) }) { return (nil, []) }
         guard bans.count < RoomBan.maximumPerRoom else { throw .banListFull }
-        var ban = RoomBan(mask: normalized, setBy: RoomBan.subject(nick: actor.nick, user: actor.user), at: now)
+        var ban = RoomBan(mask: normalized, setBy: RoomBan.subject(of: actor), at: now)
         bans.append(ban)
         // Told to every session in the room now, the occupants it removes included (IRC
         // shows them the MODE +b before their KICK).
         let listed = RoomEvent.banListChanged(ban, added: true, by: RoomActor(session: session, occupant: actor))
         var effects: [Effect] = sessions.map { .to($0, listed) }
         let targets = occupants.values.filter {
-            $0.user != actor.user && ban.matches(RoomBan.subject(nick: $0.nick, user: $0.user))
+            $0.user != actor.user && ban.matches(RoomBan.subject(of: $0))
         }
         for target in targets.sorted(by: { $0.nick.key < $1.nick.key }) {
             do throws(RoomError) {
@@ -56,10 +56,10 @@ extension RoomState {
         return (ban, effects)
     }
 
-    /// Whether a mask keeps `nick` of `user` out.
-    public func isBanned(nick: Nickname, user: UserID) -> Bool {
+    /// Whether a mask keeps `nick` of `user` (a guest when `guest`) out.
+    public func isBanned(nick: Nickname, user: UserID, guest: Bool = false) -> Bool {
         guard !bans.isEmpty else { return false }
-        let subject = RoomBan.subject(nick: nick, user: user)
+        let subject = RoomBan.subject(nick: nick, user: user, guest: guest)
         return bans.contains { $0.matches(subject) }
     }
 

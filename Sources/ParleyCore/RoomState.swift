@@ -57,9 +57,10 @@ public struct RoomState: Sendable {
 
     // MARK: Entering and leaving (XEP-0045 §7.2, §7.14)
 
-    /// Enters `session` under `nick`, or adds the session to the user's existing occupant.
+    /// Enters `session` under `nick`, or adds the session to the user's existing occupant;
+    /// `guest` for a guest's session (`Occupant.isGuest`).
     public mutating func join(
-        session: SessionID, nick: Nickname, password: String?, presence: Presence, now: Date,
+        session: SessionID, nick: Nickname, password: String?, presence: Presence, guest: Bool = false, now: Date,
         created: Bool = false
     ) throws(RoomError) -> [Effect] {
         let user = session.user
@@ -69,7 +70,7 @@ public struct RoomState: Sendable {
             return try changeNick(session: session, to: nick)
         }
         let affiliation = affiliation(of: user)
-        if affiliation == .outcast || isBanned(nick: nick, user: user) { throw .banned }
+        if affiliation == .outcast || isBanned(nick: nick, user: user, guest: guest) { throw .banned }
         if configuration.membersOnly && affiliation < .member && !invited.contains(user) {
             throw .membersOnly
         }
@@ -96,7 +97,7 @@ public struct RoomState: Sendable {
         let occupant = Occupant(
             nick: nick, user: user, sessions: [session],
             role: affiliation.defaultRole(moderated: configuration.moderated), affiliation: affiliation,
-            presence: presence)
+            presence: presence, isGuest: guest)
         occupants[nick] = occupant
         return [
             .everyone(.occupantJoined(RoomActor(session: session, occupant: occupant)), except: session),

@@ -50,11 +50,14 @@ public struct Occupant: Sendable, Equatable {
     public var role: Role
     public var affiliation: Affiliation
     public var presence: Presence
+    /// A guest: its user has no account (an anonymous login under a generated name).
+    public var isGuest: Bool
 
     public init(
         nick: Nickname, user: UserID, sessions: [SessionID], role: Role, affiliation: Affiliation,
-        presence: Presence
+        presence: Presence, isGuest: Bool = false
     ) {
+        self.isGuest = isGuest
         self.nick = nick
         self.user = user
         self.sessions = sessions

@@ -13,9 +13,26 @@ struct RoomBanTests {
     }
 
     @Test func subjectIsNickUserDomain() {
-        #expect(RoomBan.subject(nick: nick("Bob"), user: user("bob")) == "Bob!bob@example.com")
-        let guest = UserID(localpart: "guest~zed", domain: "example.com")
-        #expect(RoomBan.subject(nick: nick("zed"), user: guest) == "zed!~guest@example.com")
+        #expect(RoomBan.subject(nick: nick("Bob"), user: user("bob"), guest: false) == "Bob!bob@example.com")
+        // A guest shows `~guest`, whatever its generated name.
+        #expect(RoomBan.subject(nick: nick("zed"), user: user("anon-1234"), guest: true) == "zed!~guest@example.com")
+    }
+
+    @Test func aGuestMaskMatchesGuestsOnly() throws {
+        var room = RoomFixture()
+        try room.join("alice")
+        _ = try room.state.join(
+            session: session("anon-1"), nick: nick("visitor"), password: nil, presence: Presence(), guest: true, now: room.t0)
+        try room.join("bob")
+        #expect(room.occupant("visitor")?.isGuest == true)
+        #expect(room.occupant("bob")?.isGuest == false)
+        let (ban, _) = try room.state.addBan("*!~guest@*", by: session("alice"), now: room.t0)
+        #expect(ban?.outcasts == [user("anon-1")])
+        #expect(room.occupant("bob") != nil)
+        #expect(throws: RoomError.banned) {
+            try room.state.join(
+                session: session("anon-2"), nick: nick("other"), password: nil, presence: Presence(), guest: true, now: room.t0)
+        }
     }
 
     @Test func addingAMaskOutcastsMatchingOccupantsAndTellsThemFirst() throws {

@@ -105,13 +105,18 @@ extension IRCConnection {
         let userID: UserID
         let session: ChatSession
         do {
-            if let login {
-                userID = login.avatar.user
-                session = try await login.avatar.openSession(resource: nil, mind: mind)
-            } else {
-                userID = UserID(localpart: "guest~" + IRCNickTable.fold(nick), domain: shared.chat.domain)
-                session = try await shared.chat.openSession(for: userID, resource: nil, mind: mind)
+            if login == nil {
+                // A guest logs in through the portal's anonymous checker: a generated name.
+                let guest = try await shared.guestPortal.login(AnonymousCredentials(trace: nil))
+                guard !closed else {
+                    await guest.logout()
+                    return
+                }
+                login = guest
             }
+            guard let login else { return }
+            userID = login.avatar.user
+            session = try await login.avatar.openSession(resource: nil, mind: mind)
         } catch {
             log(.error, "cannot open a session", ["error": "\(error)"])
             close("Cannot open a session: \(error)")
@@ -123,7 +128,7 @@ extension IRCConnection {
         }
         self.mind = mind
         self.session = session
-        let hostmask = IRCNickTable.hostmask(nick: nick, user: userID, guest: login == nil)
+        let hostmask = IRCNickTable.hostmask(nick: nick, user: userID, guest: session.isGuest)
         self.hostmask = hostmask  // one string for the connection and the mind
         mind.registered = IRCMind.Registered(
             session: session, account: registration.account, hostmask: hostmask,

@@ -9,10 +9,9 @@ enum IRCEventRenderer {
     // MARK: Sources
 
     /// `nick!user@host` of an occupant (the host is the user's domain, never an address).
-    /// Guests (`guest~…` users) show `~guest` as their user part, as their own client sees it.
+    /// Guests (`Occupant.isGuest`) show `~guest` as their user part, as their own client sees it.
     static func source(of occupant: Occupant) -> String {
-        IRCNickTable.hostmask(
-            nick: occupant.nick.displayName, user: occupant.user, guest: occupant.user.localpart.hasPrefix("guest~"))
+        IRCNickTable.hostmask(nick: occupant.nick.displayName, user: occupant.user, guest: occupant.isGuest)
     }
 
     /// A numeric from the server to the recipient (the nick is the first parameter).

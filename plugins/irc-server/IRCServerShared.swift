@@ -11,6 +11,11 @@ final class IRCServerShared: Sendable {
     let settings: IRCServerSettings
     let chat: ChatService
     let portal: Portal<ChatRealm>
+    /// Where guests (`allow-guests`) log in: the portal itself when one of its checkers takes
+    /// anonymous credentials (`--auth anonymous`), else the same realm behind an
+    /// `AnonymousChecker` alone. A guest is an anonymous login under a generated name, a
+    /// guest in the model (`ChatSession.isGuest`), never a specially named user.
+    let guestPortal: Portal<ChatRealm>
     let tls: NIOSSLContext?
     let logger: Logger
     /// The source of every server reply (`server-name`, default the chat domain).
@@ -34,6 +39,9 @@ final class IRCServerShared: Sendable {
         self.settings = settings
         self.chat = chat
         self.portal = portal
+        guestPortal =
+            portal.checkers.contains { $0.accepts(AnonymousCredentials.self) }
+            ? portal : Portal(realm: portal.realm, checkers: [AnonymousChecker()], logger: logger)
         self.tls = tls
         self.logger = logger
         serverName = settings.serverName ?? chat.domain
