@@ -104,15 +104,17 @@ public actor Room {
     /// persistent slots (`RoomError.roomLimitReached` when none is left), and stopping
     /// gives it back.
     func configure(_ configuration: RoomConfiguration, by session: SessionID, revokingVoice: Bool) throws(RoomError) {
-        var next = state
-        let effects = try next.configure(configuration, by: session, revokingVoice: revokingVoice)
         let was = state.configuration.persistent
-        if configuration.persistent && !was {
-            guard limits.reservePersistent() else { throw .roomLimitReached }
-        } else if was && !configuration.persistent {
-            limits.releasePersistent()
+        let becomesPersistent = configuration.persistent && !was
+        if becomesPersistent, !limits.reservePersistent() { throw .roomLimitReached }
+        let effects: [RoomState.Effect]
+        do {
+            effects = try state.configure(configuration, by: session, revokingVoice: revokingVoice)
+        } catch {
+            if becomesPersistent { limits.releasePersistent() }
+            throw error
         }
-        state = next
+        if was && !configuration.persistent { limits.releasePersistent() }
         run(effects)
     }
 

@@ -67,7 +67,7 @@ extension RoomState {
     /// channel operators).
     private func banManager(_ session: SessionID) throws(RoomError) -> Occupant {
         guard let actor = occupant(of: session) else { throw .notInRoom }
-        guard actor.role == .moderator || actor.affiliation >= .admin else { throw .notAllowed }
+        guard actor.mayModerate else { throw .notAllowed }
         return actor
     }
 }

@@ -83,7 +83,7 @@ extension IRCConnection {
         let edits = changes.filter { $0 != .listBans }
         guard !edits.isEmpty else { return }
         guard let me else { return numeric(IRCNumeric.notOnChannel, [channel, "You're not on that channel"]) }
-        guard me.role == .moderator || me.affiliation >= .admin else {
+        guard me.mayModerate else {
             return numeric(IRCNumeric.channelOperatorPrivilegesNeeded, [channel, "You're not channel operator"])
         }
 
