@@ -26,6 +26,8 @@ extension RoomState {
             $0.user != actor.user && ban.matches(RoomBan.subject(of: $0))
         }
         for target in targets.sorted(by: { $0.nick.key < $1.nick.key }) {
+            // An earlier target of the same user (another nick) took this one out already.
+            guard occupants[target.nick]?.user == target.user else { continue }
             do throws(RoomError) {
                 effects += try setAffiliation(.outcast, of: target.user, by: session, reason: reason)
                 ban.outcasts.append(target.user)

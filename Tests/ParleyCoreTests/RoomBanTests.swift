@@ -80,6 +80,17 @@ struct RoomBanTests {
         #expect(!room.state.isBanned(nick: nick("x"), user: user("dave")))
     }
 
+    @Test func aUserUnderTwoNicksIsOutcastOnce() throws {
+        var room = RoomFixture()
+        try room.join("alice")
+        try room.join("bob", "laptop", as: "bob")
+        try room.join("bob", "phone", as: "bobby")
+        let (ban, _) = try room.state.addBan("*!bob@*", by: session("alice"), now: room.t0)
+        #expect(ban?.outcasts == [user("bob")])
+        #expect(room.occupant("bob") == nil && room.occupant("bobby") == nil)
+        #expect(room.state.sessions.count == 1)
+    }
+
     @Test func theSetterIsNeverRemovedByItsOwnMask() throws {
         var room = RoomFixture()
         try room.join("alice")

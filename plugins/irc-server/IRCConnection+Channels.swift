@@ -238,15 +238,15 @@ extension IRCConnection {
         mind?.recipient ?? IRCRecipient(serverName: shared.serverName, nick: nick)
     }
 
-    /// Calls `body` for every occupant of a room that is an IRC client of this server, with
-    /// its mind (to write lines that are not model events: MODE +b, invite-notify).
+    /// Calls `body` for every session of a room's occupants that is an IRC client of this
+    /// server, with its mind (to write lines that are not model events: invite-notify). The
+    /// client is found by session, never by nick.
     func forEachIRCMember(of state: RoomState, _ body: (Occupant, IRCMind) -> Void) {
         for occupant in state.occupants.values {
-            guard let entry = shared.nicks.entry(for: occupant.nick.displayName),
-                let session = entry.session, occupant.sessions.contains(session.id),
-                let mind = entry.mind
-            else { continue }
-            body(occupant, mind)
+            for session in occupant.sessions {
+                guard let mind = shared.nicks.entry(ofSession: session)?.mind else { continue }
+                body(occupant, mind)
+            }
         }
     }
 
