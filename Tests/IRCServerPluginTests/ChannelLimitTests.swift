@@ -20,6 +20,16 @@ import Testing
         }
     }
 
+    @Test func isupportAnnouncesTheLimits() async throws {
+        try await withChannelServer(chat: { $0.maxRoomsPerSession = 7 }) { server in
+            let alice = try await server.registered("alice")
+            var support = ISupport()
+            for line in alice.received where line.command == IRCNumeric.isupport { support.apply(line) }
+            #expect(support["CHANLIMIT"] == .some("#:7"))
+            #expect(support["MAXLIST"] == .some("b:\(RoomBan.maximumPerRoom)"))
+        }
+    }
+
     @Test func joinPastTheSessionRoomLimitIs405() async throws {
         try await withChannelServer(chat: { $0.maxRoomsPerSession = 1 }) { server in
             let alice = try await server.registered("alice")

@@ -46,7 +46,9 @@ final class IRCServerShared: Sendable {
         self.logger = logger
         serverName = settings.serverName ?? chat.domain
         mapping = IRCPayloadMapping(translation: chat.translation)
-        info = IRCServerInfo(settings: settings, serverName: serverName, motd: motd)
+        info = IRCServerInfo(
+            settings: settings, serverName: serverName, motd: motd,
+            roomsPerSession: chat.configuration.maxRoomsPerSession)
         accounts = portal.checkers.lazy.compactMap { $0 as? any AccountStore }.first
     }
 
