@@ -105,18 +105,19 @@ extension IRCConnection {
         let userID: UserID
         let session: ChatSession
         do {
-            if login == nil {
-                // A guest logs in through the portal's anonymous checker: a generated name.
+            if let login {
+                userID = login.avatar.user
+                session = try await login.avatar.openSession(resource: nil, mind: mind)
+            } else {
+                // A guest logs in through the portal's anonymous checker: a generated name,
+                // a guest's avatar. Its login is not kept: the connection closes the guest's
+                // only session itself, which is all the chat realm's logout does, and every
+                // idle guest connection would otherwise hold two more objects
+                // (docs/benchmarks-irc.md measures memory per idle connection).
                 let guest = try await shared.guestPortal.login(AnonymousCredentials(trace: nil))
-                guard !closed else {
-                    await guest.logout()
-                    return
-                }
-                login = guest
+                userID = guest.avatar.user
+                session = try await guest.avatar.openSession(resource: nil, mind: mind)
             }
-            guard let login else { return }
-            userID = login.avatar.user
-            session = try await login.avatar.openSession(resource: nil, mind: mind)
         } catch {
             log(.error, "cannot open a session", ["error": "\(error)"])
             close("Cannot open a session: \(error)")
