@@ -1,20 +1,6 @@
 import Foundation
 import Logging
 
-/// Settings of a chat service, each bounded.
-public struct ChatServiceConfiguration: Sendable {
-    /// The domain users and rooms belong to (`example.com`).
-    public var domain: String
-    /// Most sessions one user may hold at once (1…10,000).
-    public var maxSessionsPerUser = 100
-    /// Most rooms one session may be in at once (1…10,000).
-    public var maxRoomsPerSession = 200
-    /// The configuration a new room starts with.
-    public var roomDefaults = RoomConfiguration()
-
-    public init(domain: String) { self.domain = domain.lowercased() }
-}
-
 /// Why a message could not be delivered.
 public enum DeliveryError: Error, Sendable, Equatable {
     /// The addressed user has no session that can take it (XMPP service-unavailable /
@@ -58,6 +44,8 @@ public final class ChatService: Sendable {
     let rooms = ShardedDirectory<RoomID, Room>()
     /// The component serving each routed domain (`Components.swift`).
     let components = ShardedDirectory<String, ComponentRoute>()
+    /// The room counts the configuration bounds.
+    let roomLimits: RoomLimits
 
     public init(
         configuration: ChatServiceConfiguration, contacts: any ContactListStore,
@@ -65,6 +53,8 @@ public final class ChatService: Sendable {
         logger: Logger = Logger(label: "parley.chat"), clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.configuration = configuration
+        self.roomLimits = RoomLimits(
+            maxRooms: configuration.maxRooms, maxPersistentRooms: configuration.maxPersistentRooms)
         self.contacts = contacts
         self.executors = executors
         self.translation = translation
@@ -75,9 +65,11 @@ public final class ChatService: Sendable {
     // MARK: Sessions
 
     /// Opens a session of `user`, named `resource` (or a generated name). A session of the
-    /// same user with the same name is closed with `.replaced` (RFC 6120 §7.7.2.2).
-    public func openSession(for user: UserID, resource: String? = nil, mind: any SessionMind) async throws(SessionError)
-        -> ChatSession
+    /// same user with the same name is closed with `.replaced` (RFC 6120 §7.7.2.2). `guest`
+    /// marks a user without an account (an anonymous login): its sessions and occupants say
+    /// so, and adapters show it (IRC: `~guest` as the user part).
+    public func openSession(for user: UserID, resource: String? = nil, guest: Bool = false, mind: any SessionMind)
+        async throws(SessionError) -> ChatSession
     {
         guard user.domain == domain else { throw .wrongDomain }
         while true {
@@ -86,7 +78,7 @@ public final class ChatService: Sendable {
             }.value
             let name = await home.resourceName(requested: resource)
             let session = ChatSession(
-                id: SessionID(user: user, resource: name), service: self, home: home, mind: mind)
+                id: SessionID(user: user, resource: name), service: self, home: home, mind: mind, guest: guest)
             switch await home.attach(session, limit: configuration.maxSessionsPerUser) {
             case .retired:
                 continue  // the home retired meanwhile: look up again
@@ -135,16 +127,24 @@ public final class ChatService: Sendable {
     /// Every room, for listings (the adapter filters hidden ones).
     public var allRooms: [Room] { rooms.allValues }
 
-    /// The room to join, created (with `creator` as owner) when absent.
-    func roomForJoin(_ id: RoomID, creator: UserID) -> (Room, created: Bool) {
+    /// The room to join, created (with `creator` as owner) when absent and the service's
+    /// room limits allow one more.
+    func roomForJoin(_ id: RoomID, creator: UserID) throws(RoomError) -> (Room, created: Bool) {
+        if let room = rooms[id] { return (room, false) }
+        let persistent = configuration.roomDefaults.persistent
+        guard roomLimits.reserveRoom(persistent: persistent) else { throw .roomLimitReached }
         let (room, created) = rooms.value(for: id) {
             Room(
-                state: RoomState(id: id, configuration: configuration.roomDefaults, owner: creator),
-                home: executors.executor(for: id), clock: clock, logger: logger
-            ) { [rooms] retired in
+                state: RoomState(
+                    id: id, configuration: configuration.roomDefaults, owner: creator,
+                    maxOccupants: configuration.maxOccupantsPerRoom),
+                home: executors.executor(for: id), limits: roomLimits, clock: clock, logger: logger
+            ) { [rooms, roomLimits] retired in
                 rooms.remove(retired.id, ifIdenticalTo: retired)
+                roomLimits.releaseRoom(persistent: false)
             }
         }
+        if !created { roomLimits.releaseRoom(persistent: persistent) }
         return (room, created)
     }
 

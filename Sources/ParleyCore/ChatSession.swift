@@ -9,6 +9,8 @@ public final class ChatSession: Sendable {
     public let service: ChatService
     let home: UserHome
     let mind: any SessionMind
+    /// True for a guest's session (an anonymous login, `ChatService.openSession(guest:)`).
+    public let isGuest: Bool
 
     private struct State {
         var rooms: [RoomID: Room] = [:]
@@ -22,8 +24,9 @@ public final class ChatSession: Sendable {
     }
     private let state = Mutex(State())
 
-    init(id: SessionID, service: ChatService, home: UserHome, mind: any SessionMind) {
+    init(id: SessionID, service: ChatService, home: UserHome, mind: any SessionMind, guest: Bool = false) {
         self.id = id
+        self.isGuest = guest
         self.service = service
         self.home = home
         self.mind = mind
@@ -144,10 +147,10 @@ public final class ChatSession: Sendable {
         guard !isClosed else { throw .sessionClosed }
         let count = state.withLock { $0.rooms.count }
         guard count < service.configuration.maxRoomsPerSession || state.withLock({ $0.rooms[roomID] != nil }) else {
-            throw .invalid("too many rooms")
+            throw .tooManyRooms
         }
         while true {
-            let (room, created) = service.roomForJoin(roomID, creator: id.user)
+            let (room, created) = try service.roomForJoin(roomID, creator: id.user)
             // When the room removes this session itself (kick, ban, failed delivery), forget it.
             let onRemoved: @Sendable () -> Void = { [weak self] in
                 self?.state.withLock { state in
@@ -163,8 +166,8 @@ public final class ChatSession: Sendable {
             }
             guard
                 let snapshot = try await room.join(
-                    session: id, mind: mind, nick: nick, password: password, presence: presence, created: created,
-                    onJoined: onJoined, onRemoved: onRemoved)
+                    session: id, mind: mind, nick: nick, password: password, presence: presence, guest: isGuest,
+                    created: created, onJoined: onJoined, onRemoved: onRemoved)
             else { continue }  // the room emptied and retired meanwhile: look it up again
             let closedMeanwhile = state.withLock { state in
                 if !state.closed { state.rooms[roomID] = room }
@@ -207,8 +210,23 @@ public final class ChatSession: Sendable {
         try await joinedRoom(roomID).setAffiliation(affiliation, of: user, by: id, reason: reason)
     }
 
-    public func configure(_ roomID: RoomID, _ configuration: RoomConfiguration) async throws(RoomError) {
-        try await joinedRoom(roomID).configure(configuration, by: id)
+    /// Replaces a room's configuration; `revokingVoice` as in `RoomState.configure`.
+    public func configure(_ roomID: RoomID, _ configuration: RoomConfiguration, revokingVoice: Bool = false)
+        async throws(RoomError)
+    {
+        try await joinedRoom(roomID).configure(configuration, by: id, revokingVoice: revokingVoice)
+    }
+
+    /// Adds a ban mask to a room (`RoomState.addBan`); nil when it was listed already.
+    @discardableResult
+    public func addBan(_ mask: String, in roomID: RoomID) async throws(RoomError) -> RoomBan? {
+        try await joinedRoom(roomID).addBan(mask, by: id)
+    }
+
+    /// Lifts a ban mask (`RoomState.removeBan`); nil when it was not listed.
+    @discardableResult
+    public func removeBan(_ mask: String, in roomID: RoomID) async throws(RoomError) -> RoomBan? {
+        try await joinedRoom(roomID).removeBan(mask, by: id)
     }
 
     /// Invites `user` into a room this session is in, and tells the user.

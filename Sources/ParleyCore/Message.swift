@@ -49,8 +49,12 @@ public struct Message: Sendable, Equatable {
         case error
     }
 
-    /// The sender's id for the message; nil when none was given.
+    /// The message's id. A room sets its own (`MessageID`, the stanza-id and IRC `msgid`)
+    /// on every message it accepts; elsewhere it is the sender's id, nil when none was given.
     public var id: String?
+    /// The id the sender gave a message that a room re-labelled (XEP-0359 §3.1 origin-id):
+    /// the sender's adapter matches its own reflected message by it.
+    public var originID: String?
     public var kind: Kind
     public var from: Address
     public var to: Address
@@ -63,11 +67,12 @@ public struct Message: Sendable, Equatable {
     public var payloads: [ExtensionPayload]
 
     public init(
-        id: String? = nil, kind: Kind = .chat, from: Address, to: Address, body: String? = nil,
-        subject: String? = nil, thread: String? = nil, timestamp: Date? = nil,
+        id: String? = nil, originID: String? = nil, kind: Kind = .chat, from: Address, to: Address,
+        body: String? = nil, subject: String? = nil, thread: String? = nil, timestamp: Date? = nil,
         payloads: [ExtensionPayload] = []
     ) {
         self.id = id
+        self.originID = originID
         self.kind = kind
         self.from = from
         self.to = to

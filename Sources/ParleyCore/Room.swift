@@ -15,6 +15,7 @@ public actor Room {
     /// Told when the room removes a session on its own (kick, ban, failed delivery,
     /// shutdown), so the session's list of joined rooms stays true.
     private var removalHandlers: [SessionID: @Sendable () -> Void] = [:]
+    private let limits: RoomLimits
     private let clock: @Sendable () -> Date
     private let logger: Logger
     private let onEmpty: @Sendable (Room) -> Void
@@ -23,12 +24,13 @@ public actor Room {
     private var retired = false
 
     init(
-        state: RoomState, home: any SerialExecutor, clock: @escaping @Sendable () -> Date, logger: Logger,
-        onEmpty: @escaping @Sendable (Room) -> Void
+        state: RoomState, home: any SerialExecutor, limits: RoomLimits, clock: @escaping @Sendable () -> Date,
+        logger: Logger, onEmpty: @escaping @Sendable (Room) -> Void
     ) {
         self.id = state.id
         self.state = state
         self.home = home
+        self.limits = limits
         self.clock = clock
         self.logger = logger
         self.onEmpty = onEmpty
@@ -39,11 +41,13 @@ public actor Room {
 
     func join(
         session: SessionID, mind: any SessionMind, nick: Nickname, password: String?, presence: Presence,
-        created: Bool, onJoined: @Sendable () -> Void = {}, onRemoved: @escaping @Sendable () -> Void = {}
+        guest: Bool = false, created: Bool, onJoined: @Sendable () -> Void = {},
+        onRemoved: @escaping @Sendable () -> Void = {}
     ) throws(RoomError) -> RoomSnapshot? {
         if retired { return nil }
         let effects = try state.join(
-            session: session, nick: nick, password: password, presence: presence, now: clock(), created: created)
+            session: session, nick: nick, password: password, presence: presence, guest: guest, now: clock(),
+            created: created)
         minds[session] = mind
         removalHandlers[session] = onRemoved
         // Before anyone hears of the join (the joiner's own presence included), so that a
@@ -96,8 +100,35 @@ public actor Room {
         pruneMinds()
     }
 
-    func configure(_ configuration: RoomConfiguration, by session: SessionID) throws(RoomError) {
-        run(try state.configure(configuration, by: session))
+    /// Applies a configuration; making the room persistent takes one of the service's
+    /// persistent slots (`RoomError.roomLimitReached` when none is left), and stopping
+    /// gives it back.
+    func configure(_ configuration: RoomConfiguration, by session: SessionID, revokingVoice: Bool) throws(RoomError) {
+        let was = state.configuration.persistent
+        let becomesPersistent = configuration.persistent && !was
+        if becomesPersistent, !limits.reservePersistent() { throw .roomLimitReached }
+        let effects: [RoomState.Effect]
+        do {
+            effects = try state.configure(configuration, by: session, revokingVoice: revokingVoice)
+        } catch {
+            if becomesPersistent { limits.releasePersistent() }
+            throw error
+        }
+        if was && !configuration.persistent { limits.releasePersistent() }
+        run(effects)
+    }
+
+    func addBan(_ mask: String, by session: SessionID) throws(RoomError) -> RoomBan? {
+        let (ban, effects) = try state.addBan(mask, by: session, now: clock())
+        run(effects)
+        pruneMinds()
+        return ban
+    }
+
+    func removeBan(_ mask: String, by session: SessionID) throws(RoomError) -> RoomBan? {
+        let (ban, effects) = try state.removeBan(mask, by: session)
+        run(effects)
+        return ban
     }
 
     func invite(_ user: UserID, by session: SessionID) throws(RoomError) {

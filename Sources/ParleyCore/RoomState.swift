@@ -20,11 +20,21 @@ public struct RoomState: Sendable {
     public private(set) var affiliations: [UserID: Affiliation] = [:]
     public private(set) var invited: Set<UserID> = []
     public private(set) var history: Deque<Message> = []
+    /// The most occupants the service allows in any room (`ChatServiceConfiguration
+    /// .maxOccupantsPerRoom`), whatever the room's own limit; nil for none.
+    public let occupantCap: Int?
+    /// The ban masks, in the order they were set (`RoomState+Bans.swift`).
+    public internal(set) var bans: [RoomBan] = []
     private var nickBySession: [SessionID: Nickname] = [:]
 
-    /// A new room; `owner`, when given, becomes its owner (the creator, XEP-0045 §10.1.1).
-    public init(id: RoomID, configuration: RoomConfiguration = RoomConfiguration(), owner: UserID? = nil) {
+    /// A new room; `owner`, when given, becomes its owner (the creator, XEP-0045 §10.1.1);
+    /// `maxOccupants` is the service's cap on occupants (`occupantCap`).
+    public init(
+        id: RoomID, configuration: RoomConfiguration = RoomConfiguration(), owner: UserID? = nil,
+        maxOccupants: Int? = nil
+    ) {
         self.id = id
+        self.occupantCap = maxOccupants
         var configuration = configuration
         configuration.historyLength = min(max(0, configuration.historyLength), RoomConfiguration.maximumHistory)
         self.configuration = configuration
@@ -47,9 +57,10 @@ public struct RoomState: Sendable {
 
     // MARK: Entering and leaving (XEP-0045 §7.2, §7.14)
 
-    /// Enters `session` under `nick`, or adds the session to the user's existing occupant.
+    /// Enters `session` under `nick`, or adds the session to the user's existing occupant;
+    /// `guest` for a guest's session (`Occupant.isGuest`).
     public mutating func join(
-        session: SessionID, nick: Nickname, password: String?, presence: Presence, now: Date,
+        session: SessionID, nick: Nickname, password: String?, presence: Presence, guest: Bool = false, now: Date,
         created: Bool = false
     ) throws(RoomError) -> [Effect] {
         let user = session.user
@@ -59,7 +70,7 @@ public struct RoomState: Sendable {
             return try changeNick(session: session, to: nick)
         }
         let affiliation = affiliation(of: user)
-        if affiliation == .outcast { throw .banned }
+        if affiliation == .outcast || isBanned(nick: nick, user: user, guest: guest) { throw .banned }
         if configuration.membersOnly && affiliation < .member && !invited.contains(user) {
             throw .membersOnly
         }
@@ -69,10 +80,11 @@ public struct RoomState: Sendable {
             throw .badPassword
         }
         if let existing = occupants[nick], existing.user != user { throw .nicknameInUse }
-        if let limit = configuration.maxOccupants, occupants[nick] == nil, occupants.count >= limit,
-            affiliation < .admin
-        {
-            throw .full
+        if occupants[nick] == nil {
+            // The service's cap holds for everyone; the room's own limit (IRC +l) lets
+            // admins and owners past.
+            if let cap = occupantCap, occupants.count >= cap { throw .full }
+            if let limit = configuration.maxOccupants, occupants.count >= limit, affiliation < .admin { throw .full }
         }
         invited.remove(user)
         nickBySession[session] = nick
@@ -85,10 +97,10 @@ public struct RoomState: Sendable {
         let occupant = Occupant(
             nick: nick, user: user, sessions: [session],
             role: affiliation.defaultRole(moderated: configuration.moderated), affiliation: affiliation,
-            presence: presence)
+            presence: presence, isGuest: guest)
         occupants[nick] = occupant
         return [
-            .everyone(.occupantJoined(occupant), except: session),
+            .everyone(.occupantJoined(RoomActor(session: session, occupant: occupant)), except: session),
             .to(session, .entered(snapshot(for: occupant, created: created))),
         ]
     }
@@ -124,8 +136,8 @@ public struct RoomState: Sendable {
         }
         occupants[nick] = new
         for moved in old.sessions { nickBySession[moved] = nick }
-        // The occupant changed itself: no actor.
-        return [.everyone(.occupantChanged(old: old, new: new, by: nil), except: nil)]
+        // The occupant changed itself, from this session.
+        return [.everyone(.occupantChanged(old: old, new: new, by: RoomActor(session: session, occupant: new)), except: nil)]
     }
 
     /// Records a new presence for the occupant (away, status text).
@@ -136,7 +148,7 @@ public struct RoomState: Sendable {
         var new = old
         new.presence = presence
         occupants[nick] = new
-        return [.everyone(.occupantChanged(old: old, new: new, by: nil), except: nil)]
+        return [.everyone(.occupantChanged(old: old, new: new, by: RoomActor(session: session, occupant: new)), except: nil)]
     }
 
     // MARK: Talking (XEP-0045 §7.4, §7.5)
@@ -149,9 +161,11 @@ public struct RoomState: Sendable {
             return try setTopic(subject, from: session, now: now)
         }
         var message = message
+        var actor: RoomActor?
         if let sender = occupant(of: session) {
             if configuration.moderated && sender.role < .participant { throw .cannotSpeak }
             message.from = .occupant(id, sender.nick)
+            actor = RoomActor(session: session, occupant: sender)
         } else {
             guard configuration.allowsExternalMessages else { throw .notInRoom }
             if affiliation(of: session.user) == .outcast { throw .banned }
@@ -159,12 +173,16 @@ public struct RoomState: Sendable {
         }
         message.kind = .room
         message.to = .room(id)
+        // XEP-0359 §3: the room, not the sender, names the message; the sender's own id
+        // stays as the origin id.
+        message.originID = message.id ?? message.originID
+        message.id = MessageID.mint()
         if message.timestamp == nil { message.timestamp = now }
         if message.body != nil, configuration.historyLength > 0 {
             history.append(message)
             while history.count > configuration.historyLength { history.removeFirst() }
         }
-        return [.everyone(.message(message), except: nil)]
+        return [.everyone(.message(message, from: actor), except: nil)]
     }
 
     /// Sends a private message from the occupant of `session` to the occupant `nick` (§7.5).
@@ -176,7 +194,8 @@ public struct RoomState: Sendable {
         var message = message
         message.from = .occupant(id, sender.nick)
         message.to = .occupant(id, target.nick)
-        return target.sessions.map { .to($0, .privateMessage(from: sender, message)) }
+        let actor = RoomActor(session: session, occupant: sender)
+        return target.sessions.map { .to($0, .privateMessage(from: actor, message)) }
     }
 
     /// Changes the subject (§8.1; IRC TOPIC, refused under +t for non-moderators).
@@ -188,7 +207,7 @@ public struct RoomState: Sendable {
         }
         let topic = Topic(text: text, setBy: setter.nick, at: now)
         self.topic = topic
-        return [.everyone(.topicChanged(topic), except: nil)]
+        return [.everyone(.topicChanged(topic, by: RoomActor(session: session, occupant: setter)), except: nil)]
     }
 
     // MARK: Moderation (XEP-0045 §8, §9)
@@ -200,6 +219,7 @@ public struct RoomState: Sendable {
         guard let actor = occupant(of: session) else { throw .notInRoom }
         guard var target = occupants[nick] else { throw .noSuchOccupant }
         guard actor.role == .moderator else { throw .notAllowed }
+        let by = RoomActor(session: session, occupant: actor)
         // §8.2/§8.4: a moderator cannot act on someone of higher affiliation, and only an
         // admin or owner may grant or revoke the moderator role.
         if target.affiliation > actor.affiliation && target.user != actor.user { throw .notAllowed }
@@ -209,13 +229,13 @@ public struct RoomState: Sendable {
         if role == .none {
             for kicked in target.sessions { nickBySession[kicked] = nil }
             occupants[nick] = nil
-            let event = RoomEvent.occupantLeft(target, .kicked(by: actor.nick, reason: reason))
+            let event = RoomEvent.occupantLeft(target, .kicked(by: by, reason: reason))
             return [.everyone(event, except: nil)] + target.sessions.map { .to($0, event) }
         }
         let old = target
         target.role = role
         occupants[nick] = target
-        return [.everyone(.occupantChanged(old: old, new: target, by: actor.nick), except: nil)]
+        return [.everyone(.occupantChanged(old: old, new: target, by: by), except: nil)]
     }
 
     /// Changes the affiliation of `user`; `.outcast` bans and removes it (§9.1; IRC +b).
@@ -226,6 +246,7 @@ public struct RoomState: Sendable {
         let current = self.affiliation(of: user)
         // §9, §10: admins manage members and outcasts; only owners manage admins and owners.
         guard actor.affiliation >= .admin else { throw .notAllowed }
+        let by = RoomActor(session: session, occupant: actor)
         if actor.affiliation < .owner && (current >= .admin || affiliation >= .admin) { throw .notAllowed }
         affiliations[user] = affiliation == .none ? nil : affiliation
         var effects: [Effect] = []
@@ -234,7 +255,7 @@ public struct RoomState: Sendable {
                 for removed in occupant.sessions { nickBySession[removed] = nil }
                 occupants[nick] = nil
                 let why: LeaveReason =
-                    affiliation == .outcast ? .banned(by: actor.nick, reason: reason) : .membershipRevoked
+                    affiliation == .outcast ? .banned(by: by, reason: reason) : .membershipRevoked
                 effects.append(.everyone(.occupantLeft(occupant, why), except: nil))
                 effects.append(contentsOf: occupant.sessions.map { .to($0, .occupantLeft(occupant, why)) })
             } else {
@@ -243,22 +264,53 @@ public struct RoomState: Sendable {
                 changed.role = max(occupant.role == .moderator && affiliation < .admin ? .participant : occupant.role,
                                    affiliation.defaultRole(moderated: configuration.moderated))
                 occupants[nick] = changed
-                effects.append(.everyone(.occupantChanged(old: occupant, new: changed, by: actor.nick), except: nil))
+                effects.append(.everyone(.occupantChanged(old: occupant, new: changed, by: by), except: nil))
             }
         }
         return effects
     }
 
     /// Replaces the configuration (§10.2; IRC channel modes). Admins and owners only.
-    public mutating func configure(_ configuration: RoomConfiguration, by session: SessionID) throws(RoomError) -> [Effect] {
+    ///
+    /// With `revokingVoice` (IRC +m, where only voiced members speak), a room that becomes
+    /// moderated takes the voice of every participant without membership (participant →
+    /// visitor, §8.4), before the change is announced, and a room that stops being
+    /// moderated gives every visitor without membership its voice back (§8.3) after it.
+    /// Without it, roles stay as they are (XEP-0045: only newcomers enter as visitors).
+    public mutating func configure(_ configuration: RoomConfiguration, by session: SessionID, revokingVoice: Bool = false)
+        throws(RoomError) -> [Effect]
+    {
         guard let actor = occupant(of: session) else { throw .notInRoom }
         guard actor.affiliation >= .admin else { throw .notAllowed }
         guard configuration.historyLength >= 0, configuration.historyLength <= RoomConfiguration.maximumHistory,
             (configuration.maxOccupants ?? 1) > 0
         else { throw .invalid("history length or occupant limit out of range") }
+        let by = RoomActor(session: session, occupant: actor)
+        let wasModerated = self.configuration.moderated
+        var effects: [Effect] = []
+        if revokingVoice && configuration.moderated && !wasModerated {
+            effects += setUnaffiliatedRoles(from: .participant, to: .visitor, by: by)
+        }
         self.configuration = configuration
         while history.count > configuration.historyLength { history.removeFirst() }
-        return [.everyone(.configurationChanged(configuration, by: actor.nick), except: nil)]
+        effects.append(.everyone(.configurationChanged(configuration, by: by), except: nil))
+        if revokingVoice && !configuration.moderated && wasModerated {
+            effects += setUnaffiliatedRoles(from: .visitor, to: .participant, by: by)
+        }
+        return effects
+    }
+
+    /// Moves every occupant without membership from one role to another.
+    private mutating func setUnaffiliatedRoles(from old: Role, to new: Role, by: RoomActor) -> [Effect] {
+        var effects: [Effect] = []
+        for (nick, occupant) in occupants.sorted(by: { $0.key.key < $1.key.key })
+        where occupant.role == old && occupant.affiliation < .member {
+            var changed = occupant
+            changed.role = new
+            occupants[nick] = changed
+            effects.append(.everyone(.occupantChanged(old: occupant, new: changed, by: by), except: nil))
+        }
+        return effects
     }
 
     /// Lets `user` enter a members-only room once (§7.8; IRC INVITE).

@@ -50,17 +50,36 @@ public struct Occupant: Sendable, Equatable {
     public var role: Role
     public var affiliation: Affiliation
     public var presence: Presence
+    /// A guest: its user has no account (an anonymous login under a generated name).
+    public var isGuest: Bool
 
     public init(
         nick: Nickname, user: UserID, sessions: [SessionID], role: Role, affiliation: Affiliation,
-        presence: Presence
+        presence: Presence, isGuest: Bool = false
     ) {
+        self.isGuest = isGuest
         self.nick = nick
         self.user = user
         self.sessions = sessions
         self.role = role
         self.affiliation = affiliation
         self.presence = presence
+    }
+}
+
+/// Who did something in a room: the session it acted from and its occupant as the room
+/// knew it at that moment. Adapters render the sender from these (an IRC hostmask by
+/// session) instead of looking a nick up again.
+public struct RoomActor: Sendable, Equatable {
+    public var session: SessionID
+    public var occupant: Occupant
+
+    /// The occupant's nickname.
+    public var nick: Nickname { occupant.nick }
+
+    public init(session: SessionID, occupant: Occupant) {
+        self.session = session
+        self.occupant = occupant
     }
 }
 
@@ -113,7 +132,8 @@ public enum RoomError: Error, Hashable, Sendable {
     case membersOnly
     /// Wrong or missing password (XMPP not-authorized; IRC 475).
     case badPassword
-    /// Room is full (XMPP service-unavailable; IRC 471).
+    /// Room is full: its own limit or the service's cap on occupants per room (XMPP
+    /// service-unavailable; IRC 471).
     case full
     /// The nickname is held by another user (XMPP conflict; IRC 433).
     case nicknameInUse
@@ -127,6 +147,16 @@ public enum RoomError: Error, Hashable, Sendable {
     case noSuchRoom
     /// Visitors may not speak in a moderated room (XMPP forbidden; IRC 404).
     case cannotSpeak
+    /// The room's ban list holds `RoomBan.maximumPerRoom` masks (XMPP resource-constraint;
+    /// IRC 478).
+    case banListFull
+    /// The session is in `ChatServiceConfiguration.maxRoomsPerSession` rooms already
+    /// (XMPP resource-constraint; IRC 405).
+    case tooManyRooms
+    /// The service holds its most rooms (`maxRooms`), or its most persistent rooms
+    /// (`maxPersistentRooms`), and cannot create this one or make it persistent (XMPP
+    /// resource-constraint; IRC 405 on JOIN and MODE +P).
+    case roomLimitReached
     /// The request is malformed or out of bounds (XMPP bad-request; IRC 461).
     case invalid(String)
     /// The session was closed before or during the operation.
@@ -137,10 +167,12 @@ public enum RoomError: Error, Hashable, Sendable {
 public enum LeaveReason: Sendable, Equatable {
     /// The occupant left by itself, with an optional parting message.
     case left(String?)
-    /// A moderator kicked it (XEP-0045 §8.2 status 307; IRC KICK).
-    case kicked(by: Nickname?, reason: String?)
-    /// An admin banned the user (status 301; IRC +b then KICK).
-    case banned(by: Nickname?, reason: String?)
+    /// A moderator kicked it (XEP-0045 §8.2 status 307; IRC KICK); `by` is nil when the
+    /// service did it.
+    case kicked(by: RoomActor?, reason: String?)
+    /// An admin banned the user (status 301; IRC +b then KICK); `by` is nil when the
+    /// service did it.
+    case banned(by: RoomActor?, reason: String?)
     /// Its session could not be reached any more (status 333, XEP-0045 §9.x).
     case deliveryFailed
     /// Its affiliation was removed in a members-only room (status 321).
@@ -167,23 +199,33 @@ public struct RoomSnapshot: Sendable, Equatable {
     public var created: Bool
 }
 
-/// What happens in a room, as told to the sessions in it.
+/// What happens in a room, as told to the sessions in it. Every event that someone caused
+/// names them as a `RoomActor` (session and occupant): the joiner, the sender, the
+/// moderator who kicked, the admin who reconfigured.
 public enum RoomEvent: Sendable, Equatable {
     /// You entered; everything you need to show the room.
     case entered(RoomSnapshot)
-    case occupantJoined(Occupant)
-    /// Nick, role, affiliation or presence of an occupant changed. `by` is the nick of the
-    /// occupant who changed another's role or affiliation (XEP-0045 §8/§9 `<actor nick=…/>`;
-    /// IRC: the MODE line's source); nil when the occupant changed itself (nick, presence)
-    /// or the service did it.
-    case occupantChanged(old: Occupant, new: Occupant, by: Nickname?)
+    /// An occupant entered, from the actor's session (its first in the room).
+    case occupantJoined(RoomActor)
+    /// Nick, role, affiliation or presence of an occupant changed. `by` is who changed it:
+    /// the occupant itself (nick, presence; from the session that asked), or a moderator or
+    /// admin (XEP-0045 §8/§9 `<actor nick=…/>`; IRC: the MODE line's source); nil when the
+    /// service did it.
+    case occupantChanged(old: Occupant, new: Occupant, by: RoomActor?)
+    /// An occupant (or some of its sessions, listed in `sessions`) left; a kick or ban
+    /// names who did it in the reason.
     case occupantLeft(Occupant, LeaveReason)
-    /// A message to every occupant (`from` is `.occupant`).
-    case message(Message)
+    /// A message to every occupant, from the occupant who sent it (`message.from` is
+    /// `.occupant`); `from` is nil for a sender outside the room (IRC −n), whose session
+    /// is `message.from`.
+    case message(Message, from: RoomActor?)
     /// A private message between two occupants.
-    case privateMessage(from: Occupant, Message)
-    case topicChanged(Topic)
-    /// The room's configuration changed; `by` is the nick of the occupant who changed it
-    /// (IRC: the MODE line's source), nil when the service did it.
-    case configurationChanged(RoomConfiguration, by: Nickname?)
+    case privateMessage(from: RoomActor, Message)
+    /// The subject changed; `by` is the occupant who set it, nil when the service did.
+    case topicChanged(Topic, by: RoomActor?)
+    /// The room's configuration changed; `by` is the occupant who changed it (IRC: the MODE
+    /// line's source), nil when the service did it.
+    case configurationChanged(RoomConfiguration, by: RoomActor?)
+    /// A ban mask was added to or removed from the room's list (IRC MODE ±b).
+    case banListChanged(RoomBan, added: Bool, by: RoomActor?)
 }

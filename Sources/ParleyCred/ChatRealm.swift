@@ -14,7 +14,15 @@ public struct ChatRealm: Realm {
     public func requestAvatar(for user: Username, mind: Void) async throws -> (
         avatar: ChatAccount, logout: @Sendable () async -> Void
     ) {
-        let account = ChatAccount(user: UserID(user, domain: service.domain), service: service)
+        try await requestAvatar(for: user, mind: mind, anonymous: false)
+    }
+
+    /// An anonymous login gets a guest's avatar: its sessions are guests in the model
+    /// (`ChatSession.isGuest`, `Occupant.isGuest`).
+    public func requestAvatar(for user: Username, mind: Void, anonymous: Bool) async throws -> (
+        avatar: ChatAccount, logout: @Sendable () async -> Void
+    ) {
+        let account = ChatAccount(user: UserID(user, domain: service.domain), service: service, guest: anonymous)
         return (account, { await account.closeAll() })
     }
 }
@@ -24,16 +32,20 @@ public struct ChatRealm: Realm {
 public final class ChatAccount: Sendable {
     public let user: UserID
     public let service: ChatService
+    /// True for a guest: an anonymous login under a generated name.
+    public let isGuest: Bool
     private let sessions = Mutex<[ChatSession]>([])
 
-    init(user: UserID, service: ChatService) {
+    init(user: UserID, service: ChatService, guest: Bool = false) {
         self.user = user
         self.service = service
+        self.isGuest = guest
     }
 
-    /// Opens a session of this user (see `ChatService.openSession`).
+    /// Opens a session of this user (see `ChatService.openSession`); a guest's sessions are
+    /// guests.
     public func openSession(resource: String?, mind: any SessionMind) async throws(SessionError) -> ChatSession {
-        let session = try await service.openSession(for: user, resource: resource, mind: mind)
+        let session = try await service.openSession(for: user, resource: resource, guest: isGuest, mind: mind)
         sessions.withLock { $0.append(session) }
         return session
     }

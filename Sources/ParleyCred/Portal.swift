@@ -25,9 +25,10 @@ public final class Portal<R: Realm>: Sendable {
     /// Checks `credentials` and asks the realm for the avatar.
     public func login(_ credentials: any Credentials, mind: R.Mind) async throws(CredentialError) -> Login<R.Avatar> {
         let user = try await authenticate(credentials)
+        let anonymous = credentials is AnonymousCredentials
         let granted: (avatar: R.Avatar, logout: @Sendable () async -> Void)
         do {
-            granted = try await realm.requestAvatar(for: user, mind: mind)
+            granted = try await realm.requestAvatar(for: user, mind: mind, anonymous: anonymous)
         } catch let error as CredentialError {
             logger.notice("login refused by the realm", metadata: ["user": "\(user)", "error": "\(error.logDescription)"])
             throw error
@@ -35,7 +36,7 @@ public final class Portal<R: Realm>: Sendable {
             logger.error("realm failed", metadata: ["user": "\(user)", "error": "\(error)"])
             throw .temporaryFailure("realm: \(error)")
         }
-        return Login(avatarID: user, avatar: granted.avatar, logout: granted.logout)
+        return Login(avatarID: user, avatar: granted.avatar, anonymous: anonymous, logout: granted.logout)
     }
 
     /// Runs the checkers only: the account `credentials` prove, without an avatar.

@@ -16,6 +16,21 @@ public protocol Realm: Sendable {
     func requestAvatar(for user: Username, mind: Mind) async throws -> (
         avatar: Avatar, logout: @Sendable () async -> Void
     )
+
+    /// The avatar of `user`; `anonymous` when the user proved nothing and got a generated
+    /// name (SASL ANONYMOUS, an IRC guest: `AnonymousCredentials`), so that the realm can
+    /// hand out a guest's avatar. By default the same as `requestAvatar(for:mind:)`.
+    func requestAvatar(for user: Username, mind: Mind, anonymous: Bool) async throws -> (
+        avatar: Avatar, logout: @Sendable () async -> Void
+    )
+}
+
+extension Realm {
+    public func requestAvatar(for user: Username, mind: Mind, anonymous: Bool) async throws -> (
+        avatar: Avatar, logout: @Sendable () async -> Void
+    ) {
+        try await requestAvatar(for: user, mind: mind)
+    }
 }
 
 /// The result of a successful login: who logged in, their avatar, and the way out.
@@ -24,12 +39,17 @@ public final class Login<Avatar: Sendable>: Sendable {
     public let avatarID: Username
     /// What the realm handed out.
     public let avatar: Avatar
+    /// True for an anonymous login (`AnonymousCredentials`): a guest under a generated name.
+    public let anonymous: Bool
     private let logoutAction: Mutex<(@Sendable () async -> Void)?>
 
     /// A login whose `logout()` runs `logout` once.
-    public init(avatarID: Username, avatar: Avatar, logout: @escaping @Sendable () async -> Void) {
+    public init(
+        avatarID: Username, avatar: Avatar, anonymous: Bool = false, logout: @escaping @Sendable () async -> Void
+    ) {
         self.avatarID = avatarID
         self.avatar = avatar
+        self.anonymous = anonymous
         self.logoutAction = Mutex(logout)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import IRCTestSupport
+import ParleyCore
 import ParleyIRC
 
 @testable import IRCServerPlugin
@@ -7,11 +8,12 @@ import ParleyIRC
 /// Runs `body` against a fresh server with the accounts alice, bob, carol and dave
 /// (password `<name>pw`), stopping it afterwards even when the body throws.
 func withChannelServer(
-    configure: @escaping (inout IRCServerSettings) -> Void = { _ in }, _ body: (ServerHarness) async throws -> Void
+    configure: @escaping (inout IRCServerSettings) -> Void = { _ in },
+    chat: (inout ChatServiceConfiguration) -> Void = { _ in }, _ body: (ServerHarness) async throws -> Void
 ) async throws {
     let server = try await ServerHarness(
         accounts: [("alice", "alicepw"), ("bob", "bobpw"), ("carol", "carolpw"), ("dave", "davepw")],
-        configure: configure)
+        configure: configure, chatConfiguration: chat)
     do {
         try await body(server)
     } catch {

@@ -1,5 +1,6 @@
 import Foundation
 import IRCTestSupport
+import ParleyCore
 import ParleyIRC
 import Testing
 
@@ -43,6 +44,22 @@ import Testing
             alice.send("PRIVMSG #dev :again")
             let second = try await bob.waitFor("PRIVMSG")
             #expect(second.tag("msgid") != .some(msgid))
+        }
+    }
+
+    @Test func msgidIsTheRoomsIdKeptInHistory() async throws {
+        try await withChannelServer { server in
+            let alice = try await server.registered("alice", caps: Self.tagCaps)
+            try await alice.joinChannel("#dev")
+            let bob = try await server.registered("bob", caps: Self.tagCaps)
+            try await bob.joinChannel("#dev")
+            alice.send("PRIVMSG #dev :remember me")
+            let got = try await bob.waitFor("PRIVMSG")
+            let msgid = try #require(got.tag("msgid") ?? nil)
+            let room = try #require(server.chat.room(RoomID("dev")!))
+            let history = await room.snapshot.history
+            #expect(history.last?.body == "remember me")
+            #expect(history.last?.id == msgid)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import IRCTestSupport
+import ParleyCore
 import ParleyIRC
 import Testing
 
@@ -162,6 +163,31 @@ import Testing
         // Nor switch to one later.
         client.send("NICK bob")
         try await client.waitFor("433")
+    }
+
+    @Test func guestsAreAnonymousLoginsTheModelKnows() async throws {
+        let server = try await ServerHarness { $0.allowGuests = true }
+        defer { Task { await server.stop() } }
+        let dev = RoomID("dev")!
+        var users: [UserID] = []
+        for _ in 0..<2 {
+            // The same nick, one guest after the other.
+            let client = try await server.client()
+            try await client.register(nick: "visitor")
+            try await client.joinChannel("#dev")
+            let state = try #require(await server.chat.room(dev)?.snapshot)
+            let occupant = try #require(state.occupants[Nickname("visitor")!])
+            #expect(occupant.isGuest)
+            users.append(occupant.user)
+            client.send("QUIT")
+            _ = try await client.waitForClose()
+        }
+        // Each guest is a fresh anonymous user: the second never inherits the first's place.
+        #expect(users[0] != users[1])
+        let member = try await server.registered("alice")
+        try await member.joinChannel("#dev")
+        let state = try #require(await server.chat.room(dev)?.snapshot)
+        #expect(state.occupants[Nickname("alice")!]?.isGuest == false)
     }
 
     @Test func protectionCanBeTurnedOff() async throws {

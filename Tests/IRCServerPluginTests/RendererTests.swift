@@ -21,6 +21,12 @@ import Testing
             affiliation: affiliation, presence: presence)
     }
 
+    /// `nick`'s first session and occupant, as a room event names who acted.
+    static func actor(_ nick: String, role: Role = .moderator) -> RoomActor {
+        let occupant = occupant(nick, role: role)
+        return RoomActor(session: occupant.sessions[0], occupant: occupant)
+    }
+
     static func recipient(_ configure: (inout IRCRecipient) -> Void = { _ in }) -> IRCRecipient {
         var recipient = IRCRecipient(serverName: "irc.example.com", nick: "alice")
         configure(&recipient)
@@ -89,8 +95,10 @@ import Testing
         #expect(part.serialized() == ":bob!bob@example.com PART #dev bye")
         let silent = IRCEventRenderer.left(bob, reason: .left(nil), room: Self.room, for: r, naming: Self.naming)
         #expect(silent.serialized() == ":bob!bob@example.com PART #dev")
-        let kick = IRCEventRenderer.left(bob, reason: .kicked(by: Nickname("alice"), reason: "spam"), room: Self.room, for: r, naming: Self.naming)
-        #expect(kick.serialized() == ":alice KICK #dev bob spam")
+        let kick = IRCEventRenderer.left(
+            bob, reason: .kicked(by: Self.actor("alice"), reason: "spam"), room: Self.room, for: r, naming: Self.naming)
+        // The kicker's full source, found from the event's actor (no nick look-up).
+        #expect(kick.serialized() == ":alice!alice@example.com KICK #dev bob spam")
         let ban = IRCEventRenderer.left(bob, reason: .banned(by: nil, reason: nil), room: Self.room, for: r, naming: Self.naming)
         #expect(ban.serialized() == ":irc.example.com KICK #dev bob Banned")
         let lost = IRCEventRenderer.left(bob, reason: .deliveryFailed, room: Self.room, for: r, naming: Self.naming)

@@ -25,7 +25,8 @@ final class ServerHarness: @unchecked Sendable {
 
     init(
         accounts: [(String, String)] = [("alice", "alicepw"), ("bob", "bobpw")],
-        configure: (inout IRCServerSettings) -> Void = { _ in }
+        configure: (inout IRCServerSettings) -> Void = { _ in },
+        chatConfiguration: (inout ChatServiceConfiguration) -> Void = { _ in }
     ) async throws {
         directory = NSTemporaryDirectory() + "parley-irc-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -33,7 +34,9 @@ final class ServerHarness: @unchecked Sendable {
         logger.logLevel = .error
         store = try FlatFileStore(directory: directory, iterations: 4096, logger: logger)
         for (user, password) in accounts { try store.addAccount(Username(user)!, password: password) }
-        chat = ChatService(configuration: ChatServiceConfiguration(domain: Self.domain), contacts: store, logger: logger)
+        var chatSettings = ChatServiceConfiguration(domain: Self.domain)
+        chatConfiguration(&chatSettings)
+        chat = ChatService(configuration: chatSettings, contacts: store, logger: logger)
         let portal = Portal(realm: ChatRealm(service: chat), checkers: [store], logger: logger)
         var settings = IRCServerSettings()
         settings.port = 0

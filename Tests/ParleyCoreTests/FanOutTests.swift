@@ -30,7 +30,7 @@ private final class BatchingMind: SessionMind {
     }
 
     func deliver(_ event: ChatEvent, fanOut: FanOut) throws {
-        guard case .room(_, .message(let message)) = event else { return try deliver(event) }
+        guard case .room(_, .message(let message, _)) = event else { return try deliver(event) }
         let rendered = fanOut.memo(ObjectIdentifier(Rendered.self)) {
             log.renders.withLock { $0 += 1 }
             return Rendered(text: message.body ?? "")

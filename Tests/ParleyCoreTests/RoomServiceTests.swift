@@ -25,7 +25,7 @@ struct RoomServiceTests {
         #expect(!entered.created)
         #expect(entered.you.affiliation == .none)
         #expect(entered.occupants.count == 2)
-        #expect(aliceMind.roomEvents(dev).last == .occupantJoined(entered.you))
+        #expect(aliceMind.roomEvents(dev).last == .occupantJoined(RoomActor(session: bob.id, occupant: entered.you)))
 
         try await bob.send(Message(kind: .chat, from: .user(user("mallory")), to: .room(dev), body: "hi all"))
         for mind in [aliceMind, bobMind] {
@@ -35,12 +35,22 @@ struct RoomServiceTests {
             #expect(message.kind == .room)
             #expect(message.timestamp == fixedNow)
         }
+        // The event names the sending session and its occupant.
+        guard case .message(_, let sender?)? = aliceMind.roomEvents(dev).last else {
+            Issue.record("alice must see who sent the message")
+            return
+        }
+        #expect(sender.session == bob.id)
+        #expect(sender.occupant == entered.you)
 
         try await bob.changeNick(in: dev, to: nick("robert"))
-        guard case .occupantChanged(let old, let new, nil)? = aliceMind.roomEvents(dev).last else {
+        guard case .occupantChanged(let old, let new, let by?)? = aliceMind.roomEvents(dev).last else {
             Issue.record("alice must see the nick change")
             return
         }
+        // The occupant changed itself, from bob's session.
+        #expect(by.session == bob.id)
+        #expect(by.occupant == new)
         #expect(old.nick == nick("bob"))
         #expect(new.nick == nick("robert"))
         await #expect(throws: RoomError.nicknameInUse) { try await bob.changeNick(in: dev, to: nick("alice")) }
@@ -170,7 +180,8 @@ struct RoomServiceTests {
                 continue
             }
             #expect(occupant.nick == nick("bob"))
-            #expect(by == nick("alice"))
+            #expect(by?.nick == nick("alice"))
+            #expect(by?.session == alice.id)
         }
         // bob gets nothing more from the room.
         let before = bobMind.events.count
@@ -196,10 +207,12 @@ struct RoomServiceTests {
         try await alice.join(dev, as: nick("alice"))
         try await bob.join(dev, as: nick("bob"))
         try await alice.setAffiliation(.outcast, of: user("bob"), in: dev, reason: "spam")
-        guard case .occupantLeft(_, .banned(by: nick("alice"), reason: "spam"))? = bobMind.roomEvents(dev).last else {
+        guard case .occupantLeft(_, .banned(by: let by?, reason: "spam"))? = bobMind.roomEvents(dev).last else {
             Issue.record("bob must be told he is banned")
             return
         }
+        #expect(by.nick == nick("alice"))
+        #expect(by.session == alice.id)
         #expect(bob.joinedRooms.isEmpty)
         await #expect(throws: RoomError.banned) { try await bob.join(dev, as: nick("bob")) }
         let other = try await service.openSession(for: user("bob"), resource: "other", mind: RecordingMind())
@@ -216,12 +229,24 @@ struct RoomServiceTests {
         try await bob.join(dev, as: nick("bob"))
         await #expect(throws: RoomError.notAllowed) { try await bob.setTopic("bob's", in: dev) }
         try await alice.setTopic("Planning", in: dev)
-        #expect(bobMind.roomEvents(dev).last == .topicChanged(Topic(text: "Planning", setBy: nick("alice"), at: fixedNow)))
+        guard case .topicChanged(let topic, let setter?)? = bobMind.roomEvents(dev).last else {
+            Issue.record("bob must see the new topic")
+            return
+        }
+        #expect(topic == Topic(text: "Planning", setBy: nick("alice"), at: fixedNow))
+        #expect(setter.session == alice.id)
+        #expect(setter.nick == nick("alice"))
         var configuration = RoomConfiguration()
         configuration.topicRestricted = false
         await #expect(throws: RoomError.notAllowed) { try await bob.configure(dev, configuration) }
         try await alice.configure(dev, configuration)
-        #expect(bobMind.roomEvents(dev).last == .configurationChanged(configuration, by: nick("alice")))
+        guard case .configurationChanged(let changed, let admin?)? = bobMind.roomEvents(dev).last else {
+            Issue.record("bob must see the new configuration")
+            return
+        }
+        #expect(changed == configuration)
+        #expect(admin.session == alice.id)
+        #expect(admin.nick == nick("alice"))
         try await bob.setTopic("bob's", in: dev)
         #expect(await service.room(dev)?.snapshot.topic?.text == "bob's")
         await #expect(throws: RoomError.notInRoom) { try await bob.setTopic("x", in: roomID("elsewhere")) }
@@ -304,10 +329,11 @@ struct RoomServiceTests {
         try await bob.join(dev, as: nick("bob"))
         let away = Presence(.away, status: "lunch")
         await alice.setPresence(away)
-        guard case .occupantChanged(_, let new, nil)? = bobMind.roomEvents(dev).last else {
+        guard case .occupantChanged(_, let new, let by?)? = bobMind.roomEvents(dev).last else {
             Issue.record("bob must see alice's new presence in the room")
             return
         }
+        #expect(by.session == alice.id)
         #expect(new.presence == away)
         await closeAll([alice, bob])
     }
@@ -333,7 +359,7 @@ struct RoomServiceTests {
         let alice = try await service.openSession(for: user("alice"), resource: "r", mind: RecordingMind())
         try await alice.join(roomID("one"), as: nick("alice"))
         try await alice.join(roomID("two"), as: nick("alice"))
-        await #expect(throws: RoomError.self) { try await alice.join(roomID("three"), as: nick("alice")) }
+        await #expect(throws: RoomError.tooManyRooms) { try await alice.join(roomID("three"), as: nick("alice")) }
         #expect(service.room(roomID("three")) == nil)
         // Re-joining a room already joined is not a new room.
         try await alice.join(roomID("two"), as: nick("alice2"))

@@ -50,6 +50,12 @@ struct RoomFixture {
 
     func occupant(_ nickname: String) -> Occupant? { state.occupants[nick(nickname)] }
 
+    /// `who`'s session and occupant as the room knows them now: the actor its events name.
+    func actor(_ who: String, _ resource: String = "r") -> RoomActor? {
+        let id = session(who, resource)
+        return state.occupant(of: id).map { RoomActor(session: id, occupant: $0) }
+    }
+
     func message(_ body: String?, subject: String? = nil) -> Message {
         // A forged sender that the room must replace.
         Message(id: body, kind: .chat, from: .user(user("mallory")), to: .user(user("nobody")), body: body, subject: subject)
@@ -84,7 +90,7 @@ struct RoomStateTests {
         #expect(bob.role == .participant)
         #expect(bob.affiliation == .none)
         #expect(bob.presence == status)
-        #expect(delivered[session("alice")] == [.occupantJoined(bob)])
+        #expect(delivered[session("alice")] == [.occupantJoined(RoomActor(session: session("bob"), occupant: bob))])
         let snapshot = try #require(room.snapshot(in: delivered, for: session("bob")))
         #expect(delivered[session("bob")]?.count == 1)
         #expect(snapshot.you == bob)
@@ -241,7 +247,7 @@ struct RoomStateTests {
         }
         #expect(old.presence.availability == .available)
         #expect(new.presence.availability == .dnd)
-        #expect(by == nil)  // the occupant changed itself
+        #expect(by == RoomActor(session: session("bob"), occupant: new))  // the occupant changed itself
         // Same presence again: nothing happens.
         #expect(try room.join("bob", presence: Presence(.dnd, status: "busy")).isEmpty)
         // Another nick: a nick change.
@@ -277,11 +283,12 @@ struct RoomStateTests {
         message.payloads = [payload]
         let effects = try room.state.post(message, from: session("bob"), now: room.t0)
         let delivered = deliveries(effects, in: room.state)
-        guard case .message(let posted)? = delivered[session("alice")]?.first else {
+        guard case .message(let posted, let sender)? = delivered[session("alice")]?.first else {
             Issue.record("alice must get the message")
             return
         }
-        #expect(delivered[session("bob")] == [.message(posted)])  // the sender gets its echo
+        #expect(sender == room.actor("bob"))  // the event names the sending session and occupant
+        #expect(delivered[session("bob")] == [.message(posted, from: sender)])  // the sender gets its echo
         #expect(posted.from == .occupant(room.id, nick("Bobby")))
         #expect(posted.to == .room(room.id))
         #expect(posted.kind == .room)
@@ -336,10 +343,11 @@ struct RoomStateTests {
         open.allowsExternalMessages = true
         _ = try room.state.configure(open, by: session("alice"))
         let delivered = deliveries(try room.state.post(room.message("from outside"), from: session("zed"), now: room.t0), in: room.state)
-        guard case .message(let posted)? = delivered[session("alice")]?.first else {
+        guard case .message(let posted, let sender)? = delivered[session("alice")]?.first else {
             Issue.record("alice must get the external message")
             return
         }
+        #expect(sender == nil)  // not an occupant
         #expect(posted.from == .session(session("zed")))
         #expect(delivered[session("zed")] == nil)  // not an occupant, so no echo
         // Banned users stay out even so.
@@ -361,7 +369,7 @@ struct RoomStateTests {
             Issue.record("bob must get the private message")
             return
         }
-        #expect(from == alice)
+        #expect(from == RoomActor(session: session("alice"), occupant: alice))
         #expect(message.from == .occupant(room.id, nick("alice")))
         #expect(message.to == .occupant(room.id, nick("bob")))
         #expect(message.body == "psst")
@@ -382,8 +390,8 @@ struct RoomStateTests {
         let delivered = deliveries(try room.state.setTopic("Release planning", from: session("alice"), now: room.t0), in: room.state)
         let topic = Topic(text: "Release planning", setBy: nick("alice"), at: room.t0)
         #expect(room.state.topic == topic)
-        #expect(delivered[session("alice")] == [.topicChanged(topic)])
-        #expect(delivered[session("bob")] == [.topicChanged(topic)])
+        #expect(delivered[session("alice")] == [.topicChanged(topic, by: room.actor("alice"))])
+        #expect(delivered[session("bob")] == [.topicChanged(topic, by: room.actor("alice"))])
         #expect(throws: RoomError.notInRoom) { try room.state.setTopic("x", from: session("zed"), now: room.t0) }
         // Newcomers see it.
         let carol = try room.join("carol")
@@ -401,7 +409,7 @@ struct RoomStateTests {
         let delivered = deliveries(try room.state.post(room.message(nil, subject: "Agenda"), from: session("alice"), now: room.t0), in: room.state)
         let topic = Topic(text: "Agenda", setBy: nick("alice"), at: room.t0)
         #expect(room.state.topic == topic)
-        #expect(delivered[session("bob")] == [.topicChanged(topic)])
+        #expect(delivered[session("bob")] == [.topicChanged(topic, by: room.actor("alice"))])
         #expect(room.state.history.isEmpty)
         // With a body it is an ordinary message that happens to carry a subject.
         _ = try room.state.post(room.message("hello", subject: "re: agenda"), from: session("bob"), now: room.t0)
@@ -437,7 +445,7 @@ struct RoomStateTests {
         try room.join("carol")
         let bob = try #require(room.occupant("bob"))
         let effects = try room.state.setRole(.none, of: nick("bob"), by: session("alice"), reason: "flooding")
-        let event = RoomEvent.occupantLeft(bob, .kicked(by: nick("alice"), reason: "flooding"))
+        let event = RoomEvent.occupantLeft(bob, .kicked(by: room.actor("alice"), reason: "flooding"))
         let delivered = deliveries(effects, in: room.state)
         #expect(delivered[session("alice")] == [event])
         #expect(delivered[session("carol")] == [event])
@@ -495,8 +503,8 @@ struct RoomStateTests {
         let after = try #require(room.occupant("bob"))
         #expect(after.role == .visitor)
         // XEP-0045 §8: the change names its actor.
-        #expect(delivered[session("alice")] == [.occupantChanged(old: before, new: after, by: nick("alice"))])
-        #expect(delivered[session("bob")] == [.occupantChanged(old: before, new: after, by: nick("alice"))])
+        #expect(delivered[session("alice")] == [.occupantChanged(old: before, new: after, by: room.actor("alice"))])
+        #expect(delivered[session("bob")] == [.occupantChanged(old: before, new: after, by: room.actor("alice"))])
     }
 
     // MARK: Affiliations and bans
@@ -509,7 +517,7 @@ struct RoomStateTests {
         try room.join("carol")
         let bob = try #require(room.occupant("bob"))
         let effects = try room.state.setAffiliation(.outcast, of: user("bob"), by: session("alice"), reason: "spam")
-        let event = RoomEvent.occupantLeft(bob, .banned(by: nick("alice"), reason: "spam"))
+        let event = RoomEvent.occupantLeft(bob, .banned(by: room.actor("alice"), reason: "spam"))
         let delivered = deliveries(effects, in: room.state)
         #expect(delivered[session("alice")] == [event])
         #expect(delivered[session("carol")] == [event])
@@ -550,7 +558,7 @@ struct RoomStateTests {
         let after = try #require(room.occupant("bob"))
         #expect(after.affiliation == .admin)
         #expect(after.role == .moderator)
-        #expect(delivered[session("erin")] == [.occupantChanged(old: before, new: after, by: nick("alice"))])
+        #expect(delivered[session("erin")] == [.occupantChanged(old: before, new: after, by: room.actor("alice"))])
         // And takes it back: bob is no longer a moderator.
         _ = try room.state.setAffiliation(.member, of: user("bob"), by: session("alice"), reason: nil)
         #expect(room.occupant("bob")?.role == .participant)
@@ -585,8 +593,10 @@ struct RoomStateTests {
         #expect(new.sessions == old.sessions)
         #expect(room.occupant("bob") == nil)
         #expect(room.state.occupant(of: session("bob")) == new)
-        #expect(delivered[session("alice")] == [.occupantChanged(old: old, new: new, by: nil)])
-        #expect(delivered[session("bob")] == [.occupantChanged(old: old, new: new, by: nil)])
+        // The occupant changed itself, from its own session.
+        let by = RoomActor(session: session("bob"), occupant: new)
+        #expect(delivered[session("alice")] == [.occupantChanged(old: old, new: new, by: by)])
+        #expect(delivered[session("bob")] == [.occupantChanged(old: old, new: new, by: by)])
         // Messages carry the new nick.
         _ = try room.state.post(room.message("hi"), from: session("bob"), now: room.t0)
         #expect(room.state.history.last?.from == .occupant(room.id, nick("robert")))
@@ -701,8 +711,8 @@ struct RoomStateTests {
         #expect(throws: RoomError.notInRoom) { try room.state.configure(configuration, by: session("zed")) }
         let delivered = deliveries(try room.state.configure(configuration, by: session("alice")), in: room.state)
         #expect(room.state.configuration == configuration)
-        #expect(delivered[session("alice")] == [.configurationChanged(configuration, by: nick("alice"))])
-        #expect(delivered[session("bob")] == [.configurationChanged(configuration, by: nick("alice"))])
+        #expect(delivered[session("alice")] == [.configurationChanged(configuration, by: room.actor("alice"))])
+        #expect(delivered[session("bob")] == [.configurationChanged(configuration, by: room.actor("alice"))])
         // An admin may configure too.
         _ = try room.state.setAffiliation(.admin, of: user("bob"), by: session("alice"), reason: nil)
         configuration.hidden = false

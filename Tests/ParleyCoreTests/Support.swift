@@ -58,7 +58,7 @@ final class RecordingMind: SessionMind {
 
     /// The room messages received for `room`, in order.
     func roomMessages(_ room: RoomID) -> [Message] {
-        roomEvents(room).compactMap { if case .message(let message) = $0 { message } else { nil } }
+        roomEvents(room).compactMap { if case .message(let message, _) = $0 { message } else { nil } }
     }
 
     /// The presence updates received, in order.

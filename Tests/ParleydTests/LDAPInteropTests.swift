@@ -136,6 +136,9 @@ import Testing
         let bob = try LineClient(port: port)
         bob.send("LOGIN bob bob-secret")
         try bob.expect(prefix: "OK logged in as bob@example.test/")
+        // bob is available once his presence went out, which waits for the first fetch of
+        // the LDAP groups (through the slow proxy too): only then can alice reach him.
+        try alice.expect(prefix: "PRESENCE bob@example.test/")
 
         let waiting = try (0..<8).map { _ in try LineClient(port: port) }
         for client in waiting { client.send("LOGIN carol carol-secret") }

@@ -71,6 +71,6 @@ import Testing
         let message = Message(
             kind: .room, from: .occupant(room, Nickname("al")!), to: .room(room), body: "waves",
             payloads: [ExtensionPayload(meaning: .action)])
-        #expect(TextChatRenderer.lines(for: .room(room, .message(message))) == ["ME #dev al waves"])
+        #expect(TextChatRenderer.lines(for: .room(room, .message(message, from: nil))) == ["ME #dev al waves"])
     }
 }

@@ -47,17 +47,9 @@ extension IRCConnection {
         let keys = message.parameters.count > 1 ? message.parameters[1].split(separator: ",").map(String.init) : []
         let presence = IRCAway.presence(forAwayMessage: mind?.awayMessage)
         guard let nickname = Nickname(nick) else { return }
-        let mask = hostmask
         for (index, channel) in channels.enumerated() {
             guard let room = IRCChannelName.roomID(for: channel) else {
                 numeric(IRCNumeric.noSuchChannel, [channel, "No such channel"])
-                continue
-            }
-            if shared.chat.room(room) == nil {
-                // A new channel starts without the bans of an earlier one of the same name.
-                shared.bans.clear(room)
-            } else if !session.joinedRooms.contains(room), shared.bans.isBanned(mask, in: room) {
-                numeric(IRCNumeric.bannedFromChannel, [channel, "Cannot join channel (+b)"])
                 continue
             }
             let key = index < keys.count ? keys[index] : nil
@@ -252,15 +244,15 @@ extension IRCConnection {
         mind?.recipient ?? IRCRecipient(serverName: shared.serverName, nick: nick)
     }
 
-    /// Calls `body` for every occupant of a room that is an IRC client of this server, with
-    /// its mind (to write lines that are not model events: MODE +b, invite-notify).
+    /// Calls `body` for every session of a room's occupants that is an IRC client of this
+    /// server, with its mind (to write lines that are not model events: invite-notify). The
+    /// client is found by session, never by nick.
     func forEachIRCMember(of state: RoomState, _ body: (Occupant, IRCMind) -> Void) {
         for occupant in state.occupants.values {
-            guard let entry = shared.nicks.entry(for: occupant.nick.displayName),
-                let session = entry.session, occupant.sessions.contains(session.id),
-                let mind = entry.mind
-            else { continue }
-            body(occupant, mind)
+            for session in occupant.sessions {
+                guard let mind = shared.nicks.entry(ofSession: session)?.mind else { continue }
+                body(occupant, mind)
+            }
         }
     }
 
@@ -289,6 +281,10 @@ extension IRCConnection {
             numeric(IRCNumeric.userNotInChannel, [target ?? "*", channel, "They aren't on that channel"])
         case .noSuchRoom: numeric(IRCNumeric.noSuchChannel, [channel, "No such channel"])
         case .cannotSpeak: numeric(IRCNumeric.cannotSendToChannel, [channel, "Cannot send to channel"])
+        case .banListFull: numeric(IRCNumeric.banListFull, [channel, target ?? "*", "Channel ban list is full"])
+        case .tooManyRooms: numeric(IRCNumeric.tooManyChannels, [channel, "You have joined too many channels"])
+        case .roomLimitReached:
+            numeric(IRCNumeric.tooManyChannels, [channel, "The server holds its most channels"])
         case .invalid(let why): numeric(IRCNumeric.needMoreParams, [command, why])
         case .sessionClosed: break
         }

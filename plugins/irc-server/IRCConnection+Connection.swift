@@ -45,7 +45,7 @@ extension IRCConnection {
         }
         if let userID {
             // The nick table made the mind's new hostmask: share that string.
-            hostmask = mind?.registered?.hostmask ?? IRCNickTable.hostmask(nick: requested, user: userID, guest: login == nil)
+            hostmask = mind?.registered?.hostmask ?? IRCNickTable.hostmask(nick: requested, user: userID, guest: session.isGuest)
         }
         mind?.update(nick: requested, capabilities: capabilities)
         send(IRCMessage(source: oldMask, command: "NICK", parameters: [requested]))

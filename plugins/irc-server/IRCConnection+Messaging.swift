@@ -1,7 +1,6 @@
 import Foundation
 import ParleyCore
 import ParleyIRC
-import Synchronization
 
 /// PRIVMSG, NOTICE and TAGMSG (RFC 2812 §3.3, IRCv3 message-tags) to channels and nicks,
 /// and AWAY (RFC 2812 §4.1, IRCv3 away-notify).
@@ -32,7 +31,6 @@ extension IRCConnection {
                 if !quiet { numeric(IRCNumeric.tooManyTargets, [target, "Too many targets"]) }
                 continue
             }
-            let id = IRCMessageID.next()
             if target.hasPrefix("#") {
                 guard let room = IRCChannelName.roomID(for: target) else {
                     if !quiet { numeric(IRCNumeric.noSuchChannel, [target, "No such channel"]) }
@@ -40,8 +38,9 @@ extension IRCConnection {
                 }
                 var roomPayloads = payloads
                 if quiet { roomPayloads.append(IRCEventRenderer.noticeMarker) }
+                // The room mints the message's id (the `msgid` every member sees).
                 let outgoing = Message(
-                    id: id, kind: .room, from: .session(session.id), to: .room(room), body: body,
+                    kind: .room, from: .session(session.id), to: .room(room), body: body,
                     payloads: roomPayloads)
                 do {
                     try await session.send(outgoing)
@@ -53,8 +52,9 @@ extension IRCConnection {
                     }
                 }
             } else {
+                // IRCv3 message-ids: a direct message gets a server id of the same form.
                 await sendDirect(
-                    id: id, to: target, body: body, payloads: payloads, command: command, quiet: quiet,
+                    id: MessageID.mint(), to: target, body: body, payloads: payloads, command: command, quiet: quiet,
                     from: session)
             }
         }
@@ -111,18 +111,5 @@ extension IRCConnection {
         } else {
             numeric(IRCNumeric.nowAway, ["You have been marked as being away"])
         }
-    }
-}
-
-/// Server-assigned message ids (IRCv3 message-ids): unique per server run, short, and
-/// the same string as the model's `Message.id`.
-enum IRCMessageID {
-    private static let counter = Atomic<UInt64>(0)
-    /// A random prefix per process so that ids of two runs differ.
-    private static let run = String(UInt32.random(in: 0...UInt32.max), radix: 36)
-
-    static func next() -> String {
-        let value = counter.wrappingAdd(1, ordering: .relaxed).newValue
-        return run + "-" + String(value, radix: 36)
     }
 }

@@ -4,8 +4,8 @@ import ParleyIRC
 
 /// MODE (RFC 2812 §3.1.5 user modes, §3.2.3 channel modes; RFC 2811 §4): channel flags,
 /// key and limit become the room configuration, prefix modes become roles and
-/// affiliations (`IRCChannelModes.memberChange`), +b masks live in `IRCChannelBans` and
-/// make the matching occupants outcasts.
+/// affiliations (`IRCChannelModes.memberChange`), +b masks are the room's ban list
+/// (`RoomState.addBan`), which makes the matching occupants outcasts.
 extension IRCConnection {
     func mode(_ message: IRCMessage) async {
         guard let target = message.parameters.first else {
@@ -73,7 +73,7 @@ extension IRCConnection {
         if changes.contains(.listBans) {
             // RPL_BANLIST 367 / RPL_ENDOFBANLIST 368, to anyone who may see the channel.
             if me != nil || !state.configuration.hidden {
-                for entry in shared.bans.list(room) {
+                for entry in state.bans {
                     numeric(
                         IRCNumeric.banList, [channel, entry.mask, entry.setBy, String(Int(entry.at.timeIntervalSince1970))])
                 }
@@ -83,7 +83,7 @@ extension IRCConnection {
         let edits = changes.filter { $0 != .listBans }
         guard !edits.isEmpty else { return }
         guard let me else { return numeric(IRCNumeric.notOnChannel, [channel, "You're not on that channel"]) }
-        guard me.role == .moderator || me.affiliation >= .admin else {
+        guard me.mayModerate else {
             return numeric(IRCNumeric.channelOperatorPrivilegesNeeded, [channel, "You're not channel operator"])
         }
 
@@ -91,18 +91,12 @@ extension IRCConnection {
         let configuration = IRCChannelModes.apply(edits, to: state.configuration)
         if configuration != state.configuration {
             // IRC +m silences everyone without voice at once, where a moderated MUC room
-            // keeps its participants: unvoiced members become visitors first (unmoderated,
-            // that shows no MODE line), and visitors get their voice back after -m.
-            if configuration.moderated && !state.configuration.moderated {
-                await setRoles(in: state, room: room, from: .participant, to: .visitor)
-            }
+            // keeps its participants: the room takes the voice of unvoiced occupants as it
+            // becomes moderated, and gives it back after -m.
             do {
-                try await session.configure(room, configuration)
+                try await session.configure(room, configuration, revokingVoice: true)
             } catch {
                 reply(to: error, channel: channel, command: "MODE")
-            }
-            if !configuration.moderated && state.configuration.moderated {
-                await setRoles(in: state, room: room, from: .visitor, to: .participant)
             }
         }
         for change in edits {
@@ -126,60 +120,21 @@ extension IRCConnection {
                 } catch {
                     reply(to: error, channel: channel, command: "MODE", target: targetNick)
                 }
-            case .ban(let mask, true):
-                await addBan(mask, channel: channel, room: room, by: me)
-            case .ban(let mask, false):
-                await removeBan(mask, channel: channel, room: room)
+            case .ban(let mask, let adding):
+                // The room announces the list change (MODE ±b from the setter) and removes
+                // the occupants a new mask matches.
+                do {
+                    if adding {
+                        try await session.addBan(mask, in: room)
+                    } else {
+                        try await session.removeBan(mask, in: room)
+                    }
+                } catch {
+                    reply(to: error, channel: channel, command: "MODE", target: mask)
+                }
             case .flag, .key, .limit, .listBans:
                 continue
             }
-        }
-    }
-
-    /// Moves every occupant without an affiliation from one role to another (+m/-m).
-    private func setRoles(in state: RoomState, room: RoomID, from old: Role, to new: Role) async {
-        guard let session else { return }
-        for occupant in state.occupants.values where occupant.role == old && occupant.affiliation < .member {
-            try? await session.setRole(new, of: occupant.nick, in: room)
-        }
-    }
-
-    /// +b: record the mask, show the MODE line to the channel's IRC members, then make every
-    /// matching occupant an outcast (a moderator who is not an admin kicks instead).
-    private func addBan(_ mask: String, channel: String, room: RoomID, by me: Occupant) async {
-        guard let session else { return }
-        let added = shared.bans.add(mask, in: room, by: hostmask, at: Date())
-        guard case .added(let normalized) = added else {
-            if added == .full { numeric(IRCNumeric.banListFull, [channel, mask, "Channel ban list is full"]) }
-            return
-        }
-        guard let state = await roomState(room) else { return }
-        let line = IRCMessage(source: hostmask, command: "MODE", parameters: [channel, "+b", normalized])
-        forEachIRCMember(of: state) { _, mind in mind.write([line]) }
-        let targets = state.occupants.values.filter {
-            $0.user != me.user && IRCChannelBans.matches(normalized, shared.naming.source(of: $0))
-        }
-        for target in targets {
-            do throws(RoomError) {
-                try await session.setAffiliation(.outcast, of: target.user, in: room, reason: "Banned")
-                shared.bans.recordOutcast(target.user, mask: normalized, in: room)
-            } catch {
-                // A moderator who is not an admin cannot outcast: the mask still keeps the
-                // user out once kicked.
-                if error == .notAllowed { try? await session.setRole(.none, of: target.nick, in: room, reason: "Banned") }
-            }
-        }
-    }
-
-    /// -b: drop the mask, show the MODE line, and lift the outcast affiliation it caused.
-    private func removeBan(_ mask: String, channel: String, room: RoomID) async {
-        guard let session, let removed = shared.bans.remove(mask, in: room) else { return }
-        if let state = await roomState(room) {
-            let line = IRCMessage(source: hostmask, command: "MODE", parameters: [channel, "-b", removed.mask])
-            forEachIRCMember(of: state) { _, mind in mind.write([line]) }
-        }
-        for user in removed.outcasts {
-            try? await session.setAffiliation(.none, of: user, in: room)
         }
     }
 }

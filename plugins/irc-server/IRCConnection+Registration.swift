@@ -103,8 +103,14 @@ extension IRCConnection {
                 userID = login.avatar.user
                 session = try await login.avatar.openSession(resource: nil, mind: mind)
             } else {
-                userID = UserID(localpart: "guest~" + IRCNickTable.fold(nick), domain: shared.chat.domain)
-                session = try await shared.chat.openSession(for: userID, resource: nil, mind: mind)
+                // A guest logs in through the portal's anonymous checker: a generated name,
+                // a guest's avatar. Its login is not kept: the connection closes the guest's
+                // only session itself, which is all the chat realm's logout does, and every
+                // idle guest connection would otherwise hold two more objects
+                // (docs/benchmarks-irc.md measures memory per idle connection).
+                let guest = try await shared.guestPortal.login(AnonymousCredentials(trace: nil))
+                userID = guest.avatar.user
+                session = try await guest.avatar.openSession(resource: nil, mind: mind)
             }
         } catch {
             log(.error, "cannot open a session", ["error": "\(error)"])
@@ -117,7 +123,7 @@ extension IRCConnection {
         }
         self.mind = mind
         self.session = session
-        let hostmask = IRCNickTable.hostmask(nick: nick, user: userID, guest: login == nil)
+        let hostmask = IRCNickTable.hostmask(nick: nick, user: userID, guest: session.isGuest)
         self.hostmask = hostmask  // one string for the connection and the mind
         mind.registered = IRCMind.Registered(
             session: session, account: registration.account, hostmask: hostmask,

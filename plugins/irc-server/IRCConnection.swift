@@ -23,7 +23,7 @@ final actor IRCConnection: LoopBoundConnection {
     var login: Login<ChatAccount>?
     /// The model session, once registered.
     var session: ChatSession?
-    /// The core user: the account's, or a guest's (`guest~<folded nick>`).
+    /// The core user: the account's, or a guest's (a generated name, `ChatSession.isGuest`).
     var userID: UserID? { session?.user }
     var mind: IRCMind?
     /// `nick!user@host` as others see this client (the host is the chat domain).

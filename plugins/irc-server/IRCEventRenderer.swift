@@ -101,15 +101,15 @@ enum IRCEventRenderer {
         func part(_ text: String?) -> IRCMessage {
             IRCMessage(source: source, command: "PART", parameters: text.map { [channel, $0] } ?? [channel])
         }
-        func kick(by: Nickname?, _ text: String) -> IRCMessage {
+        func kick(by: Occupant?, _ text: String) -> IRCMessage {
             IRCMessage(
-                source: by.map { naming.source(ofNick: $0, in: room) } ?? recipient.serverName, command: "KICK",
+                source: by.map { naming.source(of: $0) } ?? recipient.serverName, command: "KICK",
                 parameters: [channel, nick, text])
         }
         switch reason {
         case .left(let text): return part(text.flatMap { $0.isEmpty ? nil : $0 })
-        case .kicked(let by, let text): return kick(by: by, text ?? by.map { naming.nick($0, in: room) } ?? nick)
-        case .banned(let by, let text): return kick(by: by, text ?? "Banned")
+        case .kicked(let by, let text): return kick(by: by?.occupant, text ?? by.map { naming.nick(of: $0.occupant) } ?? nick)
+        case .banned(let by, let text): return kick(by: by?.occupant, text ?? "Banned")
         case .membershipRevoked: return kick(by: nil, "Membership revoked")
         case .deliveryFailed: return part("Connection lost")
         case .shutdown: return part("Server shutting down")

@@ -1,4 +1,5 @@
 import NIOCore
+import ParleyCore
 
 /// The work shared by every IRC recipient of one room fan-out (`FanOut.memo`): the line
 /// rendered once per variant (message-tags × server-time) as a `ByteBuffer` that every
@@ -14,8 +15,8 @@ final class IRCFanOutBatch: @unchecked Sendable {
     var rendered: [ByteBuffer?] = [nil, nil, nil, nil]
     /// The sender's `nick!user@host`, looked up once.
     var source: String?
-    /// The sender's folded nick, to leave its own line out for clients without echo-message.
-    var senderKey: String?
+    /// The sender's session, to leave its own line out for clients without echo-message.
+    var senderSession: SessionID?
     /// Writes for clients on other event loops, per loop.
     private var remote: [ObjectIdentifier: (loop: any EventLoop, writes: [(IRCWriteFlusher, ByteBuffer)])] = [:]
 

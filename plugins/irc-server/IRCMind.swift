@@ -38,8 +38,6 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
         /// Set when registration completes.
         var registered: Registered?
         var recipient: IRCRecipient
-        /// The folded own nick, to recognize one's own messages without folding per copy.
-        var ownNickKey: String?
         /// This session (known from registration on, before any room is entered).
         var session: SessionID? { registered?.session.id }
         /// The last configuration seen per room, to render MODE for a change.
@@ -70,7 +68,6 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
 
     /// Called by the connection whenever its nick or capabilities change.
     func update(nick: String, capabilities: IRCCapabilities) {
-        let key = Nickname(nick)?.key
         state.withLock { state in
             var recipient = IRCRecipient(serverName: state.recipient.serverName, nick: nick)
             recipient.messageTags = capabilities.contains(.messageTags)
@@ -81,7 +78,6 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
             recipient.userhostInNames = capabilities.contains(.userhostInNames)
             recipient.inviteNotify = capabilities.contains(.inviteNotify)
             state.recipient = recipient
-            state.ownNickKey = key
         }
     }
 
@@ -128,7 +124,7 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
         guard !isClosed else { throw Unreachable() }
         let batch = fanOut.memo(ObjectIdentifier(IRCFanOutBatch.self)) { makeBatch(for: event, fanOut: fanOut) }
         let (variant, ownLine) = state.withLock { state in
-            (state.recipient.messageVariant, batch.senderKey != nil && state.ownNickKey == batch.senderKey)
+            (state.recipient.messageVariant, batch.senderSession != nil && state.session == batch.senderSession)
         }
         // IRCv3 echo-message: a sender without the capability does not get its own line.
         if ownLine && !state.withLock({ $0.recipient.echoMessage }) { return }
@@ -140,8 +136,8 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
     /// The batch shared by every IRC recipient of one fanned-out room message.
     private func makeBatch(for event: ChatEvent, fanOut: FanOut) -> IRCFanOutBatch {
         let batch = IRCFanOutBatch(allocator: channel.allocator)
-        if case .room(_, .message(let message)) = event, case .occupant(_, let nick) = message.from {
-            batch.senderKey = nick.key
+        if case .room(_, .message(_, let sender?)) = event {
+            batch.senderSession = sender.session
         }
         fanOut.atEnd { batch.finish() }
         return batch
@@ -149,8 +145,8 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
 
     /// Renders a fanned-out room message for one variant, once per fan-out.
     private func render(_ event: ChatEvent, variant: Int, into batch: IRCFanOutBatch) -> ByteBuffer {
-        guard case .room(let room, .message(let message)) = event else { return ByteBuffer() }
-        let source = batch.source ?? sourceOfOccupant(message.from)
+        guard case .room(let room, .message(let message, let sender)) = event else { return ByteBuffer() }
+        let source = batch.source ?? sender.map(sourceOfActor) ?? sourceOfSender(message.from)
         batch.source = source
         let lines = IRCEventRenderer.message(
             message, source: source, target: IRCChannelName.channel(for: room),
@@ -197,8 +193,8 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
                 state.configurations[room] = snapshot.configuration
             }
             return IRCEventRenderer.entered(snapshot, for: recipient, naming: shared.naming)
-        case .occupantJoined(let occupant):
-            return [IRCEventRenderer.joined(occupant, room: room, naming: shared.naming)]
+        case .occupantJoined(let joiner):
+            return [IRCEventRenderer.joined(joiner.occupant, room: room, naming: shared.naming)]
         case .occupantLeft(let occupant, let reason):
             let show = state.withLock { state -> Bool in
                 let own = state.session.map { occupant.sessions.contains($0) } ?? false
@@ -228,22 +224,21 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
             }
             return IRCEventRenderer.changed(
                 old: old, new: new, room: room, moderated: moderated, renderNick: renderNick,
-                actor: by.map { sourceOfNick($0, in: room) }, for: recipient, naming: shared.naming)
-        case .message(let message):
-            if case .occupant(_, let nick) = message.from, nick.key == state.withLock({ $0.ownNickKey }),
-                !recipient.echoMessage
-            {
+                actor: by.map(sourceOfActor), for: recipient, naming: shared.naming)
+        case .message(let message, let sender):
+            if let sender, sender.session == state.withLock({ $0.session }), !recipient.echoMessage {
                 return []
             }
             return IRCEventRenderer.message(
-                message, source: sourceOfOccupant(message.from), target: IRCChannelName.channel(for: room),
+                message, source: sender.map(sourceOfActor) ?? sourceOfSender(message.from),
+                target: IRCChannelName.channel(for: room),
                 messageTags: recipient.messageTags, serverTime: recipient.serverTime, mapping: shared.mapping)
         case .privateMessage(let from, let message):
             return IRCEventRenderer.message(
-                message, source: shared.naming.source(of: from), target: recipient.nick,
+                message, source: sourceOfActor(from), target: recipient.nick,
                 messageTags: recipient.messageTags, serverTime: recipient.serverTime, mapping: shared.mapping)
-        case .topicChanged(let topic):
-            let setter = topic.setBy.map { sourceOfNick($0, in: room) }
+        case .topicChanged(let topic, let by):
+            let setter = by.map(sourceOfActor)
             return [IRCEventRenderer.topicChanged(topic, room: room, setter: setter, for: recipient)]
         case .configurationChanged(let configuration, let by):
             let old = state.withLock { state in
@@ -252,8 +247,15 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
             }
             guard let old else { return [] }
             return IRCEventRenderer.configurationChanged(
-                from: old, to: configuration, room: room, actor: by.map { sourceOfNick($0, in: room) }, for: recipient
+                from: old, to: configuration, room: room, actor: by.map(sourceOfActor), for: recipient
             ).map { [$0] } ?? []
+        case .banListChanged(let ban, let added, let by):
+            // RFC 2811 §4.3.1: MODE ±b from the setter.
+            return [
+                IRCMessage(
+                    source: by.map(sourceOfActor) ?? recipient.serverName, command: "MODE",
+                    parameters: [IRCChannelName.channel(for: room), added ? "+b" : "-b", ban.mask])
+            ]
         }
     }
 
@@ -274,13 +276,11 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
 
     // MARK: Sources
 
-    /// `nick!user@host` of a room message's sender: the IRC client in that room under that
-    /// nick when there is one, else the foreign rendering of the nick (`IRCOccupantNaming`).
-    private func sourceOfOccupant(_ address: Address) -> String {
-        switch address {
-        case .occupant(let room, let nick): return sourceOfNick(nick, in: room)
-        default: return sourceOfSender(address)
-        }
+    /// `nick!user@host` of whoever acted in a room, found by session: the IRC client of the
+    /// actor's session when it is one, else the occupant as IRC shows a foreign one
+    /// (`IRCOccupantNaming`).
+    private func sourceOfActor(_ actor: RoomActor) -> String {
+        shared.nicks.hostmask(ofSession: actor.session) ?? shared.naming.source(of: actor.occupant)
     }
 
     /// The source for the occupant called `nick` in `room`.

@@ -29,9 +29,9 @@ struct IRCNickEntry: Sendable {
 /// reserved when the client sends NICK, before registration completes, so two clients can
 /// never register the same nick (RFC 2812 §3.1.2: ERR_NICKNAMEINUSE).
 ///
-/// A registered session is found by its nick, derived from its user (`sessionKey`): a
-/// guest's user is named after its first nick, an account's usually is the nick. Only the
-/// sessions whose nick is another are listed in `moved`.
+/// A registered session is found by its nick, derived from its user (`sessionKey`): an
+/// account's user is usually named as the nick. Only the sessions whose nick is another
+/// (guests, whose user has a generated name, and renamed clients) are listed in `moved`.
 final class IRCNickTable: Sendable {
     private struct Table {
         var entries: [String: IRCNickEntry] = [:]
@@ -40,17 +40,14 @@ final class IRCNickTable: Sendable {
     }
     private let table = Mutex(Table())
     static let caseMapping = IRCCaseMapping.ascii
-    /// The user part of a guest's user (`guest~<folded nick>`).
-    static let guestPrefix = "guest~"
 
     init() {}
 
     static func fold(_ nick: some StringProtocol) -> String { caseMapping.fold(nick) }
 
-    /// The folded nick a session most likely uses: its guest nick, or its account name.
+    /// The folded nick a session most likely uses: its account name.
     static func sessionKey(of session: SessionID) -> String {
-        let localpart = session.user.localpart
-        return fold(localpart.hasPrefix(guestPrefix) ? localpart.dropFirst(guestPrefix.count) : localpart[...])
+        fold(session.user.localpart)
     }
 
     /// Records where `session` is found now that its folded nick is `key`.

@@ -1,3 +1,4 @@
+import ParleyCore
 import ParleyIRC
 
 /// The server's fixed replies: RPL_ISUPPORT tokens (modern.ircdocs.horse "Feature
@@ -15,17 +16,19 @@ struct IRCServerInfo: Sendable {
     let serverName: String
     let isupport: ISupport
 
-    init(settings: IRCServerSettings, serverName: String) {
+    /// `roomsPerSession` is the chat service's `maxRoomsPerSession` (ISUPPORT `CHANLIMIT`).
+    init(settings: IRCServerSettings, serverName: String, roomsPerSession: Int) {
         self.serverName = serverName
         // UTF8ONLY is deliberately absent: invalid UTF-8 is read as Latin-1 (IRCTextDecoding).
         isupport = ISupport([
             .init("AWAYLEN", "\(Self.awayLength)"),
             .init("CASEMAPPING", IRCNickTable.caseMapping.token),
-            .init("CHANLIMIT", "#:"),
+            .init("CHANLIMIT", "#:\(roomsPerSession)"),
             .init("CHANMODES", Self.channelModes),
             .init("CHANNELLEN", "\(Self.channelLength)"),
             .init("CHANTYPES", "#"),
             .init("KICKLEN", "\(Self.kickLength)"),
+            .init("MAXLIST", "b:\(RoomBan.maximumPerRoom)"),
             .init("MAXTARGETS", "\(Self.maxTargets)"),
             .init("MODES", "4"),
             .init("NETWORK", settings.network),

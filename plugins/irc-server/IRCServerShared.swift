@@ -13,6 +13,11 @@ final class IRCServerShared: Sendable {
     let settings: IRCServerSettings
     let chat: ChatService
     let portal: Portal<ChatRealm>
+    /// Where guests (`allow-guests`) log in: the portal itself when one of its checkers takes
+    /// anonymous credentials (`--auth anonymous`), else the same realm behind an
+    /// `AnonymousChecker` alone. A guest is an anonymous login under a generated name, a
+    /// guest in the model (`ChatSession.isGuest`), never a specially named user.
+    let guestPortal: Portal<ChatRealm>
     /// The TLS port's context, replaced by a reload (SIGHUP) when the files changed.
     let tls: ReloadableTLSContext?
     let logger: Logger
@@ -26,8 +31,6 @@ final class IRCServerShared: Sendable {
     /// Returns the garbage of registration bursts and closed connections to the system
     /// (the launcher's, in `parleyd`), so that an idle client costs what it holds.
     let memory: MemoryReturn
-    /// The channels' ban masks (MODE +b).
-    let bans = IRCChannelBans()
     let info: IRCServerInfo
     /// The MOTD lines (nil sends ERR_NOMOTD), replaced by a reload.
     let motd: Mutex<[String]?>
@@ -50,12 +53,16 @@ final class IRCServerShared: Sendable {
         self.settings = settings
         self.chat = chat
         self.portal = portal
+        guestPortal =
+            portal.checkers.contains { $0.accepts(AnonymousCredentials.self) }
+            ? portal : Portal(realm: portal.realm, checkers: [AnonymousChecker()], logger: logger)
         self.tls = tls
         self.logger = logger
         serverName = settings.serverName ?? chat.domain
         naming = IRCOccupantNaming(nicks: nicks, nickLength: settings.nickLength)
         mapping = IRCPayloadMapping(translation: chat.translation)
-        info = IRCServerInfo(settings: settings, serverName: serverName)
+        info = IRCServerInfo(
+            settings: settings, serverName: serverName, roomsPerSession: chat.configuration.maxRoomsPerSession)
         self.motd = Mutex(motd)
         accounts = portal.checkers.lazy.compactMap { $0 as? any AccountStore }.first
     }

@@ -231,6 +231,9 @@ final actor TextChatConnection: LoopBoundConnection {
         case .noSuchOccupant: "no-such-occupant"
         case .noSuchRoom: "no-such-room"
         case .cannotSpeak: "cannot-speak"
+        case .banListFull: "ban-list-full"
+        case .tooManyRooms: "too-many-rooms"
+        case .roomLimitReached: "room-limit-reached"
         case .invalid(let why): "invalid \(why)"
         case .sessionClosed: "session-closed"
         }

@@ -46,8 +46,8 @@ public enum TextChatRenderer {
                 lines.append("HISTORY \(name) \(speaker(message)) \(clean(message.body ?? ""))")
             }
             return lines
-        case .occupantJoined(let occupant):
-            return ["JOIN \(name) \(occupant.nick)"]
+        case .occupantJoined(let joiner):
+            return ["JOIN \(name) \(joiner.nick)"]
         case .occupantChanged(let old, let new, _):
             var lines: [String] = []
             if old.nick.displayName != new.nick.displayName { lines.append("NICK \(name) \(old.nick) \(new.nick)") }
@@ -61,21 +61,23 @@ public enum TextChatRenderer {
         case .occupantLeft(let occupant, let reason):
             switch reason {
             case .left(let message): return ["PART \(name) \(occupant.nick)" + (message.map { " " + clean($0) } ?? "")]
-            case .kicked(let by, let why): return ["KICK \(name) \(occupant.nick) \(by?.displayName ?? "-")" + (why.map { " " + clean($0) } ?? "")]
-            case .banned(let by, let why): return ["BAN \(name) \(occupant.nick) \(by?.displayName ?? "-")" + (why.map { " " + clean($0) } ?? "")]
+            case .kicked(let by, let why): return ["KICK \(name) \(occupant.nick) \(by?.nick.displayName ?? "-")" + (why.map { " " + clean($0) } ?? "")]
+            case .banned(let by, let why): return ["BAN \(name) \(occupant.nick) \(by?.nick.displayName ?? "-")" + (why.map { " " + clean($0) } ?? "")]
             case .deliveryFailed: return ["PART \(name) \(occupant.nick) connection lost"]
             case .membershipRevoked: return ["PART \(name) \(occupant.nick) membership revoked"]
             case .shutdown: return ["PART \(name) \(occupant.nick) server shutting down"]
             case .disconnected(let message):
                 return ["PART \(name) \(occupant.nick) " + (message.map(clean) ?? "disconnected")]
             }
-        case .message(let message):
+        case .message(let message, _):
             let verb = isAction(message, translation) ? "ME" : "SAY"
             return ["\(verb) \(name) \(speaker(message)) \(clean(message.body ?? ""))"]
         case .privateMessage(let from, let message):
             return ["WHISPER \(name) \(from.nick) \(clean(message.body ?? ""))"]
-        case .topicChanged(let topic):
+        case .topicChanged(let topic, _):
             return ["TOPIC \(name) \(topic.setBy?.displayName ?? "-") \(clean(topic.text))"]
+        case .banListChanged(let ban, let added, let by):
+            return ["BANMASK \(name) \(added ? "+" : "-")\(clean(ban.mask)) \(by?.nick.displayName ?? "-")"]
         case .configurationChanged(let configuration, _):
             return ["CONFIG \(name) moderated=\(configuration.moderated) members-only=\(configuration.membersOnly) topic-restricted=\(configuration.topicRestricted)"]
         }

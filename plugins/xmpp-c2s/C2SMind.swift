@@ -98,7 +98,7 @@ final class C2SMind: SessionMind {
             if let connection {
                 channel.eventLoop.execute { connection.assumeIsolated { $0.serviceClosed(with: error) } }
             }
-        case .room(let room, .message(let message)):
+        case .room(let room, .message(let message, _)):
             // XEP-0045 §7.4: a groupchat message from the occupant's room JID.
             write(codec.element(for: message, from: C2SRoomMessage.occupantJID(message.from, in: room, roomsDomain: roomsDomain), to: meText))
         case .room, .invitation, .probe:
@@ -110,7 +110,7 @@ final class C2SMind: SessionMind {
     /// A room message to every occupant is serialized once for all XMPP recipients
     /// (`C2SRoomMessage`); each copy only gets its own `to`.
     func deliver(_ event: ChatEvent, fanOut: FanOut) throws {
-        guard case .room(let room, .message(let message)) = event else { return try deliver(event) }
+        guard case .room(let room, .message(let message, _)) = event else { return try deliver(event) }
         guard channel.isActive, let to = state.withLock({ $0.jid == nil ? nil : $0.toAttribute }) else { throw Unreachable() }
         let rendered = fanOut.memo(ObjectIdentifier(C2SRoomMessage.self)) {
             C2SRoomMessage(message, in: room, roomsDomain: roomsDomain, codec: codec, allocator: channel.allocator)

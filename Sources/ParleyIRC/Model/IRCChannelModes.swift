@@ -22,20 +22,16 @@ public enum IRCChannelModes {
     /// affiliation AND the moderator role); the first one only when `multiPrefix` is false.
     public static func prefixes(of occupant: Occupant, moderated: Bool, multiPrefix: Bool) -> String {
         // IRCv3 multi-prefix: every prefix, in PREFIX order; without it, the highest only.
+        // The privileges are the core's (`RoomPrivilege`); PREFIX only names them.
         var prefixes = ""
-        if occupant.affiliation == .owner { prefixes.append("~") }
+        if occupant.has(.owner, moderated: moderated) { prefixes.append("~") }
         if !multiPrefix && !prefixes.isEmpty { return prefixes }
-        if occupant.role == .moderator || occupant.affiliation == .admin {
+        if occupant.has(.operator, moderated: moderated) {
             prefixes.append("@")
             if !multiPrefix { return prefixes }
         }
-        if isVoiced(occupant, moderated: moderated) { prefixes.append("+") }
+        if occupant.has(.voice, moderated: moderated) { prefixes.append("+") }
         return prefixes
-    }
-
-    /// +v: the participant role in a moderated room, the member affiliation otherwise.
-    static func isVoiced(_ occupant: Occupant, moderated: Bool) -> Bool {
-        moderated ? occupant.role == .participant : occupant.affiliation == .member
     }
 
     /// `+ntk` style mode string and its parameters for RPL_CHANNELMODEIS (324); the key is
