@@ -1,4 +1,5 @@
 import DequeModule
+import NIOCore
 
 /// The serial inbox of one connection: input items run one at a time and in order (one may
 /// await the model while later ones wait), and it says when too much waits: `isCongested`
@@ -56,6 +57,17 @@ public struct SerialInbox<Item> {
     public mutating func finished() {
         busy = false
         if waiting.isEmpty { waiting = Deque() }
+    }
+
+    /// Whether this inbox has paused its channel's reads (`updateReading(of:)`).
+    public private(set) var readingPaused = false
+
+    /// Pauses or resumes reading from `channel` as congestion starts or ends; call it after
+    /// `push` and `next` (on the channel's event loop).
+    public mutating func updateReading(of channel: any Channel) {
+        guard isCongested != readingPaused else { return }
+        readingPaused = isCongested
+        ReadPause.set(readingPaused, on: channel)
     }
 
     /// Drops everything waiting (the connection is closing).

@@ -31,7 +31,6 @@ final actor IRCConnection: LoopBoundConnection {
     var closed = false
 
     private var inbox: SerialInbox<IRCMessage>
-    private var readingPaused = false
     /// Lines gathered by `corking`, written at its end.
     private var corked: ByteBuffer?
     private var flood: IRCFloodControl
@@ -131,16 +130,10 @@ final actor IRCConnection: LoopBoundConnection {
             close("Excess Flood")
             return
         }
-        updateReading()
+        inbox.updateReading(of: channel)
         if idle { drain() }
     }
 
-    /// Reading pauses while the inbox is congested (lines waiting on a slow model call).
-    private func updateReading() {
-        guard inbox.isCongested != readingPaused else { return }
-        readingPaused = inbox.isCongested
-        ReadPause.set(readingPaused, on: channel)
-    }
 
     /// Any bytes from the client count as activity (even a line that failed to parse).
     func sawActivity() {
@@ -163,7 +156,7 @@ final actor IRCConnection: LoopBoundConnection {
                 return
             case .process:
                 guard let message = inbox.next() else { break }
-                updateReading()
+                inbox.updateReading(of: channel)
                 guard let job = handle(message) else { continue }
                 Task {
                     await self.run(job)

@@ -21,7 +21,6 @@ final actor TextChatConnection: LoopBoundConnection {
     private let loginTimeout: TimeAmount
     private let openedAt = NIODeadline.now()
     private var inbox = SerialInbox<String>(limit: 64)
-    private var readingPaused = false
     private var ended = false
 
     private struct State {
@@ -60,14 +59,14 @@ final actor TextChatConnection: LoopBoundConnection {
     func receive(_ line: String) {
         guard !ended else { return }
         let idle = inbox.push(line)
-        updateReading()
+        inbox.updateReading(of: channel)
         if idle { Task { await self.drain() } }
     }
 
     /// Runs waiting lines in order until the inbox is empty or a line ends the connection.
     private func drain() async {
         while !ended, let line = inbox.next() {
-            updateReading()
+            inbox.updateReading(of: channel)
             if await !handle(line) {
                 await end()
                 return
@@ -75,12 +74,6 @@ final actor TextChatConnection: LoopBoundConnection {
         }
     }
 
-    /// Reading pauses while the inbox is congested: the peer's TCP window fills, not memory.
-    private func updateReading() {
-        guard inbox.isCongested != readingPaused else { return }
-        readingPaused = inbox.isCongested
-        ReadPause.set(readingPaused, on: channel)
-    }
 
     /// The login timeout, checked by the loop's sweeper.
     func tick(now: NIODeadline) {

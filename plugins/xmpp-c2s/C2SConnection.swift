@@ -41,7 +41,6 @@ final actor C2SConnection: XMPPStreamConnection {
     var sentInitialPresence = false
 
     private var inbox: SerialInbox<XMLStreamEvent>
-    private var readingPaused = false
     private var lastRead = NIODeadline.now()
     var lastWrite = NIODeadline.now()
     private let openedAt = NIODeadline.now()
@@ -75,24 +74,18 @@ final actor C2SConnection: XMPPStreamConnection {
         lastRead = .now()
         guard !isClosed else { return }
         let idle = inbox.push(event)
-        updateReading()
+        inbox.updateReading(of: channel)
         guard idle else { return }
         Task { await self.drain() }
     }
 
-    /// Reading pauses while the inbox is congested.
-    private func updateReading() {
-        guard inbox.isCongested != readingPaused else { return }
-        readingPaused = inbox.isCongested
-        ReadPause.set(readingPaused, on: channel)
-    }
 
     /// The transport delivered bytes (also keepalive whitespace, which yields no event).
     func sawBytes() { lastRead = .now() }
 
     private func drain() async {
         while let event = inbox.next() {
-            updateReading()
+            inbox.updateReading(of: channel)
             guard !isClosed else {
                 inbox.removeAll()
                 inbox.finished()
