@@ -26,6 +26,13 @@ enum Bytes {
         return difference == 0
     }
 
+    /// `count` random characters of lowercase base32 (RFC 4648 §6 alphabet), 5 bits each.
+    static func randomBase32(_ count: Int) -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
+        // 256 is a multiple of 32: the low five bits of a random byte are uniform.
+        return String(decoding: random(count).map { alphabet[Int($0 & 31)] }, as: UTF8.self)
+    }
+
     /// `count` bytes from the system's secure random generator.
     static func random(_ count: Int) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()

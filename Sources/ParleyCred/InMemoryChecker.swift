@@ -101,7 +101,9 @@ public final class InMemoryChecker: CredentialChecker, SCRAMRecordSource, Contac
     }
 }
 
-/// Hands every `AnonymousCredentials` a fresh name `anon-<16 hex digits>` (RFC 4505).
+/// Hands every `AnonymousCredentials` a fresh name (RFC 4505): `anon` and 11 random base32
+/// characters (55 bits), 15 bytes in all, which Swift keeps inside the string value itself,
+/// so an idle guest connection holds no heap block for its name.
 public struct AnonymousChecker: CredentialChecker {
     public var acceptedCredentials: [any Credentials.Type] { [AnonymousCredentials.self] }
 
@@ -109,7 +111,7 @@ public struct AnonymousChecker: CredentialChecker {
 
     public func check(_ credentials: any Credentials) async throws(CredentialError) -> Username {
         guard credentials is AnonymousCredentials else { throw .unsupportedCredentials(credentials.kindName) }
-        guard let user = Username("anon-" + Bytes.hex(Bytes.random(8))) else {
+        guard let user = Username("anon" + Bytes.randomBase32(11)) else {
             throw .temporaryFailure("could not make an anonymous name")
         }
         return user

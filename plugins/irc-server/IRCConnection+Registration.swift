@@ -108,9 +108,11 @@ extension IRCConnection {
                 // only session itself, which is all the chat realm's logout does, and every
                 // idle guest connection would otherwise hold two more objects
                 // (docs/benchmarks-irc.md measures memory per idle connection).
+                // The session is named after the nick, so that the nick table finds it without
+                // an entry of its own (`IRCNickTable.entry(ofSession:)`).
                 let guest = try await shared.guestPortal.login(AnonymousCredentials(trace: nil))
                 userID = guest.avatar.user
-                session = try await guest.avatar.openSession(resource: nil, mind: mind)
+                session = try await guest.avatar.openSession(resource: nick, mind: mind)
             }
         } catch {
             log(.error, "cannot open a session", ["error": "\(error)"])

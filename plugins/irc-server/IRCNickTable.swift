@@ -29,9 +29,10 @@ struct IRCNickEntry: Sendable {
 /// reserved when the client sends NICK, before registration completes, so two clients can
 /// never register the same nick (RFC 2812 §3.1.2: ERR_NICKNAMEINUSE).
 ///
-/// A registered session is found by its nick, derived from its user (`sessionKey`): an
-/// account's user is usually named as the nick. Only the sessions whose nick is another
-/// (guests, whose user has a generated name, and renamed clients) are listed in `moved`.
+/// A registered session is found by its nick, derived from its user (`sessionKey`: an
+/// account's user is usually named as the nick) or from its session name (a guest's
+/// session is named after its nick). Only the sessions whose nick is neither (renamed
+/// clients) are listed in `moved`.
 final class IRCNickTable: Sendable {
     private struct Table {
         var entries: [String: IRCNickEntry] = [:]
@@ -52,7 +53,7 @@ final class IRCNickTable: Sendable {
 
     /// Records where `session` is found now that its folded nick is `key`.
     private static func index(_ session: SessionID, at key: String, in table: inout Table) {
-        if key == sessionKey(of: session) {
+        if key == sessionKey(of: session) || key == fold(session.resource) {
             if !table.moved.isEmpty, table.moved.removeValue(forKey: session) != nil, table.moved.isEmpty {
                 table.moved = [:]
             }
@@ -116,9 +117,10 @@ final class IRCNickTable: Sendable {
 
     /// The nick entry of the IRC client owning `session`.
     func entry(ofSession session: SessionID) -> IRCNickEntry? {
-        let candidate = Self.sessionKey(of: session)
-        let entry = table.withLock { table in
-            table.entries[table.moved.isEmpty ? candidate : table.moved[session] ?? candidate]
+        let entry = table.withLock { table -> IRCNickEntry? in
+            if !table.moved.isEmpty, let key = table.moved[session] { return table.entries[key] }
+            if let found = table.entries[Self.sessionKey(of: session)], found.session?.id == session { return found }
+            return table.entries[Self.fold(session.resource)]
         }
         guard let entry, entry.session?.id == session else { return nil }
         return entry
