@@ -5,74 +5,88 @@ import NIOCore
 /// await the model while later ones wait), and it says when too much waits: `isCongested`
 /// turns on when `limit` items wait and off again once half of them have drained, so a
 /// connection pauses reading (`ReadPause`) and the peer's TCP window fills instead of our
-/// memory. A value type; the connection actor owns it.
+/// memory. A value type; the connection actor owns it. Inlinable, so that each connection
+/// type gets it specialized: it sits on every connection's per-stanza path.
 public struct SerialInbox<Item> {
-    private var waiting = Deque<Item>()
+    @usableFromInline var waiting = Deque<Item>()
+    @usableFromInline var _busy = false
     /// An item is being handled (its work may be awaiting something).
-    public private(set) var busy = false
+    @inlinable public var busy: Bool { _busy }
     /// Items waiting at which the inbox becomes congested.
     public let limit: Int
+    @usableFromInline var _isCongested = false
     /// Too much waits: reading should pause (hysteresis: on at `limit`, off at half of it).
-    public private(set) var isCongested = false
+    @inlinable public var isCongested: Bool { _isCongested }
 
+    @inlinable
     public init(limit: Int) {
         precondition(limit > 0)
         self.limit = limit
     }
 
     /// Items waiting, not counting the one being handled.
+    @inlinable
     public var count: Int { waiting.count }
+    @inlinable
     public var isEmpty: Bool { waiting.isEmpty }
 
     /// Adds an item at the end; true when nothing is being handled, so the caller starts
     /// handling (`next()`).
+    @inlinable
     public mutating func push(_ item: Item) -> Bool {
         waiting.append(item)
-        if waiting.count >= limit { isCongested = true }
+        if waiting.count >= limit { _isCongested = true }
         return !busy
     }
 
     /// The next item to handle, marking the inbox busy; nil (and not busy) when empty.
+    @inlinable
     public mutating func next() -> Item? {
         guard let item = waiting.popFirst() else {
-            busy = false
+            _busy = false
             // An idle connection keeps no queue storage.
             waiting = Deque()
             return nil
         }
-        busy = true
-        if isCongested, waiting.count <= limit / 2 { isCongested = false }
+        _busy = true
+        if isCongested, waiting.count <= limit / 2 { _isCongested = false }
         return item
     }
 
     /// The first waiting item, left in place.
+    @inlinable
     public var first: Item? { waiting.first }
 
     /// Marks the inbox busy without taking an item (work that holds later items back).
+    @inlinable
     public mutating func hold() {
-        busy = true
+        _busy = true
     }
 
     /// Work on the item handled last is done; the caller takes the next one with `next()`.
+    @inlinable
     public mutating func finished() {
-        busy = false
+        _busy = false
         if waiting.isEmpty { waiting = Deque() }
     }
 
+    @usableFromInline var _readingPaused = false
     /// Whether this inbox has paused its channel's reads (`updateReading(of:)`).
-    public private(set) var readingPaused = false
+    @inlinable public var readingPaused: Bool { _readingPaused }
 
     /// Pauses or resumes reading from `channel` as congestion starts or ends; call it after
     /// `push` and `next` (on the channel's event loop).
+    @inlinable
     public mutating func updateReading(of channel: any Channel) {
         guard isCongested != readingPaused else { return }
-        readingPaused = isCongested
+        _readingPaused = isCongested
         ReadPause.set(readingPaused, on: channel)
     }
 
     /// Drops everything waiting (the connection is closing).
+    @inlinable
     public mutating func removeAll() {
         waiting = Deque()
-        isCongested = false
+        _isCongested = false
     }
 }

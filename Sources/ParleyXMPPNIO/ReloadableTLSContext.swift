@@ -1,3 +1,4 @@
+import Logging
 import NIOSSL
 import Synchronization
 
@@ -22,5 +23,17 @@ public final class ReloadableTLSContext: Sendable {
     public func reload() throws {
         let fresh = try load()
         context.withLock { $0 = fresh }
+    }
+
+    /// `reload()`, with the outcome logged as `"<plugin>: TLS certificate reloaded"` or
+    /// `"<plugin>: TLS certificate not reloaded; the running one stays"` (operators and
+    /// tests read these lines).
+    public func reload(plugin: String, logger: Logger) {
+        do {
+            try reload()
+            logger.notice("\(plugin): TLS certificate reloaded")
+        } catch {
+            logger.error("\(plugin): TLS certificate not reloaded; the running one stays", metadata: ["error": "\(error)"])
+        }
     }
 }

@@ -70,6 +70,8 @@ import Testing
         // What no hook takes follows the usual routing: a chat message reaches bob.
         let bob = try await server.client()
         try await bob.login("bob", "bobpw")
+        // A round trip: bob's initial presence is handled, so he is available to a bare JID.
+        _ = try await bob.elementsUntilPing()
         alice.send("<message to='bob@example.test' type='chat' id='c'><body>hello bob</body></message>")
         let chat = try await bob.element(where: "alice's chat") { $0.name == "message" }
         #expect(chat.firstChild(named: "body")?.text == "hello bob")

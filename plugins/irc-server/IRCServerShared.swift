@@ -84,13 +84,7 @@ final class IRCServerShared: Sendable {
         } catch {
             logger.error("irc-server: MOTD not reloaded; the running one stays", metadata: ["error": "\(error)"])
         }
-        guard let tls else { return }
-        do {
-            try tls.reload()
-            logger.notice("irc-server: TLS certificate reloaded")
-        } catch {
-            logger.error("irc-server: TLS certificate not reloaded; the running one stays", metadata: ["error": "\(error)"])
-        }
+        tls?.reload(plugin: "irc-server", logger: logger)
     }
 
     /// SASL mechanisms usable on a connection (RFC 4616 §6: PLAIN needs TLS unless allowed).

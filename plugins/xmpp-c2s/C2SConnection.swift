@@ -98,7 +98,13 @@ final actor C2SConnection: XMPPStreamConnection {
     private func handle(_ event: XMLStreamEvent) async {
         switch event {
         case .streamStart(let header): await execute(stream.receiveHeader(header))
-        case .element(let element): await execute(stream.receiveElement(element))
+        case .element(let element):
+            // The per-stanza path skips the machine's action array when the stanza is fine.
+            if let stanza = stream.acceptedStanza(element), let session {
+                await route(stanza, session: session)
+            } else {
+                await execute(stream.receiveElement(element))
+            }
         // RFC 6120 §4.4: the client closed its stream; close ours and the connection.
         case .streamEnd: await execute(stream.receiveStreamEnd())
         }

@@ -70,13 +70,7 @@ final class C2SShared: Sendable {
 
     /// SIGHUP: reads the TLS certificate and key again; a failure keeps the running ones.
     func reloadTLS() {
-        guard let tls else { return }
-        do {
-            try tls.reload()
-            logger.notice("xmpp-c2s: TLS certificate reloaded")
-        } catch {
-            logger.error("xmpp-c2s: TLS certificate not reloaded; the running one stays", metadata: ["error": "\(error)"])
-        }
+        tls?.reload(plugin: "xmpp-c2s", logger: logger)
     }
 
     /// Whether `user` has an account (RFC 6121 §8.5.2: messages to no account are refused).

@@ -52,6 +52,22 @@ extension ServerStreamNegotiation {
 
     /// A top-level element of the bound stream: a stanza in the content namespace whose `from`,
     /// if any, is the client's own address.
+    /// The common case on a bound stream, without the array of `receiveElement`: the element
+    /// when it is a stanza the stream accepts as is (RFC 6120 §8: message, presence or iq in
+    /// the content namespace, from nobody or the client itself); nil sends the caller to
+    /// `receiveElement`, which says what is wrong.
+    public func acceptedStanza(_ element: XMLElement) -> XMLElement? {
+        guard case .bound(let bound) = state, element.namespace == configuration.contentNamespace else { return nil }
+        switch element.name {
+        case "message", "presence", "iq": break
+        default: return nil
+        }
+        if let from = element[attribute: "from"] {
+            guard let claimed = JID(from), claimed == bound.jid || claimed == bound.jid.bare else { return nil }
+        }
+        return element
+    }
+
     mutating func boundElement(_ element: XMLElement, jid: JID) -> [Action] {
         guard element.namespace == configuration.contentNamespace else {
             return close(StreamError(.unsupportedStanzaType, text: "unexpected <\(element.name)/>"))
