@@ -16,6 +16,19 @@ public final class ReloadableTLSContext: Sendable {
         self.load = load
     }
 
+    /// A context from `TLSMaterial.load` (the configured PEM files, or the self-signed
+    /// certificate in the storage directory), read again by every reload.
+    public convenience init(
+        certificatePath: String?, keyPath: String?, storageDirectory: String, domain: String, logger: Logger
+    ) throws {
+        try self.init {
+            try TLSMaterial.load(
+                certificatePath: certificatePath, keyPath: keyPath, storageDirectory: storageDirectory, domain: domain,
+                logger: logger
+            ).makeServerContext()
+        }
+    }
+
     /// The context for a connection accepted now.
     public var current: NIOSSLContext { context.withLock { $0 } }
 

@@ -91,12 +91,9 @@ public enum IRCServerPlugin: ParleyPlugin {
         var tls: ReloadableTLSContext?
         if settings.tlsPort != nil {
             do {
-                tls = try ReloadableTLSContext {
-                    try TLSMaterial.load(
-                        certificatePath: settings.certificatePath, keyPath: settings.keyPath,
-                        storageDirectory: context.storageDirectory, domain: context.chat.domain, logger: logger
-                    ).makeServerContext()
-                }
+                tls = try ReloadableTLSContext(
+                    certificatePath: settings.certificatePath, keyPath: settings.keyPath,
+                    storageDirectory: context.storageDirectory, domain: context.chat.domain, logger: logger)
             } catch {
                 throw OptionError(key: certificateOption.name, message: "\(error)")
             }

@@ -72,12 +72,9 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         logger[metadataKey: "plugin"] = "xmpp-c2s"
         let tls: ReloadableTLSContext
         do {
-            tls = try ReloadableTLSContext { [settings, logger] in
-                try TLSMaterial.load(
-                    certificatePath: settings.certificatePath, keyPath: settings.keyPath,
-                    storageDirectory: context.storageDirectory, domain: context.chat.domain, logger: logger
-                ).makeServerContext()
-            }
+            tls = try ReloadableTLSContext(
+                certificatePath: settings.certificatePath, keyPath: settings.keyPath,
+                storageDirectory: context.storageDirectory, domain: context.chat.domain, logger: logger)
         } catch {
             throw OptionError(key: certificateOption.name, message: "\(error)")
         }

@@ -50,37 +50,34 @@ extension ServerStreamNegotiation {
         }
     }
 
-    /// A top-level element of the bound stream: a stanza in the content namespace whose `from`,
-    /// if any, is the client's own address.
     /// The common case on a bound stream, without the array of `receiveElement`: the element
-    /// when it is a stanza the stream accepts as is (RFC 6120 §8: message, presence or iq in
-    /// the content namespace, from nobody or the client itself); nil sends the caller to
+    /// when it is a stanza the stream accepts as is; nil sends the caller to
     /// `receiveElement`, which says what is wrong.
     public func acceptedStanza(_ element: XMLElement) -> XMLElement? {
-        guard case .bound(let bound) = state, element.namespace == configuration.contentNamespace else { return nil }
-        switch element.name {
-        case "message", "presence", "iq": break
-        default: return nil
-        }
-        if let from = element[attribute: "from"] {
-            guard let claimed = JID(from), claimed == bound.jid || claimed == bound.jid.bare else { return nil }
-        }
+        guard case .bound(let bound) = state, refusal(of: element, jid: bound.jid) == nil else { return nil }
         return element
     }
 
     mutating func boundElement(_ element: XMLElement, jid: JID) -> [Action] {
+        if let error = refusal(of: element, jid: jid) { return close(error) }
+        return [.stanza(element)]
+    }
+
+    /// Why a top-level element of the bound stream is refused, nil for a stanza (RFC 6120
+    /// §8: message, presence or iq in the content namespace) whose `from`, if any, is the
+    /// client's own address (§8.1.2.1).
+    private func refusal(of element: XMLElement, jid: JID) -> StreamError? {
         guard element.namespace == configuration.contentNamespace else {
-            return close(StreamError(.unsupportedStanzaType, text: "unexpected <\(element.name)/>"))
+            return StreamError(.unsupportedStanzaType, text: "unexpected <\(element.name)/>")
         }
-        // §8.1.2.1: a `from` must be the client's own address.
         if let from = element[attribute: "from"] {
             guard let claimed = JID(from), claimed == jid || claimed == jid.bare else {
-                return close(StreamError(.invalidFrom, text: "'\(from)' is not your address"))
+                return StreamError(.invalidFrom, text: "'\(from)' is not your address")
             }
         }
         switch element.name {
-        case "message", "presence", "iq": return [.stanza(element)]
-        default: return close(StreamError(.unsupportedStanzaType, text: "unexpected <\(element.name)/>"))
+        case "message", "presence", "iq": return nil
+        default: return StreamError(.unsupportedStanzaType, text: "unexpected <\(element.name)/>")
         }
     }
 }
