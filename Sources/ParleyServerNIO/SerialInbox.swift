@@ -30,22 +30,25 @@ public struct SerialInbox<Item> {
     @inlinable
     public var isEmpty: Bool { waiting.isEmpty }
 
-    /// Adds an item at the end; true when nothing is being handled, so the caller starts
-    /// handling (`next()`).
+    /// Adds an item at the end; true when nothing was being handled: the inbox is then busy
+    /// and the caller starts handling (`next()` until nil). Later pushes return false until
+    /// it is idle again, so one connection never runs two handling loops at once.
     @inlinable
     public mutating func push(_ item: Item) -> Bool {
         waiting.append(item)
         if waiting.count >= limit { _isCongested = true }
-        return !busy
+        guard !_busy else { return false }
+        _busy = true
+        return true
     }
 
     /// The next item to handle, marking the inbox busy; nil (and not busy) when empty.
     @inlinable
     public mutating func next() -> Item? {
         guard let item = waiting.popFirst() else {
+            // The storage stays for the next burst (one allocation per burst would cost
+            // every message); `compact()` drops it from an idle connection.
             _busy = false
-            // An idle connection keeps no queue storage.
-            waiting = Deque()
             return nil
         }
         _busy = true
@@ -81,6 +84,13 @@ public struct SerialInbox<Item> {
         guard isCongested != readingPaused else { return }
         _readingPaused = isCongested
         ReadPause.set(readingPaused, on: channel)
+    }
+
+    /// Drops the queue's storage when nothing waits and nothing is handled (an idle
+    /// connection keeps no queue memory); called by the connection's idle check.
+    @inlinable
+    public mutating func compact() {
+        if waiting.isEmpty, !_busy { waiting = Deque() }
     }
 
     /// Drops everything waiting (the connection is closing).

@@ -20,6 +20,33 @@ import Testing
         #expect(startsAgain)
     }
 
+    /// Items pushed before the handler took the first one must not start a second handler
+    /// (an async handler starts later than the push that asked for it).
+    @Test func pushesBeforeTheHandlerRunsStartOnlyOne() {
+        var inbox = SerialInbox<Int>(limit: 10)
+        let starts = (1...3).map { inbox.push($0) }
+        #expect(starts == [true, false, false])
+        #expect(inbox.busy)
+        #expect(inbox.next() == 1)
+        #expect(inbox.next() == 2)
+        #expect(inbox.next() == 3)
+        #expect(inbox.next() == nil)
+        #expect(!inbox.busy)
+    }
+
+    @Test func compactLeavesBusyOrWaitingInboxesAlone() {
+        var inbox = SerialInbox<Int>(limit: 10)
+        _ = inbox.push(1)
+        inbox.compact()
+        #expect(inbox.count == 1)
+        #expect(inbox.next() == 1)
+        #expect(inbox.next() == nil)
+        inbox.compact()
+        #expect(inbox.isEmpty && !inbox.busy)
+        let startsAfterCompaction = inbox.push(2)
+        #expect(startsAfterCompaction)
+    }
+
     @Test func holdKeepsLaterItemsBack() {
         var inbox = SerialInbox<String>(limit: 10)
         _ = inbox.push("a")

@@ -77,6 +77,7 @@ final actor TextChatConnection: LoopBoundConnection {
 
     /// The login timeout, checked by the loop's sweeper.
     func tick(now: NIODeadline) {
+        inbox.compact()
         guard !ended, !isLoggedIn, now - openedAt > loginTimeout else { return }
         write("ERR login-timeout")
         channel.close(promise: nil)

@@ -166,6 +166,7 @@ final actor C2SConnection: XMPPStreamConnection {
         }
         // An idle stream gives back its parser memory (about 18 KiB) until it speaks again.
         if now - lastRead > Self.hibernateAfter, inbox.isEmpty, !inbox.busy, !parser.parser.isHibernating {
+            inbox.compact()
             if parser.parser.hibernate() { shared.memory.noteRelease() }
         }
     }

@@ -52,12 +52,14 @@ public struct StanzaHooks<Context: Sendable>: Sendable {
     ) {
         let entry = entry(priority, handler)
         Self.insert(entry, into: &messageHooks[MessageFilter(type: type, target: target), default: []])
+        hasMessageHooks = true
     }
 
     /// Handles presence of `kind`.
     public mutating func onPresence(_ kind: PresenceKind, priority: Int = 0, _ handler: @escaping StanzaHandler) {
         let entry = entry(priority, handler)
         Self.insert(entry, into: &presenceHooks[kind, default: []])
+        hasPresenceHooks = true
     }
 
     /// Adds a disco#info feature (each once).
@@ -66,8 +68,10 @@ public struct StanzaHooks<Context: Sendable>: Sendable {
     }
 
     /// Whether any message or presence hook is registered (the caller can skip the table).
-    public var hasMessageHooks: Bool { !messageHooks.isEmpty }
-    public var hasPresenceHooks: Bool { !presenceHooks.isEmpty }
+    /// Stored, not computed: the per-stanza path reads them, and `isEmpty` on these
+    /// dictionaries would look up generic metadata on every stanza.
+    public private(set) var hasMessageHooks = false
+    public private(set) var hasPresenceHooks = false
 
     /// Keeps a list in running order: higher priority first, then registration order.
     private static func insert<Handler>(_ entry: Entry<Handler>, into list: inout [Entry<Handler>]) {
