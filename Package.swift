@@ -105,6 +105,12 @@ let package = Package(
             name: "ParleyXMPP",
             dependencies: ["ParleyCore", "ParleyXML", "ParleyCred"]),
 
+        // Multi-user chat (XEP-0045), pure: room JIDs <-> model rooms, the service that turns a
+        // client's MUC stanzas into operations of its session, and the renderer of room events.
+        .target(
+            name: "ParleyMUC",
+            dependencies: ["ParleyCore", "ParleyXML", "ParleyXMPP"]),
+
         // XMPP, NIO half: the stream decoder and encoder, TLS set-up.
         .target(
             name: "ParleyXMPPNIO",
@@ -184,6 +190,7 @@ let package = Package(
             name: "XMPPC2SPlugin",
             dependencies: [
                 "ParleyCore", "ParleyCred", "ParleyLauncher", "ParleyXML", "ParleyXMPP", "ParleyXMPPNIO", "ParleyServerNIO",
+                "ParleyMUC",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -191,6 +198,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "plugins/xmpp-c2s"),
+        .target(
+            name: "MUCPlugin",
+            dependencies: [
+                "ParleyCore", "ParleyLauncher", "ParleyMUC", "ParleyXMPP",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "plugins/muc"),
         .target(
             name: "TextChatPlugin",
             dependencies: [
@@ -219,7 +233,7 @@ let package = Package(
             name: "parleyd",
             dependencies: [
                 "ParleyLauncher", "ParleyCred", "ParleyLDAP", "TextChatPlugin", "XMPPC2SPlugin", "XMPPRouterPlugin", "EchoPlugin",
-                "WebStatusPlugin", "IRCServerPlugin",
+                "WebStatusPlugin", "IRCServerPlugin", "MUCPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -238,6 +252,7 @@ let package = Package(
             ],
             path: "Tests/XMPPTestSupport"),
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"]),
+        .testTarget(name: "ParleyMUCTests", dependencies: ["ParleyMUC", "ParleyCore", "ParleyXMPP", "ParleyXML"]),
         .testTarget(
             name: "ParleyServerNIOTests",
             dependencies: [

@@ -92,6 +92,11 @@ extension ChatService {
     /// Whether a component serves `domain` now.
     public func hasComponent(for domain: String) -> Bool { components[domain] != nil }
 
+    /// The handler attached to `domain` (already normalized, as in a parsed JID): an adapter
+    /// hands an in-process service of its own protocol (the MUC service) its clients'
+    /// stanzas directly, with their sessions, instead of as model traffic.
+    public func componentHandler(for domain: String) -> (any ComponentHandler)? { components[domain]?.handler }
+
     /// The domains with an attached component.
     public var componentDomains: [String] { components.allValues.map(\.domain).sorted() }
 

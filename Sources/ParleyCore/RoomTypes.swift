@@ -197,6 +197,19 @@ public struct RoomSnapshot: Sendable, Equatable {
     public var configuration: RoomConfiguration
     /// True when this join created the room (XEP-0045 status 201; IRC channel creation).
     public var created: Bool
+
+    public init(
+        room: RoomID, you: Occupant, occupants: [Occupant], topic: Topic?, history: [Message],
+        configuration: RoomConfiguration, created: Bool
+    ) {
+        self.room = room
+        self.you = you
+        self.occupants = occupants
+        self.topic = topic
+        self.history = history
+        self.configuration = configuration
+        self.created = created
+    }
 }
 
 /// What happens in a room, as told to the sessions in it. Every event that someone caused

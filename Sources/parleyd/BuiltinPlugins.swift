@@ -1,5 +1,6 @@
 import EchoPlugin
 import IRCServerPlugin
+import MUCPlugin
 import ParleyCred
 import ParleyLDAP
 import ParleyLauncher
@@ -18,6 +19,7 @@ enum Builtins {
         registry.register(EchoPlugin.self)
         registry.register(WebStatusPlugin.self)
         registry.register(IRCServerPlugin.self)
+        registry.register(MUCPlugin.self)
         return registry
     }
 

@@ -23,7 +23,7 @@ import Testing
             let channel = NIOAsyncTestingChannel()
             try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 5222))
             let connection = C2SConnection(channel: channel, shared: shared, parser: ConnectionParser(limits: .default))
-            let mind = C2SMind(channel: channel, codec: shared.codec, connection: connection, roomsDomain: shared.roomsDomain)
+            let mind = C2SMind(channel: channel, codec: shared.codec, connection: connection, rooms: shared.rooms)
             let session = try await server.chat.openSession(
                 for: UserID(localpart: "user\(index)", domain: C2SHarness.domain), resource: "r'\(index)", mind: mind)
             mind.bind(JID(session.id))

@@ -138,7 +138,7 @@ extension C2SConnection {
             await execute(stream.receiveBind(.refused(StanzaError(.notAuthorized))))
             return
         }
-        let mind = C2SMind(channel: channel, codec: codec, connection: self, roomsDomain: shared.roomsDomain)
+        let mind = C2SMind(channel: channel, codec: codec, connection: self, rooms: shared.rooms)
         do {
             let session = try await login.avatar.openSession(resource: resource, mind: mind)
             openedSession = (session, mind)

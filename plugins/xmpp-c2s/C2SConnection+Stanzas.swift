@@ -1,5 +1,6 @@
 import Foundation
 import ParleyCore
+import ParleyMUC
 import ParleyXML
 import ParleyXMPP
 
@@ -16,6 +17,13 @@ extension C2SConnection {
             to = parsed
         } else {
             to = nil
+        }
+        // An in-process service of this server's own (the MUC service) takes the client's
+        // stanzas to its domain as they are, with the client's session.
+        if let to, to.domain != domain, let muc = shared.chat.componentHandler(for: to.domain) as? MUCService {
+            guard let mind else { return }
+            await muc.receive(element, to: to, session: session, client: C2SMUCClient(connection: self, mind: mind))
+            return
         }
         switch element.name {
         case "message":

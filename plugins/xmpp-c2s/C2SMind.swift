@@ -1,5 +1,6 @@
 import NIOCore
 import ParleyCore
+import ParleyMUC
 import ParleyXML
 import ParleyXMPP
 import ParleyXMPPNIO
@@ -26,17 +27,24 @@ final class C2SMind: SessionMind {
         /// RFC 6121 §2.1.6: roster pushes go to resources that requested the roster.
         var wantsRosterPushes = false
         var pushCounter: UInt64 = 0
+        /// XEP-0045 §7.2.14: the history a client asked for, until its entry is rendered.
+        var entryHistory: [RoomID: MUCHistoryRequest] = [:]
     }
     private let state = Mutex(State())
 
-    /// The domain under which rooms appear to XMPP clients (XEP-0045 room JIDs).
-    let roomsDomain: String
+    /// Renders room events as XEP-0045 stanzas under the rooms' domain.
+    let rooms: MUCEventRenderer
 
-    init(channel: any Channel, codec: XMPPStanzaCodec, connection: C2SConnection, roomsDomain: String) {
+    init(channel: any Channel, codec: XMPPStanzaCodec, connection: C2SConnection, rooms: MUCEventRenderer) {
         self.channel = channel
         self.codec = codec
         self.connection = connection
-        self.roomsDomain = roomsDomain
+        self.rooms = rooms
+    }
+
+    /// The history to send with the client's next entry into `room` (`MUCClient`).
+    func expectEntry(to room: RoomID, history: MUCHistoryRequest) {
+        state.withLock { $0.entryHistory[room] = history }
     }
 
     func bind(_ jid: JID) {
@@ -98,22 +106,25 @@ final class C2SMind: SessionMind {
             if let connection {
                 channel.eventLoop.execute { connection.assumeIsolated { $0.serviceClosed(with: error) } }
             }
-        case .room(let room, .message(let message, _)):
-            // XEP-0045 §7.4: a groupchat message from the occupant's room JID.
-            write(codec.element(for: message, from: C2SRoomMessage.occupantJID(message.from, in: room, roomsDomain: roomsDomain), to: meText))
-        case .room, .invitation, .probe:
-            // Presence in rooms, topics and invitations are the MUC feature's.
-            break
+        case .room(let room, let roomEvent):
+            guard let session = me.sessionID else { return }
+            var history: MUCHistoryRequest?
+            if case .entered = roomEvent { history = state.withLock { $0.entryHistory.removeValue(forKey: room) } }
+            for stanza in rooms.render(roomEvent, in: room, me: session, to: meText, history: history) { write(stanza) }
+        case .invitation(let room, let from, let reason):
+            write(rooms.invitation(to: room, from: from, reason: reason, to: meText))
+        case .probe:
+            break  // presence probes are answered by the model
         }
     }
 
     /// A room message to every occupant is serialized once for all XMPP recipients
     /// (`C2SRoomMessage`); each copy only gets its own `to`.
     func deliver(_ event: ChatEvent, fanOut: FanOut) throws {
-        guard case .room(let room, .message(let message, _)) = event else { return try deliver(event) }
+        guard case .room(let room, .message(let message, let sender)) = event else { return try deliver(event) }
         guard channel.isActive, let to = state.withLock({ $0.jid == nil ? nil : $0.toAttribute }) else { throw Unreachable() }
         let rendered = fanOut.memo(ObjectIdentifier(C2SRoomMessage.self)) {
-            C2SRoomMessage(message, in: room, roomsDomain: roomsDomain, codec: codec, allocator: channel.allocator)
+            C2SRoomMessage(message, in: room, sender: sender, rooms: rooms, allocator: channel.allocator)
         }
         write(rendered.copy(to: to, allocator: channel.allocator))
     }

@@ -4,6 +4,7 @@ import NIOCore
 import NIOSSL
 import ParleyCore
 import ParleyCred
+import ParleyMUC
 import ParleyXMPP
 import ParleyXMPPNIO
 
@@ -24,6 +25,8 @@ final class C2SShared: Sendable {
     let hooks: C2SHooks
     /// The domain of rooms' JIDs (XEP-0045), `conference.<domain>` unless configured.
     let roomsDomain: String
+    /// Renders room events as MUC stanzas (XEP-0045), for every client's mind.
+    let rooms: MUCEventRenderer
     /// A stream negotiation in its initial state (RFC 6120 §4–§7), copied for each
     /// connection; the copies share one configuration.
     let negotiation: ServerStreamNegotiation
@@ -50,6 +53,7 @@ final class C2SShared: Sendable {
         let accounts = portal.checkers.lazy.compactMap { $0 as? any AccountStore }.first
         self.accounts = accounts
         self.roomsDomain = settings.roomsDomain ?? "conference.\(chat.domain)"
+        self.rooms = MUCEventRenderer(rooms: RoomJIDMapping(domain: roomsDomain), codec: codec)
         let negotiation = ServerStreamNegotiation.Configuration(
             domain: chat.domain, tlsAvailable: tls != nil, requireTLS: settings.requireTLS,
             mechanismsOverTLS: portal.mechanisms(secureTransport: true),

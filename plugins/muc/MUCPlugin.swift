@@ -1,0 +1,59 @@
+import Logging
+import ParleyCore
+import ParleyLauncher
+import ParleyMUC
+import ParleyXMPP
+import ServiceLifecycle
+
+/// `parleyd muc`: multi-user chat (XEP-0045) on `conference.<domain>`, in process, on the
+/// model's shared rooms: `dev@conference.<domain>` is the IRC channel `#dev`.
+public enum MUCPlugin: ParleyPlugin {
+    public static let name = "muc"
+    public static let summary = "Multi-user chat (XEP-0045) on conference.<domain>, the same rooms as IRC channels."
+
+    static let domain = PluginOption<String>(
+        "domain", default: "", help: "Domain of the rooms' JIDs; empty: conference.<domain> (xmpp-c2s rooms-domain must match).")
+    static let serviceName = PluginOption<String>(
+        "name", default: "Chatrooms", help: "The service's name in service discovery.")
+    public static let options: [any AnyPluginOption] = [domain, serviceName]
+
+    public static func makeService(options: PluginOptions, context: PluginContext) throws -> any Service {
+        let configured = options.value(domain).lowercased()
+        let serviceDomain = configured.isEmpty ? "conference.\(context.chat.domain)" : configured
+        guard JID(serviceDomain).map({ $0.localpart == nil && $0.resource == nil }) == true else {
+            throw OptionError(key: domain.name, message: "'\(serviceDomain)' is not a domain")
+        }
+        let service = MUCService(
+            domain: serviceDomain, chat: context.chat,
+            codec: XMPPStanzaCodec(extensions: XMPPExtensionCodec(table: context.chat.translation)),
+            name: options.value(serviceName))
+        return MUCHost(service: service, chat: context.chat, logger: context.logger)
+    }
+}
+
+/// Keeps the MUC service attached to the chat service while `parleyd` runs.
+final class MUCHost: Service, Sendable {
+    let service: MUCService
+    let chat: ChatService
+    let logger: Logger
+
+    init(service: MUCService, chat: ChatService, logger: Logger) {
+        self.service = service
+        self.chat = chat
+        self.logger = logger
+    }
+
+    func run() async throws {
+        let link: LocalComponentLink
+        do {
+            link = try chat.attachComponent(domain: service.rooms.domain, handler: service)
+        } catch .domainTaken(let taken) {
+            throw OptionError(key: "domain", message: "\(taken) is already attached to another component")
+        } catch .reservedDomain(let reserved) {
+            throw OptionError(key: "domain", message: "\(reserved) is the chat domain itself")
+        }
+        defer { link.detach() }
+        logger.notice("muc running in process", metadata: ["domain": "\(service.rooms.domain)"])
+        try? await gracefulShutdown()
+    }
+}
