@@ -13,6 +13,9 @@ public final class ComponentHost: Service, Sendable {
     let context: PluginContext
     let logger: Logger
     let makeHandler: @Sendable (any ComponentLink) -> any ComponentHandler
+    /// A handler that needs no link, attached as itself (so that an adapter that looks it up
+    /// with `ChatService.componentHandler(for:)` finds it, not a relay).
+    let readyHandler: (any ComponentHandler)?
     private let current = Mutex<(any ComponentLink)?>(nil)
 
     public init(
@@ -24,6 +27,17 @@ public final class ComponentHost: Service, Sendable {
         self.chat = context.chat
         self.logger = context.logger
         self.makeHandler = makeHandler
+        self.readyHandler = nil
+    }
+
+    /// Runs `handler`, which acts through its own means rather than through a link.
+    public init(placement: ComponentPlacement, context: PluginContext, handler: any ComponentHandler) {
+        self.placement = placement
+        self.context = context
+        self.chat = context.chat
+        self.logger = context.logger
+        self.makeHandler = { _ in handler }
+        self.readyHandler = handler
     }
 
     /// The link once the component runs (for tests and status output).
@@ -42,7 +56,7 @@ public final class ComponentHost: Service, Sendable {
         let relay = RelayHandler()
         let link: LocalComponentLink
         do {
-            link = try chat.attachComponent(domain: placement.domain, handler: relay)
+            link = try chat.attachComponent(domain: placement.domain, handler: readyHandler ?? relay)
         } catch .domainTaken(let domain) {
             throw OptionError(key: ComponentOptions.domain.name, message: "\(domain) is already attached to another component")
         } catch .reservedDomain(let domain) {

@@ -156,11 +156,10 @@ public struct MUCEventRenderer: Sendable {
         stanza[attribute: "to"] = nil
         stanza[attribute: "type"] = "groupchat"
         if let id = message.id {
-            var stanzaID = XMLElement(
-                name: "stanza-id", namespace: MUCNamespace.stanzaID,
-                attributes: [XMLAttribute("id", value: id), XMLAttribute("by", value: roomJID.description)])
-            stanzaID.children = []
-            stanza.append(stanzaID)
+            stanza.append(
+                XMLElement(
+                    name: "stanza-id", namespace: MUCNamespace.stanzaID,
+                    attributes: [XMLAttribute("id", value: id), XMLAttribute("by", value: roomJID.description)]))
         }
         if let sender {
             stanza.append(
@@ -180,9 +179,7 @@ public struct MUCEventRenderer: Sendable {
     ) -> XMLElement {
         var presence = occupant.presence
         if unavailable { presence = Presence(.unavailable, status: presence.status) }
-        var stanza = codec.element(
-            for: presence, from: rooms.jid(of: room, nick: occupant.nick), to: JID(localpart: nil, domain: "x"))
-        stanza[attribute: "to"] = to
+        var stanza = codec.element(for: presence, from: rooms.jid(of: room, nick: occupant.nick).description, to: to)
         var item = XMLElement(
             name: "item", namespace: MUCNamespace.user,
             attributes: [

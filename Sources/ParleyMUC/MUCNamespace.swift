@@ -6,12 +6,8 @@ public enum MUCNamespace {
     public static let user = "http://jabber.org/protocol/muc#user"
     /// XEP-0045 §17.3: roles and affiliations.
     public static let admin = "http://jabber.org/protocol/muc#admin"
-    /// XEP-0045 §17.4: room configuration.
-    public static let owner = "http://jabber.org/protocol/muc#owner"
     /// XEP-0359: unique and stable stanza ids.
     public static let stanzaID = "urn:xmpp:sid:0"
     /// XEP-0421: anonymous unique occupant identifiers.
     public static let occupantID = "urn:xmpp:occupant-id:0"
-    /// XEP-0249: direct invitations.
-    public static let directInvitation = "jabber:x:conference"
 }

@@ -8,8 +8,6 @@ public enum MUCStatus: Int, Sendable, Hashable {
     case configurationChanged = 104
     /// §10.1.1: the room was created by this join.
     case created = 201
-    /// §7.2.3: the service changed your nick (not used: the model never rewrites one).
-    case nickAssigned = 210
     /// §7.6.3: the occupant changed its nick; `<item nick='new'/>` names the new one.
     case nickChanged = 303
     /// §9.1: the occupant was banned.
@@ -18,8 +16,6 @@ public enum MUCStatus: Int, Sendable, Hashable {
     case kicked = 307
     /// §9.4: removed because of an affiliation change (membership revoked).
     case affiliationChange = 321
-    /// §9.4: removed because the room became members-only.
-    case membersOnly = 322
     /// §9.4 / §15.6: removed because the service is shutting down.
     case shutdown = 332
     /// XEP-0045 §15.6 (333, from XEP-0410's use): removed because of a technical problem.

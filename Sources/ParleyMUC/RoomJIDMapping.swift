@@ -45,6 +45,8 @@ public struct RoomJIDMapping: Sendable, Equatable {
     }
 
     static func escape(_ name: String) -> String {
+        // Most names need nothing (this runs for every room message's `from`).
+        guard name.utf8.contains(where: { escapedBytes.contains($0) }) else { return name }
         var out = ""
         let characters = Array(name)
         for (index, character) in characters.enumerated() {
@@ -52,8 +54,6 @@ public struct RoomJIDMapping: Sendable, Equatable {
                 let next = String(characters[(index + 1)...].prefix(2)).lowercased()
                 out += escapes.contains { $0.1 == next } ? "\\5c" : "\\"
             } else if let escape = escapes.first(where: { $0.0 == character }) {
-                // XEP-0106 §4.3: a leading or trailing space is not allowed at all; the
-                // room model forbids spaces anyway.
                 out += "\\" + escape.1
             } else {
                 out.append(character)
@@ -62,6 +62,9 @@ public struct RoomJIDMapping: Sendable, Equatable {
         return out
     }
 
+    /// The bytes of the escaped characters (all ASCII).
+    static let escapedBytes = Set(escapes.flatMap { $0.0.utf8 })
+
     /// The room a localpart names, undoing XEP-0106 escapes; nil when the result is no
     /// valid room name.
     public static func room(localpart: String) -> RoomID? {
@@ -69,6 +72,7 @@ public struct RoomJIDMapping: Sendable, Equatable {
     }
 
     static func unescape(_ localpart: String) -> String {
+        guard localpart.utf8.contains(UInt8(ascii: "\\")) else { return localpart }
         var out = ""
         let characters = Array(localpart)
         var index = 0

@@ -132,9 +132,14 @@ public struct XMPPStanzaCodec: Sendable {
 
     /// The `<presence/>` a session receives for another session's presence.
     public func element(for presence: Presence, from: JID, to: JID) -> XMLElement {
+        element(for: presence, from: from.description, to: to.description)
+    }
+
+    /// The same, with the addresses already written out.
+    public func element(for presence: Presence, from: String, to: String) -> XMLElement {
         var stanza = XMLElement(name: "presence", namespace: namespace)
-        stanza[attribute: "from"] = from.description
-        stanza[attribute: "to"] = to.description
+        stanza[attribute: "from"] = from
+        stanza[attribute: "to"] = to
         switch presence.availability {
         case .unavailable: stanza[attribute: "type"] = "unavailable"
         case .available: break

@@ -1,4 +1,4 @@
-import Logging
+import ParleyComponent
 import ParleyCore
 import ParleyLauncher
 import ParleyMUC
@@ -27,33 +27,7 @@ public enum MUCPlugin: ParleyPlugin {
             domain: serviceDomain, chat: context.chat,
             codec: XMPPStanzaCodec(extensions: XMPPExtensionCodec(table: context.chat.translation)),
             name: options.value(serviceName))
-        return MUCHost(service: service, chat: context.chat, logger: context.logger)
-    }
-}
-
-/// Keeps the MUC service attached to the chat service while `parleyd` runs.
-final class MUCHost: Service, Sendable {
-    let service: MUCService
-    let chat: ChatService
-    let logger: Logger
-
-    init(service: MUCService, chat: ChatService, logger: Logger) {
-        self.service = service
-        self.chat = chat
-        self.logger = logger
-    }
-
-    func run() async throws {
-        let link: LocalComponentLink
-        do {
-            link = try chat.attachComponent(domain: service.rooms.domain, handler: service)
-        } catch .domainTaken(let taken) {
-            throw OptionError(key: "domain", message: "\(taken) is already attached to another component")
-        } catch .reservedDomain(let reserved) {
-            throw OptionError(key: "domain", message: "\(reserved) is the chat domain itself")
-        }
-        defer { link.detach() }
-        logger.notice("muc running in process", metadata: ["domain": "\(service.rooms.domain)"])
-        try? await gracefulShutdown()
+        return ComponentHost(
+            placement: ComponentPlacement(domain: serviceDomain, mode: .inProcess), context: context, handler: service)
     }
 }

@@ -18,9 +18,10 @@ extension C2SConnection {
         } else {
             to = nil
         }
-        // An in-process service of this server's own (the MUC service) takes the client's
-        // stanzas to its domain as they are, with the client's session.
-        if let to, to.domain != domain, let muc = shared.chat.componentHandler(for: to.domain) as? MUCService {
+        // The MUC service, in process on the rooms' domain, takes the client's stanzas to
+        // that domain as they are, with the client's session (one string comparison for
+        // every other stanza).
+        if let to, to.domain == shared.roomsDomain, let muc = shared.chat.componentHandler(for: to.domain) as? MUCService {
             guard let mind else { return }
             await muc.receive(element, to: to, session: session, client: C2SMUCClient(connection: self, mind: mind))
             return
