@@ -16,23 +16,19 @@ import Testing
 
         init() throws {
             dir = try TemporaryDirectory()
-            let config = dir.path + "/parley.yaml"
-            try """
-                domain: localhost
-                storage: \(dir.path)/storage
-                auth: memory:alice:alicepw,bob:bobpw,mallory:mallorypw,eve:evepw
-                plugins:
-                  - plugin: text-chat
-                    port: 0
-                  - plugin: irc-server
-                    port: 0
-                    allow-plain-without-tls: true
-                  - plugin: xmpp-c2s
-                    port: 0
-                    require-tls: false
-                    allow-plain-without-tls: true
-                """.write(toFile: config, atomically: true, encoding: .utf8)
-            process = try ParleydProcess(["--config", config])
+            process = try ParleydProcess(
+                in: dir, auth: "memory:alice:alicepw,bob:bobpw,mallory:mallorypw,eve:evepw",
+                plugins: """
+                    - plugin: text-chat
+                      port: 0
+                    - plugin: irc-server
+                      port: 0
+                      allow-plain-without-tls: true
+                    - plugin: xmpp-c2s
+                      port: 0
+                      require-tls: false
+                      allow-plain-without-tls: true
+                    """)
             textChat = try process.listeningPort(of: "text-chat")
             irc = try process.listeningPort(of: "irc-server")
             xmpp = try process.listeningPort(of: "xmpp-c2s")

@@ -7,22 +7,18 @@ import Testing
 @Suite(.serialized) struct MUCInteropTests {
     @Test func slixmppOccupantsAndAnIRCClientShareOneRoom() throws {
         let dir = try TemporaryDirectory()
-        let config = dir.path + "/parley.yaml"
-        try """
-            domain: localhost
-            storage: \(dir.path)/storage
-            auth: memory:alice:alicepw,bob:bobpw,carol:carolpw,eve:evepw
-            plugins:
-              - plugin: xmpp-c2s
-                port: 0
-                require-tls: false
-                allow-plain-without-tls: true
-              - plugin: muc
-              - plugin: irc-server
-                port: 0
-                allow-plain-without-tls: true
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-        let process = try ParleydProcess(["--config", config])
+        let process = try ParleydProcess(
+            in: dir, auth: "memory:alice:alicepw,bob:bobpw,carol:carolpw,eve:evepw",
+            plugins: """
+                - plugin: xmpp-c2s
+                  port: 0
+                  require-tls: false
+                  allow-plain-without-tls: true
+                - plugin: muc
+                - plugin: irc-server
+                  port: 0
+                  allow-plain-without-tls: true
+                """)
         defer { process.stop() }
         let xmpp = try process.listeningPort(of: "xmpp-c2s")
         let irc = try process.listeningPort(of: "irc-server")

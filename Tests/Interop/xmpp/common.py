@@ -40,6 +40,26 @@ STEP_TIMEOUT = 5.0  # seconds to wait for one expected stanza
 QUIET_PERIOD = 1.5  # seconds to wait before concluding that something did NOT arrive
 
 
+async def wait_until(records, start, pred, new, timeout=STEP_TIMEOUT):
+    """First item of records[start:] for which pred holds, waiting up to `timeout` seconds
+    for more; `new` is an asyncio.Event set whenever an item is appended. None on timeout."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        for item in records[start:]:
+            if pred(item):
+                return item
+        start = len(records)
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return None
+        new.clear()
+        try:
+            await asyncio.wait_for(new.wait(), remaining)
+        except asyncio.TimeoutError:
+            pass
+
+
 def nonce():
     return uuid.uuid4().hex[:12]
 
@@ -348,20 +368,8 @@ class Client(slixmpp.ClientXMPP):
     async def wait_for(self, kind, pred, timeout=STEP_TIMEOUT, since=None):
         """First recorded stanza of `kind` (after mark `since`) for which pred(xml) holds, or None."""
         start = (since or {}).get(kind, 0)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            for st in self.received[kind][start:]:
-                if pred(st.xml):
-                    return st.xml
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                return None
-            self._new.clear()
-            try:
-                await asyncio.wait_for(self._new.wait(), remaining)
-            except asyncio.TimeoutError:
-                pass
+        st = await wait_until(self.received[kind], start, lambda st: pred(st.xml), self._new, timeout)
+        return st.xml if st is not None else None
 
     def matching(self, kind, pred, since=None):
         start = (since or {}).get(kind, 0)

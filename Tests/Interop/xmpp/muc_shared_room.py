@@ -5,14 +5,16 @@ and an IRC client in the same room (`dev@conference.DOMAIN` is `#dev`).
 alice enters first (self-presence 110, 100 and 201; the subject, empty), bob enters and
 both see each other, carol is refused alice's nick (409 conflict), alice's groupchat
 reaches bob with the room's stanza-id and returns to alice with her own id, the IRC
-client (nick --irc-nick, registered with PASS on --irc-port before the XMPP clients
-enter) sees both XMPP occupants JOIN and alice's PRIVMSG, and its own PRIVMSG reaches
+client on the python `irc` library (nick --irc-nick, registered with PASS on --irc-port
+before the XMPP clients enter) sees both XMPP occupants JOIN and alice's PRIVMSG, and its own PRIVMSG reaches
 bob as groupchat from `#dev`'s occupant JID. bob changes nick (303) and leaves (110);
 a groupchat from a non-occupant is not-acceptable; history on entry honours maxstanzas
 with XEP-0203 delays; disco#items on the service lists the room.
 """
 import asyncio
 import xml.etree.ElementTree as ET
+
+import irc.client_aio
 
 import common
 
@@ -33,52 +35,32 @@ def is_from(jid, ptype=None):
 
 
 class IRCPeer:
-    """A plain IRC client on asyncio streams (PASS account:password, NICK, USER)."""
+    """An IRC client on the python `irc` library's asyncio reactor, in the scenario's event
+    loop: it logs in with PASS account:password and records every event it receives."""
 
-    def __init__(self, sc):
-        self.sc = sc
-        self.lines = []
+    def __init__(self):
+        self.events = []
         self._new = asyncio.Event()
 
     async def connect(self, host, port, nick, password):
-        self.reader, self.writer = await asyncio.open_connection(host, port)
-        self.send(f"PASS {nick}:{password}")
-        self.send(f"NICK {nick}")
-        self.send(f"USER {nick} 0 * :{nick}")
-        asyncio.get_running_loop().create_task(self._read())
-        return await self.wait(lambda line: line.split(" ")[1:2] in (["376"], ["422"]))
+        self.reactor = irc.client_aio.AioReactor(loop=asyncio.get_running_loop())
+        self.reactor.add_global_handler("all_events", self._record)
+        self.connection = self.reactor.server()
+        await self.connection.connect(host, port, nick, password=f"{nick}:{password}")
+        return await self.wait(lambda e: e.type == "welcome")
 
-    def send(self, line):
-        self.writer.write((line + "\r\n").encode())
-
-    async def _read(self):
-        while True:
-            raw = await self.reader.readline()
-            if not raw:
-                return
-            line = raw.decode(errors="replace").rstrip("\r\n")
-            if line.startswith("PING"):
-                self.send("PONG" + line[4:])
-            self.lines.append(line)
-            self._new.set()
+    def _record(self, connection, event):
+        self.events.append(event)
+        self._new.set()
 
     async def wait(self, pred, timeout=common.STEP_TIMEOUT):
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        seen = 0
-        while True:
-            for line in self.lines[seen:]:
-                if pred(line):
-                    return line
-            seen = len(self.lines)
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                return None
-            self._new.clear()
-            try:
-                await asyncio.wait_for(self._new.wait(), remaining)
-            except asyncio.TimeoutError:
-                return None
+        """First event (since the start) for which pred(event) holds, or None."""
+        return await common.wait_until(self.events, 0, pred, self._new, timeout)
+
+    def said(self, nick, text):
+        """An event predicate: `nick` said `text` in #dev."""
+        return lambda e: e.type == "pubmsg" and e.source.nick == nick and e.target == "#dev" \
+            and e.arguments == [text]
 
 
 async def body(sc):
@@ -87,10 +69,10 @@ async def body(sc):
     room = f"dev@{service}"
 
     sc.step("the IRC client joins #dev")
-    irc = IRCPeer(sc)
-    sc.require("irc_registered", await irc.connect(a.host, a.irc_port, a.irc_nick, a.irc_password) is not None)
-    irc.send("JOIN #dev")
-    sc.require("irc_joined", await irc.wait(lambda l: " JOIN " in l and l.startswith(f":{a.irc_nick}!")) is not None)
+    irc_user = IRCPeer()
+    sc.require("irc_registered", await irc_user.connect(a.host, a.irc_port, a.irc_nick, a.irc_password) is not None)
+    irc_user.connection.join("#dev")
+    sc.require("irc_joined", await irc_user.wait(lambda e: e.type == "join" and e.source.nick == a.irc_nick) is not None)
 
     sc.step("login")
     alice = await sc.client("alice", a.alice_password, resource="desk", plugins=["xep_0045"]).login_or_fail()
@@ -112,7 +94,7 @@ async def body(sc):
     subject = await alice.wait_for("message", lambda x: x.find(f"{{{common.CLIENT_NS}}}subject") is not None, since=mark)
     sc.check("alice_gets_subject", subject is not None)
     sc.check("irc_sees_alice_join",
-             await irc.wait(lambda l: l.startswith(":Alice!") and " JOIN " in l) is not None)
+             await irc_user.wait(lambda e: e.type == "join" and e.source.nick == "Alice" and e.target == "#dev") is not None)
 
     sc.step("bob enters, carol is refused alice's nick")
     mark_a = alice.mark()
@@ -145,9 +127,8 @@ async def body(sc):
     sc.check("groupchat_stanza_id", sid is not None and sid.get("by") == room and len(sid.get("id", "")) > 0)
     echo = await alice.wait_for("message", common.body_contains("hello room"), since=mark_a)
     sc.check("reflected_with_own_id", echo is not None and echo.get("id") == "alice-1")
-    sc.check("irc_gets_groupchat",
-             await irc.wait(lambda l: l.startswith(":Alice!") and l.endswith("PRIVMSG #dev :hello room")) is not None)
-    irc.send("PRIVMSG #dev :hi from irc")
+    sc.check("irc_gets_groupchat", await irc_user.wait(irc_user.said("Alice", "hello room")) is not None)
+    irc_user.connection.privmsg("#dev", "hi from irc")
     from_irc = await bob.wait_for("message", common.body_contains("hi from irc"), since=mark_b)
     sc.check("xmpp_gets_irc_groupchat", from_irc is not None and from_irc.get("from") == f"{room}/{a.irc_nick}")
 
@@ -182,7 +163,8 @@ async def body(sc):
     p.send()
     gone = await alice.wait_for("presence", is_from(f"{room}/Bob", "unavailable"), since=mark_a)
     sc.check("nick_change_303", gone is not None and "303" in codes(gone))
-    sc.check("irc_sees_nick", await irc.wait(lambda l: l.startswith(":Bob!") and " NICK " in l) is not None)
+    sc.check("irc_sees_nick",
+             await irc_user.wait(lambda e: e.type == "nick" and e.source.nick == "Bob" and e.target == "Robert") is not None)
     mark_b = bob.mark()
     p = bob.Presence()
     p["to"] = f"{room}/Robert"
@@ -198,6 +180,7 @@ async def body(sc):
 
     for c in (alice, bob, carol):
         await c.logout()
+    irc_user.connection.disconnect("done")
 
 
 if __name__ == "__main__":

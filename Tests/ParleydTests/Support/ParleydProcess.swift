@@ -49,6 +49,21 @@ final class ParleydProcess: @unchecked Sendable {
         return config
     }
 
+    /// Writes `<dir>/parley.yaml` (the domain `localhost`, storage in `<dir>/storage`,
+    /// `auth` as an `--auth` string, `plugins` as YAML plugin entries starting at column 0)
+    /// and starts `parleyd --config` with it.
+    convenience init(in dir: TemporaryDirectory, auth: String, plugins: String) throws {
+        let config = dir.path + "/parley.yaml"
+        try """
+            domain: localhost
+            storage: \(dir.path)/storage
+            auth: \(auth)
+            plugins:
+            \(plugins)
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        try self.init(["--config", config])
+    }
+
     /// Starts `parleyd arguments` in the background (JSON logs on stderr are collected).
     init(_ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: Self.binary)
