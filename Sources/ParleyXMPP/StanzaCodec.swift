@@ -19,13 +19,7 @@ public struct XMPPStanzaCodec: Sendable {
 
     /// RFC 6121 §5.2.2: the message types; an absent or unknown type is `normal`.
     public static func kind(ofMessageType type: String?) -> Message.Kind {
-        switch type {
-        case "chat": .chat
-        case "groupchat": .room
-        case "headline": .headline
-        case "error": .error
-        default: .normal
-        }
+        MessageType(type).kind
     }
 
     /// The XMPP type of a model message kind (a notice from IRC reads as `normal`).
@@ -168,5 +162,18 @@ extension XMLElement {
     /// Appends `<name xmlns=namespace>text</name>`.
     public mutating func append(text: String, in name: String, namespace: String) {
         append(XMLElement(name: name, namespace: namespace, children: text.isEmpty ? [] : [.text(text)]))
+    }
+}
+
+extension MessageType {
+    /// The model's kind of message for this XMPP type.
+    public var kind: Message.Kind {
+        switch self {
+        case .chat: .chat
+        case .groupchat: .room
+        case .headline: .headline
+        case .error: .error
+        case .normal: .normal
+        }
     }
 }
