@@ -6,14 +6,10 @@ import ParleyXMPP
 enum AcceptStreamCheck {
     /// The normalized domain the header asks to serve, or the stream error.
     static func domain(in header: XMLStreamHeader, secrets: ComponentSecrets) -> Result<String, StreamError> {
-        // RFC 6120 §4.9.3.10: the root must be `stream` in the streams namespace.
-        guard header.name == "stream", header.namespace == XMPPNamespace.streams else {
-            return .failure(StreamError(.invalidNamespace, text: "the stream root must be {\(XMPPNamespace.streams)}stream"))
-        }
-        // XEP-0114 §2: the content namespace of a component stream is jabber:component:accept.
-        guard header.defaultNamespace == XMPPNamespace.component else {
-            return .failure(
-                StreamError(.invalidNamespace, text: "the default namespace must be \(XMPPNamespace.component)"))
+        // RFC 6120 §4.9.3.10 and XEP-0114 §2: `stream` in the streams namespace, content in
+        // jabber:component:accept (no version is required of a component).
+        if let error = StreamHeaderCheck.rootError(in: header, framing: .tcp, contentNamespace: XMPPNamespace.component) {
+            return .failure(error)
         }
         // §2: `to` names the component's domain; §3: only domains with a secret are served.
         guard let to = header.attribute("to"), let jid = JID(to), jid.localpart == nil, jid.resource == nil,

@@ -7,22 +7,7 @@ public enum StreamHeaderCheck {
     public static func error(in header: XMLStreamHeader, domain: String, framing: StreamFraming,
         contentNamespace: String = XMPPNamespace.client) -> StreamError?
     {
-        switch framing {
-        case .tcp:
-            // §4.9.3.10: the root must be `stream` in the streams namespace.
-            guard header.name == "stream", header.namespace == XMPPNamespace.streams else {
-                return StreamError(.invalidNamespace, text: "the stream root must be {\(XMPPNamespace.streams)}stream")
-            }
-            // §4.8.1–4.8.2: the content namespace of a client stream is jabber:client.
-            guard header.defaultNamespace == contentNamespace else {
-                return StreamError(.invalidNamespace, text: "the default namespace must be \(contentNamespace)")
-            }
-        case .webSocket:
-            // RFC 7395 §3.3.1: the stream opens with <open/> in the framing namespace.
-            guard header.name == "open", header.namespace == XMPPNamespace.framing else {
-                return StreamError(.invalidNamespace, text: "the stream opens with {\(XMPPNamespace.framing)}open")
-            }
-        }
+        if let error = rootError(in: header, framing: framing, contentNamespace: contentNamespace) { return error }
         // §4.7.5: a major version other than 1 is unsupported; none at all means pre-1.0.
         guard let version = header.attribute("version"),
             version.split(separator: ".").first.flatMap({ Int($0) }) == 1
@@ -34,6 +19,30 @@ public enum StreamHeaderCheck {
             jid.domain == domain
         else {
             return StreamError(.hostUnknown, text: "this server serves \(domain)")
+        }
+        return nil
+    }
+
+    /// nil when the stream's root element and content namespace are right for `framing`
+    /// (a component stream, XEP-0114 §2, checks only these and its own `to`).
+    public static func rootError(in header: XMLStreamHeader, framing: StreamFraming, contentNamespace: String)
+        -> StreamError?
+    {
+        switch framing {
+        case .tcp:
+            // §4.9.3.10: the root must be `stream` in the streams namespace.
+            guard header.name == "stream", header.namespace == XMPPNamespace.streams else {
+                return StreamError(.invalidNamespace, text: "the stream root must be {\(XMPPNamespace.streams)}stream")
+            }
+            // §4.8.1–4.8.2: the content namespace (jabber:client; XEP-0114 §2: jabber:component:accept).
+            guard header.defaultNamespace == contentNamespace else {
+                return StreamError(.invalidNamespace, text: "the default namespace must be \(contentNamespace)")
+            }
+        case .webSocket:
+            // RFC 7395 §3.3.1: the stream opens with <open/> in the framing namespace.
+            guard header.name == "open", header.namespace == XMPPNamespace.framing else {
+                return StreamError(.invalidNamespace, text: "the stream opens with {\(XMPPNamespace.framing)}open")
+            }
         }
         return nil
     }
