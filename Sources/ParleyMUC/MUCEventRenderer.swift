@@ -108,10 +108,16 @@ public struct MUCEventRenderer: Sendable {
         if snapshot.created { statuses.append(.created) }
         stanzas.append(presence(of: snapshot.you, in: room, to: to, statuses: statuses))
         // §7.2.14: history with XEP-0203 delays from the room, then the subject (§7.2.15).
-        let past = history.select(snapshot.history, now: now) { message in
-            delayed(message, in: room, to: to).serialized().count
+        // Each message is rendered once, whether `maxchars` measured it first or not.
+        var rendered: [Int: XMLElement] = [:]
+        func stanza(_ index: Int) -> XMLElement {
+            if let done = rendered[index] { return done }
+            let made = delayed(snapshot.history[index], in: room, to: to)
+            rendered[index] = made
+            return made
         }
-        for message in past { stanzas.append(delayed(message, in: room, to: to)) }
+        let count = history.newestCount(of: snapshot.history, now: now) { stanza($0).serialized().count }
+        for index in snapshot.history.indices.suffix(count) { stanzas.append(stanza(index)) }
         stanzas.append(subject(snapshot.topic?.text ?? "", in: room, setter: snapshot.topic?.setBy, to: to))
         return stanzas
     }

@@ -42,22 +42,23 @@ public struct MUCHistoryRequest: Sendable, Equatable {
         }
     }
 
-    /// The newest messages that fit every limit, oldest first. `size` measures one
-    /// rendered stanza in characters (for `maxchars`).
-    public func select(_ history: [Message], now: Date, size: (Message) -> Int) -> [Message] {
-        var chosen: [Message] = []
+    /// How many of the newest messages of `history` (oldest first) fit every limit.
+    /// `size(index)` measures the rendered stanza of `history[index]` in characters; it is
+    /// asked only for `maxchars`, newest first, once per message.
+    public func newestCount(of history: [Message], now: Date, size: (Int) -> Int) -> Int {
+        var count = 0
         var chars = 0
-        for message in history.reversed() {
-            if let maxStanzas, chosen.count >= maxStanzas { break }
-            let stamp = message.timestamp ?? now
+        for index in history.indices.reversed() {
+            if let maxStanzas, count >= maxStanzas { break }
+            let stamp = history[index].timestamp ?? now
             if let seconds, now.timeIntervalSince(stamp) > Double(seconds) { break }
             if let since, stamp < since { break }
             if let maxChars {
-                chars += size(message)
+                chars += size(index)
                 if chars > maxChars { break }
             }
-            chosen.append(message)
+            count += 1
         }
-        return chosen.reversed()
+        return count
     }
 }

@@ -46,6 +46,13 @@ import Testing
         #expect(history.firstChild(named: "delay", namespace: XMPPNamespace.delay) != nil)
         #expect(history.firstChild(named: "stanza-id", namespace: MUCNamespace.stanzaID)?[attribute: "id"] == "sid-1")
         #expect(stanzas[3].firstChild(named: "subject")?.text == "plans")
+        // maxchars counts whole stanzas: one that does not fit is left out, one that does stays.
+        let tight = renderer.render(
+            .entered(snapshot), in: room, me: me, to: "alice@example.org/desk", history: MUCHistoryRequest(maxChars: 10))
+        #expect(tight.count == 3)
+        let roomy = renderer.render(
+            .entered(snapshot), in: room, me: me, to: "alice@example.org/desk", history: MUCHistoryRequest(maxChars: 10_000))
+        #expect(roomy[2] == stanzas[2])
     }
 
     @Test func historyLimitsApply() {
@@ -55,11 +62,14 @@ import Testing
                 timestamp: Date(timeIntervalSince1970: Double(1000 + index * 60)))
         }
         let now = Date(timeIntervalSince1970: 1000 + 9 * 60)
-        #expect(MUCHistoryRequest(maxStanzas: 3).select(messages, now: now) { _ in 1 }.map(\.body) == ["m7", "m8", "m9"])
-        #expect(MUCHistoryRequest(maxStanzas: 0).select(messages, now: now) { _ in 1 }.isEmpty)
-        #expect(MUCHistoryRequest(seconds: 125).select(messages, now: now) { _ in 1 }.map(\.body) == ["m7", "m8", "m9"])
-        #expect(MUCHistoryRequest(maxChars: 250).select(messages, now: now) { _ in 100 }.count == 2)
-        #expect(MUCHistoryRequest(since: Date(timeIntervalSince1970: 1000 + 8 * 60)).select(messages, now: now) { _ in 1 }.count == 2)
+        func kept(_ request: MUCHistoryRequest, size: Int = 1) -> [String?] {
+            messages.suffix(request.newestCount(of: messages, now: now) { _ in size }).map(\.body)
+        }
+        #expect(kept(MUCHistoryRequest(maxStanzas: 3)) == ["m7", "m8", "m9"])
+        #expect(kept(MUCHistoryRequest(maxStanzas: 0)).isEmpty)
+        #expect(kept(MUCHistoryRequest(seconds: 125)) == ["m7", "m8", "m9"])
+        #expect(kept(MUCHistoryRequest(maxChars: 250), size: 100).count == 2)
+        #expect(kept(MUCHistoryRequest(since: Date(timeIntervalSince1970: 1000 + 8 * 60))).count == 2)
     }
 
     @Test func aBadHistoryValueIsABadRequest() {
