@@ -1,6 +1,5 @@
 import Logging
 import ParleyIRC
-import NIOSSL
 import ParleyCore
 import ParleyCred
 import ParleyServerNIO

@@ -1,7 +1,5 @@
 import Logging
 import ParleyLauncher
-import NIOCore
-import NIOSSL
 import ParleyCore
 import ParleyCred
 import ParleyMUC

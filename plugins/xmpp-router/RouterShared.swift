@@ -1,5 +1,4 @@
 import Logging
-import NIOCore
 import ParleyCore
 import ParleyServerNIO
 import ParleyXMPP
