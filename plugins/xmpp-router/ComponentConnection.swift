@@ -23,19 +23,8 @@ final actor ComponentConnection: XMPPStreamConnection {
 
     let shared: RouterShared
 
-    enum Phase {
-        /// Waiting for the component's stream header.
-        case awaitingHeader
-        /// Header answered; waiting for `<handshake/>` over `streamID`.
-        case awaitingHandshake(domain: String)
-        /// Handshake done: the component serves `domain`.
-        case authenticated(domain: String)
-        /// The stream is closing or closed; nothing more is processed.
-        case closed
-    }
-    var phase = Phase.awaitingHeader
-    /// The id of our stream header (XEP-0114 §3: the handshake digest covers it).
-    var streamID = ""
+    /// The XEP-0114 stream: header, handshake, then stanzas.
+    var stream: ComponentAcceptState
     /// The domain once the component has authenticated (kept after closing, for logs).
     var domain: String?
     var link: LocalComponentLink?
@@ -62,6 +51,8 @@ final actor ComponentConnection: XMPPStreamConnection {
         self.channel = channel
         self.shared = shared
         outbox = ComponentOutbox(channel: channel, codec: shared.codec, limit: shared.settings.queueLimitBytes)
+        let secrets = shared.settings.secrets
+        stream = ComponentAcceptState(secret: { secrets.secret(for: $0) })
         gate = FloodGate(rate: shared.settings.maxStanzasPerSecond, now: NIODeadline.now().uptimeNanoseconds)
         inbox = SerialInbox(limit: shared.settings.inboundQueueLimit)
     }
@@ -76,30 +67,25 @@ final actor ComponentConnection: XMPPStreamConnection {
         logger.log(level: level, message(), metadata: all)
     }
 
-    var isClosed: Bool {
-        if case .closed = phase { return true }
-        return false
-    }
+    var isClosed: Bool { stream.isClosed }
 
     // MARK: Inbound events (called by XMPPStreamChannelHandler on the event loop)
 
     func receive(_ event: XMLStreamEvent) {
-        switch (phase, event) {
-        case (.closed, _):
-            return
-        case (.awaitingHeader, .streamStart(let header)):
-            openStream(header)
-        case (.awaitingHandshake(let domain), .element(let element)):
-            handshake(element, domain: domain)
-        case (.authenticated(let domain), .element(let element)):
+        switch stream.received(event) {
+        case .send(let bytes):
+            var buffer = channel.allocator.buffer(capacity: bytes.count)
+            buffer.writeBytes(bytes)
+            channel.writeAndFlush(buffer, promise: nil)
+        case .verified(let domain):
+            attach(domain)
+        case .stanza(let element, let domain):
             stanza(element, domain: domain)
-        case (_, .streamEnd):
-            // RFC 6120 §4.4: the component closed its stream; close ours and the connection.
-            closeStream(error: nil)
-        case (_, .streamStart):
-            closeStream(error: StreamError(.notWellFormed, text: "unexpected stream header"))
-        case (.awaitingHeader, .element):
-            closeStream(error: StreamError(.notWellFormed, text: "a stanza before the stream header"))
+        case .close(let error):
+            if let error, !stream.isAuthenticated { log(.info, "component stream refused", ["error": "\(error)"]) }
+            closeStream(error: error)
+        case .none:
+            break
         }
     }
 
@@ -144,47 +130,10 @@ final actor ComponentConnection: XMPPStreamConnection {
         shared.connections.forget(self)
     }
 
-    // MARK: Stream header and handshake (XEP-0114 §2, §3)
+    // MARK: Attaching the domain (XEP-0114 §3)
 
-    private func openStream(_ header: XMLStreamHeader) {
-        switch AcceptStreamCheck.domain(in: header, secrets: shared.settings.secrets) {
-        case .success(let domain):
-            var buffer = channel.allocator.buffer(capacity: 256)
-            buffer.writeBytes(streamHeader(from: domain))
-            channel.writeAndFlush(buffer, promise: nil)
-            phase = .awaitingHandshake(domain: domain)
-        case .failure(let error):
-            // RFC 6120 §4.9.1.2: a header error is reported after our own header.
-            var buffer = channel.allocator.buffer(capacity: 256)
-            buffer.writeBytes(streamHeader(from: header.attribute("to").flatMap(JID.init)?.domain))
-            channel.writeAndFlush(buffer, promise: nil)
-            log(.info, "component stream refused", ["error": "\(error)"])
-            closeStream(error: error)
-        }
-    }
-
-    /// Our stream header with a fresh random id (XEP-0114 §2).
-    private func streamHeader(from domain: String?) -> [UInt8] {
-        streamID = SASLEncoding.randomID(bytes: 8)
-        var attributes = [XMLAttribute("id", value: streamID)]
-        if let domain { attributes.insert(XMLAttribute("from", value: domain), at: 0) }
-        return XMPPStreamHeader.bytes(contentNamespace: XMPPNamespace.component, attributes: attributes)
-    }
-
-    private func handshake(_ element: XMLElement, domain: String) {
-        guard element.name == "handshake", element.namespace == XMPPNamespace.component else {
-            closeStream(error: StreamError(.notAuthorized, text: "send <handshake/> first"))
-            return
-        }
-        // §3: hex(SHA-1(stream id + secret)), compared in constant time.
-        let digest = element.text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let secret = shared.settings.secrets.secret(for: domain),
-            ComponentHandshake.verify(digest, streamID: streamID, secret: secret)
-        else {
-            log(.notice, "component handshake failed", ["requested": "\(domain)"])
-            closeStream(error: StreamError(.notAuthorized, text: "the handshake does not match the secret of \(domain)"))
-            return
-        }
+    /// The handshake matched: take the domain, unless another holder serves it.
+    private func attach(_ domain: String) {
         // A domain already served (by another connection, or an in-process component)
         // stays with its holder: the newcomer is refused, never handed the domain.
         let link: LocalComponentLink
@@ -202,7 +151,7 @@ final actor ComponentConnection: XMPPStreamConnection {
         }
         self.link = link
         self.domain = domain
-        phase = .authenticated(domain: domain)
+        stream.attached()
         var reply = channel.allocator.buffer(capacity: 16)
         reply.writeString("<handshake/>")
         outbox.open(first: reply, link: link)
@@ -215,13 +164,10 @@ final actor ComponentConnection: XMPPStreamConnection {
     /// connection once the bytes are out — at once when `waitForPeer` is false (a
     /// component that does not read would never take them).
     func closeStream(error: StreamError?, waitForPeer: Bool = true) {
-        guard !isClosed else { return }
-        let neverOpened = streamID.isEmpty
+        guard let bytes = stream.closingBytes(error: error) else { return }
         end()
-        var buffer = channel.allocator.buffer(capacity: 256)
-        if neverOpened { buffer.writeBytes(streamHeader(from: nil)) }
-        if let error { buffer.writeXML(error.element, inheritedNamespace: XMPPNamespace.component) }
-        buffer.writeString("</stream:stream>")
+        var buffer = channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
         let channel = self.channel
         guard waitForPeer else {
             channel.writeAndFlush(buffer, promise: nil)
@@ -235,12 +181,13 @@ final actor ComponentConnection: XMPPStreamConnection {
 
     /// Leaves the route tables and closes the outbox (which bounces what waits in it).
     private func end() {
-        if case .authenticated(let domain) = phase {
+        stream.abandon()
+        if let domain, let link {
             shared.unregister(domain, outbox)
-            link?.detach()
+            link.detach()
+            self.link = nil
             log(.notice, "component detached")
         }
-        phase = .closed
         outbox.close()
         blockedOn.removeAll()
     }
@@ -259,7 +206,7 @@ final actor ComponentConnection: XMPPStreamConnection {
     func tick() {
         guard !isClosed else { return }
         let now = NIODeadline.now()
-        guard case .authenticated = phase else {
+        guard stream.isAuthenticated else {
             if now - openedAt > .nanoseconds(Int64(shared.settings.handshakeTimeout * 1e9)) {
                 log(.info, "component handshake timed out")
                 closeStream(error: StreamError(.connectionTimeout, text: "no handshake within \(shared.settings.handshakeTimeout) s"))

@@ -61,16 +61,7 @@ public struct ComponentClientState: Sendable {
     /// The TCP connection is up: open the stream (XEP-0114 §2: `to` is the component's domain).
     public mutating func connected() -> Action {
         phase = .awaitingHeader
-        let header = XMLStreamHeader(
-            name: "stream", namespace: XMPPNamespace.streams, prefix: "stream",
-            attributes: [XMLAttribute("to", value: domain)],
-            namespaceDeclarations: [
-                XMLNamespaceDeclaration(prefix: nil, uri: XMPPNamespace.component),
-                XMLNamespaceDeclaration(prefix: "stream", uri: XMPPNamespace.streams),
-            ])
-        var bytes: [UInt8] = []
-        XMLSerializer.writeStreamHeader(header, into: &bytes)
-        return .send(bytes)
+        return .send(XMPPStreamHeader.bytes(contentNamespace: XMPPNamespace.component, attributes: [XMLAttribute("to", value: domain)]))
     }
 
     /// One event from the server's stream.

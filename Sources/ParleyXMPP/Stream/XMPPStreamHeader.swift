@@ -1,5 +1,4 @@
 import ParleyXML
-import ParleyXMPP
 
 /// The opening `<stream:stream>` tag a server sends (RFC 6120 §4.7), serialized.
 public enum XMPPStreamHeader {
