@@ -127,9 +127,9 @@ public final class ChatService: Sendable {
     /// Every room, for listings (the adapter filters hidden ones).
     public var allRooms: [Room] { rooms.allValues }
 
-    /// The room to join, created (with `creator` as owner) when absent and the service's
-    /// room limits allow one more.
-    func roomForJoin(_ id: RoomID, creator: UserID) throws(RoomError) -> (Room, created: Bool) {
+    /// The room to join, created (with `creator` as owner, `locked` until the owner
+    /// configures it) when absent and the service's room limits allow one more.
+    func roomForJoin(_ id: RoomID, creator: UserID, locked: Bool = false) throws(RoomError) -> (Room, created: Bool) {
         if let room = rooms[id] { return (room, false) }
         let persistent = configuration.roomDefaults.persistent
         guard roomLimits.reserveRoom(persistent: persistent) else { throw .roomLimitReached }
@@ -137,7 +137,7 @@ public final class ChatService: Sendable {
             Room(
                 state: RoomState(
                     id: id, configuration: configuration.roomDefaults, owner: creator,
-                    maxOccupants: configuration.maxOccupantsPerRoom),
+                    maxOccupants: configuration.maxOccupantsPerRoom, locked: locked),
                 home: executors.executor(for: id), limits: roomLimits, clock: clock, logger: logger
             ) { [rooms, roomLimits] retired in
                 rooms.remove(retired.id, ifIdenticalTo: retired)

@@ -138,11 +138,14 @@ public final class ChatSession: Sendable {
 
     // MARK: Rooms (XEP-0045 §7; IRC JOIN/PART/NICK/TOPIC/MODE/KICK/INVITE)
 
-    /// Enters a room, creating it when absent; the snapshot is also delivered to the mind
-    /// first, as `.room(id, .entered(…))`, in order with the room's later events.
+    /// Enters a room, creating it when absent (`lockingNewRoom`: locked until the owner
+    /// configures it, XEP-0045 §10.1.1); the snapshot is also delivered to the mind first,
+    /// as `.room(id, .entered(…))`, in order with the room's later events.
     @discardableResult
-    public func join(_ roomID: RoomID, as nick: Nickname, password: String? = nil, presence: Presence = Presence())
-        async throws(RoomError) -> RoomSnapshot
+    public func join(
+        _ roomID: RoomID, as nick: Nickname, password: String? = nil, presence: Presence = Presence(),
+        lockingNewRoom: Bool = false
+    ) async throws(RoomError) -> RoomSnapshot
     {
         guard !isClosed else { throw .sessionClosed }
         let count = state.withLock { $0.rooms.count }
@@ -150,7 +153,7 @@ public final class ChatSession: Sendable {
             throw .tooManyRooms
         }
         while true {
-            let (room, created) = try service.roomForJoin(roomID, creator: id.user)
+            let (room, created) = try service.roomForJoin(roomID, creator: id.user, locked: lockingNewRoom)
             // When the room removes this session itself (kick, ban, failed delivery), forget it.
             let onRemoved: @Sendable () -> Void = { [weak self] in
                 self?.state.withLock { state in
@@ -215,6 +218,41 @@ public final class ChatSession: Sendable {
         async throws(RoomError)
     {
         try await joinedRoom(roomID).configure(configuration, by: id, revokingVoice: revokingVoice)
+    }
+
+    // MARK: Owners and admins, in the room or not (XEP-0045 §9, §10)
+
+    /// The configuration of a room the session's user owns, for the owner's form (§10.2).
+    public func ownerConfiguration(of roomID: RoomID) async throws(RoomError) -> RoomConfiguration {
+        let state = try await existingRoom(roomID).snapshot
+        guard state.affiliation(of: user) == .owner else { throw .notAllowed }
+        return state.configuration
+    }
+
+    /// Submits the owner's configuration form (§10.1.2, §10.2): owners only; it unlocks a
+    /// new room.
+    public func configureAsOwner(_ roomID: RoomID, _ configuration: RoomConfiguration) async throws(RoomError) {
+        try await existingRoom(roomID).configure(configuration, by: id, revokingVoice: false, asOwner: true)
+    }
+
+    /// Destroys a room the session's user owns (`RoomState.destroy`).
+    public func destroy(_ roomID: RoomID, reason: String? = nil, alternate: String? = nil) async throws(RoomError) {
+        try await existingRoom(roomID).destroy(by: id, reason: reason, alternate: alternate)
+    }
+
+    /// An affiliation list of a room (`RoomState.list(_:for:)`).
+    public func list(_ affiliation: Affiliation, in roomID: RoomID) async throws(RoomError) -> [RoomState.AffiliationEntry] {
+        try await existingRoom(roomID).list(affiliation, for: id)
+    }
+
+    /// A role list of a room (`RoomState.list(_:for:)`).
+    public func list(_ role: Role, in roomID: RoomID) async throws(RoomError) -> [Occupant] {
+        try await existingRoom(roomID).list(role, for: id)
+    }
+
+    private func existingRoom(_ roomID: RoomID) throws(RoomError) -> Room {
+        guard let room = service.room(roomID) else { throw .noSuchRoom }
+        return room
     }
 
     /// Adds a ban mask to a room (`RoomState.addBan`); nil when it was listed already.

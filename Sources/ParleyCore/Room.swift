@@ -103,13 +103,15 @@ public actor Room {
     /// Applies a configuration; making the room persistent takes one of the service's
     /// persistent slots (`RoomError.roomLimitReached` when none is left), and stopping
     /// gives it back.
-    func configure(_ configuration: RoomConfiguration, by session: SessionID, revokingVoice: Bool) throws(RoomError) {
+    func configure(_ configuration: RoomConfiguration, by session: SessionID, revokingVoice: Bool, asOwner: Bool = false)
+        throws(RoomError)
+    {
         let was = state.configuration.persistent
         let becomesPersistent = configuration.persistent && !was
         if becomesPersistent, !limits.reservePersistent() { throw .roomLimitReached }
         let effects: [RoomState.Effect]
         do {
-            effects = try state.configure(configuration, by: session, revokingVoice: revokingVoice)
+            effects = try state.configure(configuration, by: session, revokingVoice: revokingVoice, asOwner: asOwner)
         } catch {
             if becomesPersistent { limits.releasePersistent() }
             throw error
@@ -133,6 +135,27 @@ public actor Room {
 
     func invite(_ user: UserID, by session: SessionID) throws(RoomError) {
         try state.invite(user, by: session)
+    }
+
+    /// Destroys the room (XEP-0045 §10.9): every occupant is told, the room leaves the
+    /// directory (a persistent room gives back its slot), and a later join creates a new one.
+    func destroy(by session: SessionID, reason: String?, alternate: String?) throws(RoomError) {
+        let effects = try state.destroy(by: session, reason: reason, alternate: alternate)
+        run(effects)
+        pruneMinds()
+        guard !retired else { return }
+        retired = true
+        if state.configuration.persistent { limits.releasePersistent() }
+        onEmpty(self)
+    }
+
+    /// The lists of `RoomState+Owner.swift`, answered from the room's current state.
+    func list(_ affiliation: Affiliation, for session: SessionID) throws(RoomError) -> [RoomState.AffiliationEntry] {
+        try state.list(affiliation, for: session)
+    }
+
+    func list(_ role: Role, for session: SessionID) throws(RoomError) -> [Occupant] {
+        try state.list(role, for: session)
     }
 
     /// Tells every occupant the service is going away and empties the room.

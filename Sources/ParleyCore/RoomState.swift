@@ -25,15 +25,20 @@ public struct RoomState: Sendable {
     public let occupantCap: Int?
     /// The ban masks, in the order they were set (`RoomState+Bans.swift`).
     public internal(set) var bans: [RoomBan] = []
+    /// A new room that waits for its owner's configuration (XEP-0045 §10.1.1): nobody but
+    /// an owner enters until `configure(…, asOwner: true)`.
+    public private(set) var isLocked: Bool
     private var nickBySession: [SessionID: Nickname] = [:]
 
     /// A new room; `owner`, when given, becomes its owner (the creator, XEP-0045 §10.1.1);
-    /// `maxOccupants` is the service's cap on occupants (`occupantCap`).
+    /// `maxOccupants` is the service's cap on occupants (`occupantCap`); a `locked` room
+    /// waits for its owner's configuration.
     public init(
         id: RoomID, configuration: RoomConfiguration = RoomConfiguration(), owner: UserID? = nil,
-        maxOccupants: Int? = nil
+        maxOccupants: Int? = nil, locked: Bool = false
     ) {
         self.id = id
+        self.isLocked = locked
         self.occupantCap = maxOccupants
         var configuration = configuration
         configuration.historyLength = min(max(0, configuration.historyLength), RoomConfiguration.maximumHistory)
@@ -70,6 +75,8 @@ public struct RoomState: Sendable {
             return try changeNick(session: session, to: nick)
         }
         let affiliation = affiliation(of: user)
+        // §10.1.1: until the owner configures a new room, it does not exist for others.
+        if isLocked && affiliation < .owner { throw .locked }
         if affiliation == .outcast || isBanned(nick: nick, user: user, guest: guest) { throw .banned }
         if configuration.membersOnly && affiliation < .member && !invited.contains(user) {
             throw .membersOnly
@@ -227,8 +234,7 @@ public struct RoomState: Sendable {
             throw .notAllowed
         }
         if role == .none {
-            for kicked in target.sessions { nickBySession[kicked] = nil }
-            occupants[nick] = nil
+            removeOccupant(nick)
             let event = RoomEvent.occupantLeft(target, .kicked(by: by, reason: reason))
             return [.everyone(event, except: nil)] + target.sessions.map { .to($0, event) }
         }
@@ -252,8 +258,7 @@ public struct RoomState: Sendable {
         var effects: [Effect] = []
         for (nick, occupant) in occupants where occupant.user == user {
             if affiliation == .outcast || (configuration.membersOnly && affiliation < .member) {
-                for removed in occupant.sessions { nickBySession[removed] = nil }
-                occupants[nick] = nil
+                removeOccupant(nick)
                 let why: LeaveReason =
                     affiliation == .outcast ? .banned(by: by, reason: reason) : .membershipRevoked
                 effects.append(.everyone(.occupantLeft(occupant, why), except: nil))
@@ -270,28 +275,36 @@ public struct RoomState: Sendable {
         return effects
     }
 
-    /// Replaces the configuration (§10.2; IRC channel modes). Admins and owners only.
+    /// Replaces the configuration (§10.2; IRC channel modes). Admins and owners in the
+    /// room; `asOwner` for the owner's configuration form (§10.1.2, §10.2), which only an
+    /// owner may submit, in the room or not, and which unlocks a new room.
     ///
     /// With `revokingVoice` (IRC +m, where only voiced members speak), a room that becomes
     /// moderated takes the voice of every participant without membership (participant →
     /// visitor, §8.4), before the change is announced, and a room that stops being
     /// moderated gives every visitor without membership its voice back (§8.3) after it.
     /// Without it, roles stay as they are (XEP-0045: only newcomers enter as visitors).
-    public mutating func configure(_ configuration: RoomConfiguration, by session: SessionID, revokingVoice: Bool = false)
-        throws(RoomError) -> [Effect]
-    {
-        guard let actor = occupant(of: session) else { throw .notInRoom }
-        guard actor.affiliation >= .admin else { throw .notAllowed }
+    public mutating func configure(
+        _ configuration: RoomConfiguration, by session: SessionID, revokingVoice: Bool = false, asOwner: Bool = false
+    ) throws(RoomError) -> [Effect] {
+        let actor = occupant(of: session)
+        if asOwner {
+            guard affiliation(of: session.user) == .owner else { throw .notAllowed }
+        } else {
+            guard let actor else { throw .notInRoom }
+            guard actor.affiliation >= .admin else { throw .notAllowed }
+        }
         guard configuration.historyLength >= 0, configuration.historyLength <= RoomConfiguration.maximumHistory,
             (configuration.maxOccupants ?? 1) > 0
         else { throw .invalid("history length or occupant limit out of range") }
-        let by = RoomActor(session: session, occupant: actor)
+        let by = actor.map { RoomActor(session: session, occupant: $0) }
         let wasModerated = self.configuration.moderated
         var effects: [Effect] = []
         if revokingVoice && configuration.moderated && !wasModerated {
             effects += setUnaffiliatedRoles(from: .participant, to: .visitor, by: by)
         }
         self.configuration = configuration
+        isLocked = false
         while history.count > configuration.historyLength { history.removeFirst() }
         effects.append(.everyone(.configurationChanged(configuration, by: by), except: nil))
         if revokingVoice && !configuration.moderated && wasModerated {
@@ -301,7 +314,7 @@ public struct RoomState: Sendable {
     }
 
     /// Moves every occupant without membership from one role to another.
-    private mutating func setUnaffiliatedRoles(from old: Role, to new: Role, by: RoomActor) -> [Effect] {
+    private mutating func setUnaffiliatedRoles(from old: Role, to new: Role, by: RoomActor?) -> [Effect] {
         var effects: [Effect] = []
         for (nick, occupant) in occupants.sorted(by: { $0.key.key < $1.key.key })
         where occupant.role == old && occupant.affiliation < .member {
@@ -319,6 +332,12 @@ public struct RoomState: Sendable {
         if configuration.membersOnly && actor.role < .moderator { throw .notAllowed }
         if affiliation(of: user) == .outcast { throw .banned }
         invited.insert(user)
+    }
+
+    /// Takes the occupant under `nick` out of the room, all its sessions with it.
+    mutating func removeOccupant(_ nick: Nickname) {
+        guard let occupant = occupants.removeValue(forKey: nick) else { return }
+        for session in occupant.sessions { nickBySession[session] = nil }
     }
 
     private func snapshot(for occupant: Occupant, created: Bool) -> RoomSnapshot {

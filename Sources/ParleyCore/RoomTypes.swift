@@ -116,6 +116,10 @@ public struct RoomConfiguration: Sendable, Equatable {
     public var allowsExternalMessages = false
     /// How many recent messages a newcomer is sent; bounded by `maximumHistory`.
     public var historyLength = 20
+    /// A human name for the room (XEP-0045 muc#roomconfig_roomname); nil for its id.
+    public var name: String?
+    /// What the room is about (muc#roomconfig_roomdesc), shown in room listings.
+    public var description: String?
 
     /// The hard cap on `historyLength`.
     public static let maximumHistory = 500
@@ -145,6 +149,9 @@ public enum RoomError: Error, Hashable, Sendable {
     case noSuchOccupant
     /// No such room (XMPP item-not-found; IRC 403).
     case noSuchRoom
+    /// The room was just created and waits for its owner's configuration (XEP-0045
+    /// §10.1.1: XMPP item-not-found; IRC 437).
+    case locked
     /// Visitors may not speak in a moderated room (XMPP forbidden; IRC 404).
     case cannotSpeak
     /// The room's ban list holds `RoomBan.maximumPerRoom` masks (XMPP resource-constraint;
@@ -179,6 +186,9 @@ public enum LeaveReason: Sendable, Equatable {
     case membershipRevoked
     /// The service is shutting down (status 332).
     case shutdown
+    /// An owner destroyed the room (XEP-0045 §10.9), with a reason and the address of an
+    /// alternate venue, if given.
+    case destroyed(reason: String?, alternate: String?)
     /// The session ended, with its closing text if any: IRC QUIT, an XMPP stream closing or
     /// unavailable presence (XEP-0045 §7.14). IRC shows it as one QUIT per peer, not a PART
     /// per channel.

@@ -134,6 +134,8 @@ public enum IRCNumeric {
     public static let erroneousNickname = "432"
     /// ERR_NICKNAMEINUSE
     public static let nicknameInUse = "433"
+    /// ERR_UNAVAILRESOURCE (RFC 2812 §5.2): the channel is temporarily unavailable.
+    public static let unavailableResource = "437"
     /// ERR_NICKCOLLISION
     public static let nickCollision = "436"
     /// ERR_USERNOTINCHANNEL

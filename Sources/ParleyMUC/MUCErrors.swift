@@ -15,6 +15,7 @@ extension StanzaError {
         case .notAllowed: self.init(.forbidden, type: .auth, text: "you are not allowed to do that in this room")
         case .noSuchOccupant: self.init(.itemNotFound, type: .cancel, text: "no occupant has that nickname")
         case .noSuchRoom: self.init(.itemNotFound, type: .cancel, text: "no such room")
+        case .locked: self.init(.itemNotFound, type: .cancel, text: "this room is new and locked until its owner configures it")
         case .cannotSpeak: self.init(.forbidden, type: .auth, text: "you have no voice in this moderated room")
         case .banListFull: self.init(.resourceConstraint, type: .wait, text: "the room's ban list is full")
         case .tooManyRooms: self.init(.resourceConstraint, type: .wait, text: "you are in too many rooms")

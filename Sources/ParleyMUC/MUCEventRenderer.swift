@@ -181,7 +181,7 @@ public struct MUCEventRenderer: Sendable {
     /// An occupant's presence from its room JID, with its `muc#user` item.
     public func presence(
         of occupant: Occupant, in room: RoomID, to: String, unavailable: Bool = false, statuses: [MUCStatus] = [],
-        newNick: Nickname? = nil, actor: RoomActor? = nil, reason: String? = nil
+        newNick: Nickname? = nil, actor: RoomActor? = nil, reason: String? = nil, destroy: XMLElement? = nil
     ) -> XMLElement {
         var presence = occupant.presence
         if unavailable { presence = Presence(.unavailable, status: presence.status) }
@@ -201,7 +201,9 @@ public struct MUCEventRenderer: Sendable {
                     attributes: [XMLAttribute("nick", value: actor.nick.displayName)]))
         }
         if let reason { item.append(text: reason, in: "reason", namespace: MUCNamespace.user) }
-        stanza.append(userX(item: item, statuses: statuses))
+        var x = userX(item: item, statuses: statuses)
+        if let destroy { x.append(destroy) }
+        stanza.append(x)
         stanza.append(
             XMLElement(
                 name: "occupant-id", namespace: MUCNamespace.occupantID,
@@ -227,12 +229,25 @@ public struct MUCEventRenderer: Sendable {
         case .deliveryFailed: statuses.append(.technicalRemoval)
         case .membershipRevoked: statuses.append(.affiliationChange)
         case .shutdown: statuses.append(.shutdown)
+        case .destroyed: break
         }
         if mine { statuses.append(.selfPresence) }
         var leaving = occupant
         leaving.presence = Presence(.unavailable, status: status)
-        if case .banned = reason { leaving.affiliation = .outcast }
-        return presence(of: leaving, in: room, to: to, unavailable: true, statuses: statuses, actor: actor, reason: why)
+        var destroy: XMLElement?
+        switch reason {
+        case .banned: leaving.affiliation = .outcast
+        case .destroyed(let text, let alternate):
+            // §10.9: the occupant leaves with no affiliation and learns where to go.
+            leaving.affiliation = .none
+            var element = XMLElement(name: "destroy", namespace: MUCNamespace.user)
+            if let alternate { element[attribute: "jid"] = alternate }
+            if let text { element.append(text: text, in: "reason", namespace: MUCNamespace.user) }
+            destroy = element
+        default: break
+        }
+        return presence(
+            of: leaving, in: room, to: to, unavailable: true, statuses: statuses, actor: actor, reason: why, destroy: destroy)
     }
 
     private func userX(item: XMLElement? = nil, statuses: [MUCStatus]) -> XMLElement {

@@ -6,6 +6,12 @@ public enum MUCNamespace {
     public static let user = "http://jabber.org/protocol/muc#user"
     /// XEP-0045 §17.3: roles and affiliations.
     public static let admin = "http://jabber.org/protocol/muc#admin"
+    /// XEP-0045 §17.4: the owner's configuration and destruction.
+    public static let owner = "http://jabber.org/protocol/muc#owner"
+    /// XEP-0045 §15.5.3: the FORM_TYPE of the room configuration form.
+    public static let roomConfig = "http://jabber.org/protocol/muc#roomconfig"
+    /// XEP-0045 §15.5.4: the FORM_TYPE of the room information form.
+    public static let roomInfo = "http://jabber.org/protocol/muc#roominfo"
     /// XEP-0359: unique and stable stanza ids.
     public static let stanzaID = "urn:xmpp:sid:0"
     /// XEP-0421: anonymous unique occupant identifiers.

@@ -3,8 +3,9 @@ import ParleyXML
 import ParleyXMPP
 
 extension MUCService {
-    /// IQs to the service, a room or an occupant: disco (§6), self-ping (XEP-0410) and the
-    /// moderator and admin items of `muc#admin` (§8, §9).
+    /// IQs to the service, a room or an occupant: disco (§6), self-ping (XEP-0410), the
+    /// moderator and admin items and lists of `muc#admin` (§8, §9) and the owner's
+    /// configuration and destruction (`muc#owner`, §10; `MUCService+Owner.swift`).
     func iq(_ request: MUCRequest, session: ChatSession, client: any MUCClient) async throws {
         let stanza = request.stanza
         guard let type = stanza[attribute: "type"], type == "get" || type == "set" else { return }
@@ -26,6 +27,11 @@ extension MUCService {
             payload = nil
         case ("set", MUCNamespace.admin, _?, nil):
             try await admin(child, request: request, session: session)
+            payload = nil
+        case ("get", MUCNamespace.admin, _?, nil): payload = try await adminList(child, request: request, session: session)
+        case ("get", MUCNamespace.owner, _?, nil): payload = try await ownerForm(request, session: session)
+        case ("set", MUCNamespace.owner, _?, nil):
+            try await owner(child, request: request, session: session)
             payload = nil
         default:
             throw StanzaError(.featureNotImplemented, text: "this service does not answer \(child.namespace) here")
@@ -55,7 +61,7 @@ extension MUCService {
         for room in chat.allRooms.prefix(Self.maximumListedRooms) {
             let state = await room.snapshot
             guard !state.configuration.hidden else { continue }
-            items.append(DiscoItems.Item(jid: rooms.jid(of: state.id), name: state.id.displayName))
+            items.append(DiscoItems.Item(jid: rooms.jid(of: state.id), name: state.configuration.name ?? state.id.displayName))
         }
         items.sort { $0.jid.description < $1.jid.description }
         return DiscoItems(items: items).element
@@ -85,14 +91,17 @@ extension MUCService {
             "muc_nonanonymous",
         ]
         let form = DataForm(
-            type: .result, formType: "http://jabber.org/protocol/muc#roominfo",
+            type: .result, formType: MUCNamespace.roomInfo,
             fields: [
+                DataFormField(
+                    variable: "muc#roominfo_description", label: "Description", values: [configuration.description ?? ""]),
                 DataFormField(variable: "muc#roominfo_subject", label: "Subject", values: [state.topic?.text ?? ""]),
                 DataFormField(
                     variable: "muc#roominfo_occupants", label: "Number of occupants", values: [String(state.occupants.count)]),
             ])
         return DiscoInfo(
-            identities: [.init(category: "conference", type: "text", name: state.id.displayName)], features: features,
+            identities: [.init(category: "conference", type: "text", name: configuration.name ?? state.id.displayName)],
+            features: features,
             extensions: [form]
         ).element
     }
@@ -113,7 +122,7 @@ extension MUCService {
     /// affiliation items by JID (ban = outcast, member, admin, owner, none), each with an
     /// optional reason; all are tried in order and the first refusal is the answer.
     private func admin(_ query: XMLElement, request: MUCRequest, session: ChatSession) async throws {
-        guard let room = rooms.room(of: request.to) else { throw StanzaError(.itemNotFound, text: "no such room") }
+        let room = try roomID(of: request)
         let items = query.elements.filter { $0.name == "item" && $0.namespace == MUCNamespace.admin }
         guard !items.isEmpty, items.count <= Self.maximumAdminItems else {
             throw StanzaError(.badRequest, text: "a muc#admin set needs 1 to \(Self.maximumAdminItems) items")
@@ -144,6 +153,12 @@ extension MUCService {
                 throw StanzaError(error)
             }
         }
+    }
+
+    /// The room a request names, or item-not-found.
+    func roomID(of request: MUCRequest) throws(StanzaError) -> RoomID {
+        guard let room = rooms.room(of: request.to) else { throw StanzaError(.itemNotFound, text: "no such room") }
+        return room
     }
 
     /// Items one muc#admin set may carry.

@@ -19,12 +19,18 @@ public final class MUCService: ComponentHandler, Sendable {
     public let codec: XMPPStanzaCodec
     /// A name for the service in disco (`Chatrooms`).
     public let name: String
+    /// Whether a room that a join creates stays locked until its owner configures it
+    /// (XEP-0045 §10.1.1), as in Prosody; otherwise it opens at once.
+    public let locksNewRooms: Bool
 
-    public init(domain: String, chat: ChatService, codec: XMPPStanzaCodec, name: String = "Chatrooms") {
+    public init(
+        domain: String, chat: ChatService, codec: XMPPStanzaCodec, name: String = "Chatrooms", locksNewRooms: Bool = true
+    ) {
         self.rooms = RoomJIDMapping(domain: domain)
         self.chat = chat
         self.codec = codec
         self.name = name
+        self.locksNewRooms = locksNewRooms
     }
 
     /// Model traffic to the domain from a non-XMPP sender has no MUC meaning: refused.
@@ -87,7 +93,7 @@ public final class MUCService: ComponentHandler, Sendable {
         do {
             try await session.join(
                 room, as: nick, password: join?.firstChild(named: "password", namespace: MUCNamespace.muc)?.text,
-                presence: presence)
+                presence: presence, lockingNewRoom: locksNewRooms)
         } catch {
             throw StanzaError(error)
         }

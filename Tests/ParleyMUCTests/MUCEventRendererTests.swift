@@ -106,6 +106,20 @@ import Testing
         #expect(item.firstChild(named: "reason", namespace: MUCNamespace.user)?.text == "spam")
     }
 
+    @Test func aDestroyedRoomSaysWhyAndWhereToGo() throws {
+        // XEP-0045 §10.9: affiliation and role none, <destroy jid=…><reason/></destroy>.
+        let leaving = occupant("Bob", bob, role: .participant)
+        let stanzas = renderer.render(
+            .occupantLeft(leaving, .destroyed(reason: "moved", alternate: "new@conference.example.org")), in: room, me: bob,
+            to: "bob@example.org/phone")
+        let x = try #require(stanzas.first?.firstChild(named: "x", namespace: MUCNamespace.user))
+        #expect(stanzas.first?[attribute: "type"] == "unavailable")
+        #expect(x.firstChild(named: "item", namespace: MUCNamespace.user)?[attribute: "affiliation"] == "none")
+        let destroy = try #require(x.firstChild(named: "destroy", namespace: MUCNamespace.user))
+        #expect(destroy[attribute: "jid"] == "new@conference.example.org")
+        #expect(destroy.firstChild(named: "reason", namespace: MUCNamespace.user)?.text == "moved")
+    }
+
     @Test func groupchatKeepsTheSendersIdAndAddsTheRoomsStanzaID() {
         var message = Message(kind: .room, from: .occupant(room, Nickname("Bob")!), to: .room(room), body: "hi")
         message.id = "room-minted"

@@ -31,7 +31,11 @@ import Testing
 
     let chat = ChatService(
         configuration: ChatServiceConfiguration(domain: "example.org"), contacts: InMemoryContactListStore())
-    var muc: MUCService { MUCService(domain: "conference.example.org", chat: chat, codec: XMPPStanzaCodec()) }
+    let service: MUCService
+
+    init() {
+        service = MUCService(domain: "conference.example.org", chat: chat, codec: XMPPStanzaCodec())
+    }
 
     func session(_ user: String) async throws -> ChatSession {
         try await chat.openSession(for: UserID(localpart: user, domain: "example.org"), resource: "r", mind: Mind())
@@ -41,8 +45,22 @@ import Testing
         try XMLStreamParser.parseDocument(Array(xml.utf8))
     }
 
-    @Test func enteringJoinsTheSessionAndAConflictingNickIs409() async throws {
-        let service = muc
+    /// Sends `xml` to the service from `session`, addressed to its `to`.
+    func send(_ xml: String, from session: ChatSession, client: Client) async throws {
+        let element = try stanza(xml)
+        await service.receive(element, to: try #require(JID(element[attribute: "to"] ?? "")), session: session, client: client)
+    }
+
+    /// The owner's instant-room form (§10.1.2): an empty submitted form.
+    func unlock(_ room: String, as owner: ChatSession) async throws {
+        let client = Client()
+        try await send(
+            "<iq xmlns='jabber:client' type='set' id='c1' to='\(room)@conference.example.org'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'/></query></iq>",
+            from: owner, client: client)
+        #expect(client.sent.withLock { $0.last?[attribute: "type"] } == "result")
+    }
+
+    @Test func enteringJoinsTheSessionANewRoomIsLockedAndAConflictingNickIs409() async throws {
         let alice = try await session("alice"), bob = try await session("bob")
         let client = Client()
         let join = try stanza(
@@ -50,16 +68,19 @@ import Testing
         await service.receive(join, to: JID("dev@conference.example.org/Al")!, session: alice, client: client)
         #expect(alice.joinedRooms == [RoomID("dev")!])
         #expect(client.history.withLock { $0[RoomID("dev")!] } == MUCHistoryRequest(maxStanzas: 2))
+        // §10.1.1: until alice configures the room it does not exist for others.
         let other = Client()
         await service.receive(join, to: JID("dev@conference.example.org/Al")!, session: bob, client: other)
-        #expect(other.errors == ["conflict"])
+        #expect(other.errors == ["item-not-found"])
+        try await unlock("dev", as: alice)
+        await service.receive(join, to: JID("dev@conference.example.org/Al")!, session: bob, client: other)
+        #expect(other.errors == ["item-not-found", "conflict"])
         #expect(bob.joinedRooms.isEmpty)
         await alice.close()
         await bob.close()
     }
 
     @Test func groupchatFromANonOccupantIsNotAcceptableAndANicklessJoinIsMalformed() async throws {
-        let service = muc
         let carol = try await session("carol"), dave = try await session("dave")
         let client = Client()
         let message = try stanza(
@@ -76,7 +97,6 @@ import Testing
     }
 
     @Test func aModeratorKicksThroughMucAdmin() async throws {
-        let service = muc
         let alice = try await session("alice"), bob = try await session("bob")
         let client = Client()
         let room = try #require(RoomID("ops"))

@@ -280,6 +280,9 @@ extension IRCConnection {
         case .noSuchOccupant:
             numeric(IRCNumeric.userNotInChannel, [target ?? "*", channel, "They aren't on that channel"])
         case .noSuchRoom: numeric(IRCNumeric.noSuchChannel, [channel, "No such channel"])
+        case .locked:
+            // XEP-0045 §10.1.1: a room an XMPP owner created waits for its configuration.
+            numeric(IRCNumeric.unavailableResource, [channel, "Channel is new and not yet configured by its owner"])
         case .cannotSpeak: numeric(IRCNumeric.cannotSendToChannel, [channel, "Cannot send to channel"])
         case .banListFull: numeric(IRCNumeric.banListFull, [channel, target ?? "*", "Channel ban list is full"])
         case .tooManyRooms: numeric(IRCNumeric.tooManyChannels, [channel, "You have joined too many channels"])

@@ -113,6 +113,8 @@ enum IRCEventRenderer {
         case .membershipRevoked: return kick(by: nil, "Membership revoked")
         case .deliveryFailed: return part("Connection lost")
         case .shutdown: return part("Server shutting down")
+        case .destroyed(let text, let alternate):
+            return kick(by: nil, ["Channel destroyed", text, alternate.map { "moved to \($0)" }].compactMap { $0 }.joined(separator: ": "))
         case .disconnected(let text):
             return IRCMessage(
                 source: source, command: "QUIT",

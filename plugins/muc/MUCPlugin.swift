@@ -15,7 +15,10 @@ public enum MUCPlugin: ParleyPlugin {
         "domain", default: "", help: "Domain of the rooms' JIDs; empty: conference.<domain> (xmpp-c2s rooms-domain must match).")
     static let serviceName = PluginOption<String>(
         "name", default: "Chatrooms", help: "The service's name in service discovery.")
-    public static let options: [any AnyPluginOption] = [domain, serviceName]
+    static let lockNewRooms = PluginOption<Bool>(
+        "lock-new-rooms", default: true,
+        help: "Keep a room that a join creates locked until its owner configures it (XEP-0045 §10.1.1).")
+    public static let options: [any AnyPluginOption] = [domain, serviceName, lockNewRooms]
 
     public static func makeService(options: PluginOptions, context: PluginContext) throws -> any Service {
         let configured = options.value(domain).lowercased()
@@ -26,7 +29,7 @@ public enum MUCPlugin: ParleyPlugin {
         let service = MUCService(
             domain: serviceDomain, chat: context.chat,
             codec: XMPPStanzaCodec(extensions: XMPPExtensionCodec(table: context.chat.translation)),
-            name: options.value(serviceName))
+            name: options.value(serviceName), locksNewRooms: options.value(lockNewRooms))
         return ComponentHost(
             placement: ComponentPlacement(domain: serviceDomain, mode: .inProcess), context: context, handler: service)
     }

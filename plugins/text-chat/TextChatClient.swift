@@ -173,6 +173,7 @@ final class TextChatClient: Sendable {
         case .notAllowed: "not-allowed"
         case .noSuchOccupant: "no-such-occupant"
         case .noSuchRoom: "no-such-room"
+        case .locked: "room-locked"
         case .cannotSpeak: "cannot-speak"
         case .banListFull: "ban-list-full"
         case .tooManyRooms: "too-many-rooms"

@@ -66,6 +66,9 @@ public enum TextChatRenderer {
             case .deliveryFailed: return ["PART \(name) \(occupant.nick) connection lost"]
             case .membershipRevoked: return ["PART \(name) \(occupant.nick) membership revoked"]
             case .shutdown: return ["PART \(name) \(occupant.nick) server shutting down"]
+            case .destroyed(let why, let alternate):
+                return ["PART \(name) \(occupant.nick) room destroyed" + (why.map { " " + clean($0) } ?? "")
+                    + (alternate.map { " moved to " + clean($0) } ?? "")]
             case .disconnected(let message):
                 return ["PART \(name) \(occupant.nick) " + (message.map(clean) ?? "disconnected")]
             }

@@ -14,53 +14,9 @@ with XEP-0203 delays; disco#items on the service lists the room.
 import asyncio
 import xml.etree.ElementTree as ET
 
-import irc.client_aio
-
 import common
-
-MUC = "http://jabber.org/protocol/muc"
-MUC_USER = "http://jabber.org/protocol/muc#user"
-SID = "urn:xmpp:sid:0"
-DISCO_ITEMS = "http://jabber.org/protocol/disco#items"
-
-
-def codes(x):
-    return sorted(s.get("code") for s in x.iter(f"{{{MUC_USER}}}status"))
-
-
-def is_from(jid, ptype=None):
-    def pred(x):
-        return x.get("from") == jid and (ptype is None or x.get("type") == ptype)
-    return pred
-
-
-class IRCPeer:
-    """An IRC client on the python `irc` library's asyncio reactor, in the scenario's event
-    loop: it logs in with PASS account:password and records every event it receives."""
-
-    def __init__(self):
-        self.events = []
-        self._new = asyncio.Event()
-
-    async def connect(self, host, port, nick, password):
-        self.reactor = irc.client_aio.AioReactor(loop=asyncio.get_running_loop())
-        self.reactor.add_global_handler("all_events", self._record)
-        self.connection = self.reactor.server()
-        await self.connection.connect(host, port, nick, password=f"{nick}:{password}")
-        return await self.wait(lambda e: e.type == "welcome")
-
-    def _record(self, connection, event):
-        self.events.append(event)
-        self._new.set()
-
-    async def wait(self, pred, timeout=common.STEP_TIMEOUT):
-        """First event (since the start) for which pred(event) holds, or None."""
-        return await common.wait_until(self.events, 0, pred, self._new, timeout)
-
-    def said(self, nick, text):
-        """An event predicate: `nick` said `text` in #dev."""
-        return lambda e: e.type == "pubmsg" and e.source.nick == nick and e.target == "#dev" \
-            and e.arguments == [text]
+from irc_peer import IRCPeer
+from muc import SID, DISCO_ITEMS, codes, is_from, enter
 
 
 async def body(sc):
@@ -103,10 +59,7 @@ async def body(sc):
     sc.check("bob_sees_alice", await bob.wait_for("presence", is_from(f"{room}/Alice"), since=mark_b) is not None)
     sc.check("alice_sees_bob", await alice.wait_for("presence", is_from(f"{room}/Bob"), since=mark_a) is not None)
     mark_c = carol.mark()
-    p = carol.Presence()
-    p["to"] = f"{room}/Alice"
-    ET.SubElement(p.xml, f"{{{MUC}}}x")
-    p.send()
+    enter(carol, room, "Alice")
     refused = await carol.wait_for("presence", is_from(f"{room}/Alice", "error"), since=mark_c)
     sc.check("carol_conflict", refused is not None and common.stanza_error(refused) == "conflict",
              refused is not None and common.stanza_error(refused))
@@ -145,11 +98,7 @@ async def body(sc):
 
     sc.step("history on entry")
     mark_c = carol.mark()
-    p = carol.Presence()
-    p["to"] = f"{room}/Carol"
-    x = ET.SubElement(p.xml, f"{{{MUC}}}x")
-    ET.SubElement(x, f"{{{MUC}}}history", {"maxstanzas": "1"})
-    p.send()
+    enter(carol, room, "Carol", history={"maxstanzas": "1"})
     sc.require("carol_enters", await carol.wait_for("presence", is_from(f"{room}/Carol"), since=mark_c) is not None)
     await asyncio.sleep(0.5)
     history = [h for h in carol.matching("message", lambda x: x.find(f"{{{common.DELAY_NS}}}delay") is not None, since=mark_c)]

@@ -1,0 +1,32 @@
+"""What the XEP-0045 scenarios share: namespaces, status codes, and predicates."""
+import xml.etree.ElementTree as ET
+
+MUC = "http://jabber.org/protocol/muc"
+MUC_USER = "http://jabber.org/protocol/muc#user"
+MUC_ADMIN = "http://jabber.org/protocol/muc#admin"
+MUC_OWNER = "http://jabber.org/protocol/muc#owner"
+SID = "urn:xmpp:sid:0"
+DISCO_INFO = "http://jabber.org/protocol/disco#info"
+DISCO_ITEMS = "http://jabber.org/protocol/disco#items"
+
+
+def codes(x):
+    """The status codes of a MUC presence or message, sorted."""
+    return sorted(s.get("code") for s in x.iter(f"{{{MUC_USER}}}status"))
+
+
+def is_from(jid, ptype=None):
+    """A stanza predicate: from `jid`, of type `ptype` when given."""
+    def pred(x):
+        return x.get("from") == jid and (ptype is None or x.get("type") == ptype)
+    return pred
+
+
+def enter(client, room, nick, history=None):
+    """Sends the join presence to `room/nick`; `history` attributes for <history/>."""
+    p = client.Presence()
+    p["to"] = f"{room}/{nick}"
+    x = ET.SubElement(p.xml, f"{{{MUC}}}x")
+    if history is not None:
+        ET.SubElement(x, f"{{{MUC}}}history", history)
+    p.send()
