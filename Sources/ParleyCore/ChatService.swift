@@ -46,12 +46,16 @@ public final class ChatService: Sendable {
     let components = ShardedDirectory<String, ComponentRoute>()
     /// The room counts the configuration bounds.
     let roomLimits: RoomLimits
+    /// Where persistent rooms are written; nil keeps them in memory only.
+    let persistence: RoomPersistence?
 
     public init(
         configuration: ChatServiceConfiguration, contacts: any ContactListStore,
         executors: ExecutorPool = .queues(), translation: TranslationTable = .standard,
-        logger: Logger = Logger(label: "parley.chat"), clock: @escaping @Sendable () -> Date = { Date() }
+        logger: Logger = Logger(label: "parley.chat"), clock: @escaping @Sendable () -> Date = { Date() },
+        roomStore: (any RoomStore)? = nil
     ) {
+        self.persistence = roomStore.map { RoomPersistence(store: $0, logger: logger) }
         self.configuration = configuration
         self.roomLimits = RoomLimits(
             maxRooms: configuration.maxRooms, maxPersistentRooms: configuration.maxPersistentRooms)
@@ -134,18 +138,44 @@ public final class ChatService: Sendable {
         let persistent = configuration.roomDefaults.persistent
         guard roomLimits.reserveRoom(persistent: persistent) else { throw .roomLimitReached }
         let (room, created) = rooms.value(for: id) {
-            Room(
-                state: RoomState(
+            makeRoom(
+                RoomState(
                     id: id, configuration: configuration.roomDefaults, owner: creator,
                     maxOccupants: configuration.maxOccupantsPerRoom, locked: locked),
-                home: executors.executor(for: id), limits: roomLimits, clock: clock, logger: logger
-            ) { [rooms, roomLimits] retired in
-                rooms.remove(retired.id, ifIdenticalTo: retired)
-                roomLimits.releaseRoom(persistent: false)
-            }
+                restored: false)
         }
         if !created { roomLimits.releaseRoom(persistent: persistent) }
         return (room, created)
+    }
+
+    private func makeRoom(_ state: RoomState, restored: Bool) -> Room {
+        Room(
+            state: state, home: executors.executor(for: state.id), limits: roomLimits, clock: clock, logger: logger,
+            persistence: persistence, restored: restored
+        ) { [rooms, roomLimits] retired in
+            rooms.remove(retired.id, ifIdenticalTo: retired)
+            roomLimits.releaseRoom(persistent: false)
+        }
+    }
+
+    /// Reads the persistent rooms from the room store into the directory, empty, before
+    /// anyone joins; returns how many. Rooms beyond the service's limits are not loaded
+    /// (and logged).
+    @discardableResult
+    public func restoreRooms() throws -> Int {
+        guard let persistence else { return 0 }
+        var count = 0
+        for record in try persistence.store.loadRooms().sorted(by: { $0.id < $1.id }) {
+            guard record.configuration.persistent, roomLimits.reserveRoom(persistent: true) else {
+                logger.warning("a stored room is not loaded (not persistent, or over the room limits)", metadata: ["room": "\(record.id)"])
+                continue
+            }
+            let (_, created) = rooms.value(for: record.id) {
+                makeRoom(RoomState(restoring: record, maxOccupants: configuration.maxOccupantsPerRoom), restored: true)
+            }
+            if created { count += 1 } else { roomLimits.releaseRoom(persistent: true) }
+        }
+        return count
     }
 
     // MARK: Shutdown
@@ -153,6 +183,7 @@ public final class ChatService: Sendable {
     /// Tells every session the service stops, and empties every room.
     public func shutdown() async {
         for room in rooms.allValues { await room.shutdown() }
+        persistence?.flush()
         for home in users.allValues {
             await home.deliverToAll(.closed(.shutdown))
         }

@@ -22,13 +22,19 @@ public actor Room {
     /// Set once the room emptied and left the directory; a join that raced with that is
     /// told to look the room up again.
     private var retired = false
+    /// Where a persistent room's record goes, and the last record handed to it.
+    private let persistence: RoomPersistence?
+    private var saved: PersistentRoom?
 
     init(
         state: RoomState, home: any SerialExecutor, limits: RoomLimits, clock: @escaping @Sendable () -> Date,
-        logger: Logger, onEmpty: @escaping @Sendable (Room) -> Void
+        logger: Logger, persistence: RoomPersistence? = nil, restored: Bool = false,
+        onEmpty: @escaping @Sendable (Room) -> Void
     ) {
         self.id = state.id
         self.state = state
+        self.persistence = persistence
+        self.saved = restored ? state.record : nil
         self.home = home
         self.limits = limits
         self.clock = clock
@@ -54,6 +60,7 @@ public actor Room {
         // question asked right after (a WHOIS once the joiner saw its NAMES) finds it.
         onJoined()
         run(effects)
+        if created { persist() }
         guard let you = state.occupant(of: session) else { throw .notInRoom }
         return RoomSnapshot(
             room: id, you: you, occupants: state.occupants.values.sorted { $0.nick.key < $1.nick.key },
@@ -78,6 +85,7 @@ public actor Room {
 
     func post(_ message: Message, from session: SessionID) throws(RoomError) {
         run(try state.post(message, from: session, now: clock()))
+        if message.subject != nil { persist() }
     }
 
     func privateMessage(_ message: Message, from session: SessionID, to nick: Nickname) throws(RoomError) {
@@ -86,6 +94,7 @@ public actor Room {
 
     func setTopic(_ text: String, from session: SessionID) throws(RoomError) {
         run(try state.setTopic(text, from: session, now: clock()))
+        persist()
     }
 
     func setRole(_ role: Role, of nick: Nickname, by session: SessionID, reason: String?) throws(RoomError) {
@@ -98,6 +107,7 @@ public actor Room {
     {
         run(try state.setAffiliation(affiliation, of: user, by: session, reason: reason))
         pruneMinds()
+        persist()
     }
 
     /// Applies a configuration; making the room persistent takes one of the service's
@@ -118,18 +128,21 @@ public actor Room {
         }
         if was && !configuration.persistent { limits.releasePersistent() }
         run(effects)
+        persist()
     }
 
     func addBan(_ mask: String, by session: SessionID) throws(RoomError) -> RoomBan? {
         let (ban, effects) = try state.addBan(mask, by: session, now: clock())
         run(effects)
         pruneMinds()
+        persist()
         return ban
     }
 
     func removeBan(_ mask: String, by session: SessionID) throws(RoomError) -> RoomBan? {
         let (ban, effects) = try state.removeBan(mask, by: session)
         run(effects)
+        persist()
         return ban
     }
 
@@ -146,7 +159,23 @@ public actor Room {
         guard !retired else { return }
         retired = true
         if state.configuration.persistent { limits.releasePersistent() }
+        persist()
         onEmpty(self)
+    }
+
+    /// Hands the room's record to the store when it changed; forgets it once the room is
+    /// no longer persistent or retired.
+    private func persist() {
+        guard let persistence else { return }
+        if state.configuration.persistent && !retired {
+            let record = state.record
+            guard record != saved else { return }
+            saved = record
+            persistence.schedule(id, record)
+        } else if saved != nil {
+            saved = nil
+            persistence.schedule(id, nil)
+        }
     }
 
     /// The lists of `RoomState+Owner.swift`, answered from the room's current state.

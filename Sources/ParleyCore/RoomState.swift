@@ -46,6 +46,19 @@ public struct RoomState: Sendable {
         if let owner { affiliations[owner] = .owner }
     }
 
+    /// A persistent room as it was stored (`RoomStore`), empty and unlocked.
+    public init(restoring record: PersistentRoom, maxOccupants: Int? = nil) {
+        self.init(id: record.id, configuration: record.configuration, maxOccupants: maxOccupants)
+        affiliations = record.affiliations.filter { $0.value != .none }
+        topic = record.topic
+        bans = Array(record.bans.prefix(RoomBan.maximumPerRoom))
+    }
+
+    /// What a `RoomStore` keeps of this room.
+    public var record: PersistentRoom {
+        PersistentRoom(id: id, configuration: configuration, affiliations: affiliations, topic: topic, bans: bans)
+    }
+
     /// True when nobody is in the room.
     public var isEmpty: Bool { occupants.isEmpty }
 

@@ -10,9 +10,14 @@ public enum FileSafeName {
     static let maximumBytes = 200
 
     public static func encode(_ user: Username) -> String {
+        encode(name: user.value)
+    }
+
+    /// The same encoding for any normalized name (a room's key).
+    public static func encode(name: String) -> String {
         let digits = Array("0123456789ABCDEF".utf8)
         var out: [UInt8] = []
-        for (index, byte) in user.value.utf8.enumerated() {
+        for (index, byte) in name.utf8.enumerated() {
             let plain =
                 (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
                 || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
@@ -28,7 +33,7 @@ public enum FileSafeName {
             var cut = 150
             // Do not split a %XX escape.
             while cut > 0, out[cut - 1] == UInt8(ascii: "%") || (cut > 1 && out[cut - 2] == UInt8(ascii: "%")) { cut -= 1 }
-            let digest = Bytes.hex(SHA256.hash(data: Array(user.value.utf8))).prefix(32)
+            let digest = Bytes.hex(SHA256.hash(data: Array(name.utf8))).prefix(32)
             return String(decoding: out[0..<cut], as: UTF8.self) + "~" + digest
         }
         return String(decoding: out, as: UTF8.self)

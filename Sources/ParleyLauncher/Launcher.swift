@@ -95,7 +95,15 @@ public struct Launcher: Sendable {
         let executors = ExecutorPool(group.makeIterator().map { $0.executor })
         let chat = ChatService(
             configuration: ChatServiceConfiguration(domain: settings.domain), contacts: contactStore,
-            executors: executors, logger: Logger(label: "parley.chat"))
+            executors: executors, logger: Logger(label: "parley.chat"),
+            roomStore: try FlatFileRoomStore(directory: "\(settings.storage)/rooms"))
+        do {
+            let restored = try chat.restoreRooms()
+            if restored > 0 { logger.info("persistent rooms restored", metadata: ["rooms": "\(restored)"]) }
+        } catch {
+            try? await group.shutdownGracefully()
+            throw LaunchError("the persistent rooms in \(settings.storage)/rooms cannot be read: \(error)")
+        }
         let portal = Portal(realm: ChatRealm(service: chat), checkers: checkers)
         let memory = MemoryReturn()
         let context = PluginContext(

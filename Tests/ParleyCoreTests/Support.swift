@@ -120,13 +120,13 @@ func roomID(_ name: String) -> RoomID { RoomID(name)! }
 /// A chat service on two queue executors with in-memory contact lists and a fixed clock.
 func makeService(
     configure: (inout ChatServiceConfiguration) -> Void = { _ in },
-    contacts: InMemoryContactListStore = InMemoryContactListStore()
+    contacts: InMemoryContactListStore = InMemoryContactListStore(), rooms: (any RoomStore)? = nil
 ) -> ChatService {
     var configuration = ChatServiceConfiguration(domain: domain)
     configure(&configuration)
     return ChatService(
         configuration: configuration, contacts: contacts, executors: .queues(count: 2),
-        clock: { fixedNow })
+        clock: { fixedNow }, roomStore: rooms)
 }
 
 /// Closes every session given, so no test leaves sessions behind.

@@ -8,6 +8,8 @@ MUC_OWNER = "http://jabber.org/protocol/muc#owner"
 SID = "urn:xmpp:sid:0"
 DISCO_INFO = "http://jabber.org/protocol/disco#info"
 DISCO_ITEMS = "http://jabber.org/protocol/disco#items"
+DATA = "jabber:x:data"
+ROOMCONFIG = "http://jabber.org/protocol/muc#roomconfig"
 
 
 def codes(x):
@@ -30,3 +32,13 @@ def enter(client, room, nick, history=None):
     if history is not None:
         ET.SubElement(x, f"{{{MUC}}}history", history)
     p.send()
+
+
+def config_form(fields):
+    """A muc#owner query holding a submitted muc#roomconfig form with `fields` (var, value)."""
+    query = ET.Element(f"{{{MUC_OWNER}}}query")
+    x = ET.SubElement(query, f"{{{DATA}}}x", {"type": "submit"})
+    for var, value in [("FORM_TYPE", ROOMCONFIG)] + fields:
+        field = ET.SubElement(x, f"{{{DATA}}}field", {"var": var})
+        ET.SubElement(field, f"{{{DATA}}}value").text = value
+    return query

@@ -14,19 +14,7 @@ import xml.etree.ElementTree as ET
 
 import common
 from irc_peer import IRCPeer
-from muc import MUC_USER, MUC_ADMIN, MUC_OWNER, DISCO_INFO, DISCO_ITEMS, codes, is_from, enter
-
-DATA = "jabber:x:data"
-ROOMCONFIG = "http://jabber.org/protocol/muc#roomconfig"
-
-
-def submitted_form(fields):
-    query = ET.Element(f"{{{MUC_OWNER}}}query")
-    x = ET.SubElement(query, f"{{{DATA}}}x", {"type": "submit"})
-    for var, value in [("FORM_TYPE", ROOMCONFIG)] + fields:
-        field = ET.SubElement(x, f"{{{DATA}}}field", {"var": var})
-        ET.SubElement(field, f"{{{DATA}}}value").text = value
-    return query
+from muc import MUC_USER, MUC_ADMIN, MUC_OWNER, DATA, DISCO_INFO, DISCO_ITEMS, config_form, codes, is_from, enter
 
 
 def error_text(xml):
@@ -67,11 +55,11 @@ async def body(sc):
     t, xml = await alice.iq("get", ET.Element(f"{{{MUC_OWNER}}}query"), to=room)
     fields = [f.get("var") for f in xml.iter(f"{{{DATA}}}field")] if xml is not None else []
     sc.check("config_form", t == "result" and "muc#roomconfig_persistentroom" in fields, fields)
-    t, xml = await alice.iq("set", submitted_form([("muc#roomconfig_colour", "blue")]), to=room)
+    t, xml = await alice.iq("set", config_form([("muc#roomconfig_colour", "blue")]), to=room)
     sc.check("unknown_field_bad_request",
              t == "error" and common.stanza_error(xml) == "bad-request" and "muc#roomconfig_colour" in error_text(xml),
              (t, error_text(xml)))
-    t, xml = await alice.iq("set", submitted_form([
+    t, xml = await alice.iq("set", config_form([
         ("muc#roomconfig_roomname", "Conference"), ("muc#roomconfig_persistentroom", "1"),
         ("muc#roomconfig_publicroom", "1"), ("muc#roomconfig_allowinvites", "1")]), to=room)
     sc.require("config_submitted", t == "result", t)
