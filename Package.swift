@@ -201,7 +201,7 @@ let package = Package(
         .target(
             name: "MUCPlugin",
             dependencies: [
-                "ParleyComponent", "ParleyCore", "ParleyLauncher", "ParleyMUC", "ParleyXMPP",
+                "ParleyComponent", "ParleyCore", "ParleyCred", "ParleyLauncher", "ParleyMUC", "ParleyXMPP",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "plugins/muc"),

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Why a message could not be delivered.
 public enum DeliveryError: Error, Sendable, Equatable {
@@ -48,6 +49,8 @@ public final class ChatService: Sendable {
     let roomLimits: RoomLimits
     /// Where persistent rooms are written; nil keeps them in memory only.
     let persistence: RoomPersistence?
+    /// Where rooms created from now on archive their messages (`attachArchive`).
+    private let archive = Mutex<(any RoomArchive)?>(nil)
 
     public init(
         configuration: ChatServiceConfiguration, contacts: any ContactListStore,
@@ -148,10 +151,19 @@ public final class ChatService: Sendable {
         return (room, created)
     }
 
+    /// Archives the messages of every room created from now on (the `muc` plugin attaches
+    /// its XEP-0313 archive before the persistent rooms are restored).
+    public func attachArchive(_ archive: any RoomArchive) {
+        self.archive.withLock { $0 = archive }
+    }
+
+    /// The archive rooms use, if any.
+    public var roomArchive: (any RoomArchive)? { archive.withLock { $0 } }
+
     private func makeRoom(_ state: RoomState, restored: Bool) -> Room {
         Room(
             state: state, home: executors.executor(for: state.id), limits: roomLimits, clock: clock, logger: logger,
-            persistence: persistence, restored: restored
+            persistence: persistence, restored: restored, archive: roomArchive
         ) { [rooms, roomLimits] retired in
             rooms.remove(retired.id, ifIdenticalTo: retired)
             roomLimits.releaseRoom(persistent: false)
@@ -171,7 +183,10 @@ public final class ChatService: Sendable {
                 continue
             }
             let (_, created) = rooms.value(for: record.id) {
-                makeRoom(RoomState(restoring: record, maxOccupants: configuration.maxOccupantsPerRoom), restored: true)
+                let history = roomArchive?.newest(record.id, count: record.configuration.historyLength).map(\.message) ?? []
+                return makeRoom(
+                    RoomState(restoring: record, maxOccupants: configuration.maxOccupantsPerRoom, history: history),
+                    restored: true)
             }
             if created { count += 1 } else { roomLimits.releaseRoom(persistent: true) }
         }
@@ -184,6 +199,7 @@ public final class ChatService: Sendable {
     public func shutdown() async {
         for room in rooms.allValues { await room.shutdown() }
         persistence?.flush()
+        roomArchive?.flush()
         for home in users.allValues {
             await home.deliverToAll(.closed(.shutdown))
         }

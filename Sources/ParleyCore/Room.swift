@@ -25,12 +25,15 @@ public actor Room {
     /// Where a persistent room's record goes, and the last record handed to it.
     private let persistence: RoomPersistence?
     private var saved: PersistentRoom?
+    /// Where the room's messages are archived (XEP-0313), if anywhere.
+    private let archive: (any RoomArchive)?
 
     init(
         state: RoomState, home: any SerialExecutor, limits: RoomLimits, clock: @escaping @Sendable () -> Date,
-        logger: Logger, persistence: RoomPersistence? = nil, restored: Bool = false,
+        logger: Logger, persistence: RoomPersistence? = nil, restored: Bool = false, archive: (any RoomArchive)? = nil,
         onEmpty: @escaping @Sendable (Room) -> Void
     ) {
+        self.archive = archive
         self.id = state.id
         self.state = state
         self.persistence = persistence
@@ -84,8 +87,12 @@ public actor Room {
     }
 
     func post(_ message: Message, from session: SessionID) throws(RoomError) {
-        run(try state.post(message, from: session, now: clock()))
+        let effects = try state.post(message, from: session, now: clock())
+        run(effects)
         if message.subject != nil { persist() }
+        if let archive, case .everyone(.message(let sent, let sender), _)? = effects.first {
+            archive.append(ArchivedMessage(message: sent, sender: sender?.occupant.user ?? sent.from.user), in: id)
+        }
     }
 
     func privateMessage(_ message: Message, from session: SessionID, to nick: Nickname) throws(RoomError) {
@@ -160,6 +167,7 @@ public actor Room {
         retired = true
         if state.configuration.persistent { limits.releasePersistent() }
         persist()
+        archive?.removeArchive(of: id)
         onEmpty(self)
     }
 
@@ -260,6 +268,8 @@ public actor Room {
     private func checkEmpty() {
         if state.isEmpty && !state.configuration.persistent && !retired {
             retired = true
+            // A temporary room's archive goes with it.
+            archive?.removeArchive(of: id)
             onEmpty(self)
         }
     }

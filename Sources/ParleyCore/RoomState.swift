@@ -47,11 +47,13 @@ public struct RoomState: Sendable {
     }
 
     /// A persistent room as it was stored (`RoomStore`), empty and unlocked.
-    public init(restoring record: PersistentRoom, maxOccupants: Int? = nil) {
+    /// `history` is the newest archived messages (oldest first), for history on entry.
+    public init(restoring record: PersistentRoom, maxOccupants: Int? = nil, history: [Message] = []) {
         self.init(id: record.id, configuration: record.configuration, maxOccupants: maxOccupants)
         affiliations = record.affiliations.filter { $0.value != .none }
         topic = record.topic
         bans = Array(record.bans.prefix(RoomBan.maximumPerRoom))
+        self.history = Deque(history.suffix(configuration.historyLength))
     }
 
     /// What a `RoomStore` keeps of this room.

@@ -99,17 +99,7 @@ enum Posix {
         guard fd >= 0 else { throw .io(operation: "create", path: temporary, errno: errno) }
         var closed = false
         do throws(StoreError) {
-            var written = 0
-            while written < bytes.count {
-                let count = bytes.withUnsafeBytes { buffer in
-                    write(fd, buffer.baseAddress! + written, buffer.count - written)
-                }
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    throw .io(operation: "write", path: temporary, errno: errno)
-                }
-                written += count
-            }
+            try writeAll(bytes, to: fd, path: temporary)
             guard fsync(fd) == 0 else { throw .io(operation: "fsync", path: temporary, errno: errno) }
             closed = true
             guard close(fd) == 0 else { throw .io(operation: "close", path: temporary, errno: errno) }
@@ -123,6 +113,32 @@ enum Posix {
             unlink(temporary)
             throw error
         }
+    }
+
+    /// Writes all of `bytes` to `fd` (retrying short writes and interruptions).
+    static func writeAll(_ bytes: [UInt8], to fd: Int32, path: String) throws(StoreError) {
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { buffer in
+                write(fd, buffer.baseAddress! + written, buffer.count - written)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .io(operation: "write", path: path, errno: errno)
+            }
+            written += count
+        }
+    }
+
+    /// Opens `path` for appending, creating it (mode 0600) when missing.
+    static func openForAppend(_ path: String) throws(StoreError) -> Int32 {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
+        return fd
+    }
+
+    static func closeFile(_ fd: Int32) {
+        close(fd)
     }
 
     /// Makes a rename or unlink in `directory` durable.

@@ -44,7 +44,7 @@ enum RoomFile {
         if let topic = room.topic {
             line("subject", topic.text)
             if let by = topic.setBy { line("subject-by", by.displayName) }
-            line("subject-at", date(topic.at))
+            line("subject-at", ISODate.string(topic.at))
         }
         // Owners first, then admins, members and outcasts; by address within each.
         let listed = room.affiliations.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
@@ -54,7 +54,7 @@ enum RoomFile {
         for ban in room.bans {
             text += "\n[ban \(TextFormat.escape(ban.mask))]\n"
             line("set-by", ban.setBy)
-            line("at", date(ban.at))
+            line("at", ISODate.string(ban.at))
             for user in ban.outcasts { line("outcast", user.description) }
         }
         return Array(text.utf8)
@@ -93,7 +93,7 @@ enum RoomFile {
                         current.setBy = value
                     case "at":
                         guard current.at == nil else { throw fail("duplicate 'at'") }
-                        guard let at = date(value) else { throw fail("'at' is not an ISO 8601 date") }
+                        guard let at = ISODate.date(value) else { throw fail("'at' is not an ISO 8601 date") }
                         current.at = at
                     case "outcast":
                         guard let user = UserID(parsing: value) else { throw fail("'\(value.prefix(80))' is not an address") }
@@ -158,7 +158,7 @@ enum RoomFile {
         }
         var topic: Topic?
         if let text = single["subject"]?.value {
-            guard let atText = single["subject-at"]?.value, let at = date(atText) else {
+            guard let atText = single["subject-at"]?.value, let at = ISODate.date(atText) else {
                 throw fail("subject", "a subject needs a 'subject-at' ISO 8601 date")
             }
             var by: Nickname?
@@ -169,13 +169,5 @@ enum RoomFile {
             topic = Topic(text: text, setBy: by, at: at)
         }
         return PersistentRoom(id: id, configuration: c, affiliations: affiliations, topic: topic, bans: bans)
-    }
-
-    private static func date(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
-    }
-
-    private static func date(_ text: String) -> Date? {
-        try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 }

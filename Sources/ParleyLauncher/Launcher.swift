@@ -97,13 +97,6 @@ public struct Launcher: Sendable {
             configuration: ChatServiceConfiguration(domain: settings.domain), contacts: contactStore,
             executors: executors, logger: Logger(label: "parley.chat"),
             roomStore: try FlatFileRoomStore(directory: "\(settings.storage)/rooms"))
-        do {
-            let restored = try chat.restoreRooms()
-            if restored > 0 { logger.info("persistent rooms restored", metadata: ["rooms": "\(restored)"]) }
-        } catch {
-            try? await group.shutdownGracefully()
-            throw LaunchError("the persistent rooms in \(settings.storage)/rooms cannot be read: \(error)")
-        }
         let portal = Portal(realm: ChatRealm(service: chat), checkers: checkers)
         let memory = MemoryReturn()
         let context = PluginContext(
@@ -118,6 +111,14 @@ public struct Launcher: Sendable {
                 try? await group.shutdownGracefully()
                 throw LaunchError("\(instance.plugin.name): \(error)")
             }
+        }
+        // After the plugins, so that a room archive they attach fills the rooms' history.
+        do {
+            let restored = try chat.restoreRooms()
+            if restored > 0 { logger.info("persistent rooms restored", metadata: ["rooms": "\(restored)"]) }
+        } catch {
+            try? await group.shutdownGracefully()
+            throw LaunchError("the persistent rooms in \(settings.storage)/rooms cannot be read: \(error)")
         }
         let reloadable = services.compactMap { $0 as? any ReloadableService }
         // Services shut down in reverse order: the chat service goes first, so every

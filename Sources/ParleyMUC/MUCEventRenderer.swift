@@ -148,6 +148,12 @@ public struct MUCEventRenderer: Sendable {
     /// for a sender outside it), with the client's own id, the room's XEP-0359 stanza id
     /// and the sender's XEP-0421 occupant id. Rendered once per fan-out by callers that can.
     public func groupchat(_ message: Message, in room: RoomID, sender: RoomActor?) -> XMLElement {
+        groupchat(message, in: room, senderUser: sender?.occupant.user)
+    }
+
+    /// A room message as every occupant receives it, from the sender's occupant JID, with
+    /// the room's stanza-id and, when the sending user is known, its occupant-id.
+    public func groupchat(_ message: Message, in room: RoomID, senderUser: UserID?) -> XMLElement {
         let roomJID = rooms.jid(of: room)
         let from: JID
         if case .occupant(_, let nick) = message.from {
@@ -167,11 +173,11 @@ public struct MUCEventRenderer: Sendable {
                     name: "stanza-id", namespace: MUCNamespace.stanzaID,
                     attributes: [XMLAttribute("id", value: id), XMLAttribute("by", value: roomJID.description)]))
         }
-        if let sender {
+        if let senderUser {
             stanza.append(
                 XMLElement(
                     name: "occupant-id", namespace: MUCNamespace.occupantID,
-                    attributes: [XMLAttribute("id", value: OccupantID.of(sender.occupant.user, in: room))]))
+                    attributes: [XMLAttribute("id", value: OccupantID.of(senderUser, in: room))]))
         }
         return stanza
     }

@@ -12,6 +12,14 @@ public enum MUCNamespace {
     public static let roomConfig = "http://jabber.org/protocol/muc#roomconfig"
     /// XEP-0045 §15.5.4: the FORM_TYPE of the room information form.
     public static let roomInfo = "http://jabber.org/protocol/muc#roominfo"
+    /// XEP-0313: message archive management.
+    public static let mam = "urn:xmpp:mam:2"
+    /// XEP-0313 §7: the `before-id`, `after-id` and `ids` fields.
+    public static let mamExtended = "urn:xmpp:mam:2#extended"
+    /// XEP-0059: result set management.
+    public static let rsm = "http://jabber.org/protocol/rsm"
+    /// XEP-0297: stanza forwarding.
+    public static let forward = "urn:xmpp:forward:0"
     /// XEP-0359: unique and stable stanza ids.
     public static let stanzaID = "urn:xmpp:sid:0"
     /// XEP-0421: anonymous unique occupant identifiers.

@@ -4,8 +4,9 @@ import ParleyXMPP
 
 extension MUCService {
     /// IQs to the service, a room or an occupant: disco (§6), self-ping (XEP-0410), the
-    /// moderator and admin items and lists of `muc#admin` (§8, §9) and the owner's
-    /// configuration and destruction (`muc#owner`, §10; `MUCService+Owner.swift`).
+    /// moderator and admin items and lists of `muc#admin` (§8, §9), the owner's
+    /// configuration and destruction (`muc#owner`, §10; `MUCService+Owner.swift`) and
+    /// archive queries (XEP-0313; `MUCService+Archive.swift`).
     func iq(_ request: MUCRequest, session: ChatSession, client: any MUCClient) async throws {
         let stanza = request.stanza
         guard let type = stanza[attribute: "type"], type == "get" || type == "set" else { return }
@@ -30,6 +31,13 @@ extension MUCService {
             payload = nil
         case ("get", MUCNamespace.admin, _?, nil): payload = try await adminList(child, request: request, session: session)
         case ("get", MUCNamespace.owner, _?, nil): payload = try await ownerForm(request, session: session)
+        case ("set", MUCNamespace.mam, _?, nil):
+            payload = try await archiveQuery(child, request: request, session: session, client: client)
+        case ("get", MUCNamespace.mam, _?, nil):
+            _ = try roomID(of: request)
+            var query = XMLElement(name: "query", namespace: MUCNamespace.mam)
+            query.append(MAMRequest.fields.element)
+            payload = query
         case ("set", MUCNamespace.owner, _?, nil):
             try await owner(child, request: request, session: session)
             payload = nil
@@ -89,7 +97,7 @@ extension MUCService {
             configuration.password != nil ? "muc_passwordprotected" : "muc_unsecured",
             configuration.hidden ? "muc_hidden" : "muc_public",
             "muc_nonanonymous",
-        ]
+        ] + (chat.roomArchive != nil ? [MUCNamespace.mam, MUCNamespace.mamExtended] : [])
         let form = DataForm(
             type: .result, formType: MUCNamespace.roomInfo,
             fields: [

@@ -1,5 +1,7 @@
 import ParleyComponent
+import Foundation
 import ParleyCore
+import ParleyCred
 import ParleyLauncher
 import ParleyMUC
 import ParleyXMPP
@@ -18,13 +20,29 @@ public enum MUCPlugin: ParleyPlugin {
     static let lockNewRooms = PluginOption<Bool>(
         "lock-new-rooms", default: true,
         help: "Keep a room that a join creates locked until its owner configures it (XEP-0045 §10.1.1).")
-    public static let options: [any AnyPluginOption] = [domain, serviceName, lockNewRooms]
+    static let archive = PluginOption<Bool>(
+        "archive", default: true,
+        help: "Archive rooms' messages in <storage>/archive for XEP-0313 queries and history after a restart.")
+    static let archiveMaxMessages = PluginOption<Int>(
+        "archive-max-messages", default: 10_000, range: 1...10_000_000, help: "Most messages archived per room; older ones are deleted.")
+    static let archiveMaxDays = PluginOption<Int>(
+        "archive-max-days", default: 0, range: 0...36_500, help: "Days a message stays in the archive; 0 keeps it until the count limit.")
+    public static let options: [any AnyPluginOption] = [
+        domain, serviceName, lockNewRooms, archive, archiveMaxMessages, archiveMaxDays,
+    ]
 
     public static func makeService(options: PluginOptions, context: PluginContext) throws -> any Service {
         let configured = options.value(domain).lowercased()
         let serviceDomain = configured.isEmpty ? "conference.\(context.chat.domain)" : configured
         guard JID(serviceDomain).map({ $0.localpart == nil && $0.resource == nil }) == true else {
             throw OptionError(key: domain.name, message: "'\(serviceDomain)' is not a domain")
+        }
+        if options.value(archive) {
+            let count = options.value(archiveMaxMessages), days = options.value(archiveMaxDays)
+            context.chat.attachArchive(
+                try FlatFileRoomArchive(
+                    directory: "\(context.storageDirectory)/archive", maxMessages: count,
+                    maxAge: days == 0 ? nil : TimeInterval(days) * 86_400, logger: context.logger))
         }
         let service = MUCService(
             domain: serviceDomain, chat: context.chat,
