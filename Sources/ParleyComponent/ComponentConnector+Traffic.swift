@@ -30,6 +30,28 @@ extension ComponentConnector {
         }
     }
 
+    /// `XMPPStanzaLink`: a stanza of an XMPP-speaking component, written like traffic.
+    public nonisolated func post(_ stanza: XMLElement) {
+        if loop.inEventLoop {
+            assumeIsolated { $0.submitLogged(stanza) }
+        } else {
+            loop.execute { [self] in assumeIsolated { $0.submitLogged(stanza) } }
+        }
+    }
+
+    private func submitLogged(_ stanza: XMLElement) {
+        // XEP-0114 §3: a component only sends from its own domain.
+        guard let from = stanza[attribute: "from"].flatMap(JID.init), from.domain == domain else {
+            logger.notice("a stanza not from the component's domain was not sent", metadata: ["from": "\(stanza[attribute: "from"] ?? "")"])
+            return
+        }
+        do {
+            try enqueue(stanza)
+        } catch {
+            logger.notice("a stanza was dropped: the link is closing or its queue is full", metadata: ["limit": "\(settings.queueLimit)"])
+        }
+    }
+
     private func submitLogged(_ traffic: ComponentTraffic) {
         do {
             try submit(traffic)
@@ -42,14 +64,20 @@ extension ComponentConnector {
         try submit(.probe(from: from, to: user))
     }
 
-    /// Writes `traffic` now, or queues it (bounded) until the stream is up and the socket
-    /// drained. XEP-0114 §3: every stanza carries a `from` on the component's domain.
+    /// Model traffic as a stanza. XEP-0114 §3: every stanza carries a `from` on the
+    /// component's domain.
     func submit(_ traffic: ComponentTraffic) throws(DeliveryError) {
         guard let sender = traffic.sender, sender.domain == domain else {
             throw .invalidSender(traffic.sender?.description ?? "a room")
         }
-        guard !stopping else { throw .recipientUnavailable }
         guard let element = codec.element(for: traffic) else { throw .notRoutable("a room address") }
+        try enqueue(element)
+    }
+
+    /// Writes `element` now, or queues it (bounded) until the stream is up and the socket
+    /// drained.
+    private func enqueue(_ element: XMLElement) throws(DeliveryError) {
+        guard !stopping else { throw .recipientUnavailable }
         if let channel, state.isAuthenticated, pending.isEmpty, channel.isWritable {
             write(serialize(element, allocator: channel.allocator), to: channel)
             return
@@ -94,6 +122,10 @@ extension ComponentConnector {
             abandon(StreamError(.invalidNamespace, text: "stanzas here are in \(XMPPNamespace.component)"), retry: .backoff)
             return
         }
+        if let component = handler as? any XMPPStanzaComponent {
+            component.receive(stanza)
+            return
+        }
         let traffic: ComponentTraffic?
         do {
             traffic = try codec.traffic(from: stanza)
@@ -107,7 +139,7 @@ extension ComponentConnector {
             }
             return
         }
-        guard let traffic, let handler else { return }  // presence errors carry nothing to deliver
+        guard let traffic, let handler else { return }
         let (event, to) = traffic.delivery
         guard to.user?.domain == domain else {
             answer(stanza, with: StanzaError(.serviceUnavailable, text: "\(to) is not served by this component"))

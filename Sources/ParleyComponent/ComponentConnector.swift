@@ -18,7 +18,7 @@ import ParleyXMPPNIO
 ///
 /// The actor runs on one event loop, the loop of every connection it makes, so the NIO
 /// handlers hand it events synchronously and every write happens on the right thread.
-public actor ComponentConnector: ComponentLink {
+public actor ComponentConnector: ComponentLink, XMPPStanzaLink {
     public nonisolated let domain: String
     public nonisolated let settings: ComponentConnectorSettings
     nonisolated let loop: any EventLoop
@@ -228,6 +228,7 @@ public actor ComponentConnector: ComponentLink {
         keepalive?.cancel()
         keepalive = nil
         flushScheduled = false
+        (handler as? any XMPPStanzaComponent)?.linkLost()
     }
 
     // MARK: Actions

@@ -65,10 +65,14 @@ public struct ComponentPlacement: Sendable, Equatable {
         }
         reconnectMaximum = options.value(ComponentOptions.reconnectMaximum)
         queueLimit = options.value(ComponentOptions.queueLimit)
-        guard !connect.isEmpty else {
-            mode = .inProcess
-            return
-        }
+        mode = try Self.mode(from: options)
+    }
+
+    /// In process without `connect`; else the server of `connect` (HOST:PORT) with the
+    /// `secret`, which it requires.
+    public static func mode(from options: PluginOptions) throws(OptionError) -> Mode {
+        let connect = options.value(ComponentOptions.connect)
+        guard !connect.isEmpty else { return .inProcess }
         guard let colon = connect.lastIndex(of: ":"), let port = Int(connect[connect.index(after: colon)...]),
             (1...65535).contains(port), colon != connect.startIndex
         else {
@@ -80,6 +84,6 @@ public struct ComponentPlacement: Sendable, Equatable {
         guard !secret.isEmpty else {
             throw OptionError(key: ComponentOptions.secret.name, message: "required with --connect")
         }
-        mode = .external(host: host, port: port, secret: secret)
+        return .external(host: host, port: port, secret: secret)
     }
 }

@@ -28,6 +28,10 @@ public struct Presence: Equatable, Sendable {
     /// RFC 6121 §4.7.2.3: −128…127; a negative priority never receives bare-address messages.
     public var priority: Int8
     public var payloads: [ExtensionPayload]
+    /// A refusal of a directed presence (XMPP `type='error'`, such as a room refusing an
+    /// entry), its reason among the payloads: relayed to the session it answers, never a
+    /// session's own presence.
+    public var isError = false
 
     public init(
         _ availability: Availability = .available, status: String? = nil, priority: Int8 = 0,

@@ -88,6 +88,12 @@ public struct XMPPStanzaCodec: Sendable {
     /// The model presence of an available or unavailable `<presence/>` (RFC 6121 §4.7.2).
     /// A priority outside −128…127 or an unknown `<show/>` is a bad request.
     public func presence(from stanza: XMLElement) throws(StanzaError) -> Presence {
+        if stanza[attribute: "type"] == "error" {
+            // RFC 6120 §8.3: a refusal; everything in it, the <error/> first, is relayed as is.
+            var refusal = Presence(.unavailable, payloads: extensions.payloads(from: stanza.elements))
+            refusal.isError = true
+            return refusal
+        }
         var presence = Presence(stanza[attribute: "type"] == "unavailable" ? .unavailable : .available)
         var others: [XMLElement] = []
         var sawShow = false, sawStatus = false, sawPriority = false
@@ -135,7 +141,7 @@ public struct XMPPStanzaCodec: Sendable {
         stanza[attribute: "from"] = from
         stanza[attribute: "to"] = to
         switch presence.availability {
-        case .unavailable: stanza[attribute: "type"] = "unavailable"
+        case .unavailable: stanza[attribute: "type"] = presence.isError ? "error" : "unavailable"
         case .available: break
         case .away, .chat, .dnd, .xa: stanza.append(text: presence.availability.rawValue, in: "show", namespace: namespace)
         }

@@ -37,6 +37,49 @@ import Testing
         }
     }
 
+    /// The same scenarios with the MUC service as an external XEP-0114 component: one
+    /// `parleyd` runs xmpp-c2s and xmpp-router (the slixmpp clients' server), another runs
+    /// `muc --connect` and irc-server (the IRC client's server): the rooms live in the second.
+    @Test(arguments: ["muc_shared_room.py", "muc_owner.py"])
+    func theSameRoomsThroughAnExternalComponent(script: String) throws {
+        let server = try TemporaryDirectory(), rooms = try TemporaryDirectory()
+        let secret = "muc-secret"
+        let front = try ParleydProcess(
+            in: server, auth: "memory:alice:alicepw,bob:bobpw,carol:carolpw",
+            plugins: Self.plainC2S + """
+
+                - plugin: xmpp-router
+                  port: 0
+                  components: conference.localhost=\(secret)
+                """)
+        defer { front.stop() }
+        let back = try roomsProcess(in: rooms, connect: Int(try front.listeningPort(of: "xmpp-router")), secret: secret)
+        defer { back.stop() }
+        let result = try PythonPeer.run(
+            "xmpp", script, arguments(try front.listeningPort(of: "xmpp-c2s"), try back.listeningPort(of: "irc-server")))
+        #expect(result.ok, "\(result)")
+    }
+
+    /// The same with Prosody as the XMPP server: the slixmpp clients log in to Prosody,
+    /// whose `conference.localhost` is `parleyd muc --connect` (with irc-server beside it).
+    @Test func theSameRoomsUnderProsody() throws {
+        let prosody = try ProsodyServer(component: "conference.localhost", secretPrefix: "muc-")
+        defer { prosody.stop() }
+        for (user, password) in [("bob", "bobpass"), ("carol", "carolpass")] { try prosody.register(user, password) }
+        let rooms = try TemporaryDirectory()
+        let back = try roomsProcess(in: rooms, connect: prosody.componentPort, secret: prosody.secret)
+        defer { back.stop() }
+        for (script, users) in [("muc_shared_room.py", ["alice", "bob", "carol"]), ("muc_owner.py", ["alice", "bob"])] {
+            let result = try PythonPeer.run(
+                "xmpp", script,
+                [
+                    "--host", "127.0.0.1", "--port", "\(prosody.port)", "--domain", "localhost", "--tls", "none",
+                    "--mechanism", "PLAIN", "--irc-port", "\(try back.listeningPort(of: "irc-server"))", "--timeout", "40",
+                ] + users.flatMap { ["--\($0)-password", "\($0)pass"] })
+            #expect(result.ok, "\(script): \(result)")
+        }
+    }
+
     /// Runs one scenario of Tests/Interop/xmpp against xmpp-c2s, muc and irc-server in one
     /// fresh `parleyd`.
     func runScenario(_ script: String) throws {
@@ -56,19 +99,33 @@ import Testing
         ]
     }
 
+    /// xmpp-c2s on a free port, plaintext PLAIN allowed (YAML plugin entries).
+    static let plainC2S = """
+        - plugin: xmpp-c2s
+          port: 0
+          require-tls: false
+          allow-plain-without-tls: true
+        """
+    static let ircServer = """
+        - plugin: irc-server
+          port: 0
+          allow-plain-without-tls: true
+        """
+
     /// `parleyd` with xmpp-c2s, muc and irc-server, its storage in `dir`.
     func start(in dir: TemporaryDirectory) throws -> ParleydProcess {
         try ParleydProcess(
             in: dir, auth: "memory:alice:alicepw,bob:bobpw,carol:carolpw,eve:evepw",
-            plugins: """
-                - plugin: xmpp-c2s
-                  port: 0
-                  require-tls: false
-                  allow-plain-without-tls: true
-                - plugin: muc
-                - plugin: irc-server
-                  port: 0
-                  allow-plain-without-tls: true
-                """)
+            plugins: Self.plainC2S + "\n- plugin: muc\n" + Self.ircServer)
+    }
+
+    /// The rooms' `parleyd`: muc as an external component of the server at `connect`, and
+    /// irc-server; returns once the component is connected.
+    func roomsProcess(in dir: TemporaryDirectory, connect port: Int, secret: String) throws -> ParleydProcess {
+        let process = try ParleydProcess(
+            in: dir, auth: "memory:eve:evepw",
+            plugins: "- plugin: muc\n  connect: 127.0.0.1:\(port)\n  secret: \(secret)\n" + Self.ircServer)
+        _ = try process.waitForLog("component connected")
+        return process
     }
 }

@@ -7,8 +7,9 @@ import ParleyMUC
 import ParleyXMPP
 import ServiceLifecycle
 
-/// `parleyd muc`: multi-user chat (XEP-0045) on `conference.<domain>`, in process, on the
-/// model's shared rooms: `dev@conference.<domain>` is the IRC channel `#dev`.
+/// `parleyd muc`: multi-user chat (XEP-0045) on `conference.<domain>`, on the model's shared
+/// rooms: `dev@conference.<domain>` is the IRC channel `#dev`. In process by default; with
+/// `connect` an external XEP-0114 component of another XMPP server (`MUCComponentGateway`).
 public enum MUCPlugin: ParleyPlugin {
     public static let name = "muc"
     public static let summary = "Multi-user chat (XEP-0045) on conference.<domain>, the same rooms as IRC channels."
@@ -28,7 +29,8 @@ public enum MUCPlugin: ParleyPlugin {
     static let archiveMaxDays = PluginOption<Int>(
         "archive-max-days", default: 0, range: 0...36_500, help: "Days a message stays in the archive; 0 keeps it until the count limit.")
     public static let options: [any AnyPluginOption] = [
-        domain, serviceName, lockNewRooms, archive, archiveMaxMessages, archiveMaxDays,
+        domain, serviceName, lockNewRooms, archive, archiveMaxMessages, archiveMaxDays, ComponentOptions.connect,
+        ComponentOptions.secret, ComponentOptions.reconnectMaximum, ComponentOptions.queueLimit,
     ]
 
     public static func makeService(options: PluginOptions, context: PluginContext) throws -> any Service {
@@ -44,11 +46,25 @@ public enum MUCPlugin: ParleyPlugin {
                     directory: "\(context.storageDirectory)/archive", maxMessages: count,
                     maxAge: days == 0 ? nil : TimeInterval(days) * 86_400, logger: context.logger))
         }
+        let mode = try ComponentPlacement.mode(from: options)
+        let placement = ComponentPlacement(
+            domain: serviceDomain, mode: mode, reconnectMaximum: options.value(ComponentOptions.reconnectMaximum),
+            queueLimit: options.value(ComponentOptions.queueLimit))
+        let extensions = XMPPExtensionCodec(table: context.chat.translation)
+        guard case .external = mode else {
+            let service = MUCService(
+                domain: serviceDomain, chat: context.chat, codec: XMPPStanzaCodec(extensions: extensions),
+                name: options.value(serviceName), locksNewRooms: options.value(lockNewRooms))
+            return ComponentHost(placement: placement, context: context, handler: service)
+        }
+        // XEP-0114: the users of the server reach the rooms through the component link.
         let service = MUCService(
             domain: serviceDomain, chat: context.chat,
-            codec: XMPPStanzaCodec(extensions: XMPPExtensionCodec(table: context.chat.translation)),
+            codec: XMPPStanzaCodec(extensions: extensions, namespace: XMPPNamespace.component),
             name: options.value(serviceName), locksNewRooms: options.value(lockNewRooms))
-        return ComponentHost(
-            placement: ComponentPlacement(domain: serviceDomain, mode: .inProcess), context: context, handler: service)
+        let logger = context.logger
+        return ComponentHost(placement: placement, context: context) { link in
+            MUCComponentGateway(service: service, link: link as! any XMPPStanzaLink, logger: logger)
+        }
     }
 }

@@ -27,11 +27,8 @@ final class C2SMind: SessionMind {
         /// RFC 6121 §2.1.6: roster pushes go to resources that requested the roster.
         var wantsRosterPushes = false
         var pushCounter: UInt64 = 0
-        /// XEP-0045 §7.2.14: the history the client asked for with its latest join, until
-        /// that entry is rendered. One slot: a connection handles one stanza at a time and
-        /// a join's entry reaches the mind before the join returns, so a refused join's
-        /// request is simply replaced by the next one.
-        var entryHistory: (room: RoomID, history: MUCHistoryRequest)?
+        /// XEP-0045 §7.2.14: the history asked for with the latest join.
+        var entryHistory = MUCEntryHistory()
     }
     private let state = Mutex(State())
 
@@ -47,7 +44,7 @@ final class C2SMind: SessionMind {
 
     /// The history to send with the client's next entry into `room` (`MUCClient`).
     func expectEntry(to room: RoomID, history: MUCHistoryRequest) {
-        state.withLock { $0.entryHistory = (room, history) }
+        state.withLock { $0.entryHistory.expect(room, history) }
     }
 
     func bind(_ jid: JID) {
@@ -109,19 +106,12 @@ final class C2SMind: SessionMind {
             if let connection {
                 channel.eventLoop.execute { connection.assumeIsolated { $0.serviceClosed(with: error) } }
             }
-        case .room(let room, let roomEvent):
+        case .room, .invitation:
             guard let session = me.sessionID else { return }
-            var history: MUCHistoryRequest?
-            if case .entered = roomEvent {
-                history = state.withLock { state in
-                    guard let expected = state.entryHistory, expected.room == room else { return nil }
-                    state.entryHistory = nil
-                    return expected.history
-                }
+            let stanzas = rooms.stanzas(for: event, me: session, to: meText) { room in
+                state.withLock { $0.entryHistory.take(for: room) }
             }
-            for stanza in rooms.render(roomEvent, in: room, me: session, to: meText, history: history) { write(stanza) }
-        case .invitation(let room, let from, let reason):
-            write(rooms.invitation(to: room, from: from, reason: reason, to: meText))
+            for stanza in stanzas ?? [] { write(stanza) }
         case .probe:
             break  // presence probes are answered by the model
         }

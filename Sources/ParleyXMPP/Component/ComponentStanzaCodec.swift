@@ -18,7 +18,6 @@ public struct ComponentStanzaCodec: Sendable {
 
     /// The traffic one stanza carries. XEP-0114 §3: stanzas on a component stream carry
     /// both addresses; a missing or malformed one is `improper-addressing` / `jid-malformed`.
-    /// Returns nil for stanzas that carry nothing to deliver (presence errors).
     func decodedTraffic(from stanza: XMLElement) throws(ComponentStanzaError) -> ComponentTraffic? {
         guard let fromText = stanza[attribute: "from"], let toText = stanza[attribute: "to"] else {
             throw .stream(StreamError(.improperAddressing, text: "component stanzas need both 'from' and 'to'"))
@@ -48,7 +47,7 @@ public struct ComponentStanzaCodec: Sendable {
 
     private func presence(_ stanza: XMLElement, from: JID, to: JID) throws(ComponentStanzaError) -> ComponentTraffic? {
         switch stanza[attribute: "type"] {
-        case nil, "unavailable":
+        case nil, "unavailable", "error":
             do {
                 return .presence(try stanzas.presence(from: stanza), from: Self.session(from), to: to.userAddress)
             } catch {
@@ -56,8 +55,6 @@ public struct ComponentStanzaCodec: Sendable {
             }
         case "probe":
             return .probe(from: from.userID, to: to.userID)
-        case "error":
-            return nil
         case let type?:
             guard let request = SubscriptionRequest(rawValue: type) else {
                 throw .stanza(StanzaError(.badRequest, text: "unknown presence type"))

@@ -52,7 +52,18 @@ struct ComponentStanzaCodecTests {
         #expect(
             try traffic("<presence xmlns='jabber:component:accept' from='alice@example.com/phone' to='echo.example.com' type='probe'/>")
                 == .probe(from: alice.user, to: echo))
-        #expect(try traffic("<presence xmlns='jabber:component:accept' from='a@b' to='c' type='error'/>") == nil)
+        // A refusal (a room refusing an entry) is relayed with its error, and writes back as one.
+        let refusal = try traffic(
+            "<presence xmlns='jabber:component:accept' from='dev@rooms.example.com/Al' to='alice@example.com/phone' type='error'><error type='cancel'><conflict xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>")
+        guard case .presence(let presence, _, _)? = refusal else {
+            Issue.record("a presence error was not relayed")
+            return
+        }
+        #expect(presence.isError && presence.payloads.count == 1)
+        let relayed = try #require(refusal)
+        let written = try #require(codec.element(for: relayed))
+        #expect(written[attribute: "type"] == "error")
+        #expect(StanzaError(from: written)?.condition == .conflict)
         // Each writes back to the same stanza type.
         for sample: ComponentTraffic in [
             .presence(Presence(.dnd, status: "busy"), from: alice, to: .user(echo)),

@@ -20,7 +20,12 @@ final class ProsodyServer {
         secret = secretPrefix + UUID().uuidString.prefix(8).lowercased()
         directory = try TemporaryDirectory()
         try apply(try Self.run(["start", prosodyDirectory], component: "\(component):\(secret)"))
-        _ = try Self.run(["register", prosodyDirectory, "alice", "alicepass"])
+        try register("alice", "alicepass")
+    }
+
+    /// Adds a user to Prosody's store.
+    func register(_ user: String, _ password: String) throws {
+        _ = try Self.run(["register", prosodyDirectory, user, password])
     }
 
     /// Stops Prosody and starts it again on the same directory and ports.
