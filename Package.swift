@@ -283,6 +283,7 @@ let package = Package(
             dependencies: [
                 "ParleyServerNIO",
                 "XMPPC2SPlugin", "XMPPTestSupport", "ParleyXMPP", "ParleyXMPPNIO", "ParleyXML", "ParleyCore", "ParleyCred",
+                "ParleyMUC",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),

@@ -27,8 +27,10 @@ public final class IRCTestClient: @unchecked Sendable {
 
     static let group = MultiThreadedEventLoopGroup.singleton
 
-    /// Connects to `port`; `tls` wraps the connection in TLS without verifying the certificate.
-    public init(port: Int, host: String = "127.0.0.1", tls: Bool = false) async throws {
+    /// Connects to `port`; `tls` wraps the connection in TLS without verifying the
+    /// certificate; `receiveBuffer` shrinks the socket's receive buffer (a client that
+    /// stops reading then fills the server's queue quickly).
+    public init(port: Int, host: String = "127.0.0.1", tls: Bool = false, receiveBuffer: Int? = nil) async throws {
         let inbox = Inbox()
         self.inbox = inbox
         let sslContext: NIOSSLContext?
@@ -39,7 +41,9 @@ public final class IRCTestClient: @unchecked Sendable {
         } else {
             sslContext = nil
         }
-        channel = try await ClientBootstrap(group: Self.group)
+        var bootstrap = ClientBootstrap(group: Self.group)
+        if let receiveBuffer { bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBuffer)) }
+        channel = try await bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let sslContext {
@@ -82,6 +86,12 @@ public final class IRCTestClient: @unchecked Sendable {
     // MARK: Sending
 
     /// Sends `line` followed by CR LF.
+    /// Stops or resumes reading from the socket (a client that stops reading).
+    public func setReading(_ on: Bool) async throws {
+        try await channel.setOption(ChannelOptions.autoRead, value: on)
+        if on { channel.read() }
+    }
+
     public func send(_ line: String) {
         sendRaw(Array(line.utf8) + [0x0D, 0x0A])
     }

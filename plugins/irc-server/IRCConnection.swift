@@ -29,6 +29,8 @@ final actor IRCConnection: LoopBoundConnection {
     /// `nick!user@host` as others see this client (the host is the chat domain).
     var hostmask = "*"
     var closed = false
+    /// What its rooms tell the peers when the server ends the connection itself.
+    var closingMessage: String?
 
     private var inbox: SerialInbox<IRCMessage>
     /// Lines gathered by `corking`, written at its end.
@@ -108,6 +110,15 @@ final actor IRCConnection: LoopBoundConnection {
     }
 
     /// `ERROR :<text>` and close (RFC 2812 §3.7.4); later lines are ignored.
+    /// The client left more than `max-send-queue` bytes unread: its peers see it quit
+    /// with "Max SendQ exceeded".
+    func sendQueueExceeded() {
+        guard !closed else { return }
+        log(.notice, "client cut off: it does not read", ["limit": "\(shared.settings.sendQueue.bytes)"])
+        closingMessage = "Max SendQ exceeded"
+        close("Closing Link: Max SendQ exceeded")
+    }
+
     func close(_ text: String) {
         guard !closed else { return }
         closed = true
@@ -320,8 +331,9 @@ final actor IRCConnection: LoopBoundConnection {
         self.session = nil
         self.login = nil
         guard session != nil || login != nil else { return }
+        let message = closingMessage
         Task {
-            await session?.close()
+            await session?.close(message: message)
             await login?.logout()
         }
     }

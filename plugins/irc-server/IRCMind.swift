@@ -2,6 +2,7 @@ import NIOCore
 import ParleyCore
 import ParleyIRC
 import ParleyIRCNIO
+import ParleyServerNIO
 import Synchronization
 
 /// The IRC client's side of a model session: renders each `ChatEvent` with
@@ -53,11 +54,23 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
     }
     private let state: Mutex<State>
 
+    /// Set once the server cut this client off (`sendQueueExceeded`).
+    let cutOff = CutOffFlag()
+
     init(connection: IRCConnection, channel: any Channel, shared: IRCServerShared) {
         self.connection = connection
         self.shared = shared
         self.state = Mutex(State(recipient: IRCRecipient(serverName: shared.serverName, nick: "*")))
-        super.init(channel: channel, coalescer: shared.connections.coalescer(for: channel.eventLoop))
+        super.init(
+            channel: channel, coalescer: shared.connections.coalescer(for: channel.eventLoop),
+            sendQueue: shared.settings.sendQueue)
+    }
+
+    /// The client does not read: cut it off, as IRC servers do, with its QUIT saying so.
+    override func sendQueueExceeded() {
+        guard let connection else { return }
+        cutOff.set()
+        connection.assumeIsolated { $0.sendQueueExceeded() }
     }
 
     // MARK: Finding another client's mind
@@ -111,7 +124,10 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
     // MARK: Delivery
 
     func deliver(_ event: ChatEvent) throws {
-        guard channel.isActive else { throw Unreachable() }
+        guard channel.isActive else {
+            if cutOff.isSet { return }
+            throw Unreachable()
+        }
         let lines = render(event)
         guard !lines.isEmpty else { return }
         write(lines)
@@ -121,7 +137,10 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
         // The per-copy path (docs/benchmarks-irc.md): no copy of the message, one lock, one
         // memo look-up, one append to the client's gathered bytes.
         guard case .room(_, .message) = event else { return try deliver(event) }
-        guard !isClosed else { throw Unreachable() }
+        guard !isClosed else {
+            if cutOff.isSet { return }
+            throw Unreachable()
+        }
         let batch = fanOut.memo(ObjectIdentifier(IRCFanOutBatch.self)) { makeBatch(for: event, fanOut: fanOut) }
         let (variant, ownLine) = state.withLock { state in
             (state.recipient.messageVariant, batch.senderSession != nil && state.session == batch.senderSession)

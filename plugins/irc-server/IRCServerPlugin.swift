@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOSSL
 import ParleyLauncher
+import ParleyServerNIO
 import ParleyXMPPNIO
 import ServiceLifecycle
 
@@ -42,10 +43,13 @@ public enum IRCServerPlugin: ParleyPlugin {
     static let floodRateOption = PluginOption<Double>(
         "flood-rate", default: 2, range: 0.1...10_000, help: "Lines per second a client may send in the long run.")
 
+    static let sendQueueOption = PluginOption<Int>(
+        "max-send-queue", default: SendQueueLimit.defaultBytes, range: 65_536...1_073_741_824,
+        help: "Bytes waiting for a client that does not read before it is disconnected.")
     public static let options: [any AnyPluginOption] = [
         hostOption, portOption, tlsPortOption, certificateOption, keyOption, serverNameOption, networkOption, motdOption,
         guestsOption, protectOption, plainOption, pingIntervalOption, pingTimeoutOption, registrationTimeoutOption,
-        maxConnectionsOption, floodBurstOption, floodRateOption,
+        maxConnectionsOption, floodBurstOption, floodRateOption, sendQueueOption,
     ]
 
     public static func makeService(options: PluginOptions, context: PluginContext) throws -> any Service {
@@ -71,6 +75,7 @@ public enum IRCServerPlugin: ParleyPlugin {
         settings.registrationTimeout = options.value(registrationTimeoutOption)
         settings.maxConnections = options.value(maxConnectionsOption)
         settings.floodBurst = options.value(floodBurstOption)
+        settings.sendQueue = SendQueueLimit(bytes: options.value(sendQueueOption))
         settings.floodRate = options.value(floodRateOption)
         guard !(settings.serverName ?? "x").contains(" "), !settings.network.contains(" ") else {
             throw OptionError(key: serverNameOption.name, message: "server-name and network cannot contain spaces")

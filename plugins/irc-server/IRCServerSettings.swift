@@ -1,8 +1,11 @@
+import ParleyServerNIO
 import ParleyLauncher
 
 /// The settings of one `irc-server` instance, each bounded (see `IRCServerPlugin.options`).
 struct IRCServerSettings: Sendable {
     var host = "127.0.0.1"
+    /// What a client may leave unread before it is cut off ("Max SendQ exceeded").
+    var sendQueue = SendQueueLimit()
     /// Plain-text port (RFC 1459 §1: 6667 by convention); 0 picks a free one.
     var port = 6667
     /// TLS port (RFC 7194: 6697); nil = no TLS listener.

@@ -21,10 +21,17 @@ class IRCWriteFlusher: CoalescedFlushing, @unchecked Sendable {
     /// The first capacity of a client's own gathered buffer.
     static let gatherCapacity = 2048
 
-    init(channel: any Channel, coalescer: LoopFlushCoalescer) {
+    /// What the client may leave unread before it is cut off (IRC "SendQ").
+    let sendQueue: SendQueueLimit
+
+    init(channel: any Channel, coalescer: LoopFlushCoalescer, sendQueue: SendQueueLimit = SendQueueLimit()) {
         self.channel = channel
         self.coalescer = coalescer
+        self.sendQueue = sendQueue
     }
+
+    /// The client left more than `sendQueue` unread; on the channel's loop.
+    func sendQueueExceeded() {}
 
     final var loop: any EventLoop { coalescer.loop }
 
@@ -72,11 +79,13 @@ class IRCWriteFlusher: CoalescedFlushing, @unchecked Sendable {
     private func writeNow(_ buffer: ByteBuffer) {
         if let gathered = gathered.take() { channel.write(gathered, promise: nil) }
         channel.writeAndFlush(buffer, promise: nil)
+        if sendQueue.isExceeded(by: channel) { sendQueueExceeded() }
     }
 
     final func flushCoalesced() {
         flushPending = false
         guard let gathered = gathered.take() else { return }
         channel.writeAndFlush(gathered, promise: nil)
+        if sendQueue.isExceeded(by: channel) { sendQueueExceeded() }
     }
 }

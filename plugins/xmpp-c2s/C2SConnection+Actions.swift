@@ -138,7 +138,8 @@ extension C2SConnection {
             await execute(stream.receiveBind(.refused(StanzaError(.notAuthorized))))
             return
         }
-        let mind = C2SMind(channel: channel, codec: codec, connection: self, rooms: shared.rooms)
+        let mind = C2SMind(
+            channel: channel, codec: codec, connection: self, rooms: shared.rooms, sendQueue: settings.sendQueue)
         do {
             let session = try await login.avatar.openSession(resource: resource, mind: mind)
             openedSession = (session, mind)

@@ -32,6 +32,8 @@ final actor C2SConnection: XMPPStreamConnection {
     var streamClosed = false
     var login: Login<ChatAccount>?
     var session: ChatSession?
+    /// What the session's rooms tell the others when the server ends the stream itself.
+    var closingMessage: String?
     var mind: C2SMind?
     /// A login the portal granted, until the stream machine accepts or refuses it.
     var grantedLogin: Login<ChatAccount>?
@@ -142,8 +144,20 @@ final actor C2SConnection: XMPPStreamConnection {
         let (session, login) = (self.session, self.login)
         self.session = nil
         self.login = nil
-        await session?.close()
+        await session?.close(message: closingMessage)
         await login?.logout()
+    }
+
+    /// The client left more than `max-send-queue` bytes unread: the stream ends with
+    /// policy-violation at once (not waiting for a peer that does not read), and its rooms
+    /// tell the others why it left.
+    func sendQueueExceeded() {
+        guard !isClosed else { return }
+        log(.notice, "client cut off: it does not read", ["limit": "\(settings.sendQueue.bytes)"])
+        closingMessage = "disconnected: the client stopped reading"
+        closeStream(
+            error: StreamError(.policyViolation, text: "more than \(settings.sendQueue.bytes) bytes waiting: the client is not reading"))
+        channel.close(promise: nil)
     }
 
     var isClosed: Bool { streamClosed }

@@ -1,6 +1,7 @@
 import NIOCore
 import ParleyCore
 import ParleyMUC
+import ParleyServerNIO
 import ParleyXML
 import ParleyXMPP
 import ParleyXMPPNIO
@@ -35,11 +36,19 @@ final class C2SMind: SessionMind {
     /// Renders room events as XEP-0045 stanzas under the rooms' domain.
     let rooms: MUCEventRenderer
 
-    init(channel: any Channel, codec: XMPPStanzaCodec, connection: C2SConnection, rooms: MUCEventRenderer) {
+    /// What the client may leave unread before it is cut off, and whether it was.
+    let sendQueue: SendQueueLimit
+    let cutOff = CutOffFlag()
+
+    init(
+        channel: any Channel, codec: XMPPStanzaCodec, connection: C2SConnection, rooms: MUCEventRenderer,
+        sendQueue: SendQueueLimit = SendQueueLimit()
+    ) {
         self.channel = channel
         self.codec = codec
         self.connection = connection
         self.rooms = rooms
+        self.sendQueue = sendQueue
     }
 
     /// The history to send with the client's next entry into `room` (`MUCClient`).
@@ -73,7 +82,10 @@ final class C2SMind: SessionMind {
             let (me, meText, lastSender) = state.withLock({ state in
                 state.jid.map { ($0, state.jidText, state.lastSender) }
             })
-        else { throw Unreachable() }
+        else {
+            if cutOff.isSet { return }
+            throw Unreachable()
+        }
         switch event {
         case .message(let message):
             guard let from = text(of: message.from, cached: lastSender) else { return }
@@ -121,7 +133,10 @@ final class C2SMind: SessionMind {
     /// (`C2SRoomMessage`); each copy only gets its own `to`.
     func deliver(_ event: ChatEvent, fanOut: FanOut) throws {
         guard case .room(let room, .message(let message, let sender)) = event else { return try deliver(event) }
-        guard channel.isActive, let to = state.withLock({ $0.jid == nil ? nil : $0.toAttribute }) else { throw Unreachable() }
+        guard channel.isActive, let to = state.withLock({ $0.jid == nil ? nil : $0.toAttribute }) else {
+            if cutOff.isSet { return }
+            throw Unreachable()
+        }
         let rendered = fanOut.memo(ObjectIdentifier(C2SRoomMessage.self)) {
             C2SRoomMessage(message, in: room, sender: sender, rooms: rooms, allocator: channel.allocator)
         }
@@ -185,6 +200,10 @@ final class C2SMind: SessionMind {
             }
             for buffer in buffers { channel.write(buffer, promise: nil) }
             channel.flush()
+            if sendQueue.isExceeded(by: channel), let connection {
+                cutOff.set()
+                connection.assumeIsolated { $0.sendQueueExceeded() }
+            }
         }
     }
 }

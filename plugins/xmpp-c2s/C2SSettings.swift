@@ -1,4 +1,5 @@
 import ParleyLauncher
+import ParleyServerNIO
 
 /// The settings of one `xmpp-c2s` listener, each bounded (see `XMPPC2SPlugin.options`).
 struct C2SSettings: Sendable {
@@ -32,4 +33,6 @@ struct C2SSettings: Sendable {
     var roomsDomain: String?
     /// Stanzas queued for one connection before the server stops reading from it.
     var inboundQueueLimit = 64
+    /// What a client may leave unread before it is cut off (`policy-violation`).
+    var sendQueue = SendQueueLimit()
 }

@@ -1,5 +1,6 @@
 import Logging
 import ParleyLauncher
+import ParleyServerNIO
 import ParleyXMPP
 import ParleyXMPPNIO
 import ServiceLifecycle
@@ -38,10 +39,13 @@ public enum XMPPC2SPlugin: ParleyPlugin {
     static let roomsDomainOption = PluginOption<String>(
         "rooms-domain", default: "", help: "Domain of room JIDs (XEP-0045); empty: conference.<domain>.")
 
+    static let sendQueueOption = PluginOption<Int>(
+        "max-send-queue", default: SendQueueLimit.defaultBytes, range: 65_536...1_073_741_824,
+        help: "Bytes waiting for a client that does not read before it is disconnected.")
     public static let options: [any AnyPluginOption] = [
         hostOption, portOption, certificateOption, keyOption, requireTLSOption, plainOption, registrationOption,
         maxStanzaOption, idleTimeoutOption, keepaliveOption, negotiationTimeoutOption, authDelayOption, offlineLimitOption,
-        roomsDomainOption,
+        roomsDomainOption, sendQueueOption,
     ]
 
     public static func makeService(options: PluginOptions, context: PluginContext) throws -> any Service {
@@ -61,6 +65,7 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         settings.negotiationTimeout = options.value(negotiationTimeoutOption)
         settings.authFailureDelay = options.value(authDelayOption)
         settings.offlineLimit = options.value(offlineLimitOption)
+        settings.sendQueue = SendQueueLimit(bytes: options.value(sendQueueOption))
         let roomsDomain = options.value(roomsDomainOption)
         if !roomsDomain.isEmpty {
             guard let jid = JID(roomsDomain), jid.localpart == nil, jid.resource == nil else {
