@@ -34,6 +34,16 @@ public struct ChatServiceConfiguration: Sendable {
     public var maxOccupantsPerRoom = 1_000 {
         didSet { maxOccupantsPerRoom = Self.clamp(maxOccupantsPerRoom, Self.occupantsPerRoomRange) }
     }
+    /// Room entries, nick changes and room presence changes one session may make per
+    /// second in the long run: 1…1,000, default 5 (beyond its burst: `RoomError.tooFast`).
+    public var roomPresencePerSecond = 5 {
+        didSet { roomPresencePerSecond = Self.clamp(roomPresencePerSecond, Self.roomPresenceRateRange) }
+    }
+    /// How many of those a session may make at once: 1…100,000, default 300 (a client
+    /// entering all its bookmarked rooms at login fits; a join-and-leave flood does not).
+    public var roomPresenceBurst = 300 {
+        didSet { roomPresenceBurst = Self.clamp(roomPresenceBurst, Self.roomPresenceBurstRange) }
+    }
     /// The configuration a new room starts with.
     public var roomDefaults = RoomConfiguration()
 
@@ -43,6 +53,8 @@ public struct ChatServiceConfiguration: Sendable {
     public static let roomsRange = 1...1_000_000
     public static let persistentRoomsRange = 0...100_000
     public static let occupantsPerRoomRange = 1...100_000
+    public static let roomPresenceRateRange = 1...1_000
+    public static let roomPresenceBurstRange = 1...100_000
 
     public init(domain: String) { self.domain = domain.lowercased() }
 

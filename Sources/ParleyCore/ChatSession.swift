@@ -21,8 +21,24 @@ public final class ChatSession: Sendable {
         /// only in the user's home, because a replaced or unreachable session is detached
         /// from the home before it closes and must still be announced unavailable.
         var announced = false
+        /// Room entries and room presence changes (`ChatServiceConfiguration.roomPresencePerSecond`).
+        var roomPresence: FloodGate?
     }
     private let state = Mutex(State())
+
+    /// Takes one room presence change from the session's allowance, or throws `.tooFast`.
+    private func admitRoomPresence() throws(RoomError) {
+        let configuration = service.configuration
+        let now = DispatchTime.now().uptimeNanoseconds
+        let admitted = state.withLock { state in
+            if state.roomPresence == nil {
+                state.roomPresence = FloodGate(
+                    rate: configuration.roomPresencePerSecond, burst: configuration.roomPresenceBurst, now: now)
+            }
+            return state.roomPresence!.admit(now: now)
+        }
+        guard admitted else { throw .tooFast }
+    }
 
     init(id: SessionID, service: ChatService, home: UserHome, mind: any SessionMind, guest: Bool = false) {
         self.id = id
@@ -148,6 +164,7 @@ public final class ChatSession: Sendable {
     ) async throws(RoomError) -> RoomSnapshot
     {
         guard !isClosed else { throw .sessionClosed }
+        try admitRoomPresence()
         let count = state.withLock { $0.rooms.count }
         guard count < service.configuration.maxRoomsPerSession || state.withLock({ $0.rooms[roomID] != nil }) else {
             throw .tooManyRooms
@@ -196,6 +213,7 @@ public final class ChatSession: Sendable {
     }
 
     public func changeNick(in roomID: RoomID, to nick: Nickname) async throws(RoomError) {
+        try admitRoomPresence()
         try await joinedRoom(roomID).changeNick(session: id, to: nick)
     }
 

@@ -223,6 +223,9 @@ public struct RoomState: Sendable {
     /// Changes the subject (§8.1; IRC TOPIC, refused under +t for non-moderators).
     public mutating func setTopic(_ text: String, from session: SessionID, now: Date) throws(RoomError) -> [Effect] {
         guard let setter = occupant(of: session) else { throw .notInRoom }
+        guard text.utf8.count <= Topic.maximumBytes else {
+            throw .invalid("the subject is longer than \(Topic.maximumBytes) bytes")
+        }
         // XEP-0045 §5.1: visitors never change the subject; participants only when allowed.
         if setter.role < .participant || (configuration.topicRestricted && setter.role < .moderator) {
             throw .notAllowed

@@ -89,6 +89,9 @@ public struct Topic: Sendable, Equatable {
     public var setBy: Nickname?
     public var at: Date
 
+    /// The longest subject a room takes, in UTF-8 bytes (IRC shows at most 390 characters).
+    public static let maximumBytes = 1024
+
     public init(text: String, setBy: Nickname?, at: Date) {
         self.text = text
         self.setBy = setBy
@@ -164,6 +167,10 @@ public enum RoomError: Error, Hashable, Sendable {
     /// (`maxPersistentRooms`), and cannot create this one or make it persistent (XMPP
     /// resource-constraint; IRC 405 on JOIN and MODE +P).
     case roomLimitReached
+    /// The session enters rooms or changes its room presence faster than
+    /// `ChatServiceConfiguration.roomPresencePerSecond` allows (XMPP policy-violation,
+    /// wait; IRC 263).
+    case tooFast
     /// The request is malformed or out of bounds (XMPP bad-request; IRC 461).
     case invalid(String)
     /// The session was closed before or during the operation.

@@ -24,6 +24,8 @@ public enum IRCNumeric {
     public static let lUserChannels = "254"
     /// RPL_LUSERME
     public static let lUserMe = "255"
+    /// RPL_TRYAGAIN (RFC 2812 §5.1): the command was refused for now; retry later.
+    public static let tryAgain = "263"
     /// RPL_LOCALUSERS
     public static let localUsers = "265"
     /// RPL_GLOBALUSERS

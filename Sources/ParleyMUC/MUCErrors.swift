@@ -20,6 +20,7 @@ extension StanzaError {
         case .banListFull: self.init(.resourceConstraint, type: .wait, text: "the room's ban list is full")
         case .tooManyRooms: self.init(.resourceConstraint, type: .wait, text: "you are in too many rooms")
         case .roomLimitReached: self.init(.resourceConstraint, type: .wait, text: "the service holds as many rooms as it may")
+        case .tooFast: self.init(.policyViolation, type: .wait, text: "you are entering rooms or changing your presence in them too fast")
         case .invalid(let why): self.init(.badRequest, type: .modify, text: why)
         case .sessionClosed: self.init(.serviceUnavailable, type: .cancel, text: "your session is closing")
         }

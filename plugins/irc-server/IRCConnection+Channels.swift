@@ -288,6 +288,7 @@ extension IRCConnection {
         case .tooManyRooms: numeric(IRCNumeric.tooManyChannels, [channel, "You have joined too many channels"])
         case .roomLimitReached:
             numeric(IRCNumeric.tooManyChannels, [channel, "The server holds its most channels"])
+        case .tooFast: numeric(IRCNumeric.tryAgain, [command, "Please wait a while and try again."])
         case .invalid(let why): numeric(IRCNumeric.needMoreParams, [command, why])
         case .sessionClosed: break
         }

@@ -174,6 +174,7 @@ final class TextChatClient: Sendable {
         case .noSuchOccupant: "no-such-occupant"
         case .noSuchRoom: "no-such-room"
         case .locked: "room-locked"
+        case .tooFast: "too-fast"
         case .cannotSpeak: "cannot-speak"
         case .banListFull: "ban-list-full"
         case .tooManyRooms: "too-many-rooms"

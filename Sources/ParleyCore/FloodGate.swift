@@ -1,14 +1,14 @@
-/// The flood limit of one component as a token bucket: `rate` tokens a second, at most
-/// `burst` saved up, one token per stanza. Pure: the caller passes the time, so tests
-/// need no clock.
-struct FloodGate: Sendable {
-    let rate: Double
-    let burst: Double
+/// A rate limit as a token bucket: `rate` tokens a second, at most `burst` saved up, one
+/// token per act (a component's stanza, a session's room presence). Pure: the caller
+/// passes the time, so tests need no clock.
+public struct FloodGate: Sendable {
+    public let rate: Double
+    public let burst: Double
     private var tokens: Double
     private var last: UInt64
 
     /// A full bucket at `now` (nanoseconds on any monotonic clock).
-    init(rate: Int, burst: Int? = nil, now: UInt64) {
+    public init(rate: Int, burst: Int? = nil, now: UInt64) {
         self.rate = Double(max(1, rate))
         self.burst = Double(max(1, burst ?? rate))
         tokens = self.burst
@@ -17,7 +17,7 @@ struct FloodGate: Sendable {
 
     /// Takes one token for a stanza that arrived at `now`; false when the bucket is empty
     /// (the component sends faster than `rate` for longer than `burst` allows).
-    mutating func admit(now: UInt64) -> Bool {
+    public mutating func admit(now: UInt64) -> Bool {
         if now > last {
             tokens = min(burst, tokens + Double(now - last) * rate / 1e9)
             last = now

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import XMPPRouterPlugin
+@testable import ParleyCore
 
 /// The per-component flood limit, driven by an explicit clock.
 @Suite struct FloodGateTests {
