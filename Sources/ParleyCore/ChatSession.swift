@@ -285,6 +285,11 @@ public final class ChatSession: Sendable {
         try await joinedRoom(roomID).removeBan(mask, by: id)
     }
 
+    /// Asks the room's moderators for voice (`RoomState.requestVoice`).
+    public func requestVoice(in roomID: RoomID) async throws(RoomError) {
+        try await joinedRoom(roomID).requestVoice(from: id)
+    }
+
     /// Invites `user` into a room this session is in, and tells the user.
     public func invite(_ user: UserID, to roomID: RoomID, reason: String? = nil) async throws(RoomError) {
         try await joinedRoom(roomID).invite(user, by: id)

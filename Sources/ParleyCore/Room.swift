@@ -153,6 +153,10 @@ public actor Room {
         return ban
     }
 
+    func requestVoice(from session: SessionID) throws(RoomError) {
+        run(try state.requestVoice(from: session, now: clock()))
+    }
+
     func invite(_ user: UserID, by session: SessionID) throws(RoomError) {
         try state.invite(user, by: session)
     }

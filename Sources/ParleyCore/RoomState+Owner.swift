@@ -1,3 +1,5 @@
+import Foundation
+
 /// What owners and admins read and end (XEP-0045 §8.5, §9.5, §9.8, §10.5, §10.8 lists;
 /// §10.9 destruction), with the permissions of XEP-0045 §5.2, so that every adapter asks
 /// the same questions of the same rules.
@@ -35,6 +37,20 @@ extension RoomState {
         }
         return occupants.values.filter { $0.role == role }.sorted { $0.nick.key < $1.nick.key }
     }
+
+    /// A visitor asks for voice (§7.13): every moderator's sessions are told, at most once
+    /// a minute per occupant. Refused for anyone who may already speak.
+    public mutating func requestVoice(from session: SessionID, now: Date) throws(RoomError) -> [Effect] {
+        guard let requester = occupant(of: session) else { throw .notInRoom }
+        guard requester.role == .visitor else { throw .invalid("you may speak already") }
+        if let last = voiceRequests[requester.user], now.timeIntervalSince(last) < Self.voiceRequestInterval { throw .tooFast }
+        voiceRequests[requester.user] = now
+        return occupants.values.filter { $0.role == .moderator }.sorted { $0.nick.key < $1.nick.key }
+            .flatMap { moderator in moderator.sessions.map { Effect.to($0, .voiceRequested(requester)) } }
+    }
+
+    /// Seconds between two voice requests of one occupant.
+    public static let voiceRequestInterval: TimeInterval = 60
 
     /// Destroys the room (§10.9), owners only: every occupant is told, in its own sessions,
     /// that it left because the room is gone (with the reason and the alternate venue);

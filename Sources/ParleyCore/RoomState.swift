@@ -29,6 +29,8 @@ public struct RoomState: Sendable {
     /// an owner enters until `configure(…, asOwner: true)`.
     public private(set) var isLocked: Bool
     private var nickBySession: [SessionID: Nickname] = [:]
+    /// When each user last asked for voice (`requestVoice`).
+    var voiceRequests: [UserID: Date] = [:]
 
     /// A new room; `owner`, when given, becomes its owner (the creator, XEP-0045 §10.1.1);
     /// `maxOccupants` is the service's cap on occupants (`occupantCap`); a `locked` room

@@ -258,4 +258,6 @@ public enum RoomEvent: Sendable, Equatable {
     case configurationChanged(RoomConfiguration, by: RoomActor?)
     /// A ban mask was added to or removed from the room's list (IRC MODE ±b).
     case banListChanged(RoomBan, added: Bool, by: RoomActor?)
+    /// A visitor asks the moderators for voice (XEP-0045 §7.13); sent to moderators only.
+    case voiceRequested(Occupant)
 }

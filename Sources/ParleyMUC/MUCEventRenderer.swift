@@ -72,7 +72,32 @@ public struct MUCEventRenderer: Sendable {
         case .banListChanged:
             // IRC ban masks have no XMPP stanza; the outcast list is served on request.
             return []
+        case .voiceRequested(let requester):
+            return [voiceRequest(from: requester, in: room, to: to)]
         }
+    }
+
+    /// §7.13.2: the approval form a moderator receives from the room.
+    private func voiceRequest(from requester: Occupant, in room: RoomID, to: String) -> XMLElement {
+        let form = DataForm(
+            type: .form, formType: MUCNamespace.request, title: "Voice request",
+            instructions: ["To let \(requester.nick.displayName) speak, check the box and submit."],
+            fields: [
+                DataFormField(variable: "muc#role", type: .listSingle, label: "Requested role", values: [Role.participant.rawValue]),
+                DataFormField(
+                    variable: "muc#jid", type: .jidSingle, label: "User ID",
+                    values: [requester.sessions.first.map { JID($0).description } ?? JID(requester.user).description]),
+                DataFormField(variable: "muc#roomnick", type: .textSingle, label: "Room nickname", values: [requester.nick.displayName]),
+                DataFormField(variable: "muc#request_allow", type: .boolean, label: "Grant voice to this person?", values: ["false"]),
+            ])
+        var message = XMLElement(
+            name: "message", namespace: namespace,
+            attributes: [
+                XMLAttribute("from", value: rooms.jid(of: room).description), XMLAttribute("to", value: to),
+                XMLAttribute("id", value: MessageID.mint()),
+            ])
+        message.append(form.element)
+        return message
     }
 
     /// §7.8.2: a mediated invitation, from the room.

@@ -12,6 +12,8 @@ public enum MUCNamespace {
     public static let roomConfig = "http://jabber.org/protocol/muc#roomconfig"
     /// XEP-0045 §15.5.4: the FORM_TYPE of the room information form.
     public static let roomInfo = "http://jabber.org/protocol/muc#roominfo"
+    /// XEP-0045 §7.13: the FORM_TYPE of voice requests.
+    public static let request = "http://jabber.org/protocol/muc#request"
     /// XEP-0313: message archive management.
     public static let mam = "urn:xmpp:mam:2"
     /// XEP-0313 §7: the `before-id`, `after-id` and `ids` fields.

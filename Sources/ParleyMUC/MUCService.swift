@@ -123,6 +123,10 @@ public final class MUCService: ComponentHandler, Sendable {
             try await invitations(in: x, to: room, session: session)
             return
         }
+        if let form = try? DataForm.first(in: stanza), form.formType == MUCNamespace.request {
+            try await voiceRequest(form, in: room, session: session)
+            return
+        }
         // §7.4: only groupchat goes to the room itself; a non-occupant gets not-acceptable.
         guard type == .groupchat else {
             throw StanzaError(.badRequest, text: "a message to the room itself must be of type groupchat")
@@ -156,6 +160,24 @@ public final class MUCService: ComponentHandler, Sendable {
             } catch {
                 throw StanzaError(error)
             }
+        }
+    }
+
+    /// §7.13: a visitor's request for voice, or a moderator's answer to one (the approval
+    /// form with `muc#request_allow`).
+    private func voiceRequest(_ form: DataForm, in room: RoomID, session: ChatSession) async throws {
+        do {
+            guard let allow = form["muc#request_allow"] else {
+                try await session.requestVoice(in: room)
+                return
+            }
+            guard allow.values.first == "1" || allow.values.first == "true" else { return }  // declined
+            guard let text = form.value(of: "muc#roomnick"), let nick = Nickname(text) else {
+                throw StanzaError(.badRequest, text: "muc#roomnick: the approval names no valid nickname")
+            }
+            try await session.setRole(.participant, of: nick, in: room, reason: nil)
+        } catch let error as RoomError {
+            throw StanzaError(error)
         }
     }
 

@@ -275,6 +275,15 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
                     source: by.map(sourceOfActor) ?? recipient.serverName, command: "MODE",
                     parameters: [IRCChannelName.channel(for: room), added ? "+b" : "-b", ban.mask])
             ]
+        case .voiceRequested(let requester):
+            // XEP-0045 §7.13 has no IRC form: the operator is told how to grant it.
+            let channel = IRCChannelName.channel(for: room)
+            let nick = shared.naming.nick(of: requester)
+            return [
+                IRCMessage(
+                    source: recipient.serverName, command: "NOTICE",
+                    parameters: [recipient.nick, "\(nick) asks for voice in \(channel) (MODE \(channel) +v \(nick))"])
+            ]
         }
     }
 

@@ -81,6 +81,8 @@ public enum TextChatRenderer {
             return ["TOPIC \(name) \(topic.setBy?.displayName ?? "-") \(clean(topic.text))"]
         case .banListChanged(let ban, let added, let by):
             return ["BANMASK \(name) \(added ? "+" : "-")\(clean(ban.mask)) \(by?.nick.displayName ?? "-")"]
+        case .voiceRequested(let requester):
+            return ["VOICEREQUEST \(name) \(requester.nick)"]
         case .configurationChanged(let configuration, _):
             return ["CONFIG \(name) moderated=\(configuration.moderated) members-only=\(configuration.membersOnly) topic-restricted=\(configuration.topicRestricted)"]
         }
