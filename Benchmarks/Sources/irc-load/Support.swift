@@ -33,19 +33,7 @@ enum ServerMemory {
     }
 }
 
-/// Waits until the server's CPU time stops moving (at most one tick per `interval`, three
-/// times in a row) or `limit` seconds pass; returns whether it became quiet. Used before a
-/// measured phase so that setup work still queued in the server is not counted.
+/// Waits until the server's CPU time stops moving (`ServerQuiet.wait`, shared with xmpp-load).
 func waitUntilQuiet(pid: Int32?, interval: Double = 0.1, limit: Double = 10) async -> Bool {
-    guard let pid, var last = ProcessStats.cpuTicks(pid: pid) else { return true }
-    let deadline = ProcessStats.nowNanos() + UInt64(limit * 1e9)
-    var calm = 0
-    while ProcessStats.nowNanos() < deadline {
-        await sleepSeconds(interval)
-        guard let now = ProcessStats.cpuTicks(pid: pid) else { return false }
-        calm = now - last <= 1 ? calm + 1 : 0
-        last = now
-        if calm >= 3 { return true }
-    }
-    return false
+    await ServerQuiet.wait(pid: pid, interval: interval, limit: limit)
 }

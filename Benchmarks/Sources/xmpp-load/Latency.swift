@@ -169,27 +169,14 @@ struct Latency: AsyncParsableCommand {
         await closeAll(channels)
         try? await group.shutdownGracefully()
 
-        let counted = latencies.dropFirst(warmup).sorted()
-        func percentile(_ q: Double) -> Double {
-            let rank = max(1, Int((q * Double(counted.count)).rounded(.up)))
-            return Double(counted[min(counted.count, rank) - 1]) / 1000
-        }
+        let counted = LatencySummary(latencies.dropFirst(warmup))!  // --messages > --warmup
         let wall = Double(after.wallNanos - before.wallNanos) / 1e9
-        let mean = Double(counted.reduce(0, +)) / Double(counted.count) / 1000
         var json: [(String, JSON)] = [
             ("server", .object([("host", .string(common.host)), ("port", .int(common.port)), ("domain", .string(common.domain))])),
             ("tls", .string(common.tls.rawValue)),
             ("messages", .int(messages)), ("counted", .int(counted.count)), ("interval_us", .int(intervalUs)),
             ("stanza_bytes", .int(sender.prefix.readableBytes + 20 + sender.suffix.readableBytes)),
-            ("latency_us", .object([
-                ("min", .number(Double(counted.first!) / 1000)),
-                ("p50", .number(percentile(0.50))),
-                ("p90", .number(percentile(0.90))),
-                ("p99", .number(percentile(0.99))),
-                ("p999", .number(percentile(0.999))),
-                ("max", .number(Double(counted.last!) / 1000)),
-                ("mean", .number(mean)),
-            ])),
+            ("latency_us", counted.json),
             ("generator_threads", .int(common.threads)),
             ("generator_cpu_us_per_message", .number(Double(after.selfCPUMicros - before.selfCPUMicros) / Double(messages), places: 2)),
         ]
@@ -199,9 +186,7 @@ struct Latency: AsyncParsableCommand {
                 ("server_cpu_cores_busy", .number(Double(t1 - t0) / ProcessStats.ticksPerSecond / wall, places: 3)),
             ]
         }
-        let human = "one-way latency over \(counted.count) messages every \(intervalUs) µs: "
-            + "p50 \(JSON.number(percentile(0.5)).text) µs, p90 \(JSON.number(percentile(0.9)).text) µs, "
-            + "p99 \(JSON.number(percentile(0.99)).text) µs, max \(JSON.number(Double(counted.last!) / 1000).text) µs"
+        let human = "one-way latency over \(counted.count) messages every \(intervalUs) µs: \(counted.text)"
         try finish(mode: mode, ok: true, json: json, human: human)
     }
 }

@@ -30,6 +30,13 @@ protocol SessionObserver: AnyObject {
     func received(message bytes: UnsafeRawBufferPointer, on session: XMPPClientHandler)
     func readComplete(on session: XMPPClientHandler)
     func closed(_ session: XMPPClientHandler, reason: String)
+    /// A presence, or an iq the server sends, once the session is ready (`kind` says which).
+    func received(stanza kind: StanzaScanner.Kind, bytes: UnsafeRawBufferPointer, on session: XMPPClientHandler)
+}
+
+extension SessionObserver {
+    /// Workloads that only count messages ignore presences and iqs.
+    func received(stanza kind: StanzaScanner.Kind, bytes: UnsafeRawBufferPointer, on session: XMPPClientHandler) {}
 }
 
 /// One raw XMPP client session: stream header, optional STARTTLS, SASL PLAIN, stream
@@ -208,6 +215,9 @@ final class XMPPClientHandler: ChannelInboundHandler {
                 observer?.received(message: bytes, on: self)
             case .iq:
                 answerServerIQ(bytes)
+                observer?.received(stanza: kind, bytes: bytes, on: self)
+            case .presence:
+                observer?.received(stanza: kind, bytes: bytes, on: self)
             case .streamError:
                 fail("stream error: \(excerpt(bytes))")
             default:
