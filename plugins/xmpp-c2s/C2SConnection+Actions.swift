@@ -139,7 +139,8 @@ extension C2SConnection {
             return
         }
         let mind = C2SMind(
-            channel: channel, codec: codec, connection: self, rooms: shared.rooms, sendQueue: settings.sendQueue)
+            channel: channel, codec: codec, connection: self, rooms: shared.rooms, sendQueue: settings.sendQueue,
+            coalescer: shared.connections.coalescer(for: channel.eventLoop))
         do {
             let session = try await login.avatar.openSession(resource: resource, mind: mind)
             openedSession = (session, mind)

@@ -11,7 +11,7 @@ import Synchronization
 /// client expects and writes it to the connection. Called on the executor of a user or a
 /// room; it only serializes and hands the bytes to the channel, which hops to its own
 /// event loop.
-final class C2SMind: SessionMind {
+final class C2SMind: SessionMind, CoalescedFlushing {
     let protocolFamily = ProtocolFamily.xmpp
     let channel: any Channel
     let codec: XMPPStanzaCodec
@@ -40,11 +40,15 @@ final class C2SMind: SessionMind {
     let sendQueue: SendQueueLimit
     let cutOff = CutOffFlag()
 
+    /// Writes and flushes once per turn of the channel's loop, for every mind on it.
+    let coalescer: LoopFlushCoalescer
+
     init(
         channel: any Channel, codec: XMPPStanzaCodec, connection: C2SConnection, rooms: MUCEventRenderer,
-        sendQueue: SendQueueLimit = SendQueueLimit()
+        sendQueue: SendQueueLimit = SendQueueLimit(), coalescer: LoopFlushCoalescer? = nil
     ) {
         self.channel = channel
+        self.coalescer = coalescer ?? LoopFlushCoalescer(loop: channel.eventLoop)
         self.codec = codec
         self.connection = connection
         self.rooms = rooms
@@ -183,6 +187,9 @@ final class C2SMind: SessionMind {
         write(buffer)
     }
 
+    /// Queues `buffer` behind what is already queued; the loop's coalescer writes and
+    /// flushes the queue once per loop turn (one `writev` for every stanza of the turn).
+    /// From another thread, one hop to the loop registers the mind there.
     private func write(_ buffer: ByteBuffer) {
         let schedule = outbox.withLock { outbox in
             outbox.buffers.append(buffer)
@@ -190,20 +197,26 @@ final class C2SMind: SessionMind {
             return !outbox.scheduled
         }
         guard schedule else { return }
-        channel.eventLoop.execute { [self] in
-            let buffers = outbox.withLock { outbox in
-                defer {
-                    outbox.buffers.removeAll()
-                    outbox.scheduled = false
-                }
-                return outbox.buffers
+        if coalescer.loop.inEventLoop {
+            coalescer.flushSoon(self)
+        } else {
+            coalescer.loop.execute { [self] in coalescer.flushSoon(self) }
+        }
+    }
+
+    func flushCoalesced() {
+        let buffers = outbox.withLock { outbox in
+            defer {
+                outbox.buffers.removeAll()
+                outbox.scheduled = false
             }
-            for buffer in buffers { channel.write(buffer, promise: nil) }
-            channel.flush()
-            if sendQueue.isExceeded(by: channel), let connection {
-                cutOff.set()
-                connection.assumeIsolated { $0.sendQueueExceeded() }
-            }
+            return outbox.buffers
+        }
+        for buffer in buffers { channel.write(buffer, promise: nil) }
+        channel.flush()
+        if sendQueue.isExceeded(by: channel), let connection {
+            cutOff.set()
+            connection.assumeIsolated { $0.sendQueueExceeded() }
         }
     }
 }
