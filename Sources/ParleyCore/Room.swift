@@ -11,10 +11,14 @@ public actor Room {
     public nonisolated var unownedExecutor: UnownedSerialExecutor { home.asUnownedSerialExecutor() }
 
     private var state: RoomState
-    private var minds: [SessionID: any SessionMind] = [:]
-    /// Told when the room removes a session on its own (kick, ban, failed delivery,
-    /// shutdown), so the session's list of joined rooms stays true.
-    private var removalHandlers: [SessionID: @Sendable () -> Void] = [:]
+    /// Each session in the room: its mind (nil once a delivery to it failed) and what to
+    /// tell it when the room removes it on its own (kick, ban, failed delivery, shutdown),
+    /// so the session's list of joined rooms stays true. One entry per session.
+    private struct Member {
+        var mind: (any SessionMind)?
+        let onRemoved: @Sendable () -> Void
+    }
+    private var members: [SessionID: Member] = [:]
     private let limits: RoomLimits
     private let clock: @Sendable () -> Date
     private let logger: Logger
@@ -57,8 +61,7 @@ public actor Room {
         let effects = try state.join(
             session: session, nick: nick, password: password, presence: presence, guest: guest, now: clock(),
             created: created)
-        minds[session] = mind
-        removalHandlers[session] = onRemoved
+        members[session] = Member(mind: mind, onRemoved: onRemoved)
         // Before anyone hears of the join (the joiner's own presence included), so that a
         // question asked right after (a WHOIS once the joiner saw its NAMES) finds it.
         onJoined()
@@ -73,8 +76,7 @@ public actor Room {
 
     func leave(session: SessionID, reason: LeaveReason) {
         run(state.leave(session: session, reason: reason))
-        minds[session] = nil
-        removalHandlers[session] = nil
+        members[session] = nil
         checkEmpty()
     }
 
@@ -204,9 +206,9 @@ public actor Room {
         for session in Array(state.sessions) {
             run(state.leave(session: session, reason: .shutdown))
         }
-        minds.removeAll()
-        for handler in removalHandlers.values { handler() }
-        removalHandlers.removeAll()
+        let removed = members.values
+        members.removeAll()
+        for member in removed { member.onRemoved() }
     }
 
     private func run(_ effects: [RoomState.Effect]) {
@@ -231,7 +233,7 @@ public actor Room {
             let batch = failed
             failed = []
             for session in batch {
-                removalHandlers.removeValue(forKey: session)?()
+                members.removeValue(forKey: session)?.onRemoved()
                 for case .everyone(let event, _) in state.leave(session: session, reason: .deliveryFailed) {
                     let chatEvent = ChatEvent.room(id, event)
                     let fanOut = FanOut()
@@ -244,7 +246,7 @@ public actor Room {
     }
 
     private func deliver(_ event: ChatEvent, to session: SessionID, fanOut: FanOut?, failed: inout [SessionID]) {
-        guard let mind = minds[session] else { return }
+        guard let mind = members[session]?.mind else { return }
         do {
             if let fanOut {
                 try mind.deliver(event, fanOut: fanOut)
@@ -255,16 +257,15 @@ public actor Room {
             logger.debug("room delivery failed; removing session", metadata: ["room": "\(id)", "session": "\(session)", "error": "\(error)"])
             // Removed at once: a mind that failed is not called again, even for the rest
             // of this batch of effects.
-            minds[session] = nil
+            members[session]?.mind = nil
             failed.append(session)
         }
     }
 
     private func pruneMinds() {
         let present = Set(state.sessions)
-        for session in minds.keys where !present.contains(session) {
-            minds[session] = nil
-            removalHandlers.removeValue(forKey: session)?()
+        for session in members.keys where !present.contains(session) {
+            members.removeValue(forKey: session)?.onRemoved()
         }
         checkEmpty()
     }
