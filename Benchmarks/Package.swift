@@ -55,6 +55,16 @@ let package = Package(
             ],
             path: "Sources/xmpp-load"
         ),
+        // Memory per room occupant in the chat model (scripts/bench-room-memory, docs/benchmarks-muc.md).
+        .executableTarget(
+            name: "room-memory",
+            dependencies: [
+                "LoadSupport",
+                .product(name: "ParleyCore", package: "Parley"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/room-memory"
+        ),
         // Two XEP-0114 components through a router (scripts/bench-router, docs/benchmarks-components.md).
         .executableTarget(
             name: "router-load",
