@@ -23,20 +23,22 @@ extension ComponentConnector {
     /// On the connector's loop (where the handler's `deliver` runs) the stanza is written at
     /// once, in the same flush as its neighbours; from elsewhere it hops there in order.
     public nonisolated func post(_ traffic: ComponentTraffic) {
+        onLoop { $0.submitLogged(traffic) }
+    }
+
+    /// Runs `body` on the connector now when called on its loop, else after one hop there
+    /// (NIO keeps the order of `execute`d tasks).
+    private nonisolated func onLoop(_ body: @escaping @Sendable (isolated ComponentConnector) -> Void) {
         if loop.inEventLoop {
-            assumeIsolated { $0.submitLogged(traffic) }
+            assumeIsolated { body($0) }
         } else {
-            loop.execute { [self] in assumeIsolated { $0.submitLogged(traffic) } }
+            loop.execute { [self] in assumeIsolated { body($0) } }
         }
     }
 
     /// `XMPPStanzaLink`: a stanza of an XMPP-speaking component, written like traffic.
     public nonisolated func post(_ stanza: XMLElement) {
-        if loop.inEventLoop {
-            assumeIsolated { $0.submitLogged(stanza) }
-        } else {
-            loop.execute { [self] in assumeIsolated { $0.submitLogged(stanza) } }
-        }
+        onLoop { $0.submitLogged(stanza) }
     }
 
     private func submitLogged(_ stanza: XMLElement) {

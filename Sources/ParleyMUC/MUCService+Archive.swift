@@ -29,8 +29,10 @@ extension MUCService {
             }
         }
         let roomJID = rooms.jid(of: room).description
+        let renderer = MUCEventRenderer(rooms: rooms, codec: codec)
         for archived in page.messages {
-            await client.send(result(archived, in: room, roomJID: roomJID, to: request.from.description, queryID: mam.queryID))
+            await client.send(
+                result(archived, in: room, roomJID: roomJID, to: request.from.description, queryID: mam.queryID, renderer: renderer))
         }
         return fin(page)
     }
@@ -47,12 +49,12 @@ extension MUCService {
     }
 
     /// §4.2: `<message><result queryid id><forwarded><delay/><message/></forwarded></result></message>`.
-    private func result(_ archived: ArchivedMessage, in room: RoomID, roomJID: String, to: String, queryID: String?)
-        -> XMLElement
-    {
+    private func result(
+        _ archived: ArchivedMessage, in room: RoomID, roomJID: String, to: String, queryID: String?,
+        renderer: MUCEventRenderer
+    ) -> XMLElement {
         var forwarded = XMLElement(name: "forwarded", namespace: MUCNamespace.forward)
         forwarded.append(Delay(stamp: archived.at).element)
-        let renderer = MUCEventRenderer(rooms: rooms, codec: codec)
         forwarded.append(renderer.groupchat(archived.message, in: room, senderUser: archived.sender))
         var result = XMLElement(name: "result", namespace: MUCNamespace.mam, attributes: [XMLAttribute("id", value: archived.id)])
         if let queryID { result[attribute: "queryid"] = queryID }

@@ -123,7 +123,9 @@ public final class MUCService: ComponentHandler, Sendable {
             try await invitations(in: x, to: room, session: session)
             return
         }
-        if let form = try? DataForm.first(in: stanza), form.formType == MUCNamespace.request {
+        // §7.13: a voice request or its approval is a normal message, never groupchat, so
+        // the groupchat path pays for no form lookup.
+        if type != .groupchat, let form = try? DataForm.first(in: stanza), form.formType == MUCNamespace.request {
             try await voiceRequest(form, in: room, session: session)
             return
         }

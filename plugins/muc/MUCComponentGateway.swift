@@ -41,12 +41,9 @@ final class MUCComponentGateway: XMPPStanzaComponent {
     }
 
     func receive(_ stanza: XMLElement) {
-        guard case .dropped = inbox.yield(.stanza(stanza)) else { return }
-        let type = stanza[attribute: "type"]
-        guard stanza.name != "presence", type != "error", type != "result" else { return }
-        var reply = StanzaError(.resourceConstraint, type: .wait, text: "the rooms are busy; try again").reply(to: stanza)
-        reply.namespace = XMPPNamespace.component
-        link.post(reply)
+        guard case .dropped = inbox.yield(.stanza(stanza)), stanza.name != "presence" else { return }
+        RemoteOccupants.refuse(
+            stanza, StanzaError(.resourceConstraint, type: .wait, text: "the rooms are busy; try again"), through: link)
     }
 
     func linkLost() {
@@ -95,7 +92,7 @@ actor RemoteOccupants {
         do {
             found = try await session(for: from, key: key, opening: opening)
         } catch {
-            refuse(stanza, StanzaError(.notAllowed, text: "this service serves the users of \(service.chat.domain)"))
+            Self.refuse(stanza, StanzaError(.notAllowed, text: "this service serves the users of \(service.chat.domain)"), through: link)
             return
         }
         guard let entry = found else { return }
@@ -129,7 +126,9 @@ actor RemoteOccupants {
         return (session, mind)
     }
 
-    private func refuse(_ stanza: XMLElement, _ error: StanzaError) {
+    /// The error reply to `stanza` on the component stream; none to an error or a result
+    /// (RFC 6120 §8.3.1, §8.2.3).
+    static func refuse(_ stanza: XMLElement, _ error: StanzaError, through link: any XMPPStanzaLink) {
         let type = stanza[attribute: "type"]
         guard type != "error", type != "result" else { return }
         var reply = error.reply(to: stanza)
