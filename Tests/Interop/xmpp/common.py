@@ -293,6 +293,12 @@ def stanza_error(xml):
     return "unknown"
 
 
+def stanza_error_text(xml):
+    """The text of a stanza error, or "" when there is none."""
+    text = xml.find(f".//{{{STANZAS_NS}}}text") if xml is not None else None
+    return text.text or "" if text is not None else ""
+
+
 # --------------------------------------------------------------------------- client
 
 class Client(slixmpp.ClientXMPP):

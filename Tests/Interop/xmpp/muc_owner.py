@@ -17,11 +17,6 @@ from irc_peer import IRCPeer
 from muc import MUC_USER, MUC_ADMIN, MUC_OWNER, DATA, DISCO_INFO, DISCO_ITEMS, config_form, codes, is_from, enter
 
 
-def error_text(xml):
-    text = xml.find(f".//{{urn:ietf:params:xml:ns:xmpp-stanzas}}text") if xml is not None else None
-    return text.text if text is not None else ""
-
-
 async def body(sc):
     a = sc.args
     service = f"conference.{a.domain}"
@@ -57,8 +52,8 @@ async def body(sc):
     sc.check("config_form", t == "result" and "muc#roomconfig_persistentroom" in fields, fields)
     t, xml = await alice.iq("set", config_form([("muc#roomconfig_colour", "blue")]), to=room)
     sc.check("unknown_field_bad_request",
-             t == "error" and common.stanza_error(xml) == "bad-request" and "muc#roomconfig_colour" in error_text(xml),
-             (t, error_text(xml)))
+             t == "error" and common.stanza_error(xml) == "bad-request" and "muc#roomconfig_colour" in common.stanza_error_text(xml),
+             (t, common.stanza_error_text(xml)))
     t, xml = await alice.iq("set", config_form([
         ("muc#roomconfig_roomname", "Conference"), ("muc#roomconfig_persistentroom", "1"),
         ("muc#roomconfig_publicroom", "1"), ("muc#roomconfig_allowinvites", "1")]), to=room)
