@@ -1,5 +1,4 @@
 import ParleyCore
-import ParleyXMPP
 
 /// The one rule between a model room and its XMPP address: `name@rooms-domain`, where the
 /// room name's characters that a JID localpart cannot hold are written as XEP-0106 escapes

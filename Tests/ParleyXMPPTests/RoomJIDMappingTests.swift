@@ -1,8 +1,7 @@
 import ParleyCore
-import ParleyXMPP
 import Testing
 
-@testable import ParleyMUC
+@testable import ParleyXMPP
 
 /// XEP-0106 between room names and JID localparts: escaped where a localpart cannot hold
 /// the character, and reversible for every room name.
