@@ -15,7 +15,7 @@ import Testing
         let loop = EmbeddedEventLoop()
         let first = EmbeddedChannel(loop: loop)
         let second = EmbeddedChannel(loop: loop)
-        let coalescer = LoopFlushCoalescer(loop: loop)
+        let coalescer = LoopFlushCoalescer(loop: loop, headOfBurst: 0)
         let batch = IRCFanOutBatch(allocator: first.allocator)
         var line = first.allocator.buffer(capacity: 32)
         line.writeString("PRIVMSG #dev :hi\r\n")

@@ -33,7 +33,7 @@ struct MUC: AsyncParsableCommand {
     @Option(help: "Most messages' worth of copies undelivered during a fan-out round.") var window = 20
     @Option(help: "Messages of the light-load latency probe (the first --warmup not counted).") var latencyMessages = 1000
     @Option(help: "Latency probe messages left out of the figures.") var warmup = 50
-    @Option(help: "Microseconds from one probe message to the next (at least the whole fan-out).") var intervalUs = 2000
+    @Option(help: "Microseconds from the last copy of one probe message to the next message (the server's idle time).") var intervalUs = 2000
     @Option(help: "Size of each groupchat stanza as sent, in bytes.") var stanzaBytes = 200
     @Option(help: "New connections per second while logging in.") var ramp: Double = 500
     @Option(help: "Most occupants waiting for their self-presence at once.") var maxPendingEntries = 50

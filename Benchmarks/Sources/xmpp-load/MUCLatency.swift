@@ -2,8 +2,9 @@ import LoadSupport
 import NIOCore
 
 /// The light-load probe: occupant 0 posts one groupchat message at a time, each stamped
-/// with its send time; the next leaves `interval` after the previous one, and never before
-/// every occupant has received the previous one. For each message it records the one-way
+/// with its send time; the next leaves `interval` after every occupant has received the
+/// previous one, so the server is idle for `interval` between two fan-outs, however long a
+/// fan-out takes in a large room. For each message it records the one-way
 /// latency to the first occupant to receive it (the server's path for one copy) and to the
 /// last (the whole fan-out, which includes this generator reading N copies on its one
 /// thread). A fixed occupant would fall anywhere between the two, depending on the order in
@@ -18,7 +19,6 @@ final class MUCLatency: MUCCopySink, @unchecked Sendable {
     private(set) var toLast: [UInt64] = []
     private var sent = 0
     private var copies = 0
-    private var lastSend = NIODeadline.now()
 
     init(room: MUCRoom, count: Int, interval: TimeAmount) {
         self.room = room
@@ -37,7 +37,6 @@ final class MUCLatency: MUCCopySink, @unchecked Sendable {
     }
 
     private func send() {
-        lastSend = .now()
         room.sessions[0]?.send(room.stanzas.message(stampedAt: ProcessStats.nowNanos()))
         room.sessions[0]?.flush()
         sent += 1
@@ -54,7 +53,7 @@ final class MUCLatency: MUCCopySink, @unchecked Sendable {
             room.sink = nil
             done.succeed(())
         } else {
-            room.loop.scheduleTask(deadline: max(lastSend + interval, .now())) { [self] in send() }
+            room.loop.scheduleTask(in: interval) { [self] in send() }
         }
     }
 
