@@ -175,11 +175,38 @@ public struct Nickname: FoldedName {
     /// Longest accepted nickname in UTF-8 bytes.
     public static let maximumBytes = 128
 
-    /// Validates `name`: non-empty, bounded, no control characters or white space.
+    /// Validates `name`: non-empty, bounded, no control characters or white space other
+    /// than single spaces inside (`Anne Marie`: XEP-0045 nicks are resourceparts). Spaces
+    /// are normalized as RFC 8266 §2.2 (the PRECIS Nickname profile) says: every Unicode
+    /// space is U+0020, none leads or trails, and runs of them are one.
     public init?(_ name: String) {
-        guard let key = Self.fold(name, maximumBytes: Self.maximumBytes, forbidden: { $0.properties.isWhitespace })
+        let spaced = Self.normalizingSpaces(name)
+        guard
+            let key = Self.fold(
+                spaced, maximumBytes: Self.maximumBytes, forbidden: { $0 != " " && $0.properties.isWhitespace })
         else { return nil }
         self.key = key
-        self.displayName = name
+        self.displayName = spaced
+    }
+
+    /// RFC 8266 §2.2 rules 1, 3 and 4: spaces (general category Zs) mapped to U+0020,
+    /// trimmed, and collapsed.
+    static func normalizingSpaces(_ name: String) -> String {
+        // The common case: nothing to change.
+        guard name.unicodeScalars.contains(where: { $0.properties.generalCategory == .spaceSeparator }) else {
+            return name
+        }
+        var out = String.UnicodeScalarView()
+        var pendingSpace = false
+        for scalar in name.unicodeScalars {
+            if scalar.properties.generalCategory == .spaceSeparator {
+                pendingSpace = !out.isEmpty
+                continue
+            }
+            if pendingSpace { out.append(" ") }
+            pendingSpace = false
+            out.append(scalar)
+        }
+        return String(out)
     }
 }

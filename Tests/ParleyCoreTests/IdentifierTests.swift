@@ -145,10 +145,21 @@ struct IdentifierTests {
         #expect(Nickname("Ren\u{E9}") == Nickname("rene\u{301}"))
     }
 
+    @Test func nicknameSpacesAreNormalizedAsRFC8266Says() throws {
+        let anne = try #require(Nickname("Anne Marie"))
+        #expect(anne.displayName == "Anne Marie")
+        // Any Unicode space is U+0020; none leads or trails; runs are one.
+        #expect(Nickname("  Anne\u{A0}\u{3000} Marie ")?.displayName == "Anne Marie")
+        #expect(Nickname("anne marie") == anne)
+        #expect(Nickname("AnneMarie") != anne)
+    }
+
     @Test func nicknameRejectsInvalidNames() {
         #expect(Nickname("") == nil)
-        #expect(Nickname("a b") == nil)
+        #expect(Nickname("   ") == nil)
         #expect(Nickname("a\tb") == nil)
+        #expect(Nickname("a\nb") == nil)
+        #expect(Nickname("a\u{2028}b") == nil)
         #expect(Nickname("a\u{0}b") == nil)
         #expect(Nickname(String(repeating: "n", count: Nickname.maximumBytes)) != nil)
         #expect(Nickname(String(repeating: "n", count: Nickname.maximumBytes + 1)) == nil)

@@ -80,6 +80,28 @@ import Testing
         await bob.close()
     }
 
+    /// XEP-0045 nicks are resourceparts: spaces inside are fine (normalized as RFC 8266),
+    /// a nick of spaces only is no nick.
+    @Test func aNickWithSpacesEntersAndOneOfSpacesOnlyIsMalformed() async throws {
+        let anne = try await session("anne"), bob = try await session("bob")
+        let client = Client()
+        try await bob.join(try #require(RoomID("dev")), as: try #require(Nickname("Bob")))
+        await service.receive(
+            try stanza("<presence xmlns='jabber:client' to='dev@conference.example.org/Anne Marie'><x xmlns='http://jabber.org/protocol/muc'/></presence>"),
+            to: JID("dev@conference.example.org/Anne Marie")!, session: anne, client: client)
+        #expect(client.errors.isEmpty)
+        let dev = try #require(RoomID("dev"))
+        let state = try #require(await chat.room(dev)?.snapshot)
+        #expect(state.occupant(of: anne.id)?.nick.displayName == "Anne Marie")
+        let blank = Client()
+        await service.receive(
+            try stanza("<presence xmlns='jabber:client' to='dev@conference.example.org/ '/>"),
+            to: JID(localpart: "dev", domain: "conference.example.org", resource: " "), session: bob, client: blank)
+        #expect(blank.errors == ["jid-malformed"])
+        await anne.close()
+        await bob.close()
+    }
+
     @Test func groupchatFromANonOccupantIsNotAcceptableAndANicklessJoinIsMalformed() async throws {
         let carol = try await session("carol"), dave = try await session("dave")
         let client = Client()
