@@ -71,6 +71,9 @@ public enum ExtensionMeaning: Hashable, Sendable {
     case formatting(markup: String)
     /// The body is an action, `/me waves` (XEP-0245, CTCP ACTION).
     case action
+    /// The sender invites the recipient into a room, with a reason (XEP-0249 direct
+    /// invitation, IRC INVITE). It lets no one in: that is `ChatSession.invite`.
+    case invitation(room: RoomID, reason: String?)
 
     /// The kind of meaning without its values; what the translation table is keyed by.
     public var kind: ExtensionKind {
@@ -84,13 +87,14 @@ public enum ExtensionMeaning: Hashable, Sendable {
         case .timestamp: .timestamp
         case .formatting: .formatting
         case .action: .action
+        case .invitation: .invitation
         }
     }
 }
 
 /// The kinds of `ExtensionMeaning`, without their values.
 public enum ExtensionKind: String, Hashable, Sendable, CaseIterable {
-    case messageID, reply, reaction, correction, retraction, typing, timestamp, formatting, action
+    case messageID, reply, reaction, correction, retraction, typing, timestamp, formatting, action, invitation
 }
 
 /// One extension payload of a message or presence: its original form, its typed meaning,

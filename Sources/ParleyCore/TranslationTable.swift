@@ -9,13 +9,15 @@ public enum NativeForm: Hashable, Sendable {
     case xmlElement(namespace: String, name: String)
     /// A convention inside the body text (CTCP ACTION on IRC, `/me ` in XMPP, XEP-0245).
     case bodyConvention(String)
+    /// A command of its own beside the message (IRC INVITE for a direct invitation).
+    case command(String)
 
-    /// The key a `NativePayload` of this form carries; nil for body conventions.
+    /// The key a `NativePayload` of this form carries; nil for body conventions and commands.
     public var payloadKey: String? {
         switch self {
         case .ircTag(let name): name
         case .xmlElement(let namespace, let name): "{\(namespace)}\(name)"
-        case .bodyConvention: nil
+        case .bodyConvention, .command: nil
         }
     }
 }
@@ -84,6 +86,8 @@ public final class TranslationTable: Sendable {
         TranslationRule(.formatting, [.xmpp: .xmlElement(namespace: "http://jabber.org/protocol/xhtml-im", name: "html"), .irc: .bodyConvention("mIRC formatting codes")]),
         // XEP-0245 /me; CTCP ACTION.
         TranslationRule(.action, [.xmpp: .bodyConvention("/me prefix"), .irc: .bodyConvention("CTCP ACTION")]),
+        // XEP-0249 direct invitations; IRC INVITE (RFC 2812 §3.2.7).
+        TranslationRule(.invitation, [.xmpp: .xmlElement(namespace: "jabber:x:conference", name: "x"), .irc: .command("INVITE")]),
     ])
 
     /// The rule for a kind of meaning.

@@ -27,7 +27,9 @@ enum ArchiveLine {
             case .correction(let id): add("meaning", "correction \(id)")
             case .retraction(let id): add("meaning", "retraction \(id)")
             case .formatting(let markup): add("meaning", "formatting \(markup)")
-            case .messageID, .typing, .timestamp: break  // the ids and time are kept above; states are not archived
+            // The ids and time are kept above; states and invitations (never room
+            // messages) are not archived.
+            case .messageID, .typing, .timestamp, .invitation: break
             }
         }
         return fields.joined(separator: "\t")

@@ -10,11 +10,6 @@ import Testing
 /// A client that stops reading in a busy channel is cut off ("Max SendQ exceeded") once
 /// its send queue passes `max-send-queue`; the others see it quit and get every line.
 @Suite(.serialized) struct SendQueueTests {
-    final class QuietMind: SessionMind {
-        let protocolFamily = ProtocolFamily("test")
-        func deliver(_ event: ChatEvent) throws {}
-    }
-
     @Test func aClientThatStopsReadingIsCutOffAndTheChannelGoesOn() async throws {
         let server = try await ServerHarness(accounts: [("alice", "alicepw"), ("bob", "bobpw"), ("carol", "carolpw")]) {
             $0.sendQueue = SendQueueLimit(bytes: 65_536)

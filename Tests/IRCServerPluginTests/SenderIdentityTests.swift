@@ -8,12 +8,6 @@ import Testing
 
 /// The source of a line is found from the room event's session, never from the nick alone.
 @Suite struct SenderIdentityTests {
-    /// A session of another protocol that ignores what it is told.
-    final class QuietMind: SessionMind {
-        let protocolFamily = ProtocolFamily("test")
-        func deliver(_ event: ChatEvent) throws {}
-    }
-
     @Test func anOccupantNamedLikeAnIRCUserIsNotShownWithItsHostmask() async throws {
         try await withChannelServer { server in
             // The IRC client alice is on the server, but not in #dev.

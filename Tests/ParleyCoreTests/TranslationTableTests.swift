@@ -42,6 +42,7 @@ struct TranslationTableTests {
         let meanings: [ExtensionMeaning] = [
             .messageID("1"), .reply(to: "1"), .reaction(to: "1", emoji: "👍"), .correction(of: "1"),
             .retraction(of: "1"), .typing(.composing), .timestamp(fixedNow), .formatting(markup: "<b>x</b>"), .action,
+            .invitation(room: RoomID("dev")!, reason: nil),
         ]
         #expect(meanings.map(\.kind) == ExtensionKind.allCases)
     }

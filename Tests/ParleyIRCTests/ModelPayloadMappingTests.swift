@@ -203,6 +203,23 @@ struct ModelPayloadMappingTests {
         #expect(payloads.isEmpty)
     }
 
+    // MARK: Commands
+
+    @Test func anInvitationIsACommandNeitherTaggedNorDropped() {
+        let mapping = freshMapping()
+        let invitation = ExtensionPayload(meaning: .invitation(room: dev, reason: "come"), native: NativePayload(
+            family: .xmpp, key: "{jabber:x:conference}x", value: XMLStandIn(name: "x")))
+        let direct = Message(
+            kind: .chat, from: .user(alice), to: .user(UserID(localpart: "bob", domain: "example.com")), body: "join us",
+            payloads: [ExtensionPayload(meaning: .typing(.active)), invitation])
+        #expect(mapping.commandMeanings(of: direct) == [.invitation(room: dev, reason: "come")])
+        let (tags, text) = mapping.outbound(direct, clientTags: true, serverTime: false)
+        #expect(tags.map(\.key) == ["+typing"])
+        #expect(text == "join us")
+        #expect(mapping.translation.dropCounts.isEmpty)
+        #expect(mapping.commandMeanings(of: message(payloads: [ExtensionPayload(meaning: .action)])).isEmpty)
+    }
+
     // MARK: server-time
 
     @Test func serverTimeFormatsWithMilliseconds() {

@@ -14,6 +14,14 @@ import Testing
         try runScenario("muc_owner.py")
     }
 
+    /// Replies, reactions, actions, corrections and invitations between a slixmpp occupant
+    /// and an IRCv3 client in one room (Tests/Interop/xmpp/muc_bridge_meanings.py).
+    @Test func repliesReactionsAndInvitationsCrossBetweenXMPPAndIRC() throws {
+        let result = try runScenario("muc_bridge_meanings.py")
+        // Every check of the scenario ran (requires included), none skipped by an early stop.
+        #expect(result.checks.count == 19, "\(result.checks.keys.sorted())")
+    }
+
     /// tx-xmpp's MUC client (Wokkel's API, on Twisted): create and configure a room, talk,
     /// set the subject, read the owner list (Tests/Interop/xmpp/tx_muc_client.py).
     @Test func txXMPPsMUCClientCreatesConfiguresAndTalks() throws {
@@ -94,7 +102,8 @@ import Testing
 
     /// Runs one scenario of Tests/Interop/xmpp against xmpp-c2s, muc and irc-server in one
     /// fresh `parleyd`.
-    func runScenario(_ script: String) throws {
+    @discardableResult
+    func runScenario(_ script: String) throws -> PythonPeer.Outcome {
         let dir = try TemporaryDirectory()
         let process = try start(in: dir)
         defer { process.stop() }
@@ -102,6 +111,7 @@ import Testing
             "xmpp", script,
             arguments(try process.listeningPort(of: "xmpp-c2s"), try process.listeningPort(of: "irc-server")))
         #expect(result.ok, "\(result)")
+        return result
     }
 
     func arguments(_ xmpp: UInt16, _ irc: UInt16) -> [String] {

@@ -202,7 +202,7 @@ extension IRCConnection {
         }
         let target = message.parameters[0]
         let channel = message.parameters[1]
-        guard let entry = shared.nicks.entry(for: target), let invitee = entry.userID else {
+        guard let (invitee, shownNick) = await invitee(named: target, seenBy: session) else {
             return numeric(IRCNumeric.noSuchNick, [target, "No such nick/channel"])
         }
         guard let room = IRCChannelName.roomID(for: channel), let state = await roomState(room) else {
@@ -211,23 +211,38 @@ extension IRCConnection {
         guard state.occupant(of: session.id) != nil else {
             return numeric(IRCNumeric.notOnChannel, [channel, "You're not on that channel"])
         }
-        if let targetNick = Nickname(entry.nick), state.occupants[targetNick] != nil {
-            return numeric(IRCNumeric.userOnChannel, [entry.nick, channel, "is already on channel"])
+        if state.occupants.values.contains(where: { $0.user == invitee }) {
+            return numeric(IRCNumeric.userOnChannel, [shownNick, channel, "is already on channel"])
         }
         do {
             try await session.invite(invitee, to: room)
         } catch {
             return reply(to: error, channel: channel, command: "INVITE", target: target)
         }
-        numeric(IRCNumeric.inviting, [entry.nick, channel])
+        numeric(IRCNumeric.inviting, [shownNick, channel])
         // IRCv3 invite-notify: channel operators who asked are told too.
-        let line = IRCEventRenderer.invitation(room: room, inviter: hostmask, invitee: entry.nick)
+        let line = IRCEventRenderer.invitation(room: room, inviter: hostmask, invitee: shownNick)
         forEachIRCMember(of: state) { occupant, mind in
             guard !occupant.sessions.contains(session.id), occupant.role == .moderator,
                 mind.recipient.inviteNotify
             else { return }
             mind.write([line])
         }
+    }
+
+    /// The user an INVITE names, and the nick to show for it: an IRC client by its nick,
+    /// else an occupant of another protocol as this client sees it in a room they share
+    /// (its nick or foreign form, never a string compared with the model nick).
+    private func invitee(named target: String, seenBy session: ChatSession) async -> (UserID, String)? {
+        if let entry = shared.nicks.entry(for: target), let user = entry.userID { return (user, entry.nick) }
+        for room in session.joinedRooms {
+            guard let state = await roomState(room),
+                let nick = shared.naming.modelNick(for: target, among: state.occupants.values),
+                let occupant = state.occupants[nick]
+            else { continue }
+            return (occupant.user, shared.naming.nick(of: occupant))
+        }
+        return nil
     }
 
     // MARK: Shared helpers

@@ -184,9 +184,16 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
             return render(roomEvent, in: room, for: recipient)
         case .message(let message):
             let source = sourceOfSender(message.from)
-            return IRCEventRenderer.message(
-                message, source: source, target: recipient.nick, messageTags: recipient.messageTags,
-                serverTime: recipient.serverTime, mapping: shared.mapping)
+            // XEP-0249: a direct invitation is an INVITE from its sender; a fallback body
+            // (or a reason in it) still follows as the message.
+            let invitations = shared.mapping.commandMeanings(of: message).compactMap { meaning -> IRCMessage? in
+                guard case .invitation(let room, _) = meaning else { return nil }
+                return IRCEventRenderer.invitation(room: room, inviter: source, invitee: recipient.nick)
+            }
+            return invitations
+                + IRCEventRenderer.message(
+                    message, source: source, target: recipient.nick, messageTags: recipient.messageTags,
+                    serverTime: recipient.serverTime, mapping: shared.mapping)
         case .invitation(let room, let from, _):
             return [IRCEventRenderer.invitation(room: room, inviter: sourceOfUser(from), invitee: recipient.nick)]
         case .closed(let reason):

@@ -50,7 +50,7 @@ public enum MUCPlugin: ParleyPlugin {
         let placement = ComponentPlacement(
             domain: serviceDomain, mode: mode, reconnectMaximum: options.value(ComponentOptions.reconnectMaximum),
             queueLimit: options.value(ComponentOptions.queueLimit))
-        let extensions = XMPPExtensionCodec(table: context.chat.translation)
+        let extensions = XMPPExtensionCodec(table: context.chat.translation, rooms: RoomJIDMapping(domain: serviceDomain))
         guard case .external = mode else {
             let service = MUCService(
                 domain: serviceDomain, chat: context.chat, codec: XMPPStanzaCodec(extensions: extensions),

@@ -45,13 +45,14 @@ final class C2SShared: Sendable {
         self.chat = chat
         self.portal = portal
         self.tls = tls
-        self.codec = XMPPStanzaCodec(extensions: XMPPExtensionCodec(table: chat.translation))
         self.offline = OfflineStore(directory: "\(storageDirectory)/offline", limit: settings.offlineLimit)
         self.logger = logger
         let accounts = portal.checkers.lazy.compactMap { $0 as? any AccountStore }.first
         self.accounts = accounts
         self.roomsDomain = settings.roomsDomain ?? "conference.\(chat.domain)"
-        self.rooms = MUCEventRenderer(rooms: RoomJIDMapping(domain: roomsDomain), codec: codec)
+        let roomJIDs = RoomJIDMapping(domain: roomsDomain)
+        self.codec = XMPPStanzaCodec(extensions: XMPPExtensionCodec(table: chat.translation, rooms: roomJIDs))
+        self.rooms = MUCEventRenderer(rooms: roomJIDs, codec: codec)
         let negotiation = ServerStreamNegotiation.Configuration(
             domain: chat.domain, tlsAvailable: tls != nil, requireTLS: settings.requireTLS,
             mechanismsOverTLS: portal.mechanisms(secureTransport: true),

@@ -54,6 +54,8 @@ extension IRCPayloadMapping {
                     render(meaning, as: name, into: &rendered)
                 case .bodyConvention:
                     if meaning == .action { isAction = true }
+                case .command:
+                    continue  // a line of its own (`commandMeanings(of:)`)
                 case .xmlElement:
                     continue  // a table that gives IRC an XML form: nothing IRC can send
                 }
@@ -88,6 +90,18 @@ extension IRCPayloadMapping {
             append(IRCTag(name, markup), to: &tags)
         case .action:
             append(IRCTag(name), to: &tags)
+        case .invitation:
+            break  // a command, never a tag
+        }
+    }
+
+    /// The meanings of `message` that IRC sends as a command of their own beside the
+    /// message (a XEP-0249 invitation as INVITE), in payload order.
+    public func commandMeanings(of message: Message) -> [ExtensionMeaning] {
+        message.payloads.compactMap { payload in
+            guard let meaning = payload.meaning, case .command? = translation.rule(for: meaning.kind)?.forms[.irc]
+            else { return nil }
+            return meaning
         }
     }
 

@@ -80,6 +80,8 @@ public struct IRCPayloadMapping: Sendable {
             return .formatting(markup: value)
         case .action:
             return .action
+        case .invitation:
+            return nil  // a command (INVITE), never a tag
         }
     }
 }

@@ -9,14 +9,17 @@ import ParleyXML
 ///
 /// Known elements (by the table's XMPP forms): XEP-0359 origin-id, XEP-0461 reply,
 /// XEP-0444 reactions, XEP-0308 replace, XEP-0424 retract, XEP-0085 chat states, XEP-0203
-/// delay, XEP-0071 html. A known element that lacks what its meaning needs keeps only its
+/// delay, XEP-0071 html, XEP-0249 invitations (to rooms of `rooms`). A known element that lacks what its meaning needs keeps only its
 /// native form; nothing is ever dropped on the way in. Decoding then encoding any list of
 /// elements gives back the same elements.
 public struct XMPPExtensionCodec: Sendable {
     public let table: TranslationTable
+    /// The JIDs of model rooms, for XEP-0249 invitations; nil where no rooms are served.
+    public let rooms: RoomJIDMapping?
 
-    public init(table: TranslationTable = .standard) {
+    public init(table: TranslationTable = .standard, rooms: RoomJIDMapping? = nil) {
         self.table = table
+        self.rooms = rooms
     }
 
     /// The payloads carried by `children` (the non-core child elements of a stanza), one
@@ -29,7 +32,9 @@ public struct XMPPExtensionCodec: Sendable {
     /// its meaning when the table knows the key and the element is well-formed for it.
     public func payload(for element: XMLElement) -> ExtensionPayload {
         let key = "{\(element.namespace)}\(element.name)"
-        let meaning = table.kind(of: key, in: .xmpp).flatMap { ExtensionMeaning(xmppElement: element, kind: $0) }
+        let meaning = table.kind(of: key, in: .xmpp).flatMap {
+            ExtensionMeaning(xmppElement: element, kind: $0, rooms: rooms)
+        }
         return ExtensionPayload(meaning: meaning, native: NativePayload(family: .xmpp, key: key, value: element))
     }
 
@@ -53,7 +58,7 @@ public struct XMPPExtensionCodec: Sendable {
                 }
             case .render(let meaning, let form):
                 if case .xmlElement(let namespace, let name) = form,
-                    let element = meaning.xmppElement(namespace: namespace, name: name)
+                    let element = meaning.xmppElement(namespace: namespace, name: name, rooms: rooms)
                 {
                     result.append(element)
                 }
@@ -70,6 +75,6 @@ public struct XMPPExtensionCodec: Sendable {
         guard case .xmlElement(let namespace, let name)? = table.rule(for: meaning.kind)?.forms[.xmpp] else {
             return nil
         }
-        return meaning.xmppElement(namespace: namespace, name: name)
+        return meaning.xmppElement(namespace: namespace, name: name, rooms: rooms)
     }
 }

@@ -8,8 +8,9 @@ let xhtmlNamespace = "http://www.w3.org/1999/xhtml"
 extension ExtensionMeaning {
     /// The meaning of an XMPP extension element that the translation table says is of
     /// `kind`; nil when the element lacks what the meaning needs (an `id`, a valid stamp, a
-    /// body), so that a malformed element still travels in its native form.
-    public init?(xmppElement element: XMLElement, kind: ExtensionKind) {
+    /// body, a room of `rooms`), so that a malformed element still travels in its native
+    /// form. `rooms` says which JIDs are model rooms.
+    public init?(xmppElement element: XMLElement, kind: ExtensionKind, rooms: RoomJIDMapping? = nil) {
         switch kind {
         // XEP-0359 §3 origin-id@id; XEP-0461 §2 reply@id; XEP-0308 §3 replace@id;
         // XEP-0424 §4 retract@id.
@@ -46,13 +47,21 @@ extension ExtensionMeaning {
         // XEP-0245: a body convention, never an element.
         case .action:
             return nil
+        // XEP-0249 §3: <x jid='room@service' reason='…' password='…'/>.
+        case .invitation:
+            guard let text = element[attribute: "jid"], let jid = JID(text), jid.resource == nil,
+                let room = rooms?.room(of: jid)
+            else { return nil }
+            let reason = element[attribute: "reason"].flatMap { $0.isEmpty ? nil : $0 }
+            self = .invitation(room: room, reason: reason)
         }
     }
 
     /// The XEP element that expresses this meaning, named `{namespace}name` as the
     /// translation table says (`name` `*` takes the name from the meaning, as for XEP-0085
     /// chat states); nil for a meaning that no element carries (an action, XEP-0245).
-    public func xmppElement(namespace: String, name: String) -> XMLElement? {
+    /// An invitation needs `rooms` for its room's JID.
+    public func xmppElement(namespace: String, name: String, rooms: RoomJIDMapping? = nil) -> XMLElement? {
         func element(_ name: String, id: String) -> XMLElement {
             XMLElement(name: name, namespace: namespace, attributes: [XMLAttribute("id", value: id)])
         }
@@ -81,6 +90,11 @@ extension ExtensionMeaning {
             return html
         case .action:
             return nil
+        case .invitation(let room, let reason):
+            guard let rooms else { return nil }
+            var attributes = [XMLAttribute("jid", value: rooms.jid(of: room).description)]
+            if let reason { attributes.append(XMLAttribute("reason", value: reason)) }
+            return XMLElement(name: name, namespace: namespace, attributes: attributes)
         }
     }
 

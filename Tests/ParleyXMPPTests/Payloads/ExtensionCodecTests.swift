@@ -125,6 +125,34 @@ struct ExtensionCodecTests {
         #expect(codec.render(.timestamp(Date(timeIntervalSince1970: 0)))?[attribute: "stamp"] == "1970-01-01T00:00:00Z")
     }
 
+    @Test("XEP-0249 direct invitations to a room of the service have a meaning; elsewhere, native only")
+    func directInvitations() throws {
+        let rooms = RoomJIDMapping(domain: "conference.example.org")
+        let withRooms = XMPPExtensionCodec(rooms: rooms)
+        let element = try payloadXML(
+            "<x xmlns='jabber:x:conference' jid='a\\26b@conference.example.org' password='pw' reason='come in'/>")
+        let payload = withRooms.payload(for: element)
+        #expect(payload.meaning == .invitation(room: RoomID("a&b")!, reason: "come in"))
+        // Back to XMPP: the original element, password and all.
+        #expect(withRooms.elements(for: [payload]) == [element])
+        // A room of another service, an occupant JID, no JID, or no rooms served: no meaning.
+        for xml in [
+            "<x xmlns='jabber:x:conference' jid='dev@muc.elsewhere.example'/>",
+            "<x xmlns='jabber:x:conference' jid='dev@conference.example.org/nick'/>",
+            "<x xmlns='jabber:x:conference'/>",
+        ] {
+            let other = withRooms.payload(for: try payloadXML(xml))
+            #expect(other.meaning == nil, "\(xml)")
+            #expect(other.native != nil)
+        }
+        #expect(codec.payload(for: element).meaning == nil)
+        // From another protocol: rendered with the room's JID, and read back the same.
+        let rendered = try #require(withRooms.render(.invitation(room: RoomID("a&b")!, reason: "hi")))
+        #expect(rendered[attribute: "jid"] == "a\\26b@conference.example.org")
+        #expect(withRooms.payload(for: rendered).meaning == .invitation(room: RoomID("a&b")!, reason: "hi"))
+        #expect(codec.render(.invitation(room: RoomID("dev")!, reason: nil)) == nil)
+    }
+
     @Test("formatting markup that is not well-formed is carried as text")
     func malformedMarkup() throws {
         let html = try #require(codec.render(.formatting(markup: "a < b & <c")))
