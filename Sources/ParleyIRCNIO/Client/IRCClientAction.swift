@@ -41,6 +41,10 @@ public enum IRCClientEvent: Sendable, Equatable {
     case parted(channel: String, reason: String?)
     /// We were kicked from `channel` by `by`.
     case kicked(channel: String, by: String, reason: String?)
+    /// One member of `channel` changed (a JOIN, PART, QUIT, KICK, NICK or prefix MODE of
+    /// someone else, or our own NICK), or the NAMES list ended; comes before the
+    /// `namesChanged` it causes.
+    case memberChanged(channel: String, IRCMemberChange)
     /// The member list of `channel` changed (NAMES finished, or a JOIN/PART/QUIT/KICK/
     /// NICK/MODE changed it); ask `members(of:)`.
     case namesChanged(channel: String)
@@ -52,4 +56,24 @@ public enum IRCClientEvent: Sendable, Equatable {
     case disconnected(reason: String)
     /// The next connection attempt starts after this many seconds.
     case reconnecting(after: Double)
+}
+
+/// How one member of a channel changed, for a user that shows each change (a gateway's
+/// XEP-0045 presences) rather than re-reading the member list.
+public enum IRCMemberChange: Sendable, Equatable {
+    /// Someone joined (RFC 2812 §3.2.1).
+    case joined(IRCChannelMember)
+    /// Someone left with PART (§3.2.2).
+    case parted(nick: String, reason: String?)
+    /// Someone quit the network (§3.1.7); one change per channel shared with them.
+    case quit(nick: String, reason: String?)
+    /// Someone was kicked by `by` (§3.2.8).
+    case kicked(nick: String, by: String, reason: String?)
+    /// Someone (perhaps we) is now known as `to.nick` (§3.1.2).
+    case renamed(from: String, to: IRCChannelMember)
+    /// A member's prefix modes changed (`+o`, `-v`); the member as it is now.
+    case prefixesChanged(IRCChannelMember)
+    /// The whole member list arrived (NAMES ended, RFC 2812 §3.2.5: 366), ourselves
+    /// included, sorted by nick: after our own JOIN, the moment the channel is complete.
+    case listed([IRCChannelMember])
 }

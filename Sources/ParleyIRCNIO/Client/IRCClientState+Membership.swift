@@ -17,10 +17,10 @@ extension IRCClientState {
                 if wanted[Self.wantedKey(channel)] == nil { wanted[Self.wantedKey(channel)] = (channel, nil) }
                 return [.event(.joined(channel: channel)), .event(.namesChanged(channel: channel))]
             }
-            guard rosters[key] != nil else { return [] }
+            guard let roster = rosters[key] else { return [] }
             let who = fold(source.nick)
             rosters[key]?.members[who] = member
-            return [.event(.namesChanged(channel: rosters[key]!.name))]
+            return [.event(.memberChanged(channel: roster.name, .joined(member))), .event(.namesChanged(channel: roster.name))]
         case "PART":
             guard let channel = parameters.first else { return [.event(.other(message))] }
             let key = fold(channel)
@@ -29,7 +29,7 @@ extension IRCClientState {
                 wanted[Self.wantedKey(channel)] = nil
                 return [.event(.parted(channel: channel, reason: parameters.count > 1 ? parameters[1] : nil))]
             }
-            return remove(source.nick, from: key)
+            return remove(source.nick, from: key, .parted(nick: source.nick, reason: parameters.count > 1 ? parameters[1] : nil))
         case "KICK":
             guard parameters.count >= 2 else { return [.event(.other(message))] }
             let key = fold(parameters[0])
@@ -40,12 +40,14 @@ extension IRCClientState {
                 wanted[Self.wantedKey(parameters[0])] = nil
                 return [.event(.kicked(channel: name, by: source.nick, reason: reason))]
             }
-            return remove(parameters[1], from: key)
+            return remove(parameters[1], from: key, .kicked(nick: parameters[1], by: source.nick, reason: reason))
         case "QUIT":
             let who = fold(source.nick)
+            let reason = parameters.first
             var actions: [IRCClientAction] = []
             for (key, roster) in rosters.sorted(by: { $0.key < $1.key }) where roster.members[who] != nil {
                 rosters[key]?.members[who] = nil
+                actions.append(.event(.memberChanged(channel: roster.name, .quit(nick: source.nick, reason: reason))))
                 actions.append(.event(.namesChanged(channel: roster.name)))
             }
             return actions
@@ -64,6 +66,7 @@ extension IRCClientState {
                 let renamed = fold(new)
                 rosters[key]?.members[old] = nil
                 rosters[key]?.members[renamed] = member
+                actions.append(.event(.memberChanged(channel: roster.name, .renamed(from: source.nick, to: member))))
                 actions.append(.event(.namesChanged(channel: roster.name)))
             }
             return actions
@@ -88,17 +91,18 @@ extension IRCClientState {
             let list = pendingNames.removeValue(forKey: key) ?? [:]
             guard let roster = rosters[key] else { return [.event(.other(message))] }
             rosters[key]?.members = list
-            return [.event(.namesChanged(channel: roster.name))]
+            let listed = list.values.sorted { $0.nick < $1.nick }
+            return [.event(.memberChanged(channel: roster.name, .listed(listed))), .event(.namesChanged(channel: roster.name))]
         default:
             return [.event(.other(message))]
         }
     }
 
-    mutating func remove(_ who: String, from key: String) -> [IRCClientAction] {
+    mutating func remove(_ who: String, from key: String, _ change: IRCMemberChange) -> [IRCClientAction] {
         let folded = fold(who)
         guard let roster = rosters[key], roster.members[folded] != nil else { return [] }
         rosters[key]?.members[folded] = nil
-        return [.event(.namesChanged(channel: roster.name))]
+        return [.event(.memberChanged(channel: roster.name, change)), .event(.namesChanged(channel: roster.name))]
     }
 
     /// Channel MODE: prefix modes (`+o nick`, `-v nick`) update members; the other modes
@@ -115,7 +119,7 @@ extension IRCClientState {
         let groups = isupport.channelModes
         var arguments = parameters.dropFirst(2).makeIterator()
         var adding = true
-        var changed = false
+        var changed: [String] = []  // folded nicks, in the order first changed
         for letter in parameters[1] {
             switch letter {
             case "+": adding = true
@@ -127,7 +131,7 @@ extension IRCClientState {
                     if var member = rosters[key]?.members[folded] {
                         member.set(prefix.symbol, adding, order: symbols)
                         rosters[key]?.members[folded] = member
-                        changed = true
+                        if !changed.contains(folded) { changed.append(folded) }
                     }
                 } else if groups.a.contains(letter) || groups.b.contains(letter) || (adding && groups.c.contains(letter)) {
                     _ = arguments.next()
@@ -135,7 +139,13 @@ extension IRCClientState {
             }
         }
         var actions: [IRCClientAction] = [.event(.other(message))]
-        if changed, let roster = rosters[key] { actions.append(.event(.namesChanged(channel: roster.name))) }
+        guard !changed.isEmpty, let roster = rosters[key] else { return actions }
+        for folded in changed {
+            if let member = roster.members[folded] {
+                actions.append(.event(.memberChanged(channel: roster.name, .prefixesChanged(member))))
+            }
+        }
+        actions.append(.event(.namesChanged(channel: roster.name)))
         return actions
     }
 }
