@@ -206,6 +206,15 @@ let package = Package(
             ],
             path: "plugins/muc"),
         .target(
+            name: "IRCGatewayPlugin",
+            dependencies: [
+                "ParleyComponent", "ParleyCore", "ParleyIRC", "ParleyIRCNIO", "ParleyLauncher", "ParleyMUC", "ParleyXML",
+                "ParleyXMPP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "plugins/irc-gateway"),
+        .target(
             name: "TextChatPlugin",
             dependencies: [
                 "ParleyCore", "ParleyCred", "ParleyLauncher", "ParleyServerNIO",
@@ -233,7 +242,7 @@ let package = Package(
             name: "parleyd",
             dependencies: [
                 "ParleyLauncher", "ParleyCred", "ParleyLDAP", "TextChatPlugin", "XMPPC2SPlugin", "XMPPRouterPlugin", "EchoPlugin",
-                "WebStatusPlugin", "IRCServerPlugin", "MUCPlugin",
+                "WebStatusPlugin", "IRCServerPlugin", "MUCPlugin", "IRCGatewayPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -363,6 +372,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
+        .testTarget(
+            name: "IRCGatewayPluginTests",
+            dependencies: ["IRCGatewayPlugin", "ParleyCore", "ParleyIRCNIO", "ParleyMUC", "ParleyXML"]),
         .testTarget(name: "CShimTests", dependencies: ["CLDAP", "CLibXML2"]),
         .testTarget(
             name: "ParleyLDAPTests",

@@ -1,5 +1,6 @@
 import EchoPlugin
 import IRCServerPlugin
+import IRCGatewayPlugin
 import MUCPlugin
 import ParleyCred
 import ParleyLDAP
@@ -20,6 +21,7 @@ enum Builtins {
         registry.register(WebStatusPlugin.self)
         registry.register(IRCServerPlugin.self)
         registry.register(MUCPlugin.self)
+        registry.register(IRCGatewayPlugin.self)
         return registry
     }
 

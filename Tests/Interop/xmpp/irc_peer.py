@@ -19,7 +19,7 @@ class IRCPeer:
         self.reactor = irc.client_aio.AioReactor(loop=asyncio.get_running_loop())
         self.reactor.add_global_handler("all_events", self._record)
         self.connection = self.reactor.server()
-        await self.connection.connect(host, port, nick, password=f"{nick}:{password}")
+        await self.connection.connect(host, port, nick, password=None if password is None else f"{nick}:{password}")
         return await self.wait(lambda e: e.type == "welcome")
 
     def _record(self, connection, event):
@@ -29,6 +29,11 @@ class IRCPeer:
     async def wait(self, pred, timeout=common.STEP_TIMEOUT):
         """First event (since the start) for which pred(event) holds, or None."""
         return await common.wait_until(self.events, 0, pred, self._new, timeout)
+
+    async def join(self, channel):
+        """Joins `channel` and waits for the server's echo of our JOIN (None on timeout)."""
+        self.connection.join(channel)
+        return await self.wait(self.joined(self.connection.get_nickname(), channel))
 
     def said(self, nick, text):
         """An event predicate: `nick` said `text` in #dev."""

@@ -34,6 +34,18 @@ def enter(client, room, nick, history=None):
     p.send()
 
 
+def send_message(client, to, mtype, body=None, extra=()):
+    """Sends a message of type `mtype` to `to` with `body` and extension elements `extra`."""
+    m = client.Message()
+    m["to"] = to
+    m["type"] = mtype
+    if body is not None:
+        m["body"] = body
+    for element in extra:
+        m.xml.append(element)
+    m.send()
+
+
 def config_form(fields):
     """A muc#owner query holding a submitted muc#roomconfig form with `fields` (var, value)."""
     query = ET.Element(f"{{{MUC_OWNER}}}query")

@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 
 import common
 from irc_peer import IRCPeer
-from muc import SID, MUC_USER, is_from
+from muc import SID, MUC_USER, is_from, send_message
 
 REPLY = "urn:xmpp:reply:0"
 REACTIONS = "urn:xmpp:reactions:0"
@@ -31,14 +31,7 @@ def tag(event, key):
 
 def groupchat(client, room, body=None, extra=()):
     """Sends a groupchat to `room` with `body` and extension elements `extra`."""
-    m = client.Message()
-    m["to"] = room
-    m["type"] = "groupchat"
-    if body is not None:
-        m["body"] = body
-    for element in extra:
-        m.xml.append(element)
-    m.send()
+    send_message(client, room, "groupchat", body, extra)
 
 
 async def body(sc):
@@ -51,8 +44,7 @@ async def body(sc):
     eve.connection.send_raw("CAP REQ :message-tags")
     ack = await eve.wait(lambda e: e.type == "cap" and e.arguments[:1] == ["ACK"])
     sc.require("irc_message_tags", ack is not None)
-    eve.connection.join("#dev")
-    sc.require("irc_joined", await eve.wait(eve.joined(a.irc_nick, "#dev")) is not None)
+    sc.require("irc_joined", await eve.join("#dev") is not None)
     alice = await sc.client("alice", a.alice_password, resource="desk", plugins=["xep_0045"]).login_or_fail()
     alice.presence()
     await alice.barrier()
@@ -116,16 +108,13 @@ async def body(sc):
     sc.check("correction_arrives_as_text", fixed is not None)
 
     sc.step("invitations both ways")
-    invite = alice.Message()
-    invite["to"] = f"{a.irc_nick}@{a.domain}"
-    invite.xml.append(ET.Element(f"{{{CONFERENCE}}}x", {"jid": f"ops@conference.{a.domain}", "reason": "ops talk"}))
-    invite.send()
+    send_message(alice, f"{a.irc_nick}@{a.domain}", "normal", None,
+                 [ET.Element(f"{{{CONFERENCE}}}x", {"jid": f"ops@conference.{a.domain}", "reason": "ops talk"})])
     # From alice's account (a direct invitation is from a user, not an occupant).
     got = await eve.wait(lambda e: e.type == "invite" and e.source.nick == "alice")
     sc.check("xep0249_is_irc_invite", got is not None and got.target == a.irc_nick and got.arguments == ["#ops"],
              got is not None and (got.target, got.arguments))
-    eve.connection.join("#ops")
-    sc.require("irc_joined_ops", await eve.wait(eve.joined(a.irc_nick, "#ops")) is not None)
+    sc.require("irc_joined_ops", await eve.join("#ops") is not None)
     mark = alice.mark()
     eve.connection.send_raw("INVITE Alice #ops")
     mediated = await alice.wait_for(

@@ -67,8 +67,7 @@ async def body(sc):
     mark_b = bob.mark()
     enter(bob, room, "Bob")
     sc.check("bob_enters", await bob.wait_for("presence", is_from(f"{room}/Bob"), since=mark_b) is not None)
-    irc_user.connection.join("#conf")
-    sc.check("irc_enters", await irc_user.wait(irc_user.joined(a.irc_nick, "#conf")) is not None)
+    sc.check("irc_enters", await irc_user.join("#conf") is not None)
 
     sc.step("affiliation lists")
     q = ET.Element(f"{{{MUC_ADMIN}}}query")

@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 
 import common
 from irc_peer import IRCPeer
-from muc import SID, DISCO_ITEMS, codes, is_from, enter
+from muc import SID, DISCO_ITEMS, codes, is_from, enter, send_message
 
 
 async def body(sc):
@@ -27,8 +27,7 @@ async def body(sc):
     sc.step("the IRC client joins #dev")
     irc_user = IRCPeer()
     sc.require("irc_registered", await irc_user.connect(a.host, a.irc_port, a.irc_nick, a.irc_password) is not None)
-    irc_user.connection.join("#dev")
-    sc.require("irc_joined", await irc_user.wait(lambda e: e.type == "join" and e.source.nick == a.irc_nick) is not None)
+    sc.require("irc_joined", await irc_user.join("#dev") is not None)
 
     sc.step("login")
     alice = await sc.client("alice", a.alice_password, resource="desk", plugins=["xep_0045"]).login_or_fail()
@@ -87,11 +86,7 @@ async def body(sc):
 
     sc.step("a non-occupant's groupchat")
     mark_c = carol.mark()
-    m = carol.Message()
-    m["to"] = room
-    m["type"] = "groupchat"
-    m["body"] = "let me in"
-    m.send()
+    send_message(carol, room, "groupchat", "let me in")
     err = await carol.wait_for("message", lambda x: x.get("type") == "error", since=mark_c)
     sc.check("non_occupant_not_acceptable", err is not None and common.stanza_error(err) == "not-acceptable",
              err is not None and common.stanza_error(err))

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""The IRC gateway (irc-gateway, biboumi's addressing) against a real ngircd: a slixmpp
+user (alice) in `#dev%NETWORK@irc.DOMAIN` and a python `irc` client (bob) on the network.
+
+bob joins #dev first (ngircd makes him operator); alice enters through the gateway (one
+IRC connection of hers, TLS to the network): she sees bob as a moderator, her own
+presence with 110, and the subject. Messages go both ways, `/me` is CTCP ACTION, bob's
+topic is alice's subject, private messages go both ways (`bob%NETWORK@irc.DOMAIN`), bob's
+nick change is a 303, bob voicing alice changes her role, and alice's exit is a QUIT on
+IRC (her last channel there).
+"""
+import xml.etree.ElementTree as ET
+
+import common
+from irc_peer import IRCPeer
+from muc import MUC_USER, codes, is_from, send_message
+
+
+def item(x):
+    """The muc#user item of a presence, or None."""
+    return x.find(f"{{{MUC_USER}}}x/{{{MUC_USER}}}item")
+
+
+async def body(sc):
+    a = sc.args
+    gateway = f"irc.{a.domain}"
+    room = f"#dev%{a.network}@{gateway}"
+
+    sc.step("bob joins #dev on the network")
+    bob = IRCPeer()
+    sc.require("bob_registered", await bob.connect(a.irc_host, a.irc_port, "bob", None) is not None)
+    sc.require("bob_joined", await bob.join("#dev") is not None)
+
+    sc.step("alice enters through the gateway")
+    alice = await sc.client("alice", a.alice_password, resource="desk", plugins=["xep_0045"]).login_or_fail()
+    alice.presence()
+    await alice.barrier()
+    mark = alice.mark()
+    alice.plugin["xep_0045"].join_muc(room, "alice")
+    own = await alice.wait_for("presence", is_from(f"{room}/alice"), since=mark, timeout=20)
+    sc.require("alice_self_presence", own is not None and own.get("type") is None,
+               own is not None and ET.tostring(own))
+    sc.check("alice_self_110", "110" in codes(own), codes(own))
+    op = alice.matching("presence", is_from(f"{room}/bob"), since=mark)
+    sc.check("bob_is_moderator", len(op) == 1 and item(op[0]) is not None and item(op[0]).get("role") == "moderator",
+             [ET.tostring(p) for p in op])
+    subject = await alice.wait_for("message", lambda x: x.find(f"{{{common.CLIENT_NS}}}subject") is not None, since=mark)
+    sc.check("alice_gets_subject", subject is not None)
+    sc.check("bob_sees_alice_join", await bob.wait(bob.joined("alice", "#dev")) is not None)
+
+    sc.step("groupchat both ways, /me as ACTION")
+    mark = alice.mark()
+    send_message(alice, room, "groupchat", "hello irc")
+    sc.check("bob_gets_groupchat", await bob.wait(lambda e: e.type == "pubmsg" and e.source.nick == "alice"
+                                                  and e.arguments == ["hello irc"]) is not None)
+    reflected = await alice.wait_for("message", common.body_contains("hello irc"), since=mark)
+    sc.check("alice_gets_reflection", reflected is not None and reflected.get("from") == f"{room}/alice")
+    bob.connection.privmsg("#dev", "hi xmpp")
+    got = await alice.wait_for("message", common.body_contains("hi xmpp"), since=mark)
+    sc.check("alice_gets_irc_message", got is not None and got.get("from") == f"{room}/bob"
+             and got.get("type") == "groupchat")
+    send_message(alice, room, "groupchat", "/me waves")
+    action = await bob.wait(lambda e: e.type == "action" and e.source.nick == "alice")
+    sc.check("me_is_ctcp_action", action is not None and action.arguments == ["waves"])
+
+    sc.step("topic, private messages")
+    mark = alice.mark()
+    bob.connection.topic("#dev", "the dev channel")
+    topic = await alice.wait_for("message", lambda x: (x.findtext(f"{{{common.CLIENT_NS}}}subject") or "") == "the dev channel",
+                                 since=mark)
+    sc.check("topic_is_subject", topic is not None and topic.get("from") == f"{room}/bob")
+    bob.connection.privmsg("alice", "psst")
+    private = await alice.wait_for("message", common.body_contains("psst"), since=mark)
+    sc.check("irc_private_message", private is not None and private.get("from") == f"bob%{a.network}@{gateway}"
+             and private.get("type") == "chat", private is not None and ET.tostring(private))
+    send_message(alice, f"bob%{a.network}@{gateway}", "chat", "psst back")
+    sc.check("xmpp_private_message", await bob.wait(lambda e: e.type == "privmsg" and e.source.nick == "alice"
+                                                    and e.arguments == ["psst back"]) is not None)
+
+    sc.step("nick change and voice")
+    mark = alice.mark()
+    bob.connection.nick("robert")
+    renamed = await alice.wait_for("presence", is_from(f"{room}/bob", "unavailable"), since=mark)
+    sc.check("nick_change_303", renamed is not None and "303" in codes(renamed)
+             and item(renamed) is not None and item(renamed).get("nick") == "robert")
+    sc.check("new_nick_available", await alice.wait_for("presence", is_from(f"{room}/robert"), since=mark) is not None)
+    bob.connection.mode("#dev", "+v alice")
+    voiced = await alice.wait_for(
+        "presence", lambda x: x.get("from") == f"{room}/alice" and item(x) is not None
+        and item(x).get("affiliation") == "member", since=mark)
+    sc.check("voice_is_membership", voiced is not None and "110" in codes(voiced))
+
+    sc.step("alice leaves")
+    mark = alice.mark()
+    p = alice.Presence()
+    p["to"] = f"{room}/alice"
+    p["type"] = "unavailable"
+    p.send()
+    left = await alice.wait_for("presence", is_from(f"{room}/alice", "unavailable"), since=mark)
+    sc.check("exit_self_110", left is not None and "110" in codes(left))
+    sc.check("irc_sees_quit", await bob.wait(lambda e: e.type in ("quit", "part") and e.source.nick == "alice") is not None)
+
+    await alice.logout()
+    bob.connection.disconnect("done")
+
+
+if __name__ == "__main__":
+    p = common.base_parser(__doc__)
+    common.add_user_args(p, "alice", "alice", "alicepw")
+    p.add_argument("--irc-host", default="127.0.0.1")
+    p.add_argument("--irc-port", type=int, required=True)
+    p.add_argument("--network", default="127.0.0.1")
+    common.run("gateway_ngircd", p, body)

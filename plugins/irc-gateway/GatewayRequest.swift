@@ -1,0 +1,30 @@
+import ParleyCore
+import ParleyXML
+import ParleyXMPP
+
+/// What an XMPP user asks of the puppet for one network, in the order the user asked.
+enum GatewayRequest: Sendable {
+    /// A resource enters a channel as `nick` (XEP-0045 §7.2), with the channel key.
+    case enter(SessionID, channel: GatewayAddress, name: String, nick: String, password: String?)
+    /// A resource leaves a channel (§7.14), or went away.
+    case exit(SessionID, name: String)
+    /// A groupchat message to a channel (§7.4).
+    case say(SessionID, name: String, Message)
+    /// A private message to a nick on the network.
+    case tell(nick: String, Message)
+    /// A subject change (§8.1): TOPIC.
+    case setSubject(name: String, String)
+    /// The gateway stops.
+    case close
+}
+
+/// The XMPP errors the gateway answers with, as model values with their `<error/>`.
+enum GatewayErrors {
+    /// An error presence (RFC 6120 §8.3) refusing an entry.
+    static func presence(_ condition: StanzaError.Condition, text: String?) -> Presence {
+        var presence = Presence(
+            .unavailable, payloads: [GatewayMUCRendering.payload(StanzaError(condition, text: text).element())])
+        presence.isError = true
+        return presence
+    }
+}

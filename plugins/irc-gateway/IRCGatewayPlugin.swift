@@ -1,0 +1,72 @@
+import ParleyComponent
+import ParleyCore
+import ParleyIRC
+import ParleyIRCNIO
+import ParleyLauncher
+import ServiceLifecycle
+
+/// `parleyd irc-gateway`: XMPP users in channels of any IRC network, in biboumi's
+/// addressing (`#chan%irc.example.net@irc.<domain>`), one IRC connection per user and
+/// network (docs/irc-gateway.md). In process by default; with `connect` an external
+/// XEP-0114 component of Parley's router, Prosody or ejabberd, as biboumi runs.
+public enum IRCGatewayPlugin: ParleyPlugin {
+    public static let name = "irc-gateway"
+    public static let summary = "XMPP ↔ IRC gateway on irc.<domain>, biboumi-compatible addressing (#chan%server@irc.<domain>)."
+
+    static let fixedNetwork = PluginOption<String>(
+        "fixed-network", default: "",
+        help: "The one IRC network served, addressed without %network (#chan@irc.<domain>); empty: any network.")
+    static let ports = PluginOption<String>(
+        "ports", default: "",
+        help: "Plain-text IRC ports, comma-separated; used only when tls-ports is empty (no fallback from TLS).")
+    static let tlsPorts = PluginOption<String>(
+        "tls-ports", default: "6697", help: "TLS IRC ports, comma-separated; the first is used.")
+    static let verifyCertificate = PluginOption<Bool>(
+        "verify-cert", default: true, help: "Check the network's TLS certificate against the system's trust roots (or ca-file).")
+    static let caFile = PluginOption<String>(
+        "ca-file", default: "", help: "A PEM file of certificate authorities to trust instead of the system's.")
+    static let realname = PluginOption<String>(
+        "realname", default: "Parley IRC gateway user", help: "The real name sent in USER.")
+
+    public static let options: [any AnyPluginOption] =
+        [fixedNetwork, ports, tlsPorts, verifyCertificate, caFile, realname] + ComponentOptions.all
+
+    public static func makeService(options: PluginOptions, context: PluginContext) throws -> any Service {
+        let placement = try ComponentPlacement(options: options, chatDomain: context.chat.domain, defaultSubdomain: "irc")
+        let settings = try settings(from: options)
+        let logger = context.logger
+        return ComponentHost(placement: placement, context: context) { link in
+            IRCGatewayService(context: GatewayContext(link: link, settings: settings), logger: logger)
+        }
+    }
+
+    static func settings(from options: PluginOptions) throws(OptionError) -> GatewaySettings {
+        var settings = GatewaySettings()
+        let fixed = options.value(fixedNetwork).lowercased()
+        if !fixed.isEmpty {
+            guard IRCHostname.isValid(fixed) else { throw OptionError(key: fixedNetwork.name, message: "'\(fixed)' is not a host name") }
+            settings.fixedNetwork = fixed
+        }
+        settings.ports = try portList(options.value(ports), option: ports.name)
+        settings.tlsPorts = try portList(options.value(tlsPorts), option: tlsPorts.name)
+        guard !settings.ports.isEmpty || !settings.tlsPorts.isEmpty else {
+            throw OptionError(key: tlsPorts.name, message: "no port to connect to: set tls-ports or ports")
+        }
+        let ca = options.value(caFile)
+        settings.tls = IRCClientTLS(
+            verification: !options.value(verifyCertificate) ? .none : ca.isEmpty ? .system : .caFile(ca))
+        settings.realname = options.value(realname)
+        return settings
+    }
+
+    private static func portList(_ text: String, option: String) throws(OptionError) -> [Int] {
+        var result: [Int] = []
+        for piece in text.split(separator: ",") {
+            guard let port = Int(piece.trimmingCharacters(in: .whitespaces)), (1...65_535).contains(port) else {
+                throw OptionError(key: option, message: "'\(piece)' is not a port")
+            }
+            result.append(port)
+        }
+        return result
+    }
+}

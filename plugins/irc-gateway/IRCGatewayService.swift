@@ -1,0 +1,199 @@
+import Logging
+import ParleyCore
+import ParleyMUC
+import ParleyXML
+import ParleyXMPP
+import Synchronization
+
+/// The gateway component on `irc.<domain>`: reads what XMPP users send to its addresses
+/// (`GatewayAddress`) and hands each request to the user's puppet for that network,
+/// creating it on the first entry. Runs in process or as an XEP-0114 component: it only
+/// talks through its `ComponentLink`.
+final class IRCGatewayService: ComponentHandler {
+    let protocolFamily = ProtocolFamily.xmpp
+    private let context: GatewayContext
+    private let logger: Logger
+
+    private struct PuppetKey: Hashable {
+        let user: UserID
+        let network: String
+    }
+    /// A puppet and the queue that feeds it the user's requests in order.
+    private struct PuppetEntry {
+        let puppet: IRCPuppet
+        let inbox: AsyncStream<GatewayRequest>.Continuation
+    }
+    private let puppets = Mutex<[PuppetKey: PuppetEntry]>([:])
+
+    init(context: GatewayContext, logger: Logger) {
+        self.context = context
+        self.logger = logger
+    }
+
+    /// How many puppets (IRC connections) are open.
+    var puppetCount: Int { puppets.withLock { $0.count } }
+
+    func deliver(_ event: ChatEvent, to: Address) throws {
+        guard let target = to.user else { return }
+        let address = GatewayAddress(
+            localpart: target.localpart.isEmpty ? nil : target.localpart, fixedNetwork: context.settings.fixedNetwork)
+        switch event {
+        case .presence(let from, let presence):
+            guard !presence.isError else { return }
+            presenceArrived(presence, from: from, to: to, address: address)
+        case .message(let message):
+            guard let address else { return refuse(message, .itemNotFound, "no such channel, user or network") }
+            messageArrived(message, address: address)
+        case .query(let query) where query.kind.isRequest:
+            answer(query, address: address)
+        default:
+            break
+        }
+    }
+
+    /// Stops every puppet (QUIT) as the gateway stops.
+    func close() {
+        let entries = puppets.withLock { puppets in
+            defer { puppets = [:] }
+            return Array(puppets.values)
+        }
+        for entry in entries {
+            entry.inbox.yield(.close)
+            entry.inbox.finish()
+        }
+    }
+
+    // MARK: Presence (XEP-0045 §7.2, §7.6, §7.14)
+
+    private func presenceArrived(_ presence: Presence, from: SessionID, to: Address, address: GatewayAddress?) {
+        guard case .channel(let network, let name)? = address, case .session(let occupant) = to else {
+            // Presence to anything but an occupant JID of a channel: nothing to join.
+            if presence.availability.isOnline, case .session(let occupant) = to {
+                let error = GatewayErrors.presence(.itemNotFound, text: "not a channel of the gateway")
+                context.link.post(.presence(error, from: occupant, to: .session(from)))
+            }
+            return
+        }
+        let key = PuppetKey(user: from.user, network: network)
+        guard presence.availability.isOnline else {
+            // An exit, or the resource went away (RFC 6121 §4.6.3 unavailable to where it
+            // sent directed presence).
+            puppets.withLock { $0[key] }?.inbox.yield(.exit(from, name: name))
+            return
+        }
+        // §7.2.1: the nick is the resource; none is jid-malformed.
+        guard !occupant.resource.isEmpty, occupant.resource.utf8.count <= 64,
+            !occupant.resource.contains(where: { $0 == " " || $0 == "," || $0 == "@" || $0 == "!" || $0 == "*" })
+        else {
+            let error = GatewayErrors.presence(.jidMalformed, text: "an IRC nick has no spaces, ',', '@', '!' or '*'")
+            context.link.post(.presence(error, from: occupant, to: .session(from)))
+            return
+        }
+        let password = Self.password(in: presence)
+        inbox(for: key, nick: occupant.resource).yield(
+            .enter(from, channel: .channel(network: network, name: name), name: name, nick: occupant.resource, password: password))
+    }
+
+    /// §7.2.6: `<x xmlns='…muc'><password>…</password></x>` in the join presence.
+    private static func password(in presence: Presence) -> String? {
+        for payload in presence.payloads {
+            guard let x = payload.native?.value as? XMLElement, x.namespace == MUCNamespace.muc, x.name == "x" else { continue }
+            return x.firstChild(named: "password", namespace: MUCNamespace.muc)?.text
+        }
+        return nil
+    }
+
+    /// The queue of the user's puppet for the network, made (with its puppet) when missing.
+    private func inbox(for key: PuppetKey, nick: String) -> AsyncStream<GatewayRequest>.Continuation {
+        puppets.withLock { puppets in
+            if let entry = puppets[key] { return entry.inbox }
+            let puppet = IRCPuppet(
+                user: key.user, network: key.network, nick: nick, context: context, logger: logger,
+                onFinished: { [weak self] finished in self?.forget(finished, key: key) })
+            let (stream, inbox) = AsyncStream.makeStream(of: GatewayRequest.self)
+            Task {
+                for await request in stream { await puppet.handle(request) }
+            }
+            puppets[key] = PuppetEntry(puppet: puppet, inbox: inbox)
+            return inbox
+        }
+    }
+
+    private func forget(_ puppet: IRCPuppet, key: PuppetKey) {
+        let gone = puppets.withLock { puppets -> PuppetEntry? in
+            guard puppets[key]?.puppet === puppet else { return nil }
+            return puppets.removeValue(forKey: key)
+        }
+        gone?.inbox.finish()
+    }
+
+    // MARK: Messages
+
+    private func messageArrived(_ message: Message, address: GatewayAddress) {
+        guard case .session(let from) = message.from, message.kind != .error else { return }
+        switch address {
+        case .channel(let network, let name):
+            guard let entry = puppets.withLock({ $0[PuppetKey(user: from.user, network: network)] }) else {
+                // §7.4: only occupants send groupchat.
+                return refuse(message, .notAcceptable, "you are not in \(name)")
+            }
+            if let subject = message.subject, message.body == nil {
+                entry.inbox.yield(.setSubject(name: name, subject))
+            } else if message.kind == .room {
+                entry.inbox.yield(.say(from, name: name, message))
+            }
+        case .person(let network, let nick):
+            guard let entry = puppets.withLock({ $0[PuppetKey(user: from.user, network: network)] }) else {
+                return refuse(message, .recipientUnavailable, "not connected to \(network): join a channel there first")
+            }
+            entry.inbox.yield(.tell(nick: nick, message))
+        case .network, .gateway:
+            return refuse(message, .featureNotImplemented, "raw IRC commands are not supported")
+        }
+    }
+
+    /// Answers `message` with an error message (RFC 6120 §8.3) from where it was sent to.
+    private func refuse(_ message: Message, _ condition: StanzaError.Condition, _ text: String) {
+        guard message.kind != .error else { return }
+        let error = StanzaError(condition, text: text).element(namespace: XMPPNamespace.client)
+        context.link.post(
+            .message(
+                Message(
+                    id: message.id, kind: .error, from: message.to, to: message.from,
+                    payloads: [GatewayMUCRendering.payload(error)])))
+    }
+
+    // MARK: Queries (XEP-0030)
+
+    private func answer(_ query: Query, address: GatewayAddress?) {
+        let requester: SessionID
+        switch query.from {
+        case .session(let session): requester = session
+        case .user(let user): requester = SessionID(user: user, resource: "")
+        case .room, .occupant: return
+        }
+        let child = query.payloads.count == 1 ? query.payloads[0].native?.value as? XMLElement : nil
+        let payload: XMLElement
+        switch (child?.namespace, child?.name, query.kind, address) {
+        case (XMPPNamespace.discoInfo, "query", .get, .gateway?):
+            payload = DiscoInfo(
+                identities: [DiscoInfo.Identity(category: "conference", type: "irc", name: "IRC gateway")],
+                features: [XMPPNamespace.discoInfo, XMPPNamespace.discoItems, MUCNamespace.muc]
+            ).element
+        case (XMPPNamespace.discoInfo, "query", .get, .channel(_, let name)?):
+            payload = DiscoInfo(
+                identities: [DiscoInfo.Identity(category: "conference", type: "irc", name: name)],
+                features: [XMPPNamespace.discoInfo, MUCNamespace.muc, "muc_nonanonymous", "muc_persistent"]
+            ).element
+        case (XMPPNamespace.discoItems, "query", .get, _):
+            payload = DiscoItems().element  // XEP-0030 §4: no items listed
+        default:
+            let error = StanzaError(.serviceUnavailable).element(namespace: XMPPNamespace.client)
+            context.link.post(
+                .query(Query(id: query.id, kind: .error, from: .user(query.to.user), to: requester, payloads: [GatewayMUCRendering.payload(error)])))
+            return
+        }
+        context.link.post(
+            .query(Query(id: query.id, kind: .result, from: .user(query.to.user), to: requester, payloads: [GatewayMUCRendering.payload(payload)])))
+    }
+}

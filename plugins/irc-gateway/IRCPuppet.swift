@@ -1,0 +1,387 @@
+import Logging
+import ParleyCore
+import ParleyIRC
+import ParleyIRCNIO
+import ParleyXMPP
+
+/// One XMPP user's connection to one IRC network, shared by all the user's resources
+/// (biboumi's model): the channels the user is in through it and which resources are in
+/// each. XMPP requests arrive as `GatewayRequest`s and IRC happenings as the client's
+/// events; both become lines to the network or stanzas to the user's resources.
+actor IRCPuppet {
+    let user: UserID
+    let network: String
+    private let context: GatewayContext
+    private let logger: Logger
+    private var client: IRCClient?
+    private var eventTask: Task<Void, Never>?
+    /// Our nick on the network (the client's, once registered).
+    private var nick: String
+    /// Whether the network echoes our own messages (IRCv3 echo-message): then the room's
+    /// reflection of a message is that echo, once, with the network's id.
+    private var echoes = false
+    private var finished = false
+    /// Called once the puppet has no channel left and has quit.
+    private let onFinished: @Sendable (IRCPuppet) -> Void
+
+    /// A channel as the user is in it.
+    private struct Channel {
+        /// The channel's gateway address (its name as the first resource wrote it).
+        let address: GatewayAddress
+        let name: String
+        /// The resources in the room, with the nick each asked for.
+        var sessions: [SessionID: String] = [:]
+        /// Resources whose entry (occupants, self-presence, subject) is not sent yet.
+        var waiting: Set<SessionID> = []
+        /// NAMES has ended since our JOIN: the member list is whole.
+        var complete = false
+        var topic = ""
+        var topicSetter: String?
+        /// The members' prefixes, by folded nick, for the departures' items.
+        var prefixes: [String: String] = [:]
+    }
+    private var channels: [String: Channel] = [:]
+
+    init(
+        user: UserID, network: String, nick: String, context: GatewayContext, logger: Logger,
+        onFinished: @escaping @Sendable (IRCPuppet) -> Void
+    ) {
+        self.user = user
+        self.network = network
+        self.nick = nick
+        self.context = context
+        self.logger = logger
+        self.onFinished = onFinished
+    }
+
+    private static func key(_ name: String) -> String { IRCCaseMapping.rfc1459.fold(name) }
+
+    // MARK: From XMPP
+
+    /// Handles one request of the user's; in order, one at a time. After the puppet
+    /// finished (its last channel left), the service makes a new one for new requests.
+    func handle(_ request: GatewayRequest) async {
+        guard !finished else { return }
+        switch request {
+        case .enter(let session, let channel, let name, let nick, let password):
+            await enter(session, channel: channel, name: name, nick: nick, password: password)
+        case .exit(let session, let name):
+            await exit(session, name: name)
+        case .say(let session, let name, let message):
+            await say(message, in: name, from: session)
+        case .tell(let nick, let message):
+            await send(lines(for: message, to: nick))
+        case .setSubject(let name, let subject):
+            await send([IRCMessage(command: "TOPIC", parameters: [name, subject])])
+        case .close:
+            await finish(quitMessage: "Gateway shutting down")
+        }
+    }
+
+    private func enter(_ session: SessionID, channel address: GatewayAddress, name: String, nick: String, password: String?) async {
+        let key = Self.key(name)
+        if let present = channels[key], present.sessions[session] != nil {
+            // §7.6: presence to a new nick while in the room is a nick change; on IRC a
+            // nick is the connection's, so it changes in every channel.
+            if !IRCCaseMapping.rfc1459.equals(nick, self.nick) {
+                await send([IRCMessage(command: "NICK", parameters: [nick])])
+            }
+            return
+        }
+        var channel = channels[key] ?? Channel(address: address, name: name)
+        let isNew = channels[key] == nil
+        channel.sessions[session] = nick
+        channel.waiting.insert(session)
+        channels[key] = channel
+        if client == nil { await connect(nick: nick) }
+        if isNew {
+            await client?.join(name, key: password)
+        } else if channel.complete, let client {
+            await sendEntry(of: key, members: await client.members(of: name) ?? [])
+        }
+    }
+
+    private func exit(_ session: SessionID, name: String) async {
+        let key = Self.key(name)
+        guard var channel = channels[key], let asked = channel.sessions.removeValue(forKey: session) else { return }
+        channel.waiting.remove(session)
+        // §7.14: the leaver's own unavailable presence, with 110.
+        post(GatewayMUCRendering.departure(prefixes: channel.prefixes[Self.key(nick)] ?? "", codes: [110]),
+             from: context.occupant(channel.complete ? nick : asked, of: channel.address), to: session)
+        if channel.sessions.isEmpty {
+            channels[key] = nil
+            await client?.part(name)
+            if channels.isEmpty { await finish(quitMessage: nil) }
+        } else {
+            channels[key] = channel
+        }
+    }
+
+    private func say(_ message: Message, in name: String, from session: SessionID) async {
+        let key = Self.key(name)
+        guard let channel = channels[key], channel.sessions[session] != nil else { return }
+        await send(lines(for: message, to: name))
+        // Without echo-message the room reflects the message itself (§7.4), once per resource.
+        if !echoes, message.body != nil {
+            for resource in channel.sessions.keys {
+                postGroupchat(message.body, payloads: message.payloads, from: nick, in: channel, to: resource)
+            }
+        }
+    }
+
+    /// PRIVMSG lines for a message: cut at line breaks and the 512-byte budget, a `/me` as
+    /// CTCP ACTION (RFC 1459 §2.3, the CTCP convention).
+    private func lines(for message: Message, to target: String) -> [IRCMessage] {
+        guard let body = message.body, !body.isEmpty else { return [] }
+        let isAction = message.meanings.contains(.action)
+        // ":nick!user@host PRIVMSG target :" as the network will relay it, with room for a
+        // long host (63) and the CTCP wrapping.
+        let budget = IRCLimits.maximumBodyBytes - (nick.utf8.count + 10 + 63 + target.utf8.count + 12 + (isAction ? 9 : 0))
+        return IRCTextSplitter.pieces(of: body, budget: max(64, budget)).map { piece in
+            IRCMessage(command: "PRIVMSG", parameters: [target, isAction ? IRCCTCPAction.wrap(piece) : piece])
+        }
+    }
+
+    private func send(_ lines: [IRCMessage]) async {
+        guard let client else { return }
+        for line in lines { await client.send(line) }
+    }
+
+    // MARK: The IRC connection
+
+    private func connect(nick: String) async {
+        self.nick = nick
+        let configuration = context.settings.clientConfiguration(network: network, nick: nick, user: user)
+        do {
+            let client = try IRCClient(configuration: configuration)
+            self.client = client
+            eventTask = Task { [weak self] in
+                for await event in client.events {
+                    guard let self else { return }
+                    await self.receive(event)
+                }
+            }
+            await client.start()
+        } catch {
+            logger.warning("IRC client could not be set up", metadata: ["network": "\(network)", "error": "\(error)"])
+            refuseWaiting(condition: .internalServerError, text: "The connection to \(network) could not be set up")
+        }
+    }
+
+    private func finish(quitMessage: String?) async {
+        guard !finished else { return }
+        finished = true
+        let client = self.client
+        self.client = nil
+        for (_, channel) in channels {
+            for session in channel.sessions.keys {
+                post(GatewayMUCRendering.departure(prefixes: "", codes: [110, 332]),
+                     from: context.occupant(nick, of: channel.address), to: session)
+            }
+        }
+        channels = [:]
+        await client?.stop(message: quitMessage)
+        eventTask?.cancel()
+        onFinished(self)
+    }
+
+    // MARK: From IRC
+
+    func receive(_ event: IRCClientEvent) async {
+        switch event {
+        case .registered(let registeredNick):
+            nick = registeredNick
+        case .capabilitiesEnabled(let capabilities):
+            echoes = capabilities.contains("echo-message")
+        case .nickChanged(_, let new):
+            nick = new
+        case .memberChanged(let name, let change):
+            memberChanged(change, in: Self.key(name))
+        case .message(let line):
+            receiveMessage(line)
+        case .kicked(let name, let by, let reason):
+            guard let channel = channels.removeValue(forKey: Self.key(name)) else { return }
+            for session in channel.sessions.keys {
+                post(GatewayMUCRendering.departure(prefixes: "", codes: [110, 307], status: reason.map { "\(by): \($0)" } ?? by),
+                     from: context.occupant(nick, of: channel.address), to: session)
+            }
+            if channels.isEmpty { await finish(quitMessage: nil) }
+        case .other(let line):
+            receiveOther(line)
+        case .registrationFailed(let reason), .serverError(let reason):
+            refuseWaiting(condition: .remoteServerNotFound, text: reason)
+        case .disconnected(let reason):
+            // The network is gone for now: every room says so (332), and the rejoin after
+            // the client reconnects sends each resource its entry again.
+            for (key, channel) in channels {
+                for session in channel.sessions.keys where !channel.waiting.contains(session) {
+                    post(GatewayMUCRendering.departure(prefixes: "", codes: [110, 332], status: reason),
+                         from: context.occupant(nick, of: channel.address), to: session)
+                }
+                channels[key]?.complete = false
+                channels[key]?.waiting = Set(channel.sessions.keys)
+            }
+        default:
+            break
+        }
+    }
+
+    private func memberChanged(_ change: IRCMemberChange, in key: String) {
+        guard var channel = channels[key] else { return }
+        func toAll(_ presence: Presence, from nick: String) {
+            for session in channel.sessions.keys where !channel.waiting.contains(session) {
+                post(presence, from: context.occupant(nick, of: channel.address), to: session)
+            }
+        }
+        let mine = { (other: String) in IRCCaseMapping.rfc1459.equals(other, self.nick) }
+        switch change {
+        case .listed(let members):
+            channel.complete = true
+            channel.prefixes = Dictionary(members.map { (Self.key($0.nick), $0.prefixes) }, uniquingKeysWith: { a, _ in a })
+            channels[key] = channel
+            sendEntry(of: key, members: members)
+            return
+        case .joined(let member):
+            channel.prefixes[Self.key(member.nick)] = member.prefixes
+            toAll(GatewayMUCRendering.presence(of: member), from: member.nick)
+        case .parted(let who, let reason), .quit(let who, let reason):
+            let prefixes = channel.prefixes.removeValue(forKey: Self.key(who)) ?? ""
+            toAll(GatewayMUCRendering.departure(prefixes: prefixes, codes: [], status: reason), from: who)
+        case .kicked(let who, let by, let reason):
+            let prefixes = channel.prefixes.removeValue(forKey: Self.key(who)) ?? ""
+            toAll(GatewayMUCRendering.departure(prefixes: prefixes, codes: [307], status: reason.map { "\(by): \($0)" } ?? by), from: who)
+        case .renamed(let old, let member):
+            // §7.6: unavailable with 303 and the new nick, then the new nick's presence.
+            let prefixes = channel.prefixes.removeValue(forKey: Self.key(old)) ?? member.prefixes
+            channel.prefixes[Self.key(member.nick)] = member.prefixes
+            let own = mine(member.nick)
+            toAll(GatewayMUCRendering.departure(prefixes: prefixes, codes: own ? [303, 110] : [303], newNick: member.nick), from: old)
+            toAll(GatewayMUCRendering.presence(of: member, codes: own ? [110] : []), from: member.nick)
+        case .prefixesChanged(let member):
+            channel.prefixes[Self.key(member.nick)] = member.prefixes
+            toAll(GatewayMUCRendering.presence(of: member, codes: mine(member.nick) ? [110] : []), from: member.nick)
+        }
+        channels[key] = channel
+    }
+
+    /// §7.2.3–§7.2.15: the occupants, then one's own presence with 110 (and 210 when the
+    /// network gave another nick than the one asked for), then the subject, to every
+    /// resource still waiting for it.
+    private func sendEntry(of key: String, members: [IRCChannelMember]) {
+        guard var channel = channels[key], channel.complete else { return }
+        let waiting = channel.waiting
+        channel.waiting = []
+        channels[key] = channel
+        let own = members.first { IRCCaseMapping.rfc1459.equals($0.nick, nick) } ?? IRCChannelMember(nick: nick)
+        for session in waiting {
+            for member in members where !IRCCaseMapping.rfc1459.equals(member.nick, nick) {
+                post(GatewayMUCRendering.presence(of: member), from: context.occupant(member.nick, of: channel.address), to: session)
+            }
+            let asked = channel.sessions[session] ?? nick
+            let codes = asked == nick ? [110] : [110, 210]
+            post(GatewayMUCRendering.presence(of: own, codes: codes), from: context.occupant(nick, of: channel.address), to: session)
+            postSubject(channel.topic, setter: channel.topicSetter, in: channel, to: session)
+        }
+    }
+
+    private func receiveMessage(_ line: IRCMessage) {
+        guard line.command == "PRIVMSG" || line.command == "NOTICE", line.parameters.count >= 2 else { return }
+        let target = line.parameters[0], text = line.parameters[1]
+        let source = IRCUserHost(parsing: line.source ?? "")
+        let (body, isAction) = IRCCTCPAction.unwrap(text).map { ($0, true) } ?? (text, false)
+        if let first = target.first, GatewayAddress.channelPrefixes.contains(first) {
+            guard let channel = channels[Self.key(target)] else { return }
+            for session in channel.sessions.keys where !channel.waiting.contains(session) {
+                postGroupchat(body, payloads: isAction ? [ExtensionPayload(meaning: .action)] : [], from: source.nick,
+                              in: channel, to: session)
+            }
+            return
+        }
+        // A private message (or notice) to us: from `nick%network`, or from the network
+        // itself when a server sent it.
+        let fromServer = source.user == nil && source.host == nil
+        let from: GatewayAddress = fromServer ? .network(network) : .person(network: network, nick: source.nick)
+        let message = Message(
+            kind: line.command == "NOTICE" ? .normal : .chat, from: .user(context.user(from)), to: .user(user), body: body,
+            payloads: isAction ? [ExtensionPayload(meaning: .action)] : [])
+        context.link.post(.message(message))
+    }
+
+    private func receiveOther(_ line: IRCMessage) {
+        let parameters = line.parameters
+        switch line.command {
+        case IRCNumeric.topic where parameters.count >= 3:
+            // RFC 2812 §5.1 332 (on JOIN): kept for the entry.
+            channels[Self.key(parameters[1])]?.topic = parameters[2]
+        case IRCNumeric.topicWhoTime where parameters.count >= 3:
+            channels[Self.key(parameters[1])]?.topicSetter = IRCUserHost(parsing: parameters[2]).nick
+        case "TOPIC" where parameters.count >= 2:
+            let key = Self.key(parameters[0])
+            guard var channel = channels[key] else { return }
+            let setter = IRCUserHost(parsing: line.source ?? "").nick
+            channel.topic = parameters[1]
+            channel.topicSetter = setter
+            channels[key] = channel
+            for session in channel.sessions.keys where !channel.waiting.contains(session) {
+                postSubject(parameters[1], setter: setter, in: channel, to: session)
+            }
+        case IRCNumeric.bannedFromChannel, IRCNumeric.badChannelKey, IRCNumeric.channelIsFull,
+            IRCNumeric.inviteOnlyChannel, IRCNumeric.noSuchChannel:
+            guard parameters.count >= 2 else { return }
+            refuseEntry(to: Self.key(parameters[1]), numeric: line.command, text: parameters.last ?? "")
+        default:
+            break
+        }
+    }
+
+    // MARK: To XMPP
+
+    private func post(_ presence: Presence, from occupant: SessionID, to session: SessionID) {
+        context.link.post(.presence(presence, from: occupant, to: .session(session)))
+    }
+
+    private func postGroupchat(_ body: String?, payloads: [ExtensionPayload], from nick: String, in channel: Channel, to session: SessionID) {
+        let message = Message(
+            kind: .room, from: .session(context.occupant(nick, of: channel.address)), to: .session(session), body: body,
+            payloads: payloads)
+        context.link.post(.message(message))
+    }
+
+    /// §7.2.15: the subject, from the occupant who set it (else the room), empty when none.
+    private func postSubject(_ topic: String, setter: String?, in channel: Channel, to session: SessionID) {
+        let from: Address = setter.map { .session(context.occupant($0, of: channel.address)) } ?? .user(context.user(channel.address))
+        context.link.post(.message(Message(kind: .room, from: from, to: .session(session), subject: topic)))
+    }
+
+    /// An entry the network refused (RFC 2812 §3.2.1 numerics as XEP-0045 §7.2 errors).
+    private func refuseEntry(to key: String, numeric: String, text: String) {
+        guard let channel = channels.removeValue(forKey: key) else { return }
+        let condition: StanzaError.Condition =
+            switch numeric {
+            case IRCNumeric.bannedFromChannel: .forbidden
+            case IRCNumeric.badChannelKey: .notAuthorized
+            case IRCNumeric.channelIsFull: .serviceUnavailable
+            case IRCNumeric.inviteOnlyChannel: .registrationRequired
+            default: .itemNotFound
+            }
+        for (session, asked) in channel.sessions {
+            context.link.post(
+                .presence(GatewayErrors.presence(condition, text: text), from: context.occupant(asked, of: channel.address), to: .session(session)))
+        }
+        if channels.isEmpty { Task { await finish(quitMessage: nil) } }
+    }
+
+    /// Every resource still waiting to enter is refused: the network could not be reached.
+    private func refuseWaiting(condition: StanzaError.Condition, text: String) {
+        for (key, channel) in channels where !channel.waiting.isEmpty {
+            for session in channel.waiting {
+                let asked = channel.sessions[session] ?? nick
+                context.link.post(
+                    .presence(GatewayErrors.presence(condition, text: text), from: context.occupant(asked, of: channel.address), to: .session(session)))
+                channels[key]?.sessions[session] = nil
+            }
+            channels[key]?.waiting = []
+            if channels[key]?.sessions.isEmpty == true { channels[key] = nil }
+        }
+    }
+}
