@@ -4,9 +4,9 @@ import Testing
 /// The IRC gateway (irc-gateway) end to end: the real `parleyd` with xmpp-c2s and
 /// irc-gateway, a slixmpp user in a channel of a real ngircd over TLS (the daemon's
 /// self-signed certificate as the CA), and a python `irc` client on that network
-/// (Tests/Interop/xmpp/gateway_ngircd.py).
+/// (Tests/Interop/xmpp/gateway_ngircd.py). Midway the test restarts ngircd.
 @Suite(.serialized) struct IRCGatewayInteropTests {
-    @Test func aSlixmppUserTalksInAnNgircdChannel() throws {
+    @Test func aSlixmppUserTalksInAnNgircdChannelAndComesBackAfterARestart() throws {
         let ngircd = try NgircdServer()
         defer { ngircd.stop() }
         let dir = try TemporaryDirectory()
@@ -19,13 +19,76 @@ import Testing
                   ca-file: \(ngircd.certificate)
                 """)
         defer { process.stop() }
+        let ready = dir.path + "/restart-now"
+        let result = try Self.running(
+            arguments: [
+                "--host", "127.0.0.1", "--port", "\(try process.listeningPort(of: "xmpp-c2s"))", "--domain", "localhost",
+                "--tls", "none", "--mechanism", "PLAIN", "--irc-port", "\(ngircd.port)", "--timeout", "60",
+                "--ready-file", ready,
+            ],
+            whenExists: ready, do: { try ngircd.restart() })
+        #expect(result.ok, "\(result)\n\(process.log)")
+        #expect(result.checks.count == 31 && result.checks.values.allSatisfy { $0 }, "\(result.checks)")
+    }
+
+    /// The same gateway as an external XEP-0114 component of Prosody, as biboumi runs: the
+    /// slixmpp user logs in to Prosody, whose `irc.localhost` is `parleyd irc-gateway
+    /// --connect` (no restart here: 26 checks).
+    @Test func theGatewayAsAnExternalComponentUnderProsody() throws {
+        let ngircd = try NgircdServer()
+        defer { ngircd.stop() }
+        let prosody = try ProsodyServer(component: "irc.localhost", secretPrefix: "gw-")
+        defer { prosody.stop() }
+        try prosody.register("alice", "alicepass")
+        let dir = try TemporaryDirectory()
+        let gateway = try ParleydProcess(
+            in: dir, auth: "memory:nobody:nobodypw",
+            plugins: """
+                - plugin: irc-gateway
+                  domain: irc.localhost
+                  connect: 127.0.0.1:\(prosody.componentPort)
+                  secret: \(prosody.secret)
+                  tls-ports: \(ngircd.tlsPort)
+                  ca-file: \(ngircd.certificate)
+                """)
+        defer { gateway.stop() }
+        _ = try gateway.waitForLog("component connected")
         let result = try PythonPeer.run(
             "xmpp", "gateway_ngircd.py",
             [
-                "--host", "127.0.0.1", "--port", "\(try process.listeningPort(of: "xmpp-c2s"))", "--domain", "localhost",
-                "--tls", "none", "--mechanism", "PLAIN", "--irc-port", "\(ngircd.port)", "--timeout", "40",
+                "--host", "127.0.0.1", "--port", "\(prosody.port)", "--domain", "localhost", "--tls", "none",
+                "--mechanism", "PLAIN", "--irc-port", "\(ngircd.port)", "--timeout", "40", "--alice-password", "alicepass",
             ])
-        #expect(result.ok, "\(result)\n\(process.log)")
-        #expect(result.checks.count == 20 && result.checks.values.allSatisfy { $0 }, "\(result.checks)")
+        #expect(result.ok, "\(result)\n\(gateway.log)")
+        #expect(result.checks.count == 26 && result.checks.values.allSatisfy { $0 }, "\(result.checks)")
+    }
+
+    /// Runs gateway_ngircd.py; once the file `marker` exists, runs `action` while the
+    /// scenario waits.
+    static func running(arguments: [String], whenExists marker: String, do action: () throws -> Void)
+        throws -> PythonPeer.Outcome
+    {
+        let box = OutcomeBox()
+        let thread = Thread {
+            box.set(Result { try PythonPeer.run("xmpp", "gateway_ngircd.py", arguments, timeout: 120) })
+        }
+        thread.start()
+        var acted = false
+        while true {
+            if let result = box.get() { return try result.get() }
+            if !acted && FileManager.default.fileExists(atPath: marker) {
+                acted = true
+                try action()
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    /// The scenario's outcome, handed from its thread to the test's.
+    final class OutcomeBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var result: Result<PythonPeer.Outcome, any Error>?
+        func set(_ value: Result<PythonPeer.Outcome, any Error>) { lock.withLock { result = value } }
+        func get() -> Result<PythonPeer.Outcome, any Error>? { lock.withLock { result } }
     }
 }

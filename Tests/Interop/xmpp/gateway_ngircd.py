@@ -4,10 +4,12 @@ user (alice) in `#dev%NETWORK@irc.DOMAIN` and a python `irc` client (bob) on the
 
 bob joins #dev first (ngircd makes him operator); alice enters through the gateway (one
 IRC connection of hers, TLS to the network): she sees bob as a moderator, her own
-presence with 110, and the subject. Messages go both ways, `/me` is CTCP ACTION, bob's
+presence with 110, and the subject; a second resource of hers enters through the same IRC
+connection. Messages go both ways, `/me` is CTCP ACTION, bob's
 topic is alice's subject, private messages go both ways (`bob%NETWORK@irc.DOMAIN`), bob's
-nick change is a 303, bob voicing alice changes her role, and alice's exit is a QUIT on
-IRC (her last channel there).
+nick change is a 303, bob voicing alice changes her role; with --ready-file the test
+restarts ngircd and alice's room says 332, then she is back in it on her own; alice's exit
+is a QUIT on IRC (her last channel there).
 """
 import xml.etree.ElementTree as ET
 
@@ -47,6 +49,31 @@ async def body(sc):
     subject = await alice.wait_for("message", lambda x: x.find(f"{{{common.CLIENT_NS}}}subject") is not None, since=mark)
     sc.check("alice_gets_subject", subject is not None)
     sc.check("bob_sees_alice_join", await bob.wait(bob.joined("alice", "#dev")) is not None)
+
+    sc.step("a second resource of alice's shares her IRC connection")
+    phone = await sc.client("alice", a.alice_password, resource="phone", plugins=["xep_0045"]).login_or_fail()
+    phone.presence()
+    await phone.barrier()
+    mark_p = phone.mark()
+    phone.plugin["xep_0045"].join_muc(room, "alice")
+    own_p = await phone.wait_for("presence", is_from(f"{room}/alice"), since=mark_p)
+    sc.check("phone_self_110", own_p is not None and "110" in codes(own_p))
+    sc.check("phone_sees_bob", await phone.wait_for("presence", is_from(f"{room}/bob"), since=mark_p) is not None)
+    bob.connection.privmsg("#dev", "to both")
+    sc.check("both_resources_get_it",
+             await phone.wait_for("message", common.body_contains("to both"), since=mark_p) is not None
+             and await alice.wait_for("message", common.body_contains("to both"), since=mark) is not None)
+    p = phone.Presence()
+    p["to"] = f"{room}/alice"
+    p["type"] = "unavailable"
+    p.send()
+    sc.check("phone_exit_110", await phone.wait_for("presence", is_from(f"{room}/alice", "unavailable"), since=mark_p)
+             is not None)
+    await phone.logout()
+    # One connection: bob never saw a second JOIN, nor a PART when the phone left.
+    joins = [e for e in bob.events if e.type == "join" and e.source.nick.startswith("alice")]
+    sc.check("one_irc_connection", len(joins) == 1 and not any(
+        e.type in ("part", "quit") and e.source.nick.startswith("alice") for e in bob.events), [str(e) for e in joins])
 
     sc.step("groupchat both ways, /me as ACTION")
     mark = alice.mark()
@@ -90,6 +117,25 @@ async def body(sc):
         and item(x).get("affiliation") == "member", since=mark)
     sc.check("voice_is_membership", voiced is not None and "110" in codes(voiced))
 
+    if a.ready_file:
+        sc.step("the network restarts; alice is back in #dev without doing anything")
+        mark = alice.mark()
+        bob.connection.disconnect("restart")
+        open(a.ready_file, "w").close()
+        lost = await alice.wait_for("presence", lambda x: x.get("from") == f"{room}/alice"
+                                    and x.get("type") == "unavailable" and "332" in codes(x), since=mark, timeout=20)
+        sc.check("loss_is_332", lost is not None)
+        back = await alice.wait_for("presence", lambda x: x.get("from") == f"{room}/alice" and x.get("type") is None
+                                    and "110" in codes(x), since=mark, timeout=30)
+        sc.check("back_with_self_presence", back is not None)
+        bob = IRCPeer()
+        sc.require("bob_back", await bob.connect(a.irc_host, a.irc_port, "bob", None) is not None)
+        sc.require("bob_rejoined", await bob.join("#dev") is not None)
+        mark = alice.mark()
+        bob.connection.privmsg("#dev", "welcome back")
+        sc.check("talk_after_restart",
+                 await alice.wait_for("message", common.body_contains("welcome back"), since=mark) is not None)
+
     sc.step("alice leaves")
     mark = alice.mark()
     p = alice.Presence()
@@ -110,4 +156,5 @@ if __name__ == "__main__":
     p.add_argument("--irc-host", default="127.0.0.1")
     p.add_argument("--irc-port", type=int, required=True)
     p.add_argument("--network", default="127.0.0.1")
+    p.add_argument("--ready-file", help="created once the network may be restarted (the test then restarts it)")
     common.run("gateway_ngircd", p, body)
