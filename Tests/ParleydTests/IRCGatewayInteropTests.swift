@@ -4,20 +4,13 @@ import Testing
 /// The IRC gateway (irc-gateway) end to end: the real `parleyd` with xmpp-c2s and
 /// irc-gateway, a slixmpp user in a channel of a real ngircd over TLS (the daemon's
 /// self-signed certificate as the CA), and a python `irc` client on that network
-/// (Tests/Interop/xmpp/gateway_ngircd.py). Midway the test restarts ngircd.
+/// (Tests/Interop/xmpp/gateway_irc.py). Midway the test restarts ngircd.
 @Suite(.serialized) struct IRCGatewayInteropTests {
     @Test func aSlixmppUserTalksInAnNgircdChannelAndComesBackAfterARestart() throws {
         let ngircd = try NgircdServer()
         defer { ngircd.stop() }
         let dir = try TemporaryDirectory()
-        let process = try ParleydProcess(
-            in: dir, auth: "memory:alice:alicepw",
-            plugins: MUCInteropTests.plainC2S + """
-
-                - plugin: irc-gateway
-                  tls-ports: \(ngircd.tlsPort)
-                  ca-file: \(ngircd.certificate)
-                """)
+        let process = try Self.gateway(in: dir, tlsPort: ngircd.tlsPort, certificate: ngircd.certificate)
         defer { process.stop() }
         let ready = dir.path + "/restart-now"
         let result = try Self.running(
@@ -28,12 +21,32 @@ import Testing
             ],
             whenExists: ready, do: { try ngircd.restart() })
         #expect(result.ok, "\(result)\n\(process.log)")
-        #expect(result.checks.count == 31 && result.checks.values.allSatisfy { $0 }, "\(result.checks)")
+        #expect(result.checks.count == 36 && result.checks.values.allSatisfy { $0 }, "\(result.checks)")
+    }
+
+    /// InspIRCd with IRCv3 (echo-message, msgid, message-tags, away-notify): one
+    /// reflection with the network's msgid as stanza-id, `+draft/reply` as XEP-0461, AWAY
+    /// as presence.
+    @Test func aSlixmppUserInAnInspIRCdChannelWithIRCv3() throws {
+        let inspircd = try InspIRCdServer()
+        defer { inspircd.stop() }
+        let dir = try TemporaryDirectory()
+        let process = try Self.gateway(in: dir, tlsPort: inspircd.tlsPort, certificate: inspircd.certificate)
+        defer { process.stop() }
+        let result = try PythonPeer.run(
+            "xmpp", "gateway_irc.py",
+            [
+                "--host", "127.0.0.1", "--port", "\(try process.listeningPort(of: "xmpp-c2s"))", "--domain", "localhost",
+                "--tls", "none", "--mechanism", "PLAIN", "--irc-port", "\(inspircd.port)", "--timeout", "40",
+                "--ircd", "inspircd",
+            ])
+        #expect(result.ok, "\(result)\n\(process.log)")
+        #expect(result.checks.count == 29 && result.checks.values.allSatisfy { $0 }, "\(result.checks)")
     }
 
     /// The same gateway as an external XEP-0114 component of Prosody, as biboumi runs: the
     /// slixmpp user logs in to Prosody, whose `irc.localhost` is `parleyd irc-gateway
-    /// --connect` (no restart here: 26 checks).
+    /// --connect` (no restart here).
     @Test func theGatewayAsAnExternalComponentUnderProsody() throws {
         let ngircd = try NgircdServer()
         defer { ngircd.stop() }
@@ -54,23 +67,36 @@ import Testing
         defer { gateway.stop() }
         _ = try gateway.waitForLog("component connected")
         let result = try PythonPeer.run(
-            "xmpp", "gateway_ngircd.py",
+            "xmpp", "gateway_irc.py",
             [
                 "--host", "127.0.0.1", "--port", "\(prosody.port)", "--domain", "localhost", "--tls", "none",
                 "--mechanism", "PLAIN", "--irc-port", "\(ngircd.port)", "--timeout", "40", "--alice-password", "alicepass",
             ])
         #expect(result.ok, "\(result)\n\(gateway.log)")
-        #expect(result.checks.count == 26 && result.checks.values.allSatisfy { $0 }, "\(result.checks)")
+        #expect(result.checks.count == 31 && result.checks.values.allSatisfy { $0 }, "\(result.checks)")
     }
 
-    /// Runs gateway_ngircd.py; once the file `marker` exists, runs `action` while the
+    /// `parleyd` with xmpp-c2s (plain, for alice) and irc-gateway, which reaches the ircd
+    /// over TLS on `tlsPort` with its self-signed `certificate` as the CA.
+    static func gateway(in dir: TemporaryDirectory, tlsPort: Int, certificate: String) throws -> ParleydProcess {
+        try ParleydProcess(
+            in: dir, auth: "memory:alice:alicepw",
+            plugins: MUCInteropTests.plainC2S + """
+
+                - plugin: irc-gateway
+                  tls-ports: \(tlsPort)
+                  ca-file: \(certificate)
+                """)
+    }
+
+    /// Runs gateway_irc.py; once the file `marker` exists, runs `action` while the
     /// scenario waits.
     static func running(arguments: [String], whenExists marker: String, do action: () throws -> Void)
         throws -> PythonPeer.Outcome
     {
         let box = OutcomeBox()
         let thread = Thread {
-            box.set(Result { try PythonPeer.run("xmpp", "gateway_ngircd.py", arguments, timeout: 120) })
+            box.set(Result { try PythonPeer.run("xmpp", "gateway_irc.py", arguments, timeout: 120) })
         }
         thread.start()
         var acted = false

@@ -14,6 +14,8 @@ enum GatewayRequest: Sendable {
     case tell(nick: String, Message)
     /// A subject change (§8.1): TOPIC.
     case setSubject(name: String, String)
+    /// A moderator kicks an occupant (§8.2): KICK.
+    case kick(name: String, nick: String, reason: String?)
     /// The gateway stops.
     case close
 }

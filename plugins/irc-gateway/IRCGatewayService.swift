@@ -173,6 +173,41 @@ final class IRCGatewayService: ComponentHandler {
         case .room, .occupant: return
         }
         let child = query.payloads.count == 1 ? query.payloads[0].native?.value as? XMLElement : nil
+        let reply = { (payload: XMLElement?, error: StanzaError?) in
+            let element = error.map { $0.element(namespace: XMPPNamespace.client) } ?? payload
+            self.context.link.post(
+                .query(
+                    Query(
+                        id: query.id, kind: error == nil ? .result : .error, from: .session(query.to), to: requester,
+                        payloads: element.map { [GatewayMUCRendering.payload($0)] } ?? [])))
+        }
+        if case .channel(let network, let name)? = address, let child {
+            let entry = puppets.withLock { $0[PuppetKey(user: requester.user, network: network)] }
+            switch (child.namespace, child.name, query.kind) {
+            case (XMPPNamespace.ping, "ping", .get) where !query.to.resource.isEmpty:
+                // XEP-0410 §3: a ping to one's own occupant JID answers while one is in the
+                // room, so clients never drop a room silently.
+                guard let puppet = entry?.puppet else { return reply(nil, StanzaError(.notAcceptable)) }
+                Task {
+                    let inRoom = await puppet.isIn(name, session: requester)
+                    reply(nil, inRoom ? nil : StanzaError(.notAcceptable))
+                }
+                return
+            case (MUCNamespace.admin, "query", .set):
+                // XEP-0045 §8.2: a kick is role none by nick; the network decides whether
+                // we may (482 otherwise).
+                let items = child.elements.filter { $0.name == "item" }
+                guard let entry, items.count == 1, items[0][attribute: "role"] == "none", let nick = items[0][attribute: "nick"]
+                else {
+                    return reply(nil, StanzaError(.featureNotImplemented, text: "only kicks (role none by nick) are supported"))
+                }
+                let reason = items[0].firstChild(named: "reason", namespace: MUCNamespace.admin)?.text
+                entry.inbox.yield(.kick(name: name, nick: nick, reason: reason))
+                return reply(nil, nil)
+            default:
+                break
+            }
+        }
         let payload: XMLElement
         switch (child?.namespace, child?.name, query.kind, address) {
         case (XMPPNamespace.discoInfo, "query", .get, .gateway?):

@@ -20,7 +20,10 @@ actor IRCPuppet {
     /// Whether the network echoes our own messages (IRCv3 echo-message): then the room's
     /// reflection of a message is that echo, once, with the network's id.
     private var echoes = false
+    /// Whether the network takes client tags (IRCv3 message-tags): replies, reactions.
+    private var tagsAllowed = false
     private var finished = false
+    private let messages = GatewayMessages()
     /// Called once the puppet has no channel left and has quit.
     private let onFinished: @Sendable (IRCPuppet) -> Void
 
@@ -39,6 +42,16 @@ actor IRCPuppet {
         var topicSetter: String?
         /// The members' prefixes, by folded nick, for the departures' items.
         var prefixes: [String: String] = [:]
+        /// Our messages sent and not yet echoed (echo-message), oldest first.
+        var pendingEchoes: [PendingEcho] = []
+    }
+
+    /// One of our messages waiting for the network's echo: the echo of its first line
+    /// becomes the room's one reflection, with the sender's id and the network's msgid.
+    private struct PendingEcho {
+        let message: Message
+        var linesLeft: Int
+        var reflected = false
     }
     private var channels: [String: Channel] = [:]
 
@@ -70,9 +83,11 @@ actor IRCPuppet {
         case .say(let session, let name, let message):
             await say(message, in: name, from: session)
         case .tell(let nick, let message):
-            await send(lines(for: message, to: nick))
+            await send(messages.lines(for: message, to: nick, from: self.nick, tags: tagsAllowed))
         case .setSubject(let name, let subject):
             await send([IRCMessage(command: "TOPIC", parameters: [name, subject])])
+        case .kick(let name, let nick, let reason):
+            await send([IRCMessage(command: "KICK", parameters: reason.map { [name, nick, $0] } ?? [name, nick])])
         case .close:
             await finish(quitMessage: "Gateway shutting down")
         }
@@ -120,31 +135,29 @@ actor IRCPuppet {
     private func say(_ message: Message, in name: String, from session: SessionID) async {
         let key = Self.key(name)
         guard let channel = channels[key], channel.sessions[session] != nil else { return }
-        await send(lines(for: message, to: name))
-        // Without echo-message the room reflects the message itself (§7.4), once per resource.
-        if !echoes, message.body != nil {
+        let lines = messages.lines(for: message, to: name, from: nick, tags: tagsAllowed)
+        guard !lines.isEmpty else { return }
+        if echoes {
+            // The room's reflection (§7.4) waits for the network's echo: once, with its msgid.
+            channels[key]?.pendingEchoes.append(PendingEcho(message: message, linesLeft: lines.count))
+        } else {
+            // Without echo-message the gateway reflects it, once per resource, with the
+            // sender's id so that its client recognises its own message.
             for resource in channel.sessions.keys {
-                postGroupchat(message.body, payloads: message.payloads, from: nick, in: channel, to: resource)
+                postGroupchat(message, from: nick, in: channel, to: resource)
             }
         }
-    }
-
-    /// PRIVMSG lines for a message: cut at line breaks and the 512-byte budget, a `/me` as
-    /// CTCP ACTION (RFC 1459 §2.3, the CTCP convention).
-    private func lines(for message: Message, to target: String) -> [IRCMessage] {
-        guard let body = message.body, !body.isEmpty else { return [] }
-        let isAction = message.meanings.contains(.action)
-        // ":nick!user@host PRIVMSG target :" as the network will relay it, with room for a
-        // long host (63) and the CTCP wrapping.
-        let budget = IRCLimits.maximumBodyBytes - (nick.utf8.count + 10 + 63 + target.utf8.count + 12 + (isAction ? 9 : 0))
-        return IRCTextSplitter.pieces(of: body, budget: max(64, budget)).map { piece in
-            IRCMessage(command: "PRIVMSG", parameters: [target, isAction ? IRCCTCPAction.wrap(piece) : piece])
-        }
+        await send(lines)
     }
 
     private func send(_ lines: [IRCMessage]) async {
         guard let client else { return }
         for line in lines { await client.send(line) }
+    }
+
+    /// Whether `session` is in the channel `name` (XEP-0410 self-pings).
+    func isIn(_ name: String, session: SessionID) -> Bool {
+        channels[Self.key(name)]?.sessions[session] != nil
     }
 
     // MARK: The IRC connection
@@ -193,6 +206,7 @@ actor IRCPuppet {
             nick = registeredNick
         case .capabilitiesEnabled(let capabilities):
             echoes = capabilities.contains("echo-message")
+            tagsAllowed = capabilities.contains("message-tags")
         case .nickChanged(_, let new):
             nick = new
         case .memberChanged(let name, let change):
@@ -285,15 +299,23 @@ actor IRCPuppet {
     }
 
     private func receiveMessage(_ line: IRCMessage) {
-        guard line.command == "PRIVMSG" || line.command == "NOTICE", line.parameters.count >= 2 else { return }
-        let target = line.parameters[0], text = line.parameters[1]
+        let hasText = line.command == "PRIVMSG" || line.command == "NOTICE"
+        guard hasText && line.parameters.count >= 2 || line.command == "TAGMSG" && !line.parameters.isEmpty else { return }
+        let target = line.parameters[0]
         let source = IRCUserHost(parsing: line.source ?? "")
-        let (body, isAction) = IRCCTCPAction.unwrap(text).map { ($0, true) } ?? (text, false)
+        let (body, payloads, msgid) = messages.inbound(line)
         if let first = target.first, GatewayAddress.channelPrefixes.contains(first) {
-            guard let channel = channels[Self.key(target)] else { return }
+            let key = Self.key(target)
+            guard let channel = channels[key] else { return }
+            let room = context.user(channel.address).description
+            if echoes, IRCCaseMapping.rfc1459.equals(source.nick, nick), !channel.pendingEchoes.isEmpty {
+                receiveEcho(in: key, msgid: msgid, room: room)
+                return
+            }
+            var message = Message(id: msgid, kind: .room, from: .user(context.user(channel.address)), to: .user(user), body: body, payloads: payloads)
+            if let msgid { message.payloads.append(GatewayMessages.stanzaID(msgid, by: room)) }
             for session in channel.sessions.keys where !channel.waiting.contains(session) {
-                postGroupchat(body, payloads: isAction ? [ExtensionPayload(meaning: .action)] : [], from: source.nick,
-                              in: channel, to: session)
+                postGroupchat(message, from: source.nick, in: channel, to: session)
             }
             return
         }
@@ -302,8 +324,8 @@ actor IRCPuppet {
         let fromServer = source.user == nil && source.host == nil
         let from: GatewayAddress = fromServer ? .network(network) : .person(network: network, nick: source.nick)
         let message = Message(
-            kind: line.command == "NOTICE" ? .normal : .chat, from: .user(context.user(from)), to: .user(user), body: body,
-            payloads: isAction ? [ExtensionPayload(meaning: .action)] : [])
+            id: msgid, kind: line.command == "NOTICE" ? .normal : .chat, from: .user(context.user(from)), to: .user(user),
+            body: body, payloads: payloads)
         context.link.post(.message(message))
     }
 
@@ -325,6 +347,17 @@ actor IRCPuppet {
             for session in channel.sessions.keys where !channel.waiting.contains(session) {
                 postSubject(parameters[1], setter: setter, in: channel, to: session)
             }
+        case "AWAY":
+            // IRCv3 away-notify: away with a text, back without one; shown as presence.
+            let who = IRCUserHost(parsing: line.source ?? "").nick
+            let away = parameters.first.flatMap { $0.isEmpty ? nil : $0 }
+            for (key, channel) in channels {
+                guard let prefixes = channel.prefixes[Self.key(who)] else { continue }
+                let presence = GatewayMUCRendering.presence(of: IRCChannelMember(nick: who, prefixes: prefixes), away: away)
+                for session in channel.sessions.keys where !channel.waiting.contains(session) {
+                    post(presence, from: context.occupant(who, of: channels[key]!.address), to: session)
+                }
+            }
         case IRCNumeric.bannedFromChannel, IRCNumeric.badChannelKey, IRCNumeric.channelIsFull,
             IRCNumeric.inviteOnlyChannel, IRCNumeric.noSuchChannel:
             guard parameters.count >= 2 else { return }
@@ -340,11 +373,35 @@ actor IRCPuppet {
         context.link.post(.presence(presence, from: occupant, to: .session(session)))
     }
 
-    private func postGroupchat(_ body: String?, payloads: [ExtensionPayload], from nick: String, in channel: Channel, to session: SessionID) {
-        let message = Message(
-            kind: .room, from: .session(context.occupant(nick, of: channel.address)), to: .session(session), body: body,
-            payloads: payloads)
-        context.link.post(.message(message))
+    /// `message` (its id, body and payloads) as groupchat from occupant `nick`.
+    private func postGroupchat(_ message: Message, from nick: String, in channel: Channel, to session: SessionID) {
+        var copy = message
+        copy.kind = .room
+        copy.from = .session(context.occupant(nick, of: channel.address))
+        copy.to = .session(session)
+        context.link.post(.message(copy))
+    }
+
+    /// The network echoed a line of ours (IRCv3 echo-message): the first line of the oldest
+    /// pending message becomes its reflection, with the sender's id and the msgid as
+    /// stanza-id; the message's other lines are not shown again.
+    private func receiveEcho(in key: String, msgid: String?, room: String) {
+        guard var channel = channels[key], var pending = channel.pendingEchoes.first else { return }
+        if !pending.reflected {
+            pending.reflected = true
+            var reflection = pending.message
+            if let msgid { reflection.payloads.append(GatewayMessages.stanzaID(msgid, by: room)) }
+            for session in channel.sessions.keys where !channel.waiting.contains(session) {
+                postGroupchat(reflection, from: nick, in: channel, to: session)
+            }
+        }
+        pending.linesLeft -= 1
+        if pending.linesLeft <= 0 {
+            channel.pendingEchoes.removeFirst()
+        } else {
+            channel.pendingEchoes[0] = pending
+        }
+        channels[key] = channel
     }
 
     /// §7.2.15: the subject, from the occupant who set it (else the room), empty when none.

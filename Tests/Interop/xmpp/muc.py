@@ -34,11 +34,14 @@ def enter(client, room, nick, history=None):
     p.send()
 
 
-def send_message(client, to, mtype, body=None, extra=()):
-    """Sends a message of type `mtype` to `to` with `body` and extension elements `extra`."""
+def send_message(client, to, mtype, body=None, extra=(), id=None):
+    """Sends a message of type `mtype` to `to` with `body`, extension elements `extra` and
+    the stanza id `id` when given."""
     m = client.Message()
     m["to"] = to
     m["type"] = mtype
+    if id is not None:
+        m["id"] = id
     if body is not None:
         m["body"] = body
     for element in extra:
