@@ -208,8 +208,8 @@ let package = Package(
         .target(
             name: "IRCGatewayPlugin",
             dependencies: [
-                "ParleyComponent", "ParleyCore", "ParleyIRC", "ParleyIRCNIO", "ParleyLauncher", "ParleyMUC", "ParleyXML",
-                "ParleyXMPP",
+                "ParleyComponent", "ParleyCore", "ParleyCred", "ParleyIRC", "ParleyIRCNIO", "ParleyLauncher", "ParleyMUC",
+                "ParleyXML", "ParleyXMPP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -76,6 +76,42 @@ import Testing
         #expect(result.checks.count == 31 && result.checks.values.allSatisfy { $0 }, "\(result.checks)")
     }
 
+    /// The `configure` ad-hoc command (XEP-0050, biboumi's fields): alice points the
+    /// gateway at this parleyd's own irc-server (plain port, SASL, accounts only) after the
+    /// default TLS port failed, and her settings land in `storage/irc-gateway/`, readable
+    /// by the server's user only (Tests/Interop/xmpp/gateway_configure.py).
+    @Test func theConfigureCommandSetsPortsAndSASL() throws {
+        let dir = try TemporaryDirectory()
+        let closed = try freePort()  // nothing listens there: the gateway's only TLS port
+        let process = try ParleydProcess(
+            in: dir, auth: "memory:alice:alicepw",
+            plugins: MUCInteropTests.plainC2S + "\n" + MUCInteropTests.ircServer + """
+
+                - plugin: irc-gateway
+                  tls-ports: \(closed)
+                """)
+        defer { process.stop() }
+        let result = try PythonPeer.run(
+            "xmpp", "gateway_configure.py",
+            [
+                "--host", "127.0.0.1", "--port", "\(try process.listeningPort(of: "xmpp-c2s"))", "--domain", "localhost",
+                "--tls", "none", "--mechanism", "PLAIN", "--irc-port", "\(try process.listeningPort(of: "irc-server"))",
+                "--timeout", "40",
+            ])
+        #expect(result.ok, "\(result)\n\(process.log)")
+        #expect(result.checks.count == 10 && result.checks.values.allSatisfy { $0 }, "\(result.checks)")
+        let folder = dir.path + "/storage/irc-gateway"
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".conf") }
+        #expect(files.count == 1)
+        let path = folder + "/" + (files.first ?? "")
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        #expect(text.hasPrefix("# parley-irc-gateway 1\n"))
+        #expect(text.contains("ports = \(try process.listeningPort(of: "irc-server"))\n"))
+        #expect(text.contains("sasl-password = alicepw\n"))
+        let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? 0
+        #expect(mode & 0o077 == 0, "mode \(String(mode, radix: 8))")
+    }
+
     /// `parleyd` with xmpp-c2s (plain, for alice) and irc-gateway, which reaches the ircd
     /// over TLS on `tlsPort` with its self-signed `certificate` as the CA.
     static func gateway(in dir: TemporaryDirectory, tlsPort: Int, certificate: String) throws -> ParleydProcess {

@@ -35,15 +35,46 @@ struct GatewaySettings: Sendable {
     var rateLimit = IRCRateLimiter.Settings()
     var reconnectMaximum = 60.0
 
-    /// The IRC client configuration for `nick` of `user` on `network`.
-    func clientConfiguration(network: String, nick: String, user: UserID) -> IRCClientConfiguration {
-        var configuration = IRCClientConfiguration(host: network, port: tlsPorts.first ?? ports.first ?? 6667, nick: nick)
-        configuration.tls = tlsPorts.isEmpty ? nil : tls
-        // RFC 2812 §3.1.3: the user name; the account's localpart, made IRC safe.
-        let username = String(user.localpart.filter { $0.isLetter || $0.isNumber }.prefix(10))
-        configuration.username = username.isEmpty ? "parley" : username
-        configuration.realname = realname
-        configuration.rateLimit = rateLimit
+    /// One way to reach a network: a port, with TLS or not.
+    struct Endpoint: Equatable, Sendable {
+        let port: Int
+        let tls: Bool
+    }
+
+    /// Where to connect, in order: the TLS ports, then the plain-text ones (biboumi's
+    /// order). The gateway's options give plain ports only without TLS ports; a user who
+    /// configures plain ports gets them after the TLS ones (a fallback they chose).
+    func endpoints(_ user: NetworkSettings) -> [Endpoint] {
+        let tls = user.tlsPorts ?? tlsPorts
+        let plain = user.ports ?? (tlsPorts.isEmpty ? ports : [])
+        return tls.map { Endpoint(port: $0, tls: true) } + plain.map { Endpoint(port: $0, tls: false) }
+    }
+
+    /// The IRC client configuration for `user` on `network` at `endpoint`, asking for
+    /// `nick` unless the user configured one.
+    func clientConfiguration(
+        network: String, endpoint: Endpoint, nick: String, user: UserID, settings: NetworkSettings
+    ) -> IRCClientConfiguration {
+        var configuration = IRCClientConfiguration(host: network, port: endpoint.port, nick: settings.nick ?? nick)
+        if endpoint.tls {
+            var tls = self.tls
+            if settings.verifyCertificate == false { tls.verification = .none }
+            configuration.tls = tls
+        }
+        // RFC 2812 §3.1.3: the user name; configured, else the account's localpart made IRC safe.
+        let fallback = String(user.localpart.filter { $0.isLetter || $0.isNumber }.prefix(10))
+        configuration.username = settings.username ?? (fallback.isEmpty ? "parley" : fallback)
+        configuration.realname = settings.realname ?? realname
+        configuration.password = settings.password
+        if let password = settings.saslPassword {
+            configuration.sasl = .init(account: settings.username ?? settings.nick ?? nick, password: password)
+        }
+        if let encoding = settings.encodingIn { configuration.encodingFallback = encoding }
+        if let limit = settings.throttleLimit {
+            configuration.rateLimit = IRCRateLimiter.Settings(burst: limit < 0 ? 10_000 : max(1, limit), interval: 1)
+        } else {
+            configuration.rateLimit = rateLimit
+        }
         configuration.reconnectMaximum = reconnectMaximum
         return configuration
     }

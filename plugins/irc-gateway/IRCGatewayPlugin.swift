@@ -1,5 +1,6 @@
 import ParleyComponent
 import ParleyCore
+import ParleyCred
 import ParleyIRC
 import ParleyIRCNIO
 import ParleyLauncher
@@ -35,8 +36,9 @@ public enum IRCGatewayPlugin: ParleyPlugin {
         let placement = try ComponentPlacement(options: options, chatDomain: context.chat.domain, defaultSubdomain: "irc")
         let settings = try settings(from: options)
         let logger = context.logger
+        let store = try FlatFileSettingsStore(directory: "\(context.storageDirectory)/irc-gateway", kind: "irc-gateway")
         return ComponentHost(placement: placement, context: context) { link in
-            IRCGatewayService(context: GatewayContext(link: link, settings: settings), logger: logger)
+            IRCGatewayService(context: GatewayContext(link: link, settings: settings), settingsStore: store, logger: logger)
         }
     }
 

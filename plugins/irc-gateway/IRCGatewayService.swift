@@ -1,5 +1,6 @@
 import Logging
 import ParleyCore
+import ParleyCred
 import ParleyMUC
 import ParleyXML
 import ParleyXMPP
@@ -11,8 +12,10 @@ import Synchronization
 /// talks through its `ComponentLink`.
 final class IRCGatewayService: ComponentHandler {
     let protocolFamily = ProtocolFamily.xmpp
-    private let context: GatewayContext
-    private let logger: Logger
+    let context: GatewayContext
+    let logger: Logger
+    /// Each user's settings per network (`configure`), when the gateway has storage.
+    let settingsStore: FlatFileSettingsStore?
 
     private struct PuppetKey: Hashable {
         let user: UserID
@@ -25,9 +28,24 @@ final class IRCGatewayService: ComponentHandler {
     }
     private let puppets = Mutex<[PuppetKey: PuppetEntry]>([:])
 
-    init(context: GatewayContext, logger: Logger) {
+    init(context: GatewayContext, settingsStore: FlatFileSettingsStore?, logger: Logger) {
         self.context = context
+        self.settingsStore = settingsStore
         self.logger = logger
+    }
+
+    /// The record name of `user`'s settings for `network`.
+    static func settingsName(_ user: UserID, _ network: String) -> String { "\(user)%\(network)" }
+
+    /// What `user` configured for `network` (empty when nothing, or unreadable: logged).
+    func settings(of user: UserID, on network: String) -> NetworkSettings {
+        guard let settingsStore else { return NetworkSettings() }
+        do {
+            return NetworkSettings(record: try settingsStore.load(Self.settingsName(user, network)))
+        } catch {
+            logger.error("cannot read IRC network settings", metadata: ["user": "\(user)", "error": "\(error)"])
+            return NetworkSettings()
+        }
     }
 
     /// How many puppets (IRC connections) are open.
@@ -108,7 +126,8 @@ final class IRCGatewayService: ComponentHandler {
         puppets.withLock { puppets in
             if let entry = puppets[key] { return entry.inbox }
             let puppet = IRCPuppet(
-                user: key.user, network: key.network, nick: nick, context: context, logger: logger,
+                user: key.user, network: key.network, nick: nick, settings: settings(of: key.user, on: key.network),
+                context: context, logger: logger,
                 onFinished: { [weak self] finished in self?.forget(finished, key: key) })
             let (stream, inbox) = AsyncStream.makeStream(of: GatewayRequest.self)
             Task {
@@ -173,7 +192,13 @@ final class IRCGatewayService: ComponentHandler {
         case .room, .occupant: return
         }
         let child = query.payloads.count == 1 ? query.payloads[0].native?.value as? XMLElement : nil
-        let reply = { (payload: XMLElement?, error: StanzaError?) in
+        let reply = { (payload: XMLElement?, error: StanzaError?, answer: Result<XMLElement, StanzaError>?) in
+            var payload = payload, error = error
+            switch answer {
+            case .success(let element)?: payload = element
+            case .failure(let failure)?: error = failure
+            case nil: break
+            }
             let element = error.map { $0.element(namespace: XMPPNamespace.client) } ?? payload
             self.context.link.post(
                 .query(
@@ -181,16 +206,20 @@ final class IRCGatewayService: ComponentHandler {
                         id: query.id, kind: error == nil ? .result : .error, from: .session(query.to), to: requester,
                         payloads: element.map { [GatewayMUCRendering.payload($0)] } ?? [])))
         }
+        if case .network(let network)? = address, let child, child.namespace == GatewayCommands.namespace {
+            let answer = GatewayCommands(service: self).answer(child, kind: query.kind, from: requester.user, network: network)
+            return reply(nil, nil, answer)
+        }
         if case .channel(let network, let name)? = address, let child {
             let entry = puppets.withLock { $0[PuppetKey(user: requester.user, network: network)] }
             switch (child.namespace, child.name, query.kind) {
             case (XMPPNamespace.ping, "ping", .get) where !query.to.resource.isEmpty:
                 // XEP-0410 §3: a ping to one's own occupant JID answers while one is in the
                 // room, so clients never drop a room silently.
-                guard let puppet = entry?.puppet else { return reply(nil, StanzaError(.notAcceptable)) }
+                guard let puppet = entry?.puppet else { return reply(nil, StanzaError(.notAcceptable), nil) }
                 Task {
                     let inRoom = await puppet.isIn(name, session: requester)
-                    reply(nil, inRoom ? nil : StanzaError(.notAcceptable))
+                    reply(nil, inRoom ? nil : StanzaError(.notAcceptable), nil)
                 }
                 return
             case (MUCNamespace.admin, "query", .set):
@@ -199,36 +228,42 @@ final class IRCGatewayService: ComponentHandler {
                 let items = child.elements.filter { $0.name == "item" }
                 guard let entry, items.count == 1, items[0][attribute: "role"] == "none", let nick = items[0][attribute: "nick"]
                 else {
-                    return reply(nil, StanzaError(.featureNotImplemented, text: "only kicks (role none by nick) are supported"))
+                    return reply(nil, StanzaError(.featureNotImplemented, text: "only kicks (role none by nick) are supported"), nil)
                 }
                 let reason = items[0].firstChild(named: "reason", namespace: MUCNamespace.admin)?.text
                 entry.inbox.yield(.kick(name: name, nick: nick, reason: reason))
-                return reply(nil, nil)
+                return reply(nil, nil, nil)
             default:
                 break
             }
         }
-        let payload: XMLElement
+        let node = child?[attribute: "node"]
         switch (child?.namespace, child?.name, query.kind, address) {
         case (XMPPNamespace.discoInfo, "query", .get, .gateway?):
-            payload = DiscoInfo(
-                identities: [DiscoInfo.Identity(category: "conference", type: "irc", name: "IRC gateway")],
-                features: [XMPPNamespace.discoInfo, XMPPNamespace.discoItems, MUCNamespace.muc]
-            ).element
+            reply(
+                DiscoInfo(
+                    identities: [DiscoInfo.Identity(category: "conference", type: "irc", name: "IRC gateway")],
+                    features: [XMPPNamespace.discoInfo, XMPPNamespace.discoItems, MUCNamespace.muc]
+                ).element, nil, nil)
         case (XMPPNamespace.discoInfo, "query", .get, .channel(_, let name)?):
-            payload = DiscoInfo(
-                identities: [DiscoInfo.Identity(category: "conference", type: "irc", name: name)],
-                features: [XMPPNamespace.discoInfo, MUCNamespace.muc, "muc_nonanonymous", "muc_persistent"]
-            ).element
+            reply(
+                DiscoInfo(
+                    identities: [DiscoInfo.Identity(category: "conference", type: "irc", name: name)],
+                    features: [XMPPNamespace.discoInfo, MUCNamespace.muc, "muc_nonanonymous", "muc_persistent"]
+                ).element, nil, nil)
+        case (XMPPNamespace.discoInfo, "query", .get, .network(let network)?):
+            reply(
+                DiscoInfo(
+                    identities: [DiscoInfo.Identity(category: "conference", type: "irc", name: network)],
+                    features: [XMPPNamespace.discoInfo, XMPPNamespace.discoItems, GatewayCommands.namespace]
+                ).element, nil, nil)
+        case (XMPPNamespace.discoItems, "query", .get, .network?) where node == GatewayCommands.namespace:
+            // XEP-0050 §2.2: the commands of the network's JID.
+            reply(GatewayCommands.items(network: JID(query.to.user)).element, nil, nil)
         case (XMPPNamespace.discoItems, "query", .get, _):
-            payload = DiscoItems().element  // XEP-0030 §4: no items listed
+            reply(DiscoItems(node: node).element, nil, nil)  // XEP-0030 §4: no items listed
         default:
-            let error = StanzaError(.serviceUnavailable).element(namespace: XMPPNamespace.client)
-            context.link.post(
-                .query(Query(id: query.id, kind: .error, from: .user(query.to.user), to: requester, payloads: [GatewayMUCRendering.payload(error)])))
-            return
+            reply(nil, StanzaError(.serviceUnavailable), nil)
         }
-        context.link.post(
-            .query(Query(id: query.id, kind: .result, from: .user(query.to.user), to: requester, payloads: [GatewayMUCRendering.payload(payload)])))
     }
 }

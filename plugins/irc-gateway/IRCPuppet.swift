@@ -26,12 +26,20 @@ actor IRCPuppet {
     private let messages = GatewayMessages()
     /// Called once the puppet has no channel left and has quit.
     private let onFinished: @Sendable (IRCPuppet) -> Void
+    /// What the user configured for this network, and where it can be reached, in order
+    /// (TLS ports first); until the first registration a failed endpoint moves to the next.
+    private let settings: NetworkSettings
+    private let endpoints: [GatewaySettings.Endpoint]
+    private var endpointIndex = 0
+    private var registeredOnce = false
 
     /// A channel as the user is in it.
     private struct Channel {
         /// The channel's gateway address (its name as the first resource wrote it).
         let address: GatewayAddress
         let name: String
+        /// The channel key the first resource gave (§7.2.6 password), for rejoins.
+        var key: String?
         /// The resources in the room, with the nick each asked for.
         var sessions: [SessionID: String] = [:]
         /// Resources whose entry (occupants, self-presence, subject) is not sent yet.
@@ -56,12 +64,14 @@ actor IRCPuppet {
     private var channels: [String: Channel] = [:]
 
     init(
-        user: UserID, network: String, nick: String, context: GatewayContext, logger: Logger,
+        user: UserID, network: String, nick: String, settings: NetworkSettings, context: GatewayContext, logger: Logger,
         onFinished: @escaping @Sendable (IRCPuppet) -> Void
     ) {
         self.user = user
         self.network = network
         self.nick = nick
+        self.settings = settings
+        self.endpoints = context.settings.endpoints(settings)
         self.context = context
         self.logger = logger
         self.onFinished = onFinished
@@ -103,7 +113,7 @@ actor IRCPuppet {
             }
             return
         }
-        var channel = channels[key] ?? Channel(address: address, name: name)
+        var channel = channels[key] ?? Channel(address: address, name: name, key: password)
         let isNew = channels[key] == nil
         channel.sessions[session] = nick
         channel.waiting.insert(session)
@@ -164,7 +174,12 @@ actor IRCPuppet {
 
     private func connect(nick: String) async {
         self.nick = nick
-        let configuration = context.settings.clientConfiguration(network: network, nick: nick, user: user)
+        guard endpointIndex < endpoints.count else {
+            refuseWaiting(condition: .remoteServerNotFound, text: "no port to reach \(network): configure ports or tls_ports")
+            return await finish(quitMessage: nil)
+        }
+        let configuration = context.settings.clientConfiguration(
+            network: network, endpoint: endpoints[endpointIndex], nick: nick, user: user, settings: settings)
         do {
             let client = try IRCClient(configuration: configuration)
             self.client = client
@@ -204,6 +219,7 @@ actor IRCPuppet {
         switch event {
         case .registered(let registeredNick):
             nick = registeredNick
+            registeredOnce = true
         case .capabilitiesEnabled(let capabilities):
             echoes = capabilities.contains("echo-message")
             tagsAllowed = capabilities.contains("message-tags")
@@ -224,6 +240,10 @@ actor IRCPuppet {
             receiveOther(line)
         case .registrationFailed(let reason), .serverError(let reason):
             refuseWaiting(condition: .remoteServerNotFound, text: reason)
+        case .disconnected(let reason) where !registeredOnce:
+            // Never got in: the next endpoint (a TLS port, then the plain ones), else the
+            // resources waiting to enter hear that the network cannot be reached.
+            await nextEndpoint(after: reason)
         case .disconnected(let reason):
             // The network is gone for now: every room says so (332), and the rejoin after
             // the client reconnects sends each resource its entry again.
@@ -238,6 +258,23 @@ actor IRCPuppet {
         default:
             break
         }
+    }
+
+    private func nextEndpoint(after reason: String) async {
+        let failed = client
+        client = nil
+        eventTask?.cancel()
+        await failed?.stop(message: nil)
+        endpointIndex += 1
+        guard endpointIndex < endpoints.count else {
+            refuseWaiting(condition: .remoteServerNotFound, text: "cannot reach \(network): \(reason)")
+            return await finish(quitMessage: nil)
+        }
+        logger.info(
+            "IRC connection failed; trying the next port",
+            metadata: ["network": "\(network)", "port": "\(endpoints[endpointIndex].port)", "reason": "\(reason)"])
+        await connect(nick: nick)
+        for channel in channels.values { await client?.join(channel.name, key: channel.key) }
     }
 
     private func memberChanged(_ change: IRCMemberChange, in key: String) {

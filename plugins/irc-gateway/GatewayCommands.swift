@@ -1,0 +1,86 @@
+import ParleyCore
+import ParleyXML
+import ParleyXMPP
+
+/// XEP-0050 ad-hoc commands on a network's JID (`irc.example.net@irc.<domain>`): the one
+/// biboumi users know, `configure` (`NetworkSettings`), as a two-step command: `execute`
+/// returns the form with the current values, a submission (`complete`, or `execute` with
+/// the form) stores it, `cancel` ends it. The settings apply from the user's next
+/// connection to the network.
+struct GatewayCommands {
+    static let namespace = "http://jabber.org/protocol/commands"
+    static let configure = "configure"
+    let service: IRCGatewayService
+
+    /// The commands a network's JID lists (XEP-0050 §2.2: disco#items on the commands node).
+    static func items(network jid: JID) -> DiscoItems {
+        DiscoItems(
+            node: namespace, items: [DiscoItems.Item(jid: jid, node: configure, name: "Configure a few settings for that IRC server")])
+    }
+
+    /// The answer to a `<command/>` from `user` to `network`'s JID.
+    func answer(_ command: XMLElement, kind: Query.Kind, from user: UserID, network: String) -> Result<XMLElement, StanzaError> {
+        guard kind == .set, command.name == "command" else {
+            return .failure(StanzaError(.badRequest, text: "commands are executed with an iq set"))
+        }
+        guard command[attribute: "node"] == Self.configure else {
+            return .failure(StanzaError(.itemNotFound, text: "no such command"))
+        }
+        let session = command[attribute: "sessionid"].flatMap { $0.isEmpty ? nil : $0 }
+        let form: DataForm?
+        do {
+            form = try DataForm.first(in: command)
+        } catch {
+            return .failure(StanzaError(.badRequest, text: "malformed form: \(error)"))
+        }
+        switch command[attribute: "action"] ?? "execute" {
+        case "cancel":
+            return .success(response(session: session ?? Self.newSession(), status: "canceled"))
+        case "execute", "complete", "next":
+            guard let form, form.type == .submit, session != nil else {
+                // §3.4: the first stage, the form to fill in.
+                var response = response(session: Self.newSession(), status: "executing")
+                var actions = XMLElement(name: "actions", namespace: Self.namespace, attributes: [XMLAttribute("execute", value: "complete")])
+                actions.append(XMLElement(name: "complete", namespace: Self.namespace))
+                response.append(actions)
+                response.append(service.settings(of: user, on: network).form(network: network).element)
+                return .success(response)
+            }
+            let current = service.settings(of: user, on: network)
+            let next: NetworkSettings
+            do {
+                next = try current.applying(form)
+            } catch {
+                return .failure(StanzaError(.badRequest, text: error.text))
+            }
+            guard let store = service.settingsStore else {
+                return .failure(StanzaError(.serviceUnavailable, text: "this gateway keeps no settings"))
+            }
+            do {
+                try store.save(IRCGatewayService.settingsName(user, network), next.record)
+            } catch {
+                service.logger.error("cannot store IRC network settings", metadata: ["user": "\(user)", "error": "\(error)"])
+                return .failure(StanzaError(.internalServerError, text: "the settings could not be stored"))
+            }
+            var response = response(session: session!, status: "completed")
+            response.append(
+                XMLElement(
+                    name: "note", namespace: Self.namespace, attributes: [XMLAttribute("type", value: "info")],
+                    children: [.text("Configuration successfully applied.")]))
+            return .success(response)
+        default:
+            return .failure(StanzaError(.badRequest, text: "unknown action"))
+        }
+    }
+
+    private func response(session: String, status: String) -> XMLElement {
+        XMLElement(
+            name: "command", namespace: Self.namespace,
+            attributes: [
+                XMLAttribute("node", value: Self.configure), XMLAttribute("sessionid", value: session),
+                XMLAttribute("status", value: status),
+            ])
+    }
+
+    private static func newSession() -> String { MessageID.mint() }
+}
