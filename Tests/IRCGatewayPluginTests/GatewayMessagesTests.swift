@@ -28,29 +28,47 @@ import Testing
         #expect(reaction.compactMap(\.meaning).contains(.reaction(to: "m41", emoji: "👍")))
     }
 
-    @Test func outboundCutsLinesAndTagsOnlyTheFirst() {
+    @Test func outboundCutsLinesAndTagsOnlyTheFirst() throws {
         let reply = Message(
             kind: .room, from: .user(UserID(localpart: "alice", domain: "example.org")), to: .room(RoomID("dev")!),
             body: "first\nsecond", payloads: [ExtensionPayload(meaning: .reply(to: "m41"))])
-        let lines = messages.lines(for: reply, to: "#dev", from: "alice", tags: true)
+        let lines = try messages.lines(for: reply, to: "#dev", from: "alice", tags: true)
         #expect(lines.map(\.parameters) == [["#dev", "first"], ["#dev", "second"]])
         #expect(lines[0].tags == [IRCTag("+draft/reply", "m41")])
         #expect(lines[1].tags.isEmpty)
         // Without message-tags on the network, no tags; a tags-only message then sends nothing.
-        #expect(messages.lines(for: reply, to: "#dev", from: "alice", tags: false).allSatisfy { $0.tags.isEmpty })
+        #expect(try messages.lines(for: reply, to: "#dev", from: "alice", tags: false).allSatisfy { $0.tags.isEmpty })
         var reaction = reply
         reaction.body = nil
         reaction.payloads = [ExtensionPayload(meaning: .reaction(to: "m41", emoji: "👍"))]
-        #expect(messages.lines(for: reaction, to: "#dev", from: "alice", tags: false).isEmpty)
-        let tagmsg = messages.lines(for: reaction, to: "#dev", from: "alice", tags: true)
+        #expect(try messages.lines(for: reaction, to: "#dev", from: "alice", tags: false).isEmpty)
+        let tagmsg = try messages.lines(for: reaction, to: "#dev", from: "alice", tags: true)
         #expect(tagmsg.map(\.command) == ["TAGMSG"])
         // A long /me stays an ACTION in every piece, each under the 512-byte line.
         var action = reply
         action.body = String(repeating: "word ", count: 300)
         action.payloads = [ExtensionPayload(meaning: .action)]
-        let pieces = messages.lines(for: action, to: "#dev", from: "alice", tags: false)
+        let pieces = try messages.lines(for: action, to: "#dev", from: "alice", tags: false)
         #expect(pieces.count > 1)
         #expect(pieces.allSatisfy { IRCCTCPAction.unwrap($0.parameters[1]) != nil && $0.parameters[1].utf8.count < 450 })
+    }
+
+    @Test func aCorrectionIsOneMarkedLineAndALongMessageIsRefused() throws {
+        var correction = Message(
+            kind: .room, from: .user(UserID(localpart: "alice", domain: "example.org")), to: .room(RoomID("dev")!),
+            body: "fixed\ntext " + String(repeating: "long ", count: 200),
+            payloads: [ExtensionPayload(meaning: .correction(of: "m1"))])
+        let one = try messages.lines(for: correction, to: "#dev", from: "alice", tags: false)
+        #expect(one.count == 1)
+        #expect(one[0].parameters[1].hasPrefix("(correction) fixed text long"))
+        #expect(one[0].parameters[1].hasSuffix("…"))
+        correction.payloads = []
+        correction.body = String(repeating: "line\n", count: GatewayMessages.maximumLines + 1)
+        #expect(throws: GatewayMessages.Refusal.tooLong(lines: GatewayMessages.maximumLines + 1)) {
+            try messages.lines(for: correction, to: "#dev", from: "alice", tags: false)
+        }
+        correction.body = String(repeating: "line\n", count: GatewayMessages.maximumLines)
+        #expect(try messages.lines(for: correction, to: "#dev", from: "alice", tags: false).count == GatewayMessages.maximumLines)
     }
 
     @Test func theStanzaIDNamesTheRoom() throws {

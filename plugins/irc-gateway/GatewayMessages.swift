@@ -39,22 +39,55 @@ struct GatewayMessages: Sendable {
                 attributes: [XMLAttribute("id", value: id), XMLAttribute("by", value: room)]))
     }
 
+    /// The most IRC lines one XMPP message may become; a longer one is refused rather than
+    /// flooding the channel (and the rate limiter) for minutes.
+    static let maximumLines = 20
+
+    /// Why a message cannot go to IRC.
+    enum Refusal: Error, Equatable {
+        case tooLong(lines: Int)
+
+        var text: String {
+            switch self {
+            case .tooLong(let lines):
+                "too long for IRC: it would take \(lines) lines, at most \(GatewayMessages.maximumLines) are sent"
+            }
+        }
+    }
+
     /// The lines that carry an XMPP message to `target` from `nick`: the client tags its
     /// payloads have an IRC form for (when the network takes `message-tags`) on the first,
     /// the body cut at line breaks and under 512 bytes (as the network will relay it, with
     /// room for a long host), a `/me` as CTCP ACTION in every piece; a body-less message
-    /// with tags is a TAGMSG.
-    func lines(for message: Message, to target: String, from nick: String, tags allowed: Bool) -> [IRCMessage] {
+    /// with tags is a TAGMSG. A XEP-0308 correction, which IRC cannot express, is one line
+    /// marked `(correction)`, never a silent duplicate.
+    func lines(for message: Message, to target: String, from nick: String, tags allowed: Bool) throws(Refusal)
+        -> [IRCMessage]
+    {
         let tags = allowed ? mapping.outbound(message, clientTags: true, serverTime: false).tags.filter(\.isClientOnly) : []
         guard let body = message.body, !body.isEmpty else {
             return tags.isEmpty ? [] : [IRCMessage(tags: tags, command: "TAGMSG", parameters: [target])]
         }
         let isAction = message.meanings.contains(.action)
-        let budget = IRCLimits.maximumBodyBytes - (nick.utf8.count + 10 + 63 + target.utf8.count + 12 + (isAction ? 9 : 0))
-        return IRCTextSplitter.pieces(of: body, budget: max(64, budget)).enumerated().map { index, piece in
+        let isCorrection = message.meanings.contains { if case .correction = $0 { true } else { false } }
+        let budget = max(64, IRCLimits.maximumBodyBytes - (nick.utf8.count + 10 + 63 + target.utf8.count + 12 + (isAction ? 9 : 0)))
+        var pieces: [String]
+        if isCorrection {
+            let flat = body.split(whereSeparator: \.isNewline).joined(separator: " ")
+            let marked = Self.correctionMarker + flat
+            let cut = IRCTextSplitter.pieces(of: marked, budget: budget - 3)
+            pieces = [cut.count > 1 ? cut[0] + "…" : cut[0]]
+        } else {
+            pieces = IRCTextSplitter.pieces(of: body, budget: budget)
+            guard pieces.count <= Self.maximumLines else { throw .tooLong(lines: pieces.count) }
+        }
+        return pieces.enumerated().map { index, piece in
             IRCMessage(
                 tags: index == 0 ? tags : [], command: "PRIVMSG",
                 parameters: [target, isAction ? IRCCTCPAction.wrap(piece) : piece])
         }
     }
+
+    /// What starts the one line a XEP-0308 correction becomes (docs/irc-gateway.md).
+    static let correctionMarker = "(correction) "
 }

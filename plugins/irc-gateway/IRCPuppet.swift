@@ -93,7 +93,11 @@ actor IRCPuppet {
         case .say(let session, let name, let message):
             await say(message, in: name, from: session)
         case .tell(let nick, let message):
-            await send(messages.lines(for: message, to: nick, from: self.nick, tags: tagsAllowed))
+            do {
+                await send(try messages.lines(for: message, to: nick, from: self.nick, tags: tagsAllowed))
+            } catch {
+                refuse(message, error.text)
+            }
         case .setSubject(let name, let subject):
             await send([IRCMessage(command: "TOPIC", parameters: [name, subject])])
         case .kick(let name, let nick, let reason):
@@ -145,7 +149,12 @@ actor IRCPuppet {
     private func say(_ message: Message, in name: String, from session: SessionID) async {
         let key = Self.key(name)
         guard let channel = channels[key], channel.sessions[session] != nil else { return }
-        let lines = messages.lines(for: message, to: name, from: nick, tags: tagsAllowed)
+        let lines: [IRCMessage]
+        do {
+            lines = try messages.lines(for: message, to: name, from: nick, tags: tagsAllowed)
+        } catch {
+            return refuse(message, error.text)
+        }
         guard !lines.isEmpty else { return }
         if echoes {
             // The room's reflection (§7.4) waits for the network's echo: once, with its msgid.
@@ -445,6 +454,16 @@ actor IRCPuppet {
     private func postSubject(_ topic: String, setter: String?, in channel: Channel, to session: SessionID) {
         let from: Address = setter.map { .session(context.occupant($0, of: channel.address)) } ?? .user(context.user(channel.address))
         context.link.post(.message(Message(kind: .room, from: from, to: .session(session), subject: topic)))
+    }
+
+    /// A message that cannot go to IRC, answered with an error from where it was sent to
+    /// (RFC 6120 §8.3: not-acceptable, with the reason).
+    private func refuse(_ message: Message, _ text: String) {
+        let error = StanzaError(.notAcceptable, text: text).element(namespace: XMPPNamespace.client)
+        context.link.post(
+            .message(
+                Message(id: message.id, kind: .error, from: message.to, to: message.from, body: message.body,
+                        payloads: [GatewayMUCRendering.payload(error)])))
     }
 
     /// An entry the network refused (RFC 2812 §3.2.1 numerics as XEP-0045 §7.2 errors).

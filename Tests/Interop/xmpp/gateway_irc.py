@@ -25,6 +25,7 @@ from irc_peer import IRCPeer
 from muc import MUC_ADMIN, MUC_USER, SID, codes, is_from, send_message
 
 PING = "urn:xmpp:ping"
+CORRECT = "urn:xmpp:message-correct:0"
 REPLY = "urn:xmpp:reply:0"
 
 
@@ -103,6 +104,24 @@ async def body(sc):
     action = await bob.wait(lambda e: e.type == "action" and e.source.nick == "alice")
     sc.check("me_is_ctcp_action", action is not None and action.arguments == ["waves"])
 
+    sc.step("a correction is one marked line; a message too long for IRC is refused; latin-1 from IRC is read")
+    mark = alice.mark()
+    send_message(alice, room, "groupchat", "hello irc, fixed",
+                 [ET.Element(f"{{{CORRECT}}}replace", {"id": "alice-hello"})])
+    sc.check("correction_is_marked_line", await bob.wait(lambda e: e.type == "pubmsg" and e.source.nick == "alice"
+                                                         and e.arguments == ["(correction) hello irc, fixed"]) is not None)
+    send_message(alice, room, "groupchat", "\n".join(f"line {i}" for i in range(30)), id="too-long")
+    refused = await alice.wait_for("message", lambda x: x.get("type") == "error" and x.get("id") == "too-long", since=mark)
+    sc.check("too_long_refused", refused is not None and common.stanza_error(refused) == "not-acceptable",
+             refused is not None and ET.tostring(refused))
+    bob.connection.transmit_encoding = "latin-1"
+    bob.connection.privmsg("#dev", "caf\u00e9 cr\u00e8me")
+    bob.connection.transmit_encoding = "utf-8"
+    latin = await alice.wait_for("message", common.body_contains("cr\u00e8me"), since=mark)
+    sc.check("latin1_line_decoded", latin is not None and common.message_body(latin) == "caf\u00e9 cr\u00e8me",
+             latin is not None and common.message_body(latin))
+    sc.check("long_message_not_on_irc", not any(e.type == "pubmsg" and e.arguments[:1] == ["line 0"] for e in bob.events))
+
     sc.step("topic, private messages")
     mark = alice.mark()
     if a.ircd == "ngircd":  # InspIRCd's channels are +t, and bob is no operator there
@@ -125,7 +144,7 @@ async def body(sc):
     if a.ircd == "inspircd":
         sc.step("IRCv3: one reflection with the network's msgid, replies and away")
         await asyncio.sleep(0.5)
-        reflections = alice.matching("message", common.body_contains("hello irc"), since=mark_hello)
+        reflections = alice.matching("message", lambda x: common.message_body(x) == "hello irc", since=mark_hello)
         sid = reflections[0].find(f"{{{SID}}}stanza-id") if reflections else None
         sc.check("echo_is_one_reflection_with_msgid", len(reflections) == 1 and sid is not None and sid.get("by") == room
                  and len(sid.get("id", "")) > 0, [ET.tostring(r) for r in reflections])
