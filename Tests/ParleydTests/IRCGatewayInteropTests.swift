@@ -21,7 +21,7 @@ import Testing
             ],
             whenExists: ready, do: { try ngircd.restart() })
         #expect(result.ok, "\(result)\n\(process.log)")
-        #expect(result.checks.count == 40 && result.checks.values.allSatisfy { $0 }, "\(result.checks)")
+        #expect(result.checks.count == 45 && result.checks.values.allSatisfy { $0 }, "\(result.checks)")
     }
 
     /// InspIRCd with IRCv3 (echo-message, msgid, message-tags, away-notify): one
@@ -41,7 +41,7 @@ import Testing
                 "--ircd", "inspircd",
             ])
         #expect(result.ok, "\(result)\n\(process.log)")
-        #expect(result.checks.count == 33 && result.checks.values.allSatisfy { $0 }, "\(result.checks)")
+        #expect(result.checks.count == 34 && result.checks.values.allSatisfy { $0 }, "\(result.checks)")
     }
 
     /// The same gateway as an external XEP-0114 component of Prosody, as biboumi runs: the
@@ -73,7 +73,7 @@ import Testing
                 "--mechanism", "PLAIN", "--irc-port", "\(ngircd.port)", "--timeout", "40", "--alice-password", "alicepass",
             ])
         #expect(result.ok, "\(result)\n\(gateway.log)")
-        #expect(result.checks.count == 35 && result.checks.values.allSatisfy { $0 }, "\(result.checks)")
+        #expect(result.checks.count == 40 && result.checks.values.allSatisfy { $0 }, "\(result.checks)")
     }
 
     /// The `configure` ad-hoc command (XEP-0050, biboumi's fields): alice points the

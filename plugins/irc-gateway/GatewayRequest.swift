@@ -4,8 +4,9 @@ import ParleyXMPP
 
 /// What an XMPP user asks of the puppet for one network, in the order the user asked.
 enum GatewayRequest: Sendable {
-    /// A resource enters a channel as `nick` (XEP-0045 §7.2), with the channel key.
-    case enter(SessionID, channel: GatewayAddress, name: String, nick: String, password: String?)
+    /// A resource enters a channel as `nick` (XEP-0045 §7.2), with the channel key, or
+    /// updates its presence there (§7.7, `presence`'s show and status).
+    case enter(SessionID, channel: GatewayAddress, name: String, nick: String, password: String?, presence: Presence)
     /// A resource leaves a channel (§7.14), or went away.
     case exit(SessionID, name: String)
     /// A groupchat message to a channel (§7.4).
@@ -16,6 +17,8 @@ enum GatewayRequest: Sendable {
     case setSubject(name: String, String)
     /// A moderator kicks an occupant (§8.2): KICK.
     case kick(name: String, nick: String, reason: String?)
+    /// An admin bans a user (§9.1): MODE +b on `nick!*@*`, then KICK.
+    case ban(name: String, nick: String, reason: String?)
     /// The gateway stops.
     case close
 }

@@ -109,7 +109,9 @@ final class IRCGatewayService: ComponentHandler {
         }
         let password = Self.password(in: presence)
         inbox(for: key, nick: occupant.resource).yield(
-            .enter(from, channel: .channel(network: network, name: name), name: name, nick: occupant.resource, password: password))
+            .enter(
+                from, channel: .channel(network: network, name: name), name: name, nick: occupant.resource, password: password,
+                presence: presence))
     }
 
     /// §7.2.6: `<x xmlns='…muc'><password>…</password></x>` in the join presence.
@@ -223,15 +225,26 @@ final class IRCGatewayService: ComponentHandler {
                 }
                 return
             case (MUCNamespace.admin, "query", .set):
-                // XEP-0045 §8.2: a kick is role none by nick; the network decides whether
-                // we may (482 otherwise).
+                // XEP-0045 §8.2: a kick is role none by nick; §9.1: a ban is affiliation
+                // outcast by JID (`nick%network@irc.<domain>`). The network decides
+                // whether we may (482 otherwise).
                 let items = child.elements.filter { $0.name == "item" }
-                guard let entry, items.count == 1, items[0][attribute: "role"] == "none", let nick = items[0][attribute: "nick"]
-                else {
-                    return reply(nil, StanzaError(.featureNotImplemented, text: "only kicks (role none by nick) are supported"), nil)
+                guard let entry, items.count == 1 else {
+                    return reply(nil, StanzaError(.badRequest, text: "one item at a time"), nil)
                 }
-                let reason = items[0].firstChild(named: "reason", namespace: MUCNamespace.admin)?.text
-                entry.inbox.yield(.kick(name: name, nick: nick, reason: reason))
+                let item = items[0]
+                let reason = item.firstChild(named: "reason", namespace: MUCNamespace.admin)?.text
+                if item[attribute: "role"] == "none", let nick = item[attribute: "nick"] {
+                    entry.inbox.yield(.kick(name: name, nick: nick, reason: reason))
+                } else if item[attribute: "affiliation"] == "outcast", let text = item[attribute: "jid"], let jid = JID(text),
+                    jid.domain == context.domain,
+                    case .person(let bannedNetwork, let nick)? = GatewayAddress(localpart: jid.localpart, fixedNetwork: context.settings.fixedNetwork),
+                    bannedNetwork == network
+                {
+                    entry.inbox.yield(.ban(name: name, nick: nick, reason: reason))
+                } else {
+                    return reply(nil, StanzaError(.featureNotImplemented, text: "kicks (role none by nick) and bans (outcast by nick%network JID) only"), nil)
+                }
                 return reply(nil, nil, nil)
             default:
                 break

@@ -23,6 +23,9 @@ actor IRCPuppet {
     /// Whether the network takes client tags (IRCv3 message-tags): replies, reactions.
     private var tagsAllowed = false
     private var finished = false
+    /// The presence of each resource in a room here, and the AWAY text we set (nil: back).
+    private var resourcePresence: [SessionID: Presence] = [:]
+    private var awayStatus: String?
     private let messages = GatewayMessages()
     /// Called once the puppet has no channel left and has quit.
     private let onFinished: @Sendable (IRCPuppet) -> Void
@@ -86,8 +89,9 @@ actor IRCPuppet {
     func handle(_ request: GatewayRequest) async {
         guard !finished else { return }
         switch request {
-        case .enter(let session, let channel, let name, let nick, let password):
+        case .enter(let session, let channel, let name, let nick, let password, let presence):
             await enter(session, channel: channel, name: name, nick: nick, password: password)
+            await presenceChanged(presence, of: session)
         case .exit(let session, let name):
             await exit(session, name: name)
         case .say(let session, let name, let message):
@@ -102,6 +106,11 @@ actor IRCPuppet {
             await send([IRCMessage(command: "TOPIC", parameters: [name, subject])])
         case .kick(let name, let nick, let reason):
             await send([IRCMessage(command: "KICK", parameters: reason.map { [name, nick, $0] } ?? [name, nick])])
+        case .ban(let name, let nick, let reason):
+            await send([
+                IRCMessage(command: "MODE", parameters: [name, "+b", "\(nick)!*@*"]),
+                IRCMessage(command: "KICK", parameters: reason.map { [name, nick, $0] } ?? [name, nick]),
+            ])
         case .close:
             await finish(quitMessage: "Gateway shutting down")
         }
@@ -130,9 +139,25 @@ actor IRCPuppet {
         }
     }
 
+    /// RFC 2812 §4.1 AWAY follows the user's resources in rooms: away (with the status of
+    /// the first away one) when none is available, back as soon as one is.
+    private func presenceChanged(_ presence: Presence, of session: SessionID) async {
+        guard client != nil else { return }
+        let inRoom = channels.values.contains { $0.sessions[session] != nil }
+        resourcePresence[session] = inRoom ? presence : nil
+        let available = resourcePresence.values.contains { $0.availability == .available || $0.availability == .chat }
+        let status = available ? nil : resourcePresence.values.lazy.compactMap(\.status).first ?? "Away"
+        guard status != awayStatus else { return }
+        awayStatus = status
+        await send([IRCMessage(command: "AWAY", parameters: status.map { [$0] } ?? [])])
+    }
+
     private func exit(_ session: SessionID, name: String) async {
         let key = Self.key(name)
         guard var channel = channels[key], let asked = channel.sessions.removeValue(forKey: session) else { return }
+        if !channels.values.contains(where: { $0.sessions[session] != nil && $0.name != channel.name }) {
+            resourcePresence[session] = nil
+        }
         channel.waiting.remove(session)
         // §7.14: the leaver's own unavailable presence, with 110.
         post(GatewayMUCRendering.departure(prefixes: channel.prefixes[Self.key(nick)] ?? "", codes: [110]),

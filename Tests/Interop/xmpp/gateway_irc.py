@@ -137,6 +137,26 @@ async def body(sc):
     sc.check("xmpp_private_message", await bob.wait(lambda e: e.type == "privmsg" and e.source.nick == "alice"
                                                     and e.arguments == ["psst back"]) is not None)
 
+    sc.step("alice's away presence is AWAY on IRC")
+    p = alice.Presence()
+    p["to"] = f"{room}/alice"
+    p["show"] = "away"
+    p["status"] = "brb"
+    p.send()
+    away = None
+    for _ in range(6):  # the AWAY line waits its turn in the gateway's rate limiter
+        await asyncio.sleep(0.5)
+        start = len(bob.events)
+        bob.connection.whois(["alice"])
+        if await bob.wait(lambda e: e.type == "endofwhois", since=start) is None:
+            break
+        away = next((e for e in bob.events[start:] if e.type == "away" and e.arguments[:1] == ["alice"]), None)
+        if away is not None:
+            break
+    sc.check("away_is_irc_away", away is not None and away.arguments[-1] == "brb",
+             [(e.type, e.arguments) for e in bob.events[-8:]])
+    alice.presence()
+
     sc.step("XEP-0410: a self-ping is answered while in the room")
     t, _ = await alice.iq("get", ET.Element(f"{{{PING}}}ping"), to=f"{room}/alice")
     sc.check("self_ping_answered", t == "result", t)
@@ -196,6 +216,21 @@ async def body(sc):
         gone = await alice.wait_for("presence", is_from(f"{room}/robert", "unavailable"), since=mark)
         sc.check("kick_is_307", gone is not None and "307" in codes(gone))
         sc.require("robert_rejoins", await bob.join("#dev") is not None)
+
+        sc.step("alice bans carl from XMPP (outcast by nick%network JID)")
+        carl = IRCPeer()
+        sc.require("carl_registered", await carl.connect(a.irc_host, a.irc_port, "carl", None) is not None)
+        sc.require("carl_joined", await carl.join("#dev") is not None)
+        query = ET.Element(f"{{{MUC_ADMIN}}}query")
+        ban = ET.SubElement(query, f"{{{MUC_ADMIN}}}item",
+                            {"jid": f"carl%{a.network}@{gateway}", "affiliation": "outcast"})
+        ET.SubElement(ban, f"{{{MUC_ADMIN}}}reason").text = "banned"
+        t, _ = await alice.iq("set", query, to=room)
+        banned = await carl.wait(lambda e: e.type == "kick" and e.arguments[:1] == ["carl"])
+        sc.check("xmpp_ban_is_irc_ban_and_kick", t == "result" and banned is not None)
+        carl.connection.join("#dev")
+        sc.check("ban_holds", await carl.wait(lambda e: e.type == "bannedfromchan") is not None)
+        carl.connection.disconnect("done")
 
     if a.ready_file:
         sc.step("the network restarts; alice is back in #dev without doing anything")

@@ -26,9 +26,9 @@ class IRCPeer:
         self.events.append(event)
         self._new.set()
 
-    async def wait(self, pred, timeout=common.STEP_TIMEOUT):
-        """First event (since the start) for which pred(event) holds, or None."""
-        return await common.wait_until(self.events, 0, pred, self._new, timeout)
+    async def wait(self, pred, timeout=common.STEP_TIMEOUT, since=0):
+        """First event (from index `since` of the events) for which pred(event) holds, or None."""
+        return await common.wait_until(self.events, since, pred, self._new, timeout)
 
     async def join(self, channel):
         """Joins `channel` and waits for the server's echo of our JOIN (None on timeout)."""
