@@ -37,7 +37,7 @@ import Testing
             ([("throttle_limit", ["lots"])], "throttle_limit"), ([("username", ["a@b"])], "username"),
         ]
         for (fields, name) in cases {
-            #expect(throws: NetworkSettings.FieldError.self, "\(name)") { try NetworkSettings().applying(submitted(fields)) }
+            #expect(throws: SettingsFieldError.self, "\(name)") { try NetworkSettings().applying(submitted(fields)) }
             do {
                 _ = try NetworkSettings().applying(submitted(fields))
             } catch {
@@ -51,10 +51,21 @@ import Testing
         settings.password = "server"
         settings.saslPassword = "sasl"
         settings.ports = [6667]
-        let form = settings.form(network: "irc.example.net")
+        let form = settings.form(target: "irc.example.net")
         #expect(form.fields.compactMap(\.variable) == NetworkSettings.fields.map(\.0))
         #expect(form.value(of: "ports") == "6667")
         #expect(form["pass"]?.values == [] && form["sasl_password"]?.values == [])
+    }
+
+    @Test func aChannelHasItsPersistentSetting() throws {
+        let channel = try ChannelSettings().applying(submitted([("persistent", ["1"])]))
+        #expect(channel.persistent == true)
+        #expect(ChannelSettings(record: channel.record) == channel)
+        #expect(channel.form(target: "#dev").value(of: "persistent") == "true")
+        #expect(throws: SettingsFieldError(field: "ports", reason: "unknown field")) {
+            try ChannelSettings().applying(submitted([("ports", ["6667"])]))
+        }
+        #expect(try ChannelSettings().applying(submitted([("persistent", [])])).persistent == nil)
     }
 
     @Test func endpointsAreTLSFirstAndPlainOnlyWhereConfigured() {

@@ -63,6 +63,7 @@ import Testing
                   secret: \(prosody.secret)
                   tls-ports: \(ngircd.tlsPort)
                   ca-file: \(ngircd.certificate)
+                  idle-timeout: 1
                 """)
         defer { gateway.stop() }
         _ = try gateway.waitForLog("component connected")
@@ -79,16 +80,19 @@ import Testing
     /// The `configure` ad-hoc command (XEP-0050, biboumi's fields): alice points the
     /// gateway at this parleyd's own irc-server (plain port, SASL, accounts only) after the
     /// default TLS port failed, and her settings land in `storage/irc-gateway/`, readable
-    /// by the server's user only (Tests/Interop/xmpp/gateway_configure.py).
+    /// by the server's user only; then the channel's `persistent` setting keeps her in
+    /// `#dev` while she is away, and she gets what was said as history
+    /// (Tests/Interop/xmpp/gateway_configure.py).
     @Test func theConfigureCommandSetsPortsAndSASL() throws {
         let dir = try TemporaryDirectory()
         let closed = try freePort()  // nothing listens there: the gateway's only TLS port
         let process = try ParleydProcess(
-            in: dir, auth: "memory:alice:alicepw",
+            in: dir, auth: "memory:alice:alicepw,bob:bobpw",
             plugins: MUCInteropTests.plainC2S + "\n" + MUCInteropTests.ircServer + """
 
                 - plugin: irc-gateway
                   tls-ports: \(closed)
+                  idle-timeout: 1
                 """)
         defer { process.stop() }
         let result = try PythonPeer.run(
@@ -99,11 +103,14 @@ import Testing
                 "--timeout", "40",
             ])
         #expect(result.ok, "\(result)\n\(process.log)")
-        #expect(result.checks.count == 10 && result.checks.values.allSatisfy { $0 }, "\(result.checks)")
+        #expect(result.checks.count == 17 && result.checks.values.allSatisfy { $0 }, "\(result.checks)")
         let folder = dir.path + "/storage/irc-gateway"
         let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".conf") }
-        #expect(files.count == 1)
-        let path = folder + "/" + (files.first ?? "")
+        // The network's record and #dev's (`#` written %23).
+        #expect(files.count == 2)
+        let channel = files.first { $0.contains("%23dev") } ?? ""
+        #expect(((try? String(contentsOfFile: folder + "/" + channel, encoding: .utf8)) ?? "").contains("persistent = true\n"))
+        let path = folder + "/" + (files.first { !$0.contains("%23") } ?? "")
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         #expect(text.hasPrefix("# parley-irc-gateway 1\n"))
         #expect(text.contains("ports = \(try process.listeningPort(of: "irc-server"))\n"))
@@ -122,6 +129,7 @@ import Testing
                 - plugin: irc-gateway
                   tls-ports: \(tlsPort)
                   ca-file: \(certificate)
+                  idle-timeout: 1
                 """)
     }
 

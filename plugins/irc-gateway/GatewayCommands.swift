@@ -2,24 +2,30 @@ import ParleyCore
 import ParleyXML
 import ParleyXMPP
 
-/// XEP-0050 ad-hoc commands on a network's JID (`irc.example.net@irc.<domain>`): the one
-/// biboumi users know, `configure` (`NetworkSettings`), as a two-step command: `execute`
+/// XEP-0050 ad-hoc commands on a network's JID (`irc.example.net@irc.<domain>`) and a
+/// channel's (`#chan%irc.example.net@irc.<domain>`): the one biboumi users know,
+/// `configure` (`NetworkSettings`, `ChannelSettings`), as a two-step command: `execute`
 /// returns the form with the current values, a submission (`complete`, or `execute` with
-/// the form) stores it, `cancel` ends it. The settings apply from the user's next
-/// connection to the network.
+/// the form) stores it, `cancel` ends it. A network's settings apply from the user's next
+/// connection to it; a channel's from the next time every resource has left it.
 struct GatewayCommands {
     static let namespace = "http://jabber.org/protocol/commands"
     static let configure = "configure"
     let service: IRCGatewayService
 
-    /// The commands a network's JID lists (XEP-0050 §2.2: disco#items on the commands node).
-    static func items(network jid: JID) -> DiscoItems {
+    /// The commands a network's or channel's JID lists (XEP-0050 §2.2: disco#items on the
+    /// commands node).
+    static func items(of jid: JID) -> DiscoItems {
         DiscoItems(
             node: namespace, items: [DiscoItems.Item(jid: jid, node: configure, name: "Configure a few settings for that IRC server")])
     }
 
-    /// The answer to a `<command/>` from `user` to `network`'s JID.
-    func answer(_ command: XMLElement, kind: Query.Kind, from user: UserID, network: String) -> Result<XMLElement, StanzaError> {
+    /// The answer to a `<command/>` from `user` to the JID of the settings record `name`
+    /// (`IRCGatewayService.settingsName`), whose form names `target`.
+    func answer<Settings: GatewaySettingsForm>(
+        _ command: XMLElement, kind: Query.Kind, from user: UserID, record name: String, target: String,
+        as _: Settings.Type
+    ) -> Result<XMLElement, StanzaError> {
         guard kind == .set, command.name == "command" else {
             return .failure(StanzaError(.badRequest, text: "commands are executed with an iq set"))
         }
@@ -43,11 +49,11 @@ struct GatewayCommands {
                 var actions = XMLElement(name: "actions", namespace: Self.namespace, attributes: [XMLAttribute("execute", value: "complete")])
                 actions.append(XMLElement(name: "complete", namespace: Self.namespace))
                 response.append(actions)
-                response.append(service.settings(of: user, on: network).form(network: network).element)
+                response.append(service.settings(name, as: Settings.self).form(target: target).element)
                 return .success(response)
             }
-            let current = service.settings(of: user, on: network)
-            let next: NetworkSettings
+            let current = service.settings(name, as: Settings.self)
+            let next: Settings
             do {
                 next = try current.applying(form)
             } catch {
@@ -57,7 +63,7 @@ struct GatewayCommands {
                 return .failure(StanzaError(.serviceUnavailable, text: "this gateway keeps no settings"))
             }
             do {
-                try store.save(IRCGatewayService.settingsName(user, network), next.record)
+                try store.save(name, next.record)
             } catch {
                 service.logger.error("cannot store IRC network settings", metadata: ["user": "\(user)", "error": "\(error)"])
                 return .failure(StanzaError(.internalServerError, text: "the settings could not be stored"))

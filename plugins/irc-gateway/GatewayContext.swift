@@ -34,6 +34,14 @@ struct GatewaySettings: Sendable {
     /// The client library's settings for what is not per user (rate limit, reconnects).
     var rateLimit = IRCRateLimiter.Settings()
     var reconnectMaximum = 60.0
+    /// Seconds a channel every resource has left stays joined before PART (a client that
+    /// reconnects within it causes no PART and JOIN); 0: at once.
+    var idleTimeout = 60
+    /// Whether a channel stays joined when every resource has left, unless the user's
+    /// channel setting says otherwise (biboumi's `persistent_by_default`).
+    var persistentByDefault = false
+    /// The messages kept per channel for the history on entry.
+    var historyLength = 20
 
     /// One way to reach a network: a port, with TLS or not.
     struct Endpoint: Equatable, Sendable {

@@ -4,9 +4,12 @@ import ParleyXMPP
 
 /// What an XMPP user asks of the puppet for one network, in the order the user asked.
 enum GatewayRequest: Sendable {
-    /// A resource enters a channel as `nick` (XEP-0045 §7.2), with the channel key, or
-    /// updates its presence there (§7.7, `presence`'s show and status).
-    case enter(SessionID, channel: GatewayAddress, name: String, nick: String, password: String?, presence: Presence)
+    /// A resource enters a channel as `nick` (XEP-0045 §7.2), with the channel key and how
+    /// many history messages it wants (§7.2.14 maxstanzas; nil: all kept), or updates its
+    /// presence there (§7.7, `presence`'s show and status).
+    case enter(
+        SessionID, channel: GatewayAddress, name: String, nick: String, password: String?, presence: Presence,
+        history: Int?)
     /// A resource leaves a channel (§7.14), or went away.
     case exit(SessionID, name: String)
     /// A groupchat message to a channel (§7.4).

@@ -28,9 +28,18 @@ public enum IRCGatewayPlugin: ParleyPlugin {
         "ca-file", default: "", help: "A PEM file of certificate authorities to trust instead of the system's.")
     static let realname = PluginOption<String>(
         "realname", default: "Parley IRC gateway user", help: "The real name sent in USER.")
+    static let idleTimeout = PluginOption<Int>(
+        "idle-timeout", default: 60, range: 0...86_400,
+        help: "Seconds a channel that every resource has left stays joined before PART (and QUIT after the last); 0: at once.")
+    static let persistentByDefault = PluginOption<Bool>(
+        "persistent-by-default", default: false,
+        help: "Stay in channels that every resource has left (bouncer mode) unless a user's channel setting says otherwise.")
+    static let historyLength = PluginOption<Int>(
+        "history-length", default: 20, range: 0...1000, help: "Messages kept per channel for the history sent on entry.")
 
     public static let options: [any AnyPluginOption] =
-        [fixedNetwork, ports, tlsPorts, verifyCertificate, caFile, realname] + ComponentOptions.all
+        [fixedNetwork, ports, tlsPorts, verifyCertificate, caFile, realname, idleTimeout, persistentByDefault, historyLength]
+        + ComponentOptions.all
 
     public static func makeService(options: PluginOptions, context: PluginContext) throws -> any Service {
         let placement = try ComponentPlacement(options: options, chatDomain: context.chat.domain, defaultSubdomain: "irc")
@@ -58,6 +67,9 @@ public enum IRCGatewayPlugin: ParleyPlugin {
         settings.tls = IRCClientTLS(
             verification: !options.value(verifyCertificate) ? .none : ca.isEmpty ? .system : .caFile(ca))
         settings.realname = options.value(realname)
+        settings.idleTimeout = options.value(idleTimeout)
+        settings.persistentByDefault = options.value(persistentByDefault)
+        settings.historyLength = options.value(historyLength)
         return settings
     }
 

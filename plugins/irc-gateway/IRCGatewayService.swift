@@ -34,17 +34,18 @@ final class IRCGatewayService: ComponentHandler {
         self.logger = logger
     }
 
-    /// The record name of `user`'s settings for `network`.
-    static func settingsName(_ user: UserID, _ network: String) -> String { "\(user)%\(network)" }
+    /// The record name of `user`'s settings for a network or a channel
+    /// (`alice@localhost%irc.libera.chat`, `alice@localhost%#dev%irc.libera.chat`).
+    static func settingsName(_ user: UserID, _ target: String) -> String { "\(user)%\(target)" }
 
-    /// What `user` configured for `network` (empty when nothing, or unreadable: logged).
-    func settings(of user: UserID, on network: String) -> NetworkSettings {
-        guard let settingsStore else { return NetworkSettings() }
+    /// The settings record `name` (empty when none, or unreadable: logged).
+    func settings<Settings: GatewaySettingsForm>(_ name: String, as _: Settings.Type) -> Settings {
+        guard let settingsStore else { return Settings() }
         do {
-            return NetworkSettings(record: try settingsStore.load(Self.settingsName(user, network)))
+            return Settings(record: try settingsStore.load(name))
         } catch {
-            logger.error("cannot read IRC network settings", metadata: ["user": "\(user)", "error": "\(error)"])
-            return NetworkSettings()
+            logger.error("cannot read IRC gateway settings", metadata: ["record": "\(name)", "error": "\(error)"])
+            return Settings()
         }
     }
 
@@ -107,18 +108,20 @@ final class IRCGatewayService: ComponentHandler {
             context.link.post(.presence(error, from: occupant, to: .session(from)))
             return
         }
-        let password = Self.password(in: presence)
+        let x = Self.mucElement(in: presence)
+        // §7.2.6 password; §7.2.14 history maxstanzas.
+        let password = x?.firstChild(named: "password", namespace: MUCNamespace.muc)?.text
+        let history = x?.firstChild(named: "history", namespace: MUCNamespace.muc)?[attribute: "maxstanzas"].flatMap { Int($0) }
         inbox(for: key, nick: occupant.resource).yield(
             .enter(
                 from, channel: .channel(network: network, name: name), name: name, nick: occupant.resource, password: password,
-                presence: presence))
+                presence: presence, history: history))
     }
 
-    /// §7.2.6: `<x xmlns='…muc'><password>…</password></x>` in the join presence.
-    private static func password(in presence: Presence) -> String? {
+    /// The `<x xmlns='…muc'/>` of a join presence (XEP-0045 §7.2.1).
+    private static func mucElement(in presence: Presence) -> XMLElement? {
         for payload in presence.payloads {
-            guard let x = payload.native?.value as? XMLElement, x.namespace == MUCNamespace.muc, x.name == "x" else { continue }
-            return x.firstChild(named: "password", namespace: MUCNamespace.muc)?.text
+            if let x = payload.native?.value as? XMLElement, x.namespace == MUCNamespace.muc, x.name == "x" { return x }
         }
         return nil
     }
@@ -127,9 +130,15 @@ final class IRCGatewayService: ComponentHandler {
     private func inbox(for key: PuppetKey, nick: String) -> AsyncStream<GatewayRequest>.Continuation {
         puppets.withLock { puppets in
             if let entry = puppets[key] { return entry.inbox }
+            let persistentByDefault = context.settings.persistentByDefault
             let puppet = IRCPuppet(
-                user: key.user, network: key.network, nick: nick, settings: settings(of: key.user, on: key.network),
+                user: key.user, network: key.network, nick: nick,
+                settings: settings(Self.settingsName(key.user, key.network), as: NetworkSettings.self),
                 context: context, logger: logger,
+                isPersistent: { [weak self] channel in
+                    let name = Self.settingsName(key.user, "\(channel)%\(key.network)")
+                    return self?.settings(name, as: ChannelSettings.self).persistent ?? persistentByDefault
+                },
                 onFinished: { [weak self] finished in self?.forget(finished, key: key) })
             let (stream, inbox) = AsyncStream.makeStream(of: GatewayRequest.self)
             Task {
@@ -208,9 +217,20 @@ final class IRCGatewayService: ComponentHandler {
                         id: query.id, kind: error == nil ? .result : .error, from: .session(query.to), to: requester,
                         payloads: element.map { [GatewayMUCRendering.payload($0)] } ?? [])))
         }
-        if case .network(let network)? = address, let child, child.namespace == GatewayCommands.namespace {
-            let answer = GatewayCommands(service: self).answer(child, kind: query.kind, from: requester.user, network: network)
-            return reply(nil, nil, answer)
+        if let child, child.namespace == GatewayCommands.namespace, query.to.resource.isEmpty {
+            let commands = GatewayCommands(service: self)
+            switch address {
+            case .network(let network)?:
+                return reply(nil, nil, commands.answer(
+                    child, kind: query.kind, from: requester.user, record: Self.settingsName(requester.user, network),
+                    target: network, as: NetworkSettings.self))
+            case .channel(let network, let name)?:
+                return reply(nil, nil, commands.answer(
+                    child, kind: query.kind, from: requester.user,
+                    record: Self.settingsName(requester.user, "\(name)%\(network)"), target: name, as: ChannelSettings.self))
+            default:
+                break
+            }
         }
         if case .channel(let network, let name)? = address, let child {
             let entry = puppets.withLock { $0[PuppetKey(user: requester.user, network: network)] }
@@ -262,7 +282,7 @@ final class IRCGatewayService: ComponentHandler {
             reply(
                 DiscoInfo(
                     identities: [DiscoInfo.Identity(category: "conference", type: "irc", name: name)],
-                    features: [XMPPNamespace.discoInfo, MUCNamespace.muc, "muc_nonanonymous", "muc_persistent"]
+                    features: [XMPPNamespace.discoInfo, MUCNamespace.muc, "muc_nonanonymous", "muc_persistent", GatewayCommands.namespace]
                 ).element, nil, nil)
         case (XMPPNamespace.discoInfo, "query", .get, .network(let network)?):
             reply(
@@ -270,9 +290,10 @@ final class IRCGatewayService: ComponentHandler {
                     identities: [DiscoInfo.Identity(category: "conference", type: "irc", name: network)],
                     features: [XMPPNamespace.discoInfo, XMPPNamespace.discoItems, GatewayCommands.namespace]
                 ).element, nil, nil)
-        case (XMPPNamespace.discoItems, "query", .get, .network?) where node == GatewayCommands.namespace:
-            // XEP-0050 §2.2: the commands of the network's JID.
-            reply(GatewayCommands.items(network: JID(query.to.user)).element, nil, nil)
+        case (XMPPNamespace.discoItems, "query", .get, .network?) where node == GatewayCommands.namespace,
+            (XMPPNamespace.discoItems, "query", .get, .channel?) where node == GatewayCommands.namespace:
+            // XEP-0050 §2.2: the commands of a network's or a channel's JID.
+            reply(GatewayCommands.items(of: JID(query.to.user)).element, nil, nil)
         case (XMPPNamespace.discoItems, "query", .get, _):
             reply(DiscoItems(node: node).element, nil, nil)  // XEP-0030 §4: no items listed
         default:

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ParleyCore
 import ParleyIRC
@@ -55,6 +56,14 @@ actor IRCPuppet {
         var prefixes: [String: String] = [:]
         /// Our messages sent and not yet echoed (echo-message), oldest first.
         var pendingEchoes: [PendingEcho] = []
+        /// The newest messages of the channel (at most `historyLength`), for the history a
+        /// resource gets on entering (§7.2.14), also while nobody was in (bouncer mode).
+        var history: [Message] = []
+        /// How many history messages each waiting resource asked for (§7.2.14 maxstanzas).
+        var historyWanted: [SessionID: Int] = [:]
+        /// Bumped whenever the channel is left empty or entered again, so that a delayed
+        /// PART only happens if nobody came back in between.
+        var idleGeneration = 0
     }
 
     /// One of our messages waiting for the network's echo: the echo of its first line
@@ -66,10 +75,15 @@ actor IRCPuppet {
     }
     private var channels: [String: Channel] = [:]
 
+    /// Whether the user wants to stay in a channel (by name) when every resource left it.
+    private let isPersistent: @Sendable (String) -> Bool
+
     init(
         user: UserID, network: String, nick: String, settings: NetworkSettings, context: GatewayContext, logger: Logger,
+        isPersistent: @escaping @Sendable (String) -> Bool = { _ in false },
         onFinished: @escaping @Sendable (IRCPuppet) -> Void
     ) {
+        self.isPersistent = isPersistent
         self.user = user
         self.network = network
         self.nick = nick
@@ -89,8 +103,8 @@ actor IRCPuppet {
     func handle(_ request: GatewayRequest) async {
         guard !finished else { return }
         switch request {
-        case .enter(let session, let channel, let name, let nick, let password, let presence):
-            await enter(session, channel: channel, name: name, nick: nick, password: password)
+        case .enter(let session, let channel, let name, let nick, let password, let presence, let history):
+            await enter(session, channel: channel, name: name, nick: nick, password: password, history: history)
             await presenceChanged(presence, of: session)
         case .exit(let session, let name):
             await exit(session, name: name)
@@ -116,7 +130,9 @@ actor IRCPuppet {
         }
     }
 
-    private func enter(_ session: SessionID, channel address: GatewayAddress, name: String, nick: String, password: String?) async {
+    private func enter(
+        _ session: SessionID, channel address: GatewayAddress, name: String, nick: String, password: String?, history: Int?
+    ) async {
         let key = Self.key(name)
         if let present = channels[key], present.sessions[session] != nil {
             // §7.6: presence to a new nick while in the room is a nick change; on IRC a
@@ -130,6 +146,8 @@ actor IRCPuppet {
         let isNew = channels[key] == nil
         channel.sessions[session] = nick
         channel.waiting.insert(session)
+        channel.historyWanted[session] = history
+        channel.idleGeneration += 1  // back before a delayed PART: it does not happen
         channels[key] = channel
         if client == nil { await connect(nick: nick) }
         if isNew {
@@ -162,13 +180,33 @@ actor IRCPuppet {
         // §7.14: the leaver's own unavailable presence, with 110.
         post(GatewayMUCRendering.departure(prefixes: channel.prefixes[Self.key(nick)] ?? "", codes: [110]),
              from: context.occupant(channel.complete ? nick : asked, of: channel.address), to: session)
-        if channel.sessions.isEmpty {
-            channels[key] = nil
-            await client?.part(name)
-            if channels.isEmpty { await finish(quitMessage: nil) }
-        } else {
+        guard channel.sessions.isEmpty else {
             channels[key] = channel
+            return
         }
+        // Every resource has left: a persistent channel stays joined (bouncer mode); any
+        // other is left after the idle time, unless someone comes back first.
+        channel.idleGeneration += 1
+        channels[key] = channel
+        if isPersistent(channel.name) { return }
+        let idle = context.settings.idleTimeout
+        guard idle > 0 else { return await leaveIfIdle(key, generation: channel.idleGeneration) }
+        let generation = channel.idleGeneration
+        Task { [weak self] in
+            try? await Task.sleep(for: .seconds(idle))
+            await self?.leaveIfIdle(key, generation: generation)
+        }
+    }
+
+    /// PARTs the channel `key` if no resource entered since it was left empty, and QUITs
+    /// once no channel is left.
+    private func leaveIfIdle(_ key: String, generation: Int) async {
+        guard let channel = channels[key], channel.sessions.isEmpty, channel.idleGeneration == generation, !finished else {
+            return
+        }
+        channels[key] = nil
+        await client?.part(channel.name)
+        if channels.isEmpty { await finish(quitMessage: nil) }
     }
 
     private func say(_ message: Message, in name: String, from session: SessionID) async {
@@ -187,6 +225,7 @@ actor IRCPuppet {
         } else {
             // Without echo-message the gateway reflects it, once per resource, with the
             // sender's id so that its client recognises its own message.
+            if message.body != nil { remember(message, from: nick, in: key) }
             for resource in channel.sessions.keys {
                 postGroupchat(message, from: nick, in: channel, to: resource)
             }
@@ -288,6 +327,8 @@ actor IRCPuppet {
                 }
                 channels[key]?.complete = false
                 channels[key]?.waiting = Set(channel.sessions.keys)
+                // They saw the history already: the entry after the rejoin brings none.
+                for session in channel.sessions.keys { channels[key]?.historyWanted[session] = 0 }
             }
         default:
             break
@@ -365,8 +406,29 @@ actor IRCPuppet {
             let asked = channel.sessions[session] ?? nick
             let codes = asked == nick ? [110] : [110, 210]
             post(GatewayMUCRendering.presence(of: own, codes: codes), from: context.occupant(nick, of: channel.address), to: session)
+            // §7.2.14: the discussion history (what the gateway saw), with XEP-0203 delays.
+            let wanted = channel.historyWanted.removeValue(forKey: session).flatMap { $0 } ?? channel.history.count
+            for old in channel.history.suffix(max(0, wanted)) {
+                var copy = old
+                copy.to = .session(session)
+                if let stamp = old.timestamp { copy.payloads.append(ExtensionPayload(meaning: .timestamp(stamp))) }
+                context.link.post(.message(copy))
+            }
             postSubject(channel.topic, setter: channel.topicSetter, in: channel, to: session)
         }
+        channels[key]?.historyWanted = channel.historyWanted
+    }
+
+    /// Keeps `message`, as occupant `nick` said it now, in the channel's history.
+    private func remember(_ message: Message, from nick: String, in key: String) {
+        let limit = context.settings.historyLength
+        guard limit > 0, let channel = channels[key] else { return }
+        var kept = message
+        kept.kind = .room
+        kept.from = .session(context.occupant(nick, of: channel.address))
+        kept.timestamp = Date()
+        channels[key]?.history.append(kept)
+        if channels[key]!.history.count > limit { channels[key]!.history.removeFirst(channels[key]!.history.count - limit) }
     }
 
     private func receiveMessage(_ line: IRCMessage) {
@@ -385,6 +447,7 @@ actor IRCPuppet {
             }
             var message = Message(id: msgid, kind: .room, from: .user(context.user(channel.address)), to: .user(user), body: body, payloads: payloads)
             if let msgid { message.payloads.append(GatewayMessages.stanzaID(msgid, by: room)) }
+            if body != nil { remember(message, from: source.nick, in: key) }
             for session in channel.sessions.keys where !channel.waiting.contains(session) {
                 postGroupchat(message, from: source.nick, in: channel, to: session)
             }
@@ -462,6 +525,7 @@ actor IRCPuppet {
             pending.reflected = true
             var reflection = pending.message
             if let msgid { reflection.payloads.append(GatewayMessages.stanzaID(msgid, by: room)) }
+            if reflection.body != nil { remember(reflection, from: nick, in: key) }
             for session in channel.sessions.keys where !channel.waiting.contains(session) {
                 postGroupchat(reflection, from: nick, in: channel, to: session)
             }

@@ -5,7 +5,7 @@ import ParleyXMPP
 /// What one user configured for one network with the `configure` ad-hoc command on the
 /// network's JID (XEP-0050), under biboumi's field names so that a biboumi user's habits
 /// and scripts keep working; each unset value falls back to the gateway's options.
-struct NetworkSettings: Equatable, Sendable {
+struct NetworkSettings: GatewaySettingsForm {
     var ports: [Int]?
     var tlsPorts: [Int]?
     var verifyCertificate: Bool?
@@ -19,13 +19,6 @@ struct NetworkSettings: Equatable, Sendable {
     var encodingIn: IRCTextDecoding.Fallback?
     /// Lines sent at once before throttling (one a second after); negative: no throttle.
     var throttleLimit: Int?
-
-    /// A bad field in a submitted form: XEP-0050 bad-request naming it.
-    struct FieldError: Error, Equatable {
-        let field: String
-        let reason: String
-        var text: String { "\(field): \(reason)" }
-    }
 
     /// The form's fields: `var`, type, label.
     static let fields: [(String, DataFormFieldType, String)] = [
@@ -43,7 +36,7 @@ struct NetworkSettings: Equatable, Sendable {
     ]
 
     /// XEP-0004 form with the current values, for `execute`.
-    func form(network: String) -> DataForm {
+    func form(target network: String) -> DataForm {
         var values: [String: [String]] = [:]
         values["ports"] = ports.map { $0.map(String.init) }
         values["tls_ports"] = tlsPorts.map { $0.map(String.init) }
@@ -65,31 +58,24 @@ struct NetworkSettings: Equatable, Sendable {
 
     /// The settings a submitted form gives, over the current ones: a field left out keeps
     /// its value, an empty one clears it. An unknown field or a bad value is refused.
-    func applying(_ form: DataForm) throws(FieldError) -> NetworkSettings {
+    func applying(_ form: DataForm) throws(SettingsFieldError) -> NetworkSettings {
         var next = self
         for field in form.fields {
             guard let variable = field.variable, variable != DataForm.formTypeVariable else { continue }
-            let values = field.values.flatMap { $0.split(whereSeparator: \.isNewline).map(String.init) }
-                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let values = field.submittedValues
             let single = values.first
             switch variable {
             case "ports": next.ports = try Self.ports(values, field: variable)
             case "tls_ports": next.tlsPorts = try Self.ports(values, field: variable)
-            case "verify_cert":
-                guard let single else {
-                    next.verifyCertificate = nil
-                    continue
-                }
-                guard ["1", "true", "0", "false"].contains(single) else { throw FieldError(field: variable, reason: "not a boolean") }
-                next.verifyCertificate = single == "1" || single == "true"
+            case "verify_cert": next.verifyCertificate = try field.submittedBoolean()
             case "nick":
                 if let single, !IRCNickname.isValid(single, maximumLength: 64) {
-                    throw FieldError(field: variable, reason: "'\(single)' is not an IRC nickname")
+                    throw SettingsFieldError(field: variable, reason: "'\(single)' is not an IRC nickname")
                 }
                 next.nick = single
             case "username":
                 if let single, single.contains(where: { $0 == " " || $0 == "@" || $0.isNewline }) || single.utf8.count > 64 {
-                    throw FieldError(field: variable, reason: "no spaces or '@', at most 64 bytes")
+                    throw SettingsFieldError(field: variable, reason: "no spaces or '@', at most 64 bytes")
                 }
                 next.username = single
             case "realname": next.realname = single.map { String($0.prefix(128)) }
@@ -101,12 +87,12 @@ struct NetworkSettings: Equatable, Sendable {
                     continue
                 }
                 guard let encoding = Self.encoding(single) else {
-                    throw FieldError(field: variable, reason: "'\(single)' is not supported (latin1 or windows-1252)")
+                    throw SettingsFieldError(field: variable, reason: "'\(single)' is not supported (latin1 or windows-1252)")
                 }
                 next.encodingIn = encoding
             case "encoding_out":
                 if let single, !["utf-8", "utf8"].contains(single.lowercased()) {
-                    throw FieldError(field: variable, reason: "only UTF-8 is sent")
+                    throw SettingsFieldError(field: variable, reason: "only UTF-8 is sent")
                 }
             case "throttle_limit":
                 guard let single else {
@@ -114,21 +100,21 @@ struct NetworkSettings: Equatable, Sendable {
                     continue
                 }
                 guard let limit = Int(single), limit >= -1, limit <= 1000 else {
-                    throw FieldError(field: variable, reason: "not a number from -1 to 1000")
+                    throw SettingsFieldError(field: variable, reason: "not a number from -1 to 1000")
                 }
                 next.throttleLimit = limit
             default:
-                throw FieldError(field: variable, reason: "unknown field")
+                throw SettingsFieldError(field: variable, reason: "unknown field")
             }
         }
         return next
     }
 
-    private static func ports(_ values: [String], field: String) throws(FieldError) -> [Int]? {
+    private static func ports(_ values: [String], field: String) throws(SettingsFieldError) -> [Int]? {
         var ports: [Int] = []
         for value in values {
             guard let port = Int(value), (1...65_535).contains(port) else {
-                throw FieldError(field: field, reason: "'\(value)' is not a port")
+                throw SettingsFieldError(field: field, reason: "'\(value)' is not a port")
             }
             ports.append(port)
         }

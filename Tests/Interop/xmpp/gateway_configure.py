@@ -8,11 +8,16 @@ The network JID lists `configure`; executing it returns biboumi's fields; a subm
 with an unknown field is bad-request naming it; a submission of the plain port, no TLS
 ports, her nick and her SASL password completes; then she enters (the irc-server lets
 only logged-in clients register, so this is SASL PLAIN working), and executing the
-command again shows the stored ports but never the password.
+command again shows the stored ports but never the password. Then the channel's own
+`configure` makes #dev persistent: alice leaves the room, the gateway stays in the
+channel (no PART or QUIT seen by bob, an IRC user of the irc-server), and when alice comes
+back the message bob said meanwhile arrives as history with a XEP-0203 delay.
 """
+import asyncio
 import xml.etree.ElementTree as ET
 
 import common
+from irc_peer import IRCPeer
 from muc import codes, is_from
 
 COMMANDS = "http://jabber.org/protocol/commands"
@@ -103,12 +108,42 @@ async def body(sc):
     sc.check("ports_stored", t == "result" and field_values(again, "ports") == [str(a.irc_port)]
              and field_values(again, "tls_ports") == [], again is not None and ET.tostring(again))
     sc.check("password_not_shown", field_values(again, "sasl_password") == [])
+
+    sc.step("the channel is made persistent: alice leaves, bob talks, alice gets it as history")
+    t, iq = await alice.iq("set", command("execute"), to=room.split("/")[0])
+    form = child_command(iq)
+    sc.check("channel_form_has_persistent", form is not None and field_values(form, "persistent") is not None,
+             iq is not None and ET.tostring(iq))
+    t, iq = await alice.iq("set", command("complete", form.get("sessionid") if form is not None else "x",
+                                          [("persistent", ["true"])]), to=room)
+    sc.check("channel_configured", t == "result" and child_command(iq) is not None
+             and child_command(iq).get("status") == "completed")
+    bob = IRCPeer()
+    sc.require("bob_registered", await bob.connect(a.host, a.irc_port, "bob", a.bob_password) is not None)
+    sc.require("bob_joined", await bob.join("#dev") is not None)
+    mark = alice.mark()
+    p = alice.Presence()
+    p["to"] = f"{room}/alice"
+    p["type"] = "unavailable"
+    p.send()
+    sc.check("left_110", await alice.wait_for("presence", is_from(f"{room}/alice", "unavailable"), since=mark) is not None)
+    bob.connection.privmsg("#dev", "while you were away")
+    await asyncio.sleep(2)  # longer than the gateway's idle-timeout (1 s in the test)
+    sc.check("stays_in_channel", not any(e.type in ("part", "quit") and e.source.nick == "alice" for e in bob.events),
+             [(e.type, e.source) for e in bob.events if e.type in ("part", "quit")])
+    mark = alice.mark()
+    alice.plugin["xep_0045"].join_muc(room, "alice")
+    history = await alice.wait_for("message", common.body_contains("while you were away"), since=mark)
+    sc.check("history_on_return", history is not None and history.find(f"{{{common.DELAY_NS}}}delay") is not None
+             and history.get("from") == f"{room}/bob", history is not None and ET.tostring(history))
+    bob.connection.disconnect("done")
     await alice.logout()
 
 
 if __name__ == "__main__":
     p = common.base_parser(__doc__)
     common.add_user_args(p, "alice", "alice", "alicepw")
+    common.add_user_args(p, "bob", "bob", "bobpw")
     p.add_argument("--irc-port", type=int, required=True)
     p.add_argument("--irc-password", default="alicepw")
     common.run("gateway_configure", p, body)
