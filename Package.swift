@@ -374,7 +374,10 @@ let package = Package(
             ]),
         .testTarget(
             name: "IRCGatewayPluginTests",
-            dependencies: ["IRCGatewayPlugin", "ParleyCore", "ParleyIRCNIO", "ParleyMUC", "ParleyXML"]),
+            dependencies: [
+                "IRCGatewayPlugin", "ParleyCore", "ParleyIRCNIO", "ParleyMUC", "ParleyXML",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "CShimTests", dependencies: ["CLDAP", "CLibXML2"]),
         .testTarget(
             name: "ParleyLDAPTests",

@@ -22,6 +22,7 @@ enum Builtins {
         registry.register(IRCServerPlugin.self)
         registry.register(MUCPlugin.self)
         registry.register(IRCGatewayPlugin.self)
+        registry.register(IRCBridgePlugin.self)
         return registry
     }
 

@@ -119,6 +119,40 @@ import Testing
         #expect(mode & 0o077 == 0, "mode \(String(mode, radix: 8))")
     }
 
+    /// A relay bridge (irc-bridge) between the local room `dev` and `#ext` on a real
+    /// ngircd: one bot each side, messages and actions both ways with the sender's nick, no
+    /// loops, and what is not relayed (bob's join) counted in the log
+    /// (Tests/Interop/xmpp/bridge_irc.py).
+    @Test func aRelayBridgeLinksALocalRoomToAChannelElsewhere() throws {
+        let ngircd = try NgircdServer()
+        defer { ngircd.stop() }
+        let dir = try TemporaryDirectory()
+        let process = try ParleydProcess(
+            in: dir, auth: "memory:alice:alicepw",
+            plugins: MUCInteropTests.plainC2S + """
+
+                - plugin: muc
+                - plugin: irc-bridge
+                  room: dev
+                  host: 127.0.0.1
+                  port: \(ngircd.port)
+                  tls: false
+                  channel: "#ext"
+                  nick: relay
+                """)
+        defer { process.stop() }
+        _ = try process.waitForLog("relay bridge running")
+        let result = try PythonPeer.run(
+            "xmpp", "bridge_irc.py",
+            [
+                "--host", "127.0.0.1", "--port", "\(try process.listeningPort(of: "xmpp-c2s"))", "--domain", "localhost",
+                "--tls", "none", "--mechanism", "PLAIN", "--irc-port", "\(ngircd.port)", "--timeout", "40",
+            ])
+        #expect(result.ok, "\(result)\n\(process.log)")
+        #expect(result.checks.count == 12 && result.checks.values.allSatisfy { $0 }, "\(result.checks)")
+        #expect(process.log.contains("IRC joins, parts, quits, kicks and nick changes"), "\(process.log)")
+    }
+
     /// `parleyd` with xmpp-c2s (plain, for alice) and irc-gateway, which reaches the ircd
     /// over TLS on `tlsPort` with its self-signed `certificate` as the CA.
     static func gateway(in dir: TemporaryDirectory, tlsPort: Int, certificate: String) throws -> ParleydProcess {

@@ -22,7 +22,7 @@ import xml.etree.ElementTree as ET
 
 import common
 from irc_peer import IRCPeer
-from muc import MUC_ADMIN, MUC_USER, SID, codes, is_from, send_message
+from muc import MUC_ADMIN, MUC_USER, SID, codes, is_from, login_and_enter, send_message
 
 PING = "urn:xmpp:ping"
 CORRECT = "urn:xmpp:message-correct:0"
@@ -32,17 +32,6 @@ REPLY = "urn:xmpp:reply:0"
 def item(x):
     """The muc#user item of a presence, or None."""
     return x.find(f"{{{MUC_USER}}}x/{{{MUC_USER}}}item")
-
-
-async def enter_as_alice(sc, resource, room):
-    """Logs alice in as `resource` and enters `room` as alice; returns the client, the mark
-    before the entry, and her own presence (None on timeout)."""
-    client = await sc.client("alice", sc.args.alice_password, resource=resource, plugins=["xep_0045"]).login_or_fail()
-    client.presence()
-    await client.barrier()
-    mark = client.mark()
-    client.plugin["xep_0045"].join_muc(room, "alice")
-    return client, mark, await client.wait_for("presence", is_from(f"{room}/alice"), since=mark, timeout=20)
 
 
 async def body(sc):
@@ -56,7 +45,7 @@ async def body(sc):
     sc.require("bob_joined", await bob.join("#dev") is not None)
 
     sc.step("alice enters through the gateway")
-    alice, mark, own = await enter_as_alice(sc, "desk", room)
+    alice, mark, own = await login_and_enter(sc, "alice", a.alice_password, "desk", room, "alice")
     sc.require("alice_self_presence", own is not None and own.get("type") is None,
                own is not None and ET.tostring(own))
     sc.check("alice_self_110", "110" in codes(own), codes(own))
@@ -69,7 +58,7 @@ async def body(sc):
     sc.check("bob_sees_alice_join", await bob.wait(bob.joined("alice", "#dev")) is not None)
 
     sc.step("a second resource of alice's shares her IRC connection")
-    phone, mark_p, own_p = await enter_as_alice(sc, "phone", room)
+    phone, mark_p, own_p = await login_and_enter(sc, "alice", a.alice_password, "phone", room, "alice")
     sc.check("phone_self_110", own_p is not None and "110" in codes(own_p))
     sc.check("phone_sees_bob", await phone.wait_for("presence", is_from(f"{room}/bob"), since=mark_p) is not None)
     bob.connection.privmsg("#dev", "to both")

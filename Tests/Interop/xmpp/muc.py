@@ -34,6 +34,17 @@ def enter(client, room, nick, history=None):
     p.send()
 
 
+async def login_and_enter(sc, user, password, resource, room, nick):
+    """Logs `user` in as `resource`, sends initial presence, and enters `room` as `nick`;
+    returns the client, the mark before the entry, and its own presence (None on timeout)."""
+    client = await sc.client(user, password, resource=resource, plugins=["xep_0045"]).login_or_fail()
+    client.presence()
+    await client.barrier()
+    mark = client.mark()
+    client.plugin["xep_0045"].join_muc(room, nick)
+    return client, mark, await client.wait_for("presence", is_from(f"{room}/{nick}"), since=mark, timeout=20)
+
+
 def send_message(client, to, mtype, body=None, extra=(), id=None):
     """Sends a message of type `mtype` to `to` with `body`, extension elements `extra` and
     the stanza id `id` when given."""

@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 
 import common
 from irc_peer import IRCPeer
-from muc import SID, MUC_USER, is_from, send_message
+from muc import SID, MUC_USER, is_from, login_and_enter, send_message
 
 REPLY = "urn:xmpp:reply:0"
 REACTIONS = "urn:xmpp:reactions:0"
@@ -45,12 +45,8 @@ async def body(sc):
     ack = await eve.wait(lambda e: e.type == "cap" and e.arguments[:1] == ["ACK"])
     sc.require("irc_message_tags", ack is not None)
     sc.require("irc_joined", await eve.join("#dev") is not None)
-    alice = await sc.client("alice", a.alice_password, resource="desk", plugins=["xep_0045"]).login_or_fail()
-    alice.presence()
-    await alice.barrier()
-    mark = alice.mark()
-    alice.plugin["xep_0045"].join_muc(room, "Alice")
-    sc.require("alice_enters", await alice.wait_for("presence", is_from(f"{room}/Alice"), since=mark) is not None)
+    alice, mark, own = await login_and_enter(sc, "alice", a.alice_password, "desk", room, "Alice")
+    sc.require("alice_enters", own is not None)
     sc.require("eve_sees_alice", await eve.wait(eve.joined("Alice", "#dev")) is not None)
 
     sc.step("ids: an IRC message's stanza-id, an XMPP message's msgid")
