@@ -1,258 +1,78 @@
 import Foundation
 import Logging
 import ParleyCore
-import ParleyIRC
 import ParleyIRCNIO
-import ParleyXMPP
 
-/// One XMPP user's connection to one IRC network, shared by all the user's resources
-/// (biboumi's model): the channels the user is in through it and which resources are in
-/// each. XMPP requests arrive as `GatewayRequest`s and IRC happenings as the client's
-/// events; both become lines to the network or stanzas to the user's resources.
+/// The shell of one XMPP user's connection to one IRC network: runs `PuppetState` (the
+/// protocol logic) and performs its actions: the IRC client's lines, joins and parts,
+/// stanzas through the component link, timers.
 actor IRCPuppet {
-    let user: UserID
-    let network: String
-    private let context: GatewayContext
+    private var state: PuppetState
     private let logger: Logger
     private var client: IRCClient?
     private var eventTask: Task<Void, Never>?
-    /// Our nick on the network (the client's, once registered).
-    private var nick: String
-    /// Whether the network echoes our own messages (IRCv3 echo-message): then the room's
-    /// reflection of a message is that echo, once, with the network's id.
-    private var echoes = false
-    /// Whether the network takes client tags (IRCv3 message-tags): replies, reactions.
-    private var tagsAllowed = false
-    private var finished = false
-    /// The presence of each resource in a room here, and the AWAY text we set (nil: back).
-    private var resourcePresence: [SessionID: Presence] = [:]
-    private var awayStatus: String?
-    private let messages = GatewayMessages()
     /// Called once the puppet has no channel left and has quit.
     private let onFinished: @Sendable (IRCPuppet) -> Void
-    /// What the user configured for this network, and where it can be reached, in order
-    /// (TLS ports first); until the first registration a failed endpoint moves to the next.
-    private let settings: NetworkSettings
-    private let endpoints: [GatewaySettings.Endpoint]
-    private var endpointIndex = 0
-    private var registeredOnce = false
-
-    /// A channel as the user is in it.
-    private struct Channel {
-        /// The channel's gateway address (its name as the first resource wrote it).
-        let address: GatewayAddress
-        let name: String
-        /// The channel key the first resource gave (§7.2.6 password), for rejoins.
-        var key: String?
-        /// The resources in the room, with the nick each asked for.
-        var sessions: [SessionID: String] = [:]
-        /// Resources whose entry (occupants, self-presence, subject) is not sent yet.
-        var waiting: Set<SessionID> = []
-        /// NAMES has ended since our JOIN: the member list is whole.
-        var complete = false
-        var topic = ""
-        var topicSetter: String?
-        /// The members' prefixes, by folded nick, for the departures' items.
-        var prefixes: [String: String] = [:]
-        /// Our messages sent and not yet echoed (echo-message), oldest first.
-        var pendingEchoes: [PendingEcho] = []
-        /// The newest messages of the channel (at most `historyLength`), for the history a
-        /// resource gets on entering (§7.2.14), also while nobody was in (bouncer mode).
-        var history: [Message] = []
-        /// How many history messages each waiting resource asked for (§7.2.14 maxstanzas).
-        var historyWanted: [SessionID: Int] = [:]
-        /// Bumped whenever the channel is left empty or entered again, so that a delayed
-        /// PART only happens if nobody came back in between.
-        var idleGeneration = 0
-    }
-
-    /// One of our messages waiting for the network's echo: the echo of its first line
-    /// becomes the room's one reflection, with the sender's id and the network's msgid.
-    private struct PendingEcho {
-        let message: Message
-        var linesLeft: Int
-        var reflected = false
-    }
-    private var channels: [String: Channel] = [:]
-
-    /// Whether the user wants to stay in a channel (by name) when every resource left it.
-    private let isPersistent: @Sendable (String) -> Bool
 
     init(
         user: UserID, network: String, nick: String, settings: NetworkSettings, context: GatewayContext, logger: Logger,
         isPersistent: @escaping @Sendable (String) -> Bool = { _ in false },
         onFinished: @escaping @Sendable (IRCPuppet) -> Void
     ) {
-        self.isPersistent = isPersistent
-        self.user = user
-        self.network = network
-        self.nick = nick
-        self.settings = settings
-        self.endpoints = context.settings.endpoints(settings)
-        self.context = context
+        state = PuppetState(
+            user: user, network: network, nick: nick, settings: settings, context: context, isPersistent: isPersistent)
         self.logger = logger
         self.onFinished = onFinished
     }
 
-    private static func key(_ name: String) -> String { IRCCaseMapping.rfc1459.fold(name) }
-
-    // MARK: From XMPP
-
-    /// Handles one request of the user's; in order, one at a time. After the puppet
-    /// finished (its last channel left), the service makes a new one for new requests.
+    /// Handles one request of the user's; in order, one at a time.
     func handle(_ request: GatewayRequest) async {
-        guard !finished else { return }
-        switch request {
-        case .enter(let session, let channel, let name, let nick, let password, let presence, let history):
-            await enter(session, channel: channel, name: name, nick: nick, password: password, history: history)
-            await presenceChanged(presence, of: session)
-        case .exit(let session, let name):
-            await exit(session, name: name)
-        case .say(let session, let name, let message):
-            await say(message, in: name, from: session)
-        case .tell(let nick, let message):
-            do {
-                await send(try messages.lines(for: message, to: nick, from: self.nick, tags: tagsAllowed))
-            } catch {
-                refuse(message, error.text)
-            }
-        case .setSubject(let name, let subject):
-            await send([IRCMessage(command: "TOPIC", parameters: [name, subject])])
-        case .kick(let name, let nick, let reason):
-            await send([IRCMessage(command: "KICK", parameters: reason.map { [name, nick, $0] } ?? [name, nick])])
-        case .ban(let name, let nick, let reason):
-            await send([
-                IRCMessage(command: "MODE", parameters: [name, "+b", "\(nick)!*@*"]),
-                IRCMessage(command: "KICK", parameters: reason.map { [name, nick, $0] } ?? [name, nick]),
-            ])
-        case .close:
-            await finish(quitMessage: "Gateway shutting down")
-        }
-    }
-
-    private func enter(
-        _ session: SessionID, channel address: GatewayAddress, name: String, nick: String, password: String?, history: Int?
-    ) async {
-        let key = Self.key(name)
-        if let present = channels[key], present.sessions[session] != nil {
-            // §7.6: presence to a new nick while in the room is a nick change; on IRC a
-            // nick is the connection's, so it changes in every channel.
-            if !IRCCaseMapping.rfc1459.equals(nick, self.nick) {
-                await send([IRCMessage(command: "NICK", parameters: [nick])])
-            }
-            return
-        }
-        var channel = channels[key] ?? Channel(address: address, name: name, key: password)
-        let isNew = channels[key] == nil
-        channel.sessions[session] = nick
-        channel.waiting.insert(session)
-        channel.historyWanted[session] = history
-        channel.idleGeneration += 1  // back before a delayed PART: it does not happen
-        channels[key] = channel
-        if client == nil { await connect(nick: nick) }
-        if isNew {
-            await client?.join(name, key: password)
-        } else if channel.complete, let client {
-            await sendEntry(of: key, members: await client.members(of: name) ?? [])
-        }
-    }
-
-    /// RFC 2812 §4.1 AWAY follows the user's resources in rooms: away (with the status of
-    /// the first away one) when none is available, back as soon as one is.
-    private func presenceChanged(_ presence: Presence, of session: SessionID) async {
-        guard client != nil else { return }
-        let inRoom = channels.values.contains { $0.sessions[session] != nil }
-        resourcePresence[session] = inRoom ? presence : nil
-        let available = resourcePresence.values.contains { $0.availability == .available || $0.availability == .chat }
-        let status = available ? nil : resourcePresence.values.lazy.compactMap(\.status).first ?? "Away"
-        guard status != awayStatus else { return }
-        awayStatus = status
-        await send([IRCMessage(command: "AWAY", parameters: status.map { [$0] } ?? [])])
-    }
-
-    private func exit(_ session: SessionID, name: String) async {
-        let key = Self.key(name)
-        guard var channel = channels[key], let asked = channel.sessions.removeValue(forKey: session) else { return }
-        if !channels.values.contains(where: { $0.sessions[session] != nil && $0.name != channel.name }) {
-            resourcePresence[session] = nil
-        }
-        channel.waiting.remove(session)
-        // §7.14: the leaver's own unavailable presence, with 110.
-        post(GatewayMUCRendering.departure(prefixes: channel.prefixes[Self.key(nick)] ?? "", codes: [110]),
-             from: context.occupant(channel.complete ? nick : asked, of: channel.address), to: session)
-        guard channel.sessions.isEmpty else {
-            channels[key] = channel
-            return
-        }
-        // Every resource has left: a persistent channel stays joined (bouncer mode); any
-        // other is left after the idle time, unless someone comes back first.
-        channel.idleGeneration += 1
-        channels[key] = channel
-        if isPersistent(channel.name) { return }
-        let idle = context.settings.idleTimeout
-        guard idle > 0 else { return await leaveIfIdle(key, generation: channel.idleGeneration) }
-        let generation = channel.idleGeneration
-        Task { [weak self] in
-            try? await Task.sleep(for: .seconds(idle))
-            await self?.leaveIfIdle(key, generation: generation)
-        }
-    }
-
-    /// PARTs the channel `key` if no resource entered since it was left empty, and QUITs
-    /// once no channel is left.
-    private func leaveIfIdle(_ key: String, generation: Int) async {
-        guard let channel = channels[key], channel.sessions.isEmpty, channel.idleGeneration == generation, !finished else {
-            return
-        }
-        channels[key] = nil
-        await client?.part(channel.name)
-        if channels.isEmpty { await finish(quitMessage: nil) }
-    }
-
-    private func say(_ message: Message, in name: String, from session: SessionID) async {
-        let key = Self.key(name)
-        guard let channel = channels[key], channel.sessions[session] != nil else { return }
-        let lines: [IRCMessage]
-        do {
-            lines = try messages.lines(for: message, to: name, from: nick, tags: tagsAllowed)
-        } catch {
-            return refuse(message, error.text)
-        }
-        guard !lines.isEmpty else { return }
-        if echoes {
-            // The room's reflection (§7.4) waits for the network's echo: once, with its msgid.
-            channels[key]?.pendingEchoes.append(PendingEcho(message: message, linesLeft: lines.count))
-        } else {
-            // Without echo-message the gateway reflects it, once per resource, with the
-            // sender's id so that its client recognises its own message.
-            if message.body != nil { remember(message, from: nick, in: key) }
-            for resource in channel.sessions.keys {
-                postGroupchat(message, from: nick, in: channel, to: resource)
-            }
-        }
-        await send(lines)
-    }
-
-    private func send(_ lines: [IRCMessage]) async {
-        guard let client else { return }
-        for line in lines { await client.send(line) }
+        await perform(state.handle(request))
     }
 
     /// Whether `session` is in the channel `name` (XEP-0410 self-pings).
     func isIn(_ name: String, session: SessionID) -> Bool {
-        channels[Self.key(name)]?.sessions[session] != nil
+        state.isIn(name, session: session)
     }
 
-    // MARK: The IRC connection
+    private func receive(_ event: IRCClientEvent) async {
+        await perform(state.receive(event))
+    }
 
-    private func connect(nick: String) async {
-        self.nick = nick
-        guard endpointIndex < endpoints.count else {
-            refuseWaiting(condition: .remoteServerNotFound, text: "no port to reach \(network): configure ports or tls_ports")
-            return await finish(quitMessage: nil)
+    private func perform(_ actions: [PuppetAction]) async {
+        for action in actions {
+            switch action {
+            case .send(let lines):
+                for line in lines { await client?.send(line) }
+            case .post(let traffic):
+                state.context.link.post(traffic)
+            case .connect(let configuration):
+                await connect(configuration)
+            case .disconnectClient:
+                await stopClient(message: nil)
+            case .join(let name, let key):
+                await client?.join(name, key: key)
+            case .part(let name):
+                await client?.part(name)
+            case .scheduleLeave(let key, let generation, let seconds):
+                Task { [weak self] in
+                    try? await Task.sleep(for: .seconds(seconds))
+                    await self?.leaveIfIdle(key, generation: generation)
+                }
+            case .log(let message, let metadata):
+                logger.info("\(message)", metadata: metadata.mapValues { .string($0) })
+            case .finish(let quitMessage):
+                await stopClient(message: quitMessage)
+                onFinished(self)
+            }
         }
-        let configuration = context.settings.clientConfiguration(
-            network: network, endpoint: endpoints[endpointIndex], nick: nick, user: user, settings: settings)
+    }
+
+    private func leaveIfIdle(_ key: String, generation: Int) async {
+        await perform(state.leaveIfIdle(key, generation: generation))
+    }
+
+    private func connect(_ configuration: IRCClientConfiguration) async {
         do {
             let client = try IRCClient(configuration: configuration)
             self.client = client
@@ -264,326 +84,15 @@ actor IRCPuppet {
             }
             await client.start()
         } catch {
-            logger.warning("IRC client could not be set up", metadata: ["network": "\(network)", "error": "\(error)"])
-            refuseWaiting(condition: .internalServerError, text: "The connection to \(network) could not be set up")
+            await perform(state.connectFailed("\(error)"))
         }
     }
 
-    private func finish(quitMessage: String?) async {
-        guard !finished else { return }
-        finished = true
-        let client = self.client
-        self.client = nil
-        for (_, channel) in channels {
-            for session in channel.sessions.keys {
-                post(GatewayMUCRendering.departure(prefixes: "", codes: [110, 332]),
-                     from: context.occupant(nick, of: channel.address), to: session)
-            }
-        }
-        channels = [:]
-        await client?.stop(message: quitMessage)
-        eventTask?.cancel()
-        onFinished(self)
-    }
-
-    // MARK: From IRC
-
-    func receive(_ event: IRCClientEvent) async {
-        switch event {
-        case .registered(let registeredNick):
-            nick = registeredNick
-            registeredOnce = true
-        case .capabilitiesEnabled(let capabilities):
-            echoes = capabilities.contains("echo-message")
-            tagsAllowed = capabilities.contains("message-tags")
-        case .nickChanged(_, let new):
-            nick = new
-        case .memberChanged(let name, let change):
-            memberChanged(change, in: Self.key(name))
-        case .message(let line):
-            receiveMessage(line)
-        case .kicked(let name, let by, let reason):
-            guard let channel = channels.removeValue(forKey: Self.key(name)) else { return }
-            for session in channel.sessions.keys {
-                post(GatewayMUCRendering.departure(prefixes: "", codes: [110, 307], status: reason.map { "\(by): \($0)" } ?? by),
-                     from: context.occupant(nick, of: channel.address), to: session)
-            }
-            if channels.isEmpty { await finish(quitMessage: nil) }
-        case .other(let line):
-            receiveOther(line)
-        case .registrationFailed(let reason), .serverError(let reason):
-            refuseWaiting(condition: .remoteServerNotFound, text: reason)
-        case .disconnected(let reason) where !registeredOnce:
-            // Never got in: the next endpoint (a TLS port, then the plain ones), else the
-            // resources waiting to enter hear that the network cannot be reached.
-            await nextEndpoint(after: reason)
-        case .disconnected(let reason):
-            // The network is gone for now: every room says so (332), and the rejoin after
-            // the client reconnects sends each resource its entry again.
-            for (key, channel) in channels {
-                for session in channel.sessions.keys where !channel.waiting.contains(session) {
-                    post(GatewayMUCRendering.departure(prefixes: "", codes: [110, 332], status: reason),
-                         from: context.occupant(nick, of: channel.address), to: session)
-                }
-                channels[key]?.complete = false
-                channels[key]?.waiting = Set(channel.sessions.keys)
-                // They saw the history already: the entry after the rejoin brings none.
-                for session in channel.sessions.keys { channels[key]?.historyWanted[session] = 0 }
-            }
-        default:
-            break
-        }
-    }
-
-    private func nextEndpoint(after reason: String) async {
-        let failed = client
+    private func stopClient(message: String?) async {
+        let stopped = client
         client = nil
         eventTask?.cancel()
-        await failed?.stop(message: nil)
-        endpointIndex += 1
-        guard endpointIndex < endpoints.count else {
-            refuseWaiting(condition: .remoteServerNotFound, text: "cannot reach \(network): \(reason)")
-            return await finish(quitMessage: nil)
-        }
-        logger.info(
-            "IRC connection failed; trying the next port",
-            metadata: ["network": "\(network)", "port": "\(endpoints[endpointIndex].port)", "reason": "\(reason)"])
-        await connect(nick: nick)
-        for channel in channels.values { await client?.join(channel.name, key: channel.key) }
-    }
-
-    private func memberChanged(_ change: IRCMemberChange, in key: String) {
-        guard var channel = channels[key] else { return }
-        func toAll(_ presence: Presence, from nick: String) {
-            for session in channel.sessions.keys where !channel.waiting.contains(session) {
-                post(presence, from: context.occupant(nick, of: channel.address), to: session)
-            }
-        }
-        let mine = { (other: String) in IRCCaseMapping.rfc1459.equals(other, self.nick) }
-        switch change {
-        case .listed(let members):
-            channel.complete = true
-            channel.prefixes = Dictionary(members.map { (Self.key($0.nick), $0.prefixes) }, uniquingKeysWith: { a, _ in a })
-            channels[key] = channel
-            sendEntry(of: key, members: members)
-            return
-        case .joined(let member):
-            channel.prefixes[Self.key(member.nick)] = member.prefixes
-            toAll(GatewayMUCRendering.presence(of: member), from: member.nick)
-        case .parted(let who, let reason), .quit(let who, let reason):
-            let prefixes = channel.prefixes.removeValue(forKey: Self.key(who)) ?? ""
-            toAll(GatewayMUCRendering.departure(prefixes: prefixes, codes: [], status: reason), from: who)
-        case .kicked(let who, let by, let reason):
-            let prefixes = channel.prefixes.removeValue(forKey: Self.key(who)) ?? ""
-            toAll(GatewayMUCRendering.departure(prefixes: prefixes, codes: [307], status: reason.map { "\(by): \($0)" } ?? by), from: who)
-        case .renamed(let old, let member):
-            // §7.6: unavailable with 303 and the new nick, then the new nick's presence.
-            let prefixes = channel.prefixes.removeValue(forKey: Self.key(old)) ?? member.prefixes
-            channel.prefixes[Self.key(member.nick)] = member.prefixes
-            let own = mine(member.nick)
-            toAll(GatewayMUCRendering.departure(prefixes: prefixes, codes: own ? [303, 110] : [303], newNick: member.nick), from: old)
-            toAll(GatewayMUCRendering.presence(of: member, codes: own ? [110] : []), from: member.nick)
-        case .prefixesChanged(let member):
-            channel.prefixes[Self.key(member.nick)] = member.prefixes
-            toAll(GatewayMUCRendering.presence(of: member, codes: mine(member.nick) ? [110] : []), from: member.nick)
-        }
-        channels[key] = channel
-    }
-
-    /// §7.2.3–§7.2.15: the occupants, then one's own presence with 110 (and 210 when the
-    /// network gave another nick than the one asked for), then the subject, to every
-    /// resource still waiting for it.
-    private func sendEntry(of key: String, members: [IRCChannelMember]) {
-        guard var channel = channels[key], channel.complete else { return }
-        let waiting = channel.waiting
-        channel.waiting = []
-        channels[key] = channel
-        let own = members.first { IRCCaseMapping.rfc1459.equals($0.nick, nick) } ?? IRCChannelMember(nick: nick)
-        for session in waiting {
-            for member in members where !IRCCaseMapping.rfc1459.equals(member.nick, nick) {
-                post(GatewayMUCRendering.presence(of: member), from: context.occupant(member.nick, of: channel.address), to: session)
-            }
-            let asked = channel.sessions[session] ?? nick
-            let codes = asked == nick ? [110] : [110, 210]
-            post(GatewayMUCRendering.presence(of: own, codes: codes), from: context.occupant(nick, of: channel.address), to: session)
-            // §7.2.14: the discussion history (what the gateway saw), with XEP-0203 delays.
-            let wanted = channel.historyWanted.removeValue(forKey: session).flatMap { $0 } ?? channel.history.count
-            for old in channel.history.suffix(max(0, wanted)) {
-                var copy = old
-                copy.to = .session(session)
-                if let stamp = old.timestamp { copy.payloads.append(ExtensionPayload(meaning: .timestamp(stamp))) }
-                context.link.post(.message(copy))
-            }
-            postSubject(channel.topic, setter: channel.topicSetter, in: channel, to: session)
-        }
-        channels[key]?.historyWanted = channel.historyWanted
-    }
-
-    /// Keeps `message`, as occupant `nick` said it now, in the channel's history.
-    private func remember(_ message: Message, from nick: String, in key: String) {
-        let limit = context.settings.historyLength
-        guard limit > 0, let channel = channels[key] else { return }
-        var kept = message
-        kept.kind = .room
-        kept.from = .session(context.occupant(nick, of: channel.address))
-        kept.timestamp = Date()
-        channels[key]?.history.append(kept)
-        if channels[key]!.history.count > limit { channels[key]!.history.removeFirst(channels[key]!.history.count - limit) }
-    }
-
-    private func receiveMessage(_ line: IRCMessage) {
-        let hasText = line.command == "PRIVMSG" || line.command == "NOTICE"
-        guard hasText && line.parameters.count >= 2 || line.command == "TAGMSG" && !line.parameters.isEmpty else { return }
-        let target = line.parameters[0]
-        let source = IRCUserHost(parsing: line.source ?? "")
-        let (body, payloads, msgid) = messages.inbound(line)
-        if let first = target.first, GatewayAddress.channelPrefixes.contains(first) {
-            let key = Self.key(target)
-            guard let channel = channels[key] else { return }
-            let room = context.user(channel.address).description
-            if echoes, IRCCaseMapping.rfc1459.equals(source.nick, nick), !channel.pendingEchoes.isEmpty {
-                receiveEcho(in: key, msgid: msgid, room: room)
-                return
-            }
-            var message = Message(id: msgid, kind: .room, from: .user(context.user(channel.address)), to: .user(user), body: body, payloads: payloads)
-            if let msgid { message.payloads.append(GatewayMessages.stanzaID(msgid, by: room)) }
-            if body != nil { remember(message, from: source.nick, in: key) }
-            for session in channel.sessions.keys where !channel.waiting.contains(session) {
-                postGroupchat(message, from: source.nick, in: channel, to: session)
-            }
-            return
-        }
-        // A private message (or notice) to us: from `nick%network`, or from the network
-        // itself when a server sent it.
-        let fromServer = source.user == nil && source.host == nil
-        let from: GatewayAddress = fromServer ? .network(network) : .person(network: network, nick: source.nick)
-        let message = Message(
-            id: msgid, kind: line.command == "NOTICE" ? .normal : .chat, from: .user(context.user(from)), to: .user(user),
-            body: body, payloads: payloads)
-        context.link.post(.message(message))
-    }
-
-    private func receiveOther(_ line: IRCMessage) {
-        let parameters = line.parameters
-        switch line.command {
-        case IRCNumeric.topic where parameters.count >= 3:
-            // RFC 2812 §5.1 332 (on JOIN): kept for the entry.
-            channels[Self.key(parameters[1])]?.topic = parameters[2]
-        case IRCNumeric.topicWhoTime where parameters.count >= 3:
-            channels[Self.key(parameters[1])]?.topicSetter = IRCUserHost(parsing: parameters[2]).nick
-        case "TOPIC" where parameters.count >= 2:
-            let key = Self.key(parameters[0])
-            guard var channel = channels[key] else { return }
-            let setter = IRCUserHost(parsing: line.source ?? "").nick
-            channel.topic = parameters[1]
-            channel.topicSetter = setter
-            channels[key] = channel
-            for session in channel.sessions.keys where !channel.waiting.contains(session) {
-                postSubject(parameters[1], setter: setter, in: channel, to: session)
-            }
-        case "AWAY":
-            // IRCv3 away-notify: away with a text, back without one; shown as presence.
-            let who = IRCUserHost(parsing: line.source ?? "").nick
-            let away = parameters.first.flatMap { $0.isEmpty ? nil : $0 }
-            for (key, channel) in channels {
-                guard let prefixes = channel.prefixes[Self.key(who)] else { continue }
-                let presence = GatewayMUCRendering.presence(of: IRCChannelMember(nick: who, prefixes: prefixes), away: away)
-                for session in channel.sessions.keys where !channel.waiting.contains(session) {
-                    post(presence, from: context.occupant(who, of: channels[key]!.address), to: session)
-                }
-            }
-        case IRCNumeric.bannedFromChannel, IRCNumeric.badChannelKey, IRCNumeric.channelIsFull,
-            IRCNumeric.inviteOnlyChannel, IRCNumeric.noSuchChannel:
-            guard parameters.count >= 2 else { return }
-            refuseEntry(to: Self.key(parameters[1]), numeric: line.command, text: parameters.last ?? "")
-        default:
-            break
-        }
-    }
-
-    // MARK: To XMPP
-
-    private func post(_ presence: Presence, from occupant: SessionID, to session: SessionID) {
-        context.link.post(.presence(presence, from: occupant, to: .session(session)))
-    }
-
-    /// `message` (its id, body and payloads) as groupchat from occupant `nick`.
-    private func postGroupchat(_ message: Message, from nick: String, in channel: Channel, to session: SessionID) {
-        var copy = message
-        copy.kind = .room
-        copy.from = .session(context.occupant(nick, of: channel.address))
-        copy.to = .session(session)
-        context.link.post(.message(copy))
-    }
-
-    /// The network echoed a line of ours (IRCv3 echo-message): the first line of the oldest
-    /// pending message becomes its reflection, with the sender's id and the msgid as
-    /// stanza-id; the message's other lines are not shown again.
-    private func receiveEcho(in key: String, msgid: String?, room: String) {
-        guard var channel = channels[key], var pending = channel.pendingEchoes.first else { return }
-        if !pending.reflected {
-            pending.reflected = true
-            var reflection = pending.message
-            if let msgid { reflection.payloads.append(GatewayMessages.stanzaID(msgid, by: room)) }
-            if reflection.body != nil { remember(reflection, from: nick, in: key) }
-            for session in channel.sessions.keys where !channel.waiting.contains(session) {
-                postGroupchat(reflection, from: nick, in: channel, to: session)
-            }
-        }
-        pending.linesLeft -= 1
-        if pending.linesLeft <= 0 {
-            channel.pendingEchoes.removeFirst()
-        } else {
-            channel.pendingEchoes[0] = pending
-        }
-        channels[key] = channel
-    }
-
-    /// §7.2.15: the subject, from the occupant who set it (else the room), empty when none.
-    private func postSubject(_ topic: String, setter: String?, in channel: Channel, to session: SessionID) {
-        let from: Address = setter.map { .session(context.occupant($0, of: channel.address)) } ?? .user(context.user(channel.address))
-        context.link.post(.message(Message(kind: .room, from: from, to: .session(session), subject: topic)))
-    }
-
-    /// A message that cannot go to IRC, answered with an error from where it was sent to
-    /// (RFC 6120 §8.3: not-acceptable, with the reason).
-    private func refuse(_ message: Message, _ text: String) {
-        let error = StanzaError(.notAcceptable, text: text).element(namespace: XMPPNamespace.client)
-        context.link.post(
-            .message(
-                Message(id: message.id, kind: .error, from: message.to, to: message.from, body: message.body,
-                        payloads: [GatewayMUCRendering.payload(error)])))
-    }
-
-    /// An entry the network refused (RFC 2812 §3.2.1 numerics as XEP-0045 §7.2 errors).
-    private func refuseEntry(to key: String, numeric: String, text: String) {
-        guard let channel = channels.removeValue(forKey: key) else { return }
-        let condition: StanzaError.Condition =
-            switch numeric {
-            case IRCNumeric.bannedFromChannel: .forbidden
-            case IRCNumeric.badChannelKey: .notAuthorized
-            case IRCNumeric.channelIsFull: .serviceUnavailable
-            case IRCNumeric.inviteOnlyChannel: .registrationRequired
-            default: .itemNotFound
-            }
-        for (session, asked) in channel.sessions {
-            context.link.post(
-                .presence(GatewayErrors.presence(condition, text: text), from: context.occupant(asked, of: channel.address), to: .session(session)))
-        }
-        if channels.isEmpty { Task { await finish(quitMessage: nil) } }
-    }
-
-    /// Every resource still waiting to enter is refused: the network could not be reached.
-    private func refuseWaiting(condition: StanzaError.Condition, text: String) {
-        for (key, channel) in channels where !channel.waiting.isEmpty {
-            for session in channel.waiting {
-                let asked = channel.sessions[session] ?? nick
-                context.link.post(
-                    .presence(GatewayErrors.presence(condition, text: text), from: context.occupant(asked, of: channel.address), to: .session(session)))
-                channels[key]?.sessions[session] = nil
-            }
-            channels[key]?.waiting = []
-            if channels[key]?.sessions.isEmpty == true { channels[key] = nil }
-        }
+        eventTask = nil
+        await stopped?.stop(message: message)
     }
 }
