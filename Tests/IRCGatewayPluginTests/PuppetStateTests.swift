@@ -191,3 +191,20 @@ import Testing
         #expect(condition == "forbidden")
     }
 }
+
+extension PuppetStateTests {
+    @Test func oneChannelTooManyIsAResourceConstraint() {
+        var gateway = GatewaySettings()
+        gateway.maximumChannelsPerNetwork = 1
+        var puppet = PuppetState(
+            user: Self.alice, network: "irc.example.net", nick: "alice", settings: NetworkSettings(),
+            context: GatewayContext(link: UnusedLink(), settings: gateway))
+        _ = puppet.handle(enter(Self.desk))
+        let second = puppet.handle(
+            .enter(
+                Self.desk, channel: .channel(network: "irc.example.net", name: "#ops"), name: "#ops", nick: "alice",
+                password: nil, presence: Presence(), history: nil))
+        #expect(posted(second) == ["alice error -  → desk"])
+        #expect(puppet.channels.count == 1)
+    }
+}

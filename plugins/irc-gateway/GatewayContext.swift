@@ -42,6 +42,12 @@ struct GatewaySettings: Sendable {
     var persistentByDefault = false
     /// The messages kept per channel for the history on entry.
     var historyLength = 20
+    /// The networks users may reach (lower-case hosts); empty: any.
+    var allowedNetworks: Set<String> = []
+    /// How many networks one user may be connected to at once.
+    var maximumNetworksPerUser = 10
+    /// How many channels one user may be in on one network.
+    var maximumChannelsPerNetwork = 100
 
     /// One way to reach a network: a port, with TLS or not.
     struct Endpoint: Equatable, Sendable {

@@ -34,12 +34,21 @@ public enum IRCGatewayPlugin: ParleyPlugin {
     static let persistentByDefault = PluginOption<Bool>(
         "persistent-by-default", default: false,
         help: "Stay in channels that every resource has left (bouncer mode) unless a user's channel setting says otherwise.")
+    static let allowedNetworks = PluginOption<String>(
+        "allowed-networks", default: "",
+        help: "The only networks users may reach, comma-separated host names; empty: any (users choose hosts and ports).")
+    static let maximumNetworks = PluginOption<Int>(
+        "max-networks-per-user", default: 10, range: 1...1000, help: "Networks one user may be connected to at once.")
+    static let maximumChannels = PluginOption<Int>(
+        "max-channels-per-network", default: 100, range: 1...10_000, help: "Channels one user may be in on one network.")
     static let historyLength = PluginOption<Int>(
         "history-length", default: 20, range: 0...1000, help: "Messages kept per channel for the history sent on entry.")
 
     public static let options: [any AnyPluginOption] =
-        [fixedNetwork, ports, tlsPorts, verifyCertificate, caFile, realname, idleTimeout, persistentByDefault, historyLength]
-        + ComponentOptions.all
+        [
+            fixedNetwork, ports, tlsPorts, verifyCertificate, caFile, realname, idleTimeout, persistentByDefault, historyLength,
+            allowedNetworks, maximumNetworks, maximumChannels,
+        ] + ComponentOptions.all
 
     public static func makeService(options: PluginOptions, context: PluginContext) throws -> any Service {
         let placement = try ComponentPlacement(options: options, chatDomain: context.chat.domain, defaultSubdomain: "irc")
@@ -70,6 +79,14 @@ public enum IRCGatewayPlugin: ParleyPlugin {
         settings.idleTimeout = options.value(idleTimeout)
         settings.persistentByDefault = options.value(persistentByDefault)
         settings.historyLength = options.value(historyLength)
+        for host in options.value(allowedNetworks).split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() })
+        where !host.isEmpty {
+            guard IRCHostname.isValid(host) else { throw OptionError(key: allowedNetworks.name, message: "'\(host)' is not a host name") }
+            settings.allowedNetworks.insert(host)
+        }
+        if let fixed = settings.fixedNetwork { settings.allowedNetworks = [fixed] }
+        settings.maximumNetworksPerUser = options.value(maximumNetworks)
+        settings.maximumChannelsPerNetwork = options.value(maximumChannels)
         return settings
     }
 

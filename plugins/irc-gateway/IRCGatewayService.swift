@@ -108,6 +108,10 @@ final class IRCGatewayService: ComponentHandler {
             context.link.post(.presence(error, from: occupant, to: .session(from)))
             return
         }
+        if let refusal = refusal(of: key) {
+            context.link.post(.presence(GatewayErrors.presence(refusal.0, text: refusal.1), from: occupant, to: .session(from)))
+            return
+        }
         let x = Self.mucElement(in: presence)
         // §7.2.6 password; §7.2.14 history maxstanzas.
         let password = x?.firstChild(named: "password", namespace: MUCNamespace.muc)?.text
@@ -116,6 +120,23 @@ final class IRCGatewayService: ComponentHandler {
             .enter(
                 from, channel: .channel(network: network, name: name), name: name, nick: occupant.resource, password: password,
                 presence: presence, history: history))
+    }
+
+    /// Why `key`'s user may not use that network: one the operator did not allow
+    /// (`allowed-networks`; the gateway connects where users ask, so this is what keeps it
+    /// off hosts it should not reach), or one network too many (`max-networks-per-user`).
+    private func refusal(of key: PuppetKey) -> (StanzaError.Condition, String)? {
+        let allowed = context.settings.allowedNetworks
+        if !allowed.isEmpty, !allowed.contains(key.network) {
+            return (.notAllowed, "this gateway connects only to \(allowed.sorted().joined(separator: ", "))")
+        }
+        let open = puppets.withLock { puppets in
+            puppets[key] != nil ? 0 : puppets.keys.filter { $0.user == key.user }.count
+        }
+        if open >= context.settings.maximumNetworksPerUser {
+            return (.resourceConstraint, "at most \(context.settings.maximumNetworksPerUser) IRC networks at once")
+        }
+        return nil
     }
 
     /// The `<x xmlns='…muc'/>` of a join presence (XEP-0045 §7.2.1).
@@ -140,7 +161,8 @@ final class IRCGatewayService: ComponentHandler {
                     return self?.settings(name, as: ChannelSettings.self).persistent ?? persistentByDefault
                 },
                 onFinished: { [weak self] finished in self?.forget(finished, key: key) })
-            let (stream, inbox) = AsyncStream.makeStream(of: GatewayRequest.self)
+            // Bounded: a user cannot queue without limit behind a slow network.
+            let (stream, inbox) = AsyncStream.makeStream(of: GatewayRequest.self, bufferingPolicy: .bufferingOldest(1000))
             Task {
                 for await request in stream { await puppet.handle(request) }
             }
@@ -220,6 +242,9 @@ final class IRCGatewayService: ComponentHandler {
         if let child, child.namespace == GatewayCommands.namespace, query.to.resource.isEmpty {
             let commands = GatewayCommands(service: self)
             switch address {
+            case .network(let network)? where !context.settings.allowedNetworks.isEmpty
+                && !context.settings.allowedNetworks.contains(network):
+                return reply(nil, StanzaError(.notAllowed, text: "this gateway does not connect to \(network)"), nil)
             case .network(let network)?:
                 return reply(nil, nil, commands.answer(
                     child, kind: query.kind, from: requester.user, record: Self.settingsName(requester.user, network),

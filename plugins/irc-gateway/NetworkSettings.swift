@@ -79,8 +79,11 @@ struct NetworkSettings: GatewaySettingsForm {
                 }
                 next.username = single
             case "realname": next.realname = single.map { String($0.prefix(128)) }
-            case "pass": next.password = single
-            case "sasl_password": next.saslPassword = single
+            case "pass", "sasl_password":
+                if let single, single.utf8.count > 400 {
+                    throw SettingsFieldError(field: variable, reason: "at most 400 bytes")
+                }
+                if variable == "pass" { next.password = single } else { next.saslPassword = single }
             case "encoding_in":
                 guard let single else {
                     next.encodingIn = nil

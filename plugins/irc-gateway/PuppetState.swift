@@ -119,6 +119,9 @@ struct PuppetState {
         return actions
     }
 
+    /// Our messages waiting for their echo, per channel, at most.
+    static let maximumPendingEchoes = 64
+
     private static func key(_ name: String) -> String { IRCCaseMapping.rfc1459.fold(name) }
 
     // MARK: From XMPP
@@ -171,6 +174,11 @@ struct PuppetState {
                 emit(.send([IRCMessage(command: "NICK", parameters: [nick])]))
             }
             return
+        }
+        if channels[key] == nil, channels.count >= context.settings.maximumChannelsPerNetwork {
+            let error = GatewayErrors.presence(
+                .resourceConstraint, text: "at most \(context.settings.maximumChannelsPerNetwork) channels on \(network)")
+            return emit(.post(.presence(error, from: context.occupant(nick, of: address), to: .session(session))))
         }
         var channel = channels[key] ?? Channel(address: address, name: name, key: password)
         let isNew = channels[key] == nil
@@ -253,6 +261,10 @@ struct PuppetState {
         if echoes {
             // The room's reflection (§7.4) waits for the network's echo: once, with its msgid.
             channels[key]?.pendingEchoes.append(PendingEcho(message: message, linesLeft: lines.count))
+            // A network that stops echoing must not make the queue grow without end.
+            if let count = channels[key]?.pendingEchoes.count, count > Self.maximumPendingEchoes {
+                channels[key]?.pendingEchoes.removeFirst(count - Self.maximumPendingEchoes)
+            }
         } else {
             // Without echo-message the gateway reflects it, once per resource, with the
             // sender's id so that its client recognises its own message.
