@@ -69,6 +69,17 @@ public final class ComponentHost: Service, Sendable {
         logger.notice("component running in process", metadata: ["domain": "\(placement.domain)"])
         await handler.linkEstablished()
         try? await gracefulShutdown()
+        await Self.stop(handler)
+    }
+
+    /// Lets `handler` say goodbye, for at most two seconds.
+    static func stop(_ handler: any ComponentHandler) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await handler.stopping() }
+            group.addTask { try? await Task.sleep(for: .seconds(2)) }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     /// XEP-0114: the component client connects (and reconnects) until graceful shutdown,
@@ -83,7 +94,10 @@ public final class ComponentHost: Service, Sendable {
         await withGracefulShutdownHandler {
             await connector.run(handler: handler)
         } onGracefulShutdown: {
-            connector.shutdown()
+            Task {
+                await Self.stop(handler)
+                connector.shutdown()
+            }
         }
     }
 }

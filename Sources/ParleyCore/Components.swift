@@ -13,10 +13,14 @@ public protocol ComponentHandler: AnyObject, Sendable {
     /// The link is up: once in process; over XEP-0114 after every successful handshake,
     /// so a component can re-announce its presence and probe the users it follows.
     func linkEstablished() async
+    /// The component is stopping (graceful shutdown), its link still up: time to say
+    /// goodbye to what it holds (a gateway's QUIT to its IRC networks). Bounded by the host.
+    func stopping() async
 }
 
 extension ComponentHandler {
     public func linkEstablished() async {}
+    public func stopping() async {}
 }
 
 /// The sending side of a component: what an echo bot, a web-presence service, a MUC

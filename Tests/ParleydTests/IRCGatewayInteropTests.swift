@@ -14,6 +14,7 @@ import Testing
         defer { process.stop() }
         let ready = dir.path + "/restart-now"
         let result = try Self.running(
+            "gateway_irc.py",
             arguments: [
                 "--host", "127.0.0.1", "--port", "\(try process.listeningPort(of: "xmpp-c2s"))", "--domain", "localhost",
                 "--tls", "none", "--mechanism", "PLAIN", "--irc-port", "\(ngircd.port)", "--timeout", "60",
@@ -153,6 +154,27 @@ import Testing
         #expect(process.log.contains("IRC joins, parts, quits, kicks and nick changes"), "\(process.log)")
     }
 
+    /// A graceful stop of `parleyd` (SIGTERM) QUITs the puppets with the gateway's reason
+    /// (Tests/Interop/xmpp/gateway_shutdown.py).
+    @Test func aGracefulStopQuitsThePuppetsWithAReason() throws {
+        let ngircd = try NgircdServer()
+        defer { ngircd.stop() }
+        let dir = try TemporaryDirectory()
+        let process = try Self.gateway(in: dir, tlsPort: ngircd.tlsPort, certificate: ngircd.certificate)
+        defer { process.stop() }
+        let ready = dir.path + "/stop-now"
+        let result = try Self.running(
+            "gateway_shutdown.py",
+            arguments: [
+                "--host", "127.0.0.1", "--port", "\(try process.listeningPort(of: "xmpp-c2s"))", "--domain", "localhost",
+                "--tls", "none", "--mechanism", "PLAIN", "--irc-port", "\(ngircd.port)", "--timeout", "40",
+                "--ready-file", ready,
+            ],
+            whenExists: ready, do: { process.signal(SIGTERM) })
+        #expect(result.ok, "\(result)\n\(process.log)")
+        #expect(result.checks["quit_with_reason"] == true, "\(result.checks)")
+    }
+
     /// `parleyd` with xmpp-c2s (plain, for alice) and irc-gateway, which reaches the ircd
     /// over TLS on `tlsPort` with its self-signed `certificate` as the CA.
     static func gateway(in dir: TemporaryDirectory, tlsPort: Int, certificate: String) throws -> ParleydProcess {
@@ -167,14 +189,13 @@ import Testing
                 """)
     }
 
-    /// Runs gateway_irc.py; once the file `marker` exists, runs `action` while the
-    /// scenario waits.
-    static func running(arguments: [String], whenExists marker: String, do action: () throws -> Void)
+    /// Runs `script`; once the file `marker` exists, runs `action` while the scenario waits.
+    static func running(_ script: String, arguments: [String], whenExists marker: String, do action: () throws -> Void)
         throws -> PythonPeer.Outcome
     {
         let box = OutcomeBox()
         let thread = Thread {
-            box.set(Result { try PythonPeer.run("xmpp", "gateway_irc.py", arguments, timeout: 120) })
+            box.set(Result { try PythonPeer.run("xmpp", script, arguments, timeout: 120) })
         }
         thread.start()
         var acted = false

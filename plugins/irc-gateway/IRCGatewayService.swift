@@ -70,15 +70,18 @@ final class IRCGatewayService: ComponentHandler {
         }
     }
 
-    /// Stops every puppet (QUIT) as the gateway stops.
-    func close() {
+    /// Graceful shutdown: every puppet QUITs ("Gateway shutting down") and tells its
+    /// resources that the rooms are gone (332), as biboumi does.
+    func stopping() async {
         let entries = puppets.withLock { puppets in
             defer { puppets = [:] }
             return Array(puppets.values)
         }
-        for entry in entries {
-            entry.inbox.yield(.close)
-            entry.inbox.finish()
+        await withTaskGroup(of: Void.self) { group in
+            for entry in entries {
+                group.addTask { await entry.puppet.handle(.close) }
+                entry.inbox.finish()
+            }
         }
     }
 
