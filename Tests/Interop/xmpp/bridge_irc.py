@@ -10,7 +10,7 @@ ways; nothing goes back where it came from (no echo loop).
 import asyncio
 
 import common
-from irc_peer import IRCPeer
+from irc_peer import IRCPeer, add_ircd_args
 from muc import is_from, login_and_enter, send_message
 
 
@@ -58,6 +58,5 @@ async def body(sc):
 if __name__ == "__main__":
     p = common.base_parser(__doc__)
     common.add_user_args(p, "alice", "alice", "alicepw")
-    p.add_argument("--irc-host", default="127.0.0.1")
-    p.add_argument("--irc-port", type=int, required=True)
+    add_ircd_args(p)
     common.run("bridge_irc", p, body)

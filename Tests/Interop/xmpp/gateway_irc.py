@@ -21,7 +21,7 @@ import asyncio
 import xml.etree.ElementTree as ET
 
 import common
-from irc_peer import IRCPeer
+from irc_peer import IRCPeer, add_ircd_args
 from muc import MUC_ADMIN, MUC_USER, SID, codes, is_from, login_and_enter, send_message
 
 PING = "urn:xmpp:ping"
@@ -257,9 +257,7 @@ async def body(sc):
 if __name__ == "__main__":
     p = common.base_parser(__doc__)
     common.add_user_args(p, "alice", "alice", "alicepw")
-    p.add_argument("--irc-host", default="127.0.0.1")
-    p.add_argument("--irc-port", type=int, required=True)
-    p.add_argument("--network", default="127.0.0.1")
+    add_ircd_args(p)
     p.add_argument("--ircd", choices=["ngircd", "inspircd"], default="ngircd",
                    help="ngircd ops a channel's creator; InspIRCd (as the tests set it up) has IRCv3 echo-message and tags")
     p.add_argument("--ready-file", help="created once the network may be restarted (the test then restarts it)")

@@ -5,7 +5,7 @@ through the gateway, bob (python `irc`) is in #dev on the ircd; the script creat
 gateway's reason rather than a dropped connection.
 """
 import common
-from irc_peer import IRCPeer
+from irc_peer import IRCPeer, add_ircd_args
 from muc import codes, login_and_enter
 
 
@@ -28,8 +28,6 @@ async def body(sc):
 if __name__ == "__main__":
     p = common.base_parser(__doc__)
     common.add_user_args(p, "alice", "alice", "alicepw")
-    p.add_argument("--irc-host", default="127.0.0.1")
-    p.add_argument("--irc-port", type=int, required=True)
-    p.add_argument("--network", default="127.0.0.1")
+    add_ircd_args(p)
     p.add_argument("--ready-file", required=True)
     common.run("gateway_shutdown", p, body)

@@ -43,3 +43,11 @@ class IRCPeer:
     def joined(self, nick, channel):
         """An event predicate: `nick` joined `channel`."""
         return lambda e: e.type == "join" and e.source.nick == nick and e.target == channel
+
+
+def add_ircd_args(p):
+    """The arguments of a scenario against an outside ircd: where it listens, and the
+    network name the gateway's addresses use for it."""
+    p.add_argument("--irc-host", default="127.0.0.1")
+    p.add_argument("--irc-port", type=int, required=True)
+    p.add_argument("--network", default="127.0.0.1")
