@@ -88,5 +88,17 @@ import Testing
             user: UserID(localpart: "alice", domain: "example.org"), settings: user)
         #expect(configuration.nick == "al" && configuration.sasl?.account == "al" && configuration.sasl?.password == "pw")
         #expect(configuration.tls?.verification == IRCClientTLS.Verification.none)
+        // throttle_limit: a number of lines at once then one a second; negative: no throttle.
+        user.throttleLimit = -1
+        var limiter = IRCRateLimiter(gateway.clientConfiguration(
+            network: "irc.example.net", endpoint: .init(port: 6667, tls: false), nick: "alice",
+            user: UserID(localpart: "alice", domain: "example.org"), settings: user).rateLimit)
+        #expect((0..<20_000).allSatisfy { _ in limiter.take(at: 0) == 0 })
+        user.throttleLimit = 3
+        limiter = IRCRateLimiter(gateway.clientConfiguration(
+            network: "irc.example.net", endpoint: .init(port: 6667, tls: false), nick: "alice",
+            user: UserID(localpart: "alice", domain: "example.org"), settings: user).rateLimit)
+        #expect((0..<3).allSatisfy { _ in limiter.take(at: 0) == 0 })
+        #expect(limiter.take(at: 0) > 0)
     }
 }

@@ -85,7 +85,8 @@ struct GatewaySettings: Sendable {
         }
         if let encoding = settings.encodingIn { configuration.encodingFallback = encoding }
         if let limit = settings.throttleLimit {
-            configuration.rateLimit = IRCRateLimiter.Settings(burst: limit < 0 ? 10_000 : max(1, limit), interval: 1)
+            // biboumi's throttle_limit: a negative value turns throttling off (no wait at all).
+            configuration.rateLimit = IRCRateLimiter.Settings(burst: max(1, limit), interval: limit < 0 ? 0 : 1)
         } else {
             configuration.rateLimit = rateLimit
         }
