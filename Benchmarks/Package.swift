@@ -6,7 +6,8 @@
 // `xmpp-load` is a raw-XMPP load generator that depends on no Parley module, so that it
 // measures any server the same way; scripts/bench-c2s builds it with
 //   swift build -c release --scratch-path .build --product xmpp-load
-// (docs/benchmarks-c2s.md). `irc-load` does the same for IRC (scripts/bench-irc).
+// (docs/benchmarks-c2s.md); its `gateway` mode drives an XMPP ↔ IRC gateway from both sides
+// (scripts/bench-gateway). `irc-load` does the same for IRC (scripts/bench-irc).
 // `ldap-login` measures LDAP-backed logins through Parley's portal (scripts/bench-ldap).
 import PackageDescription
 

@@ -50,7 +50,7 @@ extension ComponentConnector {
         do {
             try enqueue(stanza)
         } catch {
-            logger.notice("a stanza was dropped: the link is closing or its queue is full", metadata: ["limit": "\(settings.queueLimit)"])
+            noteDropped(error)
         }
     }
 
@@ -58,8 +58,20 @@ extension ComponentConnector {
         do {
             try submit(traffic)
         } catch {
-            logger.debug("posted traffic refused", metadata: ["error": "\(error)"])
+            noteDropped(error)
         }
+    }
+
+    /// A posted stanza was not sent (the queue was full, the link closing, a sender off
+    /// the domain): counted, and logged as a warning the first time and at every power of
+    /// ten, so that a congested link is visible without a line per stanza.
+    private func noteDropped(_ error: DeliveryError) {
+        dropped += 1
+        var power = 1
+        while power < dropped { power *= 10 }
+        guard power == dropped else { return }
+        logger.warning(
+            "stanzas not sent to the server", metadata: ["dropped": "\(dropped)", "limit": "\(settings.queueLimit)", "last": "\(error)"])
     }
 
     public func probe(_ user: UserID, from: UserID) async throws(DeliveryError) {

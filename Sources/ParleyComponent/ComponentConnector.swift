@@ -37,6 +37,8 @@ public actor ComponentConnector: ComponentLink, XMPPStanzaLink {
     var failure: ComponentClientState.Retry?
     /// Stanzas waiting for the handshake or for the socket to drain, serialized.
     var pending = Deque<ByteBuffer>()
+    /// Stanzas posted but never sent, since start (`noteDropped`).
+    var dropped = 0
     var stopping = false
     var lastWrite = NIODeadline.now()
     var flushScheduled = false

@@ -25,6 +25,7 @@ struct MUC: AsyncParsableCommand {
             """)
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var phases: PhaseOptions
     @Option(help: "Occupants (users PREFIX0…PREFIX{N-1}, nicks nick0…).") var occupants = 100
     @Option(help: "The room's bare JID (default bench@conference.DOMAIN).") var room: String?
     @Option(help: "Copies to deliver per fan-out round (messages = copies / N).") var copies = 200_000
@@ -32,13 +33,7 @@ struct MUC: AsyncParsableCommand {
     @Option(help: "Occupants that post in the fan-out rounds (round robin).") var senders = 5
     @Option(help: "Most messages' worth of copies undelivered during a fan-out round.") var window = 20
     @Option(help: "Messages of the light-load latency probe (the first --warmup not counted).") var latencyMessages = 1000
-    @Option(help: "Latency probe messages left out of the figures.") var warmup = 50
-    @Option(help: "Microseconds from the last copy of one probe message to the next message (the server's idle time).") var intervalUs = 2000
-    @Option(help: "Size of each groupchat stanza as sent, in bytes.") var stanzaBytes = 200
-    @Option(help: "New connections per second while logging in.") var ramp: Double = 500
     @Option(help: "Most occupants waiting for their self-presence at once.") var maxPendingEntries = 50
-    @Option(help: "Seconds to wait, once the server is quiet, before reading its RSS.") var settle: Double = 2
-    @Option(help: "Seconds each phase may take.") var phaseTimeout: Double = 300
     @Option(help: "Of the occupants, how many are IRC members of the same room (Parley's irc-server; they never send).")
     var ircMembers = 0
     @Option(help: "The IRC server's plain port (with --irc-members).") var ircPort: Int?
@@ -46,10 +41,10 @@ struct MUC: AsyncParsableCommand {
 
     func validate() throws {
         guard occupants >= 2, copies > 0, rounds >= 0, senders > 0, senders <= occupants, window > 0,
-              latencyMessages >= 0, warmup >= 0, intervalUs > 0, maxPendingEntries > 0 else {
+              latencyMessages >= 0, phases.warmup >= 0, phases.intervalUs > 0, maxPendingEntries > 0 else {
             throw ValidationError("--occupants ≥ 2, --senders 1…N, counts positive")
         }
-        guard latencyMessages == 0 || latencyMessages > warmup else {
+        guard latencyMessages == 0 || latencyMessages > phases.warmup else {
             throw ValidationError("--latency-messages must exceed --warmup (or be 0)")
         }
         guard ircMembers >= 0, occupants - ircMembers >= max(2, senders), ircMembers == 0 || ircPort != nil else {
@@ -59,25 +54,16 @@ struct MUC: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let mode = "muc"
-        let fileLimit = ProcessStats.raiseFileLimit()
-        guard occupants + 64 <= fileLimit else {
-            throw ValidationError("\(occupants) occupants need more file descriptors than RLIMIT_NOFILE \(fileLimit)")
-        }
-        let progress = Progress()
         let n = occupants
         let messages = max(1, copies / n)
-        Watchdog.start(
-            mode: mode,
-            seconds: common.timeout ?? (Double(n) / min(ramp, 50) + phaseTimeout * Double(3 + rounds) + 4 * settle + 60),
-            progress: progress)
-
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = group.next()
+        let run = try RoomRun(
+            mode: "muc", connections: n, phases: phases,
+            watchdog: common.timeout ?? (Double(n) / min(phases.ramp, 50) + phases.phaseTimeout * Double(3 + rounds) + 4 * phases.settle + 60))
+        let (progress, loop) = (run.progress, run.loop)
         let connector = try Connector(common: common)
         let common = self.common
         let pid = common.serverPID
-        let stanzas = MUCStanzas(room: room ?? "bench@conference.\(common.domain)", stanzaBytes: stanzaBytes)
+        let stanzas = MUCStanzas(room: room ?? "bench@conference.\(common.domain)", stanzaBytes: phases.stanzaBytes)
         let xmppCount = n - ircMembers
         let muc = MUCRoom(loop: loop, stanzas: stanzas, xmpp: xmppCount, irc: ircMembers)
         var json: [(String, JSON)] = [
@@ -85,35 +71,12 @@ struct MUC: AsyncParsableCommand {
             ("room", .string(stanzas.room)), ("occupants", .int(n)), ("irc_members", .int(ircMembers)),
             ("stanza_bytes", .int(stanzas.messageBytes)),
         ]
-        var channels: [Channel] = []
-        var ircChannels: [Channel] = []
-        /// Ends the run as a failure with what is known so far.
-        func abort(_ reason: String) async throws -> Never {
-            for channel in ircChannels { channel.close(promise: nil) }
-            await closeAll(channels)
-            try? await group.shutdownGracefully()
-            try fail(mode: mode, "\(progress.state.stage): \(reason)", progress: progress)
-        }
-        /// Waits for `future` at most --phase-timeout seconds.
-        func within<T: Sendable>(_ future: EventLoopFuture<T>, _ what: String) async throws -> T {
-            let timer = loop.scheduleTask(in: .milliseconds(Int64(phaseTimeout * 1000))) {
-                muc.fail("\(what) not done after \(phaseTimeout) s")
-            }
-            defer { timer.cancel() }
-            do { return try await future.get() } catch { try await abort("\(error)") }
-        }
+        run.onTimeout = { muc.fail($0) }
 
         // (1) Sessions, not in the room.
-        progress.update { $0.stage = "login" }
-        let opened = await openSessions(count: xmppCount, ramp: ramp, maxPending: 100, progress: progress) { i in
-            connector.open(user: common.user(i), on: loop) { handler in
-                handler.observer = muc.members[i]
-                muc.sessions[i] = handler
-            }
-        }
-        channels = opened.compactMap { $0 }
-        guard channels.count == xmppCount else {
-            try await abort("\(xmppCount - channels.count) logins failed: \(progress.state.firstFailure ?? "?")")
+        try await run.logIn(xmppCount, connector: connector, common: common, ramp: phases.ramp) { i, handler in
+            handler.observer = muc.members[i]
+            muc.sessions[i] = handler
         }
         if ircMembers > 0, let ircPort {
             let channelName = ircChannel ?? "#" + String(stanzas.room.prefix { $0 != "@" })
@@ -122,42 +85,37 @@ struct MUC: AsyncParsableCommand {
                     index: xmppCount + j, nick: "irc\(j)", account: common.user(xmppCount + j),
                     password: common.password, channel: channelName, room: muc)
                 do {
-                    let channel = try await ClientBootstrap(group: loop)
-                        .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-                        .channelInitializer { channel in
-                            channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(member) }
-                        }
-                        .connect(host: common.host, port: ircPort).get()
-                    ircChannels.append(channel)
+                    let channel = try await member.client.connect(host: common.host, port: ircPort, on: loop).get()
+                    run.ircChannels.append(channel)
                     try await loop.submit { muc.ircMembers[j] = member }.get()
-                    try await within(member.registered.futureResult, "IRC registration of irc\(j)")
+                    try await run.within(member.registered.futureResult, "IRC registration of irc\(j)")
                 } catch {
-                    try await abort("IRC member irc\(j): \(error)")
+                    try await run.abort("IRC member irc\(j): \(error)")
                 }
             }
         }
         progress.update { $0.stage = "quiet after login" }
         _ = await ServerQuiet.wait(pid: pid)
-        await sleepSeconds(settle)
+        await sleepSeconds(phases.settle)
         let sessionsOnly = Sample.take(serverPID: pid)
 
         // (2) Entering: occupant 0 creates the room, then everyone else enters.
         progress.update { $0.stage = "create" }
-        try await within(loop.flatSubmit { muc.enter(from: 0, to: 1, maxPending: 1) }, "creating the room")
+        try await run.within(loop.flatSubmit { muc.enter(from: 0, to: 1, maxPending: 1) }, "creating the room")
         var form = "not needed"
         if try await loop.submit({ muc.created }).get() {
-            form = try await within(loop.flatSubmit { muc.ask(stanzas.instantRoom(id: "create"), id: "create", from: 0) }, "the instant-room form")
+            form = try await run.within(loop.flatSubmit { muc.ask(stanzas.instantRoom(id: "create"), id: "create", from: 0) }, "the instant-room form")
         }
         progress.update { $0.stage = "enter" }
         let beforeEntries = Sample.take(serverPID: pid)
-        try await within(loop.flatSubmit { muc.enter(from: 1, to: n, maxPending: maxPendingEntries) }, "entering")
+        try await run.within(loop.flatSubmit { muc.enter(from: 1, to: n, maxPending: maxPendingEntries) }, "entering")
         let allEntered = Sample.take(serverPID: pid)
         // Each XMPP occupant hears every occupant's presence once (its own with 110).
-        try await within(loop.flatSubmit { muc.waitForPresences(xmppCount * n) }, "\(xmppCount * n) presences")
+        try await run.within(loop.flatSubmit { muc.waitForPresences(xmppCount * n) }, "\(xmppCount * n) presences")
         let allPresences = Sample.take(serverPID: pid)
         progress.update { $0.stage = "quiet after entering" }
         _ = await ServerQuiet.wait(pid: pid)
-        await sleepSeconds(settle)
+        await sleepSeconds(phases.settle)
         let inRoom = Sample.take(serverPID: pid)
         let presences = try await loop.submit { muc.presences }.get()
         json += [
@@ -194,7 +152,7 @@ struct MUC: AsyncParsableCommand {
             let fanout = MUCFanout(room: muc, senders: senders, messages: messages, window: window)
             let before = Sample.take(serverPID: pid)
             loop.execute { fanout.start() }
-            let ended = try await within(fanout.done.futureResult, "fan-out round \(r + 1)")
+            let ended = try await run.within(fanout.done.futureResult, "fan-out round \(r + 1)")
             let after = Sample.take(serverPID: pid)
             let seconds = Double(ended - before.wallNanos) / 1e9
             let delivered = fanout.expectedCopies
@@ -229,16 +187,16 @@ struct MUC: AsyncParsableCommand {
         if latencyMessages > 0 {
             progress.update { $0.stage = "latency" }
             _ = await ServerQuiet.wait(pid: pid)
-            let probe = MUCLatency(room: muc, count: latencyMessages, interval: .microseconds(Int64(intervalUs)))
+            let probe = MUCLatency(room: muc, count: latencyMessages, interval: .microseconds(Int64(phases.intervalUs)))
             let before = Sample.take(serverPID: pid)
             loop.execute { probe.start() }
-            try await within(probe.done.futureResult, "the latency probe")
+            try await run.within(probe.done.futureResult, "the latency probe")
             let after = Sample.take(serverPID: pid)
             let (first, last) = try await loop.submit { (probe.toFirst, probe.toLast) }.get()
-            if let first = LatencySummary(first.dropFirst(warmup)), let last = LatencySummary(last.dropFirst(warmup)) {
+            if let first = LatencySummary(first.dropFirst(phases.warmup)), let last = LatencySummary(last.dropFirst(phases.warmup)) {
                 json += [
                     ("latency_messages", .int(latencyMessages)), ("latency_counted", .int(first.count)),
-                    ("latency_interval_us", .int(intervalUs)),
+                    ("latency_interval_us", .int(phases.intervalUs)),
                     ("latency_us_first_receiver", first.json), ("latency_us_last_receiver", last.json),
                 ]
                 human += ", latency to the first \(first.text); to the last \(last.text)"
@@ -249,16 +207,11 @@ struct MUC: AsyncParsableCommand {
             }
         }
 
-        progress.update { $0.stage = "close" }
         let others = try await loop.submit { muc.otherMessages }.get()
         json.append(("untimed_messages_received", .int(others)))
-        for channel in ircChannels {
-            try? await channel.pipeline.handler(type: MUCIRCMember.self).map { $0.close() }.get()
-        }
-        await closeAll(channels)
-        try? await group.shutdownGracefully()
+        await run.close()
         if let pid { json.append(("server_pid", .int(Int(pid)))) }
         json.append(("generator_max_rss_kib", .int(ProcessStats.selfMaxRSSKiB())))
-        try finish(mode: mode, ok: true, json: json, human: human)
+        try finish(mode: run.mode, ok: true, json: json, human: human)
     }
 }

@@ -9,12 +9,24 @@ protocol MUCCopySink: AnyObject {
     func readComplete()
 }
 
-/// One session's observer: knows which occupant it is and reports to the room.
+/// Where occupants' observers report: the room of the `muc` workload, the users of the
+/// `gateway` workload. Called on the sessions' event loop.
+protocol OccupantHost: AnyObject {
+    func message(_ bytes: UnsafeRawBufferPointer, to occupant: Int)
+    func presence(_ bytes: UnsafeRawBufferPointer, to occupant: Int)
+    func iq(_ bytes: UnsafeRawBufferPointer)
+    /// The end of a read on one occupant's connection (a moment to send more).
+    func readComplete()
+    /// Ends the run as a failure.
+    func fail(_ reason: String)
+}
+
+/// One session's observer: knows which occupant it is and reports to its host.
 final class MUCOccupant: SessionObserver {
     let index: Int
-    unowned let room: MUCRoom
+    unowned let room: any OccupantHost
 
-    init(index: Int, room: MUCRoom) {
+    init(index: Int, room: any OccupantHost) {
         self.index = index
         self.room = room
     }
@@ -27,7 +39,7 @@ final class MUCOccupant: SessionObserver {
         if kind == .presence { room.presence(bytes, to: index) } else { room.iq(bytes) }
     }
 
-    func readComplete(on session: XMPPClientHandler) { room.sink?.readComplete() }
+    func readComplete(on session: XMPPClientHandler) { room.readComplete() }
 
     func closed(_ session: XMPPClientHandler, reason: String) {
         room.fail("occupant \(index) (\(session.settings.user)): \(reason)")
@@ -38,7 +50,7 @@ final class MUCOccupant: SessionObserver {
 /// presences the room has sent, and where groupchat copies go. Occupants 0..<xmpp are XMPP
 /// sessions; the rest, if any, are IRC members of the same room (`MUCIRCMember`). Every
 /// connection runs on `loop`, and all state here is confined to it.
-final class MUCRoom: @unchecked Sendable {
+final class MUCRoom: OccupantHost, @unchecked Sendable {
     let loop: EventLoop
     let stanzas: MUCStanzas
     /// Occupants in all, XMPP and IRC.
@@ -64,11 +76,8 @@ final class MUCRoom: @unchecked Sendable {
     /// Messages from the room with no time stamp (subjects, server notices).
     private(set) var otherMessages = 0
     private var hasEntered: [Bool]
-    private var nextToEnter = 0
-    private var pendingEntries = 0
-    private var entryLimit = 0
-    private var maxPending = 1
-    private var entriesDone: EventLoopPromise<Void>?
+    /// The entries under way, if any.
+    private var entries: PacedSteps?
     private var presenceGoal = Int.max
     private var presencesDone: EventLoopPromise<Void>?
     private var iqWaiters: [String: EventLoopPromise<String>] = [:]
@@ -93,7 +102,7 @@ final class MUCRoom: @unchecked Sendable {
         failed = true
         let error = LoadError(reason)
         failure.fail(error)
-        entriesDone?.fail(error)
+        entries?.fail(error)
         presencesDone?.fail(error)
         for waiter in iqWaiters.values { waiter.fail(error) }
         iqWaiters = [:]
@@ -105,14 +114,19 @@ final class MUCRoom: @unchecked Sendable {
     /// once; succeeds when all of them have entered.
     func enter(from: Int, to: Int, maxPending: Int) -> EventLoopFuture<Void> {
         loop.preconditionInEventLoop()
-        let promise = loop.makePromise(of: Void.self)
-        if failed { promise.fail(LoadError("the room failed before entering")); return promise.futureResult }
-        entriesDone = promise
-        nextToEnter = from
-        entryLimit = to
-        self.maxPending = maxPending
-        sendEntries()
-        return promise.futureResult
+        if failed { return loop.makeFailedFuture(LoadError("the room failed before entering")) }
+        let steps = PacedSteps(loop: loop, from: from, to: to, maxPending: maxPending) { [unowned self] i in
+            if i < xmpp, let session = sessions[i] {
+                session.send(stanzas.enter(nick: "nick\(i)"))
+                session.flush()
+            } else if i >= xmpp, let member = ircMembers[i - xmpp] {
+                member.join()
+            } else {
+                fail("occupant \(i) has no connection")
+            }
+        }
+        entries = steps
+        return steps.run()
     }
 
     /// Succeeds once `total` presences have arrived from the room, all occupants together.
@@ -135,36 +149,12 @@ final class MUCRoom: @unchecked Sendable {
         return promise.futureResult
     }
 
-    private func sendEntries() {
-        while pendingEntries < maxPending, nextToEnter < entryLimit {
-            let i = nextToEnter
-            if i < xmpp, let session = sessions[i] {
-                session.send(stanzas.enter(nick: "nick\(i)"))
-                session.flush()
-            } else if i >= xmpp, let member = ircMembers[i - xmpp] {
-                member.join()
-            } else {
-                fail("occupant \(i) has no connection")
-                return
-            }
-            nextToEnter += 1
-            pendingEntries += 1
-        }
-    }
-
     /// Occupant `index` has entered (its self-presence, or the 366 after an IRC JOIN).
     func entered(_ index: Int) {
         guard !hasEntered[index] else { return }
         hasEntered[index] = true
         enteredCount += 1
-        guard entriesDone != nil else { return }
-        pendingEntries -= 1
-        if pendingEntries == 0, nextToEnter == entryLimit, let done = entriesDone {
-            entriesDone = nil
-            done.succeed(())
-        } else {
-            sendEntries()
-        }
+        entries?.finished()
     }
 
     // MARK: Incoming
@@ -196,6 +186,8 @@ final class MUCRoom: @unchecked Sendable {
         }
         sink?.copy(stampedAt: stamp, to: occupant)
     }
+
+    func readComplete() { sink?.readComplete() }
 
     func iq(_ bytes: UnsafeRawBufferPointer) {
         guard let id = StanzaView.attribute("id", in: bytes), let waiter = iqWaiters.removeValue(forKey: String(id)) else { return }

@@ -10,9 +10,10 @@ struct MUCStanzas: Sendable {
     /// The rest of the message after the time stamp: a space, filler, the end tags.
     let messageSuffix: ByteBuffer
 
-    init(room: String, stanzaBytes: Int) {
+    /// `type` is the messages' type: a chat message to a full JID (`room`) works the same way.
+    init(room: String, stanzaBytes: Int, type: String = "groupchat") {
         self.room = room
-        let prefix = "<message type='groupchat' to='\(room)' id='g'><body>"
+        let prefix = "<message type='\(type)' to='\(room)' id='g'><body>"
         let suffix = "</body></message>"
         let space = max(24, stanzaBytes - prefix.utf8.count - suffix.utf8.count)
         var text = " "
