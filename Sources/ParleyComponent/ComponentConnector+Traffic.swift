@@ -67,9 +67,7 @@ extension ComponentConnector {
     /// ten, so that a congested link is visible without a line per stanza.
     private func noteDropped(_ error: DeliveryError) {
         dropped += 1
-        var power = 1
-        while power < dropped { power *= 10 }
-        guard power == dropped else { return }
+        guard SparseLog.isLogged(dropped) else { return }
         logger.warning(
             "stanzas not sent to the server", metadata: ["dropped": "\(dropped)", "limit": "\(settings.queueLimit)", "last": "\(error)"])
     }
