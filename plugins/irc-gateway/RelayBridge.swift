@@ -21,6 +21,9 @@ final class RelayBridge: Service, Sendable {
     let logger: Logger
     let drops: RelayDrops
     private let messages = GatewayMessages()
+    /// Our nick on the other network, as its events say (asking the client would cost a
+    /// hop to its event loop for every relayed line).
+    private let ownNick: Mutex<String>
 
     init(
         room: RoomID, localNick: Nickname, channel: String, format: RelayFormat, chat: ChatService,
@@ -32,6 +35,7 @@ final class RelayBridge: Service, Sendable {
         self.format = format
         self.chat = chat
         self.client = try IRCClient(configuration: client)
+        self.ownNick = Mutex(client.nick)
         self.logger = logger
         self.drops = RelayDrops(logger: logger)
     }
@@ -71,7 +75,7 @@ final class RelayBridge: Service, Sendable {
             relayed.body = message.meanings.contains(.action)
                 ? "\(RelayFormat.safe(nick)) \(message.body ?? "")" : format.prefix(nick) + (message.body ?? "")
             do {
-                for line in try messages.lines(for: relayed, to: channel, from: await client.nick, tags: false) {
+                for line in try messages.lines(for: relayed, to: channel, from: ownNick.withLock { $0 }, tags: false) {
                     await client.send(line)
                 }
             } catch {
@@ -95,7 +99,7 @@ final class RelayBridge: Service, Sendable {
                 IRCCaseMapping.rfc1459.equals(line.parameters[0], channel)
             else { return }
             let source = IRCUserHost(parsing: line.source ?? "").nick
-            guard !IRCCaseMapping.rfc1459.equals(source, await client.nick) else { return }  // echo-message
+            guard !IRCCaseMapping.rfc1459.equals(source, ownNick.withLock { $0 }) else { return }  // echo-message
             let (body, payloads, _) = messages.inbound(line)
             let isAction = payloads.contains { $0.meaning == .action }
             let text = isAction ? "\(RelayFormat.safe(source)) \(body ?? "")" : format.prefix(source) + (body ?? "")
@@ -107,6 +111,8 @@ final class RelayBridge: Service, Sendable {
             } catch {
                 drops.count("messages the room refused (\(error))")
             }
+        case .registered(let nick), .nickChanged(_, let nick):
+            ownNick.withLock { $0 = nick }
         case .memberChanged:
             drops.count("IRC joins, parts, quits, kicks and nick changes")
         default:
@@ -158,8 +164,7 @@ struct RelayFormat: Equatable, Sendable {
     }
 }
 
-/// What a bridge did not relay, counted by reason; the first of each reason and then
-/// every power of ten are logged.
+/// What a bridge did not relay, counted by reason; logged sparsely (`SparseLog`).
 final class RelayDrops: Sendable {
     private let counts = Mutex<[String: Int]>([:])
     private let logger: Logger
@@ -173,9 +178,7 @@ final class RelayDrops: Sendable {
             counts[reason, default: 0] += 1
             return counts[reason]!
         }
-        var power = 1
-        while power < count { power *= 10 }
-        if power == count {
+        if SparseLog.isLogged(count) {
             logger.info("not relayed", metadata: ["reason": "\(reason)", "count": "\(count)"])
         }
     }
