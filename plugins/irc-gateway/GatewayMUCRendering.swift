@@ -3,6 +3,7 @@ import ParleyIRC
 import ParleyIRCNIO
 import ParleyMUC
 import ParleyXML
+import ParleyXMPP
 
 /// How a channel on an IRC network looks to an XMPP user, as XEP-0045 presences and
 /// messages from the channel's JID (`#chan%net@irc.<domain>/nick`). Pure: builds model
@@ -40,10 +41,13 @@ enum GatewayMUCRendering {
         return x
     }
 
-    /// A native XMPP payload holding `element`.
+    /// The payload of an XMPP element the gateway builds (a `muc#user` item, a
+    /// stanza-id, an `<error/>`), as the XMPP codec makes every payload.
     static func payload(_ element: XMLElement) -> ExtensionPayload {
-        ExtensionPayload(native: NativePayload(family: .xmpp, key: "{\(element.namespace)}\(element.name)", value: element))
+        codec.payload(for: element)
     }
+
+    private static let codec = XMPPExtensionCodec()
 
     /// An occupant's available presence (§7.2.3), with `codes` (110 for one's own).
     static func presence(of member: IRCChannelMember, codes: [Int] = [], away: String? = nil) -> Presence {

@@ -1,6 +1,7 @@
 import Logging
 import ParleyCore
 import ParleyCred
+import ParleyIRC
 import ParleyMUC
 import ParleyXML
 import ParleyXMPP
@@ -103,11 +104,10 @@ final class IRCGatewayService: ComponentHandler {
             puppets.withLock { $0[key] }?.inbox.yield(.exit(from, name: name))
             return
         }
-        // §7.2.1: the nick is the resource; none is jid-malformed.
-        guard !occupant.resource.isEmpty, occupant.resource.utf8.count <= 64,
-            !occupant.resource.contains(where: { $0 == " " || $0 == "," || $0 == "@" || $0 == "!" || $0 == "*" })
-        else {
-            let error = GatewayErrors.presence(.jidMalformed, text: "an IRC nick has no spaces, ',', '@', '!' or '*'")
+        // §7.2.1: the nick is the resource; one that is no IRC nick is jid-malformed (the
+        // same rule as the `nick` of `configure`).
+        guard IRCNickname.isValid(occupant.resource, maximumLength: NetworkSettings.maximumNickLength) else {
+            let error = GatewayErrors.presence(.jidMalformed, text: "'\(occupant.resource)' is not an IRC nickname")
             context.link.post(.presence(error, from: occupant, to: .session(from)))
             return
         }

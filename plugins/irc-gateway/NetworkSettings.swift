@@ -20,6 +20,9 @@ struct NetworkSettings: GatewaySettingsForm {
     /// Lines sent at once before throttling (one a second after); negative: no throttle.
     var throttleLimit: Int?
 
+    /// The longest nick the gateway asks a network for (the network's NICKLEN may cut it).
+    static let maximumNickLength = 64
+
     /// The form's fields: `var`, type, label.
     static let fields: [(String, DataFormFieldType, String)] = [
         ("ports", .textMulti, "Ports (plain text, tried after the TLS ports)"),
@@ -69,7 +72,7 @@ struct NetworkSettings: GatewaySettingsForm {
             case "tls_ports": next.tlsPorts = try Self.ports(values, field: variable)
             case "verify_cert": next.verifyCertificate = try field.submittedBoolean()
             case "nick":
-                if let single, !IRCNickname.isValid(single, maximumLength: 64) {
+                if let single, !IRCNickname.isValid(single, maximumLength: Self.maximumNickLength) {
                     throw SettingsFieldError(field: variable, reason: "'\(single)' is not an IRC nickname")
                 }
                 next.nick = single
