@@ -9,14 +9,24 @@ import ParleyIRC
 /// SwiftNIO channel (plain or TLS), rate-limits what it sends, reports events on `events`,
 /// and reconnects with backoff after a lost connection, rejoining its channels.
 ///
-/// All mutable state lives on one event loop (`loop`); the public methods hop there.
+/// All mutable state lives on one event loop (`eventLoop`); the async methods hop there,
+/// and `onLoop` offers the same operations without a hop to code already on that loop.
 public final class IRCClient: @unchecked Sendable {
-    /// Everything that happens on the connection, until `stop()` finishes the stream.
+    /// Everything that happens on the connection, until `stop()` finishes the stream
+    /// (empty and finished for a client made with an `onEvent` callback).
     public let events: AsyncStream<IRCClientEvent>
     public let configuration: IRCClientConfiguration
-    private let continuation: AsyncStream<IRCClientEvent>.Continuation
-    private let loop: any EventLoop
+    /// The loop the connection and all of the client's state live on.
+    public let eventLoop: any EventLoop
+    private let sink: EventSink
     private let sslContext: NIOSSLContext?
+
+    /// Where events go: the `events` stream, or a callback on the loop.
+    private enum EventSink {
+        case stream(AsyncStream<IRCClientEvent>.Continuation)
+        case callback((IRCClientEvent) -> Void)
+    }
+    private var loop: any EventLoop { eventLoop }
 
     // Event-loop confined.
     private var state: IRCClientState
@@ -29,82 +39,118 @@ public final class IRCClient: @unchecked Sendable {
     private var started = false
     private var finished = false
 
-    /// Prepares a client; nothing connects before `start()`. Throws when the TLS settings
-    /// cannot be loaded (a missing CA file).
-    public init(configuration: IRCClientConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton)
-        throws
-    {
+    /// Prepares a client whose events arrive on `events`; nothing connects before
+    /// `start()`. Throws when the TLS settings cannot be loaded (a missing CA file).
+    public convenience init(
+        configuration: IRCClientConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) throws {
+        let (events, continuation) = AsyncStream.makeStream(of: IRCClientEvent.self, bufferingPolicy: .unbounded)
+        try self.init(configuration: configuration, loop: group.next(), events: events, sink: .stream(continuation))
+    }
+
+    /// Prepares a client on `loop` that calls `onEvent` on that loop for each event, in
+    /// order, with no hop and no queue between the socket and the caller: for code that
+    /// lives on the same loop (a gateway's puppet). `events` stays empty.
+    public convenience init(
+        configuration: IRCClientConfiguration, loop: any EventLoop, onEvent: @escaping (IRCClientEvent) -> Void
+    ) throws {
+        let (events, continuation) = AsyncStream.makeStream(of: IRCClientEvent.self)
+        continuation.finish()
+        try self.init(configuration: configuration, loop: loop, events: events, sink: .callback(onEvent))
+    }
+
+    private init(
+        configuration: IRCClientConfiguration, loop: any EventLoop, events: AsyncStream<IRCClientEvent>, sink: EventSink
+    ) throws {
         self.configuration = configuration
-        self.loop = group.next()
+        self.eventLoop = loop
         self.state = IRCClientState(configuration: configuration)
         self.limiter = IRCRateLimiter(configuration.rateLimit)
-        self.sslContext = try configuration.tls.map { try Self.makeSSLContext($0) }
-        (events, continuation) = AsyncStream.makeStream(of: IRCClientEvent.self, bufferingPolicy: .unbounded)
+        self.sslContext = try configuration.tls.map { try IRCClientTLSContexts.shared.context(for: $0) }
+        self.events = events
+        self.sink = sink
     }
 
     // MARK: Public API
 
     /// Starts connecting (once); progress arrives on `events`.
     public func start() async {
-        try? await loop.submit { self.loopStart() }.get()
+        try? await loop.submit { self.onLoop.start() }.get()
     }
 
     /// Sends `message` once registered, through the rate limiter. Lines queued when the
     /// connection drops are discarded.
     public func send(_ message: IRCMessage) async {
-        try? await loop.submit {
-            self.queue.append(message)
-            self.drain()
-        }.get()
+        try? await loop.submit { self.onLoop.send(message) }.get()
     }
 
     /// Joins `channel` now (if registered) and after every reconnect.
     public func join(_ channel: String, key: String? = nil) async {
-        try? await loop.submit { self.perform(self.state.join(channel, key: key)) }.get()
+        try? await loop.submit { self.onLoop.join(channel, key: key) }.get()
     }
 
     /// Leaves `channel` and stops rejoining it.
     public func part(_ channel: String, reason: String? = nil) async {
-        try? await loop.submit { self.perform(self.state.part(channel, reason: reason)) }.get()
+        try? await loop.submit { self.onLoop.part(channel, reason: reason) }.get()
     }
 
     /// The members of `channel` with their prefixes, or nil when we are not in it.
     public func members(of channel: String) async -> [IRCChannelMember]? {
-        try? await loop.submit { self.state.members(of: channel) }.get()
+        try? await loop.submit { self.onLoop.members(of: channel) }.get()
     }
 
     /// Our current nick.
     public var nick: String {
-        get async { (try? await loop.submit { self.state.nick }.get()) ?? configuration.nick }
+        get async { (try? await loop.submit { self.onLoop.nick }.get()) ?? configuration.nick }
     }
 
     /// The capabilities enabled on the current connection.
     public var enabledCapabilities: Set<String> {
-        get async { (try? await loop.submit { self.state.enabledCapabilities }.get()) ?? [] }
+        get async { (try? await loop.submit { self.onLoop.enabledCapabilities }.get()) ?? [] }
     }
 
     /// Sends QUIT, closes, cancels any reconnect and finishes `events`.
     public func stop(message: String? = nil) async {
-        let closed: EventLoopFuture<Void>? = try? await loop.submit {
-            self.reconnectTask?.cancel()
-            self.reconnectTask = nil
-            self.drainTask?.cancel()
-            self.drainTask = nil
-            let channel = self.channel
-            self.perform(self.state.stop(message: message))
-            return channel?.closeFuture
-        }.get()
-        try? await closed?.get()
-        try? await loop.submit { self.finish() }.get()
+        let stopped: EventLoopFuture<Void>? = try? await loop.submit { self.onLoop.stop(message: message) }.get()
+        try? await stopped?.get()
     }
 
-    // MARK: Connecting
+    // MARK: On the loop (`OnLoop`)
 
-    private func loopStart() {
+    func loopStart() {
         guard !started else { return }
         started = true
         connect()
     }
+
+    func loopSend(_ message: IRCMessage) {
+        queue.append(message)
+        drain()
+    }
+
+    func loopJoin(_ channel: String, key: String?) { perform(state.join(channel, key: key)) }
+
+    func loopPart(_ channel: String, reason: String?) { perform(state.part(channel, reason: reason)) }
+
+    var loopNick: String { state.nick }
+
+    func loopMembers(of channel: String) -> [IRCChannelMember]? { state.members(of: channel) }
+
+    var loopEnabledCapabilities: Set<String> { state.enabledCapabilities }
+
+    /// QUIT, close, no reconnect; the future completes once the connection is closed and
+    /// the events are finished.
+    func loopStop(message: String?) -> EventLoopFuture<Void> {
+        reconnectTask?.cancel()
+        reconnectTask = nil
+        drainTask?.cancel()
+        drainTask = nil
+        let closed = channel?.closeFuture ?? loop.makeSucceededVoidFuture()
+        perform(state.stop(message: message))
+        return closed.always { _ in self.finish() }
+    }
+
+    // MARK: Connecting
 
     private func connect() {
         loop.preconditionInEventLoop()
@@ -217,29 +263,19 @@ public final class IRCClient: @unchecked Sendable {
 
     private func emit(_ event: IRCClientEvent) {
         guard !finished else { return }
-        continuation.yield(event)
+        switch sink {
+        case .stream(let continuation): continuation.yield(event)
+        case .callback(let onEvent): onEvent(event)
+        }
     }
 
     private func finish() {
         guard !finished else { return }
         finished = true
-        continuation.finish()
+        if case .stream(let continuation) = sink { continuation.finish() }
     }
 
     // MARK: TLS
-
-    static func makeSSLContext(_ tls: IRCClientTLS) throws -> NIOSSLContext {
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        switch tls.verification {
-        case .system:
-            break
-        case .caFile(let path):
-            configuration.trustRoots = .file(path)
-        case .none:
-            configuration.certificateVerification = .none
-        }
-        return try NIOSSLContext(configuration: configuration)
-    }
 
     /// The SNI name: the configured one, else the host unless it is an IP address (SNI
     /// carries names only, RFC 6066 §3).
