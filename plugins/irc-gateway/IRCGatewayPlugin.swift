@@ -56,7 +56,9 @@ public enum IRCGatewayPlugin: ParleyPlugin {
         let logger = context.logger
         let store = try FlatFileSettingsStore(directory: "\(context.storageDirectory)/irc-gateway", kind: "irc-gateway")
         return ComponentHost(placement: placement, context: context) { link in
-            IRCGatewayService(context: GatewayContext(link: link, settings: settings), settingsStore: store, logger: logger)
+            IRCGatewayService(
+                context: GatewayContext(link: link, settings: settings), settingsStore: store, logger: logger,
+                eventLoops: context.eventLoopGroup)
         }
     }
 

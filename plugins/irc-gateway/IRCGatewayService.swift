@@ -1,4 +1,6 @@
 import Logging
+import NIOCore
+import NIOPosix
 import ParleyCore
 import ParleyCred
 import ParleyIRC
@@ -22,17 +24,18 @@ final class IRCGatewayService: ComponentHandler {
         let user: UserID
         let network: String
     }
-    /// A puppet and the queue that feeds it the user's requests in order.
-    private struct PuppetEntry {
-        let puppet: IRCPuppet
-        let inbox: AsyncStream<GatewayRequest>.Continuation
-    }
-    private let puppets = Mutex<[PuppetKey: PuppetEntry]>([:])
+    private let puppets = Mutex<[PuppetKey: IRCPuppet]>([:])
+    /// The loops the puppets (and their IRC connections) live on, one chosen per puppet.
+    private let eventLoops: any EventLoopGroup
 
-    init(context: GatewayContext, settingsStore: FlatFileSettingsStore?, logger: Logger) {
+    init(
+        context: GatewayContext, settingsStore: FlatFileSettingsStore?, logger: Logger,
+        eventLoops: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
         self.context = context
         self.settingsStore = settingsStore
         self.logger = logger
+        self.eventLoops = eventLoops
     }
 
     /// The record name of `user`'s settings for a network or a channel
@@ -74,16 +77,12 @@ final class IRCGatewayService: ComponentHandler {
     /// Graceful shutdown: every puppet QUITs ("Gateway shutting down") and tells its
     /// resources that the rooms are gone (332), as biboumi does.
     func stopping() async {
-        let entries = puppets.withLock { puppets in
+        let all = puppets.withLock { puppets in
             defer { puppets = [:] }
             return Array(puppets.values)
         }
-        await withTaskGroup(of: Void.self) { group in
-            for entry in entries {
-                group.addTask { await entry.puppet.handle(.close) }
-                entry.inbox.finish()
-            }
-        }
+        let closing = all.map { $0.close() }  // all at once, then wait for each
+        for closed in closing { try? await closed.get() }
     }
 
     // MARK: Presence (XEP-0045 §7.2, §7.6, §7.14)
@@ -101,7 +100,7 @@ final class IRCGatewayService: ComponentHandler {
         guard presence.availability.isOnline else {
             // An exit, or the resource went away (RFC 6121 §4.6.3 unavailable to where it
             // sent directed presence).
-            puppets.withLock { $0[key] }?.inbox.yield(.exit(from, name: name))
+            puppets.withLock { $0[key] }?.submit(.exit(from, name: name))
             return
         }
         // §7.2.1: the nick is the resource; one that is no IRC nick is jid-malformed (the
@@ -119,10 +118,14 @@ final class IRCGatewayService: ComponentHandler {
         // §7.2.6 password; §7.2.14 history maxstanzas.
         let password = x?.firstChild(named: "password", namespace: MUCNamespace.muc)?.text
         let history = x?.firstChild(named: "history", namespace: MUCNamespace.muc)?[attribute: "maxstanzas"].flatMap { Int($0) }
-        inbox(for: key, nick: occupant.resource).yield(
+        let entered = puppet(for: key, nick: occupant.resource).submit(
             .enter(
                 from, channel: .channel(network: network, name: name), name: name, nick: occupant.resource, password: password,
                 presence: presence, history: history))
+        if !entered {
+            let error = GatewayErrors.presence(.resourceConstraint, text: Self.busy)
+            context.link.post(.presence(error, from: occupant, to: .session(from)))
+        }
     }
 
     /// Why `key`'s user may not use that network: one the operator did not allow
@@ -150,36 +153,33 @@ final class IRCGatewayService: ComponentHandler {
         return nil
     }
 
-    /// The queue of the user's puppet for the network, made (with its puppet) when missing.
-    private func inbox(for key: PuppetKey, nick: String) -> AsyncStream<GatewayRequest>.Continuation {
+    /// Why a request was refused while the user's puppet has `IRCPuppet.maximumWaiting`
+    /// requests waiting.
+    static let busy = "too many requests waiting for this IRC network; try again"
+
+    /// The user's puppet for the network, made when missing.
+    private func puppet(for key: PuppetKey, nick: String) -> IRCPuppet {
         puppets.withLock { puppets in
-            if let entry = puppets[key] { return entry.inbox }
+            if let puppet = puppets[key] { return puppet }
             let persistentByDefault = context.settings.persistentByDefault
             let puppet = IRCPuppet(
                 user: key.user, network: key.network, nick: nick,
                 settings: settings(Self.settingsName(key.user, key.network), as: NetworkSettings.self),
-                context: context, logger: logger,
+                context: context, loop: eventLoops.next(), logger: logger,
                 isPersistent: { [weak self] channel in
                     let name = Self.settingsName(key.user, "\(channel)%\(key.network)")
                     return self?.settings(name, as: ChannelSettings.self).persistent ?? persistentByDefault
                 },
                 onFinished: { [weak self] finished in self?.forget(finished, key: key) })
-            // Bounded: a user cannot queue without limit behind a slow network.
-            let (stream, inbox) = AsyncStream.makeStream(of: GatewayRequest.self, bufferingPolicy: .bufferingOldest(1000))
-            Task {
-                for await request in stream { await puppet.handle(request) }
-            }
-            puppets[key] = PuppetEntry(puppet: puppet, inbox: inbox)
-            return inbox
+            puppets[key] = puppet
+            return puppet
         }
     }
 
     private func forget(_ puppet: IRCPuppet, key: PuppetKey) {
-        let gone = puppets.withLock { puppets -> PuppetEntry? in
-            guard puppets[key]?.puppet === puppet else { return nil }
-            return puppets.removeValue(forKey: key)
+        puppets.withLock { puppets in
+            if puppets[key] === puppet { puppets[key] = nil }
         }
-        gone?.inbox.finish()
     }
 
     // MARK: Messages
@@ -188,23 +188,28 @@ final class IRCGatewayService: ComponentHandler {
         guard case .session(let from) = message.from, message.kind != .error else { return }
         switch address {
         case .channel(let network, let name):
-            guard let entry = puppets.withLock({ $0[PuppetKey(user: from.user, network: network)] }) else {
+            guard let puppet = puppets.withLock({ $0[PuppetKey(user: from.user, network: network)] }) else {
                 // §7.4: only occupants send groupchat.
                 return refuse(message, .notAcceptable, "you are not in \(name)")
             }
             if let subject = message.subject, message.body == nil {
-                entry.inbox.yield(.setSubject(name: name, subject))
+                submit(.setSubject(name: name, subject), to: puppet, refusing: message)
             } else if message.kind == .room {
-                entry.inbox.yield(.say(from, name: name, message))
+                submit(.say(from, name: name, message), to: puppet, refusing: message)
             }
         case .person(let network, let nick):
-            guard let entry = puppets.withLock({ $0[PuppetKey(user: from.user, network: network)] }) else {
+            guard let puppet = puppets.withLock({ $0[PuppetKey(user: from.user, network: network)] }) else {
                 return refuse(message, .recipientUnavailable, "not connected to \(network): join a channel there first")
             }
-            entry.inbox.yield(.tell(nick: nick, message))
+            submit(.tell(nick: nick, message), to: puppet, refusing: message)
         case .network, .gateway:
             return refuse(message, .featureNotImplemented, "raw IRC commands are not supported")
         }
+    }
+
+    /// Hands `request` to `puppet`, or refuses `message` when too many wait.
+    private func submit(_ request: GatewayRequest, to puppet: IRCPuppet, refusing message: Message) {
+        if !puppet.submit(request) { refuse(message, .resourceConstraint, Self.busy) }
     }
 
     /// Answers `message` with an error message (RFC 6120 §8.3) from where it was sent to.
@@ -228,7 +233,7 @@ final class IRCGatewayService: ComponentHandler {
         case .room, .occupant: return
         }
         let child = query.payloads.count == 1 ? query.payloads[0].native?.value as? XMLElement : nil
-        let reply = { (payload: XMLElement?, error: StanzaError?, answer: Result<XMLElement, StanzaError>?) in
+        let reply: @Sendable (XMLElement?, StanzaError?, Result<XMLElement, StanzaError>?) -> Void = { payload, error, answer in
             var payload = payload, error = error
             switch answer {
             case .success(let element)?: payload = element
@@ -261,35 +266,39 @@ final class IRCGatewayService: ComponentHandler {
             }
         }
         if case .channel(let network, let name)? = address, let child {
-            let entry = puppets.withLock { $0[PuppetKey(user: requester.user, network: network)] }
+            let puppet = puppets.withLock { $0[PuppetKey(user: requester.user, network: network)] }
             switch (child.namespace, child.name, query.kind) {
             case (XMPPNamespace.ping, "ping", .get) where !query.to.resource.isEmpty:
                 // XEP-0410 §3: a ping to one's own occupant JID answers while one is in the
                 // room, so clients never drop a room silently.
-                guard let puppet = entry?.puppet else { return reply(nil, StanzaError(.notAcceptable), nil) }
-                Task {
-                    let inRoom = await puppet.isIn(name, session: requester)
-                    reply(nil, inRoom ? nil : StanzaError(.notAcceptable), nil)
+                guard let puppet else { return reply(nil, StanzaError(.notAcceptable), nil) }
+                let asked = puppet.onLoop { puppet in
+                    reply(nil, puppet.isIn(name, session: requester) ? nil : StanzaError(.notAcceptable), nil)
                 }
+                if !asked { reply(nil, StanzaError(.resourceConstraint, text: Self.busy), nil) }
                 return
             case (MUCNamespace.admin, "query", .set):
                 // XEP-0045 §8.2: a kick is role none by nick; §9.1: a ban is affiliation
                 // outcast by JID (`nick%network@irc.<domain>`). The network decides
                 // whether we may (482 otherwise).
                 let items = child.elements.filter { $0.name == "item" }
-                guard let entry, items.count == 1 else {
+                guard let puppet, items.count == 1 else {
                     return reply(nil, StanzaError(.badRequest, text: "one item at a time"), nil)
                 }
                 let item = items[0]
                 let reason = item.firstChild(named: "reason", namespace: MUCNamespace.admin)?.text
                 if item[attribute: "role"] == "none", let nick = item[attribute: "nick"] {
-                    entry.inbox.yield(.kick(name: name, nick: nick, reason: reason))
+                    guard puppet.submit(.kick(name: name, nick: nick, reason: reason)) else {
+                        return reply(nil, StanzaError(.resourceConstraint, text: Self.busy), nil)
+                    }
                 } else if item[attribute: "affiliation"] == "outcast", let text = item[attribute: "jid"], let jid = JID(text),
                     jid.domain == context.domain,
                     case .person(let bannedNetwork, let nick)? = GatewayAddress(localpart: jid.localpart, fixedNetwork: context.settings.fixedNetwork),
                     bannedNetwork == network
                 {
-                    entry.inbox.yield(.ban(name: name, nick: nick, reason: reason))
+                    guard puppet.submit(.ban(name: name, nick: nick, reason: reason)) else {
+                        return reply(nil, StanzaError(.resourceConstraint, text: Self.busy), nil)
+                    }
                 } else {
                     return reply(nil, StanzaError(.featureNotImplemented, text: "kicks (role none by nick) and bans (outcast by nick%network JID) only"), nil)
                 }

@@ -1,33 +1,101 @@
-import Foundation
+import DequeModule
 import Logging
+import NIOCore
 import ParleyCore
 import ParleyIRCNIO
+import Synchronization
 
 /// The shell of one XMPP user's connection to one IRC network: runs `PuppetState` (the
 /// protocol logic) and performs its actions: the IRC client's lines, joins and parts,
 /// stanzas through the component link, timers.
+///
+/// The puppet lives on its IRC client's event loop (the actor's executor is that loop):
+/// a line read from the network reaches the state machine and leaves as a stanza in the
+/// same turn of the loop, with no task, queue or thread between them. Requests from other
+/// threads hop to the loop once, in order, and at most `maximumWaiting` wait at a time.
 actor IRCPuppet {
+    /// The requests that may wait for the loop at once: a user cannot queue without limit
+    /// behind a busy loop.
+    static let maximumWaiting = 1000
+
+    nonisolated let loop: any EventLoop
+    nonisolated var unownedExecutor: UnownedSerialExecutor { loop.executor.asUnownedSerialExecutor() }
+
     private var state: PuppetState
     private let logger: Logger
     private var client: IRCClient?
-    private var eventTask: Task<Void, Never>?
+    /// Which client the events come from; a stopped client's late events are ignored.
+    private var clientGeneration = 0
+    /// Events a client reported while an action was being performed (a callback from
+    /// inside one of its own calls), handled once that action is done.
+    private var deferredEvents: Deque<IRCClientEvent> = []
+    private var performing = false
+    private var finished = false
+    private var finishWaiters: [EventLoopPromise<Void>] = []
+    private nonisolated let waiting = Atomic<Int>(0)
     /// Called once the puppet has no channel left and has quit.
     private let onFinished: @Sendable (IRCPuppet) -> Void
 
     init(
-        user: UserID, network: String, nick: String, settings: NetworkSettings, context: GatewayContext, logger: Logger,
-        isPersistent: @escaping @Sendable (String) -> Bool = { _ in false },
+        user: UserID, network: String, nick: String, settings: NetworkSettings, context: GatewayContext, loop: any EventLoop,
+        logger: Logger, isPersistent: @escaping @Sendable (String) -> Bool = { _ in false },
         onFinished: @escaping @Sendable (IRCPuppet) -> Void
     ) {
         state = PuppetState(
             user: user, network: network, nick: nick, settings: settings, context: context, isPersistent: isPersistent)
+        self.loop = loop
         self.logger = logger
         self.onFinished = onFinished
     }
 
-    /// Handles one request of the user's; in order, one at a time.
-    func handle(_ request: GatewayRequest) async {
-        await perform(state.handle(request))
+    // MARK: From other threads
+
+    /// Hands the user's `request` to the puppet: at once on its loop, else after one hop
+    /// there, in the order submitted. False when `maximumWaiting` requests already wait.
+    @discardableResult
+    nonisolated func submit(_ request: GatewayRequest) -> Bool {
+        onLoop { $0.handle(request) }
+    }
+
+    /// Runs `body` on the puppet: at once on its loop, else after one hop there (NIO keeps
+    /// the order of `execute`d tasks). False, without running it, when `maximumWaiting`
+    /// bodies already wait.
+    @discardableResult
+    nonisolated func onLoop(_ body: @escaping @Sendable (isolated IRCPuppet) -> Void) -> Bool {
+        if loop.inEventLoop {
+            assumeIsolated { body($0) }
+            return true
+        }
+        guard waiting.add(1, ordering: .relaxed).newValue <= Self.maximumWaiting else {
+            waiting.subtract(1, ordering: .relaxed)
+            return false
+        }
+        loop.execute { [self] in
+            waiting.subtract(1, ordering: .relaxed)
+            assumeIsolated { body($0) }
+        }
+        return true
+    }
+
+    /// Quits ("Gateway shutting down"), tells the resources, and completes once the IRC
+    /// connection is closed.
+    nonisolated func close() -> EventLoopFuture<Void> {
+        let closed = loop.makePromise(of: Void.self)
+        loop.execute { [self] in
+            assumeIsolated { puppet in
+                if puppet.finished { return closed.succeed() }
+                puppet.finishWaiters.append(closed)
+                puppet.handle(.close)
+            }
+        }
+        return closed.futureResult
+    }
+
+    // MARK: On the loop
+
+    /// Handles one request of the user's.
+    func handle(_ request: GatewayRequest) {
+        perform(state.handle(request))
     }
 
     /// Whether `session` is in the channel `name` (XEP-0410 self-pings).
@@ -35,64 +103,79 @@ actor IRCPuppet {
         state.isIn(name, session: session)
     }
 
-    private func receive(_ event: IRCClientEvent) async {
-        await perform(state.receive(event))
+    private func receive(_ event: IRCClientEvent, from generation: Int) {
+        guard generation == clientGeneration else { return }
+        if performing {
+            deferredEvents.append(event)
+        } else {
+            perform(state.receive(event))
+        }
     }
 
-    private func perform(_ actions: [PuppetAction]) async {
-        for action in actions {
-            switch action {
-            case .send(let lines):
-                for line in lines { await client?.send(line) }
-            case .post(let traffic):
-                state.context.link.post(traffic)
-            case .connect(let configuration):
-                await connect(configuration)
-            case .disconnectClient:
-                await stopClient(message: nil)
-            case .join(let name, let key):
-                await client?.join(name, key: key)
-            case .part(let name):
-                await client?.part(name)
-            case .scheduleLeave(let key, let generation, let seconds):
-                Task { [weak self] in
-                    try? await Task.sleep(for: .seconds(seconds))
-                    await self?.leaveIfIdle(key, generation: generation)
+    /// Performs `actions`, then any events their calls into the client reported.
+    private func perform(_ actions: [PuppetAction]) {
+        let outermost = !performing
+        performing = true
+        for action in actions { execute(action) }
+        guard outermost else { return }
+        while let event = deferredEvents.popFirst() {
+            for action in state.receive(event) { execute(action) }
+        }
+        performing = false
+    }
+
+    private func execute(_ action: PuppetAction) {
+        switch action {
+        case .send(let lines):
+            for line in lines { client?.onLoop.send(line) }
+        case .post(let traffic):
+            state.context.link.post(traffic)
+        case .connect(let configuration):
+            connect(configuration)
+        case .disconnectClient:
+            stopClient(message: nil)
+        case .join(let name, let key):
+            client?.onLoop.join(name, key: key)
+        case .part(let name):
+            client?.onLoop.part(name)
+        case .scheduleLeave(let key, let generation, let seconds):
+            loop.scheduleTask(in: .seconds(Int64(seconds))) { [weak self] in
+                self?.assumeIsolated { $0.perform($0.state.leaveIfIdle(key, generation: generation)) }
+            }
+        case .log(let message, let metadata):
+            logger.info("\(message)", metadata: metadata.mapValues { .string($0) })
+        case .finish(let quitMessage):
+            stopClient(message: quitMessage).whenComplete { [self] _ in
+                assumeIsolated { puppet in
+                    puppet.finished = true
+                    for waiter in puppet.finishWaiters { waiter.succeed() }
+                    puppet.finishWaiters = []
                 }
-            case .log(let message, let metadata):
-                logger.info("\(message)", metadata: metadata.mapValues { .string($0) })
-            case .finish(let quitMessage):
-                await stopClient(message: quitMessage)
                 onFinished(self)
             }
         }
     }
 
-    private func leaveIfIdle(_ key: String, generation: Int) async {
-        await perform(state.leaveIfIdle(key, generation: generation))
-    }
-
-    private func connect(_ configuration: IRCClientConfiguration) async {
+    private func connect(_ configuration: IRCClientConfiguration) {
+        clientGeneration += 1
+        let generation = clientGeneration
         do {
-            let client = try IRCClient(configuration: configuration)
-            self.client = client
-            eventTask = Task { [weak self] in
-                for await event in client.events {
-                    guard let self else { return }
-                    await self.receive(event)
-                }
+            let client = try IRCClient(configuration: configuration, loop: loop) { [weak self] event in
+                self?.assumeIsolated { $0.receive(event, from: generation) }
             }
-            await client.start()
+            self.client = client
+            client.onLoop.start()
         } catch {
-            await perform(state.connectFailed("\(error)"))
+            perform(state.connectFailed("\(error)"))
         }
     }
 
-    private func stopClient(message: String?) async {
+    /// Stops the current client; its later events are ignored.
+    @discardableResult
+    private func stopClient(message: String?) -> EventLoopFuture<Void> {
         let stopped = client
         client = nil
-        eventTask?.cancel()
-        eventTask = nil
-        await stopped?.stop(message: message)
+        clientGeneration += 1
+        return stopped?.onLoop.stop(message: message) ?? loop.makeSucceededVoidFuture()
     }
 }
