@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import ParleyCore
 import ParleyIRC
@@ -63,6 +64,8 @@ struct PuppetState {
     struct Channel {
         /// The channel's gateway address (its name as the first resource wrote it).
         let address: GatewayAddress
+        /// The room's model user (`#chan%network@irc.<domain>`), made once.
+        let room: UserID
         let name: String
         /// The channel key the first resource gave (§7.2.6 password), for rejoins.
         var key: String?
@@ -80,12 +83,21 @@ struct PuppetState {
         var pendingEchoes: [PendingEcho] = []
         /// The newest messages of the channel (at most `historyLength`), for the history a
         /// resource gets on entering (§7.2.14), also while nobody was in (bouncer mode).
-        var history: [Message] = []
+        var history: Deque<Message> = []
         /// How many history messages each waiting resource asked for (§7.2.14 maxstanzas).
         var historyWanted: [SessionID: Int] = [:]
         /// Bumped whenever the channel is left empty or entered again, so that a delayed
         /// PART only happens if nobody came back in between.
         var idleGeneration = 0
+
+        /// The occupant `nick` of the room, as a session of the room's user.
+        func occupant(_ nick: String) -> SessionID { SessionID(user: room, resource: nick) }
+
+        /// Adds `message` to the history, dropping the oldest beyond `limit`.
+        mutating func keep(_ message: Message, limit: Int) {
+            history.append(message)
+            if history.count > limit { history.removeFirst(history.count - limit) }
+        }
     }
 
     /// One of our messages waiting for the network's echo: the echo of its first line
@@ -180,7 +192,7 @@ struct PuppetState {
                 .resourceConstraint, text: "at most \(context.settings.maximumChannelsPerNetwork) channels on \(network)")
             return emit(.post(.presence(error, from: context.occupant(nick, of: address), to: .session(session))))
         }
-        var channel = channels[key] ?? Channel(address: address, name: name, key: password)
+        var channel = channels[key] ?? Channel(address: address, room: context.user(address), name: name, key: password)
         let isNew = channels[key] == nil
         channel.sessions[session] = nick
         channel.waiting.insert(session)
@@ -217,7 +229,7 @@ struct PuppetState {
         channel.waiting.remove(session)
         // §7.14: the leaver's own unavailable presence, with 110.
         post(GatewayMUCRendering.departure(prefixes: channel.members[Self.key(nick)]?.prefixes ?? "", codes: [110]),
-             from: context.occupant(channel.complete ? nick : asked, of: channel.address), to: session)
+             from: channel.occupant(channel.complete ? nick : asked), to: session)
         guard channel.sessions.isEmpty else {
             channels[key] = channel
             return
@@ -309,7 +321,7 @@ struct PuppetState {
         for (_, channel) in channels {
             for session in channel.sessions.keys {
                 post(GatewayMUCRendering.departure(prefixes: "", codes: [110, 332]),
-                     from: context.occupant(nick, of: channel.address), to: session)
+                     from: channel.occupant(nick), to: session)
             }
         }
         channels = [:]
@@ -342,7 +354,7 @@ struct PuppetState {
             guard let channel = channels.removeValue(forKey: Self.key(name)) else { return }
             for session in channel.sessions.keys {
                 post(GatewayMUCRendering.departure(prefixes: "", codes: [110, 307], status: reason.map { "\(by): \($0)" } ?? by),
-                     from: context.occupant(nick, of: channel.address), to: session)
+                     from: channel.occupant(nick), to: session)
             }
             if channels.isEmpty { finish(quitMessage: nil) }
         case .other(let line):
@@ -359,7 +371,7 @@ struct PuppetState {
             for (key, channel) in channels {
                 for session in channel.sessions.keys where !channel.waiting.contains(session) {
                     post(GatewayMUCRendering.departure(prefixes: "", codes: [110, 332], status: reason),
-                         from: context.occupant(nick, of: channel.address), to: session)
+                         from: channel.occupant(nick), to: session)
                 }
                 channels[key]?.complete = false
                 channels[key]?.waiting = Set(channel.sessions.keys)
@@ -393,7 +405,7 @@ struct PuppetState {
         defer {
             for (presence, from) in told {
                 for session in channel.sessions.keys where !channel.waiting.contains(session) {
-                    post(presence, from: context.occupant(from, of: channel.address), to: session)
+                    post(presence, from: channel.occupant(from), to: session)
                 }
             }
         }
@@ -442,11 +454,11 @@ struct PuppetState {
         let own = members.first { IRCCaseMapping.rfc1459.equals($0.nick, nick) } ?? IRCChannelMember(nick: nick)
         for session in waiting {
             for member in members where !IRCCaseMapping.rfc1459.equals(member.nick, nick) {
-                post(GatewayMUCRendering.presence(of: member), from: context.occupant(member.nick, of: channel.address), to: session)
+                post(GatewayMUCRendering.presence(of: member), from: channel.occupant(member.nick), to: session)
             }
             let asked = channel.sessions[session] ?? nick
             let codes = asked == nick ? [110] : [110, 210]
-            post(GatewayMUCRendering.presence(of: own, codes: codes), from: context.occupant(nick, of: channel.address), to: session)
+            post(GatewayMUCRendering.presence(of: own, codes: codes), from: channel.occupant(nick), to: session)
             // §7.2.14: the discussion history (what the gateway saw), with XEP-0203 delays.
             let wanted = channel.historyWanted.removeValue(forKey: session).flatMap { $0 } ?? channel.history.count
             for old in channel.history.suffix(max(0, wanted)) {
@@ -463,13 +475,14 @@ struct PuppetState {
     /// Keeps `message`, as occupant `nick` said it now, in the channel's history.
     private mutating func remember(_ message: Message, from nick: String, in key: String) {
         let limit = context.settings.historyLength
-        guard limit > 0, let channel = channels[key] else { return }
+        // Only the room is copied out: a copy of the whole channel would share its history
+        // and make the append below copy the whole array (once per relayed line).
+        guard limit > 0, let room = channels[key]?.room else { return }
         var kept = message
         kept.kind = .room
-        kept.from = .session(context.occupant(nick, of: channel.address))
+        kept.from = .session(SessionID(user: room, resource: nick))
         kept.timestamp = now()
-        channels[key]?.history.append(kept)
-        if channels[key]!.history.count > limit { channels[key]!.history.removeFirst(channels[key]!.history.count - limit) }
+        channels[key]?.keep(kept, limit: limit)
     }
 
     private mutating func receiveMessage(_ line: IRCMessage) {
@@ -480,18 +493,14 @@ struct PuppetState {
         let (body, payloads, msgid) = messages.inbound(line)
         if let first = target.first, GatewayAddress.channelPrefixes.contains(first) {
             let key = Self.key(target)
-            guard let channel = channels[key] else { return }
-            let room = context.user(channel.address).description
-            if echoes, IRCCaseMapping.rfc1459.equals(source.nick, nick), !channel.pendingEchoes.isEmpty {
-                receiveEcho(in: key, msgid: msgid, room: room)
+            guard let room = channels[key]?.room else { return }
+            if echoes, IRCCaseMapping.rfc1459.equals(source.nick, nick), channels[key]?.pendingEchoes.isEmpty == false {
+                receiveEcho(in: key, msgid: msgid, room: room.description)
                 return
             }
-            var message = Message(id: msgid, kind: .room, from: .user(context.user(channel.address)), to: .user(user), body: body, payloads: payloads)
-            if let msgid { message.payloads.append(GatewayMessages.stanzaID(msgid, by: room)) }
-            if body != nil { remember(message, from: source.nick, in: key) }
-            for session in channel.sessions.keys where !channel.waiting.contains(session) {
-                postGroupchat(message, from: source.nick, in: channel, to: session)
-            }
+            var message = Message(id: msgid, kind: .room, from: .user(room), to: .user(user), body: body, payloads: payloads)
+            if let msgid { message.payloads.append(GatewayMessages.stanzaID(msgid, by: room.description)) }
+            relay(message, from: source.nick, in: key)
             return
         }
         // A private message (or notice) to us: from `nick%network`, or from the network
@@ -530,7 +539,7 @@ struct PuppetState {
                 guard let prefixes = channel.members[Self.key(who)]?.prefixes else { continue }
                 let presence = GatewayMUCRendering.presence(of: IRCChannelMember(nick: who, prefixes: prefixes), away: away)
                 for session in channel.sessions.keys where !channel.waiting.contains(session) {
-                    post(presence, from: context.occupant(who, of: channels[key]!.address), to: session)
+                    post(presence, from: channels[key]!.occupant(who), to: session)
                 }
             }
         case IRCNumeric.bannedFromChannel, IRCNumeric.badChannelKey, IRCNumeric.channelIsFull,
@@ -552,7 +561,7 @@ struct PuppetState {
     private mutating func postGroupchat(_ message: Message, from nick: String, in channel: Channel, to session: SessionID) {
         var copy = message
         copy.kind = .room
-        copy.from = .session(context.occupant(nick, of: channel.address))
+        copy.from = .session(channel.occupant(nick))
         copy.to = .session(session)
         emit(.post(.message(copy)))
     }
@@ -561,7 +570,7 @@ struct PuppetState {
     /// pending message becomes its reflection, with the sender's id and the msgid as
     /// stanza-id; the message's other lines are not shown again.
     private mutating func receiveEcho(in key: String, msgid: String?, room: String) {
-        guard let channel = channels[key], var pending = channel.pendingEchoes.first else { return }
+        guard var pending = channels[key]?.pendingEchoes.first else { return }
         let first = !pending.reflected
         pending.reflected = true
         pending.linesLeft -= 1
@@ -573,15 +582,24 @@ struct PuppetState {
         guard first else { return }
         var reflection = pending.message
         if let msgid { reflection.payloads.append(GatewayMessages.stanzaID(msgid, by: room)) }
-        if reflection.body != nil { remember(reflection, from: nick, in: key) }
-        for session in channel.sessions.keys where !channel.waiting.contains(session) {
-            postGroupchat(reflection, from: nick, in: channel, to: session)
-        }
+        relay(reflection, from: nick, in: key)
+    }
+
+    /// Sends `message` from occupant `nick` to every resource in the channel, then keeps it
+    /// in the history.
+    private mutating func relay(_ message: Message, from nick: String, in key: String) {
+        do {
+            guard let channel = channels[key] else { return }
+            for session in channel.sessions.keys where !channel.waiting.contains(session) {
+                postGroupchat(message, from: nick, in: channel, to: session)
+            }
+        }  // the copy of the channel ends here, so that the history is appended in place
+        if message.body != nil { remember(message, from: nick, in: key) }
     }
 
     /// §7.2.15: the subject, from the occupant who set it (else the room), empty when none.
     private mutating func postSubject(_ topic: String, setter: String?, in channel: Channel, to session: SessionID) {
-        let from: Address = setter.map { .session(context.occupant($0, of: channel.address)) } ?? .user(context.user(channel.address))
+        let from: Address = setter.map { .session(channel.occupant($0)) } ?? .user(channel.room)
         emit(.post(.message(Message(kind: .room, from: from, to: .session(session), subject: topic))))
     }
 
@@ -608,7 +626,7 @@ struct PuppetState {
             }
         for (session, asked) in channel.sessions {
             emit(.post(
-                .presence(GatewayErrors.presence(condition, text: text), from: context.occupant(asked, of: channel.address), to: .session(session))))
+                .presence(GatewayErrors.presence(condition, text: text), from: channel.occupant(asked), to: .session(session))))
         }
         if channels.isEmpty { finish(quitMessage: nil) }
     }
@@ -619,7 +637,7 @@ struct PuppetState {
             for session in channel.waiting {
                 let asked = channel.sessions[session] ?? nick
                 emit(.post(
-                    .presence(GatewayErrors.presence(condition, text: text), from: context.occupant(asked, of: channel.address), to: .session(session))))
+                    .presence(GatewayErrors.presence(condition, text: text), from: channel.occupant(asked), to: .session(session))))
                 channels[key]?.sessions[session] = nil
             }
             channels[key]?.waiting = []
