@@ -96,6 +96,19 @@ extension ComponentConnector {
         }
         guard pending.count < settings.queueLimit else { throw .recipientUnavailable }
         pending.append(serialize(element, allocator: ByteBufferAllocator()))
+        if !congested, pending.count >= settings.congestionMarks.high { setCongested(true) }
+    }
+
+    /// `ComponentLink`: observers hear when `pending` passes its high mark and when it is
+    /// back at its low mark.
+    public nonisolated func onCongestionChange(_ observer: @escaping @Sendable (Bool) -> Void) {
+        onLoop { $0.congestionObservers.append(observer) }
+    }
+
+    private func setCongested(_ value: Bool) {
+        congested = value
+        logger.debug("component link congestion", metadata: ["congested": "\(value)", "queued": "\(pending.count)"])
+        for observer in congestionObservers { observer(value) }
     }
 
     private func serialize(_ element: XMLElement, allocator: ByteBufferAllocator) -> ByteBuffer {
@@ -110,6 +123,7 @@ extension ComponentConnector {
         while channel.isWritable, let buffer = pending.popFirst() {
             write(buffer, to: channel)
         }
+        if congested, pending.count <= settings.congestionMarks.low { setCongested(false) }
     }
 
     /// Writes `buffer`; one flush per event-loop turn covers every write before it.

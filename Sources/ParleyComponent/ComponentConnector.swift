@@ -39,6 +39,9 @@ public actor ComponentConnector: ComponentLink, XMPPStanzaLink {
     var pending = Deque<ByteBuffer>()
     /// Stanzas posted but never sent, since start (`noteDropped`).
     var dropped = 0
+    /// Whether `pending` passed its high mark and has not yet drained to its low mark.
+    var congested = false
+    var congestionObservers: [@Sendable (Bool) -> Void] = []
     var stopping = false
     var lastWrite = NIODeadline.now()
     var flushScheduled = false

@@ -20,6 +20,11 @@ public struct ComponentConnectorSettings: Sendable, Equatable {
     /// Stanzas kept while the stream is not authenticated or the socket is backed up
     /// (`--queue-limit`), 0…1,000,000; beyond it a send fails at once.
     public var queueLimit: Int
+    /// When the queue counts as congested (`ComponentLink.onCongestionChange`): from a
+    /// quarter of `queueLimit` until it is back at a sixteenth, so that a component which
+    /// pauses its sources then still has three quarters of the queue for what was already
+    /// on its way.
+    public var congestionMarks: (high: Int, low: Int) { (max(1, queueLimit / 4), queueLimit / 16) }
     /// Seconds without writing after which a single space is sent (RFC 6120 §4.6.1), 0.01…3600.
     public var keepaliveInterval: Double
     /// Seconds to wait for the TCP connection, 0.1…300.

@@ -47,6 +47,16 @@ public protocol ComponentLink: Sendable {
     /// Sends without waiting, in order with every other `post`: what a handler calls from
     /// inside `deliver`, which must not wait. A failure is logged, not thrown.
     func post(_ traffic: ComponentTraffic)
+    /// Registers `observer`, called with true when posted traffic has started to pile up
+    /// (the server reads slower than the component posts) and with false once it has
+    /// drained: a component that relays from elsewhere (a gateway) pauses its reading in
+    /// between instead of overrunning the link's bounded queue. Links that never pile up
+    /// never call it.
+    func onCongestionChange(_ observer: @escaping @Sendable (_ congested: Bool) -> Void)
+}
+
+extension ComponentLink {
+    public func onCongestionChange(_ observer: @escaping @Sendable (_ congested: Bool) -> Void) {}
 }
 
 /// Why a component could not be attached to a domain.

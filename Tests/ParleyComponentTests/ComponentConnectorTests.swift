@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import ParleyComponent
 import ParleyCore
 import ParleyXML
@@ -61,6 +62,23 @@ import Testing
         #expect(server.snapshot.stanzas.map { $0.childText("body") } == ["1", "2", "3", "4", "5"])
         #expect(server.snapshot.early.isEmpty, "nothing may be sent before the handshake")
         #expect(await connector.queued == 0)
+        await running.stop()
+        await server.stop()
+    }
+
+    @Test func observersHearWhenTheQueuePilesUpAndWhenItHasDrained() async throws {
+        let server = try await AcceptSideServer()
+        let connector = makeConnector(server) { $0.queueLimit = 8 }  // congested from 2 queued, clear at 0
+        let heard = Mutex<[Bool]>([])
+        connector.onCongestionChange { congested in heard.withLock { $0.append(congested) } }
+        try await connector.send(message("1"))
+        #expect(heard.withLock { $0 }.isEmpty)
+        try await connector.send(message("2"))
+        try await connector.send(message("3"))
+        #expect(heard.withLock { $0 } == [true])
+        let running = RunningConnector(connector, handler: RecordingHandler())
+        try await server.waitUntil("three stanzas") { $0.stanzas.count == 3 }
+        try await eventually("drained") { heard.withLock { $0 } == [true, false] }
         await running.stop()
         await server.stop()
     }

@@ -47,4 +47,41 @@ import Testing
         var none = client.events.makeAsyncIterator()
         #expect(await none.next() == nil)
     }
+
+    @Test func whileReadingIsPausedNothingArrivesAndOnResumingItDoes() async throws {
+        let server = ClientFakeServer()
+        let port = try await server.start()
+        defer { Task { await server.stop() } }
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let configuration = IRCClientConfiguration(host: "127.0.0.1", port: port, nick: "parleybot")
+        let joined = loop.makePromise(of: Void.self)
+        let replies = Mutex<[String]>([])
+        let client = try IRCClient(configuration: configuration, loop: loop) { event in
+            switch event {
+            case .joined: joined.succeed()
+            case .message(let message) where message.command == "PRIVMSG":
+                replies.withLock { $0.append(message.parameters.last ?? "") }
+            default: break
+            }
+        }
+        try await loop.submit {
+            client.onLoop.start()
+            client.onLoop.join("#parley")
+        }.get()
+        try await joined.futureResult.get()
+        try await loop.submit {
+            client.onLoop.setReading(false)
+            client.onLoop.send(IRCMessage(command: "PRIVMSG", parameters: ["#parley", "hello"]))
+        }.get()
+        // The server answers at once; the answer waits in the socket while reading is off.
+        for _ in 0..<100 where !(server.received.first ?? []).contains("PRIVMSG #parley hello") {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(replies.withLock { $0 }.isEmpty)
+        try await loop.submit { client.onLoop.setReading(true) }.get()
+        for _ in 0..<200 where replies.withLock({ $0 }).isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(replies.withLock { $0 } == ["hi there"])
+        try await loop.flatSubmit { client.onLoop.stop() }.get()
+    }
 }

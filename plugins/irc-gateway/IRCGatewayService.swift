@@ -36,6 +36,18 @@ final class IRCGatewayService: ComponentHandler {
         self.settingsStore = settingsStore
         self.logger = logger
         self.eventLoops = eventLoops
+        // Backpressure: while the link to the XMPP server is backed up, the puppets stop
+        // reading from their networks, so that copies wait in the kernel's and the ircd's
+        // buffers instead of overrunning the link's bounded queue.
+        context.link.onCongestionChange { [weak self] congested in self?.linkCongested(congested) }
+    }
+
+    /// Whether the component link is congested (`onCongestionChange`).
+    private let congested = Atomic<Bool>(false)
+
+    private func linkCongested(_ value: Bool) {
+        congested.store(value, ordering: .relaxed)
+        for puppet in puppets.withLock({ Array($0.values) }) { puppet.setReading(!value) }
     }
 
     /// The record name of `user`'s settings for a network or a channel
@@ -165,7 +177,7 @@ final class IRCGatewayService: ComponentHandler {
             let puppet = IRCPuppet(
                 user: key.user, network: key.network, nick: nick,
                 settings: settings(Self.settingsName(key.user, key.network), as: NetworkSettings.self),
-                context: context, loop: eventLoops.next(), logger: logger,
+                context: context, loop: eventLoops.next(), readingPaused: congested.load(ordering: .relaxed), logger: logger,
                 isPersistent: { [weak self] channel in
                     let name = Self.settingsName(key.user, "\(channel)%\(key.network)")
                     return self?.settings(name, as: ChannelSettings.self).persistent ?? persistentByDefault

@@ -31,6 +31,8 @@ actor IRCPuppet {
     private var deferredEvents: Deque<IRCClientEvent> = []
     private var performing = false
     private var finished = false
+    /// Whether the component link is congested: the client does not read meanwhile.
+    private var readingPaused: Bool
     private var finishWaiters: [EventLoopPromise<Void>] = []
     private nonisolated let waiting = Atomic<Int>(0)
     /// Called once the puppet has no channel left and has quit.
@@ -38,12 +40,13 @@ actor IRCPuppet {
 
     init(
         user: UserID, network: String, nick: String, settings: NetworkSettings, context: GatewayContext, loop: any EventLoop,
-        logger: Logger, isPersistent: @escaping @Sendable (String) -> Bool = { _ in false },
+        readingPaused: Bool = false, logger: Logger, isPersistent: @escaping @Sendable (String) -> Bool = { _ in false },
         onFinished: @escaping @Sendable (IRCPuppet) -> Void
     ) {
         state = PuppetState(
             user: user, network: network, nick: nick, settings: settings, context: context, isPersistent: isPersistent)
         self.loop = loop
+        self.readingPaused = readingPaused
         self.logger = logger
         self.onFinished = onFinished
     }
@@ -58,23 +61,32 @@ actor IRCPuppet {
     }
 
     /// Runs `body` on the puppet: at once on its loop, else after one hop there (NIO keeps
-    /// the order of `execute`d tasks). False, without running it, when `maximumWaiting`
-    /// bodies already wait.
+    /// the order of `execute`d tasks). False, without running it, when `bounded` and
+    /// `maximumWaiting` bodies already wait (the gateway's own controls are not bounded).
     @discardableResult
-    nonisolated func onLoop(_ body: @escaping @Sendable (isolated IRCPuppet) -> Void) -> Bool {
+    nonisolated func onLoop(bounded: Bool = true, _ body: @escaping @Sendable (isolated IRCPuppet) -> Void) -> Bool {
         if loop.inEventLoop {
             assumeIsolated { body($0) }
             return true
         }
-        guard waiting.add(1, ordering: .relaxed).newValue <= Self.maximumWaiting else {
+        guard !bounded || waiting.add(1, ordering: .relaxed).newValue <= Self.maximumWaiting else {
             waiting.subtract(1, ordering: .relaxed)
             return false
         }
         loop.execute { [self] in
-            waiting.subtract(1, ordering: .relaxed)
+            if bounded { waiting.subtract(1, ordering: .relaxed) }
             assumeIsolated { body($0) }
         }
         return true
+    }
+
+    /// Stops (false) or resumes (true) reading from the network: the component link is
+    /// congested, or has drained.
+    nonisolated func setReading(_ reading: Bool) {
+        onLoop(bounded: false) { puppet in
+            puppet.readingPaused = !reading
+            puppet.client?.onLoop.setReading(reading)
+        }
     }
 
     /// Quits ("Gateway shutting down"), tells the resources, and completes once the IRC
@@ -164,6 +176,7 @@ actor IRCPuppet {
                 self?.assumeIsolated { $0.receive(event, from: generation) }
             }
             self.client = client
+            if readingPaused { client.onLoop.setReading(false) }
             client.onLoop.start()
         } catch {
             perform(state.connectFailed("\(error)"))

@@ -16,6 +16,10 @@ extension IRCClient {
         public func join(_ channel: String, key: String? = nil) { client.loopJoin(channel, key: key) }
         /// Leaves `channel` and stops rejoining it.
         public func part(_ channel: String, reason: String? = nil) { client.loopPart(channel, reason: reason) }
+        /// Stops reading from the network (false) until called with true: the lines wait in
+        /// the kernel's and the server's buffers, for a caller whose own output is backed
+        /// up. Holds across reconnects.
+        public func setReading(_ reading: Bool) { client.loopSetReading(reading) }
         /// Our current nick.
         public var nick: String { client.loopNick }
         /// The members of `channel` with their prefixes, or nil when we are not in it.

@@ -38,6 +38,8 @@ public final class IRCClient: @unchecked Sendable {
     private var reconnectTask: Scheduled<Void>?
     private var started = false
     private var finished = false
+    /// Whether the caller asked to stop reading from the network for now (`setReading`).
+    private var readingPaused = false
 
     /// Prepares a client whose events arrive on `events`; nothing connects before
     /// `start()`. Throws when the TLS settings cannot be loaded (a missing CA file).
@@ -132,6 +134,12 @@ public final class IRCClient: @unchecked Sendable {
 
     func loopPart(_ channel: String, reason: String?) { perform(state.part(channel, reason: reason)) }
 
+    func loopSetReading(_ reading: Bool) {
+        guard readingPaused == reading else { return }
+        readingPaused = !reading
+        channel?.setOption(ChannelOptions.autoRead, value: reading).whenFailure { _ in }
+    }
+
     var loopNick: String { state.nick }
 
     func loopMembers(of channel: String) -> [IRCChannelMember]? { state.members(of: channel) }
@@ -188,6 +196,7 @@ public final class IRCClient: @unchecked Sendable {
             return
         }
         self.channel = channel
+        if readingPaused { channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in } }
         limiter = IRCRateLimiter(configuration.rateLimit)
         perform(state.connected())
     }
