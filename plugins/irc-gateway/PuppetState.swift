@@ -3,6 +3,7 @@ import Foundation
 import ParleyCore
 import ParleyIRC
 import ParleyIRCNIO
+import ParleyXML
 import ParleyXMPP
 
 /// What `PuppetState` asks its shell (`IRCPuppet`) to do.
@@ -100,6 +101,10 @@ struct PuppetState {
         var historyQuery: Int?
         /// What was seen live while it was in flight (`GatewayHistory.merged`).
         var liveDuringQuery: [GatewayHistory.Entry] = []
+        /// The archive query the request in flight answers (nil: it is the entry's), and
+        /// the ones waiting behind it: replies are told apart by order alone.
+        var archiveInFlight: GatewayArchive.Ask?
+        var archiveQueue: [GatewayArchive.Ask] = []
         /// Bumped whenever the channel is left empty or entered again, so that a delayed
         /// PART only happens if nobody came back in between.
         var idleGeneration = 0
@@ -184,6 +189,8 @@ struct PuppetState {
                 IRCMessage(command: "MODE", parameters: [name, "+b", "\(nick)!*@*"]),
                 IRCMessage(command: "KICK", parameters: reason.map { [name, nick, $0] } ?? [name, nick]),
             ]))
+        case .archiveQuery(let session, let name, let iq, let queryID, let query):
+            askArchive(query, in: name, from: session, iq: iq, queryID: queryID)
         case .close:
             finish(quitMessage: "Gateway shutting down")
         }
@@ -597,9 +604,9 @@ struct PuppetState {
             // INVALID_MSGREFTYPE name the target; any other refusal ends every request.
             emit(.log("CHATHISTORY refused", ["network": network, "reply": parameters.joined(separator: " ")]))
             let named = ["INVALID_TARGET", "MESSAGE_ERROR", "INVALID_MSGREFTYPE"].contains(parameters.dropFirst().first ?? "")
-            endHistoryQueries(target: named && parameters.count > 3 ? parameters[3] : nil)
+            endHistoryQueries(target: named && parameters.count > 3 ? parameters[3] : nil, text: parameters.last ?? "")
         case IRCNumeric.unknownCommand where parameters.count >= 2 && parameters[1].uppercased() == IRCChatHistory.command:
-            endHistoryQueries(target: nil)
+            endHistoryQueries(target: nil, text: parameters.last ?? "")
         case "FAIL" where parameters.first == "BATCH":
             // multiline "Errors": the network refused a batch of ours (MULTILINE_MAX_BYTES…).
             emit(.log("multiline batch refused", ["network": network, "reply": parameters.joined(separator: " ")]))
@@ -640,6 +647,13 @@ struct PuppetState {
         let key = Self.key(target)
         guard let channel = channels[key], channel.historyQuery != nil else { return }
         let network = GatewayHistory.entries(of: lines, room: channel.address, context: context, messages: messages, now: now())
+        if let ask = channel.archiveInFlight {
+            let room = context.user(channel.address)
+            let selected = GatewayArchive.selected(network, for: ask)
+            for result in GatewayArchive.results(selected, for: ask, room: room) { emit(.post(.message(result))) }
+            answer(ask.iq, to: ask.session, from: channel.address, GatewayArchive.fin(selected, for: ask, returned: network.count))
+            return endHistoryQuery(key)
+        }
         let history = GatewayHistory.merged(network: network, live: channel.liveDuringQuery, limit: context.settings.historyLength)
         channels[key]?.history = Deque(history)
         endHistoryQuery(key)
@@ -650,21 +664,76 @@ struct PuppetState {
     mutating func historyTimedOut(_ key: String, query: Int) -> [PuppetAction] {
         guard !finished, let channel = channels[key], channel.historyQuery == query else { return [] }
         emit(.log("no CHATHISTORY reply in time", ["network": network, "channel": channel.name]))
-        endHistoryQuery(key)
+        endHistoryQuery(key, error: StanzaError(.remoteServerTimeout, text: "\(network) did not answer in time"))
         return take()
     }
 
-    /// Ends the requests in flight for `target` (nil: every channel's).
-    private mutating func endHistoryQueries(target: String?) {
+    /// Ends the requests in flight for `target` (nil: every channel's), refused by the
+    /// network with `text`.
+    private mutating func endHistoryQueries(target: String?, text: String) {
         for key in Array(channels.keys) where channels[key]?.historyQuery != nil && (target.map(Self.key) ?? key) == key {
-            endHistoryQuery(key)
+            endHistoryQuery(key, error: StanzaError(.serviceUnavailable, text: text))
         }
     }
 
-    private mutating func endHistoryQuery(_ key: String) {
+    /// The request in flight is over: an archive query it answered gets `error` when it
+    /// failed; the entry waiting for it goes on, and the next archive query is sent.
+    private mutating func endHistoryQuery(_ key: String, error: StanzaError? = nil) {
+        if let channel = channels[key], let ask = channel.archiveInFlight, let error {
+            answer(ask.iq, to: ask.session, from: channel.address, error: error)
+        }
         channels[key]?.historyQuery = nil
+        channels[key]?.archiveInFlight = nil
         channels[key]?.liveDuringQuery = []
         sendEntry(of: key)
+        sendNextArchiveQuery(key)
+    }
+
+    /// XEP-0313 §4 on a channel room: with the network's history, a CHATHISTORY request
+    /// (`GatewayArchive.ask`), one in flight per channel and at most
+    /// `GatewayArchive.maximumQueued` waiting; without it, service-unavailable as before.
+    private mutating func askArchive(_ query: ArchiveQuery, in name: String, from session: SessionID, iq: String, queryID: String?) {
+        let key = Self.key(name)
+        guard let channel = channels[key] else {
+            let room = GatewayAddress.channel(network: network, name: name)
+            return answer(iq, to: session, from: room, error: StanzaError(.itemNotFound, text: "not in \(name)"))
+        }
+        let ask: GatewayArchive.Ask
+        do throws(StanzaError) {
+            guard let networkLimit = historyLimit else {
+                throw StanzaError(.serviceUnavailable, text: "\(network) keeps no history (IRCv3 chathistory)")
+            }
+            guard channel.archiveQueue.count < GatewayArchive.maximumQueued else {
+                throw StanzaError(.resourceConstraint, text: "too many archive queries on \(name) at once")
+            }
+            ask = try GatewayArchive.ask(
+                query, target: channel.name, session: session, iq: iq, queryID: queryID, networkLimit: networkLimit)
+        } catch {
+            return answer(iq, to: session, from: channel.address, error: error)
+        }
+        channels[key]?.archiveQueue.append(ask)
+        sendNextArchiveQuery(key)
+    }
+
+    private mutating func sendNextArchiveQuery(_ key: String) {
+        guard var channel = channels[key], channel.historyQuery == nil, !channel.archiveQueue.isEmpty else { return }
+        let ask = channel.archiveQueue.removeFirst()
+        sequence += 1
+        channel.historyQuery = sequence
+        channel.archiveInFlight = ask
+        channels[key] = channel
+        emit(.send([ask.request]))
+        emit(.scheduleHistoryTimeout(key: key, query: sequence, after: GatewayHistory.timeout))
+    }
+
+    /// The result of IQ `iq` from `room` (with `payload`, the `<fin/>`), or its error.
+    private mutating func answer(
+        _ iq: String, to session: SessionID, from room: GatewayAddress, _ payload: XMLElement? = nil, error: StanzaError? = nil
+    ) {
+        let element = error.map { $0.element(namespace: XMPPNamespace.client) } ?? payload
+        emit(.post(.query(Query(
+            id: iq, kind: error == nil ? .result : .error, from: .user(context.user(room)), to: session,
+            payloads: element.map { [GatewayMUCRendering.payload($0)] } ?? []))))
     }
 
     // MARK: To XMPP
