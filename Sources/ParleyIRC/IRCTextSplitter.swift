@@ -6,14 +6,16 @@
 public enum IRCTextSplitter {
     /// The pieces of `text`, each at most `budget` bytes of UTF-8 and free of CR, LF and
     /// NUL. Empty lines are left out; text that is nothing but line breaks gives one empty
-    /// piece, so that a message is never lost without a trace.
-    public static func pieces(of text: String, budget: Int) -> [String] {
+    /// piece, so that a message is never lost without a trace. `keepingSpaces`: a space
+    /// where a line is cut stays at the end of the piece (IRCv3 multiline "Splitting long
+    /// lines": pieces joined again with `draft/multiline-concat` keep their words apart).
+    public static func pieces(of text: String, budget: Int, keepingSpaces: Bool = false) -> [String] {
         let budget = max(budget, 4)
         if text.utf8.count <= budget, !text.utf8.contains(where: isBreak) { return [text] }
         var pieces: [String] = []
         for line in text.utf8.split(whereSeparator: isBreak) {
             guard let line = String(line) else { continue }
-            split(line, budget: budget, into: &pieces)
+            split(line, budget: budget, keepingSpaces: keepingSpaces, into: &pieces)
         }
         return pieces.isEmpty ? [""] : pieces
     }
@@ -22,12 +24,12 @@ public enum IRCTextSplitter {
     @inline(__always)
     public static func isBreak(_ byte: UInt8) -> Bool { byte == 0x0D || byte == 0x0A || byte == 0x00 }
 
-    private static func split(_ line: String, budget: Int, into pieces: inout [String]) {
+    private static func split(_ line: String, budget: Int, keepingSpaces: Bool, into pieces: inout [String]) {
         var rest = Substring(line)
         while rest.utf8.count > budget {
             let cut = cutIndex(in: rest, budget: budget)
             let piece = rest[..<cut]
-            pieces.append(String(piece.last == " " ? piece.dropLast() : piece))
+            pieces.append(String(piece.last == " " && !keepingSpaces ? piece.dropLast() : piece))
             rest = rest[cut...]
         }
         if !rest.isEmpty { pieces.append(String(rest)) }

@@ -64,13 +64,13 @@ struct GatewayMessages: Sendable {
     func lines(for message: Message, to target: String, from nick: String, tags allowed: Bool) throws(Refusal)
         -> [IRCMessage]
     {
-        let tags = allowed ? mapping.outbound(message, clientTags: true, serverTime: false).tags.filter(\.isClientOnly) : []
+        let tags = clientTags(of: message, allowed)
         guard let body = message.body, !body.isEmpty else {
             return tags.isEmpty ? [] : [IRCMessage(tags: tags, command: "TAGMSG", parameters: [target])]
         }
         let isAction = message.meanings.contains(.action)
         let isCorrection = message.meanings.contains { if case .correction = $0 { true } else { false } }
-        let budget = max(64, IRCLimits.maximumBodyBytes - (nick.utf8.count + 10 + 63 + target.utf8.count + 12 + (isAction ? 9 : 0)))
+        let budget = Self.budget(nick: nick, target: target, action: isAction)
         var pieces: [String]
         if isCorrection {
             let flat = body.split(whereSeparator: \.isNewline).joined(separator: " ")
@@ -86,6 +86,18 @@ struct GatewayMessages: Sendable {
                 tags: index == 0 ? tags : [], command: "PRIVMSG",
                 parameters: [target, isAction ? IRCCTCPAction.wrap(piece) : piece])
         }
+    }
+
+    /// The client tags `message`'s payloads have an IRC form for, when the network takes
+    /// `message-tags`.
+    func clientTags(of message: Message, _ allowed: Bool) -> [IRCTag] {
+        allowed ? mapping.outbound(message, clientTags: true, serverTime: false).tags.filter(\.isClientOnly) : []
+    }
+
+    /// The bytes of text one PRIVMSG to `target` from `nick` carries, as the network will
+    /// relay it (with room for a long user and host, and the CTCP ACTION wrapping).
+    static func budget(nick: String, target: String, action: Bool) -> Int {
+        max(64, IRCLimits.maximumBodyBytes - (nick.utf8.count + 10 + 63 + target.utf8.count + 12 + (action ? 9 : 0)))
     }
 
     /// What starts the one line a XEP-0308 correction becomes (docs/irc-gateway.md).

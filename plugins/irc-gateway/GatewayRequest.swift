@@ -22,6 +22,10 @@ enum GatewayRequest: Sendable {
     case kick(name: String, nick: String, reason: String?)
     /// An admin bans a user (§9.1): MODE +b on `nick!*@*`, then KICK.
     case ban(name: String, nick: String, reason: String?)
+    /// A resource's XEP-0313 query on a channel room (the IQ's id, the query's `queryid` and
+    /// what it selects, as `MAMRequest` reads it): answered from the network's history
+    /// when it offers IRCv3 chathistory.
+    case archiveQuery(SessionID, name: String, iq: String, queryID: String?, ArchiveQuery)
     /// The gateway stops.
     case close
 }

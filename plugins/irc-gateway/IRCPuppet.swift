@@ -154,6 +154,10 @@ actor IRCPuppet {
             loop.scheduleTask(in: .seconds(Int64(seconds))) { [weak self] in
                 self?.assumeIsolated { $0.perform($0.state.leaveIfIdle(key, generation: generation)) }
             }
+        case .scheduleHistoryTimeout(let key, let query, let seconds):
+            loop.scheduleTask(in: .seconds(Int64(seconds))) { [weak self] in
+                self?.assumeIsolated { $0.perform($0.state.historyTimedOut(key, query: query)) }
+            }
         case .log(let message, let metadata):
             logger.info("\(message)", metadata: metadata.mapValues { .string($0) })
         case .finish(let quitMessage):

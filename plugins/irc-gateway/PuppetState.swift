@@ -3,6 +3,7 @@ import Foundation
 import ParleyCore
 import ParleyIRC
 import ParleyIRCNIO
+import ParleyXML
 import ParleyXMPP
 
 /// What `PuppetState` asks its shell (`IRCPuppet`) to do.
@@ -20,6 +21,9 @@ enum PuppetAction: Sendable {
     case part(String)
     /// Call `leaveIfIdle(key, generation)` after this many seconds.
     case scheduleLeave(key: String, generation: Int, after: Int)
+    /// Call `historyTimedOut(key, query)` after this many seconds: a CHATHISTORY request
+    /// with no reply by then is given up, and the entry goes on without it.
+    case scheduleHistoryTimeout(key: String, query: Int, after: Int)
     case log(String, [String: String])
     /// Stop the client (QUIT with this message) and forget the puppet.
     case finish(quitMessage: String?)
@@ -41,6 +45,12 @@ struct PuppetState {
     private var echoes = false
     /// Whether the network takes client tags (IRCv3 message-tags): replies, reactions.
     private var tagsAllowed = false
+    /// The network's IRCv3 `draft/multiline` limits, when it takes batches of lines.
+    private var multiline: IRCMultiline.Limits?
+    /// The network's IRCv3 `CHATHISTORY` limit (0: none), when it offers history.
+    private var historyLimit: Int?
+    /// Numbers this puppet's batches and history requests.
+    private var sequence = 0
     private(set) var finished = false
     /// Whether a client is running (asked for with `.connect`, not stopped since).
     private var connected = false
@@ -86,6 +96,15 @@ struct PuppetState {
         var history: Deque<Message> = []
         /// How many history messages each waiting resource asked for (§7.2.14 maxstanzas).
         var historyWanted: [SessionID: Int] = [:]
+        /// The CHATHISTORY request in flight (its number): the waiting resources' entry
+        /// waits for its reply.
+        var historyQuery: Int?
+        /// What was seen live while it was in flight (`GatewayHistory.merged`).
+        var liveDuringQuery: [GatewayHistory.Entry] = []
+        /// The archive query the request in flight answers (nil: it is the entry's), and
+        /// the ones waiting behind it: replies are told apart by order alone.
+        var archiveInFlight: GatewayArchive.Ask?
+        var archiveQueue: [GatewayArchive.Ask] = []
         /// Bumped whenever the channel is left empty or entered again, so that a delayed
         /// PART only happens if nobody came back in between.
         var idleGeneration = 0
@@ -157,7 +176,7 @@ struct PuppetState {
             say(message, in: name, from: session)
         case .tell(let nick, let message):
             do {
-                emit(.send(try messages.lines(for: message, to: nick, from: self.nick, tags: tagsAllowed)))
+                emit(.send(try outboundLines(for: message, to: nick).lines))
             } catch {
                 refuse(message, error.text)
             }
@@ -170,6 +189,8 @@ struct PuppetState {
                 IRCMessage(command: "MODE", parameters: [name, "+b", "\(nick)!*@*"]),
                 IRCMessage(command: "KICK", parameters: reason.map { [name, nick, $0] } ?? [name, nick]),
             ]))
+        case .archiveQuery(let session, let name, let iq, let queryID, let query):
+            askArchive(query, in: name, from: session, iq: iq, queryID: queryID)
         case .close:
             finish(quitMessage: "Gateway shutting down")
         }
@@ -263,16 +284,17 @@ struct PuppetState {
     private mutating func say(_ message: Message, in name: String, from session: SessionID) {
         let key = Self.key(name)
         guard let channel = channels[key], channel.sessions[session] != nil else { return }
-        let lines: [IRCMessage]
+        let outbound: (lines: [IRCMessage], echoes: Int)
         do {
-            lines = try messages.lines(for: message, to: name, from: nick, tags: tagsAllowed)
+            outbound = try outboundLines(for: message, to: name)
         } catch {
             return refuse(message, error.text)
         }
+        let lines = outbound.lines
         guard !lines.isEmpty else { return }
         if echoes {
             // The room's reflection (§7.4) waits for the network's echo: once, with its msgid.
-            channels[key]?.pendingEchoes.append(PendingEcho(message: message, linesLeft: lines.count))
+            channels[key]?.pendingEchoes.append(PendingEcho(message: message, linesLeft: outbound.echoes))
             // A network that stops echoing must not make the queue grow without end.
             if let count = channels[key]?.pendingEchoes.count, count > Self.maximumPendingEchoes {
                 channels[key]?.pendingEchoes.removeFirst(count - Self.maximumPendingEchoes)
@@ -286,6 +308,24 @@ struct PuppetState {
             }
         }
         emit(.send(lines))
+    }
+
+    /// The lines that carry `message` to `target`, and how many echoes of them come back:
+    /// one IRCv3 `draft/multiline` batch (echoed as one message) when the network takes it
+    /// and the message needs more than one line, else one line per piece.
+    private mutating func outboundLines(for message: Message, to target: String) throws(GatewayMessages.Refusal)
+        -> (lines: [IRCMessage], echoes: Int)
+    {
+        if let multiline {
+            sequence += 1
+            if let batch = messages.batch(
+                for: message, to: target, from: nick, tags: tagsAllowed, limits: multiline, reference: "parley\(sequence)")
+            {
+                return (batch, 1)
+            }
+        }
+        let lines = try messages.lines(for: message, to: target, from: nick, tags: tagsAllowed)
+        return (lines, lines.count)
     }
 
     /// Whether `session` is in the channel `name` (XEP-0410 self-pings).
@@ -344,6 +384,16 @@ struct PuppetState {
         case .capabilitiesEnabled(let capabilities):
             echoes = capabilities.contains("echo-message")
             tagsAllowed = capabilities.contains("message-tags")
+            multiline = nil
+            historyLimit = nil
+        case .multilineEnabled(let limits):
+            multiline = limits
+        case .historyAvailable(let limit):
+            historyLimit = limit
+        case .history(let target, let lines):
+            receiveHistory(lines, for: target)
+        case .batchLimited(let type, let reason):
+            emit(.log("IRC batch cut short", ["network": network, "type": type, "reason": reason]))
         case .nickChanged(_, let new):
             nick = new
         case .memberChanged(let name, let change):
@@ -375,6 +425,8 @@ struct PuppetState {
                 }
                 channels[key]?.complete = false
                 channels[key]?.waiting = Set(channel.sessions.keys)
+                channels[key]?.historyQuery = nil
+                channels[key]?.liveDuringQuery = []
                 // They saw the history already: the entry after the rejoin brings none.
                 for session in channel.sessions.keys { channels[key]?.historyWanted[session] = 0 }
             }
@@ -416,6 +468,7 @@ struct PuppetState {
             channel.complete = true
             channel.members = Dictionary(members.map { (Self.key($0.nick), $0) }, uniquingKeysWith: { a, _ in a })
             channels[key] = channel
+            askHistory(for: key)
             sendEntry(of: key)
             channel = channels[key] ?? channel
             return
@@ -446,7 +499,7 @@ struct PuppetState {
     /// network gave another nick than the one asked for), then the subject, to every
     /// resource still waiting for it.
     private mutating func sendEntry(of key: String) {
-        guard var channel = channels[key], channel.complete else { return }
+        guard var channel = channels[key], channel.complete, channel.historyQuery == nil else { return }
         let members = channel.members.values.sorted { $0.nick < $1.nick }
         let waiting = channel.waiting
         channel.waiting = []
@@ -472,8 +525,9 @@ struct PuppetState {
         channels[key]?.historyWanted = channel.historyWanted
     }
 
-    /// Keeps `message`, as occupant `nick` said it now, in the channel's history.
-    private mutating func remember(_ message: Message, from nick: String, in key: String) {
+    /// Keeps `message`, as occupant `nick` said it now, in the channel's history (and,
+    /// while a history request is in flight, with its `msgid` for `GatewayHistory.merged`).
+    private mutating func remember(_ message: Message, from nick: String, in key: String, msgid: String? = nil) {
         let limit = context.settings.historyLength
         // Only the room is copied out: a copy of the whole channel would share its history
         // and make the append below copy the whole array (once per relayed line).
@@ -483,6 +537,9 @@ struct PuppetState {
         kept.from = .session(SessionID(user: room, resource: nick))
         kept.timestamp = now()
         channels[key]?.keep(kept, limit: limit)
+        guard channels[key]?.historyQuery != nil else { return }
+        channels[key]?.liveDuringQuery.append(GatewayHistory.Entry(msgid: msgid, message: kept))
+        if let count = channels[key]?.liveDuringQuery.count, count > limit { channels[key]?.liveDuringQuery.removeFirst() }
     }
 
     private mutating func receiveMessage(_ line: IRCMessage) {
@@ -500,7 +557,7 @@ struct PuppetState {
             }
             var message = Message(id: msgid, kind: .room, from: .user(room), to: .user(user), body: body, payloads: payloads)
             if let msgid { message.payloads.append(GatewayMessages.stanzaID(msgid, by: room.description)) }
-            relay(message, from: source.nick, in: key)
+            relay(message, from: source.nick, in: key, msgid: msgid)
             return
         }
         // A private message (or notice) to us: from `nick%network`, or from the network
@@ -542,6 +599,17 @@ struct PuppetState {
                     post(presence, from: channels[key]!.occupant(who), to: session)
                 }
             }
+        case "FAIL" where parameters.first == IRCChatHistory.command:
+            // chathistory "Errors and Warnings": INVALID_TARGET, MESSAGE_ERROR and
+            // INVALID_MSGREFTYPE name the target; any other refusal ends every request.
+            emit(.log("CHATHISTORY refused", ["network": network, "reply": parameters.joined(separator: " ")]))
+            let named = ["INVALID_TARGET", "MESSAGE_ERROR", "INVALID_MSGREFTYPE"].contains(parameters.dropFirst().first ?? "")
+            endHistoryQueries(target: named && parameters.count > 3 ? parameters[3] : nil, text: parameters.last ?? "")
+        case IRCNumeric.unknownCommand where parameters.count >= 2 && parameters[1].uppercased() == IRCChatHistory.command:
+            endHistoryQueries(target: nil, text: parameters.last ?? "")
+        case "FAIL" where parameters.first == "BATCH":
+            // multiline "Errors": the network refused a batch of ours (MULTILINE_MAX_BYTES…).
+            emit(.log("multiline batch refused", ["network": network, "reply": parameters.joined(separator: " ")]))
         case IRCNumeric.bannedFromChannel, IRCNumeric.badChannelKey, IRCNumeric.channelIsFull,
             IRCNumeric.inviteOnlyChannel, IRCNumeric.noSuchChannel:
             guard parameters.count >= 2 else { return }
@@ -549,6 +617,123 @@ struct PuppetState {
         default:
             break
         }
+    }
+
+    // MARK: History from the network (IRCv3 chathistory)
+
+    /// On entering (NAMES ended), asks the network for the channel's newest messages when
+    /// it offers history and a waiting resource wants some (chathistory "LATEST": "useful
+    /// for retrieving the latest conversation when first joining a channel"); the entry
+    /// waits for the reply, or `GatewayHistory.timeout`. One request per channel at a time.
+    private mutating func askHistory(for key: String) {
+        guard let networkLimit = historyLimit, var channel = channels[key], channel.historyQuery == nil,
+            !channel.waiting.isEmpty
+        else { return }
+        let count = GatewayHistory.count(
+            wanted: channel.waiting.map { channel.historyWanted[$0] },
+            historyLength: context.settings.historyLength, networkLimit: networkLimit)
+        guard count > 0 else { return }
+        sequence += 1
+        channel.historyQuery = sequence
+        channel.liveDuringQuery = []
+        channels[key] = channel
+        emit(.send([IRCChatHistory.request(.latest, target: channel.name, .unbounded, limit: count)]))
+        emit(.scheduleHistoryTimeout(key: key, query: sequence, after: GatewayHistory.timeout))
+    }
+
+    /// The reply: the room's history becomes the network's (`GatewayHistory.merged`) and
+    /// the waiting resources get their entry, the history with its server-time delays.
+    private mutating func receiveHistory(_ lines: [IRCMessage], for target: String) {
+        let key = Self.key(target)
+        guard let channel = channels[key], channel.historyQuery != nil else { return }
+        let network = GatewayHistory.entries(of: lines, room: channel.address, context: context, messages: messages, now: now())
+        if let ask = channel.archiveInFlight {
+            let room = context.user(channel.address)
+            let selected = GatewayArchive.selected(network, for: ask)
+            for result in GatewayArchive.results(selected, for: ask, room: room) { emit(.post(.message(result))) }
+            answer(ask.iq, to: ask.session, from: channel.address, GatewayArchive.fin(selected, for: ask, returned: network.count))
+            return endHistoryQuery(key)
+        }
+        let history = GatewayHistory.merged(network: network, live: channel.liveDuringQuery, limit: context.settings.historyLength)
+        channels[key]?.history = Deque(history)
+        endHistoryQuery(key)
+    }
+
+    /// Gives up history request `query` (the end of `.scheduleHistoryTimeout`): the entry
+    /// goes on with the gateway's own history.
+    mutating func historyTimedOut(_ key: String, query: Int) -> [PuppetAction] {
+        guard !finished, let channel = channels[key], channel.historyQuery == query else { return [] }
+        emit(.log("no CHATHISTORY reply in time", ["network": network, "channel": channel.name]))
+        endHistoryQuery(key, error: StanzaError(.remoteServerTimeout, text: "\(network) did not answer in time"))
+        return take()
+    }
+
+    /// Ends the requests in flight for `target` (nil: every channel's), refused by the
+    /// network with `text`.
+    private mutating func endHistoryQueries(target: String?, text: String) {
+        for key in Array(channels.keys) where channels[key]?.historyQuery != nil && (target.map(Self.key) ?? key) == key {
+            endHistoryQuery(key, error: StanzaError(.serviceUnavailable, text: text))
+        }
+    }
+
+    /// The request in flight is over: an archive query it answered gets `error` when it
+    /// failed; the entry waiting for it goes on, and the next archive query is sent.
+    private mutating func endHistoryQuery(_ key: String, error: StanzaError? = nil) {
+        if let channel = channels[key], let ask = channel.archiveInFlight, let error {
+            answer(ask.iq, to: ask.session, from: channel.address, error: error)
+        }
+        channels[key]?.historyQuery = nil
+        channels[key]?.archiveInFlight = nil
+        channels[key]?.liveDuringQuery = []
+        sendEntry(of: key)
+        sendNextArchiveQuery(key)
+    }
+
+    /// XEP-0313 §4 on a channel room: with the network's history, a CHATHISTORY request
+    /// (`GatewayArchive.ask`), one in flight per channel and at most
+    /// `GatewayArchive.maximumQueued` waiting; without it, service-unavailable as before.
+    private mutating func askArchive(_ query: ArchiveQuery, in name: String, from session: SessionID, iq: String, queryID: String?) {
+        let key = Self.key(name)
+        guard let channel = channels[key] else {
+            let room = GatewayAddress.channel(network: network, name: name)
+            return answer(iq, to: session, from: room, error: StanzaError(.itemNotFound, text: "not in \(name)"))
+        }
+        let ask: GatewayArchive.Ask
+        do throws(StanzaError) {
+            guard let networkLimit = historyLimit else {
+                throw StanzaError(.serviceUnavailable, text: "\(network) keeps no history (IRCv3 chathistory)")
+            }
+            guard channel.archiveQueue.count < GatewayArchive.maximumQueued else {
+                throw StanzaError(.resourceConstraint, text: "too many archive queries on \(name) at once")
+            }
+            ask = try GatewayArchive.ask(
+                query, target: channel.name, session: session, iq: iq, queryID: queryID, networkLimit: networkLimit)
+        } catch {
+            return answer(iq, to: session, from: channel.address, error: error)
+        }
+        channels[key]?.archiveQueue.append(ask)
+        sendNextArchiveQuery(key)
+    }
+
+    private mutating func sendNextArchiveQuery(_ key: String) {
+        guard var channel = channels[key], channel.historyQuery == nil, !channel.archiveQueue.isEmpty else { return }
+        let ask = channel.archiveQueue.removeFirst()
+        sequence += 1
+        channel.historyQuery = sequence
+        channel.archiveInFlight = ask
+        channels[key] = channel
+        emit(.send([ask.request]))
+        emit(.scheduleHistoryTimeout(key: key, query: sequence, after: GatewayHistory.timeout))
+    }
+
+    /// The result of IQ `iq` from `room` (with `payload`, the `<fin/>`), or its error.
+    private mutating func answer(
+        _ iq: String, to session: SessionID, from room: GatewayAddress, _ payload: XMLElement? = nil, error: StanzaError? = nil
+    ) {
+        let element = error.map { $0.element(namespace: XMPPNamespace.client) } ?? payload
+        emit(.post(.query(Query(
+            id: iq, kind: error == nil ? .result : .error, from: .user(context.user(room)), to: session,
+            payloads: element.map { [GatewayMUCRendering.payload($0)] } ?? []))))
     }
 
     // MARK: To XMPP
@@ -582,19 +767,19 @@ struct PuppetState {
         guard first else { return }
         var reflection = pending.message
         if let msgid { reflection.payloads.append(GatewayMessages.stanzaID(msgid, by: room)) }
-        relay(reflection, from: nick, in: key)
+        relay(reflection, from: nick, in: key, msgid: msgid)
     }
 
     /// Sends `message` from occupant `nick` to every resource in the channel, then keeps it
-    /// in the history.
-    private mutating func relay(_ message: Message, from nick: String, in key: String) {
+    /// in the history (with the network's `msgid`).
+    private mutating func relay(_ message: Message, from nick: String, in key: String, msgid: String? = nil) {
         do {
             guard let channel = channels[key] else { return }
             for session in channel.sessions.keys where !channel.waiting.contains(session) {
                 postGroupchat(message, from: nick, in: channel, to: session)
             }
         }  // the copy of the channel ends here, so that the history is appended in place
-        if message.body != nil { remember(message, from: nick, in: key) }
+        if message.body != nil { remember(message, from: nick, in: key, msgid: msgid) }
     }
 
     /// §7.2.15: the subject, from the occupant who set it (else the room), empty when none.

@@ -33,8 +33,23 @@ public enum IRCClientEvent: Sendable, Equatable {
     case registrationFailed(reason: String)
     /// Our own nick changed (NICK from ourselves).
     case nickChanged(from: String, to: String)
-    /// A PRIVMSG, NOTICE or TAGMSG (decoded, with its tags).
+    /// A PRIVMSG, NOTICE or TAGMSG (decoded, with its tags). A `draft/multiline` batch is
+    /// one message: its lines' texts joined (with a line feed, or nothing for a
+    /// `draft/multiline-concat` line), the opening BATCH's tags (msgid, time).
     case message(IRCMessage)
+    /// `draft/multiline` is enabled (with `batch`): the server takes batches within these
+    /// limits (`IRCMultiline.batch`); after `capabilitiesEnabled`.
+    case multilineEnabled(IRCMultiline.Limits)
+    /// `draft/chathistory` is enabled (with `batch`) and ISUPPORT says `CHATHISTORY=limit`
+    /// (0: no maximum): `IRCChatHistory.request` may be sent.
+    case historyAvailable(limit: Int)
+    /// The reply to a `CHATHISTORY` request for `target`: its PRIVMSG and NOTICE lines
+    /// (with their `time` and `msgid`), oldest first as the server sent them; empty when
+    /// there is none.
+    case history(target: String, [IRCMessage])
+    /// A batch from the server broke a bound (too many lines or bytes, too many open, never
+    /// closed): `reason` says what was delivered and dropped. For the log.
+    case batchLimited(type: String, reason: String)
     /// We joined `channel` (our own JOIN echoed by the server).
     case joined(channel: String)
     /// We left `channel` (PART).

@@ -21,7 +21,7 @@ public struct IRCClientConfiguration: Sendable {
     /// The capabilities Parley's client asks for when the server offers them.
     public static let defaultCapabilities: Set<String> = [
         "sasl", "message-tags", "server-time", "echo-message", "away-notify", "account-notify", "multi-prefix",
-        "batch", "userhost-in-names", "invite-notify",
+        "batch", "userhost-in-names", "invite-notify", IRCMultiline.capability, IRCChatHistory.capability,
     ]
 
     /// Host name or address of the server.

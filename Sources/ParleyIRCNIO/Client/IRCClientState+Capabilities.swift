@@ -41,6 +41,7 @@ extension IRCClientState {
                     enabledCapabilities.insert(String(item))
                 }
             }
+            updateBatchCollector()
             guard capabilityPhase == .requesting else { return [] }
             if enabledCapabilities.contains("sasl"), configuration.sasl != nil {
                 capabilityPhase = .authenticating
@@ -65,6 +66,7 @@ extension IRCClientState {
                 offeredCapabilities[String(item)] = nil
                 enabledCapabilities.remove(String(item))
             }
+            updateBatchCollector()
             return []
         default:
             return [.event(.other(message))]
@@ -89,9 +91,8 @@ extension IRCClientState {
 
     mutating func endNegotiation() -> [IRCClientAction] {
         capabilityPhase = .done
-        return [
-            .event(.capabilitiesEnabled(enabledCapabilities)), .sendNow(IRCMessage(command: "CAP", parameters: ["END"])),
-        ]
+        return [.event(.capabilitiesEnabled(enabledCapabilities))] + batchCapabilities()
+            + [.sendNow(IRCMessage(command: "CAP", parameters: ["END"]))]
     }
 
     /// `AUTHENTICATE +` from the server: send the PLAIN response in 400-byte chunks.

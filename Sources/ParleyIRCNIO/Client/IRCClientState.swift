@@ -42,6 +42,8 @@ public struct IRCClientState: Sendable {
     var rosters: [String: IRCChannelRoster] = [:]
     /// NAMES replies being collected (folded name → members).
     var pendingNames: [String: [String: IRCChannelMember]] = [:]
+    /// The multiline and chathistory batches being collected (IRCClientState+Batches).
+    var batches = IRCBatchCollector()
     var backoff: ReconnectBackoff
     /// How the last connection ended: a refusal waits the longest backoff.
     var nextRetry: BackoffRetry = .backoff
@@ -98,6 +100,7 @@ public struct IRCClientState: Sendable {
         account = nil
         rosters = [:]
         pendingNames = [:]
+        batches = IRCBatchCollector()
         nextRetry = .backoff
         var actions: [IRCClientAction] = [.event(.connected)]
         if !configuration.capabilities.isEmpty {
@@ -122,6 +125,7 @@ public struct IRCClientState: Sendable {
         if !stopped { phase = .idle }
         rosters = [:]
         pendingNames = [:]
+        batches.reset()
         capabilityPhase = .none
         var actions: [IRCClientAction] = [.event(.disconnected(reason: reason))]
         guard !stopped, configuration.reconnects else { return actions }
@@ -143,6 +147,14 @@ public struct IRCClientState: Sendable {
 
     /// Handles one message from the server.
     public mutating func receive(_ message: IRCMessage) -> [IRCClientAction] {
+        // IRCv3 batch: multiline and chathistory batches are collected (IRCClientState+Batches).
+        let collected = batches.take(message)
+        let completed = collected.outputs.map(Self.action)
+        if collected.taken { return completed }
+        return completed.isEmpty ? receiveLine(message) : completed + receiveLine(message)
+    }
+
+    mutating func receiveLine(_ message: IRCMessage) -> [IRCClientAction] {
         switch message.command {
         case "PING":
             // RFC 2812 §3.7.2: answer with the same token.
@@ -158,7 +170,7 @@ public struct IRCClientState: Sendable {
             return receiveWelcome(message)
         case IRCNumeric.isupport:
             isupport.apply(message)
-            return [.event(.other(message))]
+            return [.event(.other(message))] + historyAvailability(message)
         case IRCNumeric.nicknameInUse, IRCNumeric.erroneousNickname, IRCNumeric.nickCollision:
             return receiveNickRefusal(message)
         case "ERROR":
