@@ -115,7 +115,7 @@ let package = Package(
         .target(
             name: "ParleyXMPPNIO",
             dependencies: [
-                "ParleyXMPP", "ParleyXML", "ParleyCred", "ParleyServerNIO",
+                "ParleyCore", "ParleyXMPP", "ParleyXML", "ParleyCred", "ParleyServerNIO",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
