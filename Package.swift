@@ -209,7 +209,7 @@ let package = Package(
             name: "IRCGatewayPlugin",
             dependencies: [
                 "ParleyComponent", "ParleyCore", "ParleyCred", "ParleyIRC", "ParleyIRCNIO", "ParleyLauncher", "ParleyMUC",
-                "ParleyXML", "ParleyXMPP",
+                "ParleyXML", "ParleyXMPP", "ParleyXMPPNIO",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -375,7 +375,7 @@ let package = Package(
         .testTarget(
             name: "IRCGatewayPluginTests",
             dependencies: [
-                "IRCGatewayPlugin", "ParleyCore", "ParleyIRCNIO", "ParleyMUC", "ParleyXML",
+                "IRCGatewayPlugin", "ParleyCore", "ParleyIRCNIO", "ParleyMUC", "ParleyXML", "ParleyXMPP",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "CShimTests", dependencies: ["CLDAP", "CLibXML2"]),
