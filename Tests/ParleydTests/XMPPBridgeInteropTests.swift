@@ -5,7 +5,8 @@ import Testing
 /// muc, xmpp-bridge and irc-bridge on the same room) against a real Prosody with a MUC
 /// service as the other server (its bot logs in with STARTTLS, Prosody's self-signed
 /// certificate as the CA, and SCRAM), a slixmpp user on each server, and a python `irc`
-/// user on a real ngircd (Tests/Interop/xmpp/bridge_xmpp.py).
+/// user on a real ngircd (Tests/Interop/xmpp/bridge_xmpp.py); then Prosody restarts and
+/// the bot comes back by itself.
 @Suite(.serialized) struct XMPPBridgeInteropTests {
     @Test func aRelayBridgeLinksALocalRoomToAMUCRoomOnProsody() throws {
         let prosody = try ProsodyServer(domain: "far.test", muc: "rooms.far.test")
@@ -50,5 +51,28 @@ import Testing
         #expect(process.log.contains("joins, parts and nick changes in the other room"), "\(process.log)")
         let online = try process.waitForLog("xmpp client online")
         #expect(online.contains("\"tls\":\"true\""), "the bot logged in without TLS: \(online)")
+
+        // Prosody restarts: the bot reconnects (backoff with jitter) and rejoins on its own.
+        try prosody.restart()
+        try Self.waitUntil("the bot rejoined after the restart", in: process) {
+            $0.components(separatedBy: "xmpp relay bridge joined the other room").count >= 3
+        }
+        let again = try PythonPeer.run(
+            "xmpp", "bridge_xmpp.py",
+            ["--port", "\(try process.listeningPort(of: "xmpp-c2s"))", "--domain", "localhost", "--again", "--timeout", "40"]
+                + far)
+        #expect(again.ok && again.checks.count == 7, "\(again)\n\(again.checks)\n\(process.log)")
+    }
+
+    /// Waits up to `timeout` seconds until `condition` holds for the process's log.
+    static func waitUntil(
+        _ what: String, in process: ParleydProcess, timeout: TimeInterval = 30, _ condition: (String) -> Bool
+    ) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if condition(process.log) { return }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        throw TestFailure("\(what): not within \(timeout) s\n\(process.log)")
     }
 }

@@ -10,7 +10,8 @@ the sender both ways; carol's XEP-0461 reply to the relayed message names alice'
 original by the local room's stanza-id; alice's XEP-0308 correction names the relayed
 copy's id in the far room; nothing goes back where it came from.
 
-With --seed, carol only says something in the far room before the bridge exists (the
+With --again (after a restart of Prosody), one message each way shows the bot
+reconnected and rejoined. With --seed, carol only says something in the far room before the bridge exists (the
 room's history, which the bridge must not relay). With --irc-port, an irc-bridge links
 the same local room to #ext on an ircd where bob is: carol and bob talk through the
 local room with one prefix, not two.
@@ -39,6 +40,16 @@ def child(x, ns, name):
     return x.find(f"{{{ns}}}{name}")
 
 
+async def crosses(sc, name, sender, to, text, receiver, expected_from, expected_body, since, **kw):
+    """`sender` says `text` in the room `to`; checks that `receiver` gets `expected_body`
+    from `expected_from` (after mark `since`), and returns what it got."""
+    send_message(sender, to, "groupchat", text, **kw)
+    got = await receiver.wait_for("message", common.body_contains(text.removeprefix("/me ")), since=since)
+    sc.check(name, got is not None and got.get("from") == expected_from and common.message_body(got) == expected_body,
+             got is not None and common.message_body(got))
+    return got
+
+
 async def body(sc):
     a = sc.args
     room = f"dev@conference.{a.domain}"
@@ -60,30 +71,29 @@ async def body(sc):
              or carol.matching("presence", is_from(f"{far_room}/relay")) != [])
     alice, mark, own = await login_and_enter(sc, "alice", a.alice_password, "desk", room, "Alice")
     sc.require("alice_enters", own is not None)
+    if a.again:
+        sc.step("after the other server restarted: the bot is back in the far room")
+        mark, cmark = alice.mark(), carol.mark()
+        await crosses(sc, "again_far_to_room", carol, far_room, "after the restart",
+                      alice, f"{room}/xmpp", "<carol> after the restart", mark)
+        await crosses(sc, "again_room_to_far", alice, room, "welcome back",
+                      carol, f"{far_room}/relay", "<Alice> welcome back", cmark)
+        await alice.logout()
+        await carol.logout()
+        return
     sc.check("bridge_bot_in_room", await alice.wait_for("presence", is_from(f"{room}/xmpp"), since=mark) is not None)
 
     sc.step("messages both ways, with the sender's nick")
     mark, cmark = alice.mark(), carol.mark()
-    send_message(alice, room, "groupchat", "hello far", id="alice-1")
+    got = await crosses(sc, "room_to_far", alice, room, "hello far", carol, f"{far_room}/relay", "<Alice> hello far",
+                        cmark, id="alice-1")
     reflected = await alice.wait_for("message", lambda x: x.get("id") == "alice-1", since=mark)
     local_sid = reflected is not None and stanza_id(reflected, room)
-    got = await carol.wait_for("message", common.body_contains("hello far"), since=cmark)
-    sc.check("room_to_far", got is not None and got.get("from") == f"{far_room}/relay"
-             and common.message_body(got) == "<Alice> hello far", got is not None and common.message_body(got))
     relayed_sid = got is not None and stanza_id(got, far_room)
     sc.check("far_copy_has_stanza_id", bool(relayed_sid))
-    send_message(carol, far_room, "groupchat", "hi local", id="carol-1")
-    hi = await alice.wait_for("message", common.body_contains("hi local"), since=mark)
-    sc.check("far_to_room", hi is not None and hi.get("from") == f"{room}/xmpp"
-             and common.message_body(hi) == "<carol> hi local", hi is not None and common.message_body(hi))
-    send_message(carol, far_room, "groupchat", "/me waves")
-    wave = await alice.wait_for("message", common.body_contains("waves"), since=mark)
-    sc.check("far_action", wave is not None and common.message_body(wave) == "/me carol waves",
-             wave is not None and common.message_body(wave))
-    send_message(alice, room, "groupchat", "/me waves back")
-    back = await carol.wait_for("message", common.body_contains("waves back"), since=cmark)
-    sc.check("room_action", back is not None and back.get("from") == f"{far_room}/relay"
-             and common.message_body(back) == "/me Alice waves back", back is not None and common.message_body(back))
+    await crosses(sc, "far_to_room", carol, far_room, "hi local", alice, f"{room}/xmpp", "<carol> hi local", mark)
+    await crosses(sc, "far_action", carol, far_room, "/me waves", alice, f"{room}/xmpp", "/me carol waves", mark)
+    await crosses(sc, "room_action", alice, room, "/me waves back", carol, f"{far_room}/relay", "/me Alice waves back", cmark)
 
     sc.step("a reply and a correction keep their reference")
     send_message(carol, far_room, "groupchat", "nice to meet you",
@@ -135,5 +145,6 @@ if __name__ == "__main__":
     p.add_argument("--far-port", type=int, required=True, help="the other server's (Prosody's) client port")
     p.add_argument("--far-domain", default="far.test")
     p.add_argument("--seed", action="store_true", help="only leave a message in the far room's history")
+    p.add_argument("--again", action="store_true", help="only one message each way (after a restart)")
     p.add_argument("--irc-port", type=int, default=0, help="an ircd where irc-bridge links #ext to the same room")
     common.run("bridge_xmpp", p, body)
