@@ -289,6 +289,14 @@ let package = Package(
         .testTarget(
             name: "ParleyXMPPTests", dependencies: ["ParleyXMPP", "ParleyXML", "ParleyCore", "ParleyCred", "SeededRandom"]),
         .testTarget(
+            name: "ParleyXMPPNIOTests",
+            dependencies: [
+                "ParleyXMPPNIO", "ParleyXMPP", "ParleyXML",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
             name: "XMPPC2SPluginTests",
             dependencies: [
                 "ParleyServerNIO",

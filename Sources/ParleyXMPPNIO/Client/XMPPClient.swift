@@ -173,12 +173,10 @@ public final class XMPPClient: @unchecked Sendable {
         timers.removeAll()
         keepalive?.cancel()
         keepalive = nil
-        var retry = failure ?? .backoff
-        if case .fail(let lost, let stateRetry)? = state.disconnected().first {
-            retry = failure ?? stateRetry
-            logger.warning("xmpp client disconnected", metadata: ["reason": "\(lost == "connection lost" ? reason : lost)"])
-        }
+        _ = state.disconnected()  // a stream that was up asks for a backoff, the default
+        let retry = failure ?? .backoff
         failure = nil
+        logger.warning("xmpp client disconnected", metadata: ["reason": "\(reason)"])
         emit(.disconnected(reason: reason))
         guard !finished else { return }
         let wait = backoff.next(after: retry)

@@ -21,6 +21,8 @@ public struct XMPPClientConfiguration: Sendable {
     /// The first wait before reconnecting, doubled per failure up to `reconnectMaximum`,
     /// with jitter (`ReconnectBackoff`).
     public var reconnectInitial: Double
+    /// The longest wait before reconnecting (also the wait after a refusal: a wrong
+    /// password, an unknown host).
     public var reconnectMaximum: Double
     /// Stanzas from the server waiting for the user at most; beyond it they are dropped
     /// and counted in the log.
