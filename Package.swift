@@ -115,7 +115,7 @@ let package = Package(
         .target(
             name: "ParleyXMPPNIO",
             dependencies: [
-                "ParleyXMPP", "ParleyXML", "ParleyCred", "ParleyServerNIO",
+                "ParleyCore", "ParleyXMPP", "ParleyXML", "ParleyCred", "ParleyServerNIO",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -209,7 +209,7 @@ let package = Package(
             name: "IRCGatewayPlugin",
             dependencies: [
                 "ParleyComponent", "ParleyCore", "ParleyCred", "ParleyIRC", "ParleyIRCNIO", "ParleyLauncher", "ParleyMUC",
-                "ParleyXML", "ParleyXMPP",
+                "ParleyXML", "ParleyXMPP", "ParleyXMPPNIO",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -288,6 +288,14 @@ let package = Package(
             ]),
         .testTarget(
             name: "ParleyXMPPTests", dependencies: ["ParleyXMPP", "ParleyXML", "ParleyCore", "ParleyCred", "SeededRandom"]),
+        .testTarget(
+            name: "ParleyXMPPNIOTests",
+            dependencies: [
+                "ParleyXMPPNIO", "ParleyXMPP", "ParleyXML",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "XMPPC2SPluginTests",
             dependencies: [
@@ -375,7 +383,7 @@ let package = Package(
         .testTarget(
             name: "IRCGatewayPluginTests",
             dependencies: [
-                "IRCGatewayPlugin", "ParleyCore", "ParleyIRCNIO", "ParleyMUC", "ParleyXML",
+                "IRCGatewayPlugin", "ParleyCore", "ParleyIRCNIO", "ParleyMUC", "ParleyXML", "ParleyXMPP",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "CShimTests", dependencies: ["CLDAP", "CLibXML2"]),

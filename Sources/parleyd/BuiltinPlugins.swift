@@ -23,6 +23,7 @@ enum Builtins {
         registry.register(MUCPlugin.self)
         registry.register(IRCGatewayPlugin.self)
         registry.register(IRCBridgePlugin.self)
+        registry.register(XMPPBridgePlugin.self)
         return registry
     }
 

@@ -130,17 +130,7 @@ import Testing
         let dir = try TemporaryDirectory()
         let process = try ParleydProcess(
             in: dir, auth: "memory:alice:alicepw",
-            plugins: MUCInteropTests.plainC2S + """
-
-                - plugin: muc
-                - plugin: irc-bridge
-                  room: dev
-                  host: 127.0.0.1
-                  port: \(ngircd.port)
-                  tls: false
-                  channel: "#ext"
-                  nick: relay
-                """)
+            plugins: MUCInteropTests.plainC2S + "\n- plugin: muc\n" + Self.ircBridge(port: ngircd.port, nick: "relay"))
         defer { process.stop() }
         _ = try process.waitForLog("relay bridge running")
         let result = try PythonPeer.run(
@@ -173,6 +163,20 @@ import Testing
             whenExists: ready, do: { process.signal(SIGTERM) })
         #expect(result.ok, "\(result)\n\(process.log)")
         #expect(result.checks["quit_with_reason"] == true, "\(result.checks)")
+    }
+
+    /// An irc-bridge entry linking the local room `dev` to `#ext` on a plain ircd port.
+    static func ircBridge(port: Int, nick: String) -> String {
+        """
+        - plugin: irc-bridge
+          room: dev
+          host: 127.0.0.1
+          port: \(port)
+          tls: false
+          channel: "#ext"
+          nick: \(nick)
+
+        """
     }
 
     /// `parleyd` with xmpp-c2s (plain, for alice) and irc-gateway, which reaches the ircd

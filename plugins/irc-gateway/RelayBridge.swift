@@ -41,10 +41,7 @@ final class RelayBridge: Service, Sendable {
     }
 
     func run() async throws {
-        let (events, inbox) = AsyncStream.makeStream(of: ChatEvent.self, bufferingPolicy: .bufferingOldest(10_000))
-        let session = try await chat.openSession(
-            for: UserID(localpart: "relay-\(localNick.key)", domain: chat.domain), guest: true, mind: RelayMind(inbox))
-        try await session.join(room, as: localNick)
+        let (session, events) = try await RelaySessions.shared.open(in: room, as: localNick, chat: chat)
         await client.start()
         await client.join(channel)
         logger.notice("relay bridge running", metadata: ["room": "\(room)", "channel": "\(channel)"])
@@ -59,7 +56,7 @@ final class RelayBridge: Service, Sendable {
             }
         }
         await client.stop(message: "Bridge stopping")
-        await session.close()
+        await RelaySessions.shared.close(session)
     }
 
     // MARK: Room → IRC
@@ -72,8 +69,10 @@ final class RelayBridge: Service, Sendable {
             guard message.body != nil else { return drops.count("tags-only messages (reactions, typing) to IRC") }
             var relayed = message
             let nick = actor?.nick.displayName ?? "?"
-            relayed.body = message.meanings.contains(.action)
-                ? "\(RelayFormat.safe(nick)) \(message.body ?? "")" : format.prefix(nick) + (message.body ?? "")
+            if actor.map({ RelaySessions.shared.contains($0.session) }) != true {  // another bridge's post names its sender
+                relayed.body = message.meanings.contains(.action)
+                    ? "\(RelayFormat.safe(nick)) \(message.body ?? "")" : format.prefix(nick) + (message.body ?? "")
+            }
             do {
                 for line in try messages.lines(for: relayed, to: channel, from: ownNick.withLock { $0 }, tags: false) {
                     await client.send(line)
@@ -81,12 +80,8 @@ final class RelayBridge: Service, Sendable {
             } catch {
                 drops.count("messages longer than \(GatewayMessages.maximumLines) IRC lines")
             }
-        case .entered, .privateMessage:
-            return
-        case .occupantJoined, .occupantLeft, .occupantChanged:
-            drops.count("room joins, parts and nick changes")
         default:
-            drops.count("subject, configuration and ban changes of the room")
+            drops.countUnrelayed(roomEvent)
         }
     }
 
@@ -180,6 +175,19 @@ final class RelayDrops: Sendable {
         }
         if SparseLog.isLogged(count) {
             logger.info("not relayed", metadata: ["reason": "\(reason)", "count": "\(count)"])
+        }
+    }
+
+    /// Counts a room event other than a message: joins, parts and nick changes, subject,
+    /// configuration and ban changes do not cross a relay (our own entering is not counted).
+    func countUnrelayed(_ event: RoomEvent) {
+        switch event {
+        case .entered, .privateMessage, .message:
+            return
+        case .occupantJoined, .occupantLeft, .occupantChanged:
+            count("room joins, parts and nick changes")
+        default:
+            count("subject, configuration and ban changes of the room")
         }
     }
 

@@ -116,12 +116,8 @@ public struct ComponentClientState: Sendable {
     /// §3: a wrong secret is not-authorized; a taken domain is conflict. Neither gets
     /// better by retrying at once, but a shutdown of the server does.
     private mutating func streamError(_ element: XMLElement) -> Action {
-        let condition = element.elements.first { $0.namespace == XMPPNamespace.streamErrors && $0.name != "text" }?.name
-            ?? "undefined-condition"
-        let text = element.firstChild(named: "text", namespace: XMPPNamespace.streamErrors)?.text
-        let transient: Set = ["system-shutdown", "connection-timeout", "reset", "internal-server-error", "see-other-host"]
-        let retry = transient.contains(condition) ? Retry.backoff : .longest
-        return fail("stream error: \(condition)" + (text.map { " (\($0))" } ?? ""), retry: retry)
+        let error = StreamError(received: element)
+        return fail("stream error: \(error.condition.rawValue)" + (error.text.map { " (\($0))" } ?? ""), retry: error.retry)
     }
 
     /// We end the stream (a graceful shutdown): the closing tag to send, unless the stream

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A throwaway Prosody (Debian's; Tests/Interop/xmpp/prosody/run-prosody.sh) on loopback
-/// with one XEP-0114 component domain and the user alice, stopped by its pid.
+/// with one XEP-0114 component domain or a MUC service, and the user alice, stopped by its pid.
 final class ProsodyServer {
     static let script = PythonPeer.root + "/Tests/Interop/xmpp/prosody/run-prosody.sh"
     let directory: TemporaryDirectory
@@ -13,13 +13,23 @@ final class ProsodyServer {
     var prosodyDirectory: String { directory.path + "/prosody" }
 
     /// Starts Prosody with the component `component` (its secret starts with `secretPrefix`).
-    init(component: String, secretPrefix: String) throws {
+    convenience init(component: String, secretPrefix: String) throws {
+        let secret = secretPrefix + UUID().uuidString.prefix(8).lowercased()
+        try self.init(secret: secret, environment: ["PROSODY_COMPONENT": "\(component):\(secret)"])
+    }
+
+    /// Starts Prosody serving `domain` with multi-user chat on `muc` (and no component).
+    convenience init(domain: String, muc: String) throws {
+        try self.init(secret: "", environment: ["PROSODY_DOMAIN": domain, "PROSODY_MUC": muc])
+    }
+
+    private init(secret: String, environment: [String: String]) throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/prosody") else {
             throw TestFailure("prosody is not installed: run scripts/install-peers (scripts/test does)")
         }
-        secret = secretPrefix + UUID().uuidString.prefix(8).lowercased()
+        self.secret = secret
         directory = try TemporaryDirectory()
-        try apply(try Self.run(["start", prosodyDirectory], component: "\(component):\(secret)"))
+        try apply(try Self.run(["start", prosodyDirectory], environment: environment))
         try register("alice", "alicepass")
     }
 
@@ -48,16 +58,15 @@ final class ProsodyServer {
             if parts.count == 2 { values[parts[0]] = parts[1] }
         }
         guard let pid = values["PROSODY_PID"].flatMap(Int32.init), let port = values["PROSODY_PORT"].flatMap(Int.init),
-            let componentPort = values["PROSODY_COMPONENT_PORT"].flatMap(Int.init)
+            secret.isEmpty || values["PROSODY_COMPONENT_PORT"] != nil
         else { throw TestFailure("run-prosody.sh printed no pid/ports:\n\(output)") }
-        (self.pid, self.port, self.componentPort) = (pid, port, componentPort)
+        (self.pid, self.port, self.componentPort) = (pid, port, values["PROSODY_COMPONENT_PORT"].flatMap(Int.init) ?? 0)
     }
 
     /// Runs run-prosody.sh; returns its stdout, throws with its stderr when it fails.
     /// (It leaves Prosody running without our descriptors, so both pipes end.)
-    private static func run(_ arguments: [String], component: String? = nil) throws -> String {
-        var environment = ProcessInfo.processInfo.environment
-        environment["PROSODY_COMPONENT"] = component
+    private static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> String {
+        let environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         let result = try ChildProcess.run("/bin/bash", [script] + arguments, environment: environment)
         guard result.status == 0 else {
             throw TestFailure("run-prosody.sh \(arguments.joined(separator: " ")) failed: \(result.stderrText)")

@@ -18,6 +18,8 @@
 #   on a free loopback port, declares `Component "DOMAIN" component_secret = "SECRET"` for each,
 #   and prints PROSODY_COMPONENT_PORT=… with the other assignments. DIR remembers it, so a
 #   restart keeps the components and the port. Domains and secrets: letters, digits, . _ -
+#   PROSODY_MUC=DOMAIN (opt-in) also serves multi-user chat there (XEP-0045, with mod_muc_mam for
+#   XEP-0359 stanza-ids, rooms unlocked at creation and persistent); DIR remembers it like the components.
 # Config: loopback only (c2s on 127.0.0.1:PORT; s2s, http and direct TLS off; components off
 # unless PROSODY_COMPONENT is set),
 # STARTTLS with a self-signed certificate but not required, PLAIN allowed without TLS,
@@ -74,6 +76,15 @@ prepare() {
         || die "PROSODY_COMPONENT: expected DOMAIN:SECRET[,…] (letters, digits, . _ -), got '$spec'"
       component_blocks+=$'\n'"Component \"$name\""$'\n'"  component_secret = \"$secret\""
     done
+  fi
+  if [ -n "${PROSODY_MUC:-}" ] && [ ! -s "$dir/muc" ]; then
+    [[ "$PROSODY_MUC" =~ ^[A-Za-z0-9._-]+$ ]] || die "PROSODY_MUC: expected a domain, got '$PROSODY_MUC'"
+    echo "$PROSODY_MUC" >"$dir/muc"
+  fi
+  if [ -s "$dir/muc" ]; then
+    component_blocks+=$'\n'"Component \"$(cat "$dir/muc")\" \"muc\""$'\n'"  modules_enabled = { \"muc_mam\" }"
+    component_blocks+=$'\n'"  muc_room_locking = false"$'\n'"  muc_log_by_default = true"
+    component_blocks+=$'\n'"  muc_room_default_persistent = true"
   fi
   if [ ! -s "$dir/certs/$domain.key" ]; then
     openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=$domain" \
