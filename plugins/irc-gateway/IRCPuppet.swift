@@ -115,6 +115,9 @@ actor IRCPuppet {
         state.isIn(name, session: session)
     }
 
+    /// Whether the network offers IRCv3 chathistory (XEP-0313 on its channels).
+    var offersHistory: Bool { state.offersHistory }
+
     private func receive(_ event: IRCClientEvent, from generation: Int) {
         guard generation == clientGeneration else { return }
         if performing {
@@ -139,7 +142,7 @@ actor IRCPuppet {
     private func execute(_ action: PuppetAction) {
         switch action {
         case .send(let lines):
-            for line in lines { client?.onLoop.send(line) }
+            client?.onLoop.send(lines)
         case .post(let traffic):
             state.context.link.post(traffic)
         case .connect(let configuration):

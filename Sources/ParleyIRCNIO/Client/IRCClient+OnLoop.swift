@@ -11,7 +11,10 @@ extension IRCClient {
         /// Starts connecting (once); progress arrives as events.
         public func start() { client.loopStart() }
         /// Sends `message` once registered, through the rate limiter.
-        public func send(_ message: IRCMessage) { client.loopSend(message) }
+        public func send(_ message: IRCMessage) { client.loopSend(CollectionOfOne(message)) }
+        /// Sends `messages` in order; a batch among them (`BATCH +ref` … `BATCH -ref`)
+        /// leaves whole, with nothing between its lines.
+        public func send(_ messages: [IRCMessage]) { client.loopSend(messages) }
         /// Joins `channel` now (if registered) and after every reconnect.
         public func join(_ channel: String, key: String? = nil) { client.loopJoin(channel, key: key) }
         /// Leaves `channel` and stops rejoining it.

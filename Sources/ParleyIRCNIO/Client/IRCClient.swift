@@ -125,8 +125,8 @@ public final class IRCClient: @unchecked Sendable {
         connect()
     }
 
-    func loopSend(_ message: IRCMessage) {
-        queue.append(message)
+    func loopSend(_ messages: some Sequence<IRCMessage>) {
+        queue.append(contentsOf: messages)
         drain()
     }
 
@@ -255,7 +255,10 @@ public final class IRCClient: @unchecked Sendable {
     /// Writes queued lines while the token bucket allows, then waits for the next token.
     private func drain() {
         guard channel != nil, state.isRegistered, drainTask == nil else { return }
-        while let next = queue.first {
+        while !queue.isEmpty {
+            // IRCv3 batch §"Client-initiated batches": a batch we send leaves whole, so that
+            // nothing (a PONG) lands inside it; it waits until its end is queued.
+            guard let unit = IRCOutgoingUnit.length(of: queue) else { return }
             let now = Double(NIODeadline.now().uptimeNanoseconds) / 1_000_000_000
             let wait = limiter.take(at: now)
             if wait > 0 {
@@ -265,8 +268,8 @@ public final class IRCClient: @unchecked Sendable {
                 }
                 return
             }
-            queue.removeFirst()
-            write(next)
+            limiter.charge(unit - 1, at: now)  // the batch's other lines, paid for afterwards
+            for _ in 0..<unit { write(queue.removeFirst()) }
         }
     }
 

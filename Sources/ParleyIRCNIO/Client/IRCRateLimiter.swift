@@ -35,7 +35,15 @@ public struct IRCRateLimiter: Sendable {
             tokens -= 1
             return 0
         }
-        return (1 - tokens) * settings.interval
+        return (1 - tokens) * settings.interval  // also pays back a `charge`d debt
+    }
+
+    /// Takes `count` more tokens at `now` even when they are not there yet (a batch that
+    /// must leave whole): the lines after it wait until the debt is refilled.
+    public mutating func charge(_ count: Int, at now: Double) {
+        guard count > 0, settings.interval > 0 else { return }
+        refill(at: now)
+        tokens -= Double(count)
     }
 
     /// The tokens available at `now`.
