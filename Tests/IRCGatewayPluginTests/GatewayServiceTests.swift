@@ -46,4 +46,31 @@ import Testing
         #expect(link.refusals == ["not-allowed", "jid-malformed", "item-not-found"])
         #expect(service.puppetCount == 0)
     }
+
+    /// The answers to IQs the gateway posted: (id, type, the first child's name or error condition).
+    func answers(_ link: RecordingLink) -> [(String, String)] {
+        link.posted.withLock { $0 }.compactMap { traffic in
+            guard case .query(let query) = traffic else { return nil }
+            let element = query.payloads.first?.native?.value as? XMLElement
+            if query.kind == .error { return (query.id, element?.elements.first?.name ?? "") }
+            return (query.id, element?.elements.compactMap { $0[attribute: "var"] }.joined(separator: " ") ?? "")
+        }
+    }
+
+    @Test func archiveQueriesAndTheirFeatureNeedAPuppetWhoseNetworkKeepsHistory() throws {
+        let link = RecordingLink()
+        let service = IRCGatewayService(context: GatewayContext(link: link, settings: GatewaySettings()), settingsStore: nil, logger: Logger(label: "test"))
+        let room = SessionID(user: UserID(localpart: "#dev%irc.example.net", domain: "irc.example.org"), resource: "")
+        func iq(_ id: String, _ kind: Query.Kind, _ child: XMLElement) -> ChatEvent {
+            .query(Query(id: id, kind: kind, from: .session(alice), to: room, payloads: [GatewayMUCRendering.payload(child)]))
+        }
+        try service.deliver(iq("info", .get, XMLElement(name: "query", namespace: "http://jabber.org/protocol/disco#info")), to: .session(room))
+        try service.deliver(iq("mam", .set, XMLElement(name: "query", namespace: "urn:xmpp:mam:2")), to: .session(room))
+        let answered = answers(link)
+        #expect(answered.count == 2)
+        #expect(answered.first?.0 == "info")
+        #expect(answered.first?.1.contains("http://jabber.org/protocol/muc") == true)
+        #expect(answered.first?.1.contains("urn:xmpp:mam:2") == false)
+        #expect(answered.last?.0 == "mam" && answered.last?.1 == "not-acceptable")
+    }
 }

@@ -289,6 +289,19 @@ final class IRCGatewayService: ComponentHandler {
                 }
                 if !asked { reply(nil, StanzaError(.resourceConstraint, text: Self.busy), nil) }
                 return
+            case (MUCNamespace.mam, "query", .set) where query.to.resource.isEmpty:
+                // XEP-0313 §4 on a channel room: the puppet answers from the network's
+                // IRCv3 chathistory (results, then the IQ with <fin/>), or refuses.
+                guard let puppet else { return reply(nil, StanzaError(.notAcceptable, text: "you are not in \(name)"), nil) }
+                let mam: MAMRequest
+                do {
+                    mam = try MAMRequest(element: child, rooms: RoomJIDMapping(domain: context.domain))
+                } catch {
+                    return reply(nil, error, nil)
+                }
+                let request = GatewayRequest.archiveQuery(requester, name: name, iq: query.id, queryID: mam.queryID, mam.query)
+                if !puppet.submit(request) { reply(nil, StanzaError(.resourceConstraint, text: Self.busy), nil) }
+                return
             case (MUCNamespace.admin, "query", .set):
                 // XEP-0045 §8.2: a kick is role none by nick; §9.1: a ban is affiliation
                 // outcast by JID (`nick%network@irc.<domain>`). The network decides
@@ -327,12 +340,21 @@ final class IRCGatewayService: ComponentHandler {
                     identities: [DiscoInfo.Identity(category: "conference", type: "irc", name: "IRC gateway")],
                     features: [XMPPNamespace.discoInfo, XMPPNamespace.discoItems, MUCNamespace.muc]
                 ).element, nil, nil)
-        case (XMPPNamespace.discoInfo, "query", .get, .channel(_, let name)?):
-            reply(
-                DiscoInfo(
-                    identities: [DiscoInfo.Identity(category: "conference", type: "irc", name: name)],
-                    features: [XMPPNamespace.discoInfo, MUCNamespace.muc, "muc_nonanonymous", "muc_persistent", GatewayCommands.namespace]
-                ).element, nil, nil)
+        case (XMPPNamespace.discoInfo, "query", .get, .channel(let network, let name)?):
+            let info = { @Sendable (archive: Bool) in
+                reply(
+                    DiscoInfo(
+                        identities: [DiscoInfo.Identity(category: "conference", type: "irc", name: name)],
+                        features: [
+                            XMPPNamespace.discoInfo, MUCNamespace.muc, "muc_nonanonymous", "muc_persistent",
+                            GatewayCommands.namespace,
+                        ] + (archive ? [MUCNamespace.mam] : [])
+                    ).element, nil, nil)
+            }
+            // XEP-0313 §7: MAM is announced only where it works: to a user whose network
+            // offers IRCv3 chathistory (otherwise clients would skip the MUC history for it).
+            let puppet = puppets.withLock { $0[PuppetKey(user: requester.user, network: network)] }
+            guard let puppet, puppet.onLoop({ info($0.offersHistory) }) else { return info(false) }
         case (XMPPNamespace.discoInfo, "query", .get, .network(let network)?):
             reply(
                 DiscoInfo(

@@ -49,6 +49,8 @@ struct PuppetState {
     private var multiline: IRCMultiline.Limits?
     /// The network's IRCv3 `CHATHISTORY` limit (0: none), when it offers history.
     private var historyLimit: Int?
+    /// Whether the network offers IRCv3 chathistory (so MAM queries can be answered).
+    var offersHistory: Bool { historyLimit != nil }
     /// Numbers this puppet's batches and history requests.
     private var sequence = 0
     private(set) var finished = false
