@@ -18,6 +18,12 @@ enum GatewayAddress: Hashable, Sendable {
     case network(String)
     case gateway
 
+    /// Whether this names a network (whose JID has the network's commands).
+    var isNetwork: Bool {
+        if case .network = self { return true }
+        return false
+    }
+
     /// The channel prefixes recognised in a localpart before the network is known
     /// (RFC 2811 §2.1: `#`, `&`, `+`, `!`).
     static let channelPrefixes: Set<Character> = ["#", "&", "+", "!"]

@@ -15,9 +15,10 @@ struct GatewayCommands {
 
     /// The commands a network's or channel's JID lists (XEP-0050 §2.2: disco#items on the
     /// commands node).
-    static func items(of jid: JID) -> DiscoItems {
-        DiscoItems(
-            node: namespace, items: [DiscoItems.Item(jid: jid, node: configure, name: "Configure a few settings for that IRC server")])
+    static func items(of jid: JID, network: Bool) -> DiscoItems {
+        var items = [DiscoItems.Item(jid: jid, node: configure, name: "Configure a few settings for that IRC server")]
+        if network { items.append(DiscoItems.Item(jid: jid, node: connectionInfo, name: "Get information about your IRC connection")) }
+        return DiscoItems(node: namespace, items: items)
     }
 
     /// The answer to a `<command/>` from `user` to the JID of the settings record `name`
@@ -41,11 +42,11 @@ struct GatewayCommands {
         }
         switch command[attribute: "action"] ?? "execute" {
         case "cancel":
-            return .success(response(session: session ?? Self.newSession(), status: "canceled"))
+            return .success(Self.response(node: Self.configure, session: session ?? Self.newSession(), status: "canceled"))
         case "execute", "complete", "next":
             guard let form, form.type == .submit, session != nil else {
                 // §3.4: the first stage, the form to fill in.
-                var response = response(session: Self.newSession(), status: "executing")
+                var response = Self.response(node: Self.configure, session: Self.newSession(), status: "executing")
                 var actions = XMLElement(name: "actions", namespace: Self.namespace, attributes: [XMLAttribute("execute", value: "complete")])
                 actions.append(XMLElement(name: "complete", namespace: Self.namespace))
                 response.append(actions)
@@ -68,25 +69,30 @@ struct GatewayCommands {
                 service.logger.error("cannot store IRC network settings", metadata: ["user": "\(user)", "error": "\(error)"])
                 return .failure(StanzaError(.internalServerError, text: "the settings could not be stored"))
             }
-            var response = response(session: session!, status: "completed")
-            response.append(
-                XMLElement(
-                    name: "note", namespace: Self.namespace, attributes: [XMLAttribute("type", value: "info")],
-                    children: [.text("Configuration successfully applied.")]))
-            return .success(response)
+            return .success(Self.completed(node: Self.configure, session: session!, note: "Configuration successfully applied."))
         default:
             return .failure(StanzaError(.badRequest, text: "unknown action"))
         }
     }
 
-    private func response(session: String, status: String) -> XMLElement {
+    /// A `<command/>` answer (XEP-0050 §3).
+    static func response(node: String, session: String, status: String) -> XMLElement {
         XMLElement(
             name: "command", namespace: Self.namespace,
             attributes: [
-                XMLAttribute("node", value: Self.configure), XMLAttribute("sessionid", value: session),
+                XMLAttribute("node", value: node), XMLAttribute("sessionid", value: session),
                 XMLAttribute("status", value: status),
             ])
     }
 
-    private static func newSession() -> String { MessageID.mint() }
+    /// A completed command with an informational note (XEP-0050 §3.4).
+    static func completed(node: String, session: String, note: String) -> XMLElement {
+        var response = response(node: node, session: session, status: "completed")
+        response.append(
+            XMLElement(
+                name: "note", namespace: namespace, attributes: [XMLAttribute("type", value: "info")], children: [.text(note)]))
+        return response
+    }
+
+    static func newSession() -> String { MessageID.mint() }
 }

@@ -1,4 +1,5 @@
 import ParleyCore
+import ParleyIRC
 import ParleyXML
 import ParleyXMPP
 
@@ -26,6 +27,13 @@ enum GatewayRequest: Sendable {
     /// what it selects, as `MAMRequest` reads it): answered from the network's history
     /// when it offers IRCv3 chathistory.
     case archiveQuery(SessionID, name: String, iq: String, queryID: String?, ArchiveQuery)
+    /// Raw IRC lines a resource sent to the network's JID (biboumi's "raw IRC messages"),
+    /// already parsed and checked (`GatewayRawCommands`); what the network answers in the
+    /// next seconds goes back to that resource.
+    case raw(SessionID, [IRCMessage])
+    /// The user asked to be disconnected from this network (`disconnect-from-irc-servers`):
+    /// QUIT with this message, and the rooms gone (332).
+    case disconnect(quitMessage: String)
     /// The gateway stops.
     case close
 }

@@ -194,6 +194,31 @@ final class IRCGatewayService: ComponentHandler {
         }
     }
 
+    /// `disconnect-from-irc-servers`: the form with `user`'s networks, then QUIT on the
+    /// chosen ones (a network the user is not connected to is skipped).
+    private func disconnectCommand(_ command: XMLElement, kind: Query.Kind, user: UserID) -> Result<XMLElement, StanzaError> {
+        let connected = puppets.withLock { puppets in puppets.filter { $0.key.user == user } }
+        switch GatewayCommands.disconnectStage(command, kind: kind) {
+        case .failure(let error):
+            return .failure(error)
+        case .success(.form):
+            return .success(GatewayCommands.disconnectForm(networks: connected.keys.map(\.network).sorted()))
+        case .success(.canceled(let session)):
+            return .success(GatewayCommands.response(node: GatewayCommands.disconnect, session: session, status: "canceled"))
+        case .success(.submitted(let session, let networks, let quitMessage)):
+            var count = 0
+            for (key, puppet) in connected where networks.contains(key.network) {
+                // Not bounded: the user's own request to leave must not be refused.
+                puppet.onLoop(bounded: false) { $0.handle(.disconnect(quitMessage: quitMessage)) }
+                count += 1
+            }
+            return .success(
+                GatewayCommands.completed(
+                    node: GatewayCommands.disconnect, session: session,
+                    note: "Disconnected from \(count) IRC server\(count == 1 ? "" : "s")."))
+        }
+    }
+
     // MARK: Messages
 
     private func messageArrived(_ message: Message, address: GatewayAddress) {
@@ -214,8 +239,18 @@ final class IRCGatewayService: ComponentHandler {
                 return refuse(message, .recipientUnavailable, "not connected to \(network): join a channel there first")
             }
             submit(.tell(nick: nick, message), to: puppet, refusing: message)
-        case .network, .gateway:
-            return refuse(message, .featureNotImplemented, "raw IRC commands are not supported")
+        case .network(let network):
+            // biboumi's raw IRC messages: the body, line by line, to the network.
+            guard let body = message.body else { return }
+            guard let puppet = puppets.withLock({ $0[PuppetKey(user: from.user, network: network)] }) else {
+                return refuse(message, .recipientUnavailable, "not connected to \(network): join a channel there first")
+            }
+            switch GatewayRawCommands.lines(of: body) {
+            case .success(let lines): submit(.raw(from, lines), to: puppet, refusing: message)
+            case .failure(let refusal): refuse(message, .notAcceptable, refusal.text)
+            }
+        case .gateway:
+            return refuse(message, .featureNotImplemented, "raw IRC commands go to a network's JID (irc.example.net@\(context.domain))")
         }
     }
 
@@ -260,6 +295,20 @@ final class IRCGatewayService: ComponentHandler {
                         payloads: element.map { [GatewayMUCRendering.payload($0)] } ?? [])))
         }
         if let child, child.namespace == GatewayCommands.namespace, query.to.resource.isEmpty {
+            switch (child[attribute: "node"], address) {
+            case (GatewayCommands.connectionInfo, .network(let network)?):
+                let session = child[attribute: "sessionid"] ?? GatewayCommands.newSession()
+                let info = { @Sendable (text: String) in
+                    reply(GatewayCommands.completed(node: GatewayCommands.connectionInfo, session: session, note: text), nil, nil)
+                }
+                let puppet = puppets.withLock { $0[PuppetKey(user: requester.user, network: network)] }
+                guard let puppet, puppet.onLoop({ info($0.connectionInfo) }) else { return info("Not connected to \(network).") }
+                return
+            case (GatewayCommands.disconnect, .gateway?):
+                return reply(nil, nil, disconnectCommand(child, kind: query.kind, user: requester.user))
+            default:
+                break
+            }
             let commands = GatewayCommands(service: self)
             switch address {
             case .network(let network)? where !context.settings.allowedNetworks.isEmpty
@@ -338,7 +387,7 @@ final class IRCGatewayService: ComponentHandler {
             reply(
                 DiscoInfo(
                     identities: [DiscoInfo.Identity(category: "conference", type: "irc", name: "IRC gateway")],
-                    features: [XMPPNamespace.discoInfo, XMPPNamespace.discoItems, MUCNamespace.muc]
+                    features: [XMPPNamespace.discoInfo, XMPPNamespace.discoItems, MUCNamespace.muc, GatewayCommands.namespace]
                 ).element, nil, nil)
         case (XMPPNamespace.discoInfo, "query", .get, .channel(let network, let name)?):
             let info = { @Sendable (archive: Bool) in
@@ -364,7 +413,9 @@ final class IRCGatewayService: ComponentHandler {
         case (XMPPNamespace.discoItems, "query", .get, .network?) where node == GatewayCommands.namespace,
             (XMPPNamespace.discoItems, "query", .get, .channel?) where node == GatewayCommands.namespace:
             // XEP-0050 §2.2: the commands of a network's or a channel's JID.
-            reply(GatewayCommands.items(of: JID(query.to.user)).element, nil, nil)
+            reply(GatewayCommands.items(of: JID(query.to.user), network: address?.isNetwork == true).element, nil, nil)
+        case (XMPPNamespace.discoItems, "query", .get, .gateway?) where node == GatewayCommands.namespace:
+            reply(GatewayCommands.gatewayItems(of: JID(query.to.user)).element, nil, nil)
         case (XMPPNamespace.discoItems, "query", .get, _):
             reply(DiscoItems(node: node).element, nil, nil)  // XEP-0030 §4: no items listed
         default:

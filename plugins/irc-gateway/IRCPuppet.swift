@@ -118,6 +118,9 @@ actor IRCPuppet {
     /// Whether the network offers IRCv3 chathistory (XEP-0313 on its channels).
     var offersHistory: Bool { state.offersHistory }
 
+    /// What `get-irc-connection-info` says.
+    var connectionInfo: String { state.connectionInfo }
+
     private func receive(_ event: IRCClientEvent, from generation: Int) {
         guard generation == clientGeneration else { return }
         if performing {

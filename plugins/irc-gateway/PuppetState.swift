@@ -49,6 +49,9 @@ struct PuppetState {
     private var multiline: IRCMultiline.Limits?
     /// The network's IRCv3 `CHATHISTORY` limit (0: none), when it offers history.
     private var historyLimit: Int?
+    /// The resource that sent the last raw command, and until when the network's
+    /// unhandled replies go to it.
+    private var rawReplies: (SessionID, Date)?
     /// Whether the network offers IRCv3 chathistory (so MAM queries can be answered).
     var offersHistory: Bool { historyLimit != nil }
     /// Numbers this puppet's batches and history requests.
@@ -193,9 +196,53 @@ struct PuppetState {
             ]))
         case .archiveQuery(let session, let name, let iq, let queryID, let query):
             askArchive(query, in: name, from: session, iq: iq, queryID: queryID)
+        case .raw(let session, let lines):
+            // What the network answers (numerics, errors) goes back to the resource for a
+            // while; lines the gateway handles itself keep their usual way.
+            rawReplies = (session, now().addingTimeInterval(Self.rawReplySeconds))
+            emit(.send(lines))
+        case .disconnect(let quitMessage):
+            finish(quitMessage: quitMessage)
         case .close:
             finish(quitMessage: "Gateway shutting down")
         }
+    }
+
+    /// How long the network's unhandled replies go to the resource that sent a raw command.
+    static let rawReplySeconds = 10.0
+
+    /// What `get-irc-connection-info` tells the user: connected or not, where, with TLS or
+    /// not, the nick, and which resource is in which channel.
+    var connectionInfo: String {
+        var lines: [String] = []
+        if connected, endpointIndex < endpoints.count {
+            let endpoint = endpoints[endpointIndex]
+            lines.append("Connected to \(network) on port \(endpoint.port)\(endpoint.tls ? " with TLS" : " without TLS") as \(nick).")
+        } else {
+            lines.append("Not connected to \(network).")
+        }
+        for (_, channel) in channels.sorted(by: { $0.value.name < $1.value.name }) {
+            let resources = channel.sessions.keys.map(\.resource).sorted()
+            lines.append(
+                resources.isEmpty
+                    ? "\(channel.name): no resource in it (kept joined)"
+                    : "\(channel.name): \(resources.joined(separator: ", "))")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// A line the gateway does not handle, while a raw command's replies are awaited: to
+    /// that resource, from the network's JID, as its parameters (a numeric's first one,
+    /// our nick, left out).
+    private mutating func forwardRawReply(_ line: IRCMessage) {
+        guard let (session, until) = rawReplies, now() < until else { return }
+        let numeric = line.command.allSatisfy(\.isNumber)
+        var words = line.parameters
+        if numeric, let first = words.first, IRCCaseMapping.rfc1459.equals(first, nick) { words.removeFirst() }
+        if !numeric { words.insert(line.command, at: 0) }
+        let text = words.joined(separator: " ")
+        emit(.post(.message(Message(
+            kind: .chat, from: .user(context.user(.network(network))), to: .session(session), body: text))))
     }
 
     private mutating func enter(
@@ -617,7 +664,7 @@ struct PuppetState {
             guard parameters.count >= 2 else { return }
             refuseEntry(to: Self.key(parameters[1]), numeric: line.command, text: parameters.last ?? "")
         default:
-            break
+            forwardRawReply(line)
         }
     }
 
