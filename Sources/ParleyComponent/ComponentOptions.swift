@@ -16,12 +16,24 @@ public enum ComponentOptions {
     public static let reconnectMaximum = PluginOption<Double>(
         "reconnect-max", default: 30, range: 0.1...3600,
         help: "Longest wait in seconds between attempts to reconnect to --connect (backoff doubles up to it).")
-    public static let queueLimit = PluginOption<Int>(
-        "queue-limit", default: 1000, range: 0...1_000_000,
-        help: "Stanzas kept while not connected to --connect; beyond it a send fails at once.")
+    public static let queueLimit = queueLimit(default: 1000)
+
+    /// `queue-limit` with another default, for a component that relays many connections'
+    /// traffic into its one link (the IRC gateway).
+    public static func queueLimit(default value: Int) -> PluginOption<Int> {
+        PluginOption<Int>(
+            "queue-limit", default: value, range: 0...1_000_000,
+            help: "Stanzas kept while not connected to --connect or while its socket is backed up; "
+                + "from a quarter of it the component is asked to pause its sources; beyond it a send fails at once.")
+    }
 
     /// All of them, to append to a plugin's own options.
-    public static let all: [any AnyPluginOption] = [domain, connect, secret, reconnectMaximum, queueLimit]
+    public static let all: [any AnyPluginOption] = all(queueLimit: queueLimit)
+
+    /// All of them with this `queue-limit` option.
+    public static func all(queueLimit: PluginOption<Int>) -> [any AnyPluginOption] {
+        [domain, connect, secret, reconnectMaximum, queueLimit]
+    }
 }
 
 /// Where a component runs: inside this `parleyd` (no socket), or attached over XEP-0114
@@ -50,7 +62,10 @@ public struct ComponentPlacement: Sendable, Equatable {
     /// from the chat domain. With `--connect` this process serves no domain of its own, so
     /// the daemon's domain is the component's: `parleyd echo --connect HOST:5347 --domain
     /// echo.example.com --secret …` (the launcher reads `--domain` wherever it stands).
-    public init(options: PluginOptions, chatDomain: String, defaultSubdomain: String) throws(OptionError) {
+    public init(
+        options: PluginOptions, chatDomain: String, defaultSubdomain: String,
+        queueLimit queueLimitOption: PluginOption<Int> = ComponentOptions.queueLimit
+    ) throws(OptionError) {
         let domain = options.value(ComponentOptions.domain)
         let connect = options.value(ComponentOptions.connect)
         if !domain.isEmpty {
@@ -64,7 +79,7 @@ public struct ComponentPlacement: Sendable, Equatable {
             throw OptionError(key: ComponentOptions.domain.name, message: "must differ from the chat domain '\(chatDomain)'")
         }
         reconnectMaximum = options.value(ComponentOptions.reconnectMaximum)
-        queueLimit = options.value(ComponentOptions.queueLimit)
+        queueLimit = options.value(queueLimitOption)
         mode = try Self.mode(from: options)
     }
 

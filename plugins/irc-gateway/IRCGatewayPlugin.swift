@@ -44,14 +44,19 @@ public enum IRCGatewayPlugin: ParleyPlugin {
     static let historyLength = PluginOption<Int>(
         "history-length", default: 20, range: 0...1000, help: "Messages kept per channel for the history sent on entry.")
 
+    /// The component link's queue: larger than other components' (1,000), because a
+    /// thousand puppets resuming after a congestion each bring what they read in one go.
+    static let queueLimit = ComponentOptions.queueLimit(default: 100_000)
+
     public static let options: [any AnyPluginOption] =
         [
             fixedNetwork, ports, tlsPorts, verifyCertificate, caFile, realname, idleTimeout, persistentByDefault, historyLength,
             allowedNetworks, maximumNetworks, maximumChannels,
-        ] + ComponentOptions.all
+        ] + ComponentOptions.all(queueLimit: queueLimit)
 
     public static func makeService(options: PluginOptions, context: PluginContext) throws -> any Service {
-        let placement = try ComponentPlacement(options: options, chatDomain: context.chat.domain, defaultSubdomain: "irc")
+        let placement = try ComponentPlacement(
+            options: options, chatDomain: context.chat.domain, defaultSubdomain: "irc", queueLimit: queueLimit)
         let settings = try settings(from: options)
         let logger = context.logger
         let store = try FlatFileSettingsStore(directory: "\(context.storageDirectory)/irc-gateway", kind: "irc-gateway")
