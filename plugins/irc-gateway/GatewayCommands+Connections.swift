@@ -31,17 +31,10 @@ extension GatewayCommands {
 
     /// The stage of a `disconnect-from-irc-servers` command, or why it is refused.
     static func disconnectStage(_ command: XMLElement, kind: Query.Kind) -> Result<DisconnectStage, StanzaError> {
-        guard kind == .set, command.name == "command" else {
-            return .failure(StanzaError(.badRequest, text: "commands are executed with an iq set"))
-        }
-        let session = command[attribute: "sessionid"].flatMap { $0.isEmpty ? nil : $0 }
-        let form: DataForm?
-        do {
-            form = try DataForm.first(in: command)
-        } catch {
-            return .failure(StanzaError(.badRequest, text: "malformed form: \(error)"))
-        }
-        switch command[attribute: "action"] ?? "execute" {
+        let invocation: Invocation
+        do { invocation = try Invocation.read(command, kind: kind) } catch { return .failure(error) }
+        let (session, form) = (invocation.session, invocation.form)
+        switch invocation.action {
         case "cancel":
             return .success(.canceled(session: session ?? newSession()))
         case "execute", "complete", "next":

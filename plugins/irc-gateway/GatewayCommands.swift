@@ -27,20 +27,13 @@ struct GatewayCommands {
         _ command: XMLElement, kind: Query.Kind, from user: UserID, record name: String, target: String,
         as _: Settings.Type
     ) -> Result<XMLElement, StanzaError> {
-        guard kind == .set, command.name == "command" else {
-            return .failure(StanzaError(.badRequest, text: "commands are executed with an iq set"))
-        }
         guard command[attribute: "node"] == Self.configure else {
             return .failure(StanzaError(.itemNotFound, text: "no such command"))
         }
-        let session = command[attribute: "sessionid"].flatMap { $0.isEmpty ? nil : $0 }
-        let form: DataForm?
-        do {
-            form = try DataForm.first(in: command)
-        } catch {
-            return .failure(StanzaError(.badRequest, text: "malformed form: \(error)"))
-        }
-        switch command[attribute: "action"] ?? "execute" {
+        let invocation: Invocation
+        do { invocation = try Invocation.read(command, kind: kind) } catch { return .failure(error) }
+        let (session, form) = (invocation.session, invocation.form)
+        switch invocation.action {
         case "cancel":
             return .success(Self.response(node: Self.configure, session: session ?? Self.newSession(), status: "canceled"))
         case "execute", "complete", "next":
@@ -72,6 +65,30 @@ struct GatewayCommands {
             return .success(Self.completed(node: Self.configure, session: session!, note: "Configuration successfully applied."))
         default:
             return .failure(StanzaError(.badRequest, text: "unknown action"))
+        }
+    }
+
+    /// What a `<command/>` request carries (XEP-0050 §3): its session, the submitted form,
+    /// the action (`execute` when absent).
+    struct Invocation {
+        let session: String?
+        let form: DataForm?
+        let action: String
+
+        /// The request read; bad-request when it is not an iq set or its form is malformed.
+        static func read(_ command: XMLElement, kind: Query.Kind) throws(StanzaError) -> Invocation {
+            guard kind == .set, command.name == "command" else {
+                throw StanzaError(.badRequest, text: "commands are executed with an iq set")
+            }
+            let form: DataForm?
+            do {
+                form = try DataForm.first(in: command)
+            } catch {
+                throw StanzaError(.badRequest, text: "malformed form: \(error)")
+            }
+            return Invocation(
+                session: command[attribute: "sessionid"].flatMap { $0.isEmpty ? nil : $0 }, form: form,
+                action: command[attribute: "action"] ?? "execute")
         }
     }
 
