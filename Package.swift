@@ -103,7 +103,9 @@ let package = Package(
         // XMPP, pure half: JIDs, stanza and stream errors, stanza <-> model codecs, XEP payloads.
         .target(
             name: "ParleyXMPP",
-            dependencies: ["ParleyCore", "ParleyXML", "ParleyCred"]),
+            dependencies: [
+                "ParleyCore", "ParleyXML", "ParleyCred", .product(name: "Crypto", package: "swift-crypto"),
+            ]),
 
         // Multi-user chat (XEP-0045), pure: room JIDs <-> model rooms, the service that turns a
         // client's MUC stanzas into operations of its session, and the renderer of room events.
