@@ -111,6 +111,13 @@ let package = Package(
             name: "ParleyMUC",
             dependencies: ["ParleyCore", "ParleyXML", "ParleyXMPP"]),
 
+        // Publish-subscribe (XEP-0060), pure: nodes, their configuration form, affiliations,
+        // subscriptions and items; request parsing, the service state machine and the
+        // rendering of results and event notifications. No I/O.
+        .target(
+            name: "ParleyPubSub",
+            dependencies: ["ParleyXML", "ParleyXMPP"]),
+
         // XMPP, NIO half: the stream decoder and encoder, TLS set-up.
         .target(
             name: "ParleyXMPPNIO",
@@ -261,6 +268,9 @@ let package = Package(
             ],
             path: "Tests/XMPPTestSupport"),
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"]),
+        .testTarget(
+            name: "ParleyPubSubTests",
+            dependencies: ["ParleyPubSub", "ParleyCred", "ParleyXMPP", "ParleyXML"]),
         .testTarget(name: "ParleyMUCTests", dependencies: ["ParleyMUC", "ParleyCore", "ParleyXMPP", "ParleyXML"]),
         .testTarget(
             name: "ParleyServerNIOTests",
