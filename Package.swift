@@ -118,6 +118,12 @@ let package = Package(
             name: "ParleyPubSub",
             dependencies: ["ParleyXML", "ParleyXMPP"]),
 
+        // Publish-subscribe persistence: a service's nodes and items as flat files, one
+        // folder per node (storage/pubsub/, and per account for PEP), written atomically.
+        .target(
+            name: "ParleyPubSubStore",
+            dependencies: ["ParleyPubSub", "ParleyCred", "ParleyXML", "ParleyXMPP"]),
+
         // XMPP, NIO half: the stream decoder and encoder, TLS set-up.
         .target(
             name: "ParleyXMPPNIO",
@@ -270,7 +276,7 @@ let package = Package(
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"]),
         .testTarget(
             name: "ParleyPubSubTests",
-            dependencies: ["ParleyPubSub", "ParleyCred", "ParleyXMPP", "ParleyXML"]),
+            dependencies: ["ParleyPubSub", "ParleyPubSubStore", "ParleyCred", "ParleyXMPP", "ParleyXML"]),
         .testTarget(name: "ParleyMUCTests", dependencies: ["ParleyMUC", "ParleyCore", "ParleyXMPP", "ParleyXML"]),
         .testTarget(
             name: "ParleyServerNIOTests",

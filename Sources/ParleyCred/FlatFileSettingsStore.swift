@@ -53,12 +53,17 @@ public struct FlatFileSettingsStore: Sendable {
     /// Every record in the directory, in file-name order. Only `*.conf` files are read: a
     /// temporary file a crash left behind (`<name>.conf.tmp-…`) is never taken for one.
     public func loadAll() throws(StoreError) -> [[String: String]] {
-        var records: [[String: String]] = []
+        try loadAllWithPaths().map(\.record)
+    }
+
+    /// `loadAll` with each record's path, for errors that name the file.
+    public func loadAllWithPaths() throws(StoreError) -> [(path: String, record: [String: String])] {
+        var records: [(path: String, record: [String: String])] = []
         for name in try Posix.directoryEntries(directory).sorted()
         where name.hasSuffix(".conf") && !name.hasPrefix(".") {
             let path = "\(directory)/\(name)"
             guard let bytes = try Posix.readFile(path, limit: maximumFileBytes)?.bytes else { continue }
-            records.append(try parse(bytes, path: path))
+            records.append((path, try parse(bytes, path: path)))
         }
         return records
     }
