@@ -189,6 +189,15 @@ let package = Package(
             ],
             path: "plugins/echo"),
         .target(
+            name: "PubSubPlugin",
+            dependencies: [
+                "ParleyCore", "ParleyComponent", "ParleyLauncher", "ParleyPubSub", "ParleyPubSubStore", "ParleyXML",
+                "ParleyXMPP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "plugins/pubsub"),
+        .target(
             name: "WebStatusPlugin",
             dependencies: [
                 "ParleyCore", "ParleyCred", "ParleyComponent", "ParleyLauncher", "ParleyXML", "ParleyXMPP",
@@ -255,7 +264,7 @@ let package = Package(
             name: "parleyd",
             dependencies: [
                 "ParleyLauncher", "ParleyCred", "ParleyLDAP", "TextChatPlugin", "XMPPC2SPlugin", "XMPPRouterPlugin", "EchoPlugin",
-                "WebStatusPlugin", "IRCServerPlugin", "MUCPlugin", "IRCGatewayPlugin",
+                "WebStatusPlugin", "IRCServerPlugin", "MUCPlugin", "IRCGatewayPlugin", "PubSubPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
