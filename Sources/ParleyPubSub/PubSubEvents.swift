@@ -39,7 +39,7 @@ enum PubSubEvents {
         event(XMLElement(name: "purge", namespace: PubSubNamespace.event, attributes: [XMLAttribute("node", value: node)]))
     }
 
-    /// §8.2.5: the configuration changed (with the form when the node delivers payloads).
+    /// §8.2.5.3: the configuration changed (with the form when the node delivers payloads).
     static func configured(_ node: PubSubNode) -> XMLElement {
         var configuration = XMLElement(
             name: "configuration", namespace: PubSubNamespace.event, attributes: [XMLAttribute("node", value: node.id)])

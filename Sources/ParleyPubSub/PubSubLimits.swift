@@ -11,7 +11,7 @@ public struct PubSubLimits: Hashable, Sendable {
     /// The largest `pubsub#max_items` a node may have, 1…10,000 (default 1,000).
     public var maximumItemsPerNode: Int
     /// Nodes one bare JID may own, 1…100,000 (default 100); past it: `policy-violation` +
-    /// `max-nodes-exceeded` (§8.1.3 leaves the condition to the service).
+    /// `max-nodes-exceeded` (§8.1.1 leaves the condition to the service).
     public var maximumNodesPerOwner: Int
     /// Nodes on the service, 1…1,000,000 (default 10,000); past it: `resource-constraint`.
     public var maximumNodes: Int

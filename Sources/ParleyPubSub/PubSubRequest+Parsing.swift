@@ -74,7 +74,7 @@ extension PubSubRequest {
             let ids = verb.elements.filter { $0.name == "item" }.compactMap { $0[attribute: "id"] }
             let notify = verb[attribute: "notify"].map { $0 == "1" || $0 == "true" } ?? false
             return .retract(node: try required(), ids: ids, notify: notify)
-        case ("create", true):  // §8.1.1, §8.1.2 (instant)
+        case ("create", true):  // §8.1.1 (instant nodes too), §8.1.2, §8.1.3
             return .create(node: node, configuration: try form(in: options))
         case ("default", false):  // §8.3 is in the owner namespace; accepted here too for old clients
             return .defaultConfiguration

@@ -3,20 +3,20 @@ import ParleyXMPP
 
 /// XEP-0060 §8.1–§8.5: create, configure, delete and purge nodes.
 extension PubSubService {
-    /// §8.1: a named node, or an instant one (§8.1.2) when `id` is nil, optionally
+    /// §8.1: a named node, or an instant one (§8.1.1) when `id` is nil, optionally
     /// configured at once (§8.1.3 "create and configure").
     mutating func create(_ id: String?, _ form: DataForm?, _ context: inout Context) -> PubSubOutcome {
         do throws(PubSubError) {
             let nodeID = id ?? context.makeID()
-            // §8.1.3 leaves NodeIDs to the service: an empty one is a missing one
+            // §8.1.1 leaves NodeIDs to the service: an empty one is a missing one
             // (nodeid-required); control characters, `..` segments or too many bytes are
             // not acceptable.
             guard !nodeID.isEmpty else { throw PubSubError(.notAcceptable, .nodeidRequired) }
             guard PubSubLimits.isAcceptableID(nodeID, limit: limits.maximumNodeIDBytes) else {
                 throw PubSubError(.notAcceptable, text: "unacceptable NodeID")
             }
-            guard nodes[nodeID] == nil else { throw PubSubError(.conflict) }  // §8.1.3: node exists
-            // Quotas (§8.1.3 leaves the condition to the service): the whole service is
+            guard nodes[nodeID] == nil else { throw PubSubError(.conflict) }  // §8.1.1: node exists
+            // Quotas (§8.1.1 leaves the condition to the service): the whole service is
             // short of room, or this creator has used its share.
             guard nodes.count < limits.maximumNodes else {
                 throw PubSubError(.resourceConstraint, text: "this service holds its maximum of nodes")
@@ -37,7 +37,7 @@ extension PubSubService {
                 id: nodeID, configuration: configuration, creator: owner, created: context.now,
                 affiliations: [owner: .owner])
             save(node, &context)
-            // §8.1.2: the result names the node (required for an instant one).
+            // §8.1.1: the result names the node (required for an instant one).
             return context.outcome(PubSubEvents.pubsub([
                 XMLElement(name: "create", namespace: PubSubNamespace.pubsub, attributes: [XMLAttribute("node", value: nodeID)])
             ]))
@@ -58,7 +58,7 @@ extension PubSubService {
                         children: [.element(node.configuration.form().element)])
                 ]))
             }
-            guard form.type != .cancel else { return context.outcome(nil) }  // §8.2.6: cancelled
+            guard form.type != .cancel else { return context.outcome(nil) }  // §8.2.4: cancelled
             guard form.type == .submit, form.formType == nil || form.formType == PubSubNamespace.nodeConfig else {
                 throw PubSubError(.badRequest, text: "a submit form with FORM_TYPE \(PubSubNamespace.nodeConfig)")
             }
@@ -70,7 +70,7 @@ extension PubSubService {
                 context.changes.append(.itemRemoved(node: id, id: dropped.id))
             }
             save(node, &context)
-            // §8.2.5.2: subscribers hear of the change when the node is configured to tell them.
+            // §8.2.5.3: subscribers hear of the change when the node is configured to tell them.
             if node.configuration.notifyConfig { context.notifySubscribers(of: node, PubSubEvents.configured(node)) }
             return context.outcome(nil)
         } catch {
@@ -100,7 +100,7 @@ extension PubSubService {
     mutating func purge(_ id: String, _ context: inout Context) -> PubSubOutcome {
         do throws(PubSubError) {
             var node = try ownedNode(id, by: context.requester)
-            guard node.configuration.persistItems else { throw PubSubError.unsupported("persistent-items") }  // §8.5.3.2
+            guard node.configuration.persistItems else { throw PubSubError.unsupported("persistent-items") }  // §8.5.3.3
             context.changes += node.items.map { PubSubChange.itemRemoved(node: id, id: $0.id) }
             node.items = []
             put(node)
