@@ -276,7 +276,7 @@ let package = Package(
         .target(
             name: "XMPPTestSupport",
             dependencies: [
-                "ParleyXMPP", "ParleyXMPPNIO", "ParleyXML", "ParleyCred",
+                "ParleyXMPP", "ParleyXMPPNIO", "ParleyXML", "ParleyCred", "ParleyCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -351,6 +351,13 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .testTarget(
+            name: "PubSubPluginTests",
+            dependencies: [
+                "PubSubPlugin", "ParleyPubSub", "ParleyPubSubStore", "ParleyCore", "ParleyXMPP", "ParleyXML",
+                "XMPPTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "WebStatusPluginTests",
