@@ -3,29 +3,14 @@ import ParleyXMPP
 
 /// XEP-0060 §7: publish and retract.
 extension PubSubService {
-    /// §7.1.
+    /// §7.1, and §12.10 for several items at once (all or none).
     mutating func publish(
         _ id: String, _ submissions: [PubSubRequest.ItemSubmission], _ options: DataForm?, _ context: inout Context
     ) -> PubSubOutcome {
         do throws(PubSubError) {
-            var node = try node(id)  // §7.1.3.3 (no auto-create here)
+            let node = try node(id)  // §7.1.3.3 (no auto-create here)
             guard mayPublish(node, context.requester) else { throw PubSubError(.forbidden) }  // §7.1.3.1
             let configuration = node.configuration
-            // §7.1.3.6 ("the request does not match the node configuration"): one item per
-            // request here; batches (§12.10 "batch processing") are refused.
-            guard submissions.count <= 1 else {
-                throw PubSubError(.badRequest, text: "one item per publish request")
-            }
-            let submission = submissions.first
-            // §7.1.3.6, the event types: persistent nodes need an item, payload-delivering
-            // nodes a payload, and transient notification-only nodes take no item at all.
-            if configuration.persistItems, submission == nil { throw PubSubError(.badRequest, .itemRequired) }
-            if configuration.deliverPayloads, submission?.payload == nil {
-                throw PubSubError(.badRequest, .payloadRequired)
-            }
-            if !configuration.persistItems, !configuration.deliverPayloads, submission != nil {
-                throw PubSubError(.badRequest, .itemForbidden)
-            }
             if let options {
                 // §7.1.5: every precondition must hold, else conflict + precondition-not-met.
                 guard options.formType == PubSubNamespace.publishOptions else {
@@ -35,39 +20,66 @@ extension PubSubService {
                     throw PubSubError(.conflict, .preconditionNotMet)
                 }
             }
-            let itemID = submission?.id ?? context.makeID()
-            guard PubSubLimits.isAcceptableID(itemID, limit: limits.maximumItemIDBytes) else {
-                throw PubSubError(.notAcceptable, text: "unacceptable item id")
+            // §12.10: a batch that cannot fit the node fails whole.
+            if configuration.persistItems, submissions.count > configuration.maxItems {
+                throw PubSubError(.notAllowed, .maxItemsExceeded)
             }
-            let item = PublishedItem(
-                id: itemID, publisher: context.requester.bare, published: context.now, payload: submission?.payload)
-            guard item.payloadBytes <= limits.maximumPayloadBytes else {
-                throw PubSubError(.notAcceptable, .payloadTooBig)  // §7.1.3.4
+            // A transient notification-only node takes a publish without any item (§7.1.3.6).
+            let items = try (submissions.isEmpty ? [nil] : submissions.map { Optional($0) }).map {
+                (submission) throws(PubSubError) in try item(submission, for: configuration, &context)
             }
+            var stored = node
             if configuration.persistItems {
                 // §7.1.2: an item with an existing id replaces it; the oldest go past max_items.
-                var kept = node
-                kept.items.removeAll { $0.id == itemID }
-                kept.items.append(item)
                 var dropped: [String] = []
-                while kept.items.count > configuration.maxItems { dropped.append(kept.items.removeFirst().id) }
+                for item in items {
+                    stored.items.removeAll { $0.id == item.id }
+                    stored.items.append(item)
+                }
+                while stored.items.count > configuration.maxItems { dropped.append(stored.items.removeFirst().id) }
                 // The service-wide quota (PubSubLimits.maximumStoredBytes).
-                let growth = kept.itemBytes - node.itemBytes
+                let growth = stored.itemBytes - node.itemBytes
                 guard growth <= 0 || storedBytes + growth <= limits.maximumStoredBytes else {
                     throw PubSubError(.resourceConstraint, text: "the service's storage quota is used up")
                 }
-                context.changes.append(.item(node: id, id: itemID))
+                context.changes += items.map { PubSubChange.item(node: id, id: $0.id) }
+                // A batch fits max_items, so only older items are dropped.
                 context.changes += dropped.map { PubSubChange.itemRemoved(node: id, id: $0) }
-                node = kept
-                put(node)
+                put(stored)
             }
-            context.notifySubscribers(of: node, PubSubEvents.published(item, node: node))
             var publish = XMLElement(name: "publish", namespace: PubSubNamespace.pubsub, attributes: [XMLAttribute("node", value: id)])
-            publish.append(XMLElement(name: "item", namespace: PubSubNamespace.pubsub, attributes: [XMLAttribute("id", value: itemID)]))
+            for item in items {
+                context.notifySubscribers(of: stored, PubSubEvents.published(item, node: stored))
+                publish.append(XMLElement(name: "item", namespace: PubSubNamespace.pubsub, attributes: [XMLAttribute("id", value: item.id)]))
+            }
             return context.outcome(PubSubEvents.pubsub([publish]))
         } catch {
             return .failure(error)
         }
+    }
+
+    /// One submitted item as the node's event type allows it (§7.1.3.6), with its id
+    /// (minted when missing) and payload checked (§7.1.3.4).
+    private func item(_ submission: PubSubRequest.ItemSubmission?, for configuration: NodeConfiguration, _ context: inout Context)
+        throws(PubSubError) -> PublishedItem
+    {
+        // §7.1.3.6, the event types: persistent nodes need an item, payload-delivering
+        // nodes a payload, and transient notification-only nodes take no item at all.
+        if configuration.persistItems, submission == nil { throw PubSubError(.badRequest, .itemRequired) }
+        if configuration.deliverPayloads, submission?.payload == nil { throw PubSubError(.badRequest, .payloadRequired) }
+        if !configuration.persistItems, !configuration.deliverPayloads, submission != nil {
+            throw PubSubError(.badRequest, .itemForbidden)
+        }
+        let itemID = submission?.id ?? context.makeID()
+        guard PubSubLimits.isAcceptableID(itemID, limit: limits.maximumItemIDBytes) else {
+            throw PubSubError(.notAcceptable, text: "unacceptable item id")
+        }
+        let item = PublishedItem(
+            id: itemID, publisher: context.requester.bare, published: context.now, payload: submission?.payload)
+        guard item.payloadBytes <= limits.maximumPayloadBytes else {
+            throw PubSubError(.notAcceptable, .payloadTooBig)  // §7.1.3.4
+        }
+        return item
     }
 
     /// `pubsub#publish_model` and §4.1: who may publish to `node`.

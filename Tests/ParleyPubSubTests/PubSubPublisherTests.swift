@@ -152,4 +152,36 @@ import Testing
         #expect(f.state.storedBytes == 0)
         #expect(f.run(Fixture.publish("big", id: "3", chunk), from: Fixture.alice).error == nil)
     }
+
+    /// §12.10: several items in one request, all or none; more than max_items at once is
+    /// not-allowed + max-items-exceeded.
+    @Test func batchesPublishWholeOrNotAtAll() {
+        var f = Fixture()
+        f.create("news", ["pubsub#max_items": "3"])
+        f.run(.subscribe(node: "news", jid: Fixture.bob.bare, options: nil), from: Fixture.bob)
+        f.run(Fixture.publish("news", id: "old", "0"), from: Fixture.alice)
+        let batch = f.run(
+            .publish(node: "news", items: [.init(id: "a", payload: Fixture.entry("1")), .init(id: nil, payload: Fixture.entry("2"))],
+                options: nil),
+            from: Fixture.alice)
+        #expect(batch.payload?.firstChild(named: "publish")?.elements.map { $0[attribute: "id"] } == ["a", "id-2"])
+        #expect(batch.notifications.count == 2)
+        #expect(f.state.nodes["news"]!.items.map(\.id) == ["old", "a", "id-2"])
+        // One bad item refuses the whole batch.
+        let bad = f.run(
+            .publish(node: "news", items: [.init(id: "b", payload: Fixture.entry("3")), .init(id: "c", payload: nil)], options: nil),
+            from: Fixture.alice)
+        #expect(bad.pubsubCondition == .payloadRequired && bad.changes.isEmpty && bad.notifications.isEmpty)
+        #expect(f.state.nodes["news"]!.item("b") == nil)
+        let many = f.run(
+            .publish(node: "news", items: (1...4).map { .init(id: "m\($0)", payload: Fixture.entry("x")) }, options: nil),
+            from: Fixture.alice)
+        #expect(many.stanzaCondition == .notAllowed && many.pubsubCondition == .maxItemsExceeded)
+        // A full batch pushes the old items out.
+        let full = f.run(
+            .publish(node: "news", items: (1...3).map { .init(id: "m\($0)", payload: Fixture.entry("x")) }, options: nil),
+            from: Fixture.alice)
+        #expect(f.state.nodes["news"]!.items.map(\.id) == ["m1", "m2", "m3"])
+        #expect(full.changes.filter { if case .itemRemoved = $0 { true } else { false } }.count == 3)
+    }
 }
