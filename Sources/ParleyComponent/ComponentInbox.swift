@@ -2,6 +2,7 @@
 /// one task takes it out in order and hands it to `handle`. A full inbox is a refusal
 /// (`Busy`: the sender of a request gets `service-unavailable`).
 public final class ComponentInbox<Work: Sendable>: Sendable {
+    /// Work, or a waiter to resume once everything before it was handled.
     private enum Item: Sendable {
         case work(Work)
         case barrier(CheckedContinuation<Void, Never>)
