@@ -214,7 +214,7 @@ let package = Package(
             name: "XMPPC2SPlugin",
             dependencies: [
                 "ParleyCore", "ParleyCred", "ParleyLauncher", "ParleyXML", "ParleyXMPP", "ParleyXMPPNIO", "ParleyServerNIO",
-                "ParleyMUC",
+                "ParleyMUC", "ParleyPubSub", "ParleyPubSubStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
