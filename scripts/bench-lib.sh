@@ -89,6 +89,38 @@ resolve_parleyd() {
   PARLEYD=$work/parleyd
 }
 
+# --- Parley --------------------------------------------------------------------------------
+# parley_accounts DIR COUNT PASSWORD: accounts load0… in DIR/accounts, written by the
+# flat-file store's own code (`parleyd user import`, as scripts/bench-c2s does); 4096
+# iterations keeps each first PLAIN login cheap. Needs PARLEYD (resolve_parleyd).
+parley_accounts() {
+  local dir=$1 count=$2 password=$3 i
+  mkdir -p "$dir"
+  for ((i = 0; i < count; i++)); do echo "load$i $password"; done |
+    "$PARLEYD" user import --storage "$dir" --iterations 4096 >&2
+}
+
+# parley_c2s_config DIR PORT DOMAIN: the start of a parley.yaml on stdout, storage and
+# accounts in DIR and xmpp-c2s on 127.0.0.1:PORT over plain TCP with PLAIN allowed (as in
+# scripts/bench-c2s); the caller appends its other plugins. Parley has no per-client rate
+# limit or shaper to turn off.
+parley_c2s_config() {
+  local dir=$1 port=$2 domain=$3
+  cat <<EOF
+domain: $domain
+storage: $dir
+auth: [ "file:$dir" ]
+log-level: warning
+plugins:
+  - plugin: xmpp-c2s
+    host: 127.0.0.1
+    port: $port
+    require-tls: false
+    allow-plain-without-tls: true
+    registration: false
+EOF
+}
+
 # --- Prosody 0.12 (Debian) in the foreground, as the prosody user ------------------------
 # prosody_accounts DIR COUNT PASSWORD DOMAIN: accounts PREFIX load0…, written directly as
 # internal_plain's files (data_path/<host>/accounts/<user>.dat, the file `prosodyctl
