@@ -1,4 +1,5 @@
-# Helpers shared by the benchmark scripts (scripts/bench-muc, scripts/bench-gateway): sourced,
+# Helpers shared by the benchmark scripts (scripts/bench-muc, scripts/bench-gateway,
+# scripts/bench-pubsub): sourced,
 # not run. The caller sets BENCH (its name, for log lines), ROOT (the repository) and PIN
 # (1: pin servers to CPU 0 and the generator to CPU 1), and runs `set -euo pipefail`.
 
@@ -119,6 +120,25 @@ plugins:
     allow-plain-without-tls: true
     registration: false
 EOF
+}
+
+# disk_sync_rate DIR: how many 4 KiB write + fsync pairs per second a file in DIR takes
+# (over 2 s), the ceiling of a store that syncs once per write on that disk.
+disk_sync_rate() {
+  python3 - "$1" <<'PY'
+import os, sys, time
+path = os.path.join(sys.argv[1], "fsync-probe")
+fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+block, count, start = b"x" * 4096, 0, time.monotonic()
+while time.monotonic() - start < 2:
+    os.write(fd, block)
+    os.fsync(fd)
+    count += 1
+elapsed = time.monotonic() - start
+os.close(fd)
+os.unlink(path)
+print(round(count / elapsed))
+PY
 }
 
 # --- Prosody 0.12 (Debian) in the foreground, as the prosody user ------------------------

@@ -4,7 +4,7 @@ import NIOCore
 /// The XMPP sessions of one workload on one event loop and what every such workload keeps
 /// about them: each session's observer, the run's failure, steps started a few at a time
 /// (entries, commands, subscriptions), and the iqs waiting for their answers. Subclasses
-/// (the `gateway` workload) adds their own state. Confined to `loop`.
+/// (the `gateway` and `pubsub` workloads) add their own state. Confined to `loop`.
 class SessionGroup: @unchecked Sendable {
     let loop: EventLoop
     /// The session of each index, set as each logs in.
