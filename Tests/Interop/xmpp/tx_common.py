@@ -1,4 +1,4 @@
-"""What the Twisted / tx-xmpp scenarios share (tx_muc_client.py): checks
+"""What the Twisted / tx-xmpp scenarios share (tx_muc_client.py, pubsub_txxmpp.py): checks
 counted into one JSON line, a client made the way a Wokkel bot makes one (an XMPPClient
 service with a subprotocol handler, `Ready` once logged in), waiting for a condition, and running a scenario on the
 reactor under a hard timeout.

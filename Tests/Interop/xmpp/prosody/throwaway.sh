@@ -1,5 +1,5 @@
 # Sourced (not run) by the scripts that validate scenarios against a fresh Prosody
-# (validate.sh): starts one with run-prosody.sh in a new
+# (validate.sh, ../run_pubsub_against_prosody.sh): starts one with run-prosody.sh in a new
 # temp dir (with the PROSODY_* options the caller exported), sets PROSODY_PID, PROSODY_PORT,
 # PROSODY_DIR and PROSODY_DOMAIN, and on exit stops it by the pid its dir records (a
 # `run-prosody.sh restart` records the new one) and removes the dir, or keeps it when KEEP=1.
