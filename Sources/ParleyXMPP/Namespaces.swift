@@ -28,4 +28,6 @@ public enum XMPPNamespace {
     public static let dataForms = "jabber:x:data"
     public static let delay = "urn:xmpp:delay"
     public static let offline = "msgoffline"
+    /// XEP-0115 entity capabilities.
+    public static let caps = "http://jabber.org/protocol/caps"
 }

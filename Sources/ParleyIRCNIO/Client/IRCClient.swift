@@ -172,6 +172,9 @@ public final class IRCClient: @unchecked Sendable {
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.milliseconds(Int64(configuration.connectTimeout * 1000)))
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            // A gateway holds thousands of these connections, mostly idle: start reading into
+            // 512 bytes (NIO's default is 2 KiB, kept per channel) and grow for bursts.
+            .channelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
