@@ -53,14 +53,18 @@ struct PEPDelivery: Sendable {
         }
         for announcement in announcements {
             var reached = sent
+            var targets: [Address] = []
             for contact in announcement.audience {
                 for (session, presence) in await chat.availableSessions(of: contact.userID) {
-                    let jid = JID(session)
-                    guard !reached.contains(jid), wants(announcement.node, presence) else { continue }
-                    reached.insert(jid)
-                    await deliver(announcement.event, type: .headline, from: owner, to: jid)
+                    guard !reached.contains(JID(session)), wants(announcement.node, presence) else { continue }
+                    reached.insert(JID(session))
+                    targets.append(.session(session))
                 }
             }
+            // One event to many resources: rendered once (`ChatService.deliver(_:toEach:)`).
+            let message = Message(kind: .headline, from: .user(owner.userID), to: .user(owner.userID),
+                payloads: codec.payloads(from: [announcement.event]))
+            await chat.deliver(message, toEach: targets)
         }
     }
 
