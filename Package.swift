@@ -194,7 +194,7 @@ let package = Package(
             name: "PubSubPlugin",
             dependencies: [
                 "ParleyCore", "ParleyComponent", "ParleyLauncher", "ParleyPubSub", "ParleyPubSubStore", "ParleyXML",
-                "ParleyXMPP",
+                "ParleyXMPP", "ParleyServerNIO",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -27,7 +27,8 @@ final class PubSubComponentService: Service, Sendable {
             metadata: ["domain": "\(placement.domain)", "nodes": "\(nodes.count)", "path": "\(store.directory)"])
         host = ComponentHost(placement: placement, context: context) { [logger] link in
             PubSubComponent(
-                desk: PubSubDesk(service: service, store: store, contacts: contacts, link: link, logger: logger),
+                desk: PubSubDesk(
+                    service: service, store: store, contacts: contacts, link: link, logger: logger, memory: context.memory),
                 queueLimit: placement.queueLimit)
         }
     }

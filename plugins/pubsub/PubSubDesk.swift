@@ -1,4 +1,5 @@
 import Logging
+import ParleyServerNIO
 import ParleyCore
 import ParleyPubSub
 import ParleyPubSubStore
@@ -17,7 +18,14 @@ actor PubSubDesk {
     private let logger: Logger
     private let codec = XMPPExtensionCodec()
 
-    init(service: PubSubService, store: PubSubStore, contacts: PubSubContacts, link: any ComponentLink, logger: Logger) {
+    /// Told when a write released its buffers (a node's file holds every subscription).
+    private let memory: MemoryReturn?
+
+    init(
+        service: PubSubService, store: PubSubStore, contacts: PubSubContacts, link: any ComponentLink, logger: Logger,
+        memory: MemoryReturn? = nil
+    ) {
+        self.memory = memory
         self.service = service
         self.store = store
         self.contacts = contacts
@@ -88,6 +96,7 @@ actor PubSubDesk {
         guard !outcome.changes.isEmpty else { return true }
         do {
             try store.apply(outcome.changes, from: service)
+            memory?.noteRelease()
             return true
         } catch {
             logger.error("pubsub cannot write its storage", metadata: ["path": "\(store.directory)", "error": "\(error)"])

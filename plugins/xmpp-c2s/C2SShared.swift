@@ -68,7 +68,7 @@ final class C2SShared: Sendable {
             // XEP-0163 on every account; a payload may be as large as a stanza (avatars).
             let limits = PubSubLimits(maximumPayloadBytes: settings.maxStanzaBytes, maximumNodesPerOwner: 100, maximumNodes: 100)
             let store = try PEPStore(directory: "\(storageDirectory)/pep", domain: chat.domain, limits: limits)
-            let services = try PEPServices(store: store, limits: limits)
+            let services = try PEPServices(store: store, limits: limits, memory: memory)
             let delivery = PEPDelivery(
                 chat: chat, codec: extensions, caps: CapsCache(), services: services,
                 exists: { [accounts] user in await Self.accountExists(user, in: accounts) })

@@ -69,7 +69,9 @@ struct PubSub: AsyncParsableCommand {
             persisted, last item never sent); (3) every session subscribes to it (its full JID, \
             or its bare JID with --subscriber-jid bare), at most --max-pending waiting for \
             their answer: server CPU per subscription, and once the server is quiet again \
-            (RSS after − RSS before) / N is the memory per subscription; (4) --rounds fan-out \
+            (RSS after − RSS before) / N is the memory per subscription, RSS before being \
+            read after every session asked for its own subscriptions (§5.6: the same round \
+            trip, nothing stored); (4) --rounds fan-out \
             rounds: session 0 publishes --publishes items, each with a payload, keeping at \
             most --window publishes' worth of notifications undelivered; the round ends when \
             every subscriber has received every item and every publish is acknowledged: \
@@ -149,13 +151,19 @@ struct PubSub: AsyncParsableCommand {
             handler.observer = bench.members[i]
             bench.sessions[i] = handler
         }
-        let sessionsOnly = await settled("login")
+        let loggedIn = await settled("login")
 
         // (2) The node, (3) the subscriptions.
         run.stage("create")
         _ = try await run.within(loop.flatSubmit {
             bench.expectResult(stanzas.create(node: node, id: "create", persistent: false, maxItems: 1), id: "create", "creating \(node)")
         }, "creating \(node)")
+        // The baseline of memory per subscription: every session has made one round trip
+        // to the service on the path a subscription takes (§5.6, which stores nothing), so
+        // what a session's first exchange with a component costs is not counted.
+        run.stage("control round trip")
+        try await run.within(loop.flatSubmit { bench.askOwnSubscriptions(node: node, maxPending: maxPending) }, "\(n) control requests")
+        let sessionsOnly = await settled("control round trip")
         run.stage("subscribe")
         let (domain, resource, full) = (common.domain, common.resource, subscriberJid == .full)
         let beforeSubscriptions = sample()
@@ -170,6 +178,13 @@ struct PubSub: AsyncParsableCommand {
             subscriptionJSON += [("server_rss_sessions_kib", .int(a)), ("server_rss_subscribed_kib", .int(b)),
                                  ("server_bytes_per_subscription", .number(perSubscription, places: 0))]
             human += ", RSS \(a) → \(b) KiB = \(Int(perSubscription)) B/subscription"
+        }
+        if let login = loggedIn.rssKiB, let control = sessionsOnly.rssKiB {
+            // What one round trip to the service left in each session (buffers, caches).
+            let perSession = Double(control - login) * 1024 / Double(n)
+            subscriptionJSON += [("server_rss_login_kib", .int(login)),
+                                 ("server_bytes_per_session_first_request", .number(perSession, places: 0))]
+            human += " (\(Int(perSession)) B/session after its first request)"
         }
         json.append(("subscriptions", .object(subscriptionJSON)))
 

@@ -38,6 +38,12 @@ struct PubSubStanzas: Sendable {
             + "</x></configure></pubsub></iq>"
     }
 
+    /// XEP-0060 §5.6: the requester's own subscriptions to `node` (reads, stores nothing).
+    func ownSubscriptions(node: String, id: String) -> String {
+        "<iq type='get' to='\(service)' id='\(id)'><pubsub xmlns='\(Self.pubsubNamespace)'>"
+            + "<subscriptions node='\(node)'/></pubsub></iq>"
+    }
+
     func subscribe(node: String, jid: String, id: String) -> String {
         "<iq type='set' to='\(service)' id='\(id)'><pubsub xmlns='\(Self.pubsubNamespace)'>"
             + "<subscribe node='\(node)' jid='\(jid)'/></pubsub></iq>"
@@ -90,6 +96,21 @@ final class PubSubBench: SessionGroup, OccupantHost, @unchecked Sendable {
                 throw LoadError(reason)
             }
             return answer
+        }
+    }
+
+    /// Every session asks for its own subscriptions to `node` (none yet), at most
+    /// `maxPending` waiting: one round trip each through the same path as subscribing,
+    /// leaving nothing stored; anything but a result fails the run.
+    func askOwnSubscriptions(node: String, maxPending: Int) -> EventLoopFuture<Void> {
+        paced(subscribers, maxPending: maxPending) { [unowned self] i in
+            let id = "own\(i)"
+            ask(stanzas.ownSubscriptions(node: node, id: id), id: id, from: i).whenSuccess { [self] answer in
+                guard StanzaView.firstAttribute("type", in: answer) == "result" else {
+                    return fail("asking for own subscriptions: the service answered \(answer.prefix(500))")
+                }
+                stepFinished()
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import ParleyCore
 import ParleyPubSub
+import ParleyServerNIO
 import ParleyXML
 import ParleyXMPP
 
@@ -20,9 +21,12 @@ actor PEPServices {
     private var accounts: [JID: PersonalEventing]
     private let limits: PubSubLimits
     private let store: PEPStore?
+    /// Told when a write released its buffers.
+    private let memory: MemoryReturn?
 
-    init(store: PEPStore?, limits: PubSubLimits) throws {
+    init(store: PEPStore?, limits: PubSubLimits, memory: MemoryReturn? = nil) throws {
         self.store = store
+        self.memory = memory
         self.limits = limits
         var accounts: [JID: PersonalEventing] = [:]
         for (owner, nodes) in try store?.loadAll() ?? [] {
@@ -45,6 +49,7 @@ actor PEPServices {
         if let store, !outcome.changes.isEmpty {
             do {
                 try store.apply(outcome.changes, of: service.service)
+                memory?.noteRelease()
             } catch {
                 return (PubSubOutcome(.failure(PubSubError(.internalServerError, text: "the change could not be stored"))), [])
             }
