@@ -126,6 +126,19 @@ let package = Package(
             name: "ParleyMUC",
             dependencies: ["ParleyCore", "ParleyXML", "ParleyXMPP"]),
 
+        // Publish-subscribe (XEP-0060), pure: nodes, their configuration form, affiliations,
+        // subscriptions and items; request parsing, the service state machine and the
+        // rendering of results and event notifications. No I/O.
+        .target(
+            name: "ParleyPubSub",
+            dependencies: ["ParleyXML", "ParleyXMPP"]),
+
+        // Publish-subscribe persistence: a service's nodes and items as flat files, one
+        // folder per node (storage/pubsub/, and per account for PEP), written atomically.
+        .target(
+            name: "ParleyPubSubStore",
+            dependencies: ["ParleyPubSub", "ParleyCred", "ParleyXML", "ParleyXMPP"]),
+
         // XMPP, NIO half: the stream decoder and encoder, TLS set-up.
         .target(
             name: "ParleyXMPPNIO",
@@ -190,6 +203,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "plugins/echo"),
+        .target(
+            name: "PubSubPlugin",
+            dependencies: [
+                "ParleyCore", "ParleyComponent", "ParleyLauncher", "ParleyPubSub", "ParleyPubSubStore", "ParleyXML",
+                "ParleyXMPP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "plugins/pubsub"),
         .target(
             name: "WebStatusPlugin",
             dependencies: [
@@ -257,7 +279,7 @@ let package = Package(
             name: "parleyd",
             dependencies: [
                 "ParleyLauncher", "ParleyCred", "ParleyLDAP", "TextChatPlugin", "XMPPC2SPlugin", "XMPPRouterPlugin", "EchoPlugin",
-                "WebStatusPlugin", "IRCServerPlugin", "MUCPlugin", "IRCGatewayPlugin",
+                "WebStatusPlugin", "IRCServerPlugin", "MUCPlugin", "IRCGatewayPlugin", "PubSubPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -269,13 +291,16 @@ let package = Package(
         .target(
             name: "XMPPTestSupport",
             dependencies: [
-                "ParleyXMPP", "ParleyXMPPNIO", "ParleyXML", "ParleyCred",
+                "ParleyXMPP", "ParleyXMPPNIO", "ParleyXML", "ParleyCred", "ParleyCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Tests/XMPPTestSupport"),
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"]),
+        .testTarget(
+            name: "ParleyPubSubTests",
+            dependencies: ["ParleyPubSub", "ParleyPubSubStore", "ParleyCred", "ParleyXMPP", "ParleyXML"]),
         .testTarget(name: "ParleyMUCTests", dependencies: ["ParleyMUC", "ParleyCore", "ParleyXMPP", "ParleyXML"]),
         .testTarget(
             name: "ParleyServerNIOTests",
@@ -350,6 +375,13 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .testTarget(
+            name: "PubSubPluginTests",
+            dependencies: [
+                "PubSubPlugin", "ParleyPubSub", "ParleyPubSubStore", "ParleyCore", "ParleyXMPP", "ParleyXML",
+                "XMPPTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "WebStatusPluginTests",

@@ -191,6 +191,29 @@ enum Posix {
         return try body()
     }
 
+    /// Whether `path` is a directory (false when it does not exist).
+    static func isDirectory(_ path: String) throws(StoreError) -> Bool {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            if errno == ENOENT { return false }
+            throw .io(operation: "stat", path: path, errno: errno)
+        }
+        return info.st_mode & S_IFMT == S_IFDIR
+    }
+
+    /// Removes the directory `path` and everything in it (symbolic links are removed, not
+    /// followed); nothing happens when it does not exist.
+    static func removeTree(_ path: String) throws(StoreError) {
+        guard try isDirectory(path) else {
+            _ = try remove(path)
+            return
+        }
+        for name in try directoryEntries(path) where name != "." && name != ".." {
+            try removeTree("\(path)/\(name)")
+        }
+        guard rmdir(path) == 0 || errno == ENOENT else { throw .io(operation: "rmdir", path: path, errno: errno) }
+    }
+
     /// The names in directory `path`.
     static func directoryEntries(_ path: String) throws(StoreError) -> [String] {
         guard let dir = opendir(path) else { throw .io(operation: "opendir", path: path, errno: errno) }

@@ -5,6 +5,7 @@ import MUCPlugin
 import ParleyCred
 import ParleyLDAP
 import ParleyLauncher
+import PubSubPlugin
 import TextChatPlugin
 import WebStatusPlugin
 import XMPPC2SPlugin
@@ -22,6 +23,7 @@ enum Builtins {
         registry.register(IRCServerPlugin.self)
         registry.register(MUCPlugin.self)
         registry.register(IRCGatewayPlugin.self)
+        registry.register(PubSubPlugin.self)
         registry.register(IRCBridgePlugin.self)
         registry.register(XMPPBridgePlugin.self)
         return registry

@@ -1,0 +1,38 @@
+import Logging
+import ParleyComponent
+import ParleyCore
+import ParleyLauncher
+import ParleyPubSub
+import ParleyPubSubStore
+import ParleyXMPP
+import ServiceLifecycle
+
+/// The running plugin: reads the nodes from `storage/pubsub/` (a file that does not read
+/// back stops the start, naming it), then runs the component through `ComponentHost`.
+final class PubSubComponentService: Service, Sendable {
+    let host: ComponentHost
+
+    init(placement: ComponentPlacement, limits: PubSubLimits, context: PluginContext) throws {
+        var logger = context.logger
+        logger[metadataKey: "plugin"] = "pubsub"
+        let store = try PubSubStore(directory: context.storageDirectory + "/pubsub", limits: limits)
+        let nodes = try store.load()
+        let service = PubSubService(jid: JID(localpart: nil, domain: placement.domain), limits: limits, nodes: nodes)
+        // Presence and roster access models need the owners' contact lists: only the
+        // chat service of this process has them (docs/pubsub.md, "Access models").
+        let contacts: PubSubContacts =
+            placement.mode == .inProcess ? .local(context.chat.contacts, domain: context.chat.domain) : .unknown
+        logger.info(
+            "pubsub nodes loaded",
+            metadata: ["domain": "\(placement.domain)", "nodes": "\(nodes.count)", "path": "\(store.directory)"])
+        host = ComponentHost(placement: placement, context: context) { [logger] link in
+            PubSubComponent(
+                desk: PubSubDesk(service: service, store: store, contacts: contacts, link: link, logger: logger),
+                queueLimit: placement.queueLimit)
+        }
+    }
+
+    func run() async throws {
+        try await host.run()
+    }
+}
