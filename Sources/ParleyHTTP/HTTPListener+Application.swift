@@ -16,8 +16,9 @@ extension HTTPListener {
         let limits = HTTPLimits.merged(mounts.map(\.limits))
         if Set(mounts.map { $0.limits.summary }).count > 1 {
             logger.notice(
-                "plugins on one HTTP listener asked for different limits: the largest connection cap, the smallest idle timeout and the largest header limits apply",
+                "plugins on one HTTP listener asked for different limits; the merged limits apply",
                 metadata: [
+                    "rule": "the largest connection cap, the smallest idle timeout, the largest header limits",
                     "asked": "\(mounts.map { "\($0.contributor) \($0.prefix): \($0.limits.summary)" }.joined(separator: "; "))",
                     "applied": "\(limits.summary)",
                 ])
