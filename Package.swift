@@ -206,9 +206,11 @@ let package = Package(
         .target(
             name: "PubSubPlugin",
             dependencies: [
-                "ParleyCore", "ParleyComponent", "ParleyLauncher", "ParleyPubSub", "ParleyPubSubStore", "ParleyXML",
-                "ParleyXMPP",
+                "ParleyCore", "ParleyComponent", "ParleyCred", "ParleyHTTP", "ParleyLauncher", "ParleyPubSub",
+                "ParleyPubSubStore", "ParleyXML", "ParleyXMPP",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "plugins/pubsub"),
@@ -379,7 +381,7 @@ let package = Package(
         .testTarget(
             name: "PubSubPluginTests",
             dependencies: [
-                "PubSubPlugin", "ParleyPubSub", "ParleyPubSubStore", "ParleyCore", "ParleyXMPP", "ParleyXML",
+                "PubSubPlugin", "ParleyPubSub", "ParleyPubSubStore", "ParleyCore", "ParleyCred", "ParleyXMPP", "ParleyXML",
                 "XMPPTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -1,6 +1,7 @@
 import Logging
 import ParleyComponent
 import ParleyCore
+import ParleyHTTP
 import ParleyLauncher
 import ParleyPubSub
 import ParleyPubSubStore
@@ -8,11 +9,12 @@ import ParleyXMPP
 import ServiceLifecycle
 
 /// The running plugin: reads the nodes from `storage/pubsub/` (a file that does not read
-/// back stops the start, naming it), then runs the component through `ComponentHost`.
+/// back stops the start, naming it), mounts the HTTP face on the shared HTTP listener
+/// unless it is off, then runs the component through `ComponentHost`.
 final class PubSubComponentService: Service, Sendable {
     let host: ComponentHost
 
-    init(placement: ComponentPlacement, limits: PubSubLimits, context: PluginContext) throws {
+    init(placement: ComponentPlacement, limits: PubSubLimits, http: PubSubHTTPSettings, context: PluginContext) throws {
         var logger = context.logger
         logger[metadataKey: "plugin"] = "pubsub"
         let store = try PubSubStore(directory: context.storageDirectory + "/pubsub", limits: limits)
@@ -25,10 +27,19 @@ final class PubSubComponentService: Service, Sendable {
         logger.info(
             "pubsub nodes loaded",
             metadata: ["domain": "\(placement.domain)", "nodes": "\(nodes.count)", "path": "\(store.directory)"])
-        host = ComponentHost(placement: placement, context: context) { [logger] link in
-            PubSubComponent(
-                desk: PubSubDesk(service: service, store: store, contacts: contacts, link: link, logger: logger),
-                queueLimit: placement.queueLimit)
+        var face: PubSubHTTPFace?
+        if http.isEnabled {
+            let made = PubSubHTTPFace(
+                settings: http, portal: context.portal, accountDomain: context.chat.domain,
+                serviceDomain: placement.domain, limits: limits)
+            try made.mount(on: context.http.listener(host: http.host, port: http.port), logger: logger)
+            face = made
+        }
+        host = ComponentHost(placement: placement, context: context) { [logger, face] link in
+            let desk = PubSubDesk(
+                service: service, store: store, contacts: contacts, link: link, logger: logger, feed: face?.hub)
+            face?.attach(desk)
+            return PubSubComponent(desk: desk, queueLimit: placement.queueLimit)
         }
     }
 
