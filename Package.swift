@@ -381,9 +381,11 @@ let package = Package(
         .testTarget(
             name: "PubSubPluginTests",
             dependencies: [
-                "PubSubPlugin", "ParleyPubSub", "ParleyPubSubStore", "ParleyCore", "ParleyCred", "ParleyXMPP", "ParleyXML",
-                "XMPPTestSupport",
+                "PubSubPlugin", "ParleyPubSub", "ParleyPubSubStore", "ParleyCore", "ParleyCred", "ParleyHTTP", "ParleyXMPP",
+                "ParleyXML", "XMPPTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(
             name: "WebStatusPluginTests",

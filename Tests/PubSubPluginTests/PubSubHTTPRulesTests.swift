@@ -81,16 +81,21 @@ import Testing
     }
 }
 
+/// A portal on a chat service of `localhost` that knows alice (password `alicepw`).
+func testPortal() throws -> Portal<ChatRealm> {
+    let chat = ChatService(
+        configuration: ChatServiceConfiguration(domain: "localhost"), contacts: InMemoryContactListStore(),
+        executors: .queues(count: 1), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+    let checker = try InMemoryChecker(accounts: [("alice", "alicepw")], iterations: 4096)
+    return Portal(realm: ChatRealm(service: chat), checkers: [checker])
+}
+
 /// HTTP Basic logins go through the portal, and are refused over plain HTTP unless allowed.
 @Suite struct PubSubHTTPLoginTests {
     let portal: Portal<ChatRealm>
 
     init() throws {
-        let chat = ChatService(
-            configuration: ChatServiceConfiguration(domain: "localhost"), contacts: InMemoryContactListStore(),
-            executors: .queues(count: 1), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let checker = try InMemoryChecker(accounts: [("alice", "alicepw")], iterations: 4096)
-        portal = Portal(realm: ChatRealm(service: chat), checkers: [checker])
+        portal = try testPortal()
     }
 
     func requester(_ user: String?, _ password: String, allowPlain: Bool = true) async -> PubSubHTTPAuth.Requester {
