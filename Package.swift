@@ -208,6 +208,7 @@ let package = Package(
             dependencies: [
                 "ParleyCore", "ParleyComponent", "ParleyCred", "ParleyHTTP", "ParleyLauncher", "ParleyPubSub",
                 "ParleyPubSubStore", "ParleyXML", "ParleyXMPP",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -4,7 +4,8 @@ import Testing
 /// pubsub's HTTP face end to end (Tests/Interop/xmpp/pubsub_http.py): the real `parleyd`
 /// with xmpp-c2s, web-status and pubsub on one HTTP port; curl reads a node as JSON,
 /// Atom and server-sent events while slixmpp clients publish, publishes with HTTP Basic
-/// auth to an XMPP subscriber, and is refused with the right status codes.
+/// auth and with a per-node token to an XMPP subscriber, and is refused with the right
+/// status codes.
 @Suite(.serialized) struct PubSubHTTPInteropTests {
     @Test func curlAndSlixmppShareTheNodes() throws {
         let dir = try TemporaryDirectory()
@@ -31,7 +32,7 @@ import Testing
                 "--tls", "none", "--mechanism", "PLAIN", "--timeout", "60", "--http-port", "\(http)",
             ])
         #expect(result.ok, "\(result)")
-        #expect(result.checks.count == 34, "\(result.checks.keys.sorted())")
+        #expect(result.checks.count == 41, "\(result.checks.keys.sorted())")
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit() == 0, "\(daemon.log)")
     }

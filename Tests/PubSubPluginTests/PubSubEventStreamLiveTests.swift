@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOPosix
+import ParleyCred
 import ParleyHTTP
 import ParleyPubSub
 import ParleyPubSubStore
@@ -21,14 +22,18 @@ import Glibc
 @Suite struct PubSubEventStreamLiveTests {
     @Test func aReaderThatStopsReadingIsDroppedAndItsConnectionClosed() async throws {
         let directory = NSTemporaryDirectory() + "pubsub-stream-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        defer {
+            try? FileManager.default.removeItem(atPath: directory)
+            try? FileManager.default.removeItem(atPath: directory + "-tokens")
+        }
         let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let limits = PubSubLimits()
         var settings = PubSubHTTPSettings()
         settings.streamBuffer = 4
         let face = PubSubHTTPFace(
             settings: settings, portal: try testPortal(), accountDomain: "localhost", serviceDomain: "pubsub.localhost",
-            limits: limits)
+            limits: limits,
+            tokens: try PubSubTokens(store: try FlatFileSettingsStore(directory: directory + "-tokens", kind: "pubsub-token")))
         let desk = PubSubDesk(
             service: PubSubService(jid: JID("pubsub.localhost")!, limits: limits),
             store: try PubSubStore(directory: directory, limits: limits), contacts: .unknown,

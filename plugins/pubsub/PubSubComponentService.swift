@@ -1,6 +1,7 @@
 import Logging
 import ParleyComponent
 import ParleyCore
+import ParleyCred
 import ParleyHTTP
 import ParleyLauncher
 import ParleyPubSub
@@ -29,9 +30,13 @@ final class PubSubComponentService: Service, Sendable {
             metadata: ["domain": "\(placement.domain)", "nodes": "\(nodes.count)", "path": "\(store.directory)"])
         var face: PubSubHTTPFace?
         if http.isEnabled {
+            // Per-node tokens beside the nodes, never inside storage/pubsub/ (the node store's).
+            let tokens = try PubSubTokens(
+                store: try FlatFileSettingsStore(directory: context.storageDirectory + "/pubsub-http", kind: "pubsub-http")
+                    .substore(placement.domain, kind: "pubsub-token"))
             let made = PubSubHTTPFace(
                 settings: http, portal: context.portal, accountDomain: context.chat.domain,
-                serviceDomain: placement.domain, limits: limits)
+                serviceDomain: placement.domain, limits: limits, tokens: tokens)
             try made.mount(on: context.http.listener(host: http.host, port: http.port), logger: logger)
             face = made
         }

@@ -8,7 +8,8 @@ alice creates the open node `feed` and bob subscribes over XMPP; `curl -N` follo
 XMPP: the stream receives the event, /pubsub/feed gives it as JSON and /pubsub/feed.atom
 as an Atom entry with the payload as escaped text (no markup from it in the feed). A
 POST with alice's password publishes: bob's XMPP client gets the event, and so does the
-stream. A bad password gets 401 with a Basic challenge, bob (no publisher) 403, an
+stream. alice makes the node's token, a POST with it publishes, a wrong or revoked one
+gets 401, and bob may not make one (403). A bad password gets 401 with a Basic challenge, bob (no publisher) 403, an
 unknown node 404, a path trick 404, a payload past the limit 413, a body with a DTD or
 not XML 400. A whitelist node refuses an anonymous reader (401) and a stranger (403) and
 serves its owner. A retraction and the node's deletion reach the stream, which then ends.
@@ -150,6 +151,27 @@ async def body(sc):
     event = await stream.wait(lambda e: e[0] == "publish" and e[1]["item"]["id"] == item_id, seen)
     sc.check("stream_gets_http_item", event is not None)
 
+    sc.step("a per-node token")
+    auth = ["-H", f"Authorization: {basic(a.alice_user, a.alice_password)}"]
+    status, _, token = await curl(f"{base}/feed/token", "-X", "POST", *auth)
+    token = token.strip()
+    sc.check("token_issued", status == 201 and len(token) == 43, (status, token))
+    status, _, _ = await curl(f"{base}/feed/token", "-X", "POST",
+                              "-H", f"Authorization: {basic(a.bob_user, a.bob_password)}")
+    sc.check("token_owner_only_403", status == 403, status)
+    by_token = "<entry xmlns='http://www.w3.org/2005/Atom'><title>by token</title></entry>"
+    mark = bob.mark()
+    status, _, text = await curl(f"{base}/feed", "-H", f"Authorization: Bearer {token}", data=by_token)
+    sc.check("token_published", status == 201, (status, text))
+    got = await bob.wait_for("message", event_item("feed", text.strip()), since=mark)
+    sc.check("bob_receives_token_item", event_title(got) == "by token", got is not None and ET.tostring(got))
+    status, _, _ = await curl(f"{base}/feed", "-H", "Authorization: Bearer not-the-token", data=by_token)
+    sc.check("wrong_token_401", status == 401, status)
+    status, _, _ = await curl(f"{base}/feed/token", "-X", "DELETE", *auth)
+    sc.check("token_revoked_204", status == 204, status)
+    status, _, _ = await curl(f"{base}/feed", "-H", f"Authorization: Bearer {token}", data=by_token)
+    sc.check("revoked_token_401", status == 401, status)
+
     sc.step("refusals")
     status, head, _ = await curl(f"{base}/feed", "-H", f"Authorization: {basic(a.alice_user, 'wrong')}", data=post)
     sc.check("bad_password_401", status == 401 and 'www-authenticate: basic realm=' in head, (status, head))
@@ -157,7 +179,6 @@ async def body(sc):
     sc.check("anonymous_post_401", status == 401, status)
     status, _, text = await curl(f"{base}/feed", "-H", f"Authorization: {basic(a.bob_user, a.bob_password)}", data=post)
     sc.check("not_a_publisher_403", status == 403, (status, text))
-    auth = ["-H", f"Authorization: {basic(a.alice_user, a.alice_password)}"]
     status, _, _ = await curl(f"{base}/nothing", *auth, data=post)
     sc.check("unknown_node_404", status == 404, status)
     status, _, _ = await curl(f"{base}/nothing")

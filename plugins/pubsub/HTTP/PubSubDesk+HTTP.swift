@@ -21,6 +21,9 @@ extension PubSubDesk {
         return service.nodes[id].map { .success($0) } ?? .failure(.nodeNotFound)
     }
 
+    /// The node `id`, whoever asks (for the token routes, which check ownership themselves).
+    func node(_ id: String) -> PubSubNode? { service.nodes[id] }
+
     /// Publishes `payload` as one new item of `id` from `requester` (§7.1, the publish
     /// model and affiliations deciding); the new item's id.
     func publish(_ payload: XMLElement, to id: String, by requester: JID) async -> Result<String, PubSubError> {

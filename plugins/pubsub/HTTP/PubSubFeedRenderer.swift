@@ -137,8 +137,8 @@ public enum PubSubFeedRenderer {
 }
 
 extension String {
-    /// The string with leading zeros up to `width` characters.
-    fileprivate func leftPadded(to width: Int) -> String {
+    /// The string with leading zeros up to `width` characters (hex bytes).
+    func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

@@ -34,10 +34,7 @@ extension PubSubHTTPFace {
             return .failure(Refusal(answer: Answer.text(.notFound, "no such node")))
         }
         let requester: JID?
-        switch await PubSubHTTPAuth.requester(
-            authorization: request.headers[.authorization], allowPlain: settings.allowPlainAuth, portal: portal,
-            domain: accountDomain)
-        {
+        switch await basicRequester(request) {
         case .refused(let status, let reason):
             return .failure(Refusal(answer: refusal(status, reason)))
         case .anonymous: requester = nil
@@ -48,8 +45,15 @@ extension PubSubHTTPFace {
         }
     }
 
+    /// Who the request's HTTP Basic credentials name (the portal checks them).
+    func basicRequester(_ request: Request) async -> PubSubHTTPAuth.Requester {
+        await PubSubHTTPAuth.requester(
+            authorization: request.headers[.authorization], allowPlain: settings.allowPlainAuth, portal: portal,
+            domain: accountDomain)
+    }
+
     /// A refused login: `401` with the challenge, or the status given.
-    private func refusal(_ status: HTTPResponse.Status, _ reason: String) -> Response {
+    func refusal(_ status: HTTPResponse.Status, _ reason: String) -> Response {
         status == .unauthorized ? Answer.unauthorized(reason, realm: serviceDomain) : Answer.text(status, reason)
     }
 
@@ -98,20 +102,20 @@ extension PubSubHTTPFace {
 
     /// `POST /pubsub/<node>`: the body, an XML element of at most the service's payload
     /// limit, parsed by the project's parser (no DTD, no entities), published as one item
-    /// by the HTTP Basic user; `201` and the item id.
+    /// by the HTTP Basic user, or by the owner who made the node's token for a request
+    /// with `Authorization: Bearer <token>`; `201` and the item id.
     func publish(_ request: Request, _ context: HTTPRequestContext) async -> Response {
         guard let desk else { return Answer.text(.serviceUnavailable, "the pubsub service is not connected") }
+        guard let id = Self.nodeID(Substring(context.parameters.get("node") ?? ""), limit: limits.maximumNodeIDBytes)
+        else { return Answer.text(.notFound, "no such node") }
         let jid: JID
-        switch await PubSubHTTPAuth.requester(
-            authorization: request.headers[.authorization], allowPlain: settings.allowPlainAuth, portal: portal,
-            domain: accountDomain)
-        {
+        var requester = await bearerPublisher(request, node: id)
+        if requester == nil { requester = await basicRequester(request) }
+        switch requester ?? .anonymous {
         case .anonymous: return Answer.unauthorized("log in to publish", realm: serviceDomain)
         case .refused(let status, let reason): return refusal(status, reason)
         case .user(let user): jid = user
         }
-        guard let id = Self.nodeID(Substring(context.parameters.get("node") ?? ""), limit: limits.maximumNodeIDBytes)
-        else { return Answer.text(.notFound, "no such node") }
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: limits.maximumPayloadBytes)

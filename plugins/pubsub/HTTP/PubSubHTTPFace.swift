@@ -20,12 +20,15 @@ final class PubSubHTTPFace: Sendable {
     /// The service's JID, for Atom ids.
     let serviceDomain: String
     let limits: PubSubLimits
+    /// Per-node publishing tokens.
+    let tokens: PubSubTokens
     private let current = Mutex<PubSubDesk?>(nil)
 
     init(
         settings: PubSubHTTPSettings, portal: Portal<ChatRealm>, accountDomain: String, serviceDomain: String,
-        limits: PubSubLimits
+        limits: PubSubLimits, tokens: PubSubTokens
     ) {
+        self.tokens = tokens
         self.settings = settings
         hub = PubSubEventHub(maximumStreams: settings.maximumStreams, bufferedEvents: settings.streamBuffer)
         self.portal = portal
@@ -50,6 +53,8 @@ final class PubSubHTTPFace: Sendable {
                     group.get(":node") { request, context in await self.read(request, context) }
                     group.get(":node/events") { request, context in await self.events(request, context) }
                     group.post(":node") { request, context in await self.publish(request, context) }
+                    group.post(":node/token") { request, context in await self.issueToken(request, context) }
+                    group.delete(":node/token") { request, context in await self.revokeToken(request, context) }
                 },
                 bound: { port in
                     logger.notice(
