@@ -19,9 +19,11 @@ enum PubSubHTTPAuth {
 
     /// The requester of a request with `authorization` (the header's value, if any).
     /// Basic credentials over plain HTTP are refused unless `allowPlain`; accounts are on
-    /// `domain` (the chat domain of this `parleyd`).
+    /// `domain` (the chat domain of this `parleyd`). A refused password is answered after
+    /// `failureDelay` (as xmpp-c2s's `auth-failure-delay`), to slow down guessing.
     static func requester(
-        authorization: String?, allowPlain: Bool, portal: Portal<ChatRealm>, domain: String
+        authorization: String?, allowPlain: Bool, portal: Portal<ChatRealm>, domain: String,
+        failureDelay: Duration = .seconds(1)
     ) async -> Requester {
         guard let authorization else { return .anonymous }
         guard let (username, password) = basicCredentials(authorization) else {
@@ -35,6 +37,7 @@ enum PubSubHTTPAuth {
             let user = try await portal.authenticate(UsernamePassword(username: username, password: password))
             return .user(JID(localpart: user.value, domain: domain))
         } catch {
+            try? await Task.sleep(for: failureDelay)
             return .refused(.unauthorized, "wrong user name or password")
         }
     }
