@@ -207,7 +207,7 @@ let package = Package(
             name: "PubSubPlugin",
             dependencies: [
                 "ParleyCore", "ParleyComponent", "ParleyCred", "ParleyHTTP", "ParleyLauncher", "ParleyPubSub",
-                "ParleyPubSubStore", "ParleyXML", "ParleyXMPP",
+                "ParleyPubSubStore", "ParleyServerNIO", "ParleyXML", "ParleyXMPP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -230,7 +230,7 @@ let package = Package(
             name: "XMPPC2SPlugin",
             dependencies: [
                 "ParleyCore", "ParleyCred", "ParleyLauncher", "ParleyXML", "ParleyXMPP", "ParleyXMPPNIO", "ParleyServerNIO",
-                "ParleyMUC",
+                "ParleyMUC", "ParleyPubSub", "ParleyPubSubStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -7,7 +7,8 @@
 // measures any server the same way; scripts/bench-c2s builds it with
 //   swift build -c release --scratch-path .build --product xmpp-load
 // (docs/benchmarks-c2s.md); its `gateway` mode drives an XMPP ↔ IRC gateway from both sides
-// (scripts/bench-gateway). `irc-load` does the same for IRC (scripts/bench-irc).
+// (scripts/bench-gateway), and its `pubsub` mode a XEP-0060 service's fan-out to N subscribers
+// and its publishes into a persistent node (scripts/bench-pubsub). `irc-load` does the same for IRC (scripts/bench-irc).
 // `ldap-login` measures LDAP-backed logins through Parley's portal (scripts/bench-ldap).
 import PackageDescription
 

@@ -1,4 +1,5 @@
-# Helpers shared by the benchmark scripts (scripts/bench-muc, scripts/bench-gateway): sourced,
+# Helpers shared by the benchmark scripts (scripts/bench-muc, scripts/bench-gateway,
+# scripts/bench-pubsub): sourced,
 # not run. The caller sets BENCH (its name, for log lines), ROOT (the repository) and PIN
 # (1: pin servers to CPU 0 and the generator to CPU 1), and runs `set -euo pipefail`.
 
@@ -87,6 +88,57 @@ resolve_parleyd() {
   [ -x "$PARLEYD" ] || { log "no parleyd at $PARLEYD"; exit 1; }
   cp "$PARLEYD" "$work/parleyd"
   PARLEYD=$work/parleyd
+}
+
+# --- Parley --------------------------------------------------------------------------------
+# parley_accounts DIR COUNT PASSWORD: accounts load0… in DIR/accounts, written by the
+# flat-file store's own code (`parleyd user import`, as scripts/bench-c2s does); 4096
+# iterations keeps each first PLAIN login cheap. Needs PARLEYD (resolve_parleyd).
+parley_accounts() {
+  local dir=$1 count=$2 password=$3 i
+  mkdir -p "$dir"
+  for ((i = 0; i < count; i++)); do echo "load$i $password"; done |
+    "$PARLEYD" user import --storage "$dir" --iterations 4096 >&2
+}
+
+# parley_c2s_config DIR PORT DOMAIN: the start of a parley.yaml on stdout, storage and
+# accounts in DIR and xmpp-c2s on 127.0.0.1:PORT over plain TCP with PLAIN allowed (as in
+# scripts/bench-c2s); the caller appends its other plugins. Parley has no per-client rate
+# limit or shaper to turn off.
+parley_c2s_config() {
+  local dir=$1 port=$2 domain=$3
+  cat <<EOF
+domain: $domain
+storage: $dir
+auth: [ "file:$dir" ]
+log-level: warning
+plugins:
+  - plugin: xmpp-c2s
+    host: 127.0.0.1
+    port: $port
+    require-tls: false
+    allow-plain-without-tls: true
+    registration: false
+EOF
+}
+
+# disk_sync_rate DIR: how many 4 KiB write + fsync pairs per second a file in DIR takes
+# (over 2 s), the ceiling of a store that syncs once per write on that disk.
+disk_sync_rate() {
+  python3 - "$1" <<'PY'
+import os, sys, time
+path = os.path.join(sys.argv[1], "fsync-probe")
+fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+block, count, start = b"x" * 4096, 0, time.monotonic()
+while time.monotonic() - start < 2:
+    os.write(fd, block)
+    os.fsync(fd)
+    count += 1
+elapsed = time.monotonic() - start
+os.close(fd)
+os.unlink(path)
+print(round(count / elapsed))
+PY
 }
 
 # --- Prosody 0.12 (Debian) in the foreground, as the prosody user ------------------------

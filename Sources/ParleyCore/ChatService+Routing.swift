@@ -34,6 +34,13 @@ extension ChatService {
         }
     }
 
+    /// Delivers `message` with its `from` as it is, for server-side code that speaks for an
+    /// account rather than one of its sessions (XEP-0163: PEP notifications come from the
+    /// owner's bare JID). Sessions send with `ChatSession.send`, which sets `from`.
+    nonisolated(nonsending) public func deliver(_ message: Message) async throws(DeliveryError) {
+        try await route(message)
+    }
+
     /// Delivers a query to one session, or to the component serving its domain.
     nonisolated(nonsending) func route(_ query: Query) async throws(DeliveryError) {
         guard query.to.user.domain == domain else { return try routeOut(.query(query), to: .session(query.to)) }

@@ -47,6 +47,10 @@ public protocol ComponentLink: Sendable {
     /// Sends without waiting, in order with every other `post`: what a handler calls from
     /// inside `deliver`, which must not wait. A failure is logged, not thrown.
     func post(_ traffic: ComponentTraffic)
+    /// Posts `message` to each of `targets` (its `to` set to each), in order with every
+    /// other `post`: one event to many subscribers. In process it is delivered in one pass
+    /// (`ChatService.deliver(_:toEach:)`); the default posts one message per target.
+    func post(_ message: Message, toEach targets: [Address])
     /// Registers `observer`, called with true when posted traffic has started to pile up
     /// (the server reads slower than the component posts) and with false once it has
     /// drained: a component that relays from elsewhere (a gateway) pauses its reading in
@@ -57,6 +61,14 @@ public protocol ComponentLink: Sendable {
 
 extension ComponentLink {
     public func onCongestionChange(_ observer: @escaping @Sendable (_ congested: Bool) -> Void) {}
+
+    public func post(_ message: Message, toEach targets: [Address]) {
+        for target in targets {
+            var copy = message
+            copy.to = target
+            post(.message(copy))
+        }
+    }
 }
 
 /// Why a component could not be attached to a domain.

@@ -2,7 +2,7 @@
 /// routing rules for messages addressed to the user. Lives on its own home executor.
 actor UserHome {
     nonisolated let id: UserID
-    private nonisolated let home: any SerialExecutor
+    nonisolated let home: any SerialExecutor
     nonisolated var unownedExecutor: UnownedSerialExecutor { home.asUnownedSerialExecutor() }
 
     struct Entry {
@@ -104,27 +104,32 @@ actor UserHome {
     }
 
     /// Routes an event addressed to one session; nil when no session has that name.
-    func deliver(_ event: ChatEvent, toResource resource: String) -> Bool? {
+    /// With `fanOut`, the event is one of many copies (`ChatService.deliver(_:toEach:)`).
+    func deliver(_ event: ChatEvent, toResource resource: String, fanOut: FanOut? = nil) -> Bool? {
         guard let entry = entries[resource] else { return nil }
-        return deliver(event, to: [entry.session]) == 1
+        return deliver(event, to: [entry.session], fanOut: fanOut) == 1
     }
 
     /// Routes a message addressed to the user as a whole (RFC 6121 §8.5.2.1): chat and
     /// normal go to the available sessions of highest non-negative priority (all of them
     /// on a tie); headline to every available session of non-negative priority. Returns how
     /// many sessions got it.
-    func deliverToUser(_ message: Message) -> Int {
+    func deliverToUser(_ message: Message, fanOut: FanOut? = nil) -> Int {
         let eligible = entries.values.filter { $0.announced && $0.presence.priority >= 0 }
         guard let top = eligible.map(\.presence.priority).max() else { return 0 }
         let targets = message.kind == .headline ? eligible : eligible.filter { $0.presence.priority == top }
-        return deliver(.message(message), to: targets.map(\.session))
+        return deliver(.message(message), to: targets.map(\.session), fanOut: fanOut)
     }
 
-    private func deliver(_ event: ChatEvent, to sessions: [ChatSession]) -> Int {
+    private func deliver(_ event: ChatEvent, to sessions: [ChatSession], fanOut: FanOut? = nil) -> Int {
         var delivered = 0
         for session in sessions {
             do {
-                try session.mind.deliver(event)
+                if let fanOut {
+                    try session.mind.deliver(event, fanOut: fanOut)
+                } else {
+                    try session.mind.deliver(event)
+                }
                 delivered += 1
             } catch {
                 // This session is unreachable: detach it now, tidy up its rooms and

@@ -52,11 +52,17 @@ public struct PubSubError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// The `<error/>` element of the IQ error (in `jabber:client`, as the model carries it).
     public func element(namespace: String = XMPPNamespace.client) -> XMLElement {
-        var error = stanza.element(namespace: namespace)
+        stanzaError.element(namespace: namespace)
+    }
+
+    /// The error as a stanza error, with the pubsub-specific condition as its
+    /// application-specific one (RFC 6120 §8.3.4, XEP-0060 §11).
+    public var stanzaError: StanzaError {
+        var error = stanza
         if let condition {
             var child = XMLElement(name: condition.rawValue, namespace: PubSubNamespace.errors)
             child[attribute: "feature"] = feature
-            error.append(child)
+            error.applicationCondition = child
         }
         return error
     }

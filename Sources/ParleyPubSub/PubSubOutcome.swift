@@ -9,14 +9,18 @@ public struct PubSubOutcome: Sendable {
     public var result: Result<XMLElement?, PubSubError>
     public var notifications: [PubSubNotification]
     public var changes: [PubSubChange]
+    /// Every event the request caused, once each, whoever is subscribed: a PEP service
+    /// (XEP-0163 §4) also sends them to contacts that asked with "+notify".
+    public var announcements: [PubSubAnnouncement]
 
     public init(
         _ result: Result<XMLElement?, PubSubError>, notifications: [PubSubNotification] = [],
-        changes: [PubSubChange] = []
+        changes: [PubSubChange] = [], announcements: [PubSubAnnouncement] = []
     ) {
         self.result = result
         self.notifications = notifications
         self.changes = changes
+        self.announcements = announcements
     }
 
     static func failure(_ error: PubSubError) -> PubSubOutcome { PubSubOutcome(.failure(error)) }
@@ -30,6 +34,18 @@ public struct PubSubOutcome: Sendable {
     /// The result's payload (nil for an error or an empty result).
     public var payload: XMLElement? {
         if case .success(let payload) = result { payload } else { nil }
+    }
+}
+
+/// One event of a node (`<event xmlns='…pubsub#event'>`, XEP-0060 §4.3), before it is
+/// addressed to anyone.
+public struct PubSubAnnouncement: Hashable, Sendable {
+    public var node: String
+    public var event: XMLElement
+
+    public init(node: String, event: XMLElement) {
+        self.node = node
+        self.event = event
     }
 }
 

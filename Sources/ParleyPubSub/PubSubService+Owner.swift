@@ -24,7 +24,9 @@ extension PubSubService {
             let owner = context.requester.bare
             let owned = nodes.values.reduce(0) { $0 + ($1.affiliation(of: owner) == .owner ? 1 : 0) }
             guard owned < limits.maximumNodesPerOwner else {
-                throw PubSubError(.policyViolation, .maxNodesExceeded)
+                // COMPAT: not-allowed rather than policy-violation, which slixmpp (1.17)
+                // cannot parse: its request then never completes.
+                throw PubSubError(.notAllowed, .maxNodesExceeded, text: "this owner holds its maximum of nodes")
             }
             var configuration = defaults
             if let form, form.type != .cancel {

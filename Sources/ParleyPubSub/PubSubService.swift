@@ -77,14 +77,16 @@ public struct PubSubService: Sendable {
         let now: Date
         let makeID: () -> String
         var notifications: [PubSubNotification] = []
+        var announcements: [PubSubAnnouncement] = []
         var changes: [PubSubChange] = []
 
         func outcome(_ payload: XMLElement?) -> PubSubOutcome {
-            PubSubOutcome(.success(payload), notifications: notifications, changes: changes)
+            PubSubOutcome(.success(payload), notifications: notifications, changes: changes, announcements: announcements)
         }
 
         /// Notifies every subscriber of `node` that receives notifications (§4.3, §6.3).
         mutating func notifySubscribers(of node: PubSubNode, _ event: XMLElement) {
+            announcements.append(PubSubAnnouncement(node: node.id, event: event))
             for subscription in node.subscriptions where subscription.state == .subscribed && subscription.deliver {
                 notifications.append(
                     PubSubNotification(to: subscription.jid, payload: event, type: node.configuration.notificationType))

@@ -51,11 +51,15 @@ public struct StanzaError: Error, Hashable, Sendable, CustomStringConvertible {
     public var condition: Condition
     public var type: ErrorType
     public var text: String?
+    /// RFC 6120 §8.3.4: an application-specific condition, after the defined one
+    /// (XEP-0060's `<closed-node xmlns='…pubsub#errors'/>`).
+    public var applicationCondition: XMLElement?
 
-    public init(_ condition: Condition, type: ErrorType? = nil, text: String? = nil) {
+    public init(_ condition: Condition, type: ErrorType? = nil, text: String? = nil, applicationCondition: XMLElement? = nil) {
         self.condition = condition
         self.type = type ?? condition.defaultType
         self.text = text
+        self.applicationCondition = applicationCondition
     }
 
     /// The `<error/>` child of an error stanza (in the stanza's own namespace).
@@ -69,6 +73,7 @@ public struct StanzaError: Error, Hashable, Sendable, CustomStringConvertible {
                     name: "text", namespace: XMPPNamespace.stanzaErrors,
                     attributes: [XMLAttribute("lang", namespace: xmlNamespaceURI, value: "en")], children: [.text(text)]))
         }
+        if let applicationCondition { error.append(applicationCondition) }
         return error
     }
 
@@ -79,7 +84,9 @@ public struct StanzaError: Error, Hashable, Sendable, CustomStringConvertible {
             child.namespace == XMPPNamespace.stanzaErrors ? Condition(rawValue: child.name) : nil
         }.first ?? .undefinedCondition
         let text = error.firstChild(named: "text", namespace: XMPPNamespace.stanzaErrors)?.text
-        self.init(condition, type: error[attribute: "type"].flatMap(ErrorType.init(rawValue:)), text: text)
+        self.init(
+            condition, type: error[attribute: "type"].flatMap(ErrorType.init(rawValue:)), text: text,
+            applicationCondition: error.elements.first { $0.namespace != XMPPNamespace.stanzaErrors })
     }
 
     /// The error reply to `stanza` (RFC 6120 §8.3.1): addresses swapped, type `error`, the

@@ -49,7 +49,7 @@ import Testing
         f.create("a")
         f.create("b")
         let third = f.run(.create(node: "c", configuration: nil), from: Fixture.alice)
-        #expect(third.stanzaCondition == .policyViolation)
+        #expect(third.stanzaCondition == .notAllowed)
         #expect(third.pubsubCondition == .maxNodesExceeded)
         f.create("c", by: Fixture.bob)
         let full = f.run(.create(node: "d", configuration: nil), from: Fixture.carol)

@@ -33,10 +33,10 @@ import Testing
         }
         for channel in channels { _ = try await groupchats(on: channel) }  // the joins' events
 
-        let before = C2SRoomMessage.renderings.load(ordering: .relaxed)
+        let before = C2SFannedStanza.renderings.load(ordering: .relaxed)
         let body = "hello <all> & 'you'"
         try await sessions[0].send(Message(kind: .room, from: .session(sessions[0].id), to: .room(room), body: body))
-        let after = C2SRoomMessage.renderings.load(ordering: .relaxed)
+        let after = C2SFannedStanza.renderings.load(ordering: .relaxed)
         #expect(after - before == 1, "one serialization for \(channels.count) recipients")
 
         for (index, channel) in channels.enumerated() {

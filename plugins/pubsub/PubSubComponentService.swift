@@ -42,7 +42,8 @@ final class PubSubComponentService: Service, Sendable {
         }
         host = ComponentHost(placement: placement, context: context) { [logger, face] link in
             let desk = PubSubDesk(
-                service: service, store: store, contacts: contacts, link: link, logger: logger, feed: face?.hub)
+                service: service, store: store, contacts: contacts, link: link, logger: logger, memory: context.memory,
+                feed: face?.hub)
             face?.attach(desk)
             return PubSubComponent(desk: desk, queueLimit: placement.queueLimit)
         }

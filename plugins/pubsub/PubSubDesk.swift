@@ -1,4 +1,5 @@
 import Logging
+import ParleyServerNIO
 import ParleyCore
 import ParleyPubSub
 import ParleyPubSubStore
@@ -20,10 +21,14 @@ actor PubSubDesk {
     private let feed: PubSubEventHub?
     private let codec = XMPPExtensionCodec()
 
+    /// Told when a write released its buffers (a node's file holds every subscription).
+    private let memory: MemoryReturn?
+
     init(
         service: PubSubService, store: PubSubStore, contacts: PubSubContacts, link: any ComponentLink, logger: Logger,
-        feed: PubSubEventHub? = nil
+        memory: MemoryReturn? = nil, feed: PubSubEventHub? = nil
     ) {
+        self.memory = memory
         self.service = service
         self.store = store
         self.contacts = contacts
@@ -106,6 +111,7 @@ actor PubSubDesk {
         guard !outcome.changes.isEmpty else { return true }
         do {
             try store.apply(outcome.changes, from: service)
+            memory?.noteRelease()
             return true
         } catch {
             logger.error("pubsub cannot write its storage", metadata: ["path": "\(store.directory)", "error": "\(error)"])
@@ -141,12 +147,30 @@ actor PubSubDesk {
     // MARK: Sending
 
     /// §4.3: each notification in a message from the service, of the node's
-    /// `notification_type` (forms and subscription changes: `normal`).
+    /// `notification_type` (forms and subscription changes: `normal`). The subscribers of
+    /// one event share one message, fanned out in one pass (`post(_:toEach:)`).
     private func send(_ notifications: [PubSubNotification]) {
-        for notification in notifications {
-            let kind: Message.Kind = notification.type == .headline ? .headline : .normal
-            let to: Address = notification.to.sessionID.map { .session($0) } ?? .user(notification.to.userID)
-            link.post(.message(Message(kind: kind, from: .user(me), to: to, payloads: [codec.payload(for: notification.payload)])))
+        var index = notifications.startIndex
+        while index < notifications.endIndex {
+            let first = notifications[index]
+            var targets: [Address] = []
+            // Copies of one event compare equal at once (their storage is shared).
+            while index < notifications.endIndex, notifications[index].type == first.type,
+                notifications[index].payload == first.payload
+            {
+                let to = notifications[index].to
+                targets.append(to.sessionID.map { .session($0) } ?? .user(to.userID))
+                index += 1
+            }
+            let kind: Message.Kind = first.type == .headline ? .headline : .normal
+            let message = Message(kind: kind, from: .user(me), to: .user(me), payloads: [codec.payload(for: first.payload)])
+            if targets.count == 1 {
+                var single = message
+                single.to = targets[0]
+                link.post(.message(single))
+            } else {
+                link.post(message, toEach: targets)
+            }
         }
     }
 

@@ -36,8 +36,9 @@ extension C2SConnection {
             // §8.5.2.1.3 / RFC 6121 §2.1.3: handled by the server for the account.
             await serve(iq, id: id, type: type, from: own, to: to)
         case let to? where to.resource == nil:
-            // §8.5.2.1.3: the server answers for another account; nothing is offered for it.
-            if type.isRequest { reject(iq, StanzaError(.serviceUnavailable)) }
+            // RFC 6121 §8.5.2.1.3: the server answers for another account, through the
+            // features' account hooks (PEP, XEP-0163); nothing else is offered for it.
+            await serve(iq, id: id, type: type, from: own, to: to)
         case let to?:
             // §8.5.3.1: to a full JID, delivered to that session only.
             guard let target = to.sessionID else { return }
@@ -54,7 +55,11 @@ extension C2SConnection {
 
     /// IQs the server answers itself, through the features' hooks (`C2SFeature`).
     private func serve(_ iq: XMLElement, id: String, type: Query.Kind, from: JID, to: JID?) async {
-        // Results and errors: nothing waits here.
+        // Results and errors: answers to the server's own questions, else nothing waits.
+        if !type.isRequest {
+            if to?.localpart == nil { answered(iq, id: id) }
+            return
+        }
         guard let kind = IQRequest.Kind(rawValue: type.rawValue), let child = iq.elements.first, let session else { return }
         let request = IQRequest(iq: iq, id: id, type: kind, child: child, from: from, to: to)
         let context = C2SContext(session: session, chat: shared.chat, logger: shared.logger, connection: self)

@@ -41,6 +41,8 @@ final actor C2SConnection: XMPPStreamConnection {
     var openedSession: (session: ChatSession, mind: C2SMind)?
     /// Sent available presence (RFC 6121 §4.2): offline messages wait for it.
     var sentInitialPresence = false
+    /// The server's own questions to the client (XEP-0115 disco#info), by IQ id.
+    var questions: [String: ServerQuestion] = [:]
 
     private var inbox: SerialInbox<XMLStreamEvent>
     private var lastRead = NIODeadline.now()
@@ -136,6 +138,7 @@ final actor C2SConnection: XMPPStreamConnection {
         stream.transportClosed()
         streamClosed = true
         inbox.removeAll()
+        abandonQuestions()
         await endSession()
         shared.connections.forget(self)
     }

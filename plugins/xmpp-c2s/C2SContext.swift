@@ -38,6 +38,20 @@ struct C2SContext: Sendable {
         await connection.closeStream(error: error)
     }
 
+    /// Asks the client a question from the server's JID (an IQ get with `child`); `answer`
+    /// gets the reply IQ on the connection's executor, or nil (error-free timeout, the
+    /// client left). False when the client has too many open questions.
+    @discardableResult
+    func ask(_ child: XMLElement, answer: @escaping @Sendable (XMLElement?) -> Void) async -> Bool {
+        await connection.ask(child, answer: answer)
+    }
+
+    /// Whether the client already sent its first available presence (RFC 6121 §4.2):
+    /// false while a broadcast-presence hook sees the initial one.
+    var hasSentInitialPresence: Bool {
+        get async { await connection.sentInitialPresence }
+    }
+
     /// The session's mind (what the model tells this client), once bound.
     var mind: C2SMind? {
         get async { await connection.mind }

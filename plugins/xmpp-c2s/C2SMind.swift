@@ -64,7 +64,7 @@ final class C2SMind: SessionMind, CoalescedFlushing {
         state.withLock {
             $0.jid = jid
             $0.jidText = jid.description
-            $0.toAttribute = C2SRoomMessage.toAttribute(jid)
+            $0.toAttribute = C2SFannedStanza.toAttribute(jid)
         }
     }
 
@@ -133,16 +133,29 @@ final class C2SMind: SessionMind, CoalescedFlushing {
         }
     }
 
-    /// A room message to every occupant is serialized once for all XMPP recipients
-    /// (`C2SRoomMessage`); each copy only gets its own `to`.
+    /// A room message to every occupant, or one message to many addresses, is serialized
+    /// once for all XMPP recipients (`C2SFannedStanza`); each copy only gets its own `to`.
     func deliver(_ event: ChatEvent, fanOut: FanOut) throws {
-        guard case .room(let room, .message(let message, let sender)) = event else { return try deliver(event) }
+        let render: () -> XMLElement
+        switch event {
+        case .room(let room, .message(let message, let sender)):
+            render = { [rooms] in rooms.groupchat(message, in: room, sender: sender) }
+        case .message(let message):
+            guard let from = Self.jid(message.from)?.description else { return }
+            render = { [codec] in
+                var stanza = codec.element(for: message, from: from, to: "")
+                stanza[attribute: "to"] = nil
+                return stanza
+            }
+        default:
+            return try deliver(event)
+        }
         guard channel.isActive, let to = state.withLock({ $0.jid == nil ? nil : $0.toAttribute }) else {
             if cutOff.isSet { return }
             throw Unreachable()
         }
-        let rendered = fanOut.memo(ObjectIdentifier(C2SRoomMessage.self)) {
-            C2SRoomMessage(message, in: room, sender: sender, rooms: rooms, allocator: channel.allocator)
+        let rendered = fanOut.memo(ObjectIdentifier(C2SFannedStanza.self)) {
+            C2SFannedStanza(render(), namespace: codec.namespace, allocator: channel.allocator)
         }
         write(rendered.copy(to: to, allocator: channel.allocator))
     }

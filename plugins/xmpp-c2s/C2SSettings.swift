@@ -31,6 +31,8 @@ struct C2SSettings: Sendable {
     /// The domain under which rooms appear to XMPP clients (XEP-0045 room JIDs
     /// `room@domain/nick`); nil: `conference.` and the served domain.
     var roomsDomain: String?
+    /// XEP-0163 personal eventing on every account, stored in `storage/pep/`.
+    var pep = true
     /// Stanzas queued for one connection before the server stops reading from it.
     var inboundQueueLimit = 64
     /// What a client may leave unread before it is cut off (`policy-violation`).

@@ -3,6 +3,7 @@ import ParleyLauncher
 import ParleyCore
 import ParleyCred
 import ParleyMUC
+import ParleyPubSub
 import ParleyXMPP
 import ParleyXMPPNIO
 
@@ -38,7 +39,7 @@ final class C2SShared: Sendable {
     init(
         settings: C2SSettings, chat: ChatService, portal: Portal<ChatRealm>, tls: ReloadableTLSContext?, storageDirectory: String,
         logger: Logger, extraFeatures: [any C2SFeature] = [], memory: MemoryReturn = MemoryReturn()
-    ) {
+    ) throws {
         self.memory = memory
         self.connections = ConnectionRegistry(memory: memory)
         self.settings = settings
@@ -51,7 +52,8 @@ final class C2SShared: Sendable {
         self.accounts = accounts
         self.roomsDomain = settings.roomsDomain ?? "conference.\(chat.domain)"
         let roomJIDs = RoomJIDMapping(domain: roomsDomain)
-        self.codec = XMPPStanzaCodec(extensions: XMPPExtensionCodec(table: chat.translation, rooms: roomJIDs))
+        let extensions = XMPPExtensionCodec(table: chat.translation, rooms: roomJIDs)
+        self.codec = XMPPStanzaCodec(extensions: extensions)
         self.rooms = MUCEventRenderer(rooms: roomJIDs, codec: codec)
         let negotiation = ServerStreamNegotiation.Configuration(
             domain: chat.domain, tlsAvailable: tls != nil, requireTLS: settings.requireTLS,
@@ -62,6 +64,16 @@ final class C2SShared: Sendable {
         self.negotiation = ServerStreamNegotiation(configuration: negotiation)
         var features: [any C2SFeature] = [PingFeature(), VersionFeature(), SessionFeature(), RosterFeature()]
         if settings.registration, let accounts { features.append(RegisterFeature(accounts: accounts)) }
+        if settings.pep {
+            // XEP-0163 on every account; a payload may be as large as a stanza (avatars).
+            let limits = PubSubLimits(maximumPayloadBytes: settings.maxStanzaBytes, maximumNodesPerOwner: 100, maximumNodes: 100)
+            let store = try PEPStore(directory: "\(storageDirectory)/pep", domain: chat.domain, limits: limits)
+            let services = try PEPServices(store: store, limits: limits, memory: memory)
+            let delivery = PEPDelivery(
+                chat: chat, codec: extensions, caps: CapsCache(), services: services,
+                exists: { [accounts] user in await Self.accountExists(user, in: accounts) })
+            features.append(PEPFeature(services: services, delivery: delivery))
+        }
         features += extraFeatures
         // XEP-0030 §4: the server's items are the components attached to it now.
         features.append(
@@ -79,6 +91,10 @@ final class C2SShared: Sendable {
     /// Whether `user` has an account (RFC 6121 §8.5.2: messages to no account are refused).
     /// Without an account store every name counts as existing.
     func accountExists(_ user: Username) async -> Bool {
+        await Self.accountExists(user, in: accounts)
+    }
+
+    static func accountExists(_ user: Username, in accounts: (any AccountStore)?) async -> Bool {
         guard let accounts else { return true }
         return await Task.detached { (try? accounts.accountExists(user)) ?? false }.value
     }

@@ -36,6 +36,8 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         "auth-failure-delay", default: 1, range: 0...30, help: "Seconds before answering a failed authentication.")
     static let offlineLimitOption = PluginOption<Int>(
         "offline-limit", default: 100, range: 0...100_000, help: "Messages stored per offline user.")
+    static let pepOption = PluginOption<Bool>(
+        "pep", default: true, help: "Personal eventing (XEP-0163: avatars, nicknames, bookmarks, OMEMO keys) on every account.")
     static let roomsDomainOption = PluginOption<String>(
         "rooms-domain", default: "", help: "Domain of room JIDs (XEP-0045); empty: conference.<domain>.")
 
@@ -45,7 +47,7 @@ public enum XMPPC2SPlugin: ParleyPlugin {
     public static let options: [any AnyPluginOption] = [
         hostOption, portOption, certificateOption, keyOption, requireTLSOption, plainOption, registrationOption,
         maxStanzaOption, idleTimeoutOption, keepaliveOption, negotiationTimeoutOption, authDelayOption, offlineLimitOption,
-        roomsDomainOption, sendQueueOption,
+        roomsDomainOption, sendQueueOption, pepOption,
     ]
 
     public static func makeService(options: PluginOptions, context: PluginContext) throws -> any Service {
@@ -65,6 +67,7 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         settings.negotiationTimeout = options.value(negotiationTimeoutOption)
         settings.authFailureDelay = options.value(authDelayOption)
         settings.offlineLimit = options.value(offlineLimitOption)
+        settings.pep = options.value(pepOption)
         settings.sendQueue = SendQueueLimit(bytes: options.value(sendQueueOption))
         let roomsDomain = options.value(roomsDomainOption)
         if !roomsDomain.isEmpty {
@@ -83,7 +86,7 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         } catch {
             throw OptionError(key: certificateOption.name, message: "\(error)")
         }
-        let shared = C2SShared(
+        let shared = try C2SShared(
             settings: settings, chat: context.chat, portal: context.portal, tls: tls,
             storageDirectory: context.storageDirectory, logger: logger, memory: context.memory)
         return C2SService(shared: shared, eventLoopGroup: context.eventLoopGroup)

@@ -15,6 +15,17 @@ public enum ProcessStats {
         return nil
     }
 
+    /// Bytes `pid` has caused to be sent to the storage layer (`write_bytes` of
+    /// /proc/PID/io: what reaches the disk, not what sits in the page cache alone); nil when
+    /// /proc/PID/io cannot be read (another user's process without the right to trace it).
+    public static func writeBytes(pid: Int32) -> Int? {
+        guard let text = readFile("/proc/\(pid)/io") else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("write_bytes:") {
+            return Int(line.dropFirst(12).split(separator: " ").first ?? "")
+        }
+        return nil
+    }
+
     /// utime + stime of `pid` in clock ticks, from /proc/PID/stat (fields 14 and 15).
     public static func cpuTicks(pid: Int32) -> Int? {
         guard let text = readFile("/proc/\(pid)/stat"),

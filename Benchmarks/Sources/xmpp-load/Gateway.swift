@@ -278,9 +278,4 @@ struct Gateway: AsyncParsableCommand {
         json.append(("generator_max_rss_kib", .int(ProcessStats.selfMaxRSSKiB())))
         try finish(mode: run.mode, ok: true, json: json, human: human)
     }
-
-    private func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
 }

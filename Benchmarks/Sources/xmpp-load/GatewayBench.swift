@@ -27,27 +27,21 @@ protocol GatewaySink: AnyObject {
 /// each with its own channel `#bI` and all in the shared channel, through the gateway
 /// `gateway` to the IRC network `network`; and the raw IRC clients on that network. It
 /// tracks entries (self-presence, 110), the occupants each user has heard of in the shared
-/// room, iq answers, and hands stamped messages to the phase's sink. Confined to `loop`.
-final class GatewayBench: OccupantHost, StampedIRCDelegate, @unchecked Sendable {
-    let loop: EventLoop
+/// room, iq answers (SessionGroup), and hands stamped messages to the phase's sink.
+/// Confined to `loop`.
+final class GatewayBench: SessionGroup, OccupantHost, StampedIRCDelegate, @unchecked Sendable {
     let users: Int
     /// The shared room, and each user's own room (`#bI%network@gateway`).
     let shared: MUCStanzas
     let own: [MUCStanzas]
     /// The IRC client whose nick is an occupant of the shared room (bit N of `seen`).
     let ircNick: String
-    var sessions: [XMPPClientHandler?]
-    private(set) var members: [MUCOccupant] = []
     /// The phase whose messages are being counted, if any.
     var sink: GatewaySink?
-    /// Fails with the first session that closes, refusal or error stanza; never succeeds.
-    let failure: EventLoopPromise<Void>
     /// Messages with no time stamp (subjects, the gateway's notices).
     private(set) var otherMessages = 0
     /// Presences from the shared room, all users together.
     private(set) var sharedPresences = 0
-    private var failed = false
-    private var steps: PacedSteps?
     private var inOwn: [Bool]
     private var inShared: [Bool]
     /// Per user, the shared room's occupants heard of: nick0…nick{N-1}, then the IRC client.
@@ -55,26 +49,23 @@ final class GatewayBench: OccupantHost, StampedIRCDelegate, @unchecked Sendable 
     private var seenCount: [Int]
     private var usersWithAll = 0
     private var allSeen: EventLoopPromise<Void>?
-    private var iqWaiters: [String: EventLoopPromise<String>] = [:]
     private let sharedPrefix: [UInt8]
     private let ownPrefixes: [[UInt8]]
 
     /// `room(name)` is the room JID of IRC channel `name` (`#bench%127.0.0.1@irc.localhost`).
     init(loop: EventLoop, users: Int, sharedChannel: String, ircNick: String, stanzaBytes: Int,
          room: (String) -> String) {
-        self.loop = loop
         self.users = users
         self.ircNick = ircNick
         shared = MUCStanzas(room: room(sharedChannel), stanzaBytes: stanzaBytes)
         own = (0..<users).map { MUCStanzas(room: room(Self.ownChannel($0)), stanzaBytes: stanzaBytes) }
-        sessions = Array(repeating: nil, count: users)
         inOwn = Array(repeating: false, count: users)
         inShared = Array(repeating: false, count: users)
         seen = Array(repeating: Array(repeating: 0, count: (users + 1 + 63) / 64), count: users)
         seenCount = Array(repeating: 0, count: users)
-        failure = loop.makePromise(of: Void.self)
         sharedPrefix = Array((shared.room + "/").utf8)
         ownPrefixes = own.map { Array(($0.room + "/").utf8) }
+        super.init(loop: loop, sessions: users)
         members = (0..<users).map { MUCOccupant(index: $0, room: self) }
     }
 
@@ -82,30 +73,11 @@ final class GatewayBench: OccupantHost, StampedIRCDelegate, @unchecked Sendable 
     static func ownChannel(_ i: Int) -> String { "#b\(i)" }
     static func nick(_ i: Int) -> String { "nick\(i)" }
 
-    func fail(_ reason: String) {
-        guard !failed else { return }
-        failed = true
-        let error = LoadError(reason)
-        failure.fail(error)
-        steps?.fail(error)
+    override func failing(with error: LoadError) {
         allSeen?.fail(error)
-        for waiter in iqWaiters.values { waiter.fail(error) }
-        iqWaiters = [:]
     }
 
     // MARK: Steps: entries, commands, IRC joins
-
-    /// Runs `start(i)` for i in `0..<count`, at most `maxPending` at once; each step ends
-    /// with `stepFinished()`.
-    func paced(_ count: Int, maxPending: Int, start: @escaping (Int) -> Void) -> EventLoopFuture<Void> {
-        loop.preconditionInEventLoop()
-        if failed { return loop.makeFailedFuture(LoadError("the run failed before this step")) }
-        let steps = PacedSteps(loop: loop, from: 0, to: count, maxPending: maxPending, start: start)
-        self.steps = steps
-        return steps.run()
-    }
-
-    func stepFinished() { steps?.finished() }
 
     /// Every user enters its own room (`ownRooms`) or the shared one, at most `maxPending`
     /// waiting for their self-presence.
@@ -131,17 +103,6 @@ final class GatewayBench: OccupantHost, StampedIRCDelegate, @unchecked Sendable 
         paced(channels.count, maxPending: 1) { client.join(channels[$0]) }
     }
 
-    /// Sends an iq from user `index`; the future gets the whole answer.
-    func ask(_ iq: String, id: String, from index: Int) -> EventLoopFuture<String> {
-        loop.preconditionInEventLoop()
-        let promise = loop.makePromise(of: String.self)
-        if failed { promise.fail(LoadError("the run failed")); return promise.futureResult }
-        iqWaiters[id] = promise
-        sessions[index]?.send(ByteBuffer(string: iq))
-        sessions[index]?.flush()
-        return promise.futureResult
-    }
-
     /// The XEP-0050 `configure` command on `target` from user `index`: execute (the form),
     /// then submit `fields` (name, values) in the same session; fails unless it completes.
     func configure(user index: Int, target: String, fields: [(String, [String])]) -> EventLoopFuture<Void> {
@@ -152,7 +113,7 @@ final class GatewayBench: OccupantHost, StampedIRCDelegate, @unchecked Sendable 
         }
         return ask("<iq type='set' id='\(id)a' to='\(target)'><command \(node) action='execute'/></iq>", id: id + "a", from: index)
             .flatMapThrowing { answer -> String in
-                guard Self.value(of: "type", in: answer) == "result", let session = Self.value(of: "sessionid", in: answer) else {
+                guard StanzaView.firstAttribute("type", in: answer) == "result", let session = StanzaView.firstAttribute("sessionid", in: answer) else {
                     throw refused(answer)
                 }
                 return String(session)
@@ -167,26 +128,9 @@ final class GatewayBench: OccupantHost, StampedIRCDelegate, @unchecked Sendable 
                     id: id + "b", from: index)
             }
             .flatMapThrowing { (answer: String) in
-                guard Self.value(of: "type", in: answer) == "result", Self.value(of: "status", in: answer) == "completed",
+                guard StanzaView.firstAttribute("type", in: answer) == "result", StanzaView.firstAttribute("status", in: answer) == "completed",
                       !answer.contains("<error") else { throw refused(answer) }
             }
-    }
-
-    /// The value of the first attribute `name` anywhere in `text` (either quote).
-    static func value(of name: String, in text: String) -> Substring? {
-        let needle = " \(name)="
-        var rest = text[...]
-        while let at = rest.firstRange(of: needle) {
-            let after = rest[at.upperBound...]
-            guard let quote = after.first, quote == "'" || quote == "\"" else {
-                rest = after
-                continue
-            }
-            let value = after.dropFirst()
-            guard let end = value.firstIndex(of: quote) else { return nil }
-            return value[..<end]
-        }
-        return nil
     }
 
     // MARK: XMPP traffic (OccupantHost)
@@ -208,14 +152,14 @@ final class GatewayBench: OccupantHost, StampedIRCDelegate, @unchecked Sendable 
         guard isShared else {
             if selfPresence, !inOwn[user] {
                 inOwn[user] = true
-                steps?.finished()
+                stepFinished()
             }
             return
         }
         sharedPresences += 1
         if selfPresence, !inShared[user] {
             inShared[user] = true
-            steps?.finished()
+            stepFinished()
         }
         let nick = from.utf8.dropFirst(sharedPrefix.count)
         let occupant: Int?
@@ -254,15 +198,15 @@ final class GatewayBench: OccupantHost, StampedIRCDelegate, @unchecked Sendable 
     }
 
     func iq(_ bytes: UnsafeRawBufferPointer) {
-        guard let id = StanzaView.attribute("id", in: bytes), let waiter = iqWaiters.removeValue(forKey: String(id)) else { return }
-        waiter.succeed(String(decoding: bytes, as: UTF8.self))
+        guard let id = StanzaView.attribute("id", in: bytes) else { return }
+        answered(bytes, id: id)
     }
 
     func readComplete() { sink?.readComplete() }
 
     // MARK: IRC traffic (StampedIRCDelegate)
 
-    func irc(_ client: StampedIRCClient, joined channel: String) { steps?.finished() }
+    func irc(_ client: StampedIRCClient, joined channel: String) { stepFinished() }
 
     func irc(_ client: StampedIRCClient, stamp: UInt64, target: ArraySlice<UInt8>) {
         sink?.irc(stamp: stamp, target: target, client: client)

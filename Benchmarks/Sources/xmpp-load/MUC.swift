@@ -177,9 +177,7 @@ struct MUC: AsyncParsableCommand {
             ("rounds", .array(roundJSON)),
         ]
         if !perCopy.isEmpty {
-            let median = perCopy.sorted()[perCopy.count / 2]
-            json.append(("server_cpu_us_per_copy", .number(perCopy.count % 2 == 1 ? median
-                : (perCopy.sorted()[perCopy.count / 2 - 1] + median) / 2, places: 3)))
+            json.append(("server_cpu_us_per_copy", .number(median(perCopy), places: 3)))
             human += ", \(perCopy.map { JSON.number($0, places: 2).text }.joined(separator: "/")) µs CPU/copy"
         }
 

@@ -259,6 +259,24 @@ enum StanzaView {
     }
 
     private static let bodyOpen = Array("<body>".utf8)
+
+    /// The value of the first attribute `name` anywhere in `text`, on any element (either
+    /// quote; raw, undecoded): for answers kept as text, such as an iq result.
+    static func firstAttribute(_ name: String, in text: String) -> Substring? {
+        let needle = " \(name)="
+        var rest = text[...]
+        while let at = rest.firstRange(of: needle) {
+            let after = rest[at.upperBound...]
+            guard let quote = after.first, quote == "'" || quote == "\"" else {
+                rest = after
+                continue
+            }
+            let value = after.dropFirst()
+            guard let end = value.firstIndex(of: quote) else { return nil }
+            return value[..<end]
+        }
+        return nil
+    }
 }
 
 extension Substring {

@@ -222,6 +222,12 @@ enum ChatStanza {
     }
 }
 
+/// The median of `values` (the mean of the two middle ones for an even count); not empty.
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
 func sleepSeconds(_ seconds: Double) async {
     try? await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
 }

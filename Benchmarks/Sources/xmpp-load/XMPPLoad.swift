@@ -16,7 +16,7 @@ struct XMPPLoad: AsyncParsableCommand {
             It prints one JSON object on stdout and a line for people on stderr, and exits \
             non-zero on any error or when its hard timeout passes.
             """,
-        subcommands: [Idle.self, Throughput.self, Latency.self, Relay.self, Echo.self, MUC.self, Gateway.self])
+        subcommands: [Idle.self, Throughput.self, Latency.self, Relay.self, Echo.self, MUC.self, Gateway.self, PubSub.self])
 }
 
 struct CommonOptions: ParsableArguments {

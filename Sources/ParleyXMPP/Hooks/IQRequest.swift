@@ -15,10 +15,18 @@ public struct IQRequest: Sendable {
     public let child: XMLElement
     /// The requester's full JID.
     public let from: JID
-    /// The server, the requester's bare JID, or nil when the IQ had no `to`.
+    /// The server, a local account's bare JID (the requester's or, for `onAccountIQ`
+    /// handlers, another's), or nil when the IQ had no `to`.
     public let to: JID?
 
     public var isSet: Bool { type == .set }
+
+    /// Whether the IQ goes to a local account other than the requester's (a bare JID
+    /// with a localpart): `StanzaHooks.onAccountIQ` handlers answer those.
+    public var isToAnotherAccount: Bool {
+        guard let to, to.localpart != nil else { return false }
+        return to.bare != from.bare
+    }
 
     public init(iq: XMLElement, id: String, type: Kind, child: XMLElement, from: JID, to: JID?) {
         self.iq = iq

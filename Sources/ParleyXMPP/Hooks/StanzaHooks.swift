@@ -29,6 +29,8 @@ public struct StanzaHooks<Context: Sendable>: Sendable {
 
     private var iqHooks: [IQKey: [Entry<IQHandler>]] = [:]
     private var iqNamespaces: Set<String> = []
+    private var accountIQHooks: [IQKey: [Entry<IQHandler>]] = [:]
+    private var accountIQNamespaces: Set<String> = []
     private var messageHooks: [MessageFilter: [Entry<StanzaHandler>]] = [:]
     private var presenceHooks: [PresenceKind: [Entry<StanzaHandler>]] = [:]
     private var count = 0
@@ -44,6 +46,17 @@ public struct StanzaHooks<Context: Sendable>: Sendable {
         let entry = entry(priority, handler)
         Self.insert(entry, into: &iqHooks[IQKey(namespace: namespace, type: type), default: []])
         iqNamespaces.insert(namespace)
+    }
+
+    /// Handles IQs of `type` in `namespace` sent to another local account's bare JID, which
+    /// the server answers on that account's behalf (RFC 6121 §8.5.2.1.3; XEP-0163's PEP
+    /// service lives there). Handlers registered with `onIQ` never see those.
+    public mutating func onAccountIQ(
+        _ type: IQRequest.Kind, namespace: String, priority: Int = 0, _ handler: @escaping IQHandler
+    ) {
+        let entry = entry(priority, handler)
+        Self.insert(entry, into: &accountIQHooks[IQKey(namespace: namespace, type: type), default: []])
+        accountIQNamespaces.insert(namespace)
     }
 
     /// Handles messages of `type` (any when nil) sent to `target`.
@@ -93,8 +106,9 @@ public struct StanzaHooks<Context: Sendable>: Sendable {
         _ request: IQRequest, context: Context, unexpected: (any Error) -> Void
     ) async -> IQReply {
         let namespace = request.child.namespace
-        guard let entries = iqHooks[IQKey(namespace: namespace, type: request.type)] else {
-            if iqNamespaces.contains(namespace) {
+        let forAccount = request.isToAnotherAccount
+        guard let entries = (forAccount ? accountIQHooks : iqHooks)[IQKey(namespace: namespace, type: request.type)] else {
+            if (forAccount ? accountIQNamespaces : iqNamespaces).contains(namespace) {
                 return .error(StanzaError(.featureNotImplemented, text: "no \(request.type.rawValue) is defined here"))
             }
             return .error(StanzaError(.serviceUnavailable))

@@ -617,6 +617,22 @@ async def ensure_mutual_subscription(sc, a, b):
              "b did not get a's available presence after a approved")
 
 
+async def make_contacts(sc, a, b):
+    """a and b (logged in) subscribed to each other's presence: checked on both rosters, and
+    performed (ensure_mutual_subscription, from a clean slate) unless it already holds; info
+    `subscription_setup` says which."""
+    ra, rb = await a.roster_get(), await b.roster_get()
+    both = (ra.get(b.bare_jid, {}).get("subscription") == "both" and rb.get(a.bare_jid, {}).get("subscription") == "both")
+    sc.info["subscription_setup"] = "already" if both else "performed"
+    if not both:
+        sc.step("setup: subscription handshake")
+        for c in (a, b):
+            c.presence()
+            await c.barrier()
+        await remove_each_other(sc, a, b)
+        await ensure_mutual_subscription(sc, a, b)
+
+
 async def remove_each_other(sc, a, b):
     """Remove a<->b roster items on both sides (idempotent), waiting for the removal pushes."""
     for x, y in ((a, b), (b, a)):

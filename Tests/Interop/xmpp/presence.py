@@ -17,21 +17,11 @@ from common import CLIENT_NS, is_presence, presence_show, presence_status
 async def body(sc):
     a = sc.args
     n = common.nonce()
-    alice_jid, bob_jid = f"{a.alice_user}@{a.domain}", f"{a.bob_user}@{a.domain}"
 
     sc.step("setup: checking the subscription")
     sa = await sc.client(a.alice_user, a.alice_password, resource="pres-setup-a").login_or_fail("login_alice_setup")
     sb = await sc.client(a.bob_user, a.bob_password, resource="pres-setup-b").login_or_fail("login_bob_setup")
-    ra, rb = await sa.roster_get(), await sb.roster_get()
-    both = (ra.get(bob_jid, {}).get("subscription") == "both" and rb.get(alice_jid, {}).get("subscription") == "both")
-    sc.info["subscription_setup"] = "already" if both else "performed"
-    if not both:
-        sc.step("setup: subscription handshake")
-        for c in (sa, sb):
-            c.presence()
-            await c.barrier()
-        await common.remove_each_other(sc, sa, sb)
-        await common.ensure_mutual_subscription(sc, sa, sb)
+    await common.make_contacts(sc, sa, sb)
     await sa.logout()
     await sb.logout()
 

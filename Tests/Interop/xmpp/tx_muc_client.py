@@ -10,26 +10,15 @@ receivedGroupChat, alice sets the subject (bob's receivedSubject), reads the own
 
     tx_muc_client.py --host 127.0.0.1 --port 5222 --domain localhost
 """
-import argparse
-import json
-import sys
-
-from twisted.internet import defer, reactor, ssl
-from twisted.internet.task import deferLater
-from twisted.words.protocols.jabber import jid, xmlstream
-from tx_xmpp.client import XMPPClient
+from twisted.internet import defer
+from twisted.words.protocols.jabber import jid
 from tx_xmpp.muc import MUCClient
 
-checks = {}
+from tx_common import check, until
+import tx_common
 
 
-def check(name, ok, detail=None):
-    checks[name] = bool(ok)
-    if not ok:
-        print(f"FAILED {name}: {detail}", file=sys.stderr, flush=True)
-
-
-class Recorder(MUCClient):
+class Recorder(tx_common.Ready, MUCClient):
     """tx-xmpp's MUC client, keeping what rooms send it."""
 
     def __init__(self):
@@ -38,12 +27,6 @@ class Recorder(MUCClient):
         self.subjects = []
         self.joined = []
         self.left = []
-        self.ready = defer.Deferred()
-
-    def connectionInitialized(self):
-        MUCClient.connectionInitialized(self)
-        if not self.ready.called:
-            self.ready.callback(self)
 
     def receivedGroupChat(self, room, user, message):
         self.groupchats.append(message)
@@ -59,31 +42,8 @@ class Recorder(MUCClient):
 
 
 def client(args, user, password):
-    c = XMPPClient(jid.JID(f"{user}@{args.domain}/tx"), password, host=args.host, port=args.port)
-    authenticator = c.factory.authenticator
-    associate = authenticator.associateWithStream
-
-    def associate_without_verification(xs):
-        # COMPAT: Twisted's XMPP client verifies the server's certificate when it starts
-        # TLS; the test server's is self-signed, so TLS is used without verification.
-        associate(xs)
-        for initializer in xs.initializers:
-            if isinstance(initializer, xmlstream.TLSInitiatingInitializer):
-                initializer._configurationForTLS = ssl.CertificateOptions()
-
-    authenticator.associateWithStream = associate_without_verification
     muc = Recorder()
-    muc.setHandlerParent(c)
-    c.startService()
-    return c, muc
-
-
-async def until(predicate, timeout=10.0):
-    waited = 0.0
-    while not predicate() and waited < timeout:
-        await deferLater(reactor, 0.05, lambda: None)
-        waited += 0.05
-    return predicate()
+    return tx_common.client(args, user, password, muc), muc
 
 
 async def scenario(args):
@@ -120,29 +80,10 @@ async def scenario(args):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, required=True)
-    p.add_argument("--domain", default="localhost")
+    p = tx_common.parser(__doc__)
     p.add_argument("--alice-password", default="alicepw")
     p.add_argument("--bob-password", default="bobpw")
-    p.add_argument("--timeout", type=float, default=30)
-    args = p.parse_args()
-
-    def done(result):
-        if isinstance(result, Exception) or hasattr(result, "getTraceback"):
-            print(result.getTraceback() if hasattr(result, "getTraceback") else result, file=sys.stderr)
-            checks["completed"] = False
-        if reactor.running:
-            reactor.stop()
-
-    d = defer.ensureDeferred(scenario(args))
-    d.addBoth(done)
-    reactor.callLater(args.timeout, lambda: (checks.__setitem__("completed", False), reactor.stop()))
-    reactor.run()
-    failed = [name for name, ok in checks.items() if not ok]
-    print(json.dumps({"ok": bool(checks) and not failed, "checks": checks, "failed": failed}))
-    sys.exit(0 if not failed and checks else 1)
+    tx_common.run(scenario, p.parse_args())
 
 
 if __name__ == "__main__":

@@ -18,10 +18,12 @@ import Testing
 
     static let me = JID("alice@example.test/laptop")!
 
-    func request(_ type: IQRequest.Kind, _ namespace: String, child name: String = "query") throws -> IQRequest {
+    func request(_ type: IQRequest.Kind, _ namespace: String, child name: String = "query", to: JID? = nil) throws
+        -> IQRequest
+    {
         let iq = try XMLStreamParser.parseDocument(
             "<iq xmlns='jabber:client' type='\(type.rawValue)' id='q1'><\(name) xmlns='\(namespace)'/></iq>")
-        return IQRequest(iq: iq, id: "q1", type: type, child: iq.elements[0], from: Self.me, to: nil)
+        return IQRequest(iq: iq, id: "q1", type: type, child: iq.elements[0], from: Self.me, to: to)
     }
 
     func stanza(_ xml: String, to: String?) throws -> RoutedStanza {
@@ -50,6 +52,31 @@ import Testing
         #expect(isResult(await hooks.dispatch(try request(.get, "urn:b"), context: trace, unexpected: unexpected)))
         #expect(isResult(await hooks.dispatch(try request(.get, "urn:a"), context: trace, unexpected: unexpected)))
         #expect(trace.all == ["a set", "b get", "a get"])
+    }
+
+    /// RFC 6121 §8.5.2.1.3: an IQ to another account's bare JID reaches only the handlers
+    /// registered for accounts; the server's and the requester's own go to the others.
+    @Test func iqsToAnotherAccountReachOnlyAccountHandlers() async throws {
+        var hooks = StanzaHooks<Trace>()
+        hooks.onIQ(.get, namespace: "urn:a") { _, trace in trace.note("own"); return .result(nil) }
+        hooks.onAccountIQ(.get, namespace: "urn:a") { request, trace in
+            trace.note("account \(request.to!)")
+            return .result(nil)
+        }
+        hooks.onIQ(.get, namespace: "urn:server-only") { _, trace in trace.note("server only"); return .result(nil) }
+        let trace = Trace()
+        let unexpected: (any Error) -> Void = { Issue.record("unexpected \($0)") }
+        let bob = JID("bob@example.test")!
+        #expect(isResult(await hooks.dispatch(try request(.get, "urn:a", to: bob), context: trace, unexpected: unexpected)))
+        #expect(isResult(await hooks.dispatch(try request(.get, "urn:a", to: Self.me.bare), context: trace, unexpected: unexpected)))
+        #expect(isResult(await hooks.dispatch(try request(.get, "urn:a"), context: trace, unexpected: unexpected)))
+        // A namespace only the server answers is unknown for another account (§8.4).
+        let other = await hooks.dispatch(try request(.get, "urn:server-only", to: bob), context: trace, unexpected: unexpected)
+        #expect(condition(other) == .serviceUnavailable)
+        // A namespace accounts know, not with this type (§8.3.3.3).
+        let set = await hooks.dispatch(try request(.set, "urn:a", to: bob), context: trace, unexpected: unexpected)
+        #expect(condition(set) == .featureNotImplemented)
+        #expect(trace.all == ["account bob@example.test", "own", "own"])
     }
 
     @Test func iqsNoFeatureAnswersAreMappedAsRFC6120Says() async throws {

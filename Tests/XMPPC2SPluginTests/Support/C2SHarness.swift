@@ -41,7 +41,7 @@ final class C2SHarness: @unchecked Sendable {
         configure(&settings)
         let material = try TLSMaterial.load(
             certificatePath: nil, keyPath: nil, storageDirectory: directory, domain: Self.domain, logger: logger)
-        shared = C2SShared(
+        shared = try C2SShared(
             settings: settings, chat: chat, portal: portal,
             tls: try ReloadableTLSContext { [material] in try material.makeServerContext() },
             storageDirectory: directory, logger: logger, extraFeatures: features)

@@ -20,6 +20,9 @@
 #   restart keeps the components and the port. Domains and secrets: letters, digits, . _ -
 #   PROSODY_MUC=DOMAIN (opt-in) also serves multi-user chat there (XEP-0045, with mod_muc_mam for
 #   XEP-0359 stanza-ids, rooms unlocked at creation and persistent); DIR remembers it like the components.
+#   PROSODY_PUBSUB=DOMAIN[:JID,JID…] (opt-in) also serves publish-subscribe there (XEP-0060,
+#   mod_pubsub as `Component "DOMAIN" "pubsub"`, the JIDs its admins: in Prosody 0.12 only an
+#   admin may create nodes) and PEP on every account (XEP-0163, mod_pep); DIR remembers it.
 # Config: loopback only (c2s on 127.0.0.1:PORT; s2s, http and direct TLS off; components off
 # unless PROSODY_COMPONENT is set),
 # STARTTLS with a self-signed certificate but not required, PLAIN allowed without TLS,
@@ -81,6 +84,18 @@ prepare() {
     [[ "$PROSODY_MUC" =~ ^[A-Za-z0-9._-]+$ ]] || die "PROSODY_MUC: expected a domain, got '$PROSODY_MUC'"
     echo "$PROSODY_MUC" >"$dir/muc"
   fi
+  if [ -n "${PROSODY_PUBSUB:-}" ] && [ ! -s "$dir/pubsub" ]; then
+    [[ "$PROSODY_PUBSUB" =~ ^[A-Za-z0-9._-]+(:[A-Za-z0-9._@-]+(,[A-Za-z0-9._@-]+)*)?$ ]] \
+      || die "PROSODY_PUBSUB: expected DOMAIN[:JID,JID…], got '$PROSODY_PUBSUB'"
+    echo "$PROSODY_PUBSUB" >"$dir/pubsub"
+  fi
+  local pep="" spec admins
+  if [ -s "$dir/pubsub" ]; then
+    spec=$(cat "$dir/pubsub")
+    admins=$([[ "$spec" == *:* ]] && tr ',' '\n' <<<"${spec#*:}" | sed 's/.*/"&";/' | tr '\n' ' ' || true)
+    component_blocks+=$'\n'"Component \"${spec%%:*}\" \"pubsub\""$'\n'"  admins = { $admins}"
+    pep='"pep";'
+  fi
   if [ -s "$dir/muc" ]; then
     component_blocks+=$'\n'"Component \"$(cat "$dir/muc")\" \"muc\""$'\n'"  modules_enabled = { \"muc_mam\" }"
     component_blocks+=$'\n'"  muc_room_locking = false"$'\n'"  muc_log_by_default = true"
@@ -111,7 +126,7 @@ http_ports = {}
 https_ports = {}
 modules_enabled = {
   "roster"; "saslauth"; "tls"; "disco"; "ping"; "version"; "uptime"; "time";
-  "register"; "offline"; "private"; "vcard_legacy";
+  "register"; "offline"; "private"; "vcard_legacy"; $pep
 }
 modules_disabled = { "s2s"; "posix" }
 allow_registration = true
@@ -192,5 +207,5 @@ case "$cmd" in
     "${run_as[@]}" prosodyctl --config "$dir/prosody.cfg.lua" register "$2" "$domain" "$3" >/dev/null
     ;;
   *)
-    sed -n '2,26p' "$0" >&2; exit 2 ;;
+    sed -n '2,28p' "$0" >&2; exit 2 ;;
 esac

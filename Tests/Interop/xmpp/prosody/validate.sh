@@ -6,15 +6,10 @@
 # (kept with --keep). JSON lines go to $RESULTS (default: DIR/results.jsonl).
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-keep=0; [ "${1:-}" = "--keep" ] && keep=1
+KEEP=0; [ "${1:-}" = "--keep" ] && KEEP=1
 
-eval "$("$here/run-prosody.sh" start)" || exit 1
+. "$here/throwaway.sh"   # a fresh Prosody, stopped by its pid on exit
 dir="$PROSODY_DIR"
-cleanup() {
-  "$here/run-prosody.sh" stop "$(cat "$dir/server.pid")"
-  if [ $keep -eq 0 ]; then rm -rf "$dir"; else echo "kept $dir"; fi
-}
-trap cleanup EXIT
 echo "prosody $(dpkg-query -W -f='${Version}' prosody) pid $PROSODY_PID on 127.0.0.1:$PROSODY_PORT, dir $dir"
 "$here/run-prosody.sh" register "$dir" alice alicepass
 "$here/run-prosody.sh" register "$dir" bob bobpass
@@ -25,5 +20,5 @@ for tls in starttls none; do
   "$here/../run-all.sh" --port "$PROSODY_PORT" --domain "$PROSODY_DOMAIN" --tls "$tls" \
     --restart "'$here/run-prosody.sh' restart '$dir'" --results "$results" || rc=1
 done
-[ $keep -eq 1 ] && echo "results: $results"
+[ $KEEP -eq 1 ] && echo "results: $results"
 exit $rc

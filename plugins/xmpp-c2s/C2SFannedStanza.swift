@@ -6,26 +6,26 @@ import ParleyXMPP
 import ParleyXMPPNIO
 import Synchronization
 
-/// A room message rendered for XMPP clients once per fan-out (`FanOut.memo`): the
-/// groupchat stanza of XEP-0045 §7.4 (`MUCEventRenderer.groupchat`) serialized once
-/// without its `to`, split where each
-/// recipient's ` to='…'` goes, so that a copy costs two byte copies instead of a
-/// serialization. Used on the room's executor only, for the length of one fan-out.
-final class C2SRoomMessage: @unchecked Sendable {
+/// A stanza that many XMPP clients receive alike, rendered once per fan-out
+/// (`FanOut.memo`): a room's groupchat message (XEP-0045 §7.4) or one message to many
+/// addresses (a pubsub node's event, `ChatService.deliver(_:toEach:)`), serialized once
+/// without its `to` and split where each recipient's ` to='…'` goes, so that a copy costs
+/// two byte copies instead of a serialization. Used on one executor, for one fan-out.
+final class C2SFannedStanza: @unchecked Sendable {
     /// `<message`
     let head: ByteBuffer
     /// Everything after `<message`: the other attributes, the children, the end tag.
     let tail: ByteBuffer
 
-    /// Renderings since start, for the test that checks there is one per fan-out.
+    /// Renderings since start, for the tests that check there is one per fan-out.
     static let renderings = Atomic(0)
 
-    init(_ message: Message, in room: RoomID, sender: RoomActor?, rooms: MUCEventRenderer, allocator: ByteBufferAllocator) {
+    /// `stanza` has no `to`; `namespace` is the stream's.
+    init(_ stanza: XMLElement, namespace: String, allocator: ByteBufferAllocator) {
         Self.renderings.add(1, ordering: .relaxed)
-        let stanza = rooms.groupchat(message, in: room, sender: sender)
         var bytes = allocator.buffer(capacity: 256)
-        bytes.writeXML(stanza, inheritedNamespace: rooms.codec.namespace)
-        let split = "<message".utf8.count
+        bytes.writeXML(stanza, inheritedNamespace: namespace)
+        let split = "<\(stanza.name)".utf8.count
         head = bytes.readSlice(length: split) ?? ByteBuffer()
         tail = bytes
     }
