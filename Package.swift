@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "ParleyIRCNIO", targets: ["ParleyIRCNIO"]),
         .library(name: "ParleyLDAP", targets: ["ParleyLDAP"]),
         .library(name: "ParleyServerNIO", targets: ["ParleyServerNIO"]),
+        .library(name: "ParleyHTTP", targets: ["ParleyHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -87,11 +88,23 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
+        // One HTTP listener per address per process (Hummingbird 2), shared by every plugin
+        // that serves HTTP: each mounts its routes under its own path prefix.
+        .target(
+            name: "ParleyHTTP",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+
         // Plugin protocol, registry, typed options, configuration file, service group.
         .target(
             name: "ParleyLauncher",
             dependencies: [
-                "ParleyCore", "ParleyCred", "ParleyServerNIO",
+                "ParleyCore", "ParleyCred", "ParleyServerNIO", "ParleyHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -193,16 +206,19 @@ let package = Package(
         .target(
             name: "PubSubPlugin",
             dependencies: [
-                "ParleyCore", "ParleyComponent", "ParleyLauncher", "ParleyPubSub", "ParleyPubSubStore", "ParleyXML",
-                "ParleyXMPP", "ParleyServerNIO",
+                "ParleyCore", "ParleyComponent", "ParleyCred", "ParleyHTTP", "ParleyLauncher", "ParleyPubSub",
+                "ParleyPubSubStore", "ParleyServerNIO", "ParleyXML", "ParleyXMPP",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "plugins/pubsub"),
         .target(
             name: "WebStatusPlugin",
             dependencies: [
-                "ParleyCore", "ParleyCred", "ParleyComponent", "ParleyLauncher", "ParleyXML", "ParleyXMPP",
+                "ParleyCore", "ParleyCred", "ParleyComponent", "ParleyHTTP", "ParleyLauncher", "ParleyXML", "ParleyXMPP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -305,6 +321,15 @@ let package = Package(
         .testTarget(name: "ParleyCredTests", dependencies: ["ParleyCred", "ParleyCore"]),
         .testTarget(name: "ParleyLauncherTests", dependencies: ["ParleyLauncher", "ParleyCred"]),
         .testTarget(
+            name: "ParleyHTTPTests",
+            dependencies: [
+                "ParleyHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .testTarget(
             name: "TextChatPluginTests",
             dependencies: [
                 "ParleyServerNIO",
@@ -357,9 +382,11 @@ let package = Package(
         .testTarget(
             name: "PubSubPluginTests",
             dependencies: [
-                "PubSubPlugin", "ParleyPubSub", "ParleyPubSubStore", "ParleyCore", "ParleyXMPP", "ParleyXML",
-                "XMPPTestSupport",
+                "PubSubPlugin", "ParleyPubSub", "ParleyPubSubStore", "ParleyCore", "ParleyCred", "ParleyHTTP", "ParleyXMPP",
+                "ParleyXML", "XMPPTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(
             name: "WebStatusPluginTests",

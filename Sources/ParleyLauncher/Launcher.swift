@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import ParleyCore
 import ParleyCred
+import ParleyHTTP
 import ServiceLifecycle
 import UnixSignals
 
@@ -99,9 +100,10 @@ public struct Launcher: Sendable {
             roomStore: try FlatFileRoomStore(directory: "\(settings.storage)/rooms"))
         let portal = Portal(realm: ChatRealm(service: chat), checkers: checkers)
         let memory = MemoryReturn()
+        let http = HTTPListeners(eventLoopGroup: group, logger: logger)
         let context = PluginContext(
             chat: chat, portal: portal, eventLoopGroup: group, storageDirectory: settings.storage, logger: logger,
-            memory: memory)
+            memory: memory, http: http)
 
         var services: [any Service] = []
         for instance in instances {
@@ -121,6 +123,9 @@ public struct Launcher: Sendable {
             throw LaunchError("the persistent rooms in \(settings.storage)/rooms cannot be read: \(error)")
         }
         let reloadable = services.compactMap { $0 as? any ReloadableService }
+        // One HTTP server per address, with every route the plugins mounted while built;
+        // it stops accepting requests before the plugins behind it stop.
+        services.append(http)
         // Services shut down in reverse order: the chat service goes first, so every
         // session is told before the listeners close.
         services.append(ReloadOnHangup(services: reloadable, configPath: configPath, registry: registry, logger: logger))

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import ParleyCore
 import ParleyCred
+import ParleyHTTP
 @_exported import ParleyServerNIO
 import ServiceLifecycle
 
@@ -20,7 +21,7 @@ public protocol ParleyPlugin: Sendable {
 }
 
 /// What every plugin in one process shares: one chat service, one portal, one event loop
-/// group, the storage directory and a logger.
+/// group, one set of HTTP listeners, the storage directory and a logger.
 public struct PluginContext: Sendable {
     public let chat: ChatService
     public let portal: Portal<ChatRealm>
@@ -30,10 +31,15 @@ public struct PluginContext: Sendable {
     /// The process's one `MemoryReturn`, run by the launcher: listeners' registries note
     /// their releases on it.
     public let memory: MemoryReturn
+    /// The process's HTTP listeners, one per address, run by the launcher: a plugin that
+    /// serves HTTP mounts its routes on `http.listener(host:port:)` while it is built.
+    public let http: HTTPListeners
 
+    /// `http` defaults to a registry of its own on `eventLoopGroup`, which nobody runs: a
+    /// caller that wants plugins' HTTP served runs it as a service (the launcher does).
     public init(
         chat: ChatService, portal: Portal<ChatRealm>, eventLoopGroup: any EventLoopGroup, storageDirectory: String,
-        logger: Logger, memory: MemoryReturn = MemoryReturn()
+        logger: Logger, memory: MemoryReturn = MemoryReturn(), http: HTTPListeners? = nil
     ) {
         self.chat = chat
         self.portal = portal
@@ -41,6 +47,7 @@ public struct PluginContext: Sendable {
         self.storageDirectory = storageDirectory
         self.logger = logger
         self.memory = memory
+        self.http = http ?? HTTPListeners(eventLoopGroup: eventLoopGroup, logger: logger)
     }
 }
 

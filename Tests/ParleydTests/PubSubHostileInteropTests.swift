@@ -36,7 +36,7 @@ import Testing
     }
 
     func start(in dir: TemporaryDirectory) throws -> ParleydProcess {
-        try ParleydProcess(in: dir, auth: "file", plugins: "- plugin: xmpp-c2s\n  port: 0\n- plugin: pubsub\n")
+        try ParleydProcess(in: dir, auth: "file", plugins: "- plugin: xmpp-c2s\n  port: 0\n- plugin: pubsub\n  http-port: 0\n")
     }
 
     func run(_ daemon: ParleydProcess, phase: String) throws -> PythonPeer.Outcome {

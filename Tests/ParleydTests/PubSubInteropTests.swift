@@ -39,7 +39,8 @@ import Testing
         let port = try front.listeningPort(of: "xmpp-router")
         let back = try ParleydProcess(
             in: nodes, auth: "memory:nobody:nobodypw",
-            plugins: "- plugin: pubsub\n  connect: 127.0.0.1:\(port)\n  domain: pubsub.localhost\n  secret: \(secret)\n")
+            plugins: "- plugin: pubsub\n  connect: 127.0.0.1:\(port)\n  domain: pubsub.localhost\n  secret: \(secret)\n"
+                + "  http-port: 0\n")
         defer { back.stop() }
         _ = try back.waitForLog("component connected")
         let result = try PythonPeer.run("xmpp", "pubsub_core.py", arguments(try front.listeningPort(of: "xmpp-c2s"), "main"))
@@ -57,7 +58,7 @@ import Testing
         let back = try ParleydProcess(
             in: nodes, auth: "memory:nobody:nobodypw",
             plugins: "- plugin: pubsub\n  connect: 127.0.0.1:\(prosody.componentPort)\n  domain: pubsub.localhost\n"
-                + "  secret: \(prosody.secret)\n")
+                + "  secret: \(prosody.secret)\n  http-port: 0\n")
         defer { back.stop() }
         _ = try back.waitForLog("component connected")
         let result = try PythonPeer.run(
@@ -83,8 +84,9 @@ import Testing
           allow-plain-without-tls: true
         """
 
-    /// `parleyd` with xmpp-c2s and pubsub (`- plugin: pubsub`, no options), its storage in `dir`.
+    /// `parleyd` with xmpp-c2s and pubsub (its HTTP face on a free port rather than 5280,
+    /// which another process on the machine may hold), its storage in `dir`.
     func start(in dir: TemporaryDirectory) throws -> ParleydProcess {
-        try ParleydProcess(in: dir, auth: Self.users, plugins: Self.plainC2S + "\n- plugin: pubsub\n")
+        try ParleydProcess(in: dir, auth: Self.users, plugins: Self.plainC2S + "\n- plugin: pubsub\n  http-port: 0\n")
     }
 }

@@ -39,6 +39,7 @@ import Testing
                   require-tls: false
                   allow-plain-without-tls: true
                 - plugin: pubsub
+                  http-port: 0
                 """)
         defer { process.stop() }
         return try PythonPeer.run(

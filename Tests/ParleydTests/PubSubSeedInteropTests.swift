@@ -11,7 +11,7 @@ import Testing
         for (user, password) in [("alice", "alicepass"), ("bob", "bobpass")] {
             try ParleydProcess.addUser(user, password: password, storage: dir.path + "/storage")
         }
-        let daemon = try ParleydProcess(in: dir, auth: "file", plugins: "- plugin: xmpp-c2s\n  port: 0\n- plugin: pubsub\n")
+        let daemon = try ParleydProcess(in: dir, auth: "file", plugins: "- plugin: xmpp-c2s\n  port: 0\n- plugin: pubsub\n  http-port: 0\n")
         defer { daemon.stop() }
         let port = try daemon.listeningPort(of: "xmpp-c2s")
         let hosted = try PythonPeer.run("xmpp", "pubsub_seed.py", ["--port", "\(port)", "--hosted"])

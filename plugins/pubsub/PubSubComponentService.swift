@@ -1,6 +1,8 @@
 import Logging
 import ParleyComponent
 import ParleyCore
+import ParleyCred
+import ParleyHTTP
 import ParleyLauncher
 import ParleyPubSub
 import ParleyPubSubStore
@@ -8,11 +10,12 @@ import ParleyXMPP
 import ServiceLifecycle
 
 /// The running plugin: reads the nodes from `storage/pubsub/` (a file that does not read
-/// back stops the start, naming it), then runs the component through `ComponentHost`.
+/// back stops the start, naming it), mounts the HTTP face on the shared HTTP listener
+/// unless it is off, then runs the component through `ComponentHost`.
 final class PubSubComponentService: Service, Sendable {
     let host: ComponentHost
 
-    init(placement: ComponentPlacement, limits: PubSubLimits, context: PluginContext) throws {
+    init(placement: ComponentPlacement, limits: PubSubLimits, http: PubSubHTTPSettings, context: PluginContext) throws {
         var logger = context.logger
         logger[metadataKey: "plugin"] = "pubsub"
         let store = try PubSubStore(directory: context.storageDirectory + "/pubsub", limits: limits)
@@ -25,11 +28,24 @@ final class PubSubComponentService: Service, Sendable {
         logger.info(
             "pubsub nodes loaded",
             metadata: ["domain": "\(placement.domain)", "nodes": "\(nodes.count)", "path": "\(store.directory)"])
-        host = ComponentHost(placement: placement, context: context) { [logger] link in
-            PubSubComponent(
-                desk: PubSubDesk(
-                    service: service, store: store, contacts: contacts, link: link, logger: logger, memory: context.memory),
-                queueLimit: placement.queueLimit)
+        var face: PubSubHTTPFace?
+        if http.isEnabled {
+            // Per-node tokens beside the nodes, never inside storage/pubsub/ (the node store's).
+            let tokens = try PubSubTokens(
+                store: try FlatFileSettingsStore(directory: context.storageDirectory + "/pubsub-http", kind: "pubsub-http")
+                    .substore(placement.domain, kind: "pubsub-token"))
+            let made = PubSubHTTPFace(
+                settings: http, portal: context.portal, accountDomain: context.chat.domain,
+                serviceDomain: placement.domain, limits: limits, tokens: tokens)
+            try made.mount(on: context.http.listener(host: http.host, port: http.port), logger: logger)
+            face = made
+        }
+        host = ComponentHost(placement: placement, context: context) { [logger, face] link in
+            let desk = PubSubDesk(
+                service: service, store: store, contacts: contacts, link: link, logger: logger, memory: context.memory,
+                feed: face?.hub)
+            face?.attach(desk)
+            return PubSubComponent(desk: desk, queueLimit: placement.queueLimit)
         }
     }
 

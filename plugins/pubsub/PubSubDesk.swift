@@ -9,13 +9,16 @@ import ParleyXMPP
 /// The component's serial worker, the thin shell around `PubSubService`: reads a request,
 /// fetches the contact lists its access check needs, runs the state machine, writes what
 /// changed (undoing the change when the write fails), then answers and sends the
-/// notifications (XEP-0060 §4.3) with `link.post`, in that order.
+/// notifications (XEP-0060 §4.3) with `link.post`, in that order; the HTTP face's event
+/// streams (`feed`) hear of a publish, retraction, purge or deletion after that. The HTTP
+/// face's reads and publishes run here too (`PubSubDesk+HTTP.swift`).
 actor PubSubDesk {
-    private var service: PubSubService
+    var service: PubSubService
     private let store: PubSubStore
-    private let contacts: PubSubContacts
+    let contacts: PubSubContacts
     private let link: any ComponentLink
     private let logger: Logger
+    private let feed: PubSubEventHub?
     private let codec = XMPPExtensionCodec()
 
     /// Told when a write released its buffers (a node's file holds every subscription).
@@ -23,7 +26,7 @@ actor PubSubDesk {
 
     init(
         service: PubSubService, store: PubSubStore, contacts: PubSubContacts, link: any ComponentLink, logger: Logger,
-        memory: MemoryReturn? = nil
+        memory: MemoryReturn? = nil, feed: PubSubEventHub? = nil
     ) {
         self.memory = memory
         self.service = service
@@ -31,6 +34,7 @@ actor PubSubDesk {
         self.contacts = contacts
         self.link = link
         self.logger = logger
+        self.feed = feed
     }
 
     /// The service's own address (its bare domain).
@@ -81,6 +85,12 @@ actor PubSubDesk {
         } catch {
             return .failure(error)
         }
+        return await perform(request, from: requester)
+    }
+
+    /// Runs `request` from `requester` (an IQ's, or an HTTP POST's): the access facts, the
+    /// state machine, the store, then the notifications and the event streams.
+    func perform(_ request: PubSubRequest, from requester: JID) async -> Result<XMLElement?, PubSubError> {
         let facts = await contacts.facts(for: service.ownersNeedingFacts(for: request))
         let before = request.node.map { service.nodes[$0] }
         let outcome = service.handle(request, from: requester, facts: facts)
@@ -88,6 +98,11 @@ actor PubSubDesk {
             return .failure(PubSubError(.internalServerError, text: "the service could not store this change"))
         }
         send(outcome.notifications)
+        if let feed, case .success(let result) = outcome.result,
+            let (node, events) = PubSubFeedEvent.of(request, result: result, requester: requester, nodes: service.nodes)
+        {
+            for event in events { feed.send(event, node: node) }
+        }
         return outcome.result
     }
 

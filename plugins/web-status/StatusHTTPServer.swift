@@ -2,48 +2,65 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import ParleyHTTP
 
 /// The HTTP side of web-status (Hummingbird 2): `GET /status/<id>` is the HTML page,
 /// `GET /status/<id>.json` the JSON object; an unknown or malformed id is 404. Nothing
-/// else is served. The server is a ServiceLifecycle `Service` (`run()`), ending on
-/// graceful shutdown.
+/// else is served. In `parleyd` the routes are mounted on the process's shared listener
+/// at `http-host`/`http-port` (`mount(on:…)`), next to other plugins' routes; the
+/// `application(…)` form runs them on a listener of their own.
 public enum StatusHTTPServer {
-    /// Request header limits: a status page needs none of the 80 KiB Hummingbird allows.
-    static let decoder = HTTP1Channel.Configuration.DecoderConfiguration(
-        maxHeaderFieldSize: 8 << 10, maxHeaderListSize: 16 << 10, maxHeaderFieldCount: 64)
+    /// The path prefix web-status claims on its listener.
+    public static let prefix = "/status"
 
-    /// The application serving `board`; it logs "web-status listening" with its port and
-    /// records the port in `pages`.
+    /// Limits from the settings; request headers are bounded at 8 KiB each, 16 KiB and 64
+    /// fields in all: a status page needs none of the 80 KiB Hummingbird allows.
+    static func limits(_ settings: WebStatusSettings) -> HTTPLimits {
+        HTTPLimits(maximumConnections: settings.maximumHTTPConnections, idleTimeout: settings.httpIdleTimeout)
+    }
+
+    /// Mounts the pages of `board` at `/status` on `listener`; once it has bound, logs
+    /// "web-status listening" with its port and records the port in `pages`. Fails when
+    /// another plugin serves `/status` there.
+    public static func mount(
+        on listener: HTTPListener, board: StatusBoard, settings: WebStatusSettings, pages: PageAddress, logger: Logger
+    ) throws {
+        let host = settings.httpHost
+        try listener.mount(
+            HTTPMount(
+                contributor: "web-status", prefix: prefix, limits: limits(settings),
+                routes: { group in
+                    group.get(":id") { _, context -> Response in
+                        guard let requested = context.parameters.get("id") else { return notFound }
+                        return page(requested, board: board)
+                    }
+                },
+                bound: { port in
+                    pages.serverBound(port: port)
+                    logger.notice(
+                        "web-status listening",
+                        metadata: [
+                            "plugin": "web-status", "host": "\(host)", "port": "\(port)", "url": "\(pages.base)/status/",
+                        ])
+                }))
+    }
+
+    /// The application serving `board` alone on `http-host`/`http-port`, as a
+    /// ServiceLifecycle `Service` ending on graceful shutdown.
     public static func application(
         board: StatusBoard, settings: WebStatusSettings, pages: PageAddress, eventLoopGroup: any EventLoopGroup,
         logger: Logger
     ) -> some ApplicationProtocol {
-        let router = Router()
-        router.get("/status/:id") { _, context -> Response in
-            guard let requested = context.parameters.get("id") else { return notFound }
-            return page(requested, board: board)
-        }
-        let host = settings.httpHost
-        return Application(
-            router: router,
-            server: .http1(
-                configuration: .init(
-                    idleTimeout: .seconds(Int64(settings.httpIdleTimeout.rounded(.up))),
-                    httpDecoderConfiguration: decoder)),
-            configuration: ApplicationConfiguration(
-                address: .hostname(host, port: settings.httpPort), serverName: nil,
-                availableConnectionsDelegate: MaximumAvailableConnections(settings.maximumHTTPConnections)),
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? settings.httpPort
-                pages.serverBound(port: port)
-                logger.notice(
-                    "web-status listening",
-                    metadata: [
-                        "plugin": "web-status", "host": "\(host)", "port": "\(port)", "url": "\(pages.base)/status/",
-                    ])
-            },
-            eventLoopGroupProvider: .shared(eventLoopGroup),
+        let listener = HTTPListener(
+            address: HTTPAddress(host: settings.httpHost, port: settings.httpPort), eventLoopGroup: eventLoopGroup,
             logger: logger)
+        do {
+            try mount(on: listener, board: board, settings: settings, pages: pages, logger: logger)
+            return try listener.application()
+        } catch {
+            // A new listener with one literal prefix: neither a clash nor a second start can happen.
+            preconditionFailure("web-status on a listener of its own: \(error)")
+        }
     }
 
     /// The response for the path segment after `/status/`.

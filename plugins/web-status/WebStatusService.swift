@@ -1,20 +1,21 @@
-import Hummingbird
 import Logging
 import ParleyComponent
+import ParleyHTTP
 import ParleyLauncher
 import ServiceLifecycle
 
-/// The running plugin: the component (through `ComponentHost`, in process or external)
-/// and the HTTP server side by side in one task group. Both end on graceful shutdown; if
-/// either fails, the other is cancelled and the error ends the plugin.
+/// The running plugin: the component (through `ComponentHost`, in process or external);
+/// its pages are mounted on the process's HTTP listener at `http-host`/`http-port`
+/// (`PluginContext.http`, run by the launcher, possibly shared with other plugins). Ends
+/// on graceful shutdown; if the listener fails, the service group stops the process.
 final class WebStatusService: Service, Sendable {
     let host: ComponentHost
     let board: StatusBoard
     let pages: PageAddress
-    private let runHTTP: @Sendable () async throws -> Void
 
     /// Reads the registrations (a file that does not parse stops the start, naming its
-    /// line) and prepares both sides.
+    /// line), prepares the component and mounts the pages (another plugin serving
+    /// `/status` on the same address stops the start).
     init(placement: ComponentPlacement, settings: WebStatusSettings, context: PluginContext) throws {
         var logger = context.logger
         logger[metadataKey: "plugin"] = "web-status"
@@ -30,20 +31,15 @@ final class WebStatusService: Service, Sendable {
         host = ComponentHost(placement: placement, context: context) { [logger] link in
             WebStatusComponent(link: link, board: board, store: store, settings: settings, pages: pages, logger: logger)
         }
-        let application = StatusHTTPServer.application(
-            board: board, settings: settings, pages: pages, eventLoopGroup: context.eventLoopGroup, logger: logger)
-        runHTTP = { try await application.run() }
+        try StatusHTTPServer.mount(
+            on: context.http.listener(host: settings.httpHost, port: settings.httpPort), board: board,
+            settings: settings, pages: pages, logger: logger)
         logger.info(
             "web-status registrations loaded",
             metadata: ["domain": "\(placement.domain)", "count": "\(registrations.count)", "path": "\(store.path)"])
     }
 
     func run() async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { [host] in try await host.run() }
-            group.addTask { [runHTTP] in try await runHTTP() }
-            // The first error leaves the loop; leaving the group cancels the other side.
-            for try await _ in group {}
-        }
+        try await host.run()
     }
 }

@@ -1,0 +1,52 @@
+import Hummingbird
+import HummingbirdCore
+import Logging
+
+extension HTTPListener {
+    /// The Hummingbird application serving every mount: one router, each plugin's routes
+    /// in the group of its prefix, the merged limits (`HTTPLimits.merged`). It can be made
+    /// once; mounting afterwards fails. A ServiceLifecycle `Service`, ending on graceful
+    /// shutdown.
+    public func application() throws -> some ApplicationProtocol {
+        let mounts = try start()
+        let router = Router(context: HTTPRequestContext.self)
+        for mount in mounts {
+            mount.routes(router.group(RouterPath(mount.prefix.description)))
+        }
+        let limits = HTTPLimits.merged(mounts.map(\.limits))
+        if Set(mounts.map { $0.limits.summary }).count > 1 {
+            logger.notice(
+                "plugins on one HTTP listener asked for different limits; the merged limits apply",
+                metadata: [
+                    "rule": "the largest connection cap, the smallest idle timeout, the largest header limits",
+                    "asked": "\(mounts.map { "\($0.contributor) \($0.prefix): \($0.limits.summary)" }.joined(separator: "; "))",
+                    "applied": "\(limits.summary)",
+                ])
+        }
+        let decoder = HTTP1Channel.Configuration.DecoderConfiguration(
+            maxHeaderFieldSize: limits.maximumHeaderFieldSize, maxHeaderListSize: limits.maximumHeaderListSize,
+            maxHeaderFieldCount: limits.maximumHeaderFieldCount)
+        let logger = self.logger
+        let address = self.address
+        return Application(
+            router: router,
+            server: .http1(
+                configuration: .init(
+                    idleTimeout: .seconds(Int64(limits.idleTimeout.rounded(.up))), httpDecoderConfiguration: decoder)),
+            configuration: ApplicationConfiguration(
+                address: .hostname(address.host, port: address.port), serverName: nil,
+                availableConnectionsDelegate: MaximumAvailableConnections(limits.maximumConnections)),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? address.port
+                logger.info(
+                    "HTTP listener bound",
+                    metadata: [
+                        "port": "\(port)", "paths": "\(mounts.map { "\($0.prefix) (\($0.contributor))" }.joined(separator: " "))",
+                        "limits": "\(limits.summary)",
+                    ])
+                self.serverBound(port: port, mounts: mounts)
+            },
+            eventLoopGroupProvider: .shared(eventLoopGroup),
+            logger: logger)
+    }
+}

@@ -1,0 +1,69 @@
+import Logging
+import NIOCore
+import Synchronization
+
+/// One HTTP server at one address, shared by every plugin that mounts routes on it (the
+/// web-status pages, pubsub's HTTP face, XMPP over WebSocket and BOSH, …). Plugins mount
+/// while they are built; the listener is frozen when its application is made
+/// (`application()`, run by `HTTPListeners`), then binds once and tells every mount its port.
+public final class HTTPListener: Sendable {
+    public let address: HTTPAddress
+    let eventLoopGroup: any EventLoopGroup
+    let logger: Logger
+    private let state = Mutex(State())
+
+    private struct State {
+        var mounts: [HTTPMount] = []
+        var started = false
+        var boundPort: Int?
+    }
+
+    public init(address: HTTPAddress, eventLoopGroup: any EventLoopGroup, logger: Logger) {
+        self.address = address
+        self.eventLoopGroup = eventLoopGroup
+        var logger = logger
+        logger[metadataKey: "http"] = "\(address)"
+        self.logger = logger
+    }
+
+    /// Adds `mount`. A prefix overlapping one already mounted (the same, or one above or
+    /// below it) is a configuration error, as is mounting once the listener runs.
+    public func mount(_ mount: HTTPMount) throws {
+        try state.withLock { state in
+            guard !state.started else { throw HTTPListenerError.alreadyRunning(address) }
+            if let clash = state.mounts.first(where: { $0.prefix.overlaps(mount.prefix) }) {
+                throw HTTPListenerError.prefixClaimed(
+                    prefix: mount.prefix.description, existing: clash.prefix.description, owner: clash.contributor,
+                    address: address)
+            }
+            state.mounts.append(mount)
+        }
+    }
+
+    /// The mounts, in the order they came.
+    public var mounts: [HTTPMount] { state.withLock { $0.mounts } }
+
+    /// The plugins mounted here, each once, in the order they came.
+    public var contributors: [String] {
+        var seen: Set<String> = []
+        return mounts.map(\.contributor).filter { seen.insert($0).inserted }
+    }
+
+    /// The port the server listens on, once it runs.
+    public var boundPort: Int? { state.withLock { $0.boundPort } }
+
+    /// Freezes the listener and returns its mounts; only the first call succeeds.
+    func start() throws -> [HTTPMount] {
+        try state.withLock { state in
+            guard !state.started else { throw HTTPListenerError.alreadyRunning(address) }
+            state.started = true
+            return state.mounts
+        }
+    }
+
+    /// Records the bound port and tells every mount.
+    func serverBound(port: Int, mounts: [HTTPMount]) {
+        state.withLock { $0.boundPort = port }
+        for mount in mounts { mount.bound(port) }
+    }
+}

@@ -1,0 +1,28 @@
+import Hummingbird
+
+/// One plugin's contribution to a listener: its routes under its path prefix, the limits
+/// it asks for, and whom to tell the bound port.
+public struct HTTPMount: Sendable {
+    /// Adds the routes to the group of the prefix (`group.get(":id")` serves `/status/:id`).
+    public typealias Routes = @Sendable (RouterGroup<HTTPRequestContext>) -> Void
+
+    /// The plugin's name, for logs and errors (`web-status`).
+    public let contributor: String
+    public let prefix: HTTPPathPrefix
+    public let limits: HTTPLimits
+    let routes: Routes
+    /// Called once the listener has bound its port (the real one when it asked for port 0).
+    let bound: @Sendable (Int) -> Void
+
+    /// `prefix` is checked (`HTTPPathPrefix`).
+    public init(
+        contributor: String, prefix: String, limits: HTTPLimits, routes: @escaping Routes,
+        bound: @escaping @Sendable (Int) -> Void = { _ in }
+    ) throws {
+        self.contributor = contributor
+        self.prefix = try HTTPPathPrefix(prefix)
+        self.limits = limits
+        self.routes = routes
+        self.bound = bound
+    }
+}
