@@ -65,13 +65,14 @@ public struct PersonalEventing: Sendable {
     }
 
     /// §4.3.4, §4.2: the last item of `node` for a contact's client that has just come
-    /// online or asked for it with "+notify", as an `<event/>`: nil when the node has
-    /// none, does not send it on presence, or `contact` may not read it.
-    public func lastItemEvent(of node: String, for contact: JID, facts: AccessFacts) -> XMLElement? {
+    /// online or asked for it with "+notify", as an `<event/>` with when it was published
+    /// (sent with an XEP-0203 delay): nil when the node has none, does not send it on
+    /// presence, or `contact` may not read it.
+    public func lastItemEvent(of node: String, for contact: JID, facts: AccessFacts) -> (event: XMLElement, published: Date)? {
         guard let node = service.nodes[node], node.configuration.sendLastPublishedItem == .onSubscribeAndPresence,
             let item = node.items.last, mayReceive(node, contact, facts: facts)
         else { return nil }
-        return PubSubEvents.published(item, node: node)
+        return (PubSubEvents.published(item, node: node), item.published)
     }
 
     /// Whether `contact` may get `node`'s events: the account itself, or anyone the node's

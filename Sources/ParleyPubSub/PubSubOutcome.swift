@@ -1,3 +1,4 @@
+import Foundation
 import ParleyXML
 import ParleyXMPP
 
@@ -57,11 +58,14 @@ public struct PubSubNotification: Hashable, Sendable {
     public var payload: XMLElement
     /// The message type (`pubsub#notification_type`; `normal` for forms).
     public var type: NodeConfiguration.NotificationType
+    /// §6.1.7: when an item sent after the fact was published (an XEP-0203 `<delay/>`).
+    public var delay: Date?
 
-    public init(to: JID, payload: XMLElement, type: NodeConfiguration.NotificationType) {
+    public init(to: JID, payload: XMLElement, type: NodeConfiguration.NotificationType, delay: Date? = nil) {
         self.to = to
         self.payload = payload
         self.type = type
+        self.delay = delay
     }
 }
 

@@ -54,7 +54,7 @@ extension PubSubService {
         context.notifications.append(
             PubSubNotification(
                 to: subscription.jid, payload: PubSubEvents.published(last, node: node),
-                type: node.configuration.notificationType))
+                type: node.configuration.notificationType, delay: last.published))
     }
 
     /// §6.2.
@@ -76,7 +76,12 @@ extension PubSubService {
 
     /// §6.2.3.1, §6.2.3.2, §6.2.3.5: the one subscription a request names.
     static func pick(_ subscriptions: [NodeSubscription], subid: String?) throws(PubSubError) -> NodeSubscription {
-        guard !subscriptions.isEmpty else { throw PubSubError(.unexpectedRequest, .notSubscribed) }
+        guard !subscriptions.isEmpty else {
+            // §6.2.3.2: unexpected-request of type cancel (the condition's usual type is wait).
+            var error = PubSubError(.unexpectedRequest, .notSubscribed)
+            error.stanza.type = .cancel
+            throw error
+        }
         if let subid {
             guard let match = subscriptions.first(where: { $0.subid == subid }) else {
                 throw PubSubError(.notAcceptable, .invalidSubid)

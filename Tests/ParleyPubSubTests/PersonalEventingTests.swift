@@ -80,7 +80,8 @@ import Testing
         _ = pep.handle(
             publish("urn:xmpp:bookmarks:1", "room", options: ["pubsub#send_last_published_item": "never"]), from: Self.alice)
         #expect(pep.lastItemEvent(of: "urn:xmpp:bookmarks:1", for: Self.alice, facts: Self.facts) == nil)
-        let event = try #require(pep.lastItemEvent(of: "urn:xmpp:avatar:metadata", for: Self.alice, facts: .none))
-        #expect(event.name == "event" && event.namespace == PubSubNamespace.event)
+        let last = try #require(pep.lastItemEvent(of: "urn:xmpp:avatar:metadata", for: Self.alice, facts: .none))
+        #expect(last.event.name == "event" && last.event.namespace == PubSubNamespace.event)
+        #expect(last.published == pep.nodes["urn:xmpp:avatar:metadata"]?.items.last?.published)
     }
 }

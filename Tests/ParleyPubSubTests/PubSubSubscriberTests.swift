@@ -120,6 +120,7 @@ import Testing
         // §6.2.3.2: not subscribed.
         let again = f.run(.unsubscribe(node: "news", jid: Fixture.bob, subid: nil), from: Fixture.bob)
         #expect(again.stanzaCondition == .unexpectedRequest && again.pubsubCondition == .notSubscribed)
+        #expect(again.error?.stanza.type == .cancel)  // §6.2.3.2
     }
 
     @Test func subscriptionOptionsReadAndSubmitted() throws {
@@ -184,5 +185,10 @@ import Testing
         let item = outcome.notifications.first?.payload.firstChild(named: "items")?.firstChild(named: "item")
         #expect(outcome.notifications.count == 1)
         #expect(item?[attribute: "id"] == "s2")
+        // §6.1.7: sent after the fact, with when it was published (an XEP-0203 delay).
+        #expect(outcome.notifications.first?.delay == f.state.nodes["status"]?.items.last?.published)
+        // Live events carry none.
+        let live = f.run(Fixture.publish("status", id: "s3", "again"), from: Fixture.alice)
+        #expect(live.notifications.count == 1 && live.notifications.first?.delay == nil)
     }
 }

@@ -156,14 +156,17 @@ actor PubSubDesk {
             var targets: [Address] = []
             // Copies of one event compare equal at once (their storage is shared).
             while index < notifications.endIndex, notifications[index].type == first.type,
-                notifications[index].payload == first.payload
+                notifications[index].delay == first.delay, notifications[index].payload == first.payload
             {
                 let to = notifications[index].to
                 targets.append(to.sessionID.map { .session($0) } ?? .user(to.userID))
                 index += 1
             }
             let kind: Message.Kind = first.type == .headline ? .headline : .normal
-            let message = Message(kind: kind, from: .user(me), to: .user(me), payloads: [codec.payload(for: first.payload)])
+            // §6.1.7: an item sent after the fact says when it was published (XEP-0203).
+            let delay = first.delay.map { [ExtensionPayload(meaning: .timestamp($0))] } ?? []
+            let message = Message(
+                kind: kind, from: .user(me), to: .user(me), payloads: [codec.payload(for: first.payload)] + delay)
             if targets.count == 1 {
                 var single = message
                 single.to = targets[0]

@@ -14,7 +14,8 @@
     node does not meet is a conflict;
   * OMEMO device lists (XEP-0384, legacy and urn:xmpp:omemo:2) published open: carol, a
     stranger, reads them; bob (+notify) gets the event;
-  * a second resource of bob coming online gets alice's last avatar metadata and nickname.
+  * a second resource of bob coming online gets alice's last avatar metadata and nickname,
+    each with an XEP-0203 delay.
 --phase verify (after the harness restarted parleyd): bob reads alice's nickname and
   avatar metadata, carol reads her OMEMO device list: PEP items survived the restart.
 """
@@ -201,7 +202,9 @@ async def live(sc, a):
     bob2.presence()
     for node, name in ((AVATAR_META, "avatar_metadata"), (NICK, "nickname")):
         got = await bob2.wait_for("message", event_items(alice.bare_jid, node), since=m2)
-        sc.check(f"last_{name}_on_coming_online", got is not None)
+        # XEP-0060 §6.1.7: an item sent after the fact says when it was published (XEP-0203).
+        sc.check(f"last_{name}_on_coming_online", got is not None and got.find(f"{{{common.DELAY_NS}}}delay") is not None,
+                 common.serialize(got) if got is not None else "none")
     for c in (alice, bob, bob2, carol):
         await c.logout()
 

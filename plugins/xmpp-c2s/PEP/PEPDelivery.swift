@@ -1,3 +1,4 @@
+import Foundation
 import ParleyCore
 import ParleyPubSub
 import ParleyXML
@@ -49,7 +50,7 @@ struct PEPDelivery: Sendable {
         var sent = Set<JID>()
         for notification in notifications {
             sent.insert(notification.to)
-            await deliver(notification.payload, type: notification.type, from: owner, to: notification.to)
+            await deliver(notification.payload, type: notification.type, from: owner, to: notification.to, delay: notification.delay)
         }
         for announcement in announcements {
             var reached = sent
@@ -78,8 +79,8 @@ struct PEPDelivery: Sendable {
         for owner in owners where owner.domain == chat.domain {
             guard await services.hasItems(of: owner, in: wanted) else { continue }
             let facts = owner == contact ? AccessFacts.none : Self.facts(owner: owner, list: await contactList(of: owner))
-            for event in await services.lastItemEvents(of: owner, in: wanted, for: contact, facts: facts) {
-                await deliver(event, type: .headline, from: owner, to: session)
+            for (event, published) in await services.lastItemEvents(of: owner, in: wanted, for: contact, facts: facts) {
+                await deliver(event, type: .headline, from: owner, to: session, delay: published)
             }
         }
     }
@@ -97,12 +98,15 @@ struct PEPDelivery: Sendable {
 
     private static let capsKey = "{\(XMPPNamespace.caps)}c"
 
-    /// One event as a message from `owner`'s bare JID to `to` (a full or bare JID).
-    private func deliver(_ event: XMLElement, type: NodeConfiguration.NotificationType, from owner: JID, to: JID) async {
+    /// One event as a message from `owner`'s bare JID to `to` (a full or bare JID); an item
+    /// sent after the fact carries when it was published (XEP-0203, XEP-0060 §6.1.7).
+    private func deliver(
+        _ event: XMLElement, type: NodeConfiguration.NotificationType, from owner: JID, to: JID, delay: Date? = nil
+    ) async {
         let address: Address = if let session = to.sessionID { .session(session) } else { .user(to.userID) }
         let message = Message(
             kind: type == .headline ? .headline : .normal, from: .user(owner.userID), to: address,
-            payloads: codec.payloads(from: [event]))
+            payloads: codec.payloads(from: [event]) + (delay.map { [ExtensionPayload(meaning: .timestamp($0))] } ?? []))
         try? await chat.deliver(message)
     }
 }

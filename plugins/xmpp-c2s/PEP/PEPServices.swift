@@ -71,7 +71,9 @@ actor PEPServices {
     }
 
     /// §4.3.4: the last items of `owner`'s `nodes` that `contact` may receive on coming online.
-    func lastItemEvents(of owner: JID, in nodes: Set<String>, for contact: JID, facts: AccessFacts) -> [XMLElement] {
+    func lastItemEvents(of owner: JID, in nodes: Set<String>, for contact: JID, facts: AccessFacts)
+        -> [(event: XMLElement, published: Date)]
+    {
         guard let service = accounts[owner] else { return [] }
         return nodes.sorted().compactMap { service.lastItemEvent(of: $0, for: contact, facts: facts) }
     }
