@@ -210,7 +210,7 @@ let package = Package(
             name: "PubSubPlugin",
             dependencies: [
                 "ParleyCore", "ParleyComponent", "ParleyCred", "ParleyHTTP", "ParleyLauncher", "ParleyPubSub",
-                "ParleyPubSubStore", "ParleyServerNIO", "ParleyXML", "ParleyXMPP",
+                "ParleyPubSubStore", "ParleyServerNIO", "ParleyXML", "ParleyXMPP", "ParleyXMPPNIO",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -387,7 +387,7 @@ let package = Package(
             name: "PubSubPluginTests",
             dependencies: [
                 "PubSubPlugin", "ParleyPubSub", "ParleyPubSubStore", "ParleyCore", "ParleyCred", "ParleyHTTP", "ParleyXMPP",
-                "ParleyXML", "XMPPTestSupport",
+                "ParleyXML", "XMPPTestSupport", "ParleyLauncher",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
