@@ -89,14 +89,17 @@ let package = Package(
             ]),
 
         // One HTTP listener per address per process (Hummingbird 2), shared by every plugin
-        // that serves HTTP: each mounts its routes under its own path prefix.
+        // that serves HTTP: each mounts its routes under its own path prefix; plain HTTP, or
+        // HTTPS through HummingbirdTLS (swift-nio-ssl) when its plugins give a certificate.
         .target(
             name: "ParleyHTTP",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
@@ -207,7 +210,7 @@ let package = Package(
             name: "PubSubPlugin",
             dependencies: [
                 "ParleyCore", "ParleyComponent", "ParleyCred", "ParleyHTTP", "ParleyLauncher", "ParleyPubSub",
-                "ParleyPubSubStore", "ParleyServerNIO", "ParleyXML", "ParleyXMPP",
+                "ParleyPubSubStore", "ParleyServerNIO", "ParleyXML", "ParleyXMPP", "ParleyXMPPNIO",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -323,10 +326,11 @@ let package = Package(
         .testTarget(
             name: "ParleyHTTPTests",
             dependencies: [
-                "ParleyHTTP",
+                "ParleyHTTP", "ParleyXMPPNIO",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(
@@ -383,7 +387,7 @@ let package = Package(
             name: "PubSubPluginTests",
             dependencies: [
                 "PubSubPlugin", "ParleyPubSub", "ParleyPubSubStore", "ParleyCore", "ParleyCred", "ParleyHTTP", "ParleyXMPP",
-                "ParleyXML", "XMPPTestSupport",
+                "ParleyXML", "XMPPTestSupport", "ParleyLauncher",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,12 +1,13 @@
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import Logging
 
 extension HTTPListener {
     /// The Hummingbird application serving every mount: one router, each plugin's routes
-    /// in the group of its prefix, the merged limits (`HTTPLimits.merged`). It can be made
-    /// once; mounting afterwards fails. A ServiceLifecycle `Service`, ending on graceful
-    /// shutdown.
+    /// in the group of its prefix, the merged limits (`HTTPLimits.merged`), over TLS when the
+    /// mounts give it (HummingbirdTLS). It can be made once; mounting afterwards fails. A
+    /// ServiceLifecycle `Service`, ending on graceful shutdown.
     public func application() throws -> some ApplicationProtocol {
         let mounts = try start()
         let router = Router(context: HTTPRequestContext.self)
@@ -28,11 +29,14 @@ extension HTTPListener {
             maxHeaderFieldCount: limits.maximumHeaderFieldCount)
         let logger = self.logger
         let address = self.address
+        let http1 = HTTPServerBuilder.http1(
+            configuration: .init(
+                idleTimeout: .seconds(Int64(limits.idleTimeout.rounded(.up))), httpDecoderConfiguration: decoder))
+        let tls = mounts.first?.tls
+        let server = try tls.map { try HTTPServerBuilder.tls(http1, tlsConfiguration: $0.configuration) } ?? http1
         return Application(
             router: router,
-            server: .http1(
-                configuration: .init(
-                    idleTimeout: .seconds(Int64(limits.idleTimeout.rounded(.up))), httpDecoderConfiguration: decoder)),
+            server: server,
             configuration: ApplicationConfiguration(
                 address: .hostname(address.host, port: address.port), serverName: nil,
                 availableConnectionsDelegate: MaximumAvailableConnections(limits.maximumConnections)),
@@ -42,7 +46,7 @@ extension HTTPListener {
                     "HTTP listener bound",
                     metadata: [
                         "port": "\(port)", "paths": "\(mounts.map { "\($0.prefix) (\($0.contributor))" }.joined(separator: " "))",
-                        "limits": "\(limits.summary)",
+                        "limits": "\(limits.summary)", "scheme": "\(tls == nil ? "http" : "https")",
                     ])
                 self.serverBound(port: port, mounts: mounts)
             },

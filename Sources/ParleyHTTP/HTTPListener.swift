@@ -6,6 +6,7 @@ import Synchronization
 /// web-status pages, pubsub's HTTP face, XMPP over WebSocket and BOSH, …). Plugins mount
 /// while they are built; the listener is frozen when its application is made
 /// (`application()`, run by `HTTPListeners`), then binds once and tells every mount its port.
+/// It serves plain HTTP, or HTTPS when its mounts give TLS (all of them the same files).
 public final class HTTPListener: Sendable {
     public let address: HTTPAddress
     let eventLoopGroup: any EventLoopGroup
@@ -27,10 +28,16 @@ public final class HTTPListener: Sendable {
     }
 
     /// Adds `mount`. A prefix overlapping one already mounted (the same, or one above or
-    /// below it) is a configuration error, as is mounting once the listener runs.
+    /// below it) is a configuration error, as are TLS settings other than the first mount's
+    /// (HTTPS with other files, or HTTPS beside plain HTTP) and mounting once the listener runs.
     public func mount(_ mount: HTTPMount) throws {
         try state.withLock { state in
             guard !state.started else { throw HTTPListenerError.alreadyRunning(address) }
+            if let first = state.mounts.first, first.tls != mount.tls {
+                throw HTTPListenerError.tlsDisagreement(
+                    plugin: mount.contributor, asked: HTTPTLS.describe(mount.tls), owner: first.contributor,
+                    existing: HTTPTLS.describe(first.tls), address: address)
+            }
             if let clash = state.mounts.first(where: { $0.prefix.overlaps(mount.prefix) }) {
                 throw HTTPListenerError.prefixClaimed(
                     prefix: mount.prefix.description, existing: clash.prefix.description, owner: clash.contributor,
@@ -42,6 +49,9 @@ public final class HTTPListener: Sendable {
 
     /// The mounts, in the order they came.
     public var mounts: [HTTPMount] { state.withLock { $0.mounts } }
+
+    /// The TLS the listener offers (its mounts agree on it); nil: plain HTTP.
+    public var tls: HTTPTLS? { mounts.first?.tls }
 
     /// The plugins mounted here, each once, in the order they came.
     public var contributors: [String] {

@@ -5,6 +5,9 @@ public enum HTTPListenerError: Error, CustomStringConvertible, Equatable {
     case invalidPrefix(String, reason: String)
     /// `prefix` overlaps `existing`, already mounted by `owner` on the same listener.
     case prefixClaimed(prefix: String, existing: String, owner: String, address: HTTPAddress)
+    /// `plugin` wants the listener at `address` to serve `asked` (plain HTTP or HTTPS with
+    /// its files) where `owner`, mounted first, set it to serve `existing`.
+    case tlsDisagreement(plugin: String, asked: String, owner: String, existing: String, address: HTTPAddress)
     /// Routes mounted after the listener started: every plugin mounts while it is built.
     case alreadyRunning(HTTPAddress)
     /// The server failed (it could not bind its port, most often).
@@ -19,6 +22,9 @@ public enum HTTPListenerError: Error, CustomStringConvertible, Equatable {
                 ? "the HTTP path \(prefix) on \(address) is already served by \(owner); give one of them another http-port"
                 : "the HTTP path \(prefix) on \(address) overlaps \(existing), already served by \(owner); "
                     + "give one of them another http-port"
+        case .tlsDisagreement(let plugin, let asked, let owner, let existing, let address):
+            "\(plugin) asks for \(asked) on \(address), where \(owner) serves \(existing); "
+                + "give both the same TLS settings, or one of them another http-port"
         case .alreadyRunning(let address):
             "the HTTP listener on \(address) already runs: routes are mounted while the plugins are built"
         case .failed(let address, let contributors, let reason):

@@ -45,9 +45,7 @@ public struct TLSMaterial: Sendable {
         guard certificatePath == nil, keyPath == nil else {
             throw LoadError(description: "set both tls-certificate and tls-key, or neither")
         }
-        let base = "\(storageDirectory)/tls/\(domain)"
-        let certificate = base + ".crt"
-        let key = base + ".key"
+        let (certificate, key) = storagePaths(storageDirectory: storageDirectory, domain: domain)
         if !FileManager.default.fileExists(atPath: certificate) || !FileManager.default.fileExists(atPath: key) {
             let generated = try makeSelfSigned(domain: domain)
             try StorageFile.write(Array(generated.keyPEM.utf8), to: key)
@@ -61,6 +59,13 @@ public struct TLSMaterial: Sendable {
         let material = try TLSMaterial(certificatePath: certificate, keyPath: key)
         logger.info("TLS certificate", metadata: ["path": "\(certificate)", "sha256": "\(material.fingerprint)"])
         return material
+    }
+
+    /// Where `load` keeps the domain's certificate when none is configured:
+    /// `<storage>/tls/<domain>.crt` and `.key`.
+    public static func storagePaths(storageDirectory: String, domain: String) -> (certificate: String, key: String) {
+        let base = "\(storageDirectory)/tls/\(domain)"
+        return (base + ".crt", base + ".key")
     }
 
     /// A new P-256 key and a self-signed certificate for `domain` (and `*.domain`, for

@@ -50,7 +50,7 @@ import Glibc
         let listener = HTTPListener(
             address: HTTPAddress(host: "127.0.0.1", port: 0), eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             logger: quiet)
-        try face.mount(on: listener, logger: quiet)
+        try face.mount(on: listener, tls: nil, logger: quiet)
         let group = ServiceGroup(services: [try listener.application()], logger: quiet)
         let server = Task { try await group.run() }
         var port: Int?

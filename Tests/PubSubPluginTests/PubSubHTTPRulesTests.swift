@@ -101,7 +101,7 @@ func testPortal() throws -> Portal<ChatRealm> {
     func requester(_ user: String?, _ password: String, allowPlain: Bool = true) async -> PubSubHTTPAuth.Requester {
         let header = user.map { "Basic " + Data("\($0):\(password)".utf8).base64EncodedString() }
         return await PubSubHTTPAuth.requester(
-            authorization: header, allowPlain: allowPlain, portal: portal, domain: "localhost", failureDelay: .zero)
+            authorization: header, acceptCredentials: allowPlain, portal: portal, domain: "localhost", failureDelay: .zero)
     }
 
     @Test func theRequesterIsTheAccountThePortalAccepts() async {
@@ -114,7 +114,7 @@ func testPortal() throws -> Portal<ChatRealm> {
             return
         }
         #expect(
-            await PubSubHTTPAuth.requester(authorization: "Bearer abc", allowPlain: true, portal: portal, domain: "localhost")
+            await PubSubHTTPAuth.requester(authorization: "Bearer abc", acceptCredentials: true, portal: portal, domain: "localhost")
                 == .refused(.unauthorized, "expected HTTP Basic credentials (RFC 7617)"))
     }
 }

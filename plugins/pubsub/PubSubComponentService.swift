@@ -37,7 +37,9 @@ final class PubSubComponentService: Service, Sendable {
             let made = PubSubHTTPFace(
                 settings: http, portal: context.portal, accountDomain: context.chat.domain,
                 serviceDomain: placement.domain, limits: limits, tokens: tokens)
-            try made.mount(on: context.http.listener(host: http.host, port: http.port), logger: logger)
+            let tls = try http.listenerTLS(
+                storageDirectory: context.storageDirectory, domain: context.chat.domain, logger: logger)
+            try made.mount(on: context.http.listener(host: http.host, port: http.port), tls: tls, logger: logger)
             face = made
         }
         host = ComponentHost(placement: placement, context: context) { [logger, face] link in

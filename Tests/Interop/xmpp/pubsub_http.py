@@ -85,10 +85,19 @@ class EventStream:
             self.proc.kill()
 
 
-async def body(sc):
+def parser(description):
+    """The scenario arguments with alice's and bob's accounts."""
+    p = common.base_parser(description)
+    for who in ("alice", "bob"):
+        common.add_user_args(p, who, who, f"{who}pw")
+    return p
+
+
+async def open_feed(sc, title):
+    """alice and bob logged in with xep_0060; alice creates the open node `feed` titled
+    `title` and bob subscribes. (alice, bob)."""
     a = sc.args
     service = f"pubsub.{a.domain}"
-    base = f"http://127.0.0.1:{a.http_port}/pubsub"
     sc.step("login")
     clients = []
     for who, resource in (("alice", "desk"), ("bob", "phone")):
@@ -98,13 +107,24 @@ async def body(sc):
         await c.barrier()
         clients.append(c)
     alice, bob = clients
-    ps = alice.plugin["xep_0060"]
-
-    sc.step("an open node, a subscriber, a stream")
-    t, xml = await call(ps.create_node(service, "feed", config=config(alice, [("pubsub#title", "Feed <&>")])))
+    sc.step("an open node and a subscriber")
+    t, xml = await call(alice.plugin["xep_0060"].create_node(
+        service, "feed", config=config(alice, [("pubsub#title", title)])))
     sc.require("create_feed", t == "result", xml is not None and errors(xml))
     t, _ = await call(bob.plugin["xep_0060"].subscribe(service, "feed"))
     sc.require("bob_subscribed", t == "result")
+    return alice, bob
+
+
+async def body(sc):
+    a = sc.args
+    service = f"pubsub.{a.domain}"
+    base = f"http://127.0.0.1:{a.http_port}/pubsub"
+    alice, bob = await open_feed(sc, "Feed <&>")
+    clients = [alice, bob]
+    ps = alice.plugin["xep_0060"]
+
+    sc.step("a stream")
     stream = EventStream(f"{base}/feed/events")
     await stream.start()
     sc.check("stream_opened", stream.opened.is_set())
@@ -227,8 +247,6 @@ async def body(sc):
 
 
 if __name__ == "__main__":
-    p = common.base_parser(__doc__)
-    for who in ("alice", "bob"):
-        common.add_user_args(p, who, who, f"{who}pw")
+    p = parser(__doc__)
     p.add_argument("--http-port", type=int, required=True)
     common.run("pubsub_http", p, body)

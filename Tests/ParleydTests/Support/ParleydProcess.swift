@@ -53,6 +53,11 @@ final class ParleydProcess: @unchecked Sendable {
     /// `auth` as an `--auth` string, `plugins` as YAML plugin entries starting at column 0)
     /// and starts `parleyd --config` with it.
     convenience init(in dir: TemporaryDirectory, auth: String, plugins: String) throws {
+        try self.init(["--config", try Self.writeConfig(in: dir, auth: auth, plugins: plugins)])
+    }
+
+    /// Writes `<dir>/parley.yaml` as `init(in:auth:plugins:)` does; returns its path.
+    static func writeConfig(in dir: TemporaryDirectory, auth: String, plugins: String) throws -> String {
         let config = dir.path + "/parley.yaml"
         try """
             domain: localhost
@@ -61,7 +66,7 @@ final class ParleydProcess: @unchecked Sendable {
             plugins:
             \(plugins)
             """.write(toFile: config, atomically: true, encoding: .utf8)
-        try self.init(["--config", config])
+        return config
     }
 
     /// Starts `parleyd arguments` in the background (JSON logs on stderr are collected).

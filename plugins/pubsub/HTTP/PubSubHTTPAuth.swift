@@ -18,20 +18,22 @@ enum PubSubHTTPAuth {
     static func challenge(realm: String) -> String { "Basic realm=\"\(realm)\", charset=\"UTF-8\"" }
 
     /// The requester of a request with `authorization` (the header's value, if any).
-    /// Basic credentials over plain HTTP are refused unless `allowPlain`; accounts are on
+    /// Basic credentials are refused unless `acceptCredentials` (the face is served over
+    /// TLS, or `http-allow-plain-auth` is set); accounts are on
     /// `domain` (the chat domain of this `parleyd`). A refused password is answered after
     /// `failureDelay` (as xmpp-c2s's `auth-failure-delay`), to slow down guessing.
     static func requester(
-        authorization: String?, allowPlain: Bool, portal: Portal<ChatRealm>, domain: String,
+        authorization: String?, acceptCredentials: Bool, portal: Portal<ChatRealm>, domain: String,
         failureDelay: Duration = .seconds(1)
     ) async -> Requester {
         guard let authorization else { return .anonymous }
         guard let (username, password) = basicCredentials(authorization) else {
             return .refused(.unauthorized, "expected HTTP Basic credentials (RFC 7617)")
         }
-        // The listener has no TLS of its own: a password would cross the network in clear.
-        guard allowPlain else {
-            return .refused(.forbidden, "HTTP Basic authentication is refused over plain HTTP (http-allow-plain-auth)")
+        // Over plain HTTP a password would cross the network in clear.
+        guard acceptCredentials else {
+            return .refused(
+                .forbidden, "HTTP Basic authentication is refused over plain HTTP (http-tls, or http-allow-plain-auth)")
         }
         do {
             let user = try await portal.authenticate(UsernamePassword(username: username, password: password))

@@ -48,7 +48,7 @@ extension PubSubHTTPFace {
     /// Who the request's HTTP Basic credentials name (the portal checks them).
     func basicRequester(_ request: Request) async -> PubSubHTTPAuth.Requester {
         await PubSubHTTPAuth.requester(
-            authorization: request.headers[.authorization], allowPlain: settings.allowPlainAuth, portal: portal,
+            authorization: request.headers[.authorization], acceptCredentials: settings.acceptsCredentials, portal: portal,
             domain: accountDomain)
     }
 

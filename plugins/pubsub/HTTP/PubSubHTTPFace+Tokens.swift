@@ -59,8 +59,8 @@ extension PubSubHTTPFace {
     /// owner who made the node's token; nil when the request has no Bearer credentials.
     func bearerPublisher(_ request: Request, node id: String) async -> PubSubHTTPAuth.Requester? {
         guard let value = request.headers[.authorization], value.lowercased().hasPrefix("bearer ") else { return nil }
-        guard settings.allowPlainAuth else {
-            return .refused(.forbidden, "tokens are refused over plain HTTP (http-allow-plain-auth)")
+        guard settings.acceptsCredentials else {
+            return .refused(.forbidden, "tokens are refused over plain HTTP (http-tls, or http-allow-plain-auth)")
         }
         let token = value.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
         guard let node = await desk?.node(id), let owner = tokens.owner(presenting: token, for: node) else {

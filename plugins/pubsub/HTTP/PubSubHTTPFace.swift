@@ -42,13 +42,15 @@ final class PubSubHTTPFace: Sendable {
 
     var desk: PubSubDesk? { current.withLock { $0 } }
 
-    /// Mounts the routes at `/pubsub` on `listener`; logs "pubsub listening" once bound.
-    func mount(on listener: HTTPListener, logger: Logger) throws {
+    /// Mounts the routes at `/pubsub` on `listener`, asking it for `tls` (nil: plain HTTP);
+    /// logs "pubsub listening" once bound.
+    func mount(on listener: HTTPListener, tls: HTTPTLS?, logger: Logger) throws {
         let host = settings.host
+        let scheme = tls == nil ? "http" : "https"
         try listener.mount(
             HTTPMount(
                 contributor: "pubsub", prefix: Self.prefix,
-                limits: HTTPLimits(maximumConnections: settings.maximumConnections, idleTimeout: 30),
+                limits: HTTPLimits(maximumConnections: settings.maximumConnections, idleTimeout: 30), tls: tls,
                 routes: { group in
                     group.get(":node") { request, context in await self.read(request, context) }
                     group.get(":node/events") { request, context in await self.events(request, context) }
@@ -59,7 +61,10 @@ final class PubSubHTTPFace: Sendable {
                 bound: { port in
                     logger.notice(
                         "pubsub listening",
-                        metadata: ["plugin": "pubsub", "host": "\(host)", "port": "\(port)", "path": "\(Self.prefix)/"])
+                        metadata: [
+                            "plugin": "pubsub", "host": "\(host)", "port": "\(port)", "path": "\(Self.prefix)/",
+                            "scheme": "\(scheme)",
+                        ])
                 }))
     }
 }
