@@ -15,6 +15,7 @@ struct RoomFloodTests {
         try await watcher.join(dev, as: nick("alice"))
         let flooder = try await service.openSession(for: user("mallory"), resource: "r", mind: RecordingMind())
         var refused = 0
+        let started = ContinuousClock.now
         for _ in 0..<200 {
             do {
                 try await flooder.join(dev, as: nick("mallory"))
@@ -24,12 +25,15 @@ struct RoomFloodTests {
                 refused += 1
             }
         }
-        #expect(refused >= 170, "most of the flood is refused")
+        // The bucket refills at 5 changes a second (the default): a slow machine earns a few more.
+        let elapsed = ContinuousClock.now - started
+        let refilled = Int((Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) * 5) + 1
+        #expect(refused >= 170 - refilled, "most of the flood is refused")
         let joins = watcherMind.roomEvents(dev).filter {
             if case .occupantJoined = $0 { return true }
             return false
         }
-        #expect(joins.count <= 25, "the room told alice of \(joins.count) joins")
+        #expect(joins.count <= 25 + refilled / 2 + 1, "the room told alice of \(joins.count) joins in \(elapsed)")
         await closeAll([watcher, flooder])
     }
 

@@ -65,7 +65,7 @@ import Testing
     /// the stall timeout, and the sender resumes and gets every unwritten message back as
     /// an error.
     @Test func aComponentThatStopsReadingIsCutOffAndItsSenderGetsErrors() async throws {
-        let server = try await RouterHarness(router: ["queue-limit": "\(1 << 20)", "stall-timeout": "1"])
+        let server = try await RouterHarness(router: ["queue-limit": "\(1 << 20)", "stall-timeout": "3"])
         defer { Task { await server.stop() } }
         let sink = try await server.component(receiveBuffer: 8192)
         try await sink.setReading(false)
