@@ -36,13 +36,8 @@ import Testing
             in: server, auth: Self.users,
             plugins: Self.plainC2S + "\n- plugin: xmpp-router\n  port: 0\n  components: pubsub.localhost=\(secret)\n")
         defer { front.stop() }
-        let port = try front.listeningPort(of: "xmpp-router")
-        let back = try ParleydProcess(
-            in: nodes, auth: "memory:nobody:nobodypw",
-            plugins: "- plugin: pubsub\n  connect: 127.0.0.1:\(port)\n  domain: pubsub.localhost\n  secret: \(secret)\n"
-                + "  http-port: 0\n")
+        let back = try pubsubComponent(in: nodes, port: Int(try front.listeningPort(of: "xmpp-router")), secret: secret)
         defer { back.stop() }
-        _ = try back.waitForLog("component connected")
         let result = try PythonPeer.run("xmpp", "pubsub_core.py", arguments(try front.listeningPort(of: "xmpp-c2s"), "main"))
         #expect(result.ok, "\(result)")
         #expect(FileManager.default.fileExists(atPath: nodes.path + "/storage/pubsub/news/node.conf"))
@@ -55,16 +50,41 @@ import Testing
         defer { prosody.stop() }
         for user in ["alice", "bob", "eve"] { try prosody.register(user, user + "pass") }
         let nodes = try TemporaryDirectory()
-        let back = try ParleydProcess(
-            in: nodes, auth: "memory:nobody:nobodypw",
-            plugins: "- plugin: pubsub\n  connect: 127.0.0.1:\(prosody.componentPort)\n  domain: pubsub.localhost\n"
-                + "  secret: \(prosody.secret)\n  http-port: 0\n")
+        let back = try pubsubComponent(in: nodes, port: prosody.componentPort, secret: prosody.secret)
         defer { back.stop() }
-        _ = try back.waitForLog("component connected")
         let result = try PythonPeer.run(
             "xmpp", "pubsub_core.py",
             arguments(UInt16(prosody.port), "main") + ["alice", "bob", "eve"].flatMap { ["--\($0)-password", "\($0)pass"] })
         #expect(result.ok, "\(result)")
+    }
+
+    /// The same under ejabberd 23.01 (no mod_pubsub of its own): the slixmpp clients log in
+    /// to ejabberd's c2s, whose `pubsub.localhost` is `parleyd pubsub --connect` on an
+    /// `ejabberd_service` listener.
+    @Test func theSameUnderEjabberd() throws {
+        let users = ["alice", "bob", "eve"].map { ($0, $0 + "pass") }
+        let ejabberd = try EjabberdServer(component: "pubsub.localhost", secretPrefix: "pubsub-", users: users)
+        defer { ejabberd.stop() }
+        let nodes = try TemporaryDirectory()
+        let back = try pubsubComponent(in: nodes, port: ejabberd.componentPort, secret: ejabberd.secret)
+        defer { back.stop() }
+        let result = try PythonPeer.run(
+            "xmpp", "pubsub_core.py",
+            arguments(UInt16(ejabberd.port), "main") + users.flatMap { ["--\($0.0)-password", $0.1] })
+        #expect(result.ok, "\(result)")
+        #expect(result.checks.count == 28, "\(result.checks.keys.sorted())")
+        #expect(FileManager.default.fileExists(atPath: nodes.path + "/storage/pubsub/news/node.conf"))
+    }
+
+    /// `parleyd` with the pubsub plugin alone, attached as `pubsub.localhost` to the XEP-0114
+    /// component port `port` of 127.0.0.1 (its HTTP face on a free port), once it is connected.
+    func pubsubComponent(in nodes: TemporaryDirectory, port: Int, secret: String) throws -> ParleydProcess {
+        let back = try ParleydProcess(
+            in: nodes, auth: "memory:nobody:nobodypw",
+            plugins: "- plugin: pubsub\n  connect: 127.0.0.1:\(port)\n  domain: pubsub.localhost\n"
+                + "  secret: \(secret)\n  http-port: 0\n")
+        _ = try back.waitForLog("component connected")
+        return back
     }
 
     func arguments(_ port: UInt16, _ phase: String) -> [String] {

@@ -3,7 +3,7 @@ import Foundation
 /// A throwaway Prosody (Debian's; Tests/Interop/xmpp/prosody/run-prosody.sh) on loopback
 /// with one XEP-0114 component domain or a MUC service, and the user alice, stopped by its pid.
 final class ProsodyServer {
-    static let script = PythonPeer.root + "/Tests/Interop/xmpp/prosody/run-prosody.sh"
+    static let script = ServerScript(path: PythonPeer.root + "/Tests/Interop/xmpp/prosody/run-prosody.sh")
     let directory: TemporaryDirectory
     let secret: String
     private(set) var pid: Int32 = 0
@@ -29,48 +29,33 @@ final class ProsodyServer {
         }
         self.secret = secret
         directory = try TemporaryDirectory()
-        try apply(try Self.run(["start", prosodyDirectory], environment: environment))
+        try apply(try Self.script.run(["start", prosodyDirectory], environment: environment))
         try register("alice", "alicepass")
     }
 
     /// Adds a user to Prosody's store.
     func register(_ user: String, _ password: String) throws {
-        _ = try Self.run(["register", prosodyDirectory, user, password])
+        _ = try Self.script.run(["register", prosodyDirectory, user, password])
     }
 
     /// Stops Prosody and starts it again on the same directory and ports.
     func restart() throws {
-        try apply(try Self.run(["restart", prosodyDirectory]))
+        try apply(try Self.script.run(["restart", prosodyDirectory]))
     }
 
     func stop() {
         guard pid > 0 else { return }
-        _ = try? Self.run(["stop", "\(pid)"])
+        _ = try? Self.script.run(["stop", "\(pid)"])
         pid = 0
     }
 
     deinit { stop() }
 
     private func apply(_ output: String) throws {
-        var values: [String: String] = [:]
-        for line in output.split(separator: "\n") {
-            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
-            if parts.count == 2 { values[parts[0]] = parts[1] }
-        }
+        let values = ServerScript.assignments(output)
         guard let pid = values["PROSODY_PID"].flatMap(Int32.init), let port = values["PROSODY_PORT"].flatMap(Int.init),
             secret.isEmpty || values["PROSODY_COMPONENT_PORT"] != nil
         else { throw TestFailure("run-prosody.sh printed no pid/ports:\n\(output)") }
         (self.pid, self.port, self.componentPort) = (pid, port, values["PROSODY_COMPONENT_PORT"].flatMap(Int.init) ?? 0)
-    }
-
-    /// Runs run-prosody.sh; returns its stdout, throws with its stderr when it fails.
-    /// (It leaves Prosody running without our descriptors, so both pipes end.)
-    private static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> String {
-        let environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
-        let result = try ChildProcess.run("/bin/bash", [script] + arguments, environment: environment)
-        guard result.status == 0 else {
-            throw TestFailure("run-prosody.sh \(arguments.joined(separator: " ")) failed: \(result.stderrText)")
-        }
-        return result.stdoutText
     }
 }

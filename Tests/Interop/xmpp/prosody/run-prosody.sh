@@ -36,21 +36,8 @@ run_as=(setpriv --reuid=prosody --regid=prosody --init-groups)
 
 die() { echo "run-prosody: $*" >&2; exit 1; }
 
-free_port() {
-  # Ask the kernel for a free loopback port (a small race with other binders is accepted).
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-port_open() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-stop_pid() {
-  local pid="$1"
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-}
+# free_port, port_open, stop_pid, spawn_clean, read_components
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../server-lib.sh"
 
 prepare() {
   local dir="$1"
@@ -70,14 +57,11 @@ prepare() {
       free_port >"$dir/component_port"
     done
     component_port="$(cat "$dir/component_port")"
-    local spec name secret
-    local -a specs
-    IFS=',' read -r -a specs <"$dir/components"
-    for spec in "${specs[@]}"; do
-      name="${spec%%:*}"; secret="${spec#*:}"
-      [[ "$spec" == *:* && "$name" =~ ^[A-Za-z0-9._-]+$ && "$secret" =~ ^[A-Za-z0-9._-]+$ ]] \
-        || die "PROSODY_COMPONENT: expected DOMAIN:SECRET[,…] (letters, digits, . _ -), got '$spec'"
-      component_blocks+=$'\n'"Component \"$name\""$'\n'"  component_secret = \"$secret\""
+    read_components "$dir/components" PROSODY_COMPONENT
+    local i
+    for i in "${!component_names[@]}"; do
+      component_blocks+=$'\n'"Component \"${component_names[$i]}\""
+      component_blocks+=$'\n'"  component_secret = \"${component_secrets[$i]}\""
     done
   fi
   if [ -n "${PROSODY_MUC:-}" ] && [ ! -s "$dir/muc" ]; then
@@ -158,22 +142,10 @@ case "$cmd" in
         "${PROSODY_COMPONENT:+PROSODY_COMPONENT_PORT=$(cat "$dir/component_port" 2>/dev/null)}" >&2
       exec "${run_as[@]}" prosody -F --config "$dir/prosody.cfg.lua"
     fi
-    # The subshell execs python, which execs setpriv, which execs prosody, so $! is Prosody's
-    # own pid. Prosody starts clean when the caller is a Swift test (Foundation's Process):
-    # - no descriptor of ours beyond 0-2: Foundation hands its child a socket whose last copy
-    #   closing is how it learns that the child exited; a daemon keeping one would make the
-    #   caller wait for it forever;
-    # - no blocked signals: the spawning thread's mask (SIGTERM blocked) survives exec, and
-    #   `stop` would then wait 10 s and SIGKILL.
-    (
-      for fd in /proc/self/fd/*; do
-        fd="${fd##*/}"
-        [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
-      done
-      exec python3 -c 'import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])' \
-        "${run_as[@]}" prosody -F --config "$dir/prosody.cfg.lua" >>"$dir/prosody.log" 2>&1 </dev/null
-    ) &
-    pid=$!
+    # The subshell execs python, which execs setpriv, which execs prosody, so the pid is
+    # Prosody's own; spawn_clean (server-lib.sh) says why it closes descriptors and unblocks signals.
+    spawn_clean "$dir/prosody.log" "${run_as[@]}" prosody -F --config "$dir/prosody.cfg.lua"
+    pid=$spawned
     echo "$pid" >"$dir/server.pid"
     for _ in $(seq 1 100); do
       port_open "$port" && break
