@@ -23,6 +23,7 @@ import Testing
                       port: 0
                     - plugin: irc-server
                       port: 0
+                      tls-port: 0
                       allow-plain-without-tls: true
                     - plugin: xmpp-c2s
                       port: 0

@@ -128,9 +128,12 @@ import Testing
           require-tls: false
           allow-plain-without-tls: true
         """
+    /// irc-server on a free port, its TLS listener off (its default, 6697, is one fixed port:
+    /// two test processes at once would clash).
     static let ircServer = """
         - plugin: irc-server
           port: 0
+          tls-port: 0
           allow-plain-without-tls: true
         """
 
