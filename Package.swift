@@ -237,6 +237,7 @@ let package = Package(
                 "ParleyCore", "ParleyCred", "ParleyLauncher", "ParleyXML", "ParleyXMPP", "ParleyXMPPNIO", "ParleyServerNIO",
                 "ParleyMUC", "ParleyPubSub", "ParleyPubSubStore",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),

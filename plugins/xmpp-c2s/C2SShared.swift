@@ -29,6 +29,9 @@ final class C2SShared: Sendable {
     /// A stream negotiation in its initial state (RFC 6120 §4–§7), copied for each
     /// connection; the copies share one configuration.
     let negotiation: ServerStreamNegotiation
+    /// The same over RFC 7395 WebSocket framing: no STARTTLS (§3.3: TLS is the `wss:`
+    /// layer's), so PLAIN only where `allow-plain-without-tls` lets it cross a clear one.
+    let webSocketNegotiation: ServerStreamNegotiation
     /// Returns released parser memory to the system (the launcher's, in `parleyd`).
     let memory: MemoryReturn
     /// The open connections, for the sweepers and shutdown.
@@ -62,6 +65,10 @@ final class C2SShared: Sendable {
             allowPlainWithoutTLS: settings.allowPlainWithoutTLS, registration: settings.registration && accounts != nil,
             maxAuthFailures: settings.maxAuthFailures)
         self.negotiation = ServerStreamNegotiation(configuration: negotiation)
+        var webSocket = negotiation
+        webSocket.framing = .webSocket
+        webSocket.tlsAvailable = false
+        self.webSocketNegotiation = ServerStreamNegotiation(configuration: webSocket)
         var features: [any C2SFeature] = [PingFeature(), VersionFeature(), SessionFeature(), RosterFeature()]
         if settings.registration, let accounts { features.append(RegisterFeature(accounts: accounts)) }
         if settings.pep {
