@@ -5,6 +5,10 @@ import ParleyServerNIO
 struct C2SSettings: Sendable {
     var host = "127.0.0.1"
     var port = 5222
+    /// RFC 7395 WebSocket (and XEP-0156 host-meta) on the shared HTTP listener at this
+    /// address; port -1: none.
+    var httpHost = "127.0.0.1"
+    var httpPort = -1
     /// PEM files; both nil: a self-signed certificate in `storage/tls/`.
     var certificatePath: String?
     var keyPath: String?
