@@ -5,26 +5,35 @@ import Testing
 /// listener on loopback, a raw RFC 7395 client (the python `websockets` library) beside a
 /// slixmpp client on TCP (Tests/Interop/xmpp/ws_rfc7395.py).
 @Suite(.serialized) struct WebSocketInteropTests {
-    @Test func discoveryLoginBindMessagesCloseAndBadInput() throws {
+    /// Runs the scenario against a `parleyd xmpp-c2s` started with `options` (and a
+    /// 16 KiB stanza limit); `scenario` are the script's own options.
+    private func run(options: [String], scenario: [String]) throws {
         let storage = try TemporaryDirectory()
         for (user, password) in [("alice", "alicepass"), ("bob", "bobpass")] {
             try ParleydProcess.addUser(user, password: password, storage: storage.path)
         }
-        // PLAIN over a clear WebSocket is for this test only (docs/web.md).
         let daemon = try ParleydProcess(
-            [
-                "--domain", "localhost", "--storage", storage.path, "xmpp-c2s", "--port", "0", "--http-port", "0",
-                "--no-require-tls", "--allow-plain-without-tls", "--max-stanza", "16384",
-            ])
+            ["--domain", "localhost", "--storage", storage.path, "xmpp-c2s", "--port", "0", "--http-port", "0"]
+                + ["--max-stanza", "16384"] + options)
         defer { daemon.stop() }
         let port = try daemon.listeningPort(of: "xmpp-c2s")
         let httpPort = try daemon.listeningPort(of: "xmpp-c2s WebSocket")
         let outcome = try PythonPeer.run(
             "xmpp", "ws_rfc7395.py",
-            [
-                "--host", "127.0.0.1", "--port", "\(port)", "--http-port", "\(httpPort)", "--domain", "localhost",
-                "--tls", "none", "--max-stanza", "16384",
-            ])
+            ["--host", "127.0.0.1", "--port", "\(port)", "--http-port", "\(httpPort)", "--domain", "localhost"]
+                + ["--max-stanza", "16384"] + scenario)
         #expect(outcome.ok, "\(outcome)\n\(daemon.log.suffix(4000))")
+    }
+
+    /// Over `ws:`; PLAIN in the clear is for this test only (docs/web.md).
+    @Test func discoveryLoginBindMessagesCloseAndBadInput() throws {
+        try run(options: ["--no-require-tls", "--allow-plain-without-tls"], scenario: ["--tls", "none"])
+    }
+
+    /// `http-tls`: the same over `wss:` with the STARTTLS certificate (self-signed, made in
+    /// the storage), PLAIN offered because the WebSocket is encrypted (RFC 7395 §3.9), with
+    /// the server's defaults otherwise (TLS required on TCP too).
+    @Test func theSameOverWSS() throws {
+        try run(options: ["--http-tls"], scenario: ["--tls", "starttls", "--scheme", "wss"])
     }
 }

@@ -59,7 +59,7 @@ final actor C2SConnection: XMPPStreamConnection {
         self.init(channel: channel, shared: shared, parser: parser, framing: .tcp, stream: shared.negotiation)
     }
 
-    /// A client over an RFC 7395 WebSocket (plain `ws:` for now: no mechanism that needs TLS).
+    /// A client over an RFC 7395 WebSocket (`ws:`, or `wss:` with `http-tls`).
     init(webSocket channel: any Channel, shared: C2SShared) {
         self.init(channel: channel, shared: shared, parser: nil, framing: .webSocket, stream: shared.webSocketNegotiation)
     }

@@ -19,6 +19,9 @@ public enum XMPPC2SPlugin: ParleyPlugin {
     static let httpPortOption = PluginOption<Int>(
         "http-port", default: -1, range: -1...65535,
         help: "HTTP port of XMPP over WebSocket (RFC 7395, /xmpp-websocket) and host-meta; 0 picks a free one; -1: off.")
+    static let httpTLSOption = PluginOption<Bool>(
+        "http-tls", default: false,
+        help: "Serve the WebSocket endpoint over HTTPS (wss:) with the certificate STARTTLS offers.")
     static let certificateOption = PluginOption<String>(
         "tls-certificate", default: "", help: "PEM certificate chain; empty: a self-signed one in storage/tls/.")
     static let keyOption = PluginOption<String>("tls-key", default: "", help: "PEM private key of tls-certificate.")
@@ -50,7 +53,7 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         "max-send-queue", default: SendQueueLimit.defaultBytes, range: 65_536...1_073_741_824,
         help: "Bytes waiting for a client that does not read before it is disconnected.")
     public static let options: [any AnyPluginOption] = [
-        hostOption, portOption, httpHostOption, httpPortOption, certificateOption, keyOption, requireTLSOption, plainOption, registrationOption,
+        hostOption, portOption, httpHostOption, httpPortOption, httpTLSOption, certificateOption, keyOption, requireTLSOption, plainOption, registrationOption,
         maxStanzaOption, idleTimeoutOption, keepaliveOption, negotiationTimeoutOption, authDelayOption, offlineLimitOption,
         roomsDomainOption, sendQueueOption, pepOption,
     ]
@@ -62,6 +65,7 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         let httpHost = options.value(httpHostOption)
         settings.httpHost = httpHost.isEmpty ? settings.host : httpHost
         settings.httpPort = options.value(httpPortOption)
+        settings.httpTLS = options.value(httpTLSOption)
         let certificate = options.value(certificateOption)
         let key = options.value(keyOption)
         settings.certificatePath = certificate.isEmpty ? nil : certificate
@@ -99,8 +103,10 @@ public enum XMPPC2SPlugin: ParleyPlugin {
             storageDirectory: context.storageDirectory, logger: logger, memory: context.memory)
         if settings.httpPort >= 0 {
             do {
+                let tls = try settings.webSocketTLS(
+                    storageDirectory: context.storageDirectory, domain: context.chat.domain, logger: logger)
                 try C2SWebSocketRoute.mount(
-                    on: context.http.listener(host: settings.httpHost, port: settings.httpPort), shared: shared)
+                    on: context.http.listener(host: settings.httpHost, port: settings.httpPort), shared: shared, tls: tls)
             } catch {
                 throw OptionError(key: httpPortOption.name, message: "\(error)")
             }

@@ -3,8 +3,8 @@
 parleyd's /xmpp-websocket, beside a slixmpp client on the TCP listener.
 
 Discovery through XEP-0156 host-meta.json (and the XRD host-meta), the `xmpp`
-subprotocol, <open/>, SASL PLAIN (the server allows it without TLS for this test), a
-stream restart, resource binding, a message to the TCP client and its reply, <close/>.
+subprotocol, <open/>, SASL PLAIN (over wss, or over ws where the server allows it for the
+test), a stream restart, resource binding, a message to the TCP client and its reply, <close/>.
 Bad input, each on its own connection: no subprotocol (HTTP 400), a binary message (close
 1003), two stanzas in one message (stream error not-well-formed, then <close/>), a message
 over the server's stanza limit (close 1009). The good session is checked again after the
@@ -13,6 +13,7 @@ bad ones (other sessions are not disturbed).
 import asyncio
 import base64
 import json
+import ssl
 import urllib.request
 import xml.etree.ElementTree as ET
 
@@ -30,8 +31,16 @@ TLS_NS = "urn:ietf:params:xml:ns:xmpp-tls"
 WS_REL = "urn:xmpp:alt-connections:websocket"
 
 
-def http_get(url):
-    with urllib.request.urlopen(url, timeout=5) as response:
+def unverified_tls():
+    """The servers under test use self-signed certificates."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def http_get(url, context=None):
+    with urllib.request.urlopen(url, timeout=5, context=context) as response:
         return response.status, response.headers.get("Content-Type"), response.read().decode()
 
 
@@ -70,16 +79,18 @@ async def close_code(ws, timeout=common.STEP_TIMEOUT):
 async def body(sc):
     a = sc.args
     n = common.nonce()
-    base = f"http://{a.host}:{a.http_port}"
+    secure = a.scheme == "wss"
+    tls = {"ssl": unverified_tls()} if secure else {}
+    base = f"{'https' if secure else 'http'}://{a.host}:{a.http_port}"
 
     sc.step("discovery: host-meta.json and host-meta")
-    status, ctype, text = http_get(base + "/.well-known/host-meta.json")
+    status, ctype, text = http_get(base + "/.well-known/host-meta.json", tls.get("ssl"))
     links = [l for l in json.loads(text).get("links", []) if l.get("rel") == WS_REL]
     sc.require("host_meta_json_names_websocket", status == 200 and len(links) == 1, text)
     url = links[0]["href"]
     sc.info["websocket_url"] = url
-    sc.check("host_meta_json_url", url == f"ws://{a.host}:{a.http_port}/xmpp-websocket", url)
-    status, ctype, text = http_get(base + "/.well-known/host-meta")
+    sc.check("host_meta_json_url", url == f"{a.scheme}://{a.host}:{a.http_port}/xmpp-websocket", url)
+    status, ctype, text = http_get(base + "/.well-known/host-meta", tls.get("ssl"))
     xrd = ET.fromstring(text)
     hrefs = [l.get("href") for l in xrd.findall("{http://docs.oasis-open.org/ns/xri/xrd-1.0}Link") if l.get("rel") == WS_REL]
     sc.check("host_meta_xrd_names_websocket", hrefs == [url], text)
@@ -90,7 +101,7 @@ async def body(sc):
     await bob.barrier()
 
     sc.step("alice: WebSocket with the xmpp subprotocol, <open/>")
-    ws = await connect(url, subprotocols=["xmpp"], open_timeout=5)
+    ws = await connect(url, subprotocols=["xmpp"], open_timeout=5, **tls)
     sc.check("subprotocol_xmpp", ws.subprotocol == "xmpp", f"subprotocol={ws.subprotocol}")
     opened, features = await open_stream(ws, a.domain)
     sc.check("open_in_framing_namespace", opened.tag == f"{{{FRAMING_NS}}}open", ET.tostring(opened).decode())
@@ -134,21 +145,21 @@ async def body(sc):
 
     sc.step("bad input: no subprotocol")
     try:
-        bad = await connect(url, open_timeout=5)
+        bad = await connect(url, open_timeout=5, **tls)
         await bad.close()
         sc.check("no_subprotocol_refused", False, "the upgrade succeeded")
     except websockets.exceptions.InvalidStatus as refused:
         sc.check("no_subprotocol_refused", refused.response.status_code == 400, f"status={refused.response.status_code}")
 
     sc.step("bad input: a binary message")
-    bad = await connect(url, subprotocols=["xmpp"], open_timeout=5)
+    bad = await connect(url, subprotocols=["xmpp"], open_timeout=5, **tls)
     await open_stream(bad, a.domain)
     await bad.send(b"<presence/>")
     code = await close_code(bad)
     sc.check("binary_closed_1003", code == 1003, f"code={code}")
 
     sc.step("bad input: two stanzas in one message")
-    bad = await connect(url, subprotocols=["xmpp"], open_timeout=5)
+    bad = await connect(url, subprotocols=["xmpp"], open_timeout=5, **tls)
     await open_stream(bad, a.domain)
     await bad.send(f"<presence xmlns='{CLIENT_NS}'/><presence xmlns='{CLIENT_NS}'/>")
     error = await recv_element(bad)
@@ -162,7 +173,7 @@ async def body(sc):
     sc.check("two_stanzas_closed_1000", code == 1000, f"code={code}")
 
     sc.step("bad input: a message over the stanza limit")
-    bad = await connect(url, subprotocols=["xmpp"], open_timeout=5, max_size=None)
+    bad = await connect(url, subprotocols=["xmpp"], open_timeout=5, max_size=None, **tls)
     await open_stream(bad, a.domain)
     await bad.send(f"<message xmlns='{CLIENT_NS}'><body>{'x' * (a.max_stanza * 2)}</body></message>")
     code = await close_code(bad)
@@ -187,5 +198,6 @@ if __name__ == "__main__":
     common.add_user_args(p, "alice", "alice", "alicepass")
     common.add_user_args(p, "bob", "bob", "bobpass")
     p.add_argument("--http-port", type=int, required=True, help="the port of xmpp-c2s's HTTP listener")
+    p.add_argument("--scheme", choices=["ws", "wss"], default="ws", help="wss: the listener serves TLS")
     p.add_argument("--max-stanza", type=int, default=16384, help="the server's max-stanza")
     common.run("ws_rfc7395", p, body)

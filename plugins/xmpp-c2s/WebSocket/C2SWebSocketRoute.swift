@@ -16,17 +16,19 @@ enum C2SWebSocketRoute {
     static let hostMetaPath = "/.well-known/host-meta"
     static let hostMetaJSONPath = "/.well-known/host-meta.json"
 
-    /// Mounts the endpoint and the two discovery documents on `listener`.
-    static func mount(on listener: HTTPListener, shared: C2SShared) throws {
+    /// Mounts the endpoint and the two discovery documents on `listener`, over `tls` when
+    /// given (`wss:`).
+    static func mount(on listener: HTTPListener, shared: C2SShared, tls: HTTPTLS? = nil) throws {
         let settings = shared.settings
         let webSocket = HTTPWebSocketLimits(
             maximumFrameSize: settings.maxStanzaBytes, pingInterval: settings.keepaliveInterval)
         let limits = HTTPLimits(maximumConnections: 4096, idleTimeout: 30)
         let logger = shared.logger
         let host = settings.httpHost
+        let scheme = tls == nil ? "ws" : "wss"
         try listener.mount(
             HTTPMount(
-                contributor: "xmpp-c2s", prefix: path, limits: limits, webSocket: webSocket,
+                contributor: "xmpp-c2s", prefix: path, limits: limits, tls: tls, webSocket: webSocket,
                 routes: { group in
                     group.ws(
                         "",
@@ -44,19 +46,19 @@ enum C2SWebSocketRoute {
                 bound: { port in
                     logger.notice(
                         "xmpp-c2s WebSocket listening",
-                        metadata: ["port": "\(port)", "url": "ws://\(HTTPAddress(host: host, port: port))\(path)"])
+                        metadata: ["port": "\(port)", "url": "\(scheme)://\(HTTPAddress(host: host, port: port))\(path)"])
                 }))
         for (prefix, json) in [(hostMetaPath, false), (hostMetaJSONPath, true)] {
             try listener.mount(
                 HTTPMount(
-                    contributor: "xmpp-c2s", prefix: prefix, limits: limits,
+                    contributor: "xmpp-c2s", prefix: prefix, limits: limits, tls: tls,
                     routes: { group in
                         group.get("") { request, context -> Response in
                             let fallback = HTTPAddress(
                                 host: host, port: context.channel.localAddress?.port ?? 0
                             ).description
                             let meta = HostMeta(webSockets: [
-                                HostMeta.webSocketURL(authority: request.head.authority, fallback: fallback, secure: false)
+                                HostMeta.webSocketURL(authority: request.head.authority, fallback: fallback, secure: tls != nil)
                             ])
                             return hostMetaResponse(json ? meta.json : meta.xrd, json: json)
                         }
