@@ -50,6 +50,9 @@ final actor C2SConnection: XMPPStreamConnection {
     var questions: [String: ServerQuestion] = [:]
 
     private var inbox: SerialInbox<XMLStreamEvent>
+    /// Over WebSocket, the route waiting for the inbox to leave congestion before it reads
+    /// the next message (`receiveWhenRoom`); a TCP stream pauses its socket instead.
+    private var roomWaiter: CheckedContinuation<Void, Never>?
     private var lastRead = NIODeadline.now()
     var lastWrite = NIODeadline.now()
     private let openedAt = NIODeadline.now()
@@ -103,15 +106,32 @@ final actor C2SConnection: XMPPStreamConnection {
     }
 
 
+    /// `receive`, then, while `inbound-queue-limit` events wait, no return until half of
+    /// them have been handled: the WebSocket route reads its next message only then, so a
+    /// client that sends faster than it is served fills its TCP window, not our memory.
+    func receiveWhenRoom(_ event: XMLStreamEvent) async {
+        receive(event)
+        guard inbox.isCongested, !isClosed, roomWaiter == nil else { return }
+        await withCheckedContinuation { roomWaiter = $0 }
+    }
+
+    private func resumeReaderIfRoom() {
+        guard let waiter = roomWaiter, !inbox.isCongested else { return }
+        roomWaiter = nil
+        waiter.resume()
+    }
+
     /// The transport delivered bytes (also keepalive whitespace, which yields no event).
     func sawBytes() { lastRead = .now() }
 
     private func drain() async {
         while let event = inbox.next() {
             inbox.updateReading(of: channel)
+            resumeReaderIfRoom()
             guard !isClosed else {
                 inbox.removeAll()
                 inbox.finished()
+                resumeReaderIfRoom()
                 break
             }
             await handle(event)
@@ -157,6 +177,7 @@ final actor C2SConnection: XMPPStreamConnection {
         stream.transportClosed()
         streamClosed = true
         inbox.removeAll()
+        resumeReaderIfRoom()
         abandonQuestions()
         await endSession()
         shared.connections.forget(self)

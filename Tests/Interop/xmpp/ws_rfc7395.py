@@ -8,7 +8,8 @@ test), a stream restart, resource binding, a message to the TCP client and its r
 Bad input, each on its own connection: no subprotocol (HTTP 400), a binary message (close
 1003), two stanzas in one message (stream error not-well-formed, then <close/>), a message
 over the server's stanza limit (close 1009). The good session is checked again after the
-bad ones (other sessions are not disturbed).
+bad ones (other sessions are not disturbed), and with a burst of pings past the server's
+inbound queue (the route waits for room before it reads on).
 """
 import asyncio
 import base64
@@ -183,6 +184,16 @@ async def body(sc):
     await ws.send(f"<iq xmlns='{CLIENT_NS}' type='get' id='p1' to='{a.domain}'><ping xmlns='urn:xmpp:ping'/></iq>")
     pong = await recv_until(ws, lambda e: e.tag == f"{{{CLIENT_NS}}}iq" and e.get("id") == "p1")
     sc.check("still_alive_after_bad_input", pong.get("type") == "result", ET.tostring(pong).decode())
+
+    sc.step("a burst past inbound-queue-limit: every ping answered, in order")
+    burst = 300
+    for i in range(burst):
+        await ws.send(f"<iq xmlns='{CLIENT_NS}' type='get' id='burst-{i}' to='{a.domain}'><ping xmlns='urn:xmpp:ping'/></iq>")
+    answered = []
+    while len(answered) < burst:
+        reply = await recv_until(ws, lambda e: e.tag == f"{{{CLIENT_NS}}}iq" and (e.get("id") or "").startswith("burst-"))
+        answered.append(reply.get("id"))
+    sc.check("burst_answered_in_order", answered == [f"burst-{i}" for i in range(burst)], f"{len(answered)} answers")
 
     sc.step("alice: <close/>")
     await ws.send(f"<close xmlns='{FRAMING_NS}'/>")

@@ -93,7 +93,7 @@ enum C2SWebSocketRoute {
             switch message {
             case .text(let text):
                 switch decoder.decode(text.utf8) {
-                case .success(let event): await connection.receive(event)
+                case .success(let event): await connection.receiveWhenRoom(event)
                 case .failure(let error): await connection.failed(error)
                 }
             case .binary:
