@@ -15,17 +15,35 @@ import Testing
     }
 
     @Test func theXMPPSubprotocolIsRequired() {
-        #expect(WebSocketHandshake.refusal(fields(protocols: ["xmpp"])) == nil)
-        #expect(WebSocketHandshake.refusal(fields(protocols: ["chat, xmpp"])) == nil)
-        #expect(WebSocketHandshake.refusal(fields(protocols: ["chat", "xmpp"])) == nil)
-        #expect(WebSocketHandshake.refusal(fields(upgrade: "WebSocket", protocols: ["xmpp"])) == nil)
-        #expect(WebSocketHandshake.refusal(fields(protocols: [])) == .noXMPPSubprotocol)
-        #expect(WebSocketHandshake.refusal(fields(protocols: ["XMPP"])) == .noXMPPSubprotocol)
-        #expect(WebSocketHandshake.refusal(fields(protocols: ["xmpp-ish"])) == .noXMPPSubprotocol)
-        #expect(WebSocketHandshake.refusal(fields(upgrade: nil, protocols: ["xmpp"])) == .notAnUpgrade)
+        #expect(WebSocketHandshake.refusal(fields(protocols: ["xmpp"]), authority: nil) == nil)
+        #expect(WebSocketHandshake.refusal(fields(protocols: ["chat, xmpp"]), authority: nil) == nil)
+        #expect(WebSocketHandshake.refusal(fields(protocols: ["chat", "xmpp"]), authority: nil) == nil)
+        #expect(WebSocketHandshake.refusal(fields(upgrade: "WebSocket", protocols: ["xmpp"]), authority: nil) == nil)
+        #expect(WebSocketHandshake.refusal(fields(protocols: []), authority: nil) == .noXMPPSubprotocol)
+        #expect(WebSocketHandshake.refusal(fields(protocols: ["XMPP"]), authority: nil) == .noXMPPSubprotocol)
+        #expect(WebSocketHandshake.refusal(fields(protocols: ["xmpp-ish"]), authority: nil) == .noXMPPSubprotocol)
+        #expect(WebSocketHandshake.refusal(fields(upgrade: nil, protocols: ["xmpp"]), authority: nil) == .notAnUpgrade)
         #expect(WebSocketHandshake.Refusal.noXMPPSubprotocol.status == .badRequest)
         #expect(WebSocketHandshake.Refusal.notAnUpgrade.status.code == 426)
         #expect(WebSocketHandshake.acceptedFields[.secWebSocketProtocol] == "xmpp")
+    }
+
+    @Test func browsersMustComeFromAnAllowedOrigin() {
+        var fields = fields(protocols: ["xmpp"])
+        fields[.origin] = "http://chat.example.test:5280"
+        // Same origin by default: the page's authority is the request's.
+        #expect(WebSocketHandshake.refusal(fields, authority: "chat.example.test:5280") == nil)
+        #expect(WebSocketHandshake.refusal(fields, authority: "CHAT.example.test:5280") == nil)
+        #expect(WebSocketHandshake.refusal(fields, authority: "other.test:5280") == .originNotAllowed)
+        #expect(WebSocketHandshake.refusal(fields, authority: nil) == .originNotAllowed)
+        // A configured list replaces the same-origin rule.
+        #expect(
+            WebSocketHandshake.refusal(fields, authority: "x", allowedOrigins: ["http://chat.example.test:5280"]) == nil)
+        #expect(WebSocketHandshake.refusal(fields, authority: "x", allowedOrigins: ["https://a.test"]) == .originNotAllowed)
+        #expect(WebSocketHandshake.refusal(fields, authority: "x", allowedOrigins: ["*"]) == nil)
+        fields[.origin] = "null"
+        #expect(WebSocketHandshake.refusal(fields, authority: "chat.example.test:5280") == .originNotAllowed)
+        #expect(WebSocketHandshake.Refusal.originNotAllowed.status == .badRequest)
     }
 
     @Test func hostMetaNamesTheEndpoint() throws {

@@ -12,6 +12,9 @@ struct C2SSettings: Sendable {
     /// That listener serves HTTPS (`wss:`) with the STARTTLS certificate; then PLAIN and
     /// SCRAM are offered over WebSocket as over a TLS stream.
     var httpTLS = false
+    /// Browser origins allowed to open the WebSocket (`scheme://host[:port]`, `*`); empty:
+    /// the same origin only. Clients that send no `Origin` are not browsers and always may.
+    var httpAllowedOrigins: [String] = []
     /// PEM files; both nil: a self-signed certificate in `storage/tls/`.
     var certificatePath: String?
     var keyPath: String?

@@ -22,6 +22,9 @@ public enum XMPPC2SPlugin: ParleyPlugin {
     static let httpTLSOption = PluginOption<Bool>(
         "http-tls", default: false,
         help: "Serve the WebSocket endpoint over HTTPS (wss:) with the certificate STARTTLS offers.")
+    static let httpOriginsOption = PluginOption<String>(
+        "http-allowed-origins", default: "",
+        help: "Browser origins (scheme://host[:port], comma-separated; * for any) allowed to open the WebSocket; empty: the same origin.")
     static let certificateOption = PluginOption<String>(
         "tls-certificate", default: "", help: "PEM certificate chain; empty: a self-signed one in storage/tls/.")
     static let keyOption = PluginOption<String>("tls-key", default: "", help: "PEM private key of tls-certificate.")
@@ -53,7 +56,8 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         "max-send-queue", default: SendQueueLimit.defaultBytes, range: 65_536...1_073_741_824,
         help: "Bytes waiting for a client that does not read before it is disconnected.")
     public static let options: [any AnyPluginOption] = [
-        hostOption, portOption, httpHostOption, httpPortOption, httpTLSOption, certificateOption, keyOption, requireTLSOption, plainOption, registrationOption,
+        hostOption, portOption, httpHostOption, httpPortOption, httpTLSOption, httpOriginsOption,
+        certificateOption, keyOption, requireTLSOption, plainOption, registrationOption,
         maxStanzaOption, idleTimeoutOption, keepaliveOption, negotiationTimeoutOption, authDelayOption, offlineLimitOption,
         roomsDomainOption, sendQueueOption, pepOption,
     ]
@@ -66,6 +70,9 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         settings.httpHost = httpHost.isEmpty ? settings.host : httpHost
         settings.httpPort = options.value(httpPortOption)
         settings.httpTLS = options.value(httpTLSOption)
+        settings.httpAllowedOrigins = options.value(httpOriginsOption).split(separator: ",").map {
+            String($0.filter { $0 != " " })
+        }.filter { !$0.isEmpty }
         let certificate = options.value(certificateOption)
         let key = options.value(keyOption)
         settings.certificatePath = certificate.isEmpty ? nil : certificate

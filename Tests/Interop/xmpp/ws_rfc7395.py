@@ -5,7 +5,8 @@ parleyd's /xmpp-websocket, beside a slixmpp client on the TCP listener.
 Discovery through XEP-0156 host-meta.json (and the XRD host-meta), the `xmpp`
 subprotocol, <open/>, SASL PLAIN (over wss, or over ws where the server allows it for the
 test), a stream restart, resource binding, a message to the TCP client and its reply, <close/>.
-Bad input, each on its own connection: no subprotocol (HTTP 400), a binary message (close
+Bad input, each on its own connection: no subprotocol (HTTP 400), a page from another
+origin (HTTP 400; its own origin is accepted), a binary message (close
 1003), two stanzas in one message (stream error not-well-formed, then <close/>), a message
 over the server's stanza limit (close 1009). The good session is checked again after the
 bad ones (other sessions are not disturbed), and with a burst of pings past the server's
@@ -151,6 +152,17 @@ async def body(sc):
         sc.check("no_subprotocol_refused", False, "the upgrade succeeded")
     except websockets.exceptions.InvalidStatus as refused:
         sc.check("no_subprotocol_refused", refused.response.status_code == 400, f"status={refused.response.status_code}")
+
+    sc.step("bad input: a page from another origin")
+    try:
+        bad = await connect(url, subprotocols=["xmpp"], origin="http://evil.example", open_timeout=5, **tls)
+        await bad.close()
+        sc.check("other_origin_refused", False, "the upgrade succeeded")
+    except websockets.exceptions.InvalidStatus as refused:
+        sc.check("other_origin_refused", refused.response.status_code == 400, f"status={refused.response.status_code}")
+    same = await connect(url, subprotocols=["xmpp"], origin=f"{base}", open_timeout=5, **tls)
+    sc.check("same_origin_accepted", same.subprotocol == "xmpp")
+    await same.close()
 
     sc.step("bad input: a binary message")
     bad = await connect(url, subprotocols=["xmpp"], open_timeout=5, **tls)

@@ -34,7 +34,12 @@ enum C2SWebSocketRoute {
                         "",
                         shouldUpgrade: { request, _ in
                             // RFC 7395 §3.2: a WebSocket with the `xmpp` subprotocol, or nothing.
-                            if let refusal = WebSocketHandshake.refusal(request.headers) {
+                            if let refusal = WebSocketHandshake.refusal(
+                                request.headers, authority: request.head.authority, allowedOrigins: settings.httpAllowedOrigins)
+                            {
+                                logger.info(
+                                    "WebSocket upgrade refused",
+                                    metadata: ["reason": "\(refusal.message)"])
                                 throw HTTPError(refusal.status, message: refusal.message)
                             }
                             return .upgrade(WebSocketHandshake.acceptedFields)
