@@ -81,7 +81,7 @@ extension C2SConnection {
                 channel.close(promise: nil)
             }
         case .restartStream:
-            // Over WebSocket each message is parsed alone: nothing to reset (RFC 7395 §3.5).
+            // Over WebSocket each message is parsed alone: nothing to reset (RFC 7395 §3.7).
             parser?.parser.reset()
         case .acceptLogin:
             login = grantedLogin
@@ -100,7 +100,7 @@ extension C2SConnection {
                 framing.write(framing.opening(id: openFirst, domain: domain, allocator: channel.allocator), on: channel)
             }
             if let error {
-                // RFC 7395 §3.8: over WebSocket the error is a message of its own, then <close/>.
+                // RFC 7395 §3.5: over WebSocket the error is a message of its own, then <close/>.
                 var buffer = channel.allocator.buffer(capacity: 256)
                 buffer.writeXML(error.element, inheritedNamespace: XMPPNamespace.client)
                 framing.write(buffer, on: channel)

@@ -11,7 +11,7 @@ enum C2SFraming: Sendable {
     /// RFC 6120 §4: `<stream:stream>` … `</stream:stream>`, whitespace keepalives (§4.6.1).
     case tcp
     /// RFC 7395: `<open/>` and `<close/>` in the framing namespace (§3.4, §3.6), each
-    /// element in a text frame of its own and qualified by its namespace (§3.5); liveness
+    /// element in a text frame of its own and qualified by its namespace (§3.3.3); liveness
     /// by WebSocket pings (RFC 6455 §5.5.2, sent by the HTTP listener), never whitespace.
     case webSocket
 

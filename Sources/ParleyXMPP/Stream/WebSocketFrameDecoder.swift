@@ -1,10 +1,10 @@
 import ParleyXML
 
-/// RFC 7395's framing, inbound: one WebSocket text message is one whole element (§3.5),
+/// RFC 7395's framing, inbound: one WebSocket text message is one whole element (§3.3.3),
 /// parsed alone with the project's parser (no DTD, no entities). `<open/>` (§3.4) becomes
 /// the stream header the negotiation checks (`StreamHeaderCheck`, framing `.webSocket`),
 /// `<close/>` (§3.6) the stream's end, anything else a stanza or nonza. A message with two
-/// elements, half of one, or bytes that are not XML is a stream error (§3.8, RFC 6120
+/// elements, half of one, or bytes that are not XML is a stream error (§3.5, RFC 6120
 /// §4.9.3.13 `not-well-formed`); one over the stanza limit is `policy-violation`.
 public struct WebSocketFrameDecoder: Sendable {
     /// The bounds each message is parsed with (`maxStanzaBytes` bounds the message).

@@ -1,13 +1,13 @@
 /// RFC 7395's framing, outbound: an element serialized for a TCP stream leans on the
 /// stream header's declarations (its default namespace `jabber:client` and the `stream`
-/// prefix); one WebSocket message stands alone (§3.5: "each stanza … MUST be qualified by
-/// its namespace"), so those declarations move onto the element's own start tag. Works on
+/// prefix); one WebSocket message stands alone (§3.3.3: each element is a whole document, and
+/// qualified by its namespace), so those declarations move onto the element's own start tag. Works on
 /// the serializer's bytes, so every writer (stanzas rendered once per fan-out included)
 /// shares the TCP path's serialization.
 public enum WebSocketFrameEncoder {
     /// `element` (one whole top-level element as written inside a TCP stream) with the
-    /// declarations it inherited there: `xmlns:stream` for a `stream:` element (§3.5's
-    /// `<stream:features>`, RFC 7395 §3.8's `<stream:error>`), `xmlns='contentNamespace'`
+    /// declarations it inherited there: `xmlns:stream` for a `stream:` element (§3.4's
+    /// `<stream:features>`, §3.5's `<stream:error>`), `xmlns='contentNamespace'`
     /// for an unprefixed one that declares no default namespace of its own.
     public static func standalone(_ element: [UInt8], contentNamespace: String = XMPPNamespace.client) -> [UInt8] {
         guard let tag = startTag(element) else { return element }
