@@ -1,13 +1,15 @@
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import HummingbirdWebSocket
 import Logging
 
 extension HTTPListener {
     /// The Hummingbird application serving every mount: one router, each plugin's routes
     /// in the group of its prefix, the merged limits (`HTTPLimits.merged`), over TLS when the
-    /// mounts give it (HummingbirdTLS). It can be made once; mounting afterwards fails. A
-    /// ServiceLifecycle `Service`, ending on graceful shutdown.
+    /// mounts give it (HummingbirdTLS), HTTP/1.1 with WebSocket upgrade when a mount asks for
+    /// it (HummingbirdWebSocket, `HTTPWebSocketLimits.merged`). It can be made once; mounting
+    /// afterwards fails. A ServiceLifecycle `Service`, ending on graceful shutdown.
     public func application() throws -> some ApplicationProtocol {
         let mounts = try start()
         let router = Router(context: HTTPRequestContext.self)
@@ -29,9 +31,17 @@ extension HTTPListener {
             maxHeaderFieldCount: limits.maximumHeaderFieldCount)
         let logger = self.logger
         let address = self.address
-        let http1 = HTTPServerBuilder.http1(
-            configuration: .init(
-                idleTimeout: .seconds(Int64(limits.idleTimeout.rounded(.up))), httpDecoderConfiguration: decoder))
+        let http1Configuration = HTTP1Channel.Configuration(
+            idleTimeout: .seconds(Int64(limits.idleTimeout.rounded(.up))), httpDecoderConfiguration: decoder)
+        let webSocket = HTTPWebSocketLimits.merged(mounts.compactMap(\.webSocket))
+        let http1 =
+            webSocket.map { webSocket in
+                // The same router answers upgrades and plain requests: a refused upgrade gets
+                // the route's own status (`shouldUpgrade` throwing an `HTTPError`).
+                HTTPServerBuilder.http1WebSocketUpgrade(
+                    webSocketRouter: router,
+                    configuration: .init(http1: http1Configuration, ws: webSocket.configuration))
+            } ?? HTTPServerBuilder.http1(configuration: http1Configuration)
         let tls = mounts.first?.tls
         let server = try tls.map { try HTTPServerBuilder.tls(http1, tlsConfiguration: $0.configuration) } ?? http1
         return Application(
@@ -46,7 +56,7 @@ extension HTTPListener {
                     "HTTP listener bound",
                     metadata: [
                         "port": "\(port)", "paths": "\(mounts.map { "\($0.prefix) (\($0.contributor))" }.joined(separator: " "))",
-                        "limits": "\(limits.summary)", "scheme": "\(tls == nil ? "http" : "https")",
+                        "limits": "\(limits.summary)\(webSocket.map { " " + $0.summary } ?? "")", "scheme": "\(tls == nil ? "http" : "https")",
                     ])
                 self.serverBound(port: port, mounts: mounts)
             },

@@ -1,8 +1,9 @@
 import Hummingbird
 
 /// One plugin's contribution to a listener: its routes under its path prefix, the limits
-/// it asks for, the TLS it wants the listener to offer (nil: plain HTTP), and whom to
-/// tell the bound port.
+/// it asks for, the TLS it wants the listener to offer (nil: plain HTTP), whether its
+/// routes upgrade to WebSocket (`RouterGroup.ws`, HummingbirdWebSocket), and whom to tell
+/// the bound port.
 public struct HTTPMount: Sendable {
     /// Adds the routes to the group of the prefix (`group.get(":id")` serves `/status/:id`).
     public typealias Routes = @Sendable (RouterGroup<HTTPRequestContext>) -> Void
@@ -13,19 +14,23 @@ public struct HTTPMount: Sendable {
     public let limits: HTTPLimits
     /// The listener's TLS as this plugin wants it; every mount on one address agrees.
     public let tls: HTTPTLS?
+    /// The WebSocket bounds this plugin asks for; nil: it serves no WebSocket route.
+    public let webSocket: HTTPWebSocketLimits?
     let routes: Routes
     /// Called once the listener has bound its port (the real one when it asked for port 0).
     let bound: @Sendable (Int) -> Void
 
     /// `prefix` is checked (`HTTPPathPrefix`).
     public init(
-        contributor: String, prefix: String, limits: HTTPLimits, tls: HTTPTLS? = nil, routes: @escaping Routes,
+        contributor: String, prefix: String, limits: HTTPLimits, tls: HTTPTLS? = nil, webSocket: HTTPWebSocketLimits? = nil,
+        routes: @escaping Routes,
         bound: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws {
         self.contributor = contributor
         self.prefix = try HTTPPathPrefix(prefix)
         self.limits = limits
         self.tls = tls
+        self.webSocket = webSocket
         self.routes = routes
         self.bound = bound
     }

@@ -6,8 +6,8 @@ import ParleyXML
 import ParleyXMPP
 import ParleyXMPPNIO
 
-/// Carries out the stream machine's actions: bytes on the TCP stream, TLS, the portal,
-/// the model. The negotiation itself is `ServerStreamNegotiation`'s.
+/// Carries out the stream machine's actions: bytes in the connection's framing (TCP
+/// stream or WebSocket messages, `C2SFraming`), TLS, the portal, the model. The negotiation itself is `ServerStreamNegotiation`'s.
 extension C2SConnection {
     typealias Action = ServerStreamNegotiation.Action
 
@@ -66,10 +66,9 @@ extension C2SConnection {
     func perform(_ action: Action) {
         switch action {
         case .openStream(let id):
-            var buffer = channel.allocator.buffer(capacity: 512)
-            buffer.writeBytes(streamHeader(id: id))
             lastWrite = .now()
-            channel.write(buffer, promise: nil)  // the features follow at once
+            // The features follow at once.
+            framing.write(framing.opening(id: id, domain: domain, allocator: channel.allocator), on: channel)
         case .send(let element):
             write(element)
         case .startTLS:
@@ -82,7 +81,8 @@ extension C2SConnection {
                 channel.close(promise: nil)
             }
         case .restartStream:
-            parser.parser.reset()
+            // Over WebSocket each message is parsed alone: nothing to reset (RFC 7395 §3.7).
+            parser?.parser.reset()
         case .acceptLogin:
             login = grantedLogin
             grantedLogin = nil
@@ -96,28 +96,26 @@ extension C2SConnection {
         case .closeStream(let error, let openFirst):
             guard !streamClosed else { return }
             streamClosed = true
-            var buffer = channel.allocator.buffer(capacity: 256)
-            if let openFirst { buffer.writeBytes(streamHeader(id: openFirst)) }
-            if let error { buffer.writeXML(error.element, inheritedNamespace: XMPPNamespace.client) }
-            buffer.writeString("</stream:stream>")
+            if let openFirst {
+                framing.write(framing.opening(id: openFirst, domain: domain, allocator: channel.allocator), on: channel)
+            }
+            if let error {
+                // RFC 7395 §3.5: over WebSocket the error is a message of its own, then <close/>.
+                var buffer = channel.allocator.buffer(capacity: 256)
+                buffer.writeXML(error.element, inheritedNamespace: XMPPNamespace.client)
+                framing.write(buffer, on: channel)
+            }
             lastWrite = .now()
-            channel.writeAndFlush(buffer).whenComplete { [channel] _ in channel.close(promise: nil) }
+            let written = channel.eventLoop.makePromise(of: Void.self)
+            framing.writeClosing(on: channel, promise: written)
+            channel.flush()
+            written.futureResult.whenComplete { [channel] _ in channel.close(promise: nil) }
             // Do not wait for the peer's closing tag for long (RFC 6120 §4.4).
             channel.eventLoop.scheduleTask(in: .seconds(5)) { [channel] in channel.close(promise: nil) }
         case .fetchSCRAMRecord, .checkCredentials, .authenticationFailed, .refuseLogin, .register, .bindResource,
             .refuseSession, .stanza, .endSession:
             assertionFailure("\(action) needs `execute`")
         }
-    }
-
-    /// Our stream header (RFC 6120 §4.7).
-    private func streamHeader(id: String) -> [UInt8] {
-        XMPPStreamHeader.bytes(
-            contentNamespace: XMPPNamespace.client,
-            attributes: [
-                XMLAttribute("from", value: domain), XMLAttribute("id", value: id),
-                XMLAttribute("version", value: "1.0"), XMLAttribute("lang", namespace: xmlNamespaceURI, value: "en"),
-            ])
     }
 
     private func portalLogin(_ credentials: any Credentials) async -> Result<Login<ChatAccount>, CredentialError> {
@@ -140,7 +138,7 @@ extension C2SConnection {
         }
         let mind = C2SMind(
             channel: channel, codec: codec, connection: self, rooms: shared.rooms, sendQueue: settings.sendQueue,
-            coalescer: shared.connections.coalescer(for: channel.eventLoop))
+            coalescer: shared.connections.coalescer(for: channel.eventLoop), framing: framing)
         do {
             let session = try await login.avatar.openSession(resource: resource, mind: mind)
             openedSession = (session, mind)

@@ -11,7 +11,9 @@ import ParleyXMPPNIO
 
 /// One client connection: carries out what its stream machine (`ServerStreamNegotiation`:
 /// STARTTLS, SASL, resource binding) decides, then routes the bound session's stanzas
-/// into the model and to the features' hooks.
+/// into the model and to the features' hooks. The same actor serves a TCP stream and an
+/// RFC 7395 WebSocket: only its `framing` (how bytes are written) and the source of its
+/// events (`XMPPStreamChannelHandler`, or `C2SWebSocketRoute`) differ.
 ///
 /// The actor runs on the channel's event loop, so the NIO handler hands it events
 /// synchronously and every write happens on the right thread. Events are handled one at
@@ -23,7 +25,10 @@ final actor C2SConnection: XMPPStreamConnection {
     nonisolated var unownedExecutor: UnownedSerialExecutor { channel.eventLoop.executor.asUnownedSerialExecutor() }
 
     let shared: C2SShared
-    let parser: ConnectionParser
+    /// The TCP stream's parser; nil over WebSocket, where each message is parsed alone.
+    let parser: ConnectionParser?
+    /// How our side of the stream is written on the transport.
+    let framing: C2SFraming
 
     /// The stream's negotiation and its checks, a value-type state machine whose actions
     /// this actor carries out (`C2SConnection+Actions.swift`).
@@ -45,15 +50,32 @@ final actor C2SConnection: XMPPStreamConnection {
     var questions: [String: ServerQuestion] = [:]
 
     private var inbox: SerialInbox<XMLStreamEvent>
+    /// Over WebSocket, the route waiting for the inbox to leave congestion before it reads
+    /// the next message (`receiveWhenRoom`); a TCP stream pauses its socket instead.
+    private var roomWaiter: CheckedContinuation<Void, Never>?
     private var lastRead = NIODeadline.now()
     var lastWrite = NIODeadline.now()
     private let openedAt = NIODeadline.now()
 
+    /// A client on a TCP stream read by `parser`.
     init(channel: any Channel, shared: C2SShared, parser: ConnectionParser) {
+        self.init(channel: channel, shared: shared, parser: parser, framing: .tcp, stream: shared.negotiation)
+    }
+
+    /// A client over an RFC 7395 WebSocket (`ws:`, or `wss:` with `http-tls`).
+    init(webSocket channel: any Channel, shared: C2SShared) {
+        self.init(channel: channel, shared: shared, parser: nil, framing: .webSocket, stream: shared.webSocketNegotiation)
+    }
+
+    private init(
+        channel: any Channel, shared: C2SShared, parser: ConnectionParser?, framing: C2SFraming,
+        stream: ServerStreamNegotiation
+    ) {
         self.channel = channel
         self.shared = shared
         self.parser = parser
-        self.stream = shared.negotiation
+        self.framing = framing
+        self.stream = stream
         self.inbox = SerialInbox(limit: shared.settings.inboundQueueLimit)
     }
 
@@ -84,15 +106,32 @@ final actor C2SConnection: XMPPStreamConnection {
     }
 
 
+    /// `receive`, then, while `inbound-queue-limit` events wait, no return until half of
+    /// them have been handled: the WebSocket route reads its next message only then, so a
+    /// client that sends faster than it is served fills its TCP window, not our memory.
+    func receiveWhenRoom(_ event: XMLStreamEvent) async {
+        receive(event)
+        guard inbox.isCongested, !isClosed, roomWaiter == nil else { return }
+        await withCheckedContinuation { roomWaiter = $0 }
+    }
+
+    private func resumeReaderIfRoom() {
+        guard let waiter = roomWaiter, !inbox.isCongested else { return }
+        roomWaiter = nil
+        waiter.resume()
+    }
+
     /// The transport delivered bytes (also keepalive whitespace, which yields no event).
     func sawBytes() { lastRead = .now() }
 
     private func drain() async {
         while let event = inbox.next() {
             inbox.updateReading(of: channel)
+            resumeReaderIfRoom()
             guard !isClosed else {
                 inbox.removeAll()
                 inbox.finished()
+                resumeReaderIfRoom()
                 break
             }
             await handle(event)
@@ -138,6 +177,7 @@ final actor C2SConnection: XMPPStreamConnection {
         stream.transportClosed()
         streamClosed = true
         inbox.removeAll()
+        resumeReaderIfRoom()
         abandonQuestions()
         await endSession()
         shared.connections.forget(self)
@@ -174,15 +214,17 @@ final actor C2SConnection: XMPPStreamConnection {
         let now = NIODeadline.now()
         if session == nil, now - openedAt > .milliseconds(Int64(settings.negotiationTimeout * 1000)) {
             closeStream(error: StreamError(.connectionTimeout, text: "stream negotiation took too long"))
-        } else if now - lastRead > .milliseconds(Int64(settings.idleTimeout * 1000)) {
+        } else if framing.keepsAliveInStream, now - lastRead > .milliseconds(Int64(settings.idleTimeout * 1000)) {
             closeStream(error: StreamError(.connectionTimeout, text: "idle for too long"))
-        } else if session != nil, now - lastWrite > .milliseconds(Int64(settings.keepaliveInterval * 1000)) {
+        } else if framing.keepsAliveInStream, session != nil,
+            now - lastWrite > .milliseconds(Int64(settings.keepaliveInterval * 1000))
+        {
             var space = channel.allocator.buffer(capacity: 1)
             space.writeInteger(UInt8(ascii: " "))
             writeRaw(space)
         }
         // An idle stream gives back its parser memory (about 18 KiB) until it speaks again.
-        if now - lastRead > Self.hibernateAfter, inbox.isEmpty, !inbox.busy, !parser.parser.isHibernating {
+        if let parser, now - lastRead > Self.hibernateAfter, inbox.isEmpty, !inbox.busy, !parser.parser.isHibernating {
             inbox.compact()
             if parser.parser.hibernate() { shared.memory.noteRelease() }
         }
@@ -199,9 +241,11 @@ final actor C2SConnection: XMPPStreamConnection {
         writeRaw(buffer)
     }
 
+    /// Writes and flushes one whole element (or a keepalive) in the connection's framing.
     func writeRaw(_ buffer: ByteBuffer) {
         lastWrite = .now()
-        channel.writeAndFlush(buffer, promise: nil)
+        framing.write(buffer, on: channel)
+        channel.flush()
     }
 
     /// Closes the stream from our side, with `error` if any (RFC 6120 §4.4, §4.9).

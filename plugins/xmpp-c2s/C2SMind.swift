@@ -14,6 +14,8 @@ import Synchronization
 final class C2SMind: SessionMind, CoalescedFlushing {
     let protocolFamily = ProtocolFamily.xmpp
     let channel: any Channel
+    /// How each stanza goes on the transport (one per WebSocket message over RFC 7395).
+    let framing: C2SFraming
     let codec: XMPPStanzaCodec
     private weak let connection: C2SConnection?
 
@@ -45,9 +47,10 @@ final class C2SMind: SessionMind, CoalescedFlushing {
 
     init(
         channel: any Channel, codec: XMPPStanzaCodec, connection: C2SConnection, rooms: MUCEventRenderer,
-        sendQueue: SendQueueLimit = SendQueueLimit(), coalescer: LoopFlushCoalescer? = nil
+        sendQueue: SendQueueLimit = SendQueueLimit(), coalescer: LoopFlushCoalescer? = nil, framing: C2SFraming = .tcp
     ) {
         self.channel = channel
+        self.framing = framing
         self.coalescer = coalescer ?? LoopFlushCoalescer(loop: channel.eventLoop)
         self.codec = codec
         self.connection = connection
@@ -225,7 +228,7 @@ final class C2SMind: SessionMind, CoalescedFlushing {
             }
             return outbox.buffers
         }
-        for buffer in buffers { channel.write(buffer, promise: nil) }
+        for buffer in buffers { framing.write(buffer, on: channel) }
         channel.flush()
         if sendQueue.isExceeded(by: channel), let connection {
             cutOff.set()

@@ -5,6 +5,16 @@ import ParleyServerNIO
 struct C2SSettings: Sendable {
     var host = "127.0.0.1"
     var port = 5222
+    /// RFC 7395 WebSocket (and XEP-0156 host-meta) on the shared HTTP listener at this
+    /// address; port -1: none.
+    var httpHost = "127.0.0.1"
+    var httpPort = -1
+    /// That listener serves HTTPS (`wss:`) with the STARTTLS certificate; then PLAIN and
+    /// SCRAM are offered over WebSocket as over a TLS stream.
+    var httpTLS = false
+    /// Browser origins allowed to open the WebSocket (`scheme://host[:port]`, `*`); empty:
+    /// the same origin only. Clients that send no `Origin` are not browsers and always may.
+    var httpAllowedOrigins: [String] = []
     /// PEM files; both nil: a self-signed certificate in `storage/tls/`.
     var certificatePath: String?
     var keyPath: String?

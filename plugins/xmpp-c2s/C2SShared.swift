@@ -29,6 +29,9 @@ final class C2SShared: Sendable {
     /// A stream negotiation in its initial state (RFC 6120 §4–§7), copied for each
     /// connection; the copies share one configuration.
     let negotiation: ServerStreamNegotiation
+    /// The same over RFC 7395 WebSocket framing: no STARTTLS (§3.9: TLS is the `wss:`
+    /// layer's); secure over `wss:`, else PLAIN only with `allow-plain-without-tls`.
+    let webSocketNegotiation: ServerStreamNegotiation
     /// Returns released parser memory to the system (the launcher's, in `parleyd`).
     let memory: MemoryReturn
     /// The open connections, for the sweepers and shutdown.
@@ -62,6 +65,11 @@ final class C2SShared: Sendable {
             allowPlainWithoutTLS: settings.allowPlainWithoutTLS, registration: settings.registration && accounts != nil,
             maxAuthFailures: settings.maxAuthFailures)
         self.negotiation = ServerStreamNegotiation(configuration: negotiation)
+        var webSocket = negotiation
+        webSocket.framing = .webSocket
+        webSocket.tlsAvailable = false
+        // RFC 7395 §3.9: over `wss:` the stream is secure from its first byte.
+        self.webSocketNegotiation = ServerStreamNegotiation(configuration: webSocket, secure: settings.httpTLS)
         var features: [any C2SFeature] = [PingFeature(), VersionFeature(), SessionFeature(), RosterFeature()]
         if settings.registration, let accounts { features.append(RegisterFeature(accounts: accounts)) }
         if settings.pep {

@@ -14,6 +14,17 @@ public enum XMPPC2SPlugin: ParleyPlugin {
 
     static let hostOption = PluginOption<String>("host", default: "127.0.0.1", help: "Address to listen on (0.0.0.0 or :: for all).")
     static let portOption = PluginOption<Int>("port", default: 5222, range: 0...65535, help: "TCP port; 0 picks a free one.")
+    static let httpHostOption = PluginOption<String>(
+        "http-host", default: "", help: "Address of the WebSocket endpoint's HTTP listener; empty: the same as host.")
+    static let httpPortOption = PluginOption<Int>(
+        "http-port", default: -1, range: -1...65535,
+        help: "HTTP port of XMPP over WebSocket (RFC 7395, /xmpp-websocket) and host-meta; 0 picks a free one; -1: off.")
+    static let httpTLSOption = PluginOption<Bool>(
+        "http-tls", default: false,
+        help: "Serve the WebSocket endpoint over HTTPS (wss:) with the certificate STARTTLS offers.")
+    static let httpOriginsOption = PluginOption<String>(
+        "http-allowed-origins", default: "",
+        help: "Browser origins (scheme://host[:port], comma-separated; * for any) allowed to open the WebSocket; empty: the same origin.")
     static let certificateOption = PluginOption<String>(
         "tls-certificate", default: "", help: "PEM certificate chain; empty: a self-signed one in storage/tls/.")
     static let keyOption = PluginOption<String>("tls-key", default: "", help: "PEM private key of tls-certificate.")
@@ -45,7 +56,8 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         "max-send-queue", default: SendQueueLimit.defaultBytes, range: 65_536...1_073_741_824,
         help: "Bytes waiting for a client that does not read before it is disconnected.")
     public static let options: [any AnyPluginOption] = [
-        hostOption, portOption, certificateOption, keyOption, requireTLSOption, plainOption, registrationOption,
+        hostOption, portOption, httpHostOption, httpPortOption, httpTLSOption, httpOriginsOption,
+        certificateOption, keyOption, requireTLSOption, plainOption, registrationOption,
         maxStanzaOption, idleTimeoutOption, keepaliveOption, negotiationTimeoutOption, authDelayOption, offlineLimitOption,
         roomsDomainOption, sendQueueOption, pepOption,
     ]
@@ -54,6 +66,13 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         var settings = C2SSettings()
         settings.host = options.value(hostOption)
         settings.port = options.value(portOption)
+        let httpHost = options.value(httpHostOption)
+        settings.httpHost = httpHost.isEmpty ? settings.host : httpHost
+        settings.httpPort = options.value(httpPortOption)
+        settings.httpTLS = options.value(httpTLSOption)
+        settings.httpAllowedOrigins = options.value(httpOriginsOption).split(separator: ",").map {
+            String($0.filter { $0 != " " })
+        }.filter { !$0.isEmpty }
         let certificate = options.value(certificateOption)
         let key = options.value(keyOption)
         settings.certificatePath = certificate.isEmpty ? nil : certificate
@@ -89,6 +108,16 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         let shared = try C2SShared(
             settings: settings, chat: context.chat, portal: context.portal, tls: tls,
             storageDirectory: context.storageDirectory, logger: logger, memory: context.memory)
+        if settings.httpPort >= 0 {
+            do {
+                let tls = try settings.webSocketTLS(
+                    storageDirectory: context.storageDirectory, domain: context.chat.domain, logger: logger)
+                try C2SWebSocketRoute.mount(
+                    on: context.http.listener(host: settings.httpHost, port: settings.httpPort), shared: shared, tls: tls)
+            } catch {
+                throw OptionError(key: httpPortOption.name, message: "\(error)")
+            }
+        }
         return C2SService(shared: shared, eventLoopGroup: context.eventLoopGroup)
     }
 }

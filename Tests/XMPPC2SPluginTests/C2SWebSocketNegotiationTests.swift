@@ -1,0 +1,50 @@
+import ParleyXML
+import ParleyXMPP
+import Testing
+
+@testable import XMPPC2SPlugin
+
+/// What the WebSocket stream offers (RFC 7395 §3.9): never STARTTLS; over a clear `ws:`
+/// only what a clear TCP stream offers, over `wss:` (`http-tls`) what a TLS stream offers.
+@Suite(.serialized) struct C2SWebSocketNegotiationTests {
+    private func features(_ configure: @escaping (inout C2SSettings) -> Void) async throws -> XMLElement {
+        let server = try await C2SHarness(configure: configure)
+        defer { Task { await server.stop() } }
+        var stream = server.shared.webSocketNegotiation
+        let header = XMLStreamHeader(
+            name: "open", namespace: XMPPNamespace.framing,
+            attributes: [XMLAttribute("to", value: C2SHarness.domain), XMLAttribute("version", value: "1.0")])
+        for action in stream.receiveHeader(header) {
+            if case .send(let element) = action { return element }
+        }
+        throw TestFailure("no features")
+    }
+
+    private func mechanisms(_ features: XMLElement) -> [String]? {
+        features.firstChild(named: "mechanisms", namespace: XMPPNamespace.sasl)?.elements.map(\.text)
+    }
+
+    struct TestFailure: Error { let text: String; init(_ text: String) { self.text = text } }
+
+    @Test func clearByDefaultOffersNoLogin() async throws {
+        let offered = try await features { _ in }
+        #expect(offered.firstChild(named: "starttls", namespace: XMPPNamespace.tls) == nil)
+        #expect(mechanisms(offered) == nil)
+    }
+
+    @Test func clearWithoutRequiredTLSOffersNoPLAINUnlessAllowed() async throws {
+        let strict = try await features { $0.requireTLS = false }
+        #expect(mechanisms(strict)?.contains("PLAIN") == false)
+        let relaxed = try await features {
+            $0.requireTLS = false
+            $0.allowPlainWithoutTLS = true
+        }
+        #expect(mechanisms(relaxed)?.contains("PLAIN") == true)
+    }
+
+    @Test func wssOffersWhatTLSOffers() async throws {
+        let offered = try await features { $0.httpTLS = true }
+        #expect(offered.firstChild(named: "starttls", namespace: XMPPNamespace.tls) == nil)
+        #expect(mechanisms(offered) == ["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"])
+    }
+}

@@ -1,0 +1,72 @@
+import HTTPTypes
+import ParleyXML
+import Testing
+
+@testable import XMPPC2SPlugin
+
+/// The pure pieces of XMPP over WebSocket: the handshake's checks (RFC 7395 §3.2) and the
+/// XEP-0156 host-meta documents.
+@Suite struct C2SWebSocketPiecesTests {
+    private func fields(upgrade: String? = "websocket", protocols: [String]) -> HTTPFields {
+        var fields = HTTPFields()
+        if let upgrade { fields[.upgrade] = upgrade }
+        for value in protocols { fields.append(HTTPField(name: .secWebSocketProtocol, value: value)) }
+        return fields
+    }
+
+    @Test func theXMPPSubprotocolIsRequired() {
+        #expect(WebSocketHandshake.refusal(fields(protocols: ["xmpp"]), authority: nil) == nil)
+        #expect(WebSocketHandshake.refusal(fields(protocols: ["chat, xmpp"]), authority: nil) == nil)
+        #expect(WebSocketHandshake.refusal(fields(protocols: ["chat", "xmpp"]), authority: nil) == nil)
+        #expect(WebSocketHandshake.refusal(fields(upgrade: "WebSocket", protocols: ["xmpp"]), authority: nil) == nil)
+        #expect(WebSocketHandshake.refusal(fields(protocols: []), authority: nil) == .noXMPPSubprotocol)
+        #expect(WebSocketHandshake.refusal(fields(protocols: ["XMPP"]), authority: nil) == .noXMPPSubprotocol)
+        #expect(WebSocketHandshake.refusal(fields(protocols: ["xmpp-ish"]), authority: nil) == .noXMPPSubprotocol)
+        #expect(WebSocketHandshake.refusal(fields(upgrade: nil, protocols: ["xmpp"]), authority: nil) == .notAnUpgrade)
+        #expect(WebSocketHandshake.Refusal.noXMPPSubprotocol.status == .badRequest)
+        #expect(WebSocketHandshake.Refusal.notAnUpgrade.status.code == 426)
+        #expect(WebSocketHandshake.acceptedFields[.secWebSocketProtocol] == "xmpp")
+    }
+
+    @Test func browsersMustComeFromAnAllowedOrigin() {
+        var fields = fields(protocols: ["xmpp"])
+        fields[.origin] = "http://chat.example.test:5280"
+        // Same origin by default: the page's authority is the request's.
+        #expect(WebSocketHandshake.refusal(fields, authority: "chat.example.test:5280") == nil)
+        #expect(WebSocketHandshake.refusal(fields, authority: "CHAT.example.test:5280") == nil)
+        #expect(WebSocketHandshake.refusal(fields, authority: "other.test:5280") == .originNotAllowed)
+        #expect(WebSocketHandshake.refusal(fields, authority: nil) == .originNotAllowed)
+        // A configured list replaces the same-origin rule.
+        #expect(
+            WebSocketHandshake.refusal(fields, authority: "x", allowedOrigins: ["http://chat.example.test:5280"]) == nil)
+        #expect(WebSocketHandshake.refusal(fields, authority: "x", allowedOrigins: ["https://a.test"]) == .originNotAllowed)
+        #expect(WebSocketHandshake.refusal(fields, authority: "x", allowedOrigins: ["*"]) == nil)
+        fields[.origin] = "null"
+        #expect(WebSocketHandshake.refusal(fields, authority: "chat.example.test:5280") == .originNotAllowed)
+        #expect(WebSocketHandshake.Refusal.originNotAllowed.status == .badRequest)
+    }
+
+    @Test func hostMetaNamesTheEndpoint() throws {
+        let url = HostMeta.webSocketURL(authority: "chat.example.test:5280", fallback: "127.0.0.1:5280", secure: false)
+        #expect(url == "ws://chat.example.test:5280/xmpp-websocket")
+        let meta = HostMeta(webSockets: [url])
+        let xrd = try XMLStreamParser.parseDocument(meta.xrd)
+        #expect(xrd.name == "XRD")
+        #expect(xrd.namespace == HostMeta.xrdNamespace)
+        let link = try #require(xrd.firstChild(named: "Link", namespace: HostMeta.xrdNamespace))
+        #expect(link.attribute("rel") == "urn:xmpp:alt-connections:websocket")
+        #expect(link.attribute("href") == url)
+        #expect(
+            meta.json
+                == "{\"links\":[{\"href\":\"ws://chat.example.test:5280/xmpp-websocket\",\"rel\":\"urn:xmpp:alt-connections:websocket\"}]}\n")
+    }
+
+    @Test func anUnsafeHostHeaderFallsBackToTheListenersAddress() {
+        for authority in ["evil.test/\"><script>", "a b", "", "user@host"] {
+            #expect(
+                HostMeta.webSocketURL(authority: authority, fallback: "127.0.0.1:5280", secure: true)
+                    == "wss://127.0.0.1:5280/xmpp-websocket")
+        }
+        #expect(HostMeta.webSocketURL(authority: nil, fallback: "[::1]:5280", secure: false) == "ws://[::1]:5280/xmpp-websocket")
+    }
+}

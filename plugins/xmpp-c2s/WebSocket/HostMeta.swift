@@ -1,0 +1,50 @@
+import Foundation
+import ParleyXML
+
+/// XEP-0156 discovery: the documents at `/.well-known/host-meta` (RFC 6415 XRD, XML) and
+/// `/.well-known/host-meta.json` (RFC 6415 JRD) naming the WebSocket endpoint with the
+/// link relation `urn:xmpp:alt-connections:websocket` (XEP-0156 §3).
+struct HostMeta: Sendable, Equatable {
+    static let webSocketRelation = "urn:xmpp:alt-connections:websocket"
+    static let xrdNamespace = "http://docs.oasis-open.org/ns/xri/xrd-1.0"
+
+    /// The endpoints' URLs (`ws://host:port/xmpp-websocket`).
+    var webSockets: [String]
+
+    /// The XRD document (RFC 6415 §3; content type `application/xrd+xml`).
+    var xrd: String {
+        var root = XMLElement(name: "XRD", namespace: Self.xrdNamespace)
+        for url in webSockets {
+            root.append(
+                XMLElement(
+                    name: "Link", namespace: Self.xrdNamespace,
+                    attributes: [XMLAttribute("rel", value: Self.webSocketRelation), XMLAttribute("href", value: url)]))
+        }
+        return "<?xml version='1.0' encoding='utf-8'?>\n" + String(decoding: root.serialized(), as: UTF8.self) + "\n"
+    }
+
+    /// The JRD document (RFC 6415 Appendix A; `application/json`).
+    var json: String {
+        let links = webSockets.map { ["rel": Self.webSocketRelation, "href": $0] }
+        let data = (try? JSONSerialization.data(withJSONObject: ["links": links], options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// The endpoint's URL as a client reaches it: the request's authority (`Host`) when it
+    /// has a safe one, else the listener's own address.
+    static func webSocketURL(authority: String?, fallback: String, secure: Bool) -> String {
+        let host = authority.flatMap { isSafeAuthority($0) ? $0 : nil } ?? fallback
+        return "\(secure ? "wss" : "ws")://\(host)\(C2SWebSocketRoute.path)"
+    }
+
+    /// RFC 3986 §3.2 authority characters only (no user info, no path, no quotes).
+    static func isSafeAuthority(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= 255
+            && text.unicodeScalars.allSatisfy { scalar in
+                switch scalar {
+                case "a"..."z", "A"..."Z", "0"..."9", "-", ".", ":", "[", "]", "_", "~": true
+                default: false
+                }
+            }
+    }
+}
