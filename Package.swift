@@ -137,7 +137,7 @@ let package = Package(
         // rendering of results and event notifications. No I/O.
         .target(
             name: "ParleyPubSub",
-            dependencies: ["ParleyXML", "ParleyXMPP"]),
+            dependencies: ["ParleyCore", "ParleyXML", "ParleyXMPP"]),
 
         // Publish-subscribe persistence: a service's nodes and items as flat files, one
         // folder per node (storage/pubsub/, and per account for PEP), written atomically.

@@ -60,8 +60,10 @@ public final class LocalComponentLink: ComponentLink {
             for item in batch {
                 switch item {
                 case .fanOut(var message, let targets):
-                    guard message.from.user?.domain == domain else {
-                        service.logger.debug("posted traffic refused", metadata: ["error": "not from \(domain)"])
+                    do {
+                        try check(message.from.user)
+                    } catch {
+                        service.logger.debug("posted traffic refused", metadata: ["error": "\(error)"])
                         continue
                     }
                     if message.timestamp == nil { message.timestamp = service.clock() }

@@ -17,12 +17,7 @@ enum PubSubContacts: Sendable {
         var lists: [JID: [JID: AccessFacts.Contact]] = [:]
         for owner in owners where owner.domain == domain {
             guard let user = owner.userID.username, let list = try? await store.contactList(of: user) else { continue }
-            var contacts: [JID: AccessFacts.Contact] = [:]
-            for contact in list.contacts.values {
-                contacts[JID(contact.address)] = AccessFacts.Contact(
-                    seesOwnerPresence: contact.subscription.from, groups: contact.groups)
-            }
-            lists[owner.bare] = contacts
+            lists[owner.bare] = AccessFacts.contacts(in: list)
         }
         return AccessFacts(lists: lists)
     }

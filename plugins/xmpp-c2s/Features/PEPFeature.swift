@@ -41,9 +41,15 @@ struct PEPFeature: C2SFeature {
         }
     }
 
+    /// Whether `owner` is an account: the requester's own is, without asking the store.
+    private func isAccount(_ owner: JID, _ context: C2SContext) async -> Bool {
+        if owner == context.jid.bare { return true }
+        return await delivery.isAccount(owner)
+    }
+
     /// One pubsub request to `owner`'s service, answered; then its events sent.
     private func serve(_ request: IQRequest, owner: JID, context: C2SContext) async throws -> IQReply {
-        guard await delivery.isAccount(owner) else { throw StanzaError(.serviceUnavailable) }  // RFC 6121 §8.5.2.2.3
+        guard await isAccount(owner, context) else { throw StanzaError(.serviceUnavailable) }  // RFC 6121 §8.5.2.2.3
         let parsed: PubSubRequest
         do { parsed = try PubSubRequest.parse(request.child, isSet: request.isSet) } catch { throw error.stanzaError }
         let list = await delivery.contactList(of: owner)
@@ -61,7 +67,7 @@ struct PEPFeature: C2SFeature {
     /// XEP-0030 on an account: §6.1 its identities (the account and its PEP service) and
     /// PEP's features; a node's meta-data, or the nodes (XEP-0060 §5) through the service.
     private func disco(_ request: IQRequest, owner: JID, context: C2SContext) async throws -> IQReply {
-        guard await delivery.isAccount(owner) else { throw StanzaError(.serviceUnavailable) }
+        guard await isAccount(owner, context) else { throw StanzaError(.serviceUnavailable) }
         let node = request.child[attribute: "node"]
         if request.child.namespace == XMPPNamespace.discoInfo, node == nil {
             let info = DiscoInfo(

@@ -30,12 +30,7 @@ struct PEPDelivery: Sendable {
 
     /// What XEP-0060's presence and roster access models need of `owner`'s list.
     static func facts(owner: JID, list: ContactList) -> AccessFacts {
-        var contacts: [JID: AccessFacts.Contact] = [:]
-        for contact in list.contacts.values {
-            contacts[JID(contact.address)] = AccessFacts.Contact(
-                seesOwnerPresence: contact.subscription.from, groups: contact.groups)
-        }
-        return AccessFacts(lists: [owner.bare: contacts])
+        AccessFacts(lists: [owner.bare: AccessFacts.contacts(in: list)])
     }
 
     /// §4.3.1: who could hear of `owner`'s events: the owner and its contacts with a
