@@ -61,6 +61,14 @@ public struct TLSMaterial: Sendable {
         return material
     }
 
+    /// The files `load` reads: the configured pair, or the domain's in `storage/tls/`.
+    public static func paths(certificatePath: String?, keyPath: String?, storageDirectory: String, domain: String)
+        -> (certificate: String, key: String)
+    {
+        if let certificatePath, let keyPath { return (certificatePath, keyPath) }
+        return storagePaths(storageDirectory: storageDirectory, domain: domain)
+    }
+
     /// Where `load` keeps the domain's certificate when none is configured:
     /// `<storage>/tls/<domain>.crt` and `.key`.
     public static func storagePaths(storageDirectory: String, domain: String) -> (certificate: String, key: String) {

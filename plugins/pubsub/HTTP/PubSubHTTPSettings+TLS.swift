@@ -23,14 +23,13 @@ extension PubSubHTTPSettings {
                 key: given.certificate ? PubSubHTTPOptions.tlsKey.name : PubSubHTTPOptions.tlsCertificate.name,
                 message: "set both http-tls-certificate and http-tls-key, or neither")
         }
-        let paths =
-            given.certificate
-            ? (certificate: tlsCertificate, key: tlsKey)
-            : TLSMaterial.storagePaths(storageDirectory: storageDirectory, domain: domain)
+        let (certificatePath, keyPath) = given.certificate ? (tlsCertificate, tlsKey) : (nil, nil)
+        let paths = TLSMaterial.paths(
+            certificatePath: certificatePath, keyPath: keyPath, storageDirectory: storageDirectory, domain: domain)
         do {
             let material = try TLSMaterial.load(
-                certificatePath: given.certificate ? tlsCertificate : nil, keyPath: given.key ? tlsKey : nil,
-                storageDirectory: storageDirectory, domain: domain, logger: logger)
+                certificatePath: certificatePath, keyPath: keyPath, storageDirectory: storageDirectory, domain: domain,
+                logger: logger)
             return HTTPTLS(
                 certificatePath: paths.certificate, keyPath: paths.key, certificateChain: material.certificateChain,
                 privateKey: material.privateKey)

@@ -8,9 +8,8 @@ extension C2SSettings {
     /// `storage/tls/`, already made by then); nil for plain `ws:`.
     func webSocketTLS(storageDirectory: String, domain: String, logger: Logger) throws -> HTTPTLS? {
         guard httpTLS else { return nil }
-        let paths =
-            certificatePath.flatMap { certificate in keyPath.map { (certificate: certificate, key: $0) } }
-            ?? TLSMaterial.storagePaths(storageDirectory: storageDirectory, domain: domain)
+        let paths = TLSMaterial.paths(
+            certificatePath: certificatePath, keyPath: keyPath, storageDirectory: storageDirectory, domain: domain)
         let material = try TLSMaterial.load(
             certificatePath: certificatePath, keyPath: keyPath, storageDirectory: storageDirectory, domain: domain,
             logger: logger)
