@@ -139,28 +139,34 @@ final class C2SMind: SessionMind, CoalescedFlushing {
     /// A room message to every occupant, or one message to many addresses, is serialized
     /// once for all XMPP recipients (`C2SFannedStanza`); each copy only gets its own `to`.
     func deliver(_ event: ChatEvent, fanOut: FanOut) throws {
-        let render: () -> XMLElement
         switch event {
-        case .room(let room, .message(let message, let sender)):
-            render = { [rooms] in rooms.groupchat(message, in: room, sender: sender) }
-        case .message(let message):
-            guard let from = Self.jid(message.from)?.description else { return }
-            render = { [codec] in
-                var stanza = codec.element(for: message, from: from, to: "")
-                stanza[attribute: "to"] = nil
-                return stanza
-            }
-        default:
-            return try deliver(event)
+        case .message(let message) where Self.jid(message.from) == nil: return  // from a room: MUC's
+        case .room(_, .message), .message: break
+        default: return try deliver(event)
         }
         guard channel.isActive, let to = state.withLock({ $0.jid == nil ? nil : $0.toAttribute }) else {
             if cutOff.isSet { return }
             throw Unreachable()
         }
+        // Rendered by the first recipient only; the others copy its bytes.
         let rendered = fanOut.memo(ObjectIdentifier(C2SFannedStanza.self)) {
-            C2SFannedStanza(render(), namespace: codec.namespace, allocator: channel.allocator)
+            C2SFannedStanza(fannedStanza(event), namespace: codec.namespace, allocator: channel.allocator)
         }
         write(rendered.copy(to: to, allocator: channel.allocator))
+    }
+
+    /// The stanza of a fanned-out event, without its `to`.
+    private func fannedStanza(_ event: ChatEvent) -> XMLElement {
+        switch event {
+        case .room(let room, .message(let message, let sender)):
+            return rooms.groupchat(message, in: room, sender: sender)
+        case .message(let message):
+            var stanza = codec.element(for: message, from: Self.jid(message.from)?.description ?? "", to: "")
+            stanza[attribute: "to"] = nil
+            return stanza
+        default:
+            preconditionFailure("only messages are fanned out")
+        }
     }
 
     private func pushRoster(_ item: RosterItem, version: UInt64, to me: JID) {
