@@ -56,11 +56,11 @@ struct HTTPListenerTLSTests {
         let port = try await waitFor("the listener to bind") { registry.listener(host: "127.0.0.1", port: 0).boundPort }
         let url = "https://localhost:\(port)/pubsub/hello"
         let pinned = ["--cacert", tls.certificatePath, "--resolve", "localhost:\(port):127.0.0.1"]
-        #expect(try curl(pinned + [url]) == (0, "hello over TLS"))
-        #expect(try curl(pinned + ["--tls-max", "1.2", url]) == (0, "hello over TLS"), "TLS 1.2 is offered")
+        #expect(try await curl(pinned + [url]) == (0, "hello over TLS"))
+        #expect(try await curl(pinned + ["--tls-max", "1.2", url]) == (0, "hello over TLS"), "TLS 1.2 is offered")
         // Without the pinned certificate the client does not trust it; plain HTTP gets no answer.
-        #expect(try curl(["--resolve", "localhost:\(port):127.0.0.1", url]).status != 0)
-        #expect(try curl(["http://127.0.0.1:\(port)/pubsub/hello"]).output != "hello over TLS")
+        #expect(try await curl(["--resolve", "localhost:\(port):127.0.0.1", url]).status != 0)
+        #expect(try await curl(["http://127.0.0.1:\(port)/pubsub/hello"]).output != "hello over TLS")
         try await running.stop()
     }
 

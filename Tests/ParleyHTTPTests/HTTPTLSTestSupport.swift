@@ -1,6 +1,7 @@
 import Foundation
 import ParleyHTTP
 import ParleyXMPPNIO
+import PeerTestSupport
 
 /// A self-signed certificate for `localhost` written into a new temporary folder, as the
 /// `HTTPTLS` a mount asks for; `folder` to remove afterwards.
@@ -19,16 +20,9 @@ func temporaryTLS() throws -> (tls: HTTPTLS, folder: String) {
     return (tls, folder)
 }
 
-/// `curl` with `arguments`: its exit status and standard output.
-func curl(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-    process.arguments = ["-s", "--max-time", "10"] + arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+/// `curl` with `arguments`: its exit status and standard output. Run off the cooperative
+/// pool, since the listener it asks answers from that pool.
+func curl(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+    let result = try await ChildProcess.runDetached("/usr/bin/curl", ["-s", "--max-time", "10"] + arguments, timeout: 20)
+    return (result.status, result.stdoutText)
 }

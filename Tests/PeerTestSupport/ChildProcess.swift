@@ -56,6 +56,23 @@ public enum ChildProcess {
         return Result(status: process.terminationStatus, stdout: outData.get(), stderr: errData.get())
     }
 
+    /// `run` on a dispatch thread, for async tests: waiting for the program never holds
+    /// one of the cooperative pool's threads (two on this machine), which an in-process
+    /// server under test needs in order to answer the program.
+    public static func runDetached(
+        _ executable: String, _ arguments: [String], input: String? = nil, environment: [String: String]? = nil,
+        timeout: TimeInterval? = nil
+    ) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Swift.Result {
+                        try run(executable, arguments, input: input, environment: environment, timeout: timeout)
+                    })
+            }
+        }
+    }
+
     final class LockedData: @unchecked Sendable {
         private let lock = NSLock()
         private var data = Data()
