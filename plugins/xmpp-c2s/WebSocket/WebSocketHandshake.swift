@@ -1,4 +1,5 @@
 import HTTPTypes
+import ParleyHTTP
 
 /// RFC 7395 §3.2's opening handshake checks, as a pure function of the request's header
 /// fields: an HTTP/1.1 upgrade to WebSocket (RFC 6455 §4.2.1) that offers the `xmpp`
@@ -18,12 +19,14 @@ enum WebSocketHandshake {
         /// `Origin` against cross-site use): 400 Bad Request too.
         case originNotAllowed
 
-        /// HummingbirdWebSocket answers every refused upgrade with 400 and closes the
-        /// connection, so the refusals of an upgrade all are 400 here too.
-        var status: HTTPResponse.Status {
+        /// The HTTP status of the refusal (`WebSocketUpgradePolicy.Refusal.status`).
+        var status: HTTPResponse.Status { general.status }
+
+        var general: WebSocketUpgradePolicy.Refusal {
             switch self {
-            case .notAnUpgrade: HTTPResponse.Status(code: 426, reasonPhrase: "Upgrade Required")
-            case .noXMPPSubprotocol, .originNotAllowed: .badRequest
+            case .notAnUpgrade: .notAnUpgrade
+            case .noXMPPSubprotocol: .noSubprotocol
+            case .originNotAllowed: .originNotAllowed
             }
         }
 
@@ -37,42 +40,15 @@ enum WebSocketHandshake {
     }
 
     /// nil when `fields` ask for a WebSocket with the `xmpp` subprotocol from an allowed
-    /// origin; else why not. Without an `Origin` field (a client that is not a browser page)
-    /// any origin goes; with one, it must be listed in `allowedOrigins` (`scheme://host[:port]`,
-    /// `*` for any), or, when that list is empty, name the same host and port as the
-    /// request's `authority` (its `Host`).
+    /// origin; else why not (`WebSocketUpgradePolicy`: without an `Origin` field any
+    /// origin goes; with one, it must be in `allowedOrigins`, or, when that list is empty,
+    /// name the same host and port as the request's `authority`).
     static func refusal(_ fields: HTTPFields, authority: String?, allowedOrigins: [String] = []) -> Refusal? {
-        let upgrade = fields[values: .upgrade].flatMap(tokens)
-        guard upgrade.contains(where: { $0.lowercased() == "websocket" }) else { return .notAnUpgrade }
-        // RFC 6455 §11.3.4: the field may repeat; each holds a comma-separated list.
-        let offered = fields[values: .secWebSocketProtocol].flatMap(tokens)
-        // Subprotocol names are compared exactly (RFC 6455 §4.1: case-sensitive).
-        guard offered.contains(subprotocol) else { return .noXMPPSubprotocol }
-        guard let origin = fields[.origin] else { return nil }
-        if allowedOrigins.isEmpty {
-            // Same origin: the page's authority is the one it asks (`Host`).
-            guard let authority, Self.authority(of: origin) == authority.lowercased() else { return .originNotAllowed }
-            return nil
-        }
-        let lowered = origin.lowercased()
-        return allowedOrigins.contains { $0 == "*" || $0.lowercased() == lowered } ? nil : .originNotAllowed
-    }
-
-    /// `host[:port]` of `scheme://host[:port]`, lowercased; nil for anything else
-    /// (`null`, a path).
-    static func authority(of origin: String) -> String? {
-        guard let separator = origin.range(of: "://") else { return nil }
-        let rest = origin[separator.upperBound...]
-        guard !rest.isEmpty, !rest.contains("/") else { return nil }
-        return rest.lowercased()
+        let policy = WebSocketUpgradePolicy(subprotocols: [subprotocol], subprotocolRequired: true, allowedOrigins: allowedOrigins)
+        guard case .failure(let refusal) = policy.check(fields, authority: authority) else { return nil }
+        return [Refusal.notAnUpgrade, .noXMPPSubprotocol, .originNotAllowed].first { $0.general == refusal }
     }
 
     /// The response's fields: the chosen subprotocol (RFC 6455 §4.2.2 /subprotocol/).
     static var acceptedFields: HTTPFields { [.secWebSocketProtocol: subprotocol] }
-
-    private static func tokens(_ value: String) -> [String] {
-        value.split(separator: ",").map { token in
-            String(token.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
-        }.filter { !$0.isEmpty }
-    }
 }
