@@ -3,21 +3,17 @@ import ParleyCore
 import ParleyCred
 import Synchronization
 
-/// Where a text-chat client's reply lines go; the session mind that also receives the
-/// service's events for the client.
-protocol TextChatLineWriter: SessionMind {
-    func write(_ lines: [String])
-}
-
-/// What one text-chat client does with its lines, without any I/O of its own: the login
-/// against the portal, the commands against its chat session, and the reply of each as
-/// lines to its writer. `TextChatConnection` feeds it lines in order and closes the
-/// connection when `handle` says so.
+/// What one client of the text-chat plugin does with its commands, without any I/O or
+/// framing of its own: the login against the portal, the commands against its chat
+/// session, and a `ChatReply` for each. Both faces use it: `TextChatConnection` feeds it
+/// parsed lines, the JSON event API parsed objects; each renders the replies and closes
+/// the connection on `.goodbye` or when the client is told to go.
 final class TextChatClient: Sendable {
     let portal: Portal<ChatRealm>
     let chat: ChatService
     let logger: Logger
-    let writer: any TextChatLineWriter
+    /// The session mind the service delivers this client's events to.
+    let mind: any SessionMind
 
     private struct State {
         var login: Login<ChatAccount>?
@@ -30,83 +26,80 @@ final class TextChatClient: Sendable {
     /// Logins refused before the connection is closed.
     static let maximumFailedLogins = 3
 
-    init(portal: Portal<ChatRealm>, chat: ChatService, logger: Logger, writer: any TextChatLineWriter) {
+    init(portal: Portal<ChatRealm>, chat: ChatService, logger: Logger, mind: any SessionMind) {
         self.portal = portal
         self.chat = chat
         self.logger = logger
-        self.writer = writer
+        self.mind = mind
     }
 
     var isLoggedIn: Bool { state.withLock { $0.session != nil } }
 
-    func write(_ line: String) {
-        writer.write([line])
+    /// What one command came to: its replies, whether the connection stays open, and a
+    /// session that has just logged in and is to announce itself once the replies are out.
+    private typealias Outcome = (replies: [ChatReply], keepOpen: Bool, announce: ChatSession?)
+
+    /// Runs one command and hands its replies, in order, to `reply`; returns false when the
+    /// connection should close (after `.goodbye`, or a refused login that used up the
+    /// allowed guesses). A new session's available presence follows its `.loggedIn`, so
+    /// the events it brings arrive after the reply.
+    func handle(_ command: TextChatCommand, reply: ([ChatReply]) -> Void) async -> Bool {
+        let outcome = await perform(command)
+        reply(outcome.replies)
+        await outcome.announce?.setPresence(Presence())
+        return outcome.keepOpen
     }
 
-    /// Runs one line; returns false when the connection should close.
-    func handle(_ line: String) async -> Bool {
-        let command: TextChatCommand
-        do {
-            command = try TextChatCommand.parse(line, domain: chat.domain, isServiceDomain: chat.hasComponent(for:))
-        } catch {
-            write("ERR \(error.code) \(error.message)")
-            return true
-        }
+    private func perform(_ command: TextChatCommand) async -> Outcome {
         switch command {
         case .help:
-            writer.write(TextChatCommand.usage.values.sorted().map { "HELP \($0)" })
-            return true
+            return ([.usage(TextChatCommand.usage.values.sorted())], true, nil)
         case .quit:
-            write("BYE")
-            return false
+            return ([.goodbye], false, nil)
         case .ping(let token):
-            write("PONG" + (token.map { " " + TextChatRenderer.clean($0) } ?? ""))
-            return true
+            return ([.pong(token)], true, nil)
         case .login(let user, let password):
             return await login(user: user, password: password)
         default:
             guard let session = state.withLock({ $0.session }) else {
-                write("ERR not-logged-in LOGIN <user> <password> first")
-                return true
+                return ([.refused(code: "not-logged-in", message: "LOGIN <user> <password> first")], true, nil)
             }
-            await run(command, in: session)
-            return true
+            return ([await run(command, in: session)], true, nil)
         }
     }
 
-    private func login(user: String, password: String) async -> Bool {
-        guard !isLoggedIn else {
-            write("ERR already-logged-in")
-            return true
-        }
+    private func login(user: String, password: String) async -> Outcome {
+        guard !isLoggedIn else { return ([.refused(code: "already-logged-in", message: nil)], true, nil) }
         do {
             let login = try await portal.login(UsernamePassword(username: user, password: password))
-            let session = try await login.avatar.openSession(resource: nil, mind: writer)
+            let session = try await login.avatar.openSession(resource: nil, mind: mind)
             state.withLock {
                 $0.login = login
                 $0.session = session
             }
-            write("OK logged in as \(session.id)")
-            await session.setPresence(Presence())
-            return true
+            return ([.loggedIn(session.id)], true, session)
         } catch {
             logger.notice("login refused", metadata: ["user": "\(user)", "error": "\(error)"])
             // The store could not answer (LDAP down, a corrupt record): say so, and do not
             // count it against the user as a guess.
             if let refusal = error as? CredentialError, refusal.condition == .temporaryAuthFailure {
-                write("ERR temporary-auth-failure the account store cannot be reached; try again later")
-                return true
+                return (
+                    [.refused(code: "temporary-auth-failure", message: "the account store cannot be reached; try again later")],
+                    true, nil
+                )
             }
             let failures = state.withLock {
                 $0.failedLogins += 1
                 return $0.failedLogins
             }
-            write("ERR not-authorized wrong user name or password")
-            return failures < Self.maximumFailedLogins
+            return (
+                [.refused(code: "not-authorized", message: "wrong user name or password")],
+                failures < Self.maximumFailedLogins, nil
+            )
         }
     }
 
-    private func run(_ command: TextChatCommand, in session: ChatSession) async {
+    private func run(_ command: TextChatCommand, in session: ChatSession) async -> ChatReply {
         do {
             switch command {
             case .join(let room, let requested):
@@ -116,7 +109,6 @@ final class TextChatClient: Sendable {
             case .part(let room, let message):
                 await session.leave(room, message: message)
                 state.withLock { $0.nicks[room] = nil }
-                write("OK left #\(room)")
             case .say(let room, let text):
                 try await session.send(Message(kind: .room, from: .session(session.id), to: .room(room), body: text))
             case .me(let room, let text):
@@ -125,7 +117,6 @@ final class TextChatClient: Sendable {
                             payloads: [ExtensionPayload(meaning: .action)]))
             case .msg(let user, let text):
                 try await session.send(Message(kind: .chat, from: .session(session.id), to: .user(user), body: text))
-                write("OK sent to \(user)")
             case .nick(let room, let nick):
                 try await session.changeNick(in: room, to: nick)
                 state.withLock { $0.nicks[room] = nick }
@@ -133,32 +124,29 @@ final class TextChatClient: Sendable {
                 try await session.setTopic(text, in: room)
             case .away(let message):
                 await session.setPresence(Presence(.away, status: message))
-                write("OK away")
             case .back:
                 await session.setPresence(Presence())
-                write("OK back")
             case .who(let room):
                 guard let found = chat.room(room) else { throw RoomError.noSuchRoom }
                 let occupants = await found.snapshot.occupants.values.sorted { $0.nick.key < $1.nick.key }
-                writer.write(
-                    occupants.map { "WHO #\(room) \($0.nick) \($0.role.rawValue) \($0.presence.availability.rawValue)" }
-                        + ["OK \(occupants.count) in #\(room)"])
+                return .occupants(room, occupants)
             case .login, .quit, .help, .ping:
                 break
             }
+            return .done(command)
         } catch let error as RoomError {
-            write("ERR \(Self.code(error))")
+            return .refused(code: Self.code(error), message: nil)
         } catch let error as DeliveryError {
             switch error {
-            case .recipientUnavailable: write("ERR recipient-unavailable")
-            case .notRoutable(let domain): write("ERR not-routable \(domain)")
-            case .room(let room): write("ERR \(Self.code(room))")
-            case .sessionClosed: write("ERR session-closed")
-            case .invalidSender: write("ERR invalid-sender")
+            case .recipientUnavailable: return .refused(code: "recipient-unavailable", message: nil)
+            case .notRoutable(let domain): return .refused(code: "not-routable", message: domain)
+            case .room(let room): return .refused(code: Self.code(room), message: nil)
+            case .sessionClosed: return .refused(code: "session-closed", message: nil)
+            case .invalidSender: return .refused(code: "invalid-sender", message: nil)
             }
         } catch {
-            write("ERR internal")
             logger.error("command failed", metadata: ["error": "\(error)"])
+            return .refused(code: "internal", message: nil)
         }
     }
 

@@ -52,15 +52,6 @@ public enum TextChatCommand: Equatable, Sendable {
             return (String(text[..<space]), tail.isEmpty ? nil : String(tail))
         }
         func usageError() -> ParseError { ParseError(code: "syntax", message: "usage: \(syntax)") }
-        func room(_ name: String) throws(ParseError) -> RoomID {
-            let bare = name.hasPrefix("#") ? String(name.dropFirst()) : name
-            guard let room = RoomID(bare) else { throw ParseError(code: "bad-room", message: "'\(name)' is not a room name") }
-            return room
-        }
-        func nick(_ name: String) throws(ParseError) -> Nickname {
-            guard let nick = Nickname(name) else { throw ParseError(code: "bad-nick", message: "'\(name)' is not a nickname") }
-            return nick
-        }
         let (first, tail) = split(rest)
         switch verb {
         case "LOGIN":
@@ -78,11 +69,7 @@ public enum TextChatCommand: Equatable, Sendable {
             return verb == "SAY" ? .say(target, text: text) : verb == "ME" ? .me(target, text: text) : .topic(target, text: text)
         case "MSG":
             guard !first.isEmpty, let text = tail else { throw usageError() }
-            let address = first.contains("@") || isServiceDomain(first.lowercased()) ? first : "\(first)@\(domain)"
-            guard let user = UserID(parsing: address) else {
-                throw ParseError(code: "bad-user", message: "'\(first)' is not a user address")
-            }
-            return .msg(user, text: text)
+            return .msg(try user(first, domain: domain, isServiceDomain: isServiceDomain), text: text)
         case "NICK":
             guard !first.isEmpty, let name = tail else { throw usageError() }
             return .nick(try room(first), try nick(name))
@@ -97,5 +84,26 @@ public enum TextChatCommand: Equatable, Sendable {
         case "QUIT": return .quit
         default: return .help
         }
+    }
+
+    /// The room `name` names (a leading `#` is allowed).
+    static func room(_ name: String) throws(ParseError) -> RoomID {
+        let bare = name.hasPrefix("#") ? String(name.dropFirst()) : name
+        guard let room = RoomID(bare) else { throw ParseError(code: "bad-room", message: "'\(name)' is not a room name") }
+        return room
+    }
+
+    static func nick(_ name: String) throws(ParseError) -> Nickname {
+        guard let nick = Nickname(name) else { throw ParseError(code: "bad-nick", message: "'\(name)' is not a nickname") }
+        return nick
+    }
+
+    /// The user `name` names: an address, a service's domain, or a bare name on `domain`.
+    static func user(_ name: String, domain: String, isServiceDomain: (String) -> Bool) throws(ParseError) -> UserID {
+        let address = name.contains("@") || isServiceDomain(name.lowercased()) ? name : "\(name)@\(domain)"
+        guard let user = UserID(parsing: address) else {
+            throw ParseError(code: "bad-user", message: "'\(name)' is not a user address")
+        }
+        return user
     }
 }

@@ -13,6 +13,7 @@ final actor TextChatConnection: LoopBoundConnection {
     nonisolated let channel: any Channel
     nonisolated var unownedExecutor: UnownedSerialExecutor { channel.eventLoop.executor.asUnownedSerialExecutor() }
     nonisolated let client: TextChatClient
+    nonisolated let mind: TextChatMind
     nonisolated var logger: Logger { client.logger }
     private let registry: ConnectionRegistry<TextChatConnection>
     private let loginTimeout: TimeAmount
@@ -27,15 +28,15 @@ final actor TextChatConnection: LoopBoundConnection {
         self.channel = channel
         self.registry = registry
         self.loginTimeout = loginTimeout
-        self.client = TextChatClient(
-            portal: portal, chat: chat, logger: logger,
-            writer: TextChatMind(channel: channel, translation: chat.translation))
+        let mind = TextChatMind(channel: channel, translation: chat.translation)
+        self.mind = mind
+        self.client = TextChatClient(portal: portal, chat: chat, logger: logger, mind: mind)
     }
 
     nonisolated var isLoggedIn: Bool { client.isLoggedIn }
 
     nonisolated func write(_ line: String) {
-        client.write(line)
+        mind.write([line])
     }
 
     // MARK: The runtime's side
@@ -52,11 +53,25 @@ final actor TextChatConnection: LoopBoundConnection {
     private func drain() async {
         while !ended, let line = inbox.next() {
             inbox.updateReading(of: channel)
-            if await !client.handle(line) {
+            if await !handle(line) {
                 await end()
                 return
             }
         }
+    }
+
+    /// Parses and runs one line; false when the connection should close.
+    private func handle(_ line: String) async -> Bool {
+        let command: TextChatCommand
+        do {
+            command = try TextChatCommand.parse(
+                line, domain: client.chat.domain, isServiceDomain: client.chat.hasComponent(for:))
+        } catch {
+            write("ERR \(error.code) \(error.message)")
+            return true
+        }
+        let mind = self.mind
+        return await client.handle(command) { mind.write(TextChatRenderer.lines(for: $0)) }
     }
 
     /// The login timeout, checked by the loop's sweeper.
@@ -85,7 +100,7 @@ final actor TextChatConnection: LoopBoundConnection {
 
 /// The text-chat side of a chat session: renders each event as lines and writes them to
 /// the connection. Throws when the connection is gone, so the service drops the session.
-final class TextChatMind: TextChatLineWriter {
+final class TextChatMind: SessionMind {
     let channel: any Channel
     let translation: TranslationTable
     var protocolFamily: ProtocolFamily { TextChatRenderer.family }

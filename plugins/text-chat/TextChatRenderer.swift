@@ -88,6 +88,28 @@ public enum TextChatRenderer {
         }
     }
 
+    /// The lines of command replies. Of the commands that succeed, only those whose effect
+    /// is not heard as an event are acknowledged (`OK left`, `OK sent to`, `OK away`, `OK back`).
+    static func lines(for replies: [ChatReply]) -> [String] {
+        replies.flatMap { reply -> [String] in
+            switch reply {
+            case .loggedIn(let session): return ["OK logged in as \(session)"]
+            case .done(.part(let room, _)): return ["OK left #\(room)"]
+            case .done(.msg(let user, _)): return ["OK sent to \(user)"]
+            case .done(.away): return ["OK away"]
+            case .done(.back): return ["OK back"]
+            case .done: return []
+            case .occupants(let room, let occupants):
+                return occupants.map { "WHO #\(room) \($0.nick) \($0.role.rawValue) \($0.presence.availability.rawValue)" }
+                    + ["OK \(occupants.count) in #\(room)"]
+            case .pong(let token): return ["PONG" + (token.map { " " + clean($0) } ?? "")]
+            case .usage(let syntaxes): return syntaxes.map { "HELP \($0)" }
+            case .goodbye: return ["BYE"]
+            case .refused(let code, let message): return ["ERR \(code)" + (message.map { " " + clean($0) } ?? "")]
+            }
+        }
+    }
+
     /// A role prefix as IRC shows it in NAMES: `@` moderator, `+` participant of a moderated room.
     static func prefix(_ occupant: Occupant) -> String {
         occupant.role == .moderator ? "@" : ""
