@@ -267,9 +267,12 @@ let package = Package(
         .target(
             name: "TextChatPlugin",
             dependencies: [
-                "ParleyCore", "ParleyCred", "ParleyLauncher", "ParleyServerNIO",
+                "ParleyCore", "ParleyCred", "ParleyLauncher", "ParleyServerNIO", "ParleyHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -329,7 +332,7 @@ let package = Package(
         .target(name: "SeededRandom", path: "Tests/SeededRandom"),
         .testTarget(name: "ParleyXMLTests", dependencies: ["ParleyXML", "SeededRandom"], resources: [.copy("Corpus")]),
         .testTarget(name: "ParleyCredTests", dependencies: ["ParleyCred", "ParleyCore"]),
-        .testTarget(name: "ParleyLauncherTests", dependencies: ["ParleyLauncher", "ParleyCred"]),
+        .testTarget(name: "ParleyLauncherTests", dependencies: ["ParleyLauncher", "ParleyCred", "PeerTestSupport"]),
         .testTarget(
             name: "ParleyHTTPTests",
             dependencies: [

@@ -1,4 +1,5 @@
 import Foundation
+import PeerTestSupport
 import ParleyCred
 import Testing
 
@@ -18,17 +19,14 @@ import Testing
 
         deinit { try? FileManager.default.removeItem(atPath: directory) }
 
-        /// Compiles `source` into `<directory>/<name>.so`; returns its path.
-        func build(_ name: String, _ source: String) throws -> String {
+        /// Compiles `source` into `<directory>/<name>.so`; returns its path. The compiler is
+        /// waited for off the cooperative pool, which other tests' servers answer from.
+        func build(_ name: String, _ source: String) async throws -> String {
             let sourcePath = "\(directory)/\(name).c"
             let library = "\(directory)/\(name).so"
             try source.write(toFile: sourcePath, atomically: true, encoding: .utf8)
-            let compiler = Process()
-            compiler.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
-            compiler.arguments = ["-shared", "-fPIC", "-o", library, sourcePath]
-            try compiler.run()
-            compiler.waitUntilExit()
-            guard compiler.terminationStatus == 0 else { throw CompileFailed(name: name) }
+            let compiled = try await ChildProcess.runDetached("/usr/bin/cc", ["-shared", "-fPIC", "-o", library, sourcePath])
+            guard compiled.status == 0 else { throw CompileFailed(name: name) }
             return library
         }
 
@@ -57,18 +55,18 @@ import Testing
         #expect(error.description == "\(path): no such file")
     }
 
-    @Test func libraryWithoutEntryPointIsNotAPlugin() throws {
+    @Test func libraryWithoutEntryPointIsNotAPlugin() async throws {
         let libraries = try Libraries()
-        let path = try libraries.build("plain", "int answer(void) { return 42; }\n")
+        let path = try await libraries.build("plain", "int answer(void) { return 42; }\n")
         let error = try #require(loadError(path))
         #expect(error.reason == .noABIEntryPoint)
         #expect(error.description == "\(path): not a Parley plugin: no parley_plugin_abi entry point")
     }
 
-    @Test func otherABIIsRefusedBeforeRegistering() throws {
+    @Test func otherABIIsRefusedBeforeRegistering() async throws {
         let libraries = try Libraries()
         // register would report 7 if it ran: the ABI check must stop the load before it.
-        let path = try libraries.build(
+        let path = try await libraries.build(
             "old",
             """
             const char *parley_plugin_abi(void) { return "parley-plugin-abi-0 swift-5.9"; }
@@ -79,17 +77,17 @@ import Testing
         #expect(error.description == "\(path): built for parley-plugin-abi-0 swift-5.9, this parleyd is \(PluginABI.version)")
     }
 
-    @Test func missingRegisterEntryPoint() throws {
+    @Test func missingRegisterEntryPoint() async throws {
         let libraries = try Libraries()
-        let path = try libraries.build(
+        let path = try await libraries.build(
             "half", "const char *parley_plugin_abi(void) { return \(cLiteral(PluginABI.version)); }\n")
         let error = try #require(loadError(path))
         #expect(error.description == "\(path): no parley_plugin_register entry point")
     }
 
-    @Test func registerFailureIsReported() throws {
+    @Test func registerFailureIsReported() async throws {
         let libraries = try Libraries()
-        let path = try libraries.build(
+        let path = try await libraries.build(
             "failing",
             """
             const char *parley_plugin_abi(void) { return \(cLiteral(PluginABI.version)); }
@@ -100,9 +98,9 @@ import Testing
         #expect(error.description == "\(path): parley_plugin_register returned 1")
     }
 
-    @Test func registerSuccessLoads() throws {
+    @Test func registerSuccessLoads() async throws {
         let libraries = try Libraries()
-        let path = try libraries.build(
+        let path = try await libraries.build(
             "fine",
             """
             const char *parley_plugin_abi(void) { return \(cLiteral(PluginABI.version)); }
@@ -111,12 +109,12 @@ import Testing
         #expect(loadError(path) == nil)
     }
 
-    @Test func undefinedSwiftSymbolSuggestsAnotherBuild() throws {
+    @Test func undefinedSwiftSymbolSuggestsAnotherBuild() async throws {
         let libraries = try Libraries()
         // A reference to a Swift symbol no module here defines, as a plugin compiled
         // against another Parley would have (quoted for the assembler, which would read
         // a bare `$` as an immediate).
-        let path = try libraries.build(
+        let path = try await libraries.build(
             "stale",
             """
             extern void gone(void) __asm__("\\"$s14ParleyLauncher4goneyyF\\"");
