@@ -68,6 +68,11 @@ public struct WebSocketUpgradePolicy: Sendable, Equatable {
         return allowedOrigins.contains { $0 == "*" || $0.lowercased() == lowered }
     }
 
+    /// The origins an `http-allowed-origins` option lists: comma-separated, spaces ignored.
+    public static func origins(option: String) -> [String] {
+        option.split(separator: ",").map { String($0.filter { $0 != " " }) }.filter { !$0.isEmpty }
+    }
+
     /// `host[:port]` of `scheme://host[:port]`, lowercased; nil for anything else
     /// (`null`, a path).
     public static func authority(of origin: String) -> String? {

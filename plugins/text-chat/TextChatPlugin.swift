@@ -3,13 +3,17 @@ import NIOCore
 import NIOPosix
 import ParleyCore
 import ParleyCred
+import ParleyHTTP
 import ParleyLauncher
+import ParleyServerNIO
 import ServiceLifecycle
 import Synchronization
 
 /// `parleyd text-chat`: a line-based chat protocol over TCP (LOGIN, JOIN, SAY, MSG, …),
-/// in the spirit of Prosody's telnet console. Small enough to read at once, it shows the
-/// whole path: login through the portal, the chat model, fan-out, graceful shutdown.
+/// in the spirit of Prosody's telnet console, and the same commands as JSON over a
+/// WebSocket (`/api/events` with `http-port`, for web apps and bots that want no XML).
+/// Small enough to read at once, it shows the whole path: login through the portal, the
+/// chat model, fan-out, graceful shutdown.
 public enum TextChatPlugin: ParleyPlugin {
     public static let name = "text-chat"
     public static let summary = "Line-based chat over TCP (LOGIN, JOIN, SAY, MSG); for scripts, bots and debugging."
@@ -23,15 +27,51 @@ public enum TextChatPlugin: ParleyPlugin {
         "allow-cleartext-remote", default: false,
         help: "Allow listening beyond loopback although passwords travel in clear.")
 
-    public static let options: [any AnyPluginOption] = [hostOption, portOption, maxLineOption, loginTimeoutOption, insecureOption]
+    static let httpHostOption = PluginOption<String>(
+        "http-host", default: "", help: "Address of the JSON event API's HTTP listener; empty: the same as host.")
+    static let httpPortOption = PluginOption<Int>(
+        "http-port", default: -1, range: -1...65535,
+        help: "HTTP port of the JSON event API (WebSocket at /api/events); 0 picks a free one; -1: off.")
+    static let httpOriginsOption = PluginOption<String>(
+        "http-allowed-origins", default: "",
+        help: "Browser origins (scheme://host[:port], comma-separated; * for any) allowed to open /api/events; empty: the same origin.")
+    static let maxMessageOption = PluginOption<Int>(
+        "http-max-message", default: 16_384, range: 256...1_048_576, help: "Largest JSON message in bytes (close 1009 above).")
+    static let sendQueueOption = PluginOption<Int>(
+        "max-send-queue", default: SendQueueLimit.defaultBytes, range: 65_536...1_073_741_824,
+        help: "Bytes waiting for a JSON client that does not read before it is disconnected.")
+
+    public static let options: [any AnyPluginOption] = [
+        hostOption, portOption, maxLineOption, loginTimeoutOption, insecureOption,
+        httpHostOption, httpPortOption, httpOriginsOption, maxMessageOption, sendQueueOption,
+    ]
 
     public static func makeService(options: PluginOptions, context: PluginContext) throws -> any Service {
         let host = options.value(hostOption)
-        let loopback = host == "127.0.0.1" || host == "::1" || host == "localhost" || host.hasPrefix("127.")
-        guard loopback || options.value(insecureOption) else {
-            throw OptionError(
-                key: hostOption.name,
-                message: "text-chat sends passwords in clear; listen on loopback, or set allow-cleartext-remote")
+        let httpHost = options.value(httpHostOption).isEmpty ? host : options.value(httpHostOption)
+        // Both faces carry passwords in clear (TLS, for the JSON API, is a proxy's job).
+        for (option, address) in [(hostOption, host), (httpHostOption, httpHost)] {
+            let loopback = address == "127.0.0.1" || address == "::1" || address == "localhost" || address.hasPrefix("127.")
+            guard loopback || options.value(insecureOption) else {
+                throw OptionError(
+                    key: option.name,
+                    message: "text-chat sends passwords in clear; listen on loopback, or set allow-cleartext-remote")
+            }
+        }
+        let httpPort = options.value(httpPortOption)
+        if httpPort >= 0 {
+            var settings = JSONEventsRoute.Settings()
+            settings.host = httpHost
+            settings.port = httpPort
+            settings.allowedOrigins = WebSocketUpgradePolicy.origins(option: options.value(httpOriginsOption))
+            settings.maxMessage = options.value(maxMessageOption)
+            settings.sendQueue = SendQueueLimit(bytes: options.value(sendQueueOption))
+            settings.loginTimeout = options.value(loginTimeoutOption)
+            do {
+                try JSONEventsRoute.mount(on: context.http.listener(host: httpHost, port: httpPort), settings: settings, context: context)
+            } catch {
+                throw OptionError(key: httpPortOption.name, message: "\(error)")
+            }
         }
         return TextChatService(
             host: host, port: options.value(portOption), maxLine: options.value(maxLineOption),

@@ -1,4 +1,5 @@
 import Logging
+import ParleyHTTP
 import ParleyLauncher
 import ParleyServerNIO
 import ParleyXMPP
@@ -70,9 +71,7 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         settings.httpHost = httpHost.isEmpty ? settings.host : httpHost
         settings.httpPort = options.value(httpPortOption)
         settings.httpTLS = options.value(httpTLSOption)
-        settings.httpAllowedOrigins = options.value(httpOriginsOption).split(separator: ",").map {
-            String($0.filter { $0 != " " })
-        }.filter { !$0.isEmpty }
+        settings.httpAllowedOrigins = WebSocketUpgradePolicy.origins(option: options.value(httpOriginsOption))
         let certificate = options.value(certificateOption)
         let key = options.value(keyOption)
         settings.certificatePath = certificate.isEmpty ? nil : certificate

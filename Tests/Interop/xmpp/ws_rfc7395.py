@@ -23,6 +23,7 @@ import websockets
 from websockets.asyncio.client import connect
 
 import common
+from ws_peer import close_code
 from common import CLIENT_NS, SASL_NS
 
 FRAMING_NS = "urn:ietf:params:xml:ns:xmpp-framing"
@@ -68,14 +69,6 @@ async def open_stream(ws, domain):
     features = await recv_element(ws)
     return opened, features
 
-
-async def close_code(ws, timeout=common.STEP_TIMEOUT):
-    """The close code the server sent, reading (and dropping) whatever comes first."""
-    try:
-        while True:
-            await asyncio.wait_for(ws.recv(), timeout)
-    except websockets.exceptions.ConnectionClosed as closed:
-        return closed.rcvd.code if closed.rcvd is not None else None
 
 
 async def body(sc):

@@ -11,12 +11,12 @@ working.
 """
 import asyncio
 import base64
-import socket
 import xml.etree.ElementTree as ET
 
 from websockets.asyncio.client import connect
 
 import common
+import ws_peer
 from common import CLIENT_NS, SASL_NS
 
 FRAMING_NS = "urn:ietf:params:xml:ns:xmpp-framing"
@@ -45,9 +45,7 @@ async def body(sc):
     a = sc.args
     url = f"ws://{a.host}:{a.http_port}/xmpp-websocket"
     sc.step("alice logs in over WebSocket, then reads nothing")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connecting
-    sock.connect((a.host, a.http_port))
+    sock = ws_peer.small_receive_buffer_socket(a.host, a.http_port)
     alice = await connect(url, subprotocols=["xmpp"], open_timeout=5, max_queue=(None if a.reading else 1), sock=sock)
     alice_jid = await login(alice, a, a.alice_user, a.alice_password, "slow")
     sc.require("alice_bound", alice_jid == f"{a.alice_user}@{a.domain}/slow", alice_jid)
@@ -83,10 +81,7 @@ async def body(sc):
 
 
 if __name__ == "__main__":
-    p = common.base_parser(__doc__)
-    common.add_user_args(p, "alice", "alice", "alicepass")
-    common.add_user_args(p, "bob", "bob", "bobpass")
-    p.add_argument("--http-port", type=int, required=True)
+    p = ws_peer.parser(__doc__)
     p.add_argument("--messages", type=int, default=600)
     p.add_argument("--reading", action="store_true", help="alice reads (a control run)")
     p.add_argument("--max-stanza", type=int, default=16384, help="the server's max-stanza")

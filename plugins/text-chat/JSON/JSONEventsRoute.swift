@@ -1,0 +1,125 @@
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import ParleyCore
+import ParleyCred
+import ParleyHTTP
+import ParleyLauncher
+import ParleyServerNIO
+
+/// `/api/events` on the shared HTTP listener: the JSON event API, one WebSocket per client
+/// (RFC 6455). The client logs in through the portal with a `login` command, then receives
+/// its session's events as JSON objects and sends commands as JSON objects, one per text
+/// message; `TextChatClient` runs them exactly as it runs text-chat lines. This type only
+/// moves messages.
+enum JSONEventsRoute {
+    static let path = "/api/events"
+    /// The subprotocol naming this schema's version; optional (a client offering none gets
+    /// version 1), but a client offering others and not this one is refused.
+    static let subprotocol = "parley-events.v1"
+
+    /// The bounds of one connection.
+    struct Settings: Sendable {
+        var host = "127.0.0.1"
+        var port = -1
+        var allowedOrigins: [String] = []
+        /// Bytes of one message (a frame, or fragments together); larger: close 1009.
+        var maxMessage = 16_384
+        var sendQueue = SendQueueLimit()
+        var loginTimeout = 30.0
+        var pingInterval = 60.0
+    }
+
+    static func mount(on listener: HTTPListener, settings: Settings, context: PluginContext) throws {
+        let policy = WebSocketUpgradePolicy(
+            subprotocols: [subprotocol], subprotocolRequired: false, allowedOrigins: settings.allowedOrigins)
+        let logger = context.logger
+        try listener.mount(
+            HTTPMount(
+                contributor: "text-chat", prefix: path, limits: HTTPLimits(maximumConnections: 1024, idleTimeout: 30),
+                webSocket: HTTPWebSocketLimits(maximumFrameSize: settings.maxMessage, pingInterval: settings.pingInterval),
+                routes: { group in
+                    group.ws(
+                        "",
+                        shouldUpgrade: { request, _ in
+                            switch policy.check(request.headers, authority: request.head.authority) {
+                            case .success(let chosen):
+                                return .upgrade(chosen.map { [.secWebSocketProtocol: $0] } ?? [:])
+                            case .failure(let refusal):
+                                logger.info("JSON event API upgrade refused", metadata: ["reason": "\(refusal)"])
+                                throw HTTPError(refusal.status, message: message(for: refusal))
+                            }
+                        },
+                        onUpgrade: { inbound, outbound, upgrade in
+                            try await serve(
+                                inbound, outbound, channel: upgrade.requestContext.channel, settings: settings, context: context)
+                        })
+                },
+                bound: { port in
+                    logger.notice(
+                        "text-chat JSON event API listening",
+                        metadata: ["port": "\(port)", "url": "ws://\(HTTPAddress(host: settings.host, port: port))\(path)"])
+                }))
+    }
+
+    static func message(for refusal: WebSocketUpgradePolicy.Refusal) -> String {
+        switch refusal {
+        case .notAnUpgrade: "the JSON event API is a WebSocket: upgrade this request"
+        case .noSubprotocol: "the JSON event API speaks the '\(subprotocol)' subprotocol (or none)"
+        case .originNotAllowed: "pages from this origin may not open the JSON event API here"
+        }
+    }
+
+    /// One client: `hello`, then each text message is a command and gets its replies; a
+    /// binary message closes with 1003; a message over `maxMessage`, 1009 (the listener's
+    /// frame bound, and `maxSize` here for fragments). A client that has not logged in
+    /// within `loginTimeout` is told so and closed with 1008.
+    private static func serve(
+        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, channel: any Channel,
+        settings: Settings, context: PluginContext
+    ) async throws {
+        let mind = JSONEventsMind(channel: channel, sendQueue: settings.sendQueue, logger: context.logger)
+        let chat = context.chat
+        let client = TextChatClient(portal: context.portal, chat: chat, logger: context.logger, mind: mind)
+        mind.send(JSONEventRenderer.hello(domain: chat.domain))
+        let timeout = Task {
+            try await Task.sleep(for: .seconds(settings.loginTimeout))
+            guard !client.isLoggedIn else { return }
+            mind.send(JSONEventRenderer.object(for: .refused(code: "login-timeout", message: nil), id: nil))
+            mind.close(.policyViolation)
+        }
+        defer { timeout.cancel() }
+        do {
+            for try await message in inbound.messages(maxSize: settings.maxMessage) {
+                guard case .text(let text) = message else {
+                    try await outbound.close(.unacceptableData, reason: "the JSON event API takes text messages only")
+                    break
+                }
+                // The listener's frame bound is the largest any plugin on it asked for, and
+                // `maxSize` bounds fragmented messages only: this API's own bound, here.
+                guard text.utf8.count <= settings.maxMessage else {
+                    try await outbound.close(.messageTooLarge, reason: "messages are limited to \(settings.maxMessage) bytes")
+                    break
+                }
+                let command: JSONCommand
+                do {
+                    command = try JSONCommand.parse(text, domain: chat.domain, isServiceDomain: chat.hasComponent(for:))
+                } catch {
+                    mind.send(JSONEventRenderer.object(for: error))
+                    continue
+                }
+                let keepOpen = await client.handle(command.command) { replies in
+                    for reply in replies { mind.send(JSONEventRenderer.object(for: reply, id: command.id)) }
+                }
+                guard keepOpen else {
+                    mind.close(.normalClosure)
+                    break
+                }
+            }
+        } catch {
+            context.logger.debug("JSON event API connection ended", metadata: ["error": "\(error)"])
+        }
+        await client.close()
+    }
+}
