@@ -48,23 +48,8 @@ enum WebSocketHandshake {
         let offered = fields[values: .secWebSocketProtocol].flatMap(tokens)
         // Subprotocol names are compared exactly (RFC 6455 §4.1: case-sensitive).
         guard offered.contains(subprotocol) else { return .noXMPPSubprotocol }
-        guard let origin = fields[.origin] else { return nil }
-        if allowedOrigins.isEmpty {
-            // Same origin: the page's authority is the one it asks (`Host`).
-            guard let authority, Self.authority(of: origin) == authority.lowercased() else { return .originNotAllowed }
-            return nil
-        }
-        let lowered = origin.lowercased()
-        return allowedOrigins.contains { $0 == "*" || $0.lowercased() == lowered } ? nil : .originNotAllowed
-    }
-
-    /// `host[:port]` of `scheme://host[:port]`, lowercased; nil for anything else
-    /// (`null`, a path).
-    static func authority(of origin: String) -> String? {
-        guard let separator = origin.range(of: "://") else { return nil }
-        let rest = origin[separator.upperBound...]
-        guard !rest.isEmpty, !rest.contains("/") else { return nil }
-        return rest.lowercased()
+        let policy = HTTPOriginPolicy(allowed: allowedOrigins)
+        return policy.allows(fields[.origin], authority: authority) ? nil : .originNotAllowed
     }
 
     /// The response's fields: the chosen subprotocol (RFC 6455 §4.2.2 /subprotocol/).
