@@ -30,10 +30,24 @@ public struct BOSHParameters: Sendable, Equatable {
         self.hold = max(0, min(request.hold ?? 1, 1))
         self.inactivity = inactivity
         self.polling = polling
-        self.version = Self.supportedVersion
+        self.version = Self.version(offered: request.version)
         self.domain = domain
     }
 
     /// The protocol version this server follows.
     public static let supportedVersion = "1.11"
+
+    /// §7.2: the lower of the client's `ver` (major.minor, compared as numbers) and ours;
+    /// ours when the client named none or one that does not read as a version.
+    static func version(offered: String?) -> String {
+        func parts(_ text: String) -> (Int, Int)? {
+            let fields = text.split(separator: ".", omittingEmptySubsequences: false)
+            guard fields.count == 2, let major = Int(fields[0]), let minor = Int(fields[1]) else { return nil }
+            return (major, minor)
+        }
+        guard let offered, let theirs = parts(offered), let ours = parts(supportedVersion), theirs < ours else {
+            return supportedVersion
+        }
+        return offered
+    }
 }

@@ -6,7 +6,8 @@ Discovery through XEP-0156 host-meta.json (the xbosh link); session creation (si
 capped, hold=1, requests=2, xmpp:restartlogic, the stream features in the first
 response); SASL PLAIN, xmpp:restart, resource binding; a message to the TCP client, and
 its reply arriving through a held request; a repeated rid answered with the same bytes
-(§14.3); the client's terminate (the sid is then unknown). Beside it, a second BOSH
+(§14.3); the client's terminate (the sid is then unknown). Over https (`--scheme https`,
+the server's `http-tls`) PLAIN is offered because the session is secure from the start. Beside it, a second BOSH
 session (bob on another resource) that the bad input must not disturb. Bad input: an
 unknown sid, a rid beyond the window (the session is then gone), a body over the size
 limit (HTTP 413), malformed XML (bad-request), a page from another origin (403; its own
@@ -17,6 +18,7 @@ import base64
 import http.client
 import json
 import random
+import ssl
 import urllib.request
 import xml.etree.ElementTree as ET
 
@@ -30,9 +32,26 @@ BIND_NS = "urn:ietf:params:xml:ns:xmpp-bind"
 BOSH_REL = "urn:xmpp:alt-connections:xbosh"
 
 
+def unverified_tls():
+    """The servers under test use self-signed certificates."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+SECURE = False
+
+
+def connect(host, port, timeout):
+    if SECURE:
+        return http.client.HTTPSConnection(host, port, timeout=timeout, context=unverified_tls())
+    return http.client.HTTPConnection(host, port, timeout=timeout)
+
+
 def post(host, port, text, headers=None, timeout=30):
     """One POST to /http-bind on a fresh connection: (status, headers, bytes)."""
-    connection = http.client.HTTPConnection(host, port, timeout=timeout)
+    connection = connect(host, port, timeout)
     try:
         all_headers = {"Content-Type": "text/xml; charset=utf-8"}
         all_headers.update(headers or {})
@@ -44,7 +63,7 @@ def post(host, port, text, headers=None, timeout=30):
 
 
 def request(host, port, method, headers):
-    connection = http.client.HTTPConnection(host, port, timeout=10)
+    connection = connect(host, port, 10)
     try:
         connection.request(method, "/http-bind", headers=headers)
         response = connection.getresponse()
@@ -136,10 +155,13 @@ def terminal(body):
 async def body(sc):
     a = sc.args
     n = common.nonce()
-    base = f"http://{a.host}:{a.http_port}"
+    global SECURE
+    SECURE = a.scheme == "https"
+    base = f"{a.scheme}://{a.host}:{a.http_port}"
 
     sc.step("discovery: host-meta.json names the BOSH endpoint")
-    with urllib.request.urlopen(base + "/.well-known/host-meta.json", timeout=5) as response:
+    context = unverified_tls() if SECURE else None
+    with urllib.request.urlopen(base + "/.well-known/host-meta.json", timeout=5, context=context) as response:
         links = [l for l in json.loads(response.read()).get("links", []) if l.get("rel") == BOSH_REL]
     sc.check("host_meta_names_bosh", [l["href"] for l in links] == [f"{base}/http-bind"], links)
 
@@ -246,4 +268,5 @@ if __name__ == "__main__":
     p.add_argument("--http-port", type=int, required=True, help="the port of xmpp-c2s's HTTP listener")
     p.add_argument("--max-stanza", type=int, default=16384, help="the server's max-stanza")
     p.add_argument("--max-wait", type=int, default=60, help="the server's bosh-max-wait")
+    p.add_argument("--scheme", choices=["http", "https"], default="http", help="https: the listener serves TLS")
     common.run("bosh_xep0206", p, body)

@@ -190,4 +190,13 @@ import Testing
         creation.hold = 0
         #expect(BOSHParameters(sid: "s", request: creation, maximumWait: 60, inactivity: 60, polling: 2, domain: "d").hold == 0)
     }
+
+    @Test func theVersionIsTheLowerOfTheClientsAndOurs() {
+        #expect(BOSHParameters.version(offered: "1.6") == "1.6")
+        #expect(BOSHParameters.version(offered: "1.11") == "1.11")
+        #expect(BOSHParameters.version(offered: "1.20") == "1.11")
+        #expect(BOSHParameters.version(offered: "2.0") == "1.11")
+        #expect(BOSHParameters.version(offered: nil) == "1.11")
+        #expect(BOSHParameters.version(offered: "x") == "1.11")
+    }
 }
