@@ -62,9 +62,8 @@ import XMPPTestSupport
         }
     }
 
-    @Test func theClientsTerminateEndsTheSessionAndContactsSeeItGo() async throws {
-        let server = try await Self.harness()
-        defer { Task { await server.stop() } }
+    /// Alice on TCP, subscribed to bob on BOSH (available): she sees him go when his session ends.
+    private static func watchedBOSHClient(on server: C2SHarness) async throws -> (alice: XMPPTestClient, bob: Client, jid: String) {
         let alice = try await server.client()
         try await alice.login("alice", "alicepw", tls: false)
         var bob = Client(shared: server.shared)
@@ -76,7 +75,13 @@ import XMPPTestSupport
         _ = try await alice.element(where: "bob available") {
             $0.name == "presence" && $0[attribute: "type"] == nil && $0[attribute: "from"] == jid
         }
+        return (alice, bob, jid)
+    }
 
+    @Test func theClientsTerminateEndsTheSessionAndContactsSeeItGo() async throws {
+        let server = try await Self.harness()
+        defer { Task { await server.stop() } }
+        var (alice, bob, jid) = try await Self.watchedBOSHClient(on: server)
         let end = try await bob.send(attributes: " type='terminate'")
         #expect(end.attribute("type") == "terminate")
         let gone = try await alice.element(where: "bob unavailable") {
@@ -86,6 +91,19 @@ import XMPPTestSupport
         let after = try await bob.send()
         #expect(after.attribute("type") == "terminate")
         #expect(after.attribute("condition") == "item-not-found")
+    }
+
+    /// XEP-0124 §10: no request open for `inactivity` seconds (1 here) ends the session.
+    @Test func aClientThatStopsPollingIsGoneAfterInactivity() async throws {
+        let server = try await Self.harness { $0.boshInactivity = 1 }
+        defer { Task { await server.stop() } }
+        var (alice, bob, jid) = try await Self.watchedBOSHClient(on: server)
+        let gone = try await alice.element(where: "bob unavailable") {
+            $0.name == "presence" && $0[attribute: "type"] == "unavailable"
+        }
+        #expect(gone[attribute: "from"] == jid)
+        #expect(server.shared.boshSessions.count == 0)
+        #expect(try await bob.send().attribute("condition") == "item-not-found")
     }
 
     @Test func aClientThatStopsFetchingIsCutOffAndOthersAreUndisturbed() async throws {
