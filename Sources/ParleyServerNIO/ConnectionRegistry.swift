@@ -24,14 +24,14 @@ public final class ConnectionRegistry<Connection: LoopBoundConnection>: Sendable
             total.wrappingSubtract(1, ordering: .relaxed)
             return false
         }
-        let loop = ObjectIdentifier(connection.channel.eventLoop)
+        let loop = ObjectIdentifier(connection.eventLoop)
         loops.withLock { $0[loop, default: [:]][ObjectIdentifier(connection)] = connection }
         return true
     }
 
     /// Removes a closed connection (once; later calls do nothing).
     public func forget(_ connection: Connection) {
-        let loop = ObjectIdentifier(connection.channel.eventLoop)
+        let loop = ObjectIdentifier(connection.eventLoop)
         let removed = loops.withLock { $0[loop]?.removeValue(forKey: ObjectIdentifier(connection)) != nil }
         guard removed else { return }
         total.wrappingSubtract(1, ordering: .relaxed)
@@ -44,7 +44,7 @@ public final class ConnectionRegistry<Connection: LoopBoundConnection>: Sendable
     /// Every open connection, in no particular order.
     public var open: [Connection] { loops.withLock { $0.values.flatMap(\.values) } }
 
-    /// The open connections whose channel runs on `loop`.
+    /// The open connections that run on `loop`.
     public func connections(on loop: any EventLoop) -> [Connection] {
         loops.withLock { $0[ObjectIdentifier(loop)].map { Array($0.values) } ?? [] }
     }

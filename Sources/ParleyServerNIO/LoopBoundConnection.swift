@@ -5,8 +5,8 @@ import NIOCore
 /// thread. The runtime's `ConnectionRegistry` keeps it while open and its loop's
 /// `LoopSweeper` ticks it: an idle connection owns no task and no timer.
 public protocol LoopBoundConnection: Actor {
-    /// The connection's channel; its event loop runs the actor.
-    nonisolated var channel: any Channel { get }
+    /// The loop that runs the actor (its channel's, for a connection on one channel).
+    nonisolated var eventLoop: any EventLoop { get }
     /// Timeouts and keepalives, called by the loop's sweeper with the sweep's clock.
     func tick(now: NIODeadline)
 }

@@ -81,9 +81,16 @@ public struct SerialInbox<Item> {
     /// `push` and `next` (on the channel's event loop).
     @inlinable
     public mutating func updateReading(of channel: any Channel) {
+        updateReading { ReadPause.set($0, on: channel) }
+    }
+
+    /// The same for a transport that is not one channel: `pause(true)` when congestion
+    /// starts, `pause(false)` when it ends.
+    @inlinable
+    public mutating func updateReading(_ pause: (Bool) -> Void) {
         guard isCongested != readingPaused else { return }
         _readingPaused = isCongested
-        ReadPause.set(readingPaused, on: channel)
+        pause(readingPaused)
     }
 
     /// Drops the queue's storage when nothing waits and nothing is handled (an idle

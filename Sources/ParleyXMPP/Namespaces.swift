@@ -14,6 +14,9 @@ public enum XMPPNamespace {
     public static let session = "urn:ietf:params:xml:ns:xmpp-session"
     // RFC 7395 (XMPP over WebSocket)
     public static let framing = "urn:ietf:params:xml:ns:xmpp-framing"
+    // XEP-0124 (BOSH) and XEP-0206 (XMPP over BOSH)
+    public static let httpBind = "http://jabber.org/protocol/httpbind"
+    public static let xbosh = "urn:xmpp:xbosh"
     // RFC 6121
     public static let roster = "jabber:iq:roster"
     public static let rosterVersioning = "urn:xmpp:features:rosterver"

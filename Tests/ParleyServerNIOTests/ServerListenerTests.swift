@@ -14,6 +14,7 @@ import Testing
     final actor Probe: LoopBoundConnection {
         nonisolated let channel: any Channel
         nonisolated var unownedExecutor: UnownedSerialExecutor { channel.eventLoop.executor.asUnownedSerialExecutor() }
+        nonisolated var eventLoop: any EventLoop { channel.eventLoop }
         nonisolated let label: String
         private(set) var ticks = 0
 

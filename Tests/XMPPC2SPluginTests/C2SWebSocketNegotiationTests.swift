@@ -42,6 +42,28 @@ import Testing
         #expect(mechanisms(relaxed)?.contains("PLAIN") == true)
     }
 
+    /// XEP-0206 over BOSH: the same rules, from the session creation request's header.
+    @Test func boshOffersWhatTheWebSocketOffers() async throws {
+        for (configure, expected) in [
+            ({ (_: inout C2SSettings) in }, nil),
+            ({ (settings: inout C2SSettings) in settings.httpTLS = true }, ["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"]),
+        ] as [((inout C2SSettings) -> Void, [String]?)] {
+            let server = try await C2SHarness(configure: configure)
+            var stream = server.shared.boshNegotiation
+            var creation = BOSHRequest(rid: 1)
+            creation.to = C2SHarness.domain
+            creation.xmppVersion = "1.0"
+            let features = stream.receiveHeader(creation.streamHeader).compactMap { action -> XMLElement? in
+                if case .send(let element) = action { return element }
+                return nil
+            }.first
+            await server.stop()
+            let offered = try #require(features)
+            #expect(offered.firstChild(named: "starttls", namespace: XMPPNamespace.tls) == nil)
+            #expect(mechanisms(offered) == expected)
+        }
+    }
+
     @Test func wssOffersWhatTLSOffers() async throws {
         let offered = try await features { $0.httpTLS = true }
         #expect(offered.firstChild(named: "starttls", namespace: XMPPNamespace.tls) == nil)

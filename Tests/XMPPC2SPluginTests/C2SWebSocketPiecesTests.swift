@@ -69,4 +69,19 @@ import Testing
         }
         #expect(HostMeta.webSocketURL(authority: nil, fallback: "[::1]:5280", secure: false) == "ws://[::1]:5280/xmpp-websocket")
     }
+
+    @Test func hostMetaNamesTheBOSHEndpointToo() throws {
+        let bosh = HostMeta.boshURL(authority: "chat.example.test", fallback: "127.0.0.1:5280", secure: true)
+        #expect(bosh == "https://chat.example.test/http-bind")
+        #expect(HostMeta.boshURL(authority: "a b", fallback: "127.0.0.1:5280", secure: false) == "http://127.0.0.1:5280/http-bind")
+        let meta = HostMeta(webSockets: ["wss://chat.example.test/xmpp-websocket"], bosh: [bosh])
+        let xrd = try XMLStreamParser.parseDocument(meta.xrd)
+        let links = xrd.elements.map { [$0.attribute("rel"), $0.attribute("href")] }
+        #expect(
+            links == [
+                ["urn:xmpp:alt-connections:websocket", "wss://chat.example.test/xmpp-websocket"],
+                ["urn:xmpp:alt-connections:xbosh", bosh],
+            ])
+        #expect(meta.json.contains("{\"href\":\"https://chat.example.test/http-bind\",\"rel\":\"urn:xmpp:alt-connections:xbosh\"}"))
+    }
 }

@@ -15,6 +15,7 @@ import ParleyIRCNIO
 final actor IRCConnection: LoopBoundConnection {
     nonisolated let channel: any Channel
     nonisolated var unownedExecutor: UnownedSerialExecutor { channel.eventLoop.executor.asUnownedSerialExecutor() }
+    nonisolated var eventLoop: any EventLoop { channel.eventLoop }
 
     let shared: IRCServerShared
     /// Whether the client connected to the TLS port.

@@ -12,6 +12,7 @@ import ParleyServerNIO
 final actor TextChatConnection: LoopBoundConnection {
     nonisolated let channel: any Channel
     nonisolated var unownedExecutor: UnownedSerialExecutor { channel.eventLoop.executor.asUnownedSerialExecutor() }
+    nonisolated var eventLoop: any EventLoop { channel.eventLoop }
     nonisolated let client: TextChatClient
     nonisolated let mind: TextChatMind
     nonisolated var logger: Logger { client.logger }

@@ -6,8 +6,8 @@ import ParleyXML
 import ParleyXMPP
 import ParleyXMPPNIO
 
-/// Carries out the stream machine's actions: bytes in the connection's framing (TCP
-/// stream or WebSocket messages, `C2SFraming`), TLS, the portal, the model. The negotiation itself is `ServerStreamNegotiation`'s.
+/// Carries out the stream machine's actions: bytes on the connection's transport (TCP
+/// stream, WebSocket messages or BOSH responses, `C2STransport`), TLS, the portal, the model. The negotiation itself is `ServerStreamNegotiation`'s.
 extension C2SConnection {
     typealias Action = ServerStreamNegotiation.Action
 
@@ -68,20 +68,21 @@ extension C2SConnection {
         case .openStream(let id):
             lastWrite = .now()
             // The features follow at once.
-            framing.write(framing.opening(id: id, domain: domain, allocator: channel.allocator), on: channel)
+            transport.writeOpening(id: id, domain: domain)
         case .send(let element):
             write(element)
         case .startTLS:
             guard let tls = shared.tls?.current else { return }
             // The proceed is on its way to the socket; everything after it is TLS.
             do {
-                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls), position: .first)
+                try transport.startTLS(tls)
             } catch {
                 log(.error, "cannot start TLS", ["error": "\(error)"])
-                channel.close(promise: nil)
+                transport.close()
             }
         case .restartStream:
-            // Over WebSocket each message is parsed alone: nothing to reset (RFC 7395 §3.7).
+            // Over WebSocket and BOSH each message is parsed alone: nothing to reset
+            // (RFC 7395 §3.7, XEP-0206 §5).
             parser?.parser.reset()
         case .acceptLogin:
             login = grantedLogin
@@ -96,22 +97,14 @@ extension C2SConnection {
         case .closeStream(let error, let openFirst):
             guard !streamClosed else { return }
             streamClosed = true
-            if let openFirst {
-                framing.write(framing.opening(id: openFirst, domain: domain, allocator: channel.allocator), on: channel)
-            }
-            if let error {
-                // RFC 7395 §3.5: over WebSocket the error is a message of its own, then <close/>.
-                var buffer = channel.allocator.buffer(capacity: 256)
+            if let openFirst { transport.writeOpening(id: openFirst, domain: domain) }
+            let errorBytes = error.map { error in
+                var buffer = transport.allocator.buffer(capacity: 256)
                 buffer.writeXML(error.element, inheritedNamespace: XMPPNamespace.client)
-                framing.write(buffer, on: channel)
+                return buffer
             }
             lastWrite = .now()
-            let written = channel.eventLoop.makePromise(of: Void.self)
-            framing.writeClosing(on: channel, promise: written)
-            channel.flush()
-            written.futureResult.whenComplete { [channel] _ in channel.close(promise: nil) }
-            // Do not wait for the peer's closing tag for long (RFC 6120 §4.4).
-            channel.eventLoop.scheduleTask(in: .seconds(5)) { [channel] in channel.close(promise: nil) }
+            transport.closeStream(after: errorBytes)
         case .fetchSCRAMRecord, .checkCredentials, .authenticationFailed, .refuseLogin, .register, .bindResource,
             .refuseSession, .stanza, .endSession:
             assertionFailure("\(action) needs `execute`")
@@ -137,8 +130,8 @@ extension C2SConnection {
             return
         }
         let mind = C2SMind(
-            channel: channel, codec: codec, connection: self, rooms: shared.rooms, sendQueue: settings.sendQueue,
-            coalescer: shared.connections.coalescer(for: channel.eventLoop), framing: framing)
+            transport: transport, codec: codec, connection: self, rooms: shared.rooms, sendQueue: settings.sendQueue,
+            coalescer: shared.connections.coalescer(for: transport.eventLoop))
         do {
             let session = try await login.avatar.openSession(resource: resource, mind: mind)
             openedSession = (session, mind)

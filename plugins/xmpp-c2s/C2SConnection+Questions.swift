@@ -30,7 +30,7 @@ extension C2SConnection {
                 XMLAttribute("from", value: domain), XMLAttribute("to", value: JID(session.id).description),
             ],
             children: [.element(child)])
-        let timeout = channel.eventLoop.assumeIsolated().scheduleTask(in: Self.questionTimeout) { [weak self] in
+        let timeout = transport.eventLoop.assumeIsolated().scheduleTask(in: Self.questionTimeout) { [weak self] in
             guard let self else { return }
             self.assumeIsolated { $0.answered(nil, id: id) }
         }

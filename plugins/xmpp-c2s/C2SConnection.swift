@@ -11,24 +11,25 @@ import ParleyXMPPNIO
 
 /// One client connection: carries out what its stream machine (`ServerStreamNegotiation`:
 /// STARTTLS, SASL, resource binding) decides, then routes the bound session's stanzas
-/// into the model and to the features' hooks. The same actor serves a TCP stream and an
-/// RFC 7395 WebSocket: only its `framing` (how bytes are written) and the source of its
-/// events (`XMPPStreamChannelHandler`, or `C2SWebSocketRoute`) differ.
+/// into the model and to the features' hooks. The same actor serves a TCP stream, an
+/// RFC 7395 WebSocket and a XEP-0206 BOSH session: only its `transport` (where bytes go)
+/// and the source of its events (`XMPPStreamChannelHandler`, `C2SWebSocketRoute`,
+/// `C2SBOSHRoute`) differ.
 ///
-/// The actor runs on the channel's event loop, so the NIO handler hands it events
+/// The actor runs on the transport's event loop, so the NIO handler hands it events
 /// synchronously and every write happens on the right thread. Events are handled one at
 /// a time, in order; while one awaits the model, later ones wait in the runtime's
 /// `SerialInbox` (congested at `inbound-queue-limit`: the server stops reading from a client
 /// that sends faster than it is served, until half has drained).
 final actor C2SConnection: XMPPStreamConnection {
-    nonisolated let channel: any Channel
-    nonisolated var unownedExecutor: UnownedSerialExecutor { channel.eventLoop.executor.asUnownedSerialExecutor() }
+    /// Where the stream's bytes go (`C2STransport`).
+    nonisolated let transport: any C2STransport
+    nonisolated var eventLoop: any EventLoop { transport.eventLoop }
+    nonisolated var unownedExecutor: UnownedSerialExecutor { transport.eventLoop.executor.asUnownedSerialExecutor() }
 
     let shared: C2SShared
-    /// The TCP stream's parser; nil over WebSocket, where each message is parsed alone.
+    /// The TCP stream's parser; nil over WebSocket and BOSH, where each message is parsed alone.
     let parser: ConnectionParser?
-    /// How our side of the stream is written on the transport.
-    let framing: C2SFraming
 
     /// The stream's negotiation and its checks, a value-type state machine whose actions
     /// this actor carries out (`C2SConnection+Actions.swift`).
@@ -50,8 +51,8 @@ final actor C2SConnection: XMPPStreamConnection {
     var questions: [String: ServerQuestion] = [:]
 
     private var inbox: SerialInbox<XMLStreamEvent>
-    /// Over WebSocket, the route waiting for the inbox to leave congestion before it reads
-    /// the next message (`receiveWhenRoom`); a TCP stream pauses its socket instead.
+    /// Over WebSocket and BOSH, the route waiting for the inbox to leave congestion before it
+    /// reads the next message (`receiveWhenRoom`); a TCP stream pauses its socket instead.
     private var roomWaiter: CheckedContinuation<Void, Never>?
     private var lastRead = NIODeadline.now()
     var lastWrite = NIODeadline.now()
@@ -59,22 +60,24 @@ final actor C2SConnection: XMPPStreamConnection {
 
     /// A client on a TCP stream read by `parser`.
     init(channel: any Channel, shared: C2SShared, parser: ConnectionParser) {
-        self.init(channel: channel, shared: shared, parser: parser, framing: .tcp, stream: shared.negotiation)
+        self.init(
+            transport: C2SChannelTransport(channel: channel, framing: .tcp), shared: shared, parser: parser,
+            stream: shared.negotiation)
     }
 
     /// A client over an RFC 7395 WebSocket (`ws:`, or `wss:` with `http-tls`).
     init(webSocket channel: any Channel, shared: C2SShared) {
-        self.init(channel: channel, shared: shared, parser: nil, framing: .webSocket, stream: shared.webSocketNegotiation)
+        self.init(
+            transport: C2SChannelTransport(channel: channel, framing: .webSocket), shared: shared, parser: nil,
+            stream: shared.webSocketNegotiation)
     }
 
-    private init(
-        channel: any Channel, shared: C2SShared, parser: ConnectionParser?, framing: C2SFraming,
-        stream: ServerStreamNegotiation
-    ) {
-        self.channel = channel
+    /// A client on `transport`, negotiating with `stream` (each message parsed alone when
+    /// `parser` is nil).
+    init(transport: any C2STransport, shared: C2SShared, parser: ConnectionParser?, stream: ServerStreamNegotiation) {
+        self.transport = transport
         self.shared = shared
         self.parser = parser
-        self.framing = framing
         self.stream = stream
         self.inbox = SerialInbox(limit: shared.settings.inboundQueueLimit)
     }
@@ -85,7 +88,7 @@ final actor C2SConnection: XMPPStreamConnection {
         let logger = shared.logger
         guard logger.logLevel <= level else { return }
         var all = metadata
-        all["peer"] = "\(channel.remoteAddress?.description ?? "?")"
+        all["peer"] = "\(transport.peer)"
         if let session { all["jid"] = "\(session.id)" } else if let login { all["user"] = "\(login.avatar.user)" }
         logger.log(level: level, message(), metadata: all)
     }
@@ -100,7 +103,7 @@ final actor C2SConnection: XMPPStreamConnection {
         lastRead = .now()
         guard !isClosed else { return }
         let idle = inbox.push(event)
-        inbox.updateReading(of: channel)
+        inbox.updateReading { transport.pauseReading($0) }
         guard idle else { return }
         Task { await self.drain() }
     }
@@ -111,6 +114,12 @@ final actor C2SConnection: XMPPStreamConnection {
     /// client that sends faster than it is served fills its TCP window, not our memory.
     func receiveWhenRoom(_ event: XMLStreamEvent) async {
         receive(event)
+        await waitForRoom()
+    }
+
+    /// No return while `inbound-queue-limit` events wait, until half of them have been
+    /// handled (BOSH's route waits so before it hands in a request's payload).
+    func waitForRoom() async {
         guard inbox.isCongested, !isClosed, roomWaiter == nil else { return }
         await withCheckedContinuation { roomWaiter = $0 }
     }
@@ -126,7 +135,7 @@ final actor C2SConnection: XMPPStreamConnection {
 
     private func drain() async {
         while let event = inbox.next() {
-            inbox.updateReading(of: channel)
+            inbox.updateReading { transport.pauseReading($0) }
             resumeReaderIfRoom()
             guard !isClosed else {
                 inbox.removeAll()
@@ -160,14 +169,14 @@ final actor C2SConnection: XMPPStreamConnection {
             closeStream(error: streamError)
         } else if error is NIOSSLError || error is BoringSSLError {
             log(.info, "TLS failed", ["error": "\(error)"])
-            channel.close(promise: nil)
+            transport.close()
         } else {
             log(.debug, "connection error", ["error": "\(error)"])
-            channel.close(promise: nil)
+            transport.close()
         }
     }
 
-    /// The TCP connection is gone (closed by either side, or dropped): the session ends
+    /// The transport is gone (closed by either side, or dropped; a BOSH session ended): the session ends
     /// and its contacts learn it is unavailable (RFC 6121 §4.5.4).
     nonisolated func channelInactive() {
         Task { await inactive() }
@@ -200,7 +209,7 @@ final actor C2SConnection: XMPPStreamConnection {
         closingMessage = "disconnected: the client stopped reading"
         closeStream(
             error: StreamError(.policyViolation, text: "more than \(settings.sendQueue.bytes) bytes waiting: the client is not reading"))
-        channel.close(promise: nil)
+        transport.close()
     }
 
     var isClosed: Bool { streamClosed }
@@ -210,16 +219,18 @@ final actor C2SConnection: XMPPStreamConnection {
     /// Timeouts, keepalives and hibernation; called by the loop's `LoopSweeper`
     /// on this connection's event loop.
     func tick() {
-        guard !isClosed else { return }
         let now = NIODeadline.now()
+        // A BOSH session outlives its stream's closing until the client fetches it (or leaves).
+        transport.tick(now: now)
+        guard !isClosed else { return }
         if session == nil, now - openedAt > .milliseconds(Int64(settings.negotiationTimeout * 1000)) {
             closeStream(error: StreamError(.connectionTimeout, text: "stream negotiation took too long"))
-        } else if framing.keepsAliveInStream, now - lastRead > .milliseconds(Int64(settings.idleTimeout * 1000)) {
+        } else if transport.keepsAliveInStream, now - lastRead > .milliseconds(Int64(settings.idleTimeout * 1000)) {
             closeStream(error: StreamError(.connectionTimeout, text: "idle for too long"))
-        } else if framing.keepsAliveInStream, session != nil,
+        } else if transport.keepsAliveInStream, session != nil,
             now - lastWrite > .milliseconds(Int64(settings.keepaliveInterval * 1000))
         {
-            var space = channel.allocator.buffer(capacity: 1)
+            var space = transport.allocator.buffer(capacity: 1)
             space.writeInteger(UInt8(ascii: " "))
             writeRaw(space)
         }
@@ -236,7 +247,7 @@ final actor C2SConnection: XMPPStreamConnection {
     // MARK: Writing
 
     func write(_ element: XMLElement) {
-        var buffer = channel.allocator.buffer(capacity: 256)
+        var buffer = transport.allocator.buffer(capacity: 256)
         buffer.writeXML(element, inheritedNamespace: XMPPNamespace.client)
         writeRaw(buffer)
     }
@@ -244,8 +255,8 @@ final actor C2SConnection: XMPPStreamConnection {
     /// Writes and flushes one whole element (or a keepalive) in the connection's framing.
     func writeRaw(_ buffer: ByteBuffer) {
         lastWrite = .now()
-        framing.write(buffer, on: channel)
-        channel.flush()
+        transport.write(buffer)
+        transport.flush()
     }
 
     /// Closes the stream from our side, with `error` if any (RFC 6120 §4.4, §4.9).

@@ -9,13 +9,11 @@ import Synchronization
 
 /// The XMPP client's side of a model session: turns each `ChatEvent` into the stanza the
 /// client expects and writes it to the connection. Called on the executor of a user or a
-/// room; it only serializes and hands the bytes to the channel, which hops to its own
-/// event loop.
+/// room; it only serializes and hands the bytes to the transport, on its own event loop.
 final class C2SMind: SessionMind, CoalescedFlushing {
     let protocolFamily = ProtocolFamily.xmpp
-    let channel: any Channel
-    /// How each stanza goes on the transport (one per WebSocket message over RFC 7395).
-    let framing: C2SFraming
+    /// Where each stanza goes (a TCP stream, one WebSocket message each over RFC 7395, BOSH responses).
+    let transport: any C2STransport
     let codec: XMPPStanzaCodec
     private weak let connection: C2SConnection?
 
@@ -42,16 +40,25 @@ final class C2SMind: SessionMind, CoalescedFlushing {
     let sendQueue: SendQueueLimit
     let cutOff = CutOffFlag()
 
-    /// Writes and flushes once per turn of the channel's loop, for every mind on it.
+    /// Writes and flushes once per turn of the transport's loop, for every mind on it.
     let coalescer: LoopFlushCoalescer
 
-    init(
+    /// A mind writing on `channel` in `framing`.
+    convenience init(
         channel: any Channel, codec: XMPPStanzaCodec, connection: C2SConnection, rooms: MUCEventRenderer,
         sendQueue: SendQueueLimit = SendQueueLimit(), coalescer: LoopFlushCoalescer? = nil, framing: C2SFraming = .tcp
     ) {
-        self.channel = channel
-        self.framing = framing
-        self.coalescer = coalescer ?? LoopFlushCoalescer(loop: channel.eventLoop)
+        self.init(
+            transport: C2SChannelTransport(channel: channel, framing: framing), codec: codec, connection: connection,
+            rooms: rooms, sendQueue: sendQueue, coalescer: coalescer)
+    }
+
+    init(
+        transport: any C2STransport, codec: XMPPStanzaCodec, connection: C2SConnection, rooms: MUCEventRenderer,
+        sendQueue: SendQueueLimit = SendQueueLimit(), coalescer: LoopFlushCoalescer? = nil
+    ) {
+        self.transport = transport
+        self.coalescer = coalescer ?? LoopFlushCoalescer(loop: transport.eventLoop)
         self.codec = codec
         self.connection = connection
         self.rooms = rooms
@@ -85,7 +92,7 @@ final class C2SMind: SessionMind, CoalescedFlushing {
     struct Unreachable: Error {}
 
     func deliver(_ event: ChatEvent) throws {
-        guard channel.isActive,
+        guard transport.isActive,
             let (me, meText, lastSender) = state.withLock({ state in
                 state.jid.map { ($0, state.jidText, state.lastSender) }
             })
@@ -123,7 +130,7 @@ final class C2SMind: SessionMind, CoalescedFlushing {
                 case .kicked(let why): StreamError(.policyViolation, text: why)
                 }
             if let connection {
-                channel.eventLoop.execute { connection.assumeIsolated { $0.serviceClosed(with: error) } }
+                transport.eventLoop.execute { connection.assumeIsolated { $0.serviceClosed(with: error) } }
             }
         case .room, .invitation:
             guard let session = me.sessionID else { return }
@@ -144,15 +151,15 @@ final class C2SMind: SessionMind, CoalescedFlushing {
         case .room(_, .message), .message: break
         default: return try deliver(event)
         }
-        guard channel.isActive, let to = state.withLock({ $0.jid == nil ? nil : $0.toAttribute }) else {
+        guard transport.isActive, let to = state.withLock({ $0.jid == nil ? nil : $0.toAttribute }) else {
             if cutOff.isSet { return }
             throw Unreachable()
         }
         // Rendered by the first recipient only; the others copy its bytes.
         let rendered = fanOut.memo(ObjectIdentifier(C2SFannedStanza.self)) {
-            C2SFannedStanza(fannedStanza(event), namespace: codec.namespace, allocator: channel.allocator)
+            C2SFannedStanza(fannedStanza(event), namespace: codec.namespace, allocator: transport.allocator)
         }
-        write(rendered.copy(to: to, allocator: channel.allocator))
+        write(rendered.copy(to: to, allocator: transport.allocator))
     }
 
     /// The stanza of a fanned-out event, without its `to`.
@@ -195,7 +202,7 @@ final class C2SMind: SessionMind, CoalescedFlushing {
         }
     }
 
-    /// Stanzas waiting to be written by one task on the channel's event loop: deliveries
+    /// Stanzas waiting to be written by one task on the transport's event loop: deliveries
     /// that arrive together leave in one flush (one system call) instead of one each.
     private struct Outbox {
         var buffers: [ByteBuffer] = []
@@ -204,7 +211,7 @@ final class C2SMind: SessionMind, CoalescedFlushing {
     private let outbox = Mutex(Outbox())
 
     private func write(_ element: XMLElement) {
-        var buffer = channel.allocator.buffer(capacity: 256)
+        var buffer = transport.allocator.buffer(capacity: 256)
         buffer.writeXML(element, inheritedNamespace: codec.namespace)
         write(buffer)
     }
@@ -234,9 +241,9 @@ final class C2SMind: SessionMind, CoalescedFlushing {
             }
             return outbox.buffers
         }
-        for buffer in buffers { framing.write(buffer, on: channel) }
-        channel.flush()
-        if sendQueue.isExceeded(by: channel), let connection {
+        for buffer in buffers { transport.write(buffer) }
+        transport.flush()
+        if transport.isSendQueueExceeded(sendQueue), let connection {
             cutOff.set()
             connection.assumeIsolated { $0.sendQueueExceeded() }
         }

@@ -15,6 +15,11 @@ struct C2SSettings: Sendable {
     /// Browser origins allowed to open the WebSocket (`scheme://host[:port]`, `*`); empty:
     /// the same origin only. Clients that send no `Origin` are not browsers and always may.
     var httpAllowedOrigins: [String] = []
+    /// XEP-0124/XEP-0206 BOSH at `/http-bind` on the same listener: the longest `wait` granted
+    /// (seconds), the inactivity after which a session ends (seconds), and the most sessions at once.
+    var boshMaxWait = 60
+    var boshInactivity = 60
+    var boshMaxSessions = 1024
     /// PEM files; both nil: a self-signed certificate in `storage/tls/`.
     var certificatePath: String?
     var keyPath: String?

@@ -32,6 +32,10 @@ final class C2SShared: Sendable {
     /// The same over RFC 7395 WebSocket framing: no STARTTLS (§3.9: TLS is the `wss:`
     /// layer's); secure over `wss:`, else PLAIN only with `allow-plain-without-tls`.
     let webSocketNegotiation: ServerStreamNegotiation
+    /// The same over XEP-0206 BOSH: secure over `https:` (`http-tls`), like the WebSocket.
+    let boshNegotiation: ServerStreamNegotiation
+    /// The open BOSH sessions by `sid`, bounded by `bosh-max-sessions`.
+    let boshSessions: BOSHSessions
     /// Returns released parser memory to the system (the launcher's, in `parleyd`).
     let memory: MemoryReturn
     /// The open connections, for the sweepers and shutdown.
@@ -70,6 +74,10 @@ final class C2SShared: Sendable {
         webSocket.tlsAvailable = false
         // RFC 7395 §3.9: over `wss:` the stream is secure from its first byte.
         self.webSocketNegotiation = ServerStreamNegotiation(configuration: webSocket, secure: settings.httpTLS)
+        var bosh = webSocket
+        bosh.framing = .bosh
+        self.boshNegotiation = ServerStreamNegotiation(configuration: bosh, secure: settings.httpTLS)
+        self.boshSessions = BOSHSessions(limit: settings.boshMaxSessions)
         var features: [any C2SFeature] = [PingFeature(), VersionFeature(), SessionFeature(), RosterFeature()]
         if settings.registration, let accounts { features.append(RegisterFeature(accounts: accounts)) }
         if settings.pep {

@@ -19,13 +19,21 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         "http-host", default: "", help: "Address of the WebSocket endpoint's HTTP listener; empty: the same as host.")
     static let httpPortOption = PluginOption<Int>(
         "http-port", default: -1, range: -1...65535,
-        help: "HTTP port of XMPP over WebSocket (RFC 7395, /xmpp-websocket) and host-meta; 0 picks a free one; -1: off.")
+        help: "HTTP port of XMPP over WebSocket (RFC 7395, /xmpp-websocket), BOSH (XEP-0206, /http-bind) and host-meta; 0 picks a free one; -1: off.")
     static let httpTLSOption = PluginOption<Bool>(
         "http-tls", default: false,
         help: "Serve the WebSocket endpoint over HTTPS (wss:) with the certificate STARTTLS offers.")
     static let httpOriginsOption = PluginOption<String>(
         "http-allowed-origins", default: "",
         help: "Browser origins (scheme://host[:port], comma-separated; * for any) allowed to open the WebSocket; empty: the same origin.")
+    static let boshMaxWaitOption = PluginOption<Int>(
+        "bosh-max-wait", default: 60, range: 1...60,
+        help: "Longest seconds a BOSH request is held (the session's wait, XEP-0124 §7.2).")
+    static let boshInactivityOption = PluginOption<Int>(
+        "bosh-inactivity", default: 60, range: 10...600,
+        help: "Seconds a BOSH client may go without any request open before its session ends.")
+    static let boshMaxSessionsOption = PluginOption<Int>(
+        "bosh-max-sessions", default: 1024, range: 1...100_000, help: "BOSH sessions open at once.")
     static let certificateOption = PluginOption<String>(
         "tls-certificate", default: "", help: "PEM certificate chain; empty: a self-signed one in storage/tls/.")
     static let keyOption = PluginOption<String>("tls-key", default: "", help: "PEM private key of tls-certificate.")
@@ -58,6 +66,7 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         help: "Bytes waiting for a client that does not read before it is disconnected.")
     public static let options: [any AnyPluginOption] = [
         hostOption, portOption, httpHostOption, httpPortOption, httpTLSOption, httpOriginsOption,
+        boshMaxWaitOption, boshInactivityOption, boshMaxSessionsOption,
         certificateOption, keyOption, requireTLSOption, plainOption, registrationOption,
         maxStanzaOption, idleTimeoutOption, keepaliveOption, negotiationTimeoutOption, authDelayOption, offlineLimitOption,
         roomsDomainOption, sendQueueOption, pepOption,
@@ -72,6 +81,9 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         settings.httpPort = options.value(httpPortOption)
         settings.httpTLS = options.value(httpTLSOption)
         settings.httpAllowedOrigins = WebSocketUpgradePolicy.origins(option: options.value(httpOriginsOption))
+        settings.boshMaxWait = options.value(boshMaxWaitOption)
+        settings.boshInactivity = options.value(boshInactivityOption)
+        settings.boshMaxSessions = options.value(boshMaxSessionsOption)
         let certificate = options.value(certificateOption)
         let key = options.value(keyOption)
         settings.certificatePath = certificate.isEmpty ? nil : certificate
@@ -111,8 +123,9 @@ public enum XMPPC2SPlugin: ParleyPlugin {
             do {
                 let tls = try settings.webSocketTLS(
                     storageDirectory: context.storageDirectory, domain: context.chat.domain, logger: logger)
-                try C2SWebSocketRoute.mount(
-                    on: context.http.listener(host: settings.httpHost, port: settings.httpPort), shared: shared, tls: tls)
+                let listener = context.http.listener(host: settings.httpHost, port: settings.httpPort)
+                try C2SWebSocketRoute.mount(on: listener, shared: shared, tls: tls)
+                try C2SBOSHRoute.mount(on: listener, shared: shared, tls: tls)
             } catch {
                 throw OptionError(key: httpPortOption.name, message: "\(error)")
             }

@@ -19,6 +19,7 @@ import ParleyXMPPNIO
 final actor ComponentConnection: XMPPStreamConnection {
     nonisolated let channel: any Channel
     nonisolated var unownedExecutor: UnownedSerialExecutor { channel.eventLoop.executor.asUnownedSerialExecutor() }
+    nonisolated var eventLoop: any EventLoop { channel.eventLoop }
     nonisolated let outbox: ComponentOutbox
 
     let shared: RouterShared

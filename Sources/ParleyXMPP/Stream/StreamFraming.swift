@@ -6,4 +6,7 @@ public enum StreamFraming: Sendable, Hashable {
     /// RFC 7395 over WebSocket: `<open/>` and `<close/>`, one element per message; TLS is
     /// the WebSocket's own (`wss:`), never STARTTLS.
     case webSocket
+    /// XEP-0206 over BOSH (XEP-0124): the session creation request's `<body/>` opens the
+    /// stream, `xmpp:restart` restarts it; TLS is the HTTP layer's (`https:`), never STARTTLS.
+    case bosh
 }

@@ -43,6 +43,11 @@ public enum StreamHeaderCheck {
             guard header.name == "open", header.namespace == XMPPNamespace.framing else {
                 return StreamError(.invalidNamespace, text: "the stream opens with {\(XMPPNamespace.framing)}open")
             }
+        case .bosh:
+            // XEP-0206 §3: the session creation request, a <body/> in the httpbind namespace.
+            guard header.name == "body", header.namespace == XMPPNamespace.httpBind else {
+                return StreamError(.invalidNamespace, text: "the stream opens with {\(XMPPNamespace.httpBind)}body")
+            }
         }
         return nil
     }

@@ -62,9 +62,10 @@ enum C2SWebSocketRoute {
                             let fallback = HTTPAddress(
                                 host: host, port: context.channel.localAddress?.port ?? 0
                             ).description
-                            let meta = HostMeta(webSockets: [
-                                HostMeta.webSocketURL(authority: request.head.authority, fallback: fallback, secure: tls != nil)
-                            ])
+                            let authority = request.head.authority
+                            let meta = HostMeta(
+                                webSockets: [HostMeta.webSocketURL(authority: authority, fallback: fallback, secure: tls != nil)],
+                                bosh: [HostMeta.boshURL(authority: authority, fallback: fallback, secure: tls != nil)])
                             return hostMetaResponse(json ? meta.json : meta.xrd, json: json)
                         }
                     }))
