@@ -8,13 +8,15 @@ import Testing
     /// Runs `script` against a `parleyd xmpp-c2s` started with `options` (and a 16 KiB
     /// stanza limit); `scenario` are the script's own options. Returns the daemon's log.
     @discardableResult
-    private func run(_ script: String = "ws_rfc7395.py", options: [String], scenario: [String]) throws -> String {
+    private func run(
+        _ script: String = "ws_rfc7395.py", listener: [String] = ["--http-port", "0"], options: [String], scenario: [String]
+    ) throws -> String {
         let storage = try TemporaryDirectory()
         for (user, password) in [("alice", "alicepass"), ("bob", "bobpass")] {
             try ParleydProcess.addUser(user, password: password, storage: storage.path)
         }
         let daemon = try ParleydProcess(
-            ["--domain", "localhost", "--storage", storage.path, "xmpp-c2s", "--port", "0", "--http-port", "0"]
+            ["--domain", "localhost", "--storage", storage.path, "xmpp-c2s", "--port", "0"] + listener
                 + ["--max-stanza", "16384"] + options)
         defer { daemon.stop() }
         let port = try daemon.listeningPort(of: "xmpp-c2s")
@@ -32,11 +34,11 @@ import Testing
         try run(options: ["--no-require-tls", "--allow-plain-without-tls"], scenario: ["--tls", "none"])
     }
 
-    /// `http-tls`: the same over `wss:` with the STARTTLS certificate (self-signed, made in
+    /// `https-port` (and no `http-port`): the same over `wss:` with the STARTTLS certificate (self-signed, made in
     /// the storage), PLAIN offered because the WebSocket is encrypted (RFC 7395 §3.9), with
     /// the server's defaults otherwise (TLS required on TCP too).
     @Test func theSameOverWSS() throws {
-        try run(options: ["--http-tls"], scenario: ["--tls", "starttls", "--scheme", "wss"])
+        try run(listener: ["--https-port", "0"], options: [], scenario: ["--tls", "starttls", "--scheme", "wss"])
     }
 
     /// A WebSocket client that stops reading is cut off at `max-send-queue`, as on TCP,

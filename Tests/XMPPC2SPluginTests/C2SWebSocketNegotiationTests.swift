@@ -7,10 +7,10 @@ import Testing
 /// What the WebSocket stream offers (RFC 7395 §3.9): never STARTTLS; over a clear `ws:`
 /// only what a clear TCP stream offers, over `wss:` (`http-tls`) what a TLS stream offers.
 @Suite(.serialized) struct C2SWebSocketNegotiationTests {
-    private func features(_ configure: @escaping (inout C2SSettings) -> Void) async throws -> XMLElement {
+    private func features(overTLS: Bool = false, _ configure: @escaping (inout C2SSettings) -> Void) async throws -> XMLElement {
         let server = try await C2SHarness(configure: configure)
         defer { Task { await server.stop() } }
-        var stream = server.shared.webSocketNegotiation
+        var stream = overTLS ? server.shared.webSocketNegotiationOverTLS : server.shared.webSocketNegotiation
         let header = XMLStreamHeader(
             name: "open", namespace: XMPPNamespace.framing,
             attributes: [XMLAttribute("to", value: C2SHarness.domain), XMLAttribute("version", value: "1.0")])
@@ -66,6 +66,14 @@ import Testing
 
     @Test func wssOffersWhatTLSOffers() async throws {
         let offered = try await features { $0.httpTLS = true }
+        #expect(offered.firstChild(named: "starttls", namespace: XMPPNamespace.tls) == nil)
+        #expect(mechanisms(offered) == ["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"])
+    }
+
+    /// `https-port`: a listener with TLS makes the stream secure whatever `http-tls` says of
+    /// the plain one.
+    @Test func aListenerWithTLSOffersWhatTLSOffers() async throws {
+        let offered = try await features(overTLS: true) { _ in }
         #expect(offered.firstChild(named: "starttls", namespace: XMPPNamespace.tls) == nil)
         #expect(mechanisms(offered) == ["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"])
     }

@@ -66,10 +66,10 @@ final actor C2SConnection: XMPPStreamConnection {
     }
 
     /// A client over an RFC 7395 WebSocket (`ws:`, or `wss:` with `http-tls`).
-    init(webSocket channel: any Channel, shared: C2SShared) {
+    init(webSocket channel: any Channel, shared: C2SShared, overTLS: Bool) {
         self.init(
             transport: C2SChannelTransport(channel: channel, framing: .webSocket), shared: shared, parser: nil,
-            stream: shared.webSocketNegotiation)
+            stream: overTLS ? shared.webSocketNegotiationOverTLS : shared.webSocketNegotiation)
     }
 
     /// A client on `transport`, negotiating with `stream` (each message parsed alone when

@@ -9,6 +9,8 @@ struct C2SSettings: Sendable {
     /// address; port -1: none.
     var httpHost = "127.0.0.1"
     var httpPort = -1
+    /// A second HTTP listener over TLS with the same endpoints; -1: none.
+    var httpsPort = -1
     /// That listener serves HTTPS (`wss:`) with the STARTTLS certificate; then PLAIN and
     /// SCRAM are offered over WebSocket as over a TLS stream.
     var httpTLS = false

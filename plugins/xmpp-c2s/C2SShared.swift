@@ -34,6 +34,10 @@ final class C2SShared: Sendable {
     let webSocketNegotiation: ServerStreamNegotiation
     /// The same over XEP-0206 BOSH: secure over `https:` (`http-tls`), like the WebSocket.
     let boshNegotiation: ServerStreamNegotiation
+    /// Both over a listener with TLS (`https-port`, or `http-port` with `http-tls`): secure
+    /// from the first byte.
+    let webSocketNegotiationOverTLS: ServerStreamNegotiation
+    let boshNegotiationOverTLS: ServerStreamNegotiation
     /// The open BOSH sessions by `sid`, bounded by `bosh-max-sessions`.
     let boshSessions: BOSHSessions
     /// Returns released parser memory to the system (the launcher's, in `parleyd`).
@@ -77,6 +81,8 @@ final class C2SShared: Sendable {
         var bosh = webSocket
         bosh.framing = .bosh
         self.boshNegotiation = ServerStreamNegotiation(configuration: bosh, secure: settings.httpTLS)
+        self.webSocketNegotiationOverTLS = ServerStreamNegotiation(configuration: webSocket, secure: true)
+        self.boshNegotiationOverTLS = ServerStreamNegotiation(configuration: bosh, secure: true)
         self.boshSessions = BOSHSessions(limit: settings.boshMaxSessions)
         var features: [any C2SFeature] = [PingFeature(), VersionFeature(), SessionFeature(), RosterFeature()]
         if settings.registration, let accounts { features.append(RegisterFeature(accounts: accounts)) }

@@ -20,6 +20,9 @@ public enum XMPPC2SPlugin: ParleyPlugin {
     static let httpPortOption = PluginOption<Int>(
         "http-port", default: -1, range: -1...65535,
         help: "HTTP port of XMPP over WebSocket (RFC 7395, /xmpp-websocket), BOSH (XEP-0206, /http-bind) and host-meta; 0 picks a free one; -1: off.")
+    static let httpsPortOption = PluginOption<Int>(
+        "https-port", default: -1, range: -1...65535,
+        help: "HTTPS port of the same endpoints (wss:, BOSH over https) with the certificate STARTTLS offers; 0 picks a free one; -1: off.")
     static let httpTLSOption = PluginOption<Bool>(
         "http-tls", default: false,
         help: "Serve the WebSocket endpoint over HTTPS (wss:) with the certificate STARTTLS offers.")
@@ -65,7 +68,7 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         "max-send-queue", default: SendQueueLimit.defaultBytes, range: 65_536...1_073_741_824,
         help: "Bytes waiting for a client that does not read before it is disconnected.")
     public static let options: [any AnyPluginOption] = [
-        hostOption, portOption, httpHostOption, httpPortOption, httpTLSOption, httpOriginsOption,
+        hostOption, portOption, httpHostOption, httpPortOption, httpsPortOption, httpTLSOption, httpOriginsOption,
         boshMaxWaitOption, boshInactivityOption, boshMaxSessionsOption,
         certificateOption, keyOption, requireTLSOption, plainOption, registrationOption,
         maxStanzaOption, idleTimeoutOption, keepaliveOption, negotiationTimeoutOption, authDelayOption, offlineLimitOption,
@@ -79,6 +82,7 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         let httpHost = options.value(httpHostOption)
         settings.httpHost = httpHost.isEmpty ? settings.host : httpHost
         settings.httpPort = options.value(httpPortOption)
+        settings.httpsPort = options.value(httpsPortOption)
         settings.httpTLS = options.value(httpTLSOption)
         settings.httpAllowedOrigins = WebSocketUpgradePolicy.origins(option: options.value(httpOriginsOption))
         settings.boshMaxWait = options.value(boshMaxWaitOption)
@@ -119,16 +123,16 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         let shared = try C2SShared(
             settings: settings, chat: context.chat, portal: context.portal, tls: tls,
             storageDirectory: context.storageDirectory, logger: logger, memory: context.memory)
-        if settings.httpPort >= 0 {
-            do {
-                let tls = try settings.webSocketTLS(
-                    storageDirectory: context.storageDirectory, domain: context.chat.domain, logger: logger)
-                let listener = context.http.listener(host: settings.httpHost, port: settings.httpPort)
+        do {
+            for (port, tls) in try settings.httpEndpoints(
+                storageDirectory: context.storageDirectory, domain: context.chat.domain, logger: logger)
+            {
+                let listener = context.http.listener(host: settings.httpHost, port: port)
                 try C2SWebSocketRoute.mount(on: listener, shared: shared, tls: tls)
                 try C2SBOSHRoute.mount(on: listener, shared: shared, tls: tls)
-            } catch {
-                throw OptionError(key: httpPortOption.name, message: "\(error)")
             }
+        } catch {
+            throw OptionError(key: httpPortOption.name, message: "\(error)")
         }
         return C2SService(shared: shared, eventLoopGroup: context.eventLoopGroup)
     }

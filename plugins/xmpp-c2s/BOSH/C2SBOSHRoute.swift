@@ -47,7 +47,7 @@ enum C2SBOSHRoute {
                         }
                         let answer = await exchange(
                             body, eventLoop: context.channel.eventLoop, peer: context.channel.remoteAddress?.description ?? "?",
-                            shared: shared)
+                            shared: shared, overTLS: tls != nil)
                         var headers = cors(origin)
                         headers[.contentType] = BOSHBodyWriter.contentType
                         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer)))
@@ -83,8 +83,11 @@ enum C2SBOSHRoute {
 
     /// The answer to one request body: a new session's first response, an existing
     /// session's, or a terminal condition (XEP-0124 §17.2, HTTP 200 all). A new session
-    /// runs on `eventLoop` (its first request's); `peer` names the client in the log.
-    static func exchange(_ body: ByteBuffer, eventLoop: any EventLoop, peer: String, shared: C2SShared) async -> [UInt8] {
+    /// runs on `eventLoop` (its first request's), secure from its start when it came `overTLS`;
+    /// `peer` names the client in the log.
+    static func exchange(
+        _ body: ByteBuffer, eventLoop: any EventLoop, peer: String, shared: C2SShared, overTLS: Bool
+    ) async -> [UInt8] {
         var limits = XMLLimits.default
         limits.maxStanzaBytes = shared.settings.maxStanzaBytes + wrapperAllowance
         let request: BOSHRequest
@@ -94,7 +97,7 @@ enum C2SBOSHRoute {
             shared.logger.info("BOSH request refused", metadata: ["condition": "\(condition.rawValue)"])
             return terminal(condition)
         }
-        guard let sid = request.sid else { return await create(request, eventLoop: eventLoop, peer: peer, shared: shared) }
+        guard let sid = request.sid else { return await create(request, eventLoop: eventLoop, peer: peer, shared: shared, overTLS: overTLS) }
         guard let session = shared.boshSessions.session(sid) else { return terminal(.itemNotFound) }
         // The inbox's backpressure (`inbound-queue-limit`): no new payload until it has room.
         await session.connection?.waitForRoom()
@@ -102,7 +105,9 @@ enum C2SBOSHRoute {
     }
 
     /// XEP-0124 §7.1: a new session, its stream opened at once (XEP-0206 §3).
-    private static func create(_ request: BOSHRequest, eventLoop: any EventLoop, peer: String, shared: C2SShared) async -> [UInt8] {
+    private static func create(
+        _ request: BOSHRequest, eventLoop: any EventLoop, peer: String, shared: C2SShared, overTLS: Bool
+    ) async -> [UInt8] {
         let settings = shared.settings
         guard request.to != nil else { return terminal(.badRequest) }
         guard shared.boshSessions.count < shared.boshSessions.limit else {
@@ -120,7 +125,9 @@ enum C2SBOSHRoute {
                 continuation.resume(returning: terminal(.remoteConnectionFailed))
                 return
             }
-            let connection = C2SConnection(transport: transport, shared: shared, parser: nil, stream: shared.boshNegotiation)
+            let connection = C2SConnection(
+                transport: transport, shared: shared, parser: nil,
+                stream: overTLS ? shared.boshNegotiationOverTLS : shared.boshNegotiation)
             shared.connections.track(connection)
             transport.attach(connection)
         }

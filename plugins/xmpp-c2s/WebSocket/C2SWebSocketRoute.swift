@@ -45,7 +45,8 @@ enum C2SWebSocketRoute {
                             return .upgrade(WebSocketHandshake.acceptedFields)
                         },
                         onUpgrade: { inbound, outbound, context in
-                            try await serve(inbound, outbound, channel: context.requestContext.channel, shared: shared)
+                            try await serve(
+                                inbound, outbound, channel: context.requestContext.channel, shared: shared, overTLS: tls != nil)
                         })
                 },
                 bound: { port in
@@ -87,9 +88,10 @@ enum C2SWebSocketRoute {
     /// the connection with 1003 (RFC 6455 §7.4.1, unacceptable data); a message over the
     /// stanza limit is 1009 (the listener's frame bound, and `maxSize` here for fragments).
     private static func serve(
-        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, channel: any Channel, shared: C2SShared
+        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, channel: any Channel, shared: C2SShared,
+        overTLS: Bool
     ) async throws {
-        let connection = C2SConnection(webSocket: channel, shared: shared)
+        let connection = C2SConnection(webSocket: channel, shared: shared, overTLS: overTLS)
         shared.connections.track(connection)
         defer { connection.channelInactive() }
         var limits = XMLLimits.default
