@@ -84,4 +84,22 @@ import Testing
             ])
         #expect(meta.json.contains("{\"href\":\"https://chat.example.test/http-bind\",\"rel\":\"urn:xmpp:alt-connections:xbosh\"}"))
     }
+
+    /// `http-public-url`: host-meta names the endpoints under the proxy's base URL; an
+    /// option that is not a plain http(s) URL is refused.
+    @Test func aPublicURLNamesTheEndpointsBehindAProxy() throws {
+        let base = try #require(HostMeta.publicBase("https://chat.example.org/xmpp/"))
+        #expect(
+            HostMeta.published(at: base)
+                == HostMeta(
+                    webSockets: ["wss://chat.example.org/xmpp/xmpp-websocket"], bosh: ["https://chat.example.org/xmpp/http-bind"]))
+        let plain = try #require(HostMeta.publicBase("http://127.0.0.1:8080"))
+        #expect(HostMeta.published(at: plain).webSockets == ["ws://127.0.0.1:8080/xmpp-websocket"])
+        for bad in [
+            "ftp://chat.example.org", "https://chat.example.org/?q=1", "https://chat.example.org/#x", "https://u@chat.example.org",
+            "https://chat.example.org/a b", "https://\"x\".org", "chat.example.org", "",
+        ] {
+            #expect(HostMeta.publicBase(bad) == nil, "\(bad)")
+        }
+    }
 }

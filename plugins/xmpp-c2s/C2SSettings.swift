@@ -1,3 +1,4 @@
+import Foundation
 import ParleyLauncher
 import ParleyServerNIO
 
@@ -11,6 +12,9 @@ struct C2SSettings: Sendable {
     var httpPort = -1
     /// A second HTTP listener over TLS with the same endpoints; -1: none.
     var httpsPort = -1
+    /// Where clients reach the web endpoints through a proxy, for host-meta; nil: the
+    /// request's own `Host`.
+    var httpPublicURL: URL?
     /// That listener serves HTTPS (`wss:`) with the STARTTLS certificate; then PLAIN and
     /// SCRAM are offered over WebSocket as over a TLS stream.
     var httpTLS = false

@@ -23,6 +23,9 @@ public enum XMPPC2SPlugin: ParleyPlugin {
     static let httpsPortOption = PluginOption<Int>(
         "https-port", default: -1, range: -1...65535,
         help: "HTTPS port of the same endpoints (wss:, BOSH over https) with the certificate STARTTLS offers; 0 picks a free one; -1: off.")
+    static let httpPublicURLOption = PluginOption<String>(
+        "http-public-url", default: "",
+        help: "Base URL a proxy publishes the web endpoints at (https://chat.example.org), named by host-meta; empty: the request's Host.")
     static let httpTLSOption = PluginOption<Bool>(
         "http-tls", default: false,
         help: "Serve the WebSocket endpoint over HTTPS (wss:) with the certificate STARTTLS offers.")
@@ -68,7 +71,7 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         "max-send-queue", default: SendQueueLimit.defaultBytes, range: 65_536...1_073_741_824,
         help: "Bytes waiting for a client that does not read before it is disconnected.")
     public static let options: [any AnyPluginOption] = [
-        hostOption, portOption, httpHostOption, httpPortOption, httpsPortOption, httpTLSOption, httpOriginsOption,
+        hostOption, portOption, httpHostOption, httpPortOption, httpsPortOption, httpPublicURLOption, httpTLSOption, httpOriginsOption,
         boshMaxWaitOption, boshInactivityOption, boshMaxSessionsOption,
         certificateOption, keyOption, requireTLSOption, plainOption, registrationOption,
         maxStanzaOption, idleTimeoutOption, keepaliveOption, negotiationTimeoutOption, authDelayOption, offlineLimitOption,
@@ -83,6 +86,15 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         settings.httpHost = httpHost.isEmpty ? settings.host : httpHost
         settings.httpPort = options.value(httpPortOption)
         settings.httpsPort = options.value(httpsPortOption)
+        let publicURL = options.value(httpPublicURLOption)
+        if !publicURL.isEmpty {
+            guard let base = HostMeta.publicBase(publicURL) else {
+                throw OptionError(
+                    key: httpPublicURLOption.name,
+                    message: "'\(publicURL)' is not an http:// or https:// URL of a host and an optional path")
+            }
+            settings.httpPublicURL = base
+        }
         settings.httpTLS = options.value(httpTLSOption)
         settings.httpAllowedOrigins = WebSocketUpgradePolicy.origins(option: options.value(httpOriginsOption))
         settings.boshMaxWait = options.value(boshMaxWaitOption)

@@ -64,7 +64,7 @@ enum C2SWebSocketRoute {
                                 host: host, port: context.channel.localAddress?.port ?? 0
                             ).description
                             let authority = request.head.authority
-                            let meta = HostMeta(
+                            let meta = settings.httpPublicURL.map { HostMeta.published(at: $0) } ?? HostMeta(
                                 webSockets: [HostMeta.webSocketURL(authority: authority, fallback: fallback, secure: tls != nil)],
                                 bosh: [HostMeta.boshURL(authority: authority, fallback: fallback, secure: tls != nil)])
                             return hostMetaResponse(json ? meta.json : meta.xrd, json: json)

@@ -50,6 +50,40 @@ struct HostMeta: Sendable, Equatable {
         "\(secure ? "https" : "http")://\(host(authority, fallback: fallback))\(C2SBOSHRoute.path)"
     }
 
+    /// The documents for clients that reach the endpoints through a proxy at `base`
+    /// (`http-public-url`, checked by `publicBase`): `wss://…/xmpp-websocket` and
+    /// `https://…/http-bind` under it (`ws:` and `http:` for an `http:` base).
+    static func published(at base: URL) -> HostMeta {
+        let secure = base.scheme == "https"
+        let rest = base.absoluteString.dropFirst(secure ? "https://".count : "http://".count)
+        let trimmed = rest.hasSuffix("/") ? rest.dropLast() : rest
+        return HostMeta(
+            webSockets: ["\(secure ? "wss" : "ws")://\(trimmed)\(C2SWebSocketRoute.path)"],
+            bosh: ["\(secure ? "https" : "http")://\(trimmed)\(C2SBOSHRoute.path)"])
+    }
+
+    /// `text` as an `http-public-url`: `http://` or `https://`, a safe authority, an
+    /// optional path of RFC 3986 unreserved characters and `/`, no query or fragment; nil
+    /// for anything else.
+    static func publicBase(_ text: String) -> URL? {
+        let lowered = text.lowercased()
+        guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://"),
+            let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            url.query == nil, url.fragment == nil, url.user == nil
+        else { return nil }
+        let rest = text.dropFirst(scheme.count + 3)
+        let authority = rest.prefix { $0 != "/" }
+        let path = rest.dropFirst(authority.count)
+        let pathCharacters = path.unicodeScalars.allSatisfy { scalar in
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9", "-", ".", "_", "~", "/": true
+            default: false
+            }
+        }
+        guard isSafeAuthority(String(authority)), pathCharacters else { return nil }
+        return url
+    }
+
     private static func host(_ authority: String?, fallback: String) -> String {
         authority.flatMap { isSafeAuthority($0) ? $0 : nil } ?? fallback
     }
