@@ -4,7 +4,7 @@ import Testing
 
 @testable import XMPPC2SPlugin
 
-/// The pure pieces of XMPP over WebSocket: the handshake's checks (RFC 7395 §3.2) and the
+/// The pure pieces of XMPP over WebSocket: the handshake's checks (RFC 7395 §3.1) and the
 /// XEP-0156 host-meta documents.
 @Suite struct C2SWebSocketPiecesTests {
     private func fields(upgrade: String? = "websocket", protocols: [String]) -> HTTPFields {

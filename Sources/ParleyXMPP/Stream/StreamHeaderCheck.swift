@@ -39,7 +39,7 @@ public enum StreamHeaderCheck {
                 return StreamError(.invalidNamespace, text: "the default namespace must be \(contentNamespace)")
             }
         case .webSocket:
-            // RFC 7395 §3.3.1: the stream opens with <open/> in the framing namespace.
+            // RFC 7395 §3.3.2: the stream opens with <open/> in the framing namespace.
             guard header.name == "open", header.namespace == XMPPNamespace.framing else {
                 return StreamError(.invalidNamespace, text: "the stream opens with {\(XMPPNamespace.framing)}open")
             }

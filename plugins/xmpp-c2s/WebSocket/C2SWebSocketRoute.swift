@@ -33,7 +33,7 @@ enum C2SWebSocketRoute {
                     group.ws(
                         "",
                         shouldUpgrade: { request, _ in
-                            // RFC 7395 §3.2: a WebSocket with the `xmpp` subprotocol, or nothing.
+                            // RFC 7395 §3.1: a WebSocket with the `xmpp` subprotocol, or nothing.
                             if let refusal = WebSocketHandshake.refusal(
                                 request.headers, authority: request.head.authority, allowedOrigins: settings.httpAllowedOrigins)
                             {
@@ -84,7 +84,7 @@ enum C2SWebSocketRoute {
             body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 
-    /// One client: each text message is one element (RFC 7395 §3.3); a binary one closes
+    /// One client: each text message is one element (RFC 7395 §3.2: text; §3.3.3: one element); a binary one closes
     /// the connection with 1003 (RFC 6455 §7.4.1, unacceptable data); a message over the
     /// stanza limit is 1009 (the listener's frame bound, and `maxSize` here for fragments).
     private static func serve(

@@ -1,7 +1,7 @@
 import HTTPTypes
 import ParleyHTTP
 
-/// RFC 7395 §3.2's opening handshake checks, as a pure function of the request's header
+/// RFC 7395 §3.1's opening handshake checks, as a pure function of the request's header
 /// fields: an HTTP/1.1 upgrade to WebSocket (RFC 6455 §4.2.1) that offers the `xmpp`
 /// subprotocol. What a refused request gets is an HTTP status and a line of text.
 enum WebSocketHandshake {
@@ -33,7 +33,7 @@ enum WebSocketHandshake {
         var message: String {
             switch self {
             case .notAnUpgrade: "XMPP over WebSocket (RFC 7395): upgrade this request to WebSocket"
-            case .noXMPPSubprotocol: "XMPP over WebSocket needs the 'xmpp' subprotocol (RFC 7395 section 3.2)"
+            case .noXMPPSubprotocol: "XMPP over WebSocket needs the 'xmpp' subprotocol (RFC 7395 section 3.1)"
             case .originNotAllowed: "pages from this origin may not open XMPP WebSockets here"
             }
         }
