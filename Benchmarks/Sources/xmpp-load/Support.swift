@@ -193,7 +193,8 @@ struct Connector: Sendable {
                     if transport.isWebSocket {
                         try WebSocketClient.configure(
                             channel, host: host, port: port, path: path,
-                            sslContext: transport == .wss ? sslContext : nil, handler: handler, ready: ready)
+                            sslContext: transport == .wss ? sslContext : nil, handler: handler, ready: ready,
+                            timeout: settings.loginTimeout)
                     } else {
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }

@@ -40,10 +40,11 @@ enum WebSocketClient {
     static let maxMessageBytes = 1 << 20
 
     /// Sets up `channel` (not yet active) to upgrade to a WebSocket at `path` and then run
-    /// `handler`; `ready` fails when the server refuses the upgrade.
+    /// `handler`; `ready` fails when the server refuses the upgrade or has not completed it
+    /// within `timeout` seconds (the handler's own login timer starts only after it).
     static func configure(
         _ channel: Channel, host: String, port: Int, path: String, sslContext: NIOSSLContext?,
-        handler: XMPPClientHandler, ready: EventLoopPromise<Void>
+        handler: XMPPClientHandler, ready: EventLoopPromise<Void>, timeout: Int64
     ) throws {
         let sync = channel.pipeline.syncOperations
         if let sslContext {
@@ -71,7 +72,12 @@ enum WebSocketClient {
             notUpgradingCompletionHandler: { $0.eventLoop.makeSucceededFuture(false) })
         let upgraded = try sync.configureUpgradableHTTPClientPipeline(
             configuration: .init(upgradeConfiguration: configuration))
+        let timer = channel.eventLoop.scheduleTask(in: .seconds(timeout)) {
+            ready.fail(LoadError("WebSocket upgrade of \(path) not complete after \(timeout) s"))
+            channel.close(promise: nil)
+        }
         upgraded.whenComplete { result in
+            timer.cancel()
             switch result {
             case .success(true):
                 bound.value.transportReady()

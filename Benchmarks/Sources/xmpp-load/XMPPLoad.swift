@@ -37,6 +37,14 @@ struct CommonOptions: ParsableArguments {
 
     func user(_ index: Int) -> String { "\(userPrefix)\(index)" }
 
+    /// For the modes whose stanzas are written for a TCP stream only (unqualified, several
+    /// in one write): refuses `--transport ws|wss` instead of running a different workload.
+    func requireTCP(mode: String) throws {
+        guard transport == .tcp else {
+            throw ValidationError("--transport \(transport.rawValue) is for the idle and throughput modes, not \(mode)")
+        }
+    }
+
     /// What the JSON reports as the run's transport and TLS: `tcp`/`none`, `tcp`/`starttls`,
     /// `ws`/`none`, `wss`/`wss`.
     var transportJSON: [(String, JSON)] {
