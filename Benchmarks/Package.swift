@@ -8,7 +8,8 @@
 //   swift build -c release --scratch-path .build --product xmpp-load
 // (docs/benchmarks-c2s.md); its `gateway` mode drives an XMPP ↔ IRC gateway from both sides
 // (scripts/bench-gateway), and its `pubsub` mode a XEP-0060 service's fan-out to N subscribers
-// and its publishes into a persistent node (scripts/bench-pubsub). `irc-load` does the same for IRC (scripts/bench-irc).
+// and its publishes into a persistent node (scripts/bench-pubsub); `--transport ws|wss` runs its
+// c2s modes over XMPP over WebSocket (RFC 7395, scripts/bench-web). `irc-load` does the same for IRC (scripts/bench-irc).
 // `ldap-login` measures LDAP-backed logins through Parley's portal (scripts/bench-ldap).
 import PackageDescription
 
@@ -53,6 +54,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                // RFC 7395 over NIO's own WebSocket client upgrade and frame codec (--transport ws|wss).
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/xmpp-load"

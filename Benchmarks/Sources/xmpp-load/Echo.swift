@@ -20,6 +20,7 @@ struct Echo: AsyncParsableCommand {
     @Option(help: "New connections per second while logging in.") var ramp: Double = 1000
 
     func run() async throws {
+        try common.requireTCP(mode: "echo")
         let mode = "echo"
         ProcessStats.raiseFileLimit()
         guard clients > 0, messages > 0, window > 0 else { throw ValidationError("counts must be positive") }

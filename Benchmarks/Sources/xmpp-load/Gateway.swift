@@ -97,6 +97,7 @@ struct Gateway: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try common.requireTCP(mode: "gateway")
         let n = users
         let run = try RoomRun(
             mode: "gateway", connections: n + 2, phases: phases,

@@ -111,6 +111,7 @@ struct Latency: AsyncParsableCommand {
     @Option(help: "Size of each message stanza as sent, in bytes.") var stanzaBytes: Int = 150
 
     func run() async throws {
+        try common.requireTCP(mode: "latency")
         let mode = "latency"
         ProcessStats.raiseFileLimit()
         guard messages > warmup, warmup >= 0, intervalUs > 0 else {

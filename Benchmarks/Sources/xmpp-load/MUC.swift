@@ -54,6 +54,7 @@ struct MUC: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try common.requireTCP(mode: "muc")
         let n = occupants
         let messages = max(1, copies / n)
         let run = try RoomRun(

@@ -114,6 +114,7 @@ struct PubSub: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try common.requireTCP(mode: "pubsub")
         let n = subscribers
         let run = try RoomRun(
             mode: "pubsub", connections: n, phases: phases,

@@ -51,13 +51,20 @@ struct StanzaScanner {
     /// Longest top-level element accepted, in bytes.
     let maxItemBytes: Int
 
-    init(maxItemBytes: Int = 1 << 20) {
+    /// Whether the input is a sequence of whole elements with no enclosing stream element
+    /// (RFC 7395: `<open/>`, then one element per WebSocket message): the scanner starts
+    /// inside the stream, and `<open/>` and `<close/>` are elements of kind `.other`.
+    let framed: Bool
+
+    init(maxItemBytes: Int = 1 << 20, framed: Bool = false) {
         self.maxItemBytes = maxItemBytes
+        self.framed = framed
+        self.depth = framed ? 1 : 0
     }
 
     /// Forgets everything: for a stream restart (after STARTTLS and after SASL success).
     mutating func reset() {
-        self = StanzaScanner(maxItemBytes: maxItemBytes)
+        self = StanzaScanner(maxItemBytes: maxItemBytes, framed: framed)
     }
 
     /// Scans `bytes` (the unconsumed input, starting at the current item) and returns the

@@ -148,6 +148,8 @@ struct Connector: Sendable {
     var password: String
     var resource: String
     var tls: TLSMode
+    var transport: Transport
+    var webSocketPath: String
     var sslContext: NIOSSLContext?
     var loginTimeout: Int64
 
@@ -158,8 +160,10 @@ struct Connector: Sendable {
         password = common.password
         resource = common.resource
         tls = common.tls
+        transport = common.transport
+        webSocketPath = common.webSocketPath
         loginTimeout = Int64(common.loginTimeout)
-        if tls == .starttls {
+        if tls == .starttls || transport == .wss {
             var configuration = TLSConfiguration.makeClientConfiguration()
             configuration.certificateVerification = .none  // self-signed benchmark certificates
             sslContext = try NIOSSLContext(configuration: configuration)
@@ -174,8 +178,9 @@ struct Connector: Sendable {
     ) -> EventLoopFuture<Channel> {
         let ready = loop.makePromise(of: Void.self)
         let settings = SessionSettings(
-            domain: domain, user: user, password: password, resource: resource, tls: tls,
+            domain: domain, user: user, password: password, resource: resource, tls: tls, transport: transport,
             sslContext: sslContext, loginTimeout: loginTimeout)
+        let (host, port, path, transport, sslContext) = (host, port, webSocketPath, transport, sslContext)
         let connected = ClientBootstrap(group: loop)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             // A busy server's full accept queue drops SYNs, which the kernel retries after
@@ -184,8 +189,15 @@ struct Connector: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let handler = XMPPClientHandler(settings: settings, ready: ready)
-                    try channel.pipeline.syncOperations.addHandler(handler)
                     attach(handler)
+                    if transport.isWebSocket {
+                        try WebSocketClient.configure(
+                            channel, host: host, port: port, path: path,
+                            sslContext: transport == .wss ? sslContext : nil, handler: handler, ready: ready,
+                            timeout: settings.loginTimeout)
+                    } else {
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                    }
                 }
             }
             .connect(host: host, port: port)
@@ -203,22 +215,23 @@ struct Connector: Sendable {
 enum ChatStanza {
     static let filler = "Hi! Are we still meeting at the station at six? I will bring the tickets and the map. "
 
-    static func prefix(to: String, id: String) -> String {
-        "<message type='chat' to='\(to)' id='\(id)'><body>"
+    /// `namespace` is `Transport.stanzaNamespace` (empty over TCP).
+    static func prefix(to: String, id: String, namespace: String = "") -> String {
+        "<message\(namespace) type='chat' to='\(to)' id='\(id)'><body>"
     }
 
     static let suffix = "</body></message>"
 
     /// The body text that makes the whole stanza `size` bytes (at least 16 characters).
-    static func body(to: String, id: String, size: Int, lead: String = "") -> String {
-        let room = max(16, size - prefix(to: to, id: id).utf8.count - suffix.utf8.count)
+    static func body(to: String, id: String, size: Int, lead: String = "", namespace: String = "") -> String {
+        let room = max(16, size - prefix(to: to, id: id, namespace: namespace).utf8.count - suffix.utf8.count)
         var text = lead
         while text.utf8.count < room { text += filler }
         return String(text.utf8.prefix(room))!
     }
 
-    static func make(to: String, id: String, size: Int) -> String {
-        prefix(to: to, id: id) + body(to: to, id: id, size: size) + suffix
+    static func make(to: String, id: String, size: Int, namespace: String = "") -> String {
+        prefix(to: to, id: id, namespace: namespace) + body(to: to, id: id, size: size, namespace: namespace) + suffix
     }
 }
 

@@ -97,7 +97,8 @@ struct Throughput: AsyncParsableCommand {
         var list: [ThroughputPair] = []
         for i in 0..<pairs {
             let to = "\(common.user(2 * i + 1))@\(common.domain)/\(common.resource)"
-            let stanza = ChatStanza.make(to: to, id: "t\(i)", size: stanzaBytes)
+            let stanza = ChatStanza.make(
+                to: to, id: "t\(i)", size: stanzaBytes, namespace: common.transport.stanzaNamespace)
             let count = messages / pairs + (i < messages % pairs ? 1 : 0)
             list.append(ThroughputPair(
                 loop: group.next(), total: count, window: window,
@@ -140,7 +141,7 @@ struct Throughput: AsyncParsableCommand {
         let generatorMicros = Double(after.selfCPUMicros - before.selfCPUMicros)
         var json: [(String, JSON)] = [
             ("server", .object([("host", .string(common.host)), ("port", .int(common.port)), ("domain", .string(common.domain))])),
-            ("tls", .string(common.tls.rawValue)),
+        ] + common.transportJSON + [
             ("pairs", .int(pairs)), ("messages", .int(messages)), ("window", .int(window)),
             ("stanza_bytes", .int(pairList[0].message.readableBytes)),
             ("seconds", .number(wall, places: 3)),

@@ -20,6 +20,7 @@ struct SessionSettings: Sendable {
     var password: String
     var resource: String
     var tls: TLSMode
+    var transport: Transport
     var sslContext: NIOSSLContext?
     /// Seconds from connect to a bound, available resource.
     var loginTimeout: Int64
@@ -80,7 +81,7 @@ final class XMPPClientHandler: ChannelInboundHandler {
     private let readyPromise: EventLoopPromise<Void>
     private var readyCompleted = false
     private var phase = Phase.connecting
-    private var scanner = StanzaScanner()
+    private var scanner: StanzaScanner
     private var pending = ByteBuffer()
     private var context: ChannelHandlerContext?
     private var sessionRequired = false
@@ -93,7 +94,12 @@ final class XMPPClientHandler: ChannelInboundHandler {
     init(settings: SessionSettings, ready: EventLoopPromise<Void>) {
         self.settings = settings
         self.readyPromise = ready
+        self.scanner = StanzaScanner(framed: settings.transport.isWebSocket)
+        self.ns = settings.transport.stanzaNamespace
     }
+
+    /// `xmlns='jabber:client'` over WebSocket, nothing over TCP (`Transport.stanzaNamespace`).
+    private let ns: String
 
     // MARK: Sending (event loop only)
 
@@ -105,13 +111,13 @@ final class XMPPClientHandler: ChannelInboundHandler {
         context?.flush()
     }
 
-    /// Sends `</stream:stream>` and closes.
+    /// Sends `</stream:stream>` (`<close/>` over WebSocket) and closes.
     func closeStream() {
         guard let context else { return }
         closingOnPurpose = true
         if case .closed = phase { return }
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: "</stream:stream>")))
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: settings.transport.streamClose)))
             .whenComplete { _ in bound.value.close(promise: nil) }
     }
 
@@ -121,9 +127,7 @@ final class XMPPClientHandler: ChannelInboundHandler {
     }
 
     private func sendStreamHeader() {
-        sendString(
-            "<?xml version='1.0'?><stream:stream to='\(settings.domain)' version='1.0' "
-                + "xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>")
+        sendString(settings.transport.streamOpen(domain: settings.domain))
     }
 
     // MARK: Channel events
@@ -135,7 +139,14 @@ final class XMPPClientHandler: ChannelInboundHandler {
             guard let self, !self.readyCompleted else { return }
             self.fail("login not complete after \(timeout) s (phase: \(self.phase))")
         }
-        if context.channel.isActive { start(context: context) }
+        // Over WebSocket the handler joins the pipeline while the HTTP upgrade is still
+        // being completed; the stream opens once it is (`transportReady`).
+        if context.channel.isActive && !settings.transport.isWebSocket { start(context: context) }
+    }
+
+    /// The WebSocket upgrade is complete: the stream can open.
+    func transportReady() {
+        if let context { start(context: context) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -272,7 +283,7 @@ final class XMPPClientHandler: ChannelInboundHandler {
                 && !StanzaView.contains("<optional", in: bytes)
             phase = .bind
             sendString(
-                "<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+                "<iq\(ns) type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
                     + "<resource>\(settings.resource)</resource></bind></iq>")
         case (.bind, .iq) where StanzaView.attribute("id", in: bytes) == "bind":
             guard StanzaView.attribute("type", in: bytes) == "result" else {
@@ -281,7 +292,7 @@ final class XMPPClientHandler: ChannelInboundHandler {
             }
             if sessionRequired {
                 phase = .session
-                sendString("<iq type='set' id='sess'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>")
+                sendString("<iq\(ns) type='set' id='sess'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>")
             } else {
                 becomeAvailable()
             }
@@ -323,7 +334,9 @@ final class XMPPClientHandler: ChannelInboundHandler {
 
     private func becomeAvailable() {
         phase = .readyBarrier
-        sendString("<presence/><iq type='get' id='ready'><ping xmlns='urn:xmpp:ping'/></iq>")
+        // Two writes: over WebSocket each is one message, and a message holds one element.
+        send(ByteBuffer(string: "<presence\(ns)/>"))
+        sendString("<iq\(ns) type='get' id='ready'><ping xmlns='urn:xmpp:ping'/></iq>")
     }
 
     /// Answers an iq get/set from the server (a ping, a disco query) with an empty result,
@@ -332,7 +345,7 @@ final class XMPPClientHandler: ChannelInboundHandler {
         guard let type = StanzaView.attribute("type", in: bytes), type == "get" || type == "set",
               let id = StanzaView.attribute("id", in: bytes) else { return }
         let to = StanzaView.attribute("from", in: bytes).map { " to='\($0)'" } ?? ""
-        sendString("<iq type='result' id='\(id)'\(to)/>")
+        sendString("<iq\(ns) type='result' id='\(id)'\(to)/>")
     }
 
     // MARK: Failure

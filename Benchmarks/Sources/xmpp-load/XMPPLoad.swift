@@ -26,7 +26,10 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Password of every account.") var password = "loadpass"
     @Option(help: "User names are PREFIX0, PREFIX1, ….") var userPrefix = "load"
     @Option(help: "Resource each session binds.") var resource = "r"
-    @Option(help: "none or starttls.") var tls: TLSMode = .none
+    @Option(help: "none or starttls (tcp only).") var tls: TLSMode = .none
+    @Option(help: "tcp (c2s stream), ws or wss (RFC 7395 XMPP over WebSocket, for the idle and throughput modes; --port is then the HTTP listener's).")
+    var transport: Transport = .tcp
+    @Option(help: "Path of the WebSocket endpoint (ws, wss).") var webSocketPath = "/xmpp-websocket"
     @Option(help: "Pid of the server, for its RSS and CPU time from /proc.") var serverPID: Int32?
     @Option(help: "Event loop threads of this generator (1 or 2).") var threads: Int = 1
     @Option(help: "Seconds one session may take to log in.") var loginTimeout: Int = 60
@@ -34,9 +37,26 @@ struct CommonOptions: ParsableArguments {
 
     func user(_ index: Int) -> String { "\(userPrefix)\(index)" }
 
+    /// For the modes whose stanzas are written for a TCP stream only (unqualified, several
+    /// in one write): refuses `--transport ws|wss` instead of running a different workload.
+    func requireTCP(mode: String) throws {
+        guard transport == .tcp else {
+            throw ValidationError("--transport \(transport.rawValue) is for the idle and throughput modes, not \(mode)")
+        }
+    }
+
+    /// What the JSON reports as the run's transport and TLS: `tcp`/`none`, `tcp`/`starttls`,
+    /// `ws`/`none`, `wss`/`wss`.
+    var transportJSON: [(String, JSON)] {
+        [("transport", .string(transport.rawValue)), ("tls", .string(transport == .wss ? "wss" : tls.rawValue))]
+    }
+
     func validate() throws {
         guard (1...2).contains(threads) else { throw ValidationError("--threads must be 1 or 2") }
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1…65535") }
+        guard !(transport.isWebSocket && tls == .starttls) else {
+            throw ValidationError("--tls starttls is for --transport tcp; over WebSocket TLS is wss")
+        }
     }
 }
 
@@ -101,7 +121,7 @@ final class NIOLockedChannelList: @unchecked Sendable {
     var all: [Channel?] { box.withLockedValue { $0 } }
 }
 
-/// Closes every session politely (`</stream:stream>`) and waits, at most 10 s, for the
+/// Closes every session politely (`</stream:stream>`, `<close/>` over WebSocket) and waits, at most 10 s, for the
 /// connections to close.
 func closeAll(_ channels: [Channel]) async {
     let closed = NIOLockedValueBox(0)
@@ -195,7 +215,7 @@ struct Idle: AsyncParsableCommand {
         let ok = s.failed == 0 && s.dropped == 0 && s.ready == sessions
         var json: [(String, JSON)] = [
             ("server", .object([("host", .string(common.host)), ("port", .int(common.port)), ("domain", .string(common.domain))])),
-            ("tls", .string(common.tls.rawValue)),
+        ] + common.transportJSON + [
             ("sessions_requested", .int(sessions)),
             ("sessions_ready", .int(s.ready)),
             ("sessions_failed", .int(s.failed)),
@@ -204,7 +224,7 @@ struct Idle: AsyncParsableCommand {
             ("logins_per_second", .number(Double(s.ready) / max(loginSeconds, 1e-9))),
             ("hold_seconds", .number(hold)),
         ]
-        var human = "\(s.ready)/\(sessions) sessions ready (\(s.failed) failed, \(s.dropped) dropped), tls \(common.tls.rawValue)"
+        var human = "\(s.ready)/\(sessions) sessions ready (\(s.failed) failed, \(s.dropped) dropped), \(common.transport.rawValue), tls \(common.transport == .wss ? "wss" : common.tls.rawValue)"
         if let pid, let b = before.serverRSSKiB, let a = afterHold.serverRSSKiB {
             let perSession = s.ready > 0 ? Double(a - b) / Double(s.ready) : nil
             json += [
