@@ -62,9 +62,13 @@ final actor C2SConnection: XMPPStreamConnection {
         self.init(channel: channel, shared: shared, parser: parser, framing: .tcp, stream: shared.negotiation)
     }
 
-    /// A client over an RFC 7395 WebSocket (`ws:`, or `wss:` with `http-tls`).
+    /// A client over an RFC 7395 WebSocket (`ws:`, or `wss:` with `http-tls`); a clear one
+    /// between loopback addresses negotiates as a secure one (`LoopbackSecurity`).
     init(webSocket channel: any Channel, shared: C2SShared) {
-        self.init(channel: channel, shared: shared, parser: nil, framing: .webSocket, stream: shared.webSocketNegotiation)
+        let loopback = LoopbackSecurity.isSecure(
+            local: channel.localAddress, peer: channel.remoteAddress, enabled: shared.settings.httpSecureLoopback)
+        let stream = loopback ? shared.secureWebSocketNegotiation : shared.webSocketNegotiation
+        self.init(channel: channel, shared: shared, parser: nil, framing: .webSocket, stream: stream)
     }
 
     private init(

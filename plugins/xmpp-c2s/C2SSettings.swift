@@ -15,6 +15,14 @@ struct C2SSettings: Sendable {
     /// Browser origins allowed to open the WebSocket (`scheme://host[:port]`, `*`); empty:
     /// the same origin only. Clients that send no `Origin` are not browsers and always may.
     var httpAllowedOrigins: [String] = []
+    /// A clear WebSocket whose peer and local address are loopback counts as secure
+    /// (Prosody's `secure_interfaces`; `LoopbackSecurity`).
+    var httpSecureLoopback = true
+    /// The browser chat page at `/chat` on that listener.
+    var httpChatPage = true
+    /// A folder whose `index.html`, `chat.css` and `chat.js` replace the built-in page; nil:
+    /// the built-in one.
+    var httpChatPageDirectory: String?
     /// PEM files; both nil: a self-signed certificate in `storage/tls/`.
     var certificatePath: String?
     var keyPath: String?

@@ -32,6 +32,9 @@ final class C2SShared: Sendable {
     /// The same over RFC 7395 WebSocket framing: no STARTTLS (§3.9: TLS is the `wss:`
     /// layer's); secure over `wss:`, else PLAIN only with `allow-plain-without-tls`.
     let webSocketNegotiation: ServerStreamNegotiation
+    /// The same, secure from the first byte: over `wss:`, or a clear WebSocket between two
+    /// loopback addresses with `http-secure-loopback` (`LoopbackSecurity`).
+    let secureWebSocketNegotiation: ServerStreamNegotiation
     /// Returns released parser memory to the system (the launcher's, in `parleyd`).
     let memory: MemoryReturn
     /// The open connections, for the sweepers and shutdown.
@@ -70,6 +73,7 @@ final class C2SShared: Sendable {
         webSocket.tlsAvailable = false
         // RFC 7395 §3.9: over `wss:` the stream is secure from its first byte.
         self.webSocketNegotiation = ServerStreamNegotiation(configuration: webSocket, secure: settings.httpTLS)
+        self.secureWebSocketNegotiation = ServerStreamNegotiation(configuration: webSocket, secure: true)
         var features: [any C2SFeature] = [PingFeature(), VersionFeature(), SessionFeature(), RosterFeature()]
         if settings.registration, let accounts { features.append(RegisterFeature(accounts: accounts)) }
         if settings.pep {

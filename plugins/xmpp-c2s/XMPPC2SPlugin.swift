@@ -1,4 +1,5 @@
 import Logging
+import ParleyHTTP
 import ParleyLauncher
 import ParleyServerNIO
 import ParleyXMPP
@@ -25,6 +26,14 @@ public enum XMPPC2SPlugin: ParleyPlugin {
     static let httpOriginsOption = PluginOption<String>(
         "http-allowed-origins", default: "",
         help: "Browser origins (scheme://host[:port], comma-separated; * for any) allowed to open the WebSocket; empty: the same origin.")
+    static let httpSecureLoopbackOption = PluginOption<Bool>(
+        "http-secure-loopback", default: true,
+        help: "Treat a clear WebSocket from loopback to loopback as secure (a local user or a TLS proxy on this host).")
+    static let httpChatPageOption = PluginOption<Bool>(
+        "http-chat-page", default: true, help: "Serve the browser chat page at /chat on the HTTP listener.")
+    static let httpChatPageDirOption = PluginOption<String>(
+        "http-chat-page-dir", default: "",
+        help: "Folder with index.html, chat.css and chat.js served at /chat instead of the built-in page.")
     static let certificateOption = PluginOption<String>(
         "tls-certificate", default: "", help: "PEM certificate chain; empty: a self-signed one in storage/tls/.")
     static let keyOption = PluginOption<String>("tls-key", default: "", help: "PEM private key of tls-certificate.")
@@ -60,6 +69,7 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         certificateOption, keyOption, requireTLSOption, plainOption, registrationOption,
         maxStanzaOption, idleTimeoutOption, keepaliveOption, negotiationTimeoutOption, authDelayOption, offlineLimitOption,
         roomsDomainOption, sendQueueOption, pepOption,
+        httpSecureLoopbackOption, httpChatPageOption, httpChatPageDirOption,
     ]
 
     public static func makeService(options: PluginOptions, context: PluginContext) throws -> any Service {
@@ -73,6 +83,10 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         settings.httpAllowedOrigins = options.value(httpOriginsOption).split(separator: ",").map {
             String($0.filter { $0 != " " })
         }.filter { !$0.isEmpty }
+        settings.httpSecureLoopback = options.value(httpSecureLoopbackOption)
+        settings.httpChatPage = options.value(httpChatPageOption)
+        let chatPageDirectory = options.value(httpChatPageDirOption)
+        settings.httpChatPageDirectory = chatPageDirectory.isEmpty ? nil : chatPageDirectory
         let certificate = options.value(certificateOption)
         let key = options.value(keyOption)
         settings.certificatePath = certificate.isEmpty ? nil : certificate
@@ -109,13 +123,24 @@ public enum XMPPC2SPlugin: ParleyPlugin {
             settings: settings, chat: context.chat, portal: context.portal, tls: tls,
             storageDirectory: context.storageDirectory, logger: logger, memory: context.memory)
         if settings.httpPort >= 0 {
+            let httpTLS: HTTPTLS?
             do {
-                let tls = try settings.webSocketTLS(
+                httpTLS = try settings.webSocketTLS(
                     storageDirectory: context.storageDirectory, domain: context.chat.domain, logger: logger)
                 try C2SWebSocketRoute.mount(
-                    on: context.http.listener(host: settings.httpHost, port: settings.httpPort), shared: shared, tls: tls)
+                    on: context.http.listener(host: settings.httpHost, port: settings.httpPort), shared: shared, tls: httpTLS)
             } catch {
                 throw OptionError(key: httpPortOption.name, message: "\(error)")
+            }
+            if settings.httpChatPage {
+                do {
+                    let files = try settings.httpChatPageDirectory.map(ChatPageFiles.init(directory:)) ?? .builtIn
+                    try ChatPageRoute.mount(
+                        on: context.http.listener(host: settings.httpHost, port: settings.httpPort), files: files, tls: httpTLS,
+                        domain: context.chat.domain, roomsDomain: shared.roomsDomain, logger: logger)
+                } catch {
+                    throw OptionError(key: httpChatPageDirOption.name, message: "\(error)")
+                }
             }
         }
         return C2SService(shared: shared, eventLoopGroup: context.eventLoopGroup)
