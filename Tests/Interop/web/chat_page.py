@@ -18,6 +18,8 @@ import asyncio
 import json
 import os
 import sys
+import urllib.error
+import urllib.request
 from urllib.parse import urlsplit
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "xmpp"))
@@ -240,6 +242,8 @@ async def scenario(sc, a, page, base, room):
 
     sc.step("network: same origin only, page weight, security headers, console")
     check_network(sc, a, page, base)
+    sc.step("HTTP: revalidation and HEAD")
+    await asyncio.to_thread(check_http, sc, base)
 
 
 def check_network(sc, a, page, base):
@@ -275,6 +279,25 @@ def check_network(sc, a, page, base):
     console = page.d.get_log("browser")
     bad = [c for c in console if c.get("level") == "SEVERE" or "Content Security Policy" in c.get("message", "")]
     sc.check("console_clean", not bad, bad)
+
+
+def check_http(sc, base):
+    """RFC 9110 §13.1.2: a cached copy is revalidated with its ETag (304, no body); §9.3.2:
+    HEAD answers with GET's fields and no content."""
+    with urllib.request.urlopen(base + "/chat/chat.js", timeout=5) as response:
+        etag, length = response.headers["ETag"], len(response.read())
+    request = urllib.request.Request(base + "/chat/chat.js", headers={"If-None-Match": etag})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            status = response.status
+    except urllib.error.HTTPError as error:  # urllib reports 304 as an error
+        status, body = error.code, error.read()
+    sc.check("revalidated_304", status == 304 and body == b"", status)
+    head = urllib.request.Request(base + "/chat", method="HEAD")
+    with urllib.request.urlopen(head, timeout=5) as response:
+        sc.check("head", response.status == 200 and response.read() == b""
+                 and response.headers["Content-Type"] == "text/html; charset=utf-8", dict(response.headers))
+    sc.info["chat_js_bytes"] = length
 
 
 def main():

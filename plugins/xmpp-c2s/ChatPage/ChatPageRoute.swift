@@ -28,9 +28,16 @@ enum ChatPageRoute {
                     group.get("config.json") { request, _ -> Response in
                         respond(config, name: "config.json", request: request)
                     }
+                    group.head("config.json") { request, _ -> Response in
+                        respond(config, name: "config.json", request: request, body: false)
+                    }
                     for (route, name) in [("", "index.html"), ("index.html", "index.html"), ("chat.css", "chat.css"), ("chat.js", "chat.js")] {
                         group.get(RouterPath(route)) { request, _ -> Response in
                             respond(files.files[name], name: name, request: request)
+                        }
+                        // RFC 9110 §9.3.2: HEAD answers as GET would, without the content.
+                        group.head(RouterPath(route)) { request, _ -> Response in
+                            respond(files.files[name], name: name, request: request, body: false)
                         }
                     }
                 },
@@ -46,11 +53,17 @@ enum ChatPageRoute {
         return Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8))
     }
 
-    private static func respond(_ file: ChatPageFiles.File?, name: String, request: Request) -> Response {
+    /// The file, a 304 when the client's copy is current (RFC 9110 §13.1.2), or for HEAD
+    /// (`body` false) the fields alone with the length a GET would send.
+    private static func respond(_ file: ChatPageFiles.File?, name: String, request: Request, body: Bool = true) -> Response {
         guard let file else { return Response(status: .notFound) }
-        let fields = ChatPageHeaders.fields(for: file, name: name, authority: request.head.authority)
+        var fields = ChatPageHeaders.fields(for: file, name: name, authority: request.head.authority)
         if ChatPageHeaders.notModified(ifNoneMatch: request.headers[.ifNoneMatch], etag: file.etag) {
             return Response(status: .notModified, headers: fields)
+        }
+        guard body else {
+            fields[.contentLength] = "\(file.body.count)"
+            return Response(status: .ok, headers: fields)
         }
         return Response(status: .ok, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: file.body)))
     }

@@ -724,7 +724,7 @@
     }
     $('login-jid').placeholder = 'alice@' + config.domain;
     $('add-contact-jid').placeholder = 'bob@' + config.domain;
-    $('join-room').placeholder = 'dev (@' + config.rooms + ')';
+    $('join-room').title = 'A room name (at ' + config.rooms + ') or a full room address';
   }
 
   start();
