@@ -65,9 +65,7 @@ final actor C2SConnection: XMPPStreamConnection {
     /// A client over an RFC 7395 WebSocket (`ws:`, or `wss:` with `http-tls`); a clear one
     /// between loopback addresses negotiates as a secure one (`LoopbackSecurity`).
     init(webSocket channel: any Channel, shared: C2SShared) {
-        let loopback = LoopbackSecurity.isSecure(
-            local: channel.localAddress, peer: channel.remoteAddress, enabled: shared.settings.httpSecureLoopback)
-        let stream = loopback ? shared.secureWebSocketNegotiation : shared.webSocketNegotiation
+        let stream = shared.webSocketNegotiation(local: channel.localAddress, peer: channel.remoteAddress)
         self.init(channel: channel, shared: shared, parser: nil, framing: .webSocket, stream: stream)
     }
 

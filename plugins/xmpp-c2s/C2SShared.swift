@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import ParleyLauncher
 import ParleyCore
 import ParleyCred
@@ -93,6 +94,14 @@ final class C2SShared: Sendable {
         var hooks = C2SHooks()
         for feature in features { feature.register(in: &hooks) }
         self.hooks = hooks
+    }
+
+    /// The negotiation a WebSocket client from `peer` to `local` starts in: secure over
+    /// `wss:`, and over a clear `ws:` between two loopback addresses while
+    /// `http-secure-loopback` is on (`LoopbackSecurity`); else a clear stream's.
+    func webSocketNegotiation(local: SocketAddress?, peer: SocketAddress?) -> ServerStreamNegotiation {
+        LoopbackSecurity.isSecure(local: local, peer: peer, enabled: settings.httpSecureLoopback)
+            ? secureWebSocketNegotiation : webSocketNegotiation
     }
 
     /// SIGHUP: reads the TLS certificate and key again; a failure keeps the running ones.
