@@ -240,6 +240,28 @@ async def scenario(sc, a, page, base, room):
         await run_in_page(page.js, "document.getElementById('send-text').blur()")
         sc.check("screenshot_saved", await run_in_page(page.d.save_screenshot, a.screenshot))
 
+    sc.step("someone not in the contacts writes: the conversation is listed")
+    carol.send_message(mto=f"alice@{a.domain}", mbody="carol here, not a contact", mtype="chat")
+    stranger = f'#contacts li.stranger[data-jid="carol@{a.domain}"]'
+    listed = await run_in_page(page.wait, lambda: page.js("return !!document.querySelector(arguments[0])", stranger))
+    sc.check("stranger_listed", listed)
+    if listed:
+        await run_in_page(page.open_menu)
+        await run_in_page(page.click, stranger + " button")
+        shown = await run_in_page(page.wait, lambda: "carol here, not a contact" in page.log_bodies())
+        sc.check("stranger_message_shown", shown, await run_in_page(page.log_bodies))
+
+    sc.step("alice leaves the room: the IRC user sees her part")
+    await run_in_page(page.open_menu)
+    await run_in_page(page.click, f'#rooms li[data-jid="{room}"] button')
+    irc_since = len(dave.events)
+    await run_in_page(page.click, "#leave")
+    parted = await dave.wait(lambda e: e.type in ("part", "quit") and e.source.nick == "alice", since=irc_since)
+    sc.check("left_room", parted is not None)
+    gone = await run_in_page(page.wait, lambda: not page.js(
+        "return !!document.querySelector('#rooms li[data-jid=\"' + arguments[0] + '\"]')", room))
+    sc.check("room_forgotten", gone)
+
     sc.step("network: same origin only, page weight, security headers, console")
     check_network(sc, a, page, base)
     sc.step("HTTP: revalidation and HEAD")

@@ -134,7 +134,8 @@
         const serverFirst = dec.decode(unb64(challenge));
         const fields = Object.fromEntries(serverFirst.split(',').map((f) => [f.slice(0, 1), f.slice(2)]));
         const iterations = parseInt(fields.i, 10);
-        if (!fields.r || !fields.r.startsWith(nonce) || !fields.s || !(iterations > 0) || iterations > 1000000) {
+        // RFC 5802 §5.1: an `m` attribute is a mandatory extension this client does not know.
+        if (fields.m !== undefined || !fields.r || !fields.r.startsWith(nonce) || !fields.s || !(iterations > 0) || iterations > 1000000) {
           throw new Error('the server sent an unusable SCRAM challenge');
         }
         const key = await crypto.subtle.importKey('raw', enc.encode(password.normalize('NFKC')), 'PBKDF2', false, ['deriveBits']);
@@ -260,6 +261,7 @@
     for (const m of conv.messages) appendMessage(m);
     log.scrollTop = log.scrollHeight;
     $('occupants-pane').hidden = conv.kind !== 'room';
+    $('leave').hidden = conv.kind !== 'room';
     $('send-text').disabled = false;
     $('send-button').disabled = false;
     document.body.classList.remove('menu-open');
@@ -299,7 +301,14 @@
           conv && conv.unread ? h('span', { class: 'unread' }, String(conv.unread)) : null,
           h('span', { class: 'status' }, p ? [SHOW_LABEL[p.show], p.status].filter(Boolean).join(': ') : (c.subscription === 'none' || c.subscription === 'from' ? 'waiting for approval' : 'offline'))));
     });
-    $('contacts').replaceChildren(...contactItems);
+    // Conversations with addresses not in the roster (someone wrote first).
+    const strangers = [...chats.values()].filter((c) => c.kind === 'chat' && !contacts.has(c.key)).map((c) => h('li', {
+      class: 'contact stranger' + (active === c ? ' active' : ''), 'data-jid': c.key,
+    }, h('button', { type: 'button', onclick: () => show(c) },
+      h('span', { class: 'dot' }), h('span', { class: 'name' }, c.title),
+      c.unread ? h('span', { class: 'unread' }, String(c.unread)) : null,
+      h('span', { class: 'status' }, 'not in your contacts'))));
+    $('contacts').replaceChildren(...contactItems, ...strangers);
     const roomItems = [...rooms.values()].map((r) => h('li', { class: 'room' + (active === r ? ' active' : '') + (r.joined ? ' joined' : ''), 'data-jid': r.key },
       h('button', { type: 'button', onclick: () => show(r) },
         h('span', { class: 'name' }, r.title),
@@ -477,6 +486,10 @@
     $('login-button').disabled = false;
     $('conv-title').textContent = 'Pick a contact or join a room';
     $('conv-subject').textContent = '';
+    $('leave').hidden = true;
+    $('occupants-pane').hidden = true;
+    $('send-text').disabled = true;
+    $('send-button').disabled = true;
     setStatus(text);
   }
 
@@ -652,6 +665,24 @@
     show(room);
   }
 
+  /** XEP-0045 §7.14: leave the room shown, and forget it. */
+  function leaveRoom() {
+    if (!active || active.kind !== 'room') return;
+    const room = active;
+    if (room.nick) send(x('presence', { xmlns: NS.client, to: room.key + '/' + room.nick, type: 'unavailable' }));
+    rooms.delete(room.key);
+    chats.delete(room.key);
+    active = null;
+    $('log').replaceChildren();
+    $('occupants-pane').hidden = true;
+    $('leave').hidden = true;
+    $('conv-title').textContent = 'Pick a contact or join a room';
+    $('conv-subject').textContent = '';
+    $('send-text').disabled = true;
+    $('send-button').disabled = true;
+    renderLists();
+  }
+
   /** RFC 6121 §3.1.1: add to the roster, then ask to see the contact's presence. */
   async function addContact(jid) {
     await sendIQ('set', null, x('query', { xmlns: NS.roster }, x('item', { jid })));
@@ -706,6 +737,7 @@
       addContact(jid);
     });
     $('logout').addEventListener('click', logout);
+    $('leave').addEventListener('click', leaveRoom);
     $('my-show').addEventListener('change', sendPresence);
     $('menu-button').addEventListener('click', () => {
       const open = document.body.classList.toggle('menu-open');
