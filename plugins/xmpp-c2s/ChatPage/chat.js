@@ -476,21 +476,26 @@
     contacts.clear();
     rooms.clear();
     chats.clear();
-    active = null;
-    $('log').replaceChildren();
+    showNothing();
     $('occupants').replaceChildren();
     $('requests').replaceChildren();
     $('requests-section').hidden = true;
     $('chat-view').hidden = true;
     $('login-view').hidden = false;
     $('login-button').disabled = false;
+    setStatus(text);
+  }
+
+  /** No conversation shown: an empty log, nothing to send. */
+  function showNothing() {
+    active = null;
+    $('log').replaceChildren();
     $('conv-title').textContent = 'Pick a contact or join a room';
     $('conv-subject').textContent = '';
     $('leave').hidden = true;
     $('occupants-pane').hidden = true;
     $('send-text').disabled = true;
     $('send-button').disabled = true;
-    setStatus(text);
   }
 
   // ------------------------------------------------------------------ IQ
@@ -672,14 +677,7 @@
     if (room.nick) send(x('presence', { xmlns: NS.client, to: room.key + '/' + room.nick, type: 'unavailable' }));
     rooms.delete(room.key);
     chats.delete(room.key);
-    active = null;
-    $('log').replaceChildren();
-    $('occupants-pane').hidden = true;
-    $('leave').hidden = true;
-    $('conv-title').textContent = 'Pick a contact or join a room';
-    $('conv-subject').textContent = '';
-    $('send-text').disabled = true;
-    $('send-button').disabled = true;
+    showNothing();
     renderLists();
   }
 
