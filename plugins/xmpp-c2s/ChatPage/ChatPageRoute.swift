@@ -16,9 +16,8 @@ enum ChatPageRoute {
     static func mount(
         on listener: HTTPListener, files: ChatPageFiles, tls: HTTPTLS?, domain: String, roomsDomain: String, logger: Logger
     ) throws {
-        let config = ChatPageFiles.File(
-            body: configDocument(domain: domain, roomsDomain: roomsDomain), contentType: "application/json",
-            etag: ChatPageFiles.etag(configDocument(domain: domain, roomsDomain: roomsDomain)))
+        let document = configDocument(domain: domain, roomsDomain: roomsDomain)
+        let config = ChatPageFiles.File(body: document, contentType: "application/json", etag: ChatPageFiles.etag(document))
         let limits = HTTPLimits(maximumConnections: 4096, idleTimeout: 30)
         let scheme = tls == nil ? "http" : "https"
         try listener.mount(
@@ -48,6 +47,7 @@ enum ChatPageRoute {
                 }))
     }
 
+    /// `{"domain": …, "rooms": …}` (JSON escapes whatever the names hold).
     static func configDocument(domain: String, roomsDomain: String) -> [UInt8] {
         let object = ["domain": domain, "rooms": roomsDomain]
         return Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8))
