@@ -247,7 +247,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "plugins/xmpp-c2s"),
+            path: "plugins/xmpp-c2s",
+            // The browser chat page (/chat), compiled into the binary: no resource bundle to ship.
+            resources: [
+                .embedInCode("ChatPage/index.html"), .embedInCode("ChatPage/chat.css"), .embedInCode("ChatPage/chat.js"),
+            ]),
         .target(
             name: "MUCPlugin",
             dependencies: [

@@ -23,7 +23,8 @@ import XMPPTestSupport
             rid += 1
             let sid = self.sid.map { " sid='\($0)'" } ?? ""
             let text = "<body rid='\(rid)'\(sid)\(attributes) xmlns='\(XMPPNamespace.httpBind)' xmlns:xmpp='\(XMPPNamespace.xbosh)'>\(payload)</body>"
-            let answer = await C2SBOSHRoute.exchange(ByteBuffer(string: text), eventLoop: loop, peer: "test", shared: shared, overTLS: false)
+            let answer = await C2SBOSHRoute.exchange(ByteBuffer(string: text), eventLoop: loop, peer: "test", shared: shared,
+                connection: BOSHConnection(overTLS: false, local: nil, peer: nil))
             return try XMLStreamParser.parseDocument(answer)
         }
 

@@ -65,11 +65,12 @@ final actor C2SConnection: XMPPStreamConnection {
             stream: shared.negotiation)
     }
 
-    /// A client over an RFC 7395 WebSocket (`ws:`, or `wss:` with `http-tls`).
+    /// A client over an RFC 7395 WebSocket: secure from its first byte over a listener with
+    /// TLS (`wss:`), or clear between two loopback addresses (`LoopbackSecurity`).
     init(webSocket channel: any Channel, shared: C2SShared, overTLS: Bool) {
         self.init(
             transport: C2SChannelTransport(channel: channel, framing: .webSocket), shared: shared, parser: nil,
-            stream: overTLS ? shared.webSocketNegotiationOverTLS : shared.webSocketNegotiation)
+            stream: shared.webSocketNegotiation(overTLS: overTLS, local: channel.localAddress, peer: channel.remoteAddress))
     }
 
     /// A client on `transport`, negotiating with `stream` (each message parsed alone when

@@ -26,6 +26,14 @@ struct C2SSettings: Sendable {
     var boshMaxWait = 60
     var boshInactivity = 60
     var boshMaxSessions = 1024
+    /// A clear WebSocket whose peer and local address are loopback counts as secure
+    /// (Prosody's `secure_interfaces`; `LoopbackSecurity`).
+    var httpSecureLoopback = true
+    /// The browser chat page at `/chat` on that listener.
+    var httpChatPage = true
+    /// A folder whose `index.html`, `chat.css` and `chat.js` replace the built-in page; nil:
+    /// the built-in one.
+    var httpChatPageDirectory: String?
     /// PEM files; both nil: a self-signed certificate in `storage/tls/`.
     var certificatePath: String?
     var keyPath: String?

@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import ParleyLauncher
 import ParleyCore
 import ParleyCred
@@ -103,6 +104,23 @@ final class C2SShared: Sendable {
         var hooks = C2SHooks()
         for feature in features { feature.register(in: &hooks) }
         self.hooks = hooks
+    }
+
+    /// Whether a web client's stream is secure from its first byte: it came over a listener
+    /// with TLS (`wss:`, `https:`), or clear from `peer` to `local`, both loopback, while
+    /// `http-secure-loopback` is on (`LoopbackSecurity`).
+    func isSecureWebClient(overTLS: Bool, local: SocketAddress?, peer: SocketAddress?) -> Bool {
+        overTLS || LoopbackSecurity.isSecure(local: local, peer: peer, enabled: settings.httpSecureLoopback)
+    }
+
+    /// The negotiation a WebSocket client starts in (`isSecureWebClient`).
+    func webSocketNegotiation(overTLS: Bool, local: SocketAddress?, peer: SocketAddress?) -> ServerStreamNegotiation {
+        isSecureWebClient(overTLS: overTLS, local: local, peer: peer) ? webSocketNegotiationOverTLS : webSocketNegotiation
+    }
+
+    /// The negotiation a new BOSH session starts in, from its creation request's connection.
+    func boshNegotiation(overTLS: Bool, local: SocketAddress?, peer: SocketAddress?) -> ServerStreamNegotiation {
+        isSecureWebClient(overTLS: overTLS, local: local, peer: peer) ? boshNegotiationOverTLS : boshNegotiation
     }
 
     /// SIGHUP: reads the TLS certificate and key again; a failure keeps the running ones.

@@ -40,6 +40,14 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         help: "Seconds a BOSH client may go without any request open before its session ends.")
     static let boshMaxSessionsOption = PluginOption<Int>(
         "bosh-max-sessions", default: 1024, range: 1...100_000, help: "BOSH sessions open at once.")
+    static let httpSecureLoopbackOption = PluginOption<Bool>(
+        "http-secure-loopback", default: true,
+        help: "Treat a clear WebSocket from loopback to loopback as secure (a local user or a TLS proxy on this host).")
+    static let httpChatPageOption = PluginOption<Bool>(
+        "http-chat-page", default: true, help: "Serve the browser chat page at /chat on the HTTP listener.")
+    static let httpChatPageDirOption = PluginOption<String>(
+        "http-chat-page-dir", default: "",
+        help: "Folder with index.html, chat.css and chat.js served at /chat instead of the built-in page.")
     static let certificateOption = PluginOption<String>(
         "tls-certificate", default: "", help: "PEM certificate chain; empty: a self-signed one in storage/tls/.")
     static let keyOption = PluginOption<String>("tls-key", default: "", help: "PEM private key of tls-certificate.")
@@ -76,6 +84,7 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         certificateOption, keyOption, requireTLSOption, plainOption, registrationOption,
         maxStanzaOption, idleTimeoutOption, keepaliveOption, negotiationTimeoutOption, authDelayOption, offlineLimitOption,
         roomsDomainOption, sendQueueOption, pepOption,
+        httpSecureLoopbackOption, httpChatPageOption, httpChatPageDirOption,
     ]
 
     public static func makeService(options: PluginOptions, context: PluginContext) throws -> any Service {
@@ -100,6 +109,10 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         settings.boshMaxWait = options.value(boshMaxWaitOption)
         settings.boshInactivity = options.value(boshInactivityOption)
         settings.boshMaxSessions = options.value(boshMaxSessionsOption)
+        settings.httpSecureLoopback = options.value(httpSecureLoopbackOption)
+        settings.httpChatPage = options.value(httpChatPageOption)
+        let chatPageDirectory = options.value(httpChatPageDirOption)
+        settings.httpChatPageDirectory = chatPageDirectory.isEmpty ? nil : chatPageDirectory
         let certificate = options.value(certificateOption)
         let key = options.value(keyOption)
         settings.certificatePath = certificate.isEmpty ? nil : certificate
@@ -136,12 +149,18 @@ public enum XMPPC2SPlugin: ParleyPlugin {
             settings: settings, chat: context.chat, portal: context.portal, tls: tls,
             storageDirectory: context.storageDirectory, logger: logger, memory: context.memory)
         do {
+            let chatPage = try settings.httpChatPage ? settings.httpChatPageDirectory.map(ChatPageFiles.init(directory:)) ?? .builtIn : nil
             for (port, tls) in try settings.httpEndpoints(
                 storageDirectory: context.storageDirectory, domain: context.chat.domain, logger: logger)
             {
                 let listener = context.http.listener(host: settings.httpHost, port: port)
                 try C2SWebSocketRoute.mount(on: listener, shared: shared, tls: tls)
                 try C2SBOSHRoute.mount(on: listener, shared: shared, tls: tls)
+                if let chatPage {
+                    try ChatPageRoute.mount(
+                        on: listener, files: chatPage, tls: tls, domain: context.chat.domain, roomsDomain: shared.roomsDomain,
+                        logger: logger)
+                }
             }
         } catch {
             throw OptionError(key: httpPortOption.name, message: "\(error)")

@@ -47,7 +47,9 @@ enum C2SBOSHRoute {
                         }
                         let answer = await exchange(
                             body, eventLoop: context.channel.eventLoop, peer: context.channel.remoteAddress?.description ?? "?",
-                            shared: shared, overTLS: tls != nil)
+                            shared: shared,
+                            connection: BOSHConnection(
+                                overTLS: tls != nil, local: context.channel.localAddress, peer: context.channel.remoteAddress))
                         var headers = cors(origin)
                         headers[.contentType] = BOSHBodyWriter.contentType
                         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer)))
@@ -83,10 +85,11 @@ enum C2SBOSHRoute {
 
     /// The answer to one request body: a new session's first response, an existing
     /// session's, or a terminal condition (XEP-0124 §17.2, HTTP 200 all). A new session
-    /// runs on `eventLoop` (its first request's), secure from its start when it came `overTLS`;
-    /// `peer` names the client in the log.
+    /// runs on `eventLoop` (its first request's), secure from its start when its connection
+    /// is (`C2SShared.isSecureWebClient`: `overTLS`, or from loopback to loopback); `peer`
+    /// names the client in the log.
     static func exchange(
-        _ body: ByteBuffer, eventLoop: any EventLoop, peer: String, shared: C2SShared, overTLS: Bool
+        _ body: ByteBuffer, eventLoop: any EventLoop, peer: String, shared: C2SShared, connection: BOSHConnection
     ) async -> [UInt8] {
         var limits = XMLLimits.default
         limits.maxStanzaBytes = shared.settings.maxStanzaBytes + wrapperAllowance
@@ -97,7 +100,7 @@ enum C2SBOSHRoute {
             shared.logger.info("BOSH request refused", metadata: ["condition": "\(condition.rawValue)"])
             return terminal(condition)
         }
-        guard let sid = request.sid else { return await create(request, eventLoop: eventLoop, peer: peer, shared: shared, overTLS: overTLS) }
+        guard let sid = request.sid else { return await create(request, eventLoop: eventLoop, peer: peer, shared: shared, connection: connection) }
         guard let session = shared.boshSessions.session(sid) else { return terminal(.itemNotFound) }
         // The inbox's backpressure (`inbound-queue-limit`): no new payload until it has room.
         await session.connection?.waitForRoom()
@@ -106,7 +109,7 @@ enum C2SBOSHRoute {
 
     /// XEP-0124 §7.1: a new session, its stream opened at once (XEP-0206 §3).
     private static func create(
-        _ request: BOSHRequest, eventLoop: any EventLoop, peer: String, shared: C2SShared, overTLS: Bool
+        _ request: BOSHRequest, eventLoop: any EventLoop, peer: String, shared: C2SShared, connection: BOSHConnection
     ) async -> [UInt8] {
         let settings = shared.settings
         guard request.to != nil else { return terminal(.badRequest) }
@@ -127,7 +130,7 @@ enum C2SBOSHRoute {
             }
             let connection = C2SConnection(
                 transport: transport, shared: shared, parser: nil,
-                stream: overTLS ? shared.boshNegotiationOverTLS : shared.boshNegotiation)
+                stream: shared.boshNegotiation(overTLS: connection.overTLS, local: connection.local, peer: connection.peer))
             shared.connections.track(connection)
             transport.attach(connection)
         }
@@ -136,4 +139,11 @@ enum C2SBOSHRoute {
     private static func terminal(_ condition: BOSHCondition) -> [UInt8] {
         BOSHBodyWriter.bytes(.terminate(condition), parameters: nil, streamID: nil)
     }
+}
+
+/// The HTTP connection a BOSH request came on, for the security of a session it creates.
+struct BOSHConnection: Sendable {
+    var overTLS: Bool
+    var local: SocketAddress?
+    var peer: SocketAddress?
 }
