@@ -200,6 +200,24 @@ async def body(sc):
         answered.append(reply.get("id"))
     sc.check("burst_answered_in_order", answered == [f"burst-{i}" for i in range(burst)], f"{len(answered)} answers")
 
+    sc.step("a client that does not wait: open, auth, open, bind and a fragmented ping at once")
+    quick = await connect(url, subprotocols=["xmpp"], open_timeout=5, **tls)
+    token = base64.b64encode(f"\0{a.alice_user}\0{a.alice_password}".encode()).decode()
+    open_tag = f"<open xmlns='{FRAMING_NS}' to='{a.domain}' version='1.0'/>"
+    await quick.send(open_tag)
+    await quick.send(f"<auth xmlns='{SASL_NS}' mechanism='PLAIN'>{token}</auth>")
+    await quick.send(open_tag)
+    await quick.send(f"<iq xmlns='{CLIENT_NS}' type='set' id='qb'><bind xmlns='{BIND_NS}'><resource>quick</resource></bind></iq>")
+    # RFC 6455 §5.4: one message in three frames.
+    await quick.send(iter([f"<iq xmlns='{CLIENT_NS}' type='get' ", f"id='qp' to='{a.domain}'><ping ", "xmlns='urn:xmpp:ping'/></iq>"]))
+    seen = []
+    while not seen or seen[-1] != "iq:qp":
+        element = await recv_element(quick)
+        seen.append(element.tag.split("}")[-1] + (":" + element.get("id") if element.get("id") else ""))
+    sc.check("pipelined_and_fragmented_in_order",
+             [t for t in seen if not t.startswith("open")] == ["features", "success", "features", "iq:qb", "iq:qp"], seen)
+    await quick.close()
+
     sc.step("alice: <close/>")
     await ws.send(f"<close xmlns='{FRAMING_NS}'/>")
     closing = await recv_until(ws, lambda e: e.tag == f"{{{FRAMING_NS}}}close")

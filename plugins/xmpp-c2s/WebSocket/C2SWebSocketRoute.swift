@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOWebSocket
 import ParleyHTTP
 import ParleyXML
 import ParleyXMPP
@@ -84,9 +85,12 @@ enum C2SWebSocketRoute {
             body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 
-    /// One client: each text message is one element (RFC 7395 §3.2: text; §3.3.3: one element); a binary one closes
-    /// the connection with 1003 (RFC 6455 §7.4.1, unacceptable data); a message over the
-    /// stanza limit is 1009 (the listener's frame bound, and `maxSize` here for fragments).
+    /// One client. Its data frames are read on the event loop by a
+    /// `C2SWebSocketFrameHandler` put in the pipeline here; what HummingbirdWebSocket's
+    /// stream still brings is what was read before it (each text message one element, RFC
+    /// 7395 §3.2, §3.3.3; binary: 1003, RFC 6455 §7.4.1; over the stanza limit: 1009, the
+    /// listener's frame bound and `maxSize` for fragments) and the handler's markers, which
+    /// release what it holds. The stream's end is the connection's.
     private static func serve(
         _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, channel: any Channel, shared: C2SShared,
         overTLS: Bool
@@ -96,10 +100,23 @@ enum C2SWebSocketRoute {
         defer { connection.channelInactive() }
         var limits = XMLLimits.default
         limits.maxStanzaBytes = shared.settings.maxStanzaBytes
-        let decoder = WebSocketFrameDecoder(limits: limits)
+        let decoder = ParleyXMPP.WebSocketFrameDecoder(limits: limits)
+        let loop = channel.eventLoop
+        let frameLimits = limits
+        let (frames, markers) = try await loop.submit {
+            let frames = C2SWebSocketFrameHandler(connection: connection, limits: frameLimits)
+            let pipeline = channel.pipeline.syncOperations
+            let frameDecoder = try pipeline.handler(type: ByteToMessageHandler<NIOWebSocket.WebSocketFrameDecoder>.self)
+            try pipeline.addHandler(frames, position: .after(frameDecoder))
+            return (NIOLoopBound(frames, eventLoop: loop), frames.markers)
+        }.get()
         for try await message in inbound.messages(maxSize: shared.settings.maxStanzaBytes) {
             switch message {
             case .text(let text):
+                if let marker = markers.number(text) {
+                    loop.execute { frames.value.release(marker) }
+                    continue
+                }
                 switch decoder.decode(text.utf8) {
                 case .success(let event): await connection.receiveWhenRoom(event)
                 case .failure(let error): await connection.failed(error)
