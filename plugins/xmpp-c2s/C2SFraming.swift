@@ -31,8 +31,7 @@ enum C2SFraming: Sendable {
         case .tcp:
             channel.write(bytes, promise: promise)
         case .webSocket:
-            let standalone = WebSocketFrameEncoder.standalone(Array(bytes.readableBytesView))
-            let frame = WebSocketFrame(fin: true, opcode: .text, data: channel.allocator.buffer(bytes: standalone))
+            let frame = WebSocketFrame(fin: true, opcode: .text, data: Self.standalone(bytes, allocator: channel.allocator))
             channel.write(frame, promise: promise)
         }
     }
@@ -79,5 +78,18 @@ enum C2SFraming: Sendable {
         case .tcp: true
         case .webSocket: false
         }
+    }
+
+    /// `bytes` as RFC 7395 sends it (`WebSocketFrameEncoder.insertion`): the same buffer
+    /// when it stands alone already, else one copy with the declaration after the name.
+    static func standalone(_ bytes: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
+        guard let insertion = bytes.withUnsafeReadableBytes({ WebSocketFrameEncoder.insertion(in: $0) }) else { return bytes }
+        var result = allocator.buffer(capacity: bytes.readableBytes + insertion.declaration.utf8.count)
+        var head = bytes.getSlice(at: bytes.readerIndex, length: insertion.offset)!
+        var tail = bytes.getSlice(at: bytes.readerIndex + insertion.offset, length: bytes.readableBytes - insertion.offset)!
+        result.writeBuffer(&head)
+        result.writeString(insertion.declaration)
+        result.writeBuffer(&tail)
+        return result
     }
 }

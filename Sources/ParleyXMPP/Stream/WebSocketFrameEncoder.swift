@@ -10,37 +10,48 @@ public enum WebSocketFrameEncoder {
     /// `<stream:features>`, §3.5's `<stream:error>`), `xmlns='contentNamespace'`
     /// for an unprefixed one that declares no default namespace of its own.
     public static func standalone(_ element: [UInt8], contentNamespace: String = XMPPNamespace.client) -> [UInt8] {
-        guard let tag = startTag(element) else { return element }
-        let name = element[tag.nameStart..<tag.nameEnd]
-        let declaration: String
-        if name.starts(with: Array("stream:".utf8)) {
-            guard !tag.declaresStream else { return element }
-            declaration = " xmlns:stream='\(XMPPNamespace.streams)'"
-        } else if name.contains(UInt8(ascii: ":")) || tag.declaresDefault {
+        guard let insertion = element.withUnsafeBytes({ insertion(in: $0, contentNamespace: contentNamespace) }) else {
             return element
-        } else {
-            declaration = " xmlns='\(contentNamespace)'"
         }
         var result: [UInt8] = []
-        result.reserveCapacity(element.count + declaration.utf8.count)
-        result += element[..<tag.nameEnd]
-        result += declaration.utf8
-        result += element[tag.nameEnd...]
+        result.reserveCapacity(element.count + insertion.declaration.utf8.count)
+        result += element[..<insertion.offset]
+        result += insertion.declaration.utf8
+        result += element[insertion.offset...]
         return result
     }
+
+    /// What `standalone` adds to `element` and where (after the start tag's name), or nil
+    /// when it stands alone as it is: for a writer that builds the frame's bytes itself
+    /// without an intermediate copy.
+    public static func insertion(
+        in element: UnsafeRawBufferPointer, contentNamespace: String = XMPPNamespace.client
+    ) -> (offset: Int, declaration: String)? {
+        guard let tag = startTag(element) else { return nil }
+        let name = element[tag.nameStart..<tag.nameEnd]
+        if name.starts(with: streamPrefix) {
+            return tag.declaresStream ? nil : (tag.nameEnd, " xmlns:stream='\(XMPPNamespace.streams)'")
+        }
+        if name.contains(UInt8(ascii: ":")) || tag.declaresDefault { return nil }
+        return (tag.nameEnd, " xmlns='\(contentNamespace)'")
+    }
+
+    private static let streamPrefix = Array("stream:".utf8)
+    private static let defaultDeclaration = Array(" xmlns=".utf8)
+    private static let streamDeclaration = Array(" xmlns:stream=".utf8)
 
     /// The first start tag: where its name lies, and whether it declares a default
     /// namespace (` xmlns=`) or the `stream` prefix (` xmlns:stream=`), reading only
     /// outside quoted attribute values; nil when there is no whole start tag.
-    private static func startTag(_ bytes: [UInt8]) -> (nameStart: Int, nameEnd: Int, declaresDefault: Bool, declaresStream: Bool)? {
+    private static func startTag(
+        _ bytes: UnsafeRawBufferPointer
+    ) -> (nameStart: Int, nameEnd: Int, declaresDefault: Bool, declaresStream: Bool)? {
         guard let open = bytes.firstIndex(of: UInt8(ascii: "<")) else { return nil }
         var index = open + 1
         let nameStart = index
         while index < bytes.count, !isNameEnd(bytes[index]) { index += 1 }
         let nameEnd = index
         guard nameEnd > nameStart else { return nil }
-        let defaultDeclaration = Array(" xmlns=".utf8)
-        let streamDeclaration = Array(" xmlns:stream=".utf8)
         var (declaresDefault, declaresStream) = (false, false)
         var quote: UInt8?
         while index < bytes.count {

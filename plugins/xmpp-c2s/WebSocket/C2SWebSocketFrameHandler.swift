@@ -11,12 +11,13 @@ import ParleyXMPP
 /// answering pings, sending its own and closing.
 ///
 /// It is put in the pipeline after the upgrade, behind NIO's frame decoder, so frames
-/// decoded before it was there went to the async stream. To keep the client's order, it
-/// holds what it reads until the route has taken everything the async stream had: on
-/// being added it sends a marker message down the stream (`Markers`) and the route
-/// calls `release(_:)` when the marker comes out. The same holds for a message whose first
-/// fragments went to the stream before: its remaining fragments follow it there, then a
-/// marker.
+/// decoded before it was there went to the async stream. To keep the client's order, the
+/// first message it reads waits until the route has taken everything the async stream
+/// had: it sends a marker message down the stream (`Markers`) and the route calls
+/// `release(_:)` when the marker comes out. The marker goes when a message starts, never
+/// between the fragments of one the stream is assembling (RFC 6455 §5.4): the remaining
+/// fragments of a message begun before follow it to the stream, and the next message
+/// waits for a marker again.
 final class C2SWebSocketFrameHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias InboundOut = WebSocketFrame
@@ -37,6 +38,8 @@ final class C2SWebSocketFrameHandler: ChannelInboundHandler, RemovableChannelHan
     private var fragments: ByteBuffer?
     private var forwardingFragments = false
     private var markerCount = 0
+    /// Whether the async stream may still hold messages the route has not taken.
+    private var streamMayHoldMessages = true
     /// The marker the route has not released yet; while set, messages wait in `held`.
     private var pendingMarker: Int?
     private var held: [ClientMessage] = []
@@ -72,7 +75,6 @@ final class C2SWebSocketFrameHandler: ChannelInboundHandler, RemovableChannelHan
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        sendMarker(context: context)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -84,13 +86,15 @@ final class C2SWebSocketFrameHandler: ChannelInboundHandler, RemovableChannelHan
         guard !ended else { return }
         switch frame.opcode {
         case .text where fragments == nil && !forwardingFragments:
+            if streamMayHoldMessages { sendMarker(context: context) }
             if frame.fin {
                 complete(.text(frame.unmaskedData), context: context)
             } else {
                 fragments = frame.unmaskedData
             }
         case .binary where fragments == nil && !forwardingFragments:
-            // Its fragments need not be read: the connection closes at once.
+            // Its fragments need not be read: the connection closes once it is its turn.
+            if streamMayHoldMessages { sendMarker(context: context) }
             complete(.binary, context: context)
         case .continuation where fragments != nil:
             var data = frame.unmaskedData
@@ -109,15 +113,14 @@ final class C2SWebSocketFrameHandler: ChannelInboundHandler, RemovableChannelHan
             context.fireChannelRead(data)
             if frame.fin {
                 forwardingFragments = false
-                sendMarker(context: context)
+                streamMayHoldMessages = true
             }
         case .continuation:
+            context.fireChannelRead(data)
             if frame.fin {
-                context.fireChannelRead(data)
-                sendMarker(context: context)
+                streamMayHoldMessages = true
             } else {
                 forwardingFragments = true
-                context.fireChannelRead(data)
             }
         case .text, .binary:
             // RFC 6455 §5.4: a new data frame in the middle of a fragmented message.
@@ -139,6 +142,7 @@ final class C2SWebSocketFrameHandler: ChannelInboundHandler, RemovableChannelHan
     }
 
     private func sendMarker(context: ChannelHandlerContext) {
+        streamMayHoldMessages = false
         markerCount += 1
         pendingMarker = markerCount
         let text = self.markers.text(markerCount)
