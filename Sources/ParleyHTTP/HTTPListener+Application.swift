@@ -16,6 +16,11 @@ extension HTTPListener {
         for mount in mounts {
             mount.routes(router.group(RouterPath(mount.prefix.description)))
         }
+        if let home = mounts.first(where: \.isHome) {
+            // RFC 9110 §15.4.3: `/` is found at the home mount's path for now.
+            let location = home.prefix.description
+            router.get("/") { _, _ in Response(status: .found, headers: [.location: location]) }
+        }
         let limits = HTTPLimits.merged(mounts.map(\.limits))
         if Set(mounts.map { $0.limits.summary }).count > 1 {
             logger.notice(

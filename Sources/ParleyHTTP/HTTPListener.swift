@@ -43,6 +43,9 @@ public final class HTTPListener: Sendable {
                     prefix: mount.prefix.description, existing: clash.prefix.description, owner: clash.contributor,
                     address: address)
             }
+            if mount.isHome, let home = state.mounts.first(where: \.isHome) {
+                throw HTTPListenerError.homeClaimed(plugin: mount.contributor, owner: home.contributor, address: address)
+            }
             state.mounts.append(mount)
         }
     }

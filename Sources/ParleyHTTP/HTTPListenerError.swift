@@ -8,6 +8,9 @@ public enum HTTPListenerError: Error, CustomStringConvertible, Equatable {
     /// `plugin` wants the listener at `address` to serve `asked` (plain HTTP or HTTPS with
     /// its files) where `owner`, mounted first, set it to serve `existing`.
     case tlsDisagreement(plugin: String, asked: String, owner: String, existing: String, address: HTTPAddress)
+    /// `plugin` asks for `GET /` on the listener at `address`, which already redirects to
+    /// `owner`'s home page.
+    case homeClaimed(plugin: String, owner: String, address: HTTPAddress)
     /// Routes mounted after the listener started: every plugin mounts while it is built.
     case alreadyRunning(HTTPAddress)
     /// The server failed (it could not bind its port, most often).
@@ -25,6 +28,8 @@ public enum HTTPListenerError: Error, CustomStringConvertible, Equatable {
         case .tlsDisagreement(let plugin, let asked, let owner, let existing, let address):
             "\(plugin) asks for \(asked) on \(address), where \(owner) serves \(existing); "
                 + "give both the same TLS settings, or one of them another http-port"
+        case .homeClaimed(let plugin, let owner, let address):
+            "\(plugin) asks for / on \(address), which already leads to \(owner)'s page; give one of them another http-port"
         case .alreadyRunning(let address):
             "the HTTP listener on \(address) already runs: routes are mounted while the plugins are built"
         case .failed(let address, let contributors, let reason):

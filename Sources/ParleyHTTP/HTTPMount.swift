@@ -16,6 +16,9 @@ public struct HTTPMount: Sendable {
     public let tls: HTTPTLS?
     /// The WebSocket bounds this plugin asks for; nil: it serves no WebSocket route.
     public let webSocket: HTTPWebSocketLimits?
+    /// Whether `GET /` on the listener redirects here (a home page, as the chat page is);
+    /// one mount per listener at most.
+    public let isHome: Bool
     let routes: Routes
     /// Called once the listener has bound its port (the real one when it asked for port 0).
     let bound: @Sendable (Int) -> Void
@@ -23,7 +26,7 @@ public struct HTTPMount: Sendable {
     /// `prefix` is checked (`HTTPPathPrefix`).
     public init(
         contributor: String, prefix: String, limits: HTTPLimits, tls: HTTPTLS? = nil, webSocket: HTTPWebSocketLimits? = nil,
-        routes: @escaping Routes,
+        isHome: Bool = false, routes: @escaping Routes,
         bound: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws {
         self.contributor = contributor
@@ -31,6 +34,7 @@ public struct HTTPMount: Sendable {
         self.limits = limits
         self.tls = tls
         self.webSocket = webSocket
+        self.isHome = isHome
         self.routes = routes
         self.bound = bound
     }

@@ -65,6 +65,33 @@ struct HTTPListenersLiveTests {
     }
 }
 
+/// A home mount: `GET /` on its listener is found at its path, whoever else mounts there;
+/// a second home on the same listener is a configuration error.
+@Suite("a listener's home page")
+struct HTTPListenerHomeTests {
+    @Test func slashRedirectsToTheHomeMountAndOnlyOneMayClaimIt() async throws {
+        let registry = HTTPListeners(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: quiet)
+        let listener = registry.listener(host: "127.0.0.1", port: 0)
+        try listener.mount(helloMount("web-status", "/status"))
+        try listener.mount(
+            HTTPMount(
+                contributor: "xmpp-c2s", prefix: "/chat", limits: HTTPLimits(), isHome: true,
+                routes: { group in group.get("") { _, _ in "the page" } }))
+        let second = #expect(throws: HTTPListenerError.self) {
+            try listener.mount(
+                HTTPMount(contributor: "other", prefix: "/other", limits: HTTPLimits(), isHome: true, routes: { _ in }))
+        }
+        #expect(second == .homeClaimed(plugin: "other", owner: "xmpp-c2s", address: listener.address))
+        let running = RunningRegistry(registry)
+        let port = try await waitFor("the listener to bind") { listener.boundPort }
+        let home = try await curl(["-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", "http://127.0.0.1:\(port)/"])
+        #expect(home.output == "302 http://127.0.0.1:\(port)/chat")
+        #expect(try await get(port, "/") == (200, "the page"))  // URLSession follows the redirect
+        #expect(try await get(port, "/status/hello") == (200, "hello"))
+        try await running.stop()
+    }
+}
+
 /// `registry` in a service group, until `stop()` (graceful shutdown, as on SIGTERM).
 final class RunningRegistry: Sendable {
     let group: ServiceGroup

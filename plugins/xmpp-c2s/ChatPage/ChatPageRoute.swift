@@ -22,7 +22,7 @@ enum ChatPageRoute {
         let scheme = tls == nil ? "http" : "https"
         try listener.mount(
             HTTPMount(
-                contributor: "xmpp-c2s", prefix: path, limits: limits, tls: tls,
+                contributor: "xmpp-c2s", prefix: path, limits: limits, tls: tls, isHome: true,
                 routes: { group in
                     group.get("config.json") { request, _ -> Response in
                         respond(config, name: "config.json", request: request)
