@@ -54,7 +54,7 @@ import Testing
     /// the same port, then checks the rejoin and exchanges again. Returns the capabilities
     /// enabled on the first connection.
     @discardableResult
-    func talkAndSurviveRestart(port: Int, creatorIsOp: Bool, restart: () throws -> Void) async throws -> Set<String> {
+    func talkAndSurviveRestart(port: Int, creatorIsOp: Bool, restart: @escaping @Sendable () throws -> Void) async throws -> Set<String> {
         let client = try IRCClient(configuration: Self.configuration(port: port, nick: "parley"))
         let events = EventRecorder(client)
         await client.start()
@@ -63,7 +63,7 @@ import Testing
         let capabilities = await client.enabledCapabilities
         try await exchange(client, events, port: port, after: firstJoin, round: "one", creatorIsOp: creatorIsOp)
 
-        try restart()
+        try await offThePool(restart)
         let lost = try await events.wait("disconnected", after: firstJoin) {
             if case .disconnected = $0 { return true }
             return false
@@ -79,8 +79,10 @@ import Testing
     func exchange(
         _ client: IRCClient, _ events: EventRecorder, port: Int, after start: Int, round: String, creatorIsOp: Bool
     ) async throws {
-        let peer = Task.detached {
-            try Self.runPeer([
+        // The peer and the restart wait off the cooperative pool: the client under test
+        // needs it, and the other end-to-end tests' blocking waits share it.
+        let peer = Task {
+            try await Self.runPeer([
                 "--port", String(port), "--nick", "pybot", "--join", "#test", "--say", "#test:hello \(round) from python",
                 "--expect", "hello \(round) from parley", "--expect-member", "#test:parley", "--timeout", "60",
             ])
@@ -165,9 +167,11 @@ import Testing
     }
 
     /// Runs ircpeer.py to completion; returns whether all its checks passed, and why not.
-    static func runPeer(_ arguments: [String]) throws -> (ok: Bool, description: String) {
-        let outcome = try PythonPeer.run("irc", "ircpeer.py", arguments, timeout: 45)
-        return (outcome.ok, "\(outcome)")
+    static func runPeer(_ arguments: [String]) async throws -> (ok: Bool, description: String) {
+        try await offThePool {
+            let outcome = try PythonPeer.run("irc", "ircpeer.py", arguments, timeout: 45)
+            return (outcome.ok, "\(outcome)")
+        }
     }
 }
 

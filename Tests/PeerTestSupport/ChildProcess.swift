@@ -4,7 +4,7 @@ import Foundation
 /// standard error while it runs (so a chatty one cannot block), optionally with a deadline.
 public enum ChildProcess {
     /// What a finished program left: its exit status and everything it wrote.
-    public struct Result {
+    public struct Result: Sendable {
         public let status: Int32
         public let stdout: Data
         public let stderr: Data
@@ -63,14 +63,7 @@ public enum ChildProcess {
         _ executable: String, _ arguments: [String], input: String? = nil, environment: [String: String]? = nil,
         timeout: TimeInterval? = nil
     ) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(
-                    with: Swift.Result {
-                        try run(executable, arguments, input: input, environment: environment, timeout: timeout)
-                    })
-            }
-        }
+        try await offThePool { try run(executable, arguments, input: input, environment: environment, timeout: timeout) }
     }
 
     final class LockedData: @unchecked Sendable {
@@ -78,6 +71,15 @@ public enum ChildProcess {
         private var data = Data()
         func set(_ value: Data) { lock.withLock { data = value } }
         func get() -> Data { lock.withLock { data } }
+    }
+}
+
+/// Runs `body`, which blocks (waits for a process, sleeps), on a dispatch thread, so that an
+/// async test waiting for it does not hold one of the cooperative pool's threads (two on
+/// this machine), which in-process clients and servers need to make progress.
+public func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
     }
 }
 

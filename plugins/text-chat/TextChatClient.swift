@@ -20,6 +20,8 @@ final class TextChatClient: Sendable {
         var session: ChatSession?
         var nicks: [RoomID: Nickname] = [:]
         var failedLogins = 0
+        /// Set by `close()`: a login still under way when the connection ended is undone.
+        var closed = false
     }
     private let state = Mutex(State())
 
@@ -73,9 +75,17 @@ final class TextChatClient: Sendable {
         do {
             let login = try await portal.login(UsernamePassword(username: user, password: password))
             let session = try await login.avatar.openSession(resource: nil, mind: mind)
-            state.withLock {
-                $0.login = login
-                $0.session = session
+            let kept = state.withLock { state in
+                guard !state.closed else { return false }
+                state.login = login
+                state.session = session
+                return true
+            }
+            guard kept else {
+                // The connection ended while the portal answered: nobody is there to use it.
+                await session.close()
+                await login.logout()
+                return ([], false, nil)
             }
             return ([.loggedIn(session.id)], true, session)
         } catch {
@@ -176,6 +186,7 @@ final class TextChatClient: Sendable {
     func close() async {
         let (session, login) = state.withLock { state in
             defer {
+                state.closed = true
                 state.session = nil
                 state.login = nil
             }

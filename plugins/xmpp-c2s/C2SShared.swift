@@ -118,11 +118,6 @@ final class C2SShared: Sendable {
         isSecureWebClient(overTLS: overTLS, local: local, peer: peer) ? webSocketNegotiationOverTLS : webSocketNegotiation
     }
 
-    /// The negotiation a new BOSH session starts in, from its creation request's connection.
-    func boshNegotiation(overTLS: Bool, local: SocketAddress?, peer: SocketAddress?) -> ServerStreamNegotiation {
-        isSecureWebClient(overTLS: overTLS, local: local, peer: peer) ? boshNegotiationOverTLS : boshNegotiation
-    }
-
     /// SIGHUP: reads the TLS certificate and key again; a failure keeps the running ones.
     func reloadTLS() {
         tls?.reload(plugin: "xmpp-c2s", logger: logger)

@@ -3,7 +3,7 @@ import Foundation
 /// Debian's InspIRCd 3 on loopback (plain and TLS ports) with the IRCv3 modules loaded.
 /// It refuses to run as root, hence `--runasroot` (PEERS.md). `m_sasl` is not loaded: it
 /// needs a services server to forward AUTHENTICATE to, and refuses to start without one.
-final class InspIRCdServer {
+final class InspIRCdServer: @unchecked Sendable {
     let directory: TemporaryDirectory
     let port: Int
     let tlsPort: Int

@@ -106,7 +106,7 @@ final class IRCDaemon: @unchecked Sendable {
 }
 
 /// Debian's ngircd on loopback (plain and TLS ports), with a self-signed certificate.
-final class NgircdServer {
+final class NgircdServer: @unchecked Sendable {
     let directory: TemporaryDirectory
     let port: Int
     let tlsPort: Int

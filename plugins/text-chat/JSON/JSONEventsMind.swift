@@ -14,6 +14,8 @@ final class JSONEventsMind: SessionMind {
     let channel: any Channel
     let sendQueue: SendQueueLimit
     let cutOff = CutOffFlag()
+    /// Set once the close frame is queued: nothing is written after it (RFC 6455 §5.5.1).
+    private let closing = CutOffFlag()
     let logger: Logger
     /// Payloads reach JSON clients by meaning, as they reach text-chat lines.
     var protocolFamily: ProtocolFamily { TextChatRenderer.family }
@@ -39,6 +41,7 @@ final class JSONEventsMind: SessionMind {
 
     /// Sends one object as a text message.
     func send(_ object: [String: Any]) {
+        guard !closing.isSet else { return }
         let text = JSONEventRenderer.text(object)
         let channel = self.channel
         let sendQueue = self.sendQueue
@@ -61,6 +64,8 @@ final class JSONEventsMind: SessionMind {
 
     /// Closes the WebSocket with `code` (RFC 6455 §5.5.1), after what is already queued.
     func close(_ code: WebSocketErrorCode) {
+        guard !closing.isSet else { return }
+        closing.set()
         let channel = self.channel
         channel.eventLoop.execute { Self.close(channel, code) }
     }

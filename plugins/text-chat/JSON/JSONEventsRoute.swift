@@ -7,6 +7,7 @@ import ParleyCred
 import ParleyHTTP
 import ParleyLauncher
 import ParleyServerNIO
+import Synchronization
 
 /// `/api/events` on the shared HTTP listener: the JSON event API, one WebSocket per client
 /// (RFC 6455). The client logs in through the portal with a `login` command, then receives
@@ -83,8 +84,11 @@ enum JSONEventsRoute {
         let chat = context.chat
         let client = TextChatClient(portal: context.portal, chat: chat, logger: context.logger, mind: mind)
         mind.send(JSONEventRenderer.hello(domain: chat.domain))
+        let loggingIn = Atomic<Bool>(false)
         let timeout = Task {
             try await Task.sleep(for: .seconds(settings.loginTimeout))
+            // A login the portal is still answering decides for itself.
+            while loggingIn.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(100)) }
             guard !client.isLoggedIn else { return }
             mind.send(JSONEventRenderer.object(for: .refused(code: "login-timeout", message: nil), id: nil))
             mind.close(.policyViolation)
@@ -109,11 +113,17 @@ enum JSONEventsRoute {
                     mind.send(JSONEventRenderer.object(for: error))
                     continue
                 }
+                let isLogin = if case .login = command.command { true } else { false }
+                loggingIn.store(isLogin, ordering: .relaxed)
+                var saidGoodbye = false
                 let keepOpen = await client.handle(command.command) { replies in
                     for reply in replies { mind.send(JSONEventRenderer.object(for: reply, id: command.id)) }
+                    saidGoodbye = replies.contains(.goodbye)
                 }
+                loggingIn.store(false, ordering: .relaxed)
                 guard keepOpen else {
-                    mind.close(.normalClosure)
+                    // `quit` is a normal closure; too many wrong passwords are not (RFC 6455 §7.4.1).
+                    mind.close(saidGoodbye ? .normalClosure : .policyViolation)
                     break
                 }
             }

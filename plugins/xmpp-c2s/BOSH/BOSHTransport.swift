@@ -18,6 +18,9 @@ final class BOSHTransport: C2STransport {
     let parameters: BOSHParameters
     /// The creation request's stream header, read again at each restart (XEP-0206 §5).
     let header: XMLStreamHeader
+    /// Whether the session began secure (`C2SShared.isSecureWebClient`); its later requests
+    /// must come as secure, or a stream the server treats as encrypted would cross in clear.
+    let isSecure: Bool
     private let sessions: BOSHSessions
     private let state: Mutex<State>
 
@@ -37,8 +40,9 @@ final class BOSHTransport: C2STransport {
     /// A session made by `creation`, whose HTTP request waits on `continuation`.
     init(
         parameters: BOSHParameters, creation: BOSHRequest, continuation: CheckedContinuation<[UInt8], Never>,
-        eventLoop: any EventLoop, peer: String, sessions: BOSHSessions
+        eventLoop: any EventLoop, peer: String, sessions: BOSHSessions, isSecure: Bool
     ) {
+        self.isSecure = isSecure
         self.eventLoop = eventLoop
         self.peer = peer
         self.parameters = parameters

@@ -102,6 +102,12 @@ enum C2SBOSHRoute {
         }
         guard let sid = request.sid else { return await create(request, eventLoop: eventLoop, peer: peer, shared: shared, connection: connection) }
         guard let session = shared.boshSessions.session(sid) else { return terminal(.itemNotFound) }
+        guard !session.isSecure || connection.isSecure(shared) else {
+            // A session begun over https (or from loopback) continued over a clear network
+            // connection: refused, the session left to its own https requests.
+            shared.logger.notice("BOSH request of a secure session over a clear connection refused", metadata: ["peer": "\(peer)"])
+            return terminal(.policyViolation)
+        }
         // The inbox's backpressure (`inbound-queue-limit`): no new payload until it has room.
         await session.connection?.waitForRoom()
         return await session.exchange(request)
@@ -123,14 +129,14 @@ enum C2SBOSHRoute {
         return await withCheckedContinuation { continuation in
             let transport = BOSHTransport(
                 parameters: parameters, creation: request, continuation: continuation, eventLoop: eventLoop, peer: peer,
-                sessions: shared.boshSessions)
+                sessions: shared.boshSessions, isSecure: connection.isSecure(shared))
             guard shared.boshSessions.insert(transport) else {
                 continuation.resume(returning: terminal(.remoteConnectionFailed))
                 return
             }
             let connection = C2SConnection(
                 transport: transport, shared: shared, parser: nil,
-                stream: shared.boshNegotiation(overTLS: connection.overTLS, local: connection.local, peer: connection.peer))
+                stream: transport.isSecure ? shared.boshNegotiationOverTLS : shared.boshNegotiation)
             shared.connections.track(connection)
             transport.attach(connection)
         }
@@ -146,4 +152,7 @@ struct BOSHConnection: Sendable {
     var overTLS: Bool
     var local: SocketAddress?
     var peer: SocketAddress?
+
+    /// Whether a stream begun on it is secure from its start (`C2SShared.isSecureWebClient`).
+    func isSecure(_ shared: C2SShared) -> Bool { shared.isSecureWebClient(overTLS: overTLS, local: local, peer: peer) }
 }

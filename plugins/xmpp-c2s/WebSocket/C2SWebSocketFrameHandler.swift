@@ -37,6 +37,12 @@ final class C2SWebSocketFrameHandler: ChannelInboundHandler, RemovableChannelHan
     // Confined to the channel's event loop.
     private var fragments: ByteBuffer?
     private var forwardingFragments = false
+    /// The rest of a fragmented binary message, dropped: the connection closes for it.
+    private var discardingBinary = false
+    /// The client's close frame came: no data after it is read (RFC 6455 §5.5.1).
+    private var closeReceived = false
+    /// Bytes of the messages in `held`, bounded by `maximumHeldBytes`.
+    private var heldBytes = 0
     private var markerCount = 0
     /// Whether the async stream may still hold messages the route has not taken.
     private var streamMayHoldMessages = true
@@ -50,6 +56,8 @@ final class C2SWebSocketFrameHandler: ChannelInboundHandler, RemovableChannelHan
     /// Messages held while the route catches up; beyond, the client is not following the
     /// protocol (it does not wait for the server's features) and is disconnected.
     static let maximumHeld = 64
+    /// Bytes held at most: two of the largest messages.
+    private var maximumHeldBytes: Int { 2 * maximumMessage }
 
     init(connection: C2SConnection, limits: XMLLimits) {
         self.connection = connection
@@ -84,10 +92,23 @@ final class C2SWebSocketFrameHandler: ChannelInboundHandler, RemovableChannelHan
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         guard !ended else { return }
+        let isData = frame.opcode == .text || frame.opcode == .binary || frame.opcode == .continuation
+        if isData {
+            if closeReceived { return }
+            // RFC 6455 §5.2: no extension is negotiated, so a reserved bit fails the connection.
+            guard !frame.rsv1, !frame.rsv2, !frame.rsv3 else {
+                close(.protocolError, context: context)
+                return
+            }
+        }
         switch frame.opcode {
         case .text where fragments == nil && !forwardingFragments:
             if streamMayHoldMessages { sendMarker(context: context) }
             if frame.fin {
+                guard frame.length <= maximumMessage else {
+                    close(.messageTooLarge, context: context)
+                    return
+                }
                 complete(.text(frame.unmaskedData), context: context)
             } else {
                 fragments = frame.unmaskedData
@@ -95,7 +116,10 @@ final class C2SWebSocketFrameHandler: ChannelInboundHandler, RemovableChannelHan
         case .binary where fragments == nil && !forwardingFragments:
             // Its fragments need not be read: the connection closes once it is its turn.
             if streamMayHoldMessages { sendMarker(context: context) }
+            discardingBinary = !frame.fin
             complete(.binary, context: context)
+        case .continuation where discardingBinary:
+            if frame.fin { discardingBinary = false }
         case .continuation where fragments != nil:
             var data = frame.unmaskedData
             fragments!.writeBuffer(&data)
@@ -127,6 +151,7 @@ final class C2SWebSocketFrameHandler: ChannelInboundHandler, RemovableChannelHan
             close(.protocolError, context: context)
         default:
             // Ping, pong and close: HummingbirdWebSocket answers and closes.
+            if frame.opcode == .connectionClose { closeReceived = true }
             context.fireChannelRead(data)
         }
     }
@@ -137,7 +162,9 @@ final class C2SWebSocketFrameHandler: ChannelInboundHandler, RemovableChannelHan
         guard let context, pendingMarker == number else { return }
         pendingMarker = nil
         while pendingMarker == nil, !held.isEmpty, !ended {
-            deliver(held.removeFirst(), context: context)
+            let message = held.removeFirst()
+            if case .text(let bytes) = message { heldBytes -= bytes.readableBytes }
+            deliver(message, context: context)
         }
     }
 
@@ -153,7 +180,8 @@ final class C2SWebSocketFrameHandler: ChannelInboundHandler, RemovableChannelHan
     private func complete(_ message: ClientMessage, context: ChannelHandlerContext) {
         guard pendingMarker == nil else {
             held.append(message)
-            if held.count > Self.maximumHeld { close(.policyViolation, context: context) }
+            if case .text(let bytes) = message { heldBytes += bytes.readableBytes }
+            if held.count > Self.maximumHeld || heldBytes > maximumHeldBytes { close(.policyViolation, context: context) }
             return
         }
         deliver(message, context: context)
