@@ -29,6 +29,9 @@ import Testing
             (#"{"type":"ping","token":"42"}"#, .ping("42")),
             (#"{"type":"quit"}"#, .quit),
             (#"{"type":"help"}"#, .help),
+            (#"{"type":"contacts"}"#, .contacts),
+            (#"{"type":"subscribe","to":"bob"}"#, .subscription(.subscribe, UserID(parsing: "bob@example.com")!)),
+            (#"{"type":"subscribed","to":"bob@other.org"}"#, .subscription(.subscribed, UserID(parsing: "bob@other.org")!)),
         ]
         for (text, expected) in cases {
             #expect(try parse(text).command == expected, "\(text)")

@@ -24,6 +24,9 @@ import Testing
             ("PING 42", .ping("42")),
             ("QUIT", .quit),
             ("help", .help),
+            ("CONTACTS", .contacts),
+            ("SUBSCRIBE bob", .subscription(.subscribe, UserID(parsing: "bob@example.com")!)),
+            ("unsubscribed bob@other.org", .subscription(.unsubscribed, UserID(parsing: "bob@other.org")!)),
         ]
         for (line, expected) in cases {
             #expect(try TextChatCommand.parse(line, domain: "example.com") == expected, "\(line)")

@@ -10,6 +10,8 @@ enum ChatReply: Equatable, Sendable {
     /// The command was carried out. Most commands' effect is also heard as an event (a
     /// join as `JOINED`); the text face acknowledges only those that are not.
     case done(TextChatCommand)
+    /// The contact list, for CONTACTS.
+    case contacts([Contact])
     /// The occupants of a room, for WHO.
     case occupants(RoomID, [Occupant])
     /// The answer to PING, with its token.

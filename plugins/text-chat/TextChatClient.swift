@@ -136,6 +136,11 @@ final class TextChatClient: Sendable {
                 await session.setPresence(Presence(.away, status: message))
             case .back:
                 await session.setPresence(Presence())
+            case .contacts:
+                let list = try await session.contactList()
+                return .contacts(list.contacts.values.sorted { $0.address.description < $1.address.description })
+            case .subscription(let request, let user):
+                try await session.sendSubscription(request, to: user)
             case .who(let room):
                 guard let found = chat.room(room) else { throw RoomError.noSuchRoom }
                 let occupants = await found.snapshot.occupants.values.sorted { $0.nick.key < $1.nick.key }

@@ -14,6 +14,10 @@ public enum TextChatCommand: Equatable, Sendable {
     case away(String?)
     case back
     case who(RoomID)
+    /// The contact list (RFC 6121 §2: the roster).
+    case contacts
+    /// A subscription request or answer to a user (RFC 6121 §3).
+    case subscription(SubscriptionRequest, UserID)
     case ping(String?)
     case quit
     case help
@@ -29,7 +33,9 @@ public enum TextChatCommand: Equatable, Sendable {
         "LOGIN": "LOGIN <user> <password>", "JOIN": "JOIN <room> [nick]", "PART": "PART <room> [message]",
         "SAY": "SAY <room> <text>", "ME": "ME <room> <action>", "MSG": "MSG <user[@domain]> <text>",
         "NICK": "NICK <room> <nick>", "TOPIC": "TOPIC <room> <text>", "AWAY": "AWAY [message]", "BACK": "BACK",
-        "WHO": "WHO <room>", "PING": "PING [token]", "QUIT": "QUIT", "HELP": "HELP",
+        "WHO": "WHO <room>", "PING": "PING [token]", "QUIT": "QUIT", "HELP": "HELP", "CONTACTS": "CONTACTS",
+        "SUBSCRIBE": "SUBSCRIBE <user[@domain]>", "SUBSCRIBED": "SUBSCRIBED <user[@domain]>",
+        "UNSUBSCRIBE": "UNSUBSCRIBE <user[@domain]>", "UNSUBSCRIBED": "UNSUBSCRIBED <user[@domain]>",
     ]
 
     /// Parses one line (without its terminator). `domain` completes a bare user name in MSG.
@@ -80,6 +86,11 @@ public enum TextChatCommand: Equatable, Sendable {
             return .who(try room(first))
         case "PING":
             return .ping(rest.isEmpty ? nil : String(rest))
+        case "SUBSCRIBE", "SUBSCRIBED", "UNSUBSCRIBE", "UNSUBSCRIBED":
+            guard !first.isEmpty, tail == nil else { throw usageError() }
+            let request = SubscriptionRequest(rawValue: verb.lowercased())!
+            return .subscription(request, try user(first, domain: domain, isServiceDomain: isServiceDomain))
+        case "CONTACTS": return .contacts
         case "BACK": return .back
         case "QUIT": return .quit
         default: return .help

@@ -99,6 +99,8 @@ public enum TextChatRenderer {
             case .done(.away): return ["OK away"]
             case .done(.back): return ["OK back"]
             case .done: return []
+            case .contacts(let contacts):
+                return contacts.map { "CONTACT \($0.address) \($0.subscription)" } + ["OK \(contacts.count) contacts"]
             case .occupants(let room, let occupants):
                 return occupants.map { "WHO #\(room) \($0.nick) \($0.role.rawValue) \($0.presence.availability.rawValue)" }
                     + ["OK \(occupants.count) in #\(room)"]

@@ -127,6 +127,21 @@ async def body(sc):
              event.get("body") == hostile and event.get("from") == f"{a.bob_user}@{a.domain}/tcp" and event.get("kind") == "chat",
              event)
 
+    sc.step("alice asks to see bob's presence; bob allows it; the contact list shows him")
+    mark = bob.mark()
+    await ws.send(json.dumps({"type": "subscribe", "to": a.bob_user, "id": "s1"}))
+    ack = await recv_until(ws, lambda o: o.get("id") == "s1")
+    sc.check("subscribe_acknowledged", ack == {"type": "ok", "command": "subscribe", "id": "s1"}, ack)
+    asked = await bob.wait_for("presence", lambda x: x.get("type") == "subscribe", since=mark)
+    sc.check("bob_asked", asked is not None and common.bare(asked.get("from") or "") == f"{a.alice_user}@{a.domain}")
+    bob.send_presence(pto=f"{a.alice_user}@{a.domain}", ptype="subscribed")
+    answer = await recv_until(ws, lambda o: o.get("type") == "subscription")
+    sc.check("alice_told_subscribed", answer.get("request") == "subscribed" and answer.get("from") == f"{a.bob_user}@{a.domain}", answer)
+    await ws.send(json.dumps({"type": "contacts", "id": "c1"}))
+    contacts = await recv_until(ws, lambda o: o.get("id") == "c1")
+    listed = [c for c in contacts.get("contacts", []) if c.get("address") == f"{a.bob_user}@{a.domain}"]
+    sc.check("contacts_list_bob", contacts.get("type") == "contacts" and len(listed) == 1, contacts)
+
     sc.step("alice joins dev: locked until bob configures it, then occupants and history")
     await ws.send(json.dumps({"type": "join", "room": "dev", "nick": "alice", "id": "j0"}))
     locked = await recv_until(ws, lambda o: o.get("id") == "j0")

@@ -38,6 +38,11 @@ struct JSONCommand: Equatable, Sendable {
         "ping": #"{"type":"ping","token"?:…}"#,
         "quit": #"{"type":"quit"}"#,
         "help": #"{"type":"help"}"#,
+        "contacts": #"{"type":"contacts"}"#,
+        "subscribe": #"{"type":"subscribe","to":…}"#,
+        "subscribed": #"{"type":"subscribed","to":…}"#,
+        "unsubscribe": #"{"type":"unsubscribe","to":…}"#,
+        "unsubscribed": #"{"type":"unsubscribed","to":…}"#,
     ]
 
     /// Parses one text message. `domain` completes a bare user name in `msg`;
@@ -96,6 +101,13 @@ struct JSONCommand: Equatable, Sendable {
         case "ping": command = .ping(try fields.optional("token"))
         case "quit": command = .quit
         case "help": command = .help
+        case "contacts": command = .contacts
+        case "subscribe", "subscribed", "unsubscribe", "unsubscribed":
+            let to = try fields.required("to")
+            let user = try fields.checked { () throws(TextChatCommand.ParseError) in
+                try TextChatCommand.user(to, domain: domain, isServiceDomain: isServiceDomain)
+            }
+            command = .subscription(SubscriptionRequest(rawValue: type)!, user)
         default:
             throw ParseError(code: "unknown-command", message: "'\(type.prefix(64))' is not a command; {\"type\":\"help\"} lists them", id: id)
         }

@@ -26,12 +26,7 @@ enum JSONEventRenderer {
         case .subscription(let from, let request):
             return ["type": "subscription", "from": from.description, "request": request.rawValue]
         case .contactUpdated(let contact, _):
-            var object: [String: Any] = [
-                "type": "contact", "address": contact.address.description, "subscription": "\(contact.subscription)",
-                "groups": contact.groups.sorted(),
-            ]
-            object["name"] = contact.name
-            return object
+            return merged(["type": "contact"], self.contact(contact))
         case .contactRemoved(let address, _):
             return ["type": "contact-removed", "address": address.description]
         case .invitation(let room, let from, let reason):
@@ -92,6 +87,7 @@ enum JSONEventRenderer {
         switch reply {
         case .loggedIn(let session): object = ["type": "ok", "command": "login", "session": session.description]
         case .done(let command): object = ["type": "ok", "command": name(of: command)]
+        case .contacts(let contacts): object = ["type": "contacts", "contacts": contacts.map(contact)]
         case .occupants(let room, let occupants):
             object = ["type": "occupants", "room": room.description, "occupants": occupants.map(occupant)]
         case .pong(let token):
@@ -128,6 +124,14 @@ enum JSONEventRenderer {
         object["id"] = message.id
         object["time"] = message.timestamp.map(timestamp)
         if message.payloads.contains(where: { $0.meaning == .action }) { object["action"] = true }
+        return object
+    }
+
+    static func contact(_ contact: Contact) -> [String: Any] {
+        var object: [String: Any] = [
+            "address": contact.address.description, "subscription": "\(contact.subscription)", "groups": contact.groups.sorted(),
+        ]
+        object["name"] = contact.name
         return object
     }
 
@@ -194,6 +198,8 @@ enum JSONEventRenderer {
         case .ping: "ping"
         case .quit: "quit"
         case .help: "help"
+        case .contacts: "contacts"
+        case .subscription(let request, _): request.rawValue
         }
     }
 
