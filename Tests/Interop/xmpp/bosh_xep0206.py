@@ -18,11 +18,10 @@ import base64
 import http.client
 import json
 import random
-import ssl
-import urllib.request
 import xml.etree.ElementTree as ET
 
 import common
+from ws_peer import http_get, unverified_tls
 from common import CLIENT_NS, SASL_NS
 
 HTTPBIND_NS = "http://jabber.org/protocol/httpbind"
@@ -30,14 +29,6 @@ XBOSH_NS = "urn:xmpp:xbosh"
 STREAMS_NS = "http://etherx.jabber.org/streams"
 BIND_NS = "urn:ietf:params:xml:ns:xmpp-bind"
 BOSH_REL = "urn:xmpp:alt-connections:xbosh"
-
-
-def unverified_tls():
-    """The servers under test use self-signed certificates."""
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
 
 
 SECURE = False
@@ -161,8 +152,8 @@ async def body(sc):
 
     sc.step("discovery: host-meta.json names the BOSH endpoint")
     context = unverified_tls() if SECURE else None
-    with urllib.request.urlopen(base + "/.well-known/host-meta.json", timeout=5, context=context) as response:
-        links = [l for l in json.loads(response.read()).get("links", []) if l.get("rel") == BOSH_REL]
+    _, _, text = http_get(base + "/.well-known/host-meta.json", context)
+    links = [l for l in json.loads(text).get("links", []) if l.get("rel") == BOSH_REL]
     sc.check("host_meta_names_bosh", [l["href"] for l in links] == [f"{base}/http-bind"], links)
 
     sc.step("bob logs in over TCP (slixmpp)")

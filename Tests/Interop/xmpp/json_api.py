@@ -32,28 +32,11 @@ def parser():
 
 
 async def recv_json(ws, timeout=common.STEP_TIMEOUT):
-    message = await asyncio.wait_for(ws.recv(), timeout)
-    if not isinstance(message, str):
-        raise AssertionError(f"a binary message from the server: {message!r}")
-    return json.loads(message)
+    return await ws_peer.recv_text(ws, json.loads, timeout)
 
 
 async def recv_until(ws, pred, timeout=common.STEP_TIMEOUT):
-    """The first object matching `pred`, dropping the others (events interleave)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    seen = []
-    while True:
-        remaining = deadline - loop.time()
-        if remaining <= 0:
-            raise AssertionError(f"no matching object; saw {seen[-8:]}")
-        try:
-            obj = await recv_json(ws, remaining)
-        except asyncio.TimeoutError:
-            raise AssertionError(f"no matching object in time; saw {seen[-8:]}")
-        seen.append(obj)
-        if pred(obj):
-            return obj
+    return await ws_peer.recv_until(ws, json.loads, pred, timeout)
 
 
 async def handshake_status(url, **kw):

@@ -15,15 +15,14 @@ inbound queue (the route waits for room before it reads on).
 import asyncio
 import base64
 import json
-import ssl
-import urllib.request
 import xml.etree.ElementTree as ET
 
 import websockets
 from websockets.asyncio.client import connect
 
 import common
-from ws_peer import close_code
+import ws_peer
+from ws_peer import close_code, http_get, unverified_tls
 from common import CLIENT_NS, SASL_NS
 
 FRAMING_NS = "urn:ietf:params:xml:ns:xmpp-framing"
@@ -34,33 +33,12 @@ TLS_NS = "urn:ietf:params:xml:ns:xmpp-tls"
 WS_REL = "urn:xmpp:alt-connections:websocket"
 
 
-def unverified_tls():
-    """The servers under test use self-signed certificates."""
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
-
-
-def http_get(url, context=None):
-    with urllib.request.urlopen(url, timeout=5, context=context) as response:
-        return response.status, response.headers.get("Content-Type"), response.read().decode()
-
-
 async def recv_element(ws, timeout=common.STEP_TIMEOUT):
-    message = await asyncio.wait_for(ws.recv(), timeout)
-    if not isinstance(message, str):
-        raise AssertionError(f"a binary message from the server: {message!r}")
-    return ET.fromstring(message)
+    return await ws_peer.recv_text(ws, ET.fromstring, timeout)
 
 
 async def recv_until(ws, pred, timeout=common.STEP_TIMEOUT):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        element = await recv_element(ws, max(0.1, deadline - loop.time()))
-        if pred(element):
-            return element
+    return await ws_peer.recv_until(ws, ET.fromstring, pred, timeout)
 
 
 async def open_stream(ws, domain):
