@@ -38,10 +38,9 @@ enum C2SWebSocketRoute {
                             if let refusal = WebSocketHandshake.refusal(
                                 request.headers, authority: request.head.authority, allowedOrigins: settings.httpAllowedOrigins)
                             {
-                                logger.info(
-                                    "WebSocket upgrade refused",
-                                    metadata: ["reason": "\(refusal.message)"])
-                                throw HTTPError(refusal.status, message: refusal.message)
+                                let message = WebSocketHandshake.message(for: refusal)
+                                logger.info("WebSocket upgrade refused", metadata: ["reason": "\(message)"])
+                                throw HTTPError(refusal.status, message: message)
                             }
                             return .upgrade(WebSocketHandshake.acceptedFields)
                         },
