@@ -50,14 +50,12 @@ import Testing
         #expect(mechanisms(relaxed)?.contains("PLAIN") == true)
     }
 
-    /// XEP-0206 over BOSH: the same rules, from the session creation request's header.
+    /// XEP-0206 over BOSH: the same rules, from the session creation request's header: over
+    /// `https:` (a listener with TLS) what a TLS stream offers.
     @Test func boshOffersWhatTheWebSocketOffers() async throws {
-        for (configure, expected) in [
-            ({ (_: inout C2SSettings) in }, nil),
-            ({ (settings: inout C2SSettings) in settings.httpTLS = true }, ["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"]),
-        ] as [((inout C2SSettings) -> Void, [String]?)] {
-            let server = try await C2SHarness(configure: configure)
-            var stream = server.shared.boshNegotiation
+        for (overTLS, expected) in [(false, nil), (true, ["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"])] as [(Bool, [String]?)] {
+            let server = try await C2SHarness(configure: { _ in })
+            var stream = overTLS ? server.shared.boshNegotiationOverTLS : server.shared.boshNegotiation
             var creation = BOSHRequest(rid: 1)
             creation.to = C2SHarness.domain
             creation.xmppVersion = "1.0"
@@ -72,15 +70,9 @@ import Testing
         }
     }
 
+    /// `wss:`: a client on a listener with TLS (`https-port`, or `http-port` with `http-tls`)
+    /// is offered what a TLS stream is.
     @Test func wssOffersWhatTLSOffers() async throws {
-        let offered = try await features { $0.httpTLS = true }
-        #expect(offered.firstChild(named: "starttls", namespace: XMPPNamespace.tls) == nil)
-        #expect(mechanisms(offered) == ["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"])
-    }
-
-    /// `https-port`: a listener with TLS makes the stream secure whatever `http-tls` says of
-    /// the plain one.
-    @Test func aListenerWithTLSOffersWhatTLSOffers() async throws {
         let offered = try await features(overTLS: true) { _ in }
         #expect(offered.firstChild(named: "starttls", namespace: XMPPNamespace.tls) == nil)
         #expect(mechanisms(offered) == ["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"])

@@ -30,13 +30,13 @@ final class C2SShared: Sendable {
     /// A stream negotiation in its initial state (RFC 6120 §4–§7), copied for each
     /// connection; the copies share one configuration.
     let negotiation: ServerStreamNegotiation
-    /// The same over RFC 7395 WebSocket framing: no STARTTLS (§3.9: TLS is the `wss:`
-    /// layer's); secure over `wss:`, else PLAIN only with `allow-plain-without-tls`.
+    /// The same over RFC 7395 WebSocket framing on a clear connection: no STARTTLS (§3.9:
+    /// TLS is the `wss:` layer's), PLAIN only with `allow-plain-without-tls`.
     let webSocketNegotiation: ServerStreamNegotiation
-    /// The same over XEP-0206 BOSH: secure over `https:` (`http-tls`), like the WebSocket.
+    /// The same over XEP-0206 BOSH on a clear connection.
     let boshNegotiation: ServerStreamNegotiation
-    /// Both over a listener with TLS (`https-port`, or `http-port` with `http-tls`): secure
-    /// from the first byte.
+    /// Both secure from the first byte: over a listener with TLS (`https-port`, or
+    /// `http-port` with `http-tls`), or from loopback to loopback (`isSecureWebClient`).
     let webSocketNegotiationOverTLS: ServerStreamNegotiation
     let boshNegotiationOverTLS: ServerStreamNegotiation
     /// The open BOSH sessions by `sid`, bounded by `bosh-max-sessions`.
@@ -77,11 +77,10 @@ final class C2SShared: Sendable {
         var webSocket = negotiation
         webSocket.framing = .webSocket
         webSocket.tlsAvailable = false
-        // RFC 7395 §3.9: over `wss:` the stream is secure from its first byte.
-        self.webSocketNegotiation = ServerStreamNegotiation(configuration: webSocket, secure: settings.httpTLS)
+        self.webSocketNegotiation = ServerStreamNegotiation(configuration: webSocket)
         var bosh = webSocket
         bosh.framing = .bosh
-        self.boshNegotiation = ServerStreamNegotiation(configuration: bosh, secure: settings.httpTLS)
+        self.boshNegotiation = ServerStreamNegotiation(configuration: bosh)
         self.webSocketNegotiationOverTLS = ServerStreamNegotiation(configuration: webSocket, secure: true)
         self.boshNegotiationOverTLS = ServerStreamNegotiation(configuration: bosh, secure: true)
         self.boshSessions = BOSHSessions(limit: settings.boshMaxSessions)
