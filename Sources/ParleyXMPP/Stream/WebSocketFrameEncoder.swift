@@ -10,9 +10,14 @@ public enum WebSocketFrameEncoder {
     /// `<stream:features>`, §3.5's `<stream:error>`), `xmlns='contentNamespace'`
     /// for an unprefixed one that declares no default namespace of its own.
     public static func standalone(_ element: [UInt8], contentNamespace: String = XMPPNamespace.client) -> [UInt8] {
-        guard let insertion = element.withUnsafeBytes({ insertion(in: $0, contentNamespace: contentNamespace) }) else {
-            return element
-        }
+        element.withUnsafeBytes { standalone($0, contentNamespace: contentNamespace) }
+    }
+
+    /// The same from bytes in place (a buffer's readable bytes): one copy.
+    public static func standalone(
+        _ element: UnsafeRawBufferPointer, contentNamespace: String = XMPPNamespace.client
+    ) -> [UInt8] {
+        guard let insertion = insertion(in: element, contentNamespace: contentNamespace) else { return Array(element) }
         var result: [UInt8] = []
         result.reserveCapacity(element.count + insertion.declaration.utf8.count)
         result += element[..<insertion.offset]

@@ -115,7 +115,7 @@ final class BOSHTransport: C2STransport {
 
     func write(_ element: ByteBuffer) {
         // XEP-0206 §2: each element in <body/> is qualified by its own namespace.
-        let standalone = WebSocketFrameEncoder.standalone(Array(element.readableBytesView))
+        let standalone = element.withUnsafeReadableBytes { WebSocketFrameEncoder.standalone($0) }
         state.withLock { $0.machine.enqueue(standalone) }
     }
 
@@ -124,7 +124,7 @@ final class BOSHTransport: C2STransport {
     func writeOpening(id: String, domain: String) { state.withLock { $0.machine.streamOpened(id: id) } }
 
     func closeStream(after error: ByteBuffer?) {
-        let standalone = error.map { WebSocketFrameEncoder.standalone(Array($0.readableBytesView)) }
+        let standalone = error.map { $0.withUnsafeReadableBytes { WebSocketFrameEncoder.standalone($0) } }
         step { $0.close(streamError: standalone) }
     }
 
