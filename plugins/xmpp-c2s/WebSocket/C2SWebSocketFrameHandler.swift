@@ -196,7 +196,8 @@ final class C2SWebSocketFrameHandler: ChannelInboundHandler, RemovableChannelHan
             connection.assumeIsolated { $0.log(.info, "binary WebSocket message: closing with 1003") }
             close(.unacceptableData, context: context)
         case .text(let bytes):
-            guard String(validating: bytes.readableBytesView, as: UTF8.self) != nil else {
+            // Checked in place (UTF8Span, SE-0464): no String is made only to be dropped.
+            guard (try? UTF8Span(validating: bytes.readableBytesUInt8Span)) != nil else {
                 close(.dataInconsistentWithMessage, context: context)
                 return
             }
