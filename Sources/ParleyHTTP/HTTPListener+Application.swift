@@ -1,20 +1,26 @@
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
-import HummingbirdWebSocket
 import Logging
+import NIOCore
 
 extension HTTPListener {
     /// The Hummingbird application serving every mount: one router, each plugin's routes
     /// in the group of its prefix, the merged limits (`HTTPLimits.merged`), over TLS when the
-    /// mounts give it (HummingbirdTLS), HTTP/1.1 with WebSocket upgrade when a mount asks for
-    /// it (HummingbirdWebSocket, `HTTPWebSocketLimits.merged`). It can be made once; mounting
-    /// afterwards fails. A ServiceLifecycle `Service`, ending on graceful shutdown.
+    /// mounts give it (HummingbirdTLS), HTTP/1.1 with the WebSocket endpoints of the mounts
+    /// that have one (`HTTPServerChannel`). It can be made once; mounting afterwards fails. A
+    /// ServiceLifecycle `Service`, ending on graceful shutdown.
     public func application() throws -> some ApplicationProtocol {
         let mounts = try start()
         let router = Router(context: HTTPRequestContext.self)
+        var endpoints: [String: WebSocketEndpoint] = [:]
         for mount in mounts {
-            mount.routes(router.group(RouterPath(mount.prefix.description)))
+            let group = router.group(RouterPath(mount.prefix.description))
+            if let endpoint = mount.webSocket {
+                endpoints[mount.prefix.description] = endpoint
+                group.get("") { request, _ in Self.refusal(request, endpoint: endpoint) }
+            }
+            mount.routes(group)
         }
         if let home = mounts.first(where: \.isHome) {
             // RFC 9110 §15.4.3: `/` is found at the home mount's path for now.
@@ -38,15 +44,14 @@ extension HTTPListener {
         let address = self.address
         let http1Configuration = HTTP1Channel.Configuration(
             idleTimeout: .seconds(Int64(limits.idleTimeout.rounded(.up))), httpDecoderConfiguration: decoder)
-        let webSocket = HTTPWebSocketLimits.merged(mounts.compactMap(\.webSocket))
+        let webSocketEndpoints = endpoints
         let http1 =
-            webSocket.map { webSocket in
-                // The same router answers upgrades and plain requests: a refused upgrade gets
-                // the route's own status (`shouldUpgrade` throwing an `HTTPError`).
-                HTTPServerBuilder.http1WebSocketUpgrade(
-                    webSocketRouter: router,
-                    configuration: .init(http1: http1Configuration, ws: webSocket.configuration))
-            } ?? HTTPServerBuilder.http1(configuration: http1Configuration)
+            webSocketEndpoints.isEmpty
+            ? HTTPServerBuilder.http1(configuration: http1Configuration)
+            : HTTPServerBuilder { responder in
+                HTTPServerChannel(responder: responder, configuration: http1Configuration, endpoints: webSocketEndpoints)
+            }
+        let webSocketSummary = mounts.compactMap { mount in mount.webSocket.map { "\(mount.prefix) \($0.limits.summary)" } }
         let tls = mounts.first?.tls
         let server = try tls.map { try HTTPServerBuilder.tls(http1, tlsConfiguration: $0.configuration) } ?? http1
         return Application(
@@ -61,11 +66,30 @@ extension HTTPListener {
                     "HTTP listener bound",
                     metadata: [
                         "port": "\(port)", "paths": "\(mounts.map { "\($0.prefix) (\($0.contributor))" }.joined(separator: " "))",
-                        "limits": "\(limits.summary)\(webSocket.map { " " + $0.summary } ?? "")", "scheme": "\(tls == nil ? "http" : "https")",
+                        "limits": "\(limits.summary)\(webSocketSummary.map { "; " + $0 }.joined())", "scheme": "\(tls == nil ? "http" : "https")",
                     ])
                 self.serverBound(port: port, mounts: mounts)
             },
             eventLoopGroupProvider: .shared(eventLoopGroup),
             logger: logger)
+    }
+
+    /// What a request to a WebSocket endpoint's path gets when it was not upgraded: the
+    /// refusal's status and line (426 for a plain request; a handshake refused as the
+    /// connection's first request is answered by `HTTPServerChannel`). A handshake comes
+    /// here as a later request on a kept-alive connection, which NIO does not upgrade: one
+    /// the endpoint would accept is sent to the same path on a new connection (RFC 9110
+    /// §15.4.8), one it refuses gets the refusal; the connection closes after either.
+    static func refusal(_ request: Request, endpoint: WebSocketEndpoint) -> Response {
+        switch endpoint.policy.check(request.headers, authority: request.head.authority) {
+        case .success:
+            return Response(status: .temporaryRedirect, headers: [.location: request.uri.description, .connection: "close"])
+        case .failure(let refusal):
+            var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8"]
+            if refusal != .notAnUpgrade { headers[.connection] = "close" }
+            return Response(
+                status: refusal.status, headers: headers,
+                body: ResponseBody(byteBuffer: ByteBuffer(string: endpoint.refusalMessage(refusal) + "\n")))
+        }
     }
 }

@@ -1,9 +1,8 @@
 import Hummingbird
 
 /// One plugin's contribution to a listener: its routes under its path prefix, the limits
-/// it asks for, the TLS it wants the listener to offer (nil: plain HTTP), whether its
-/// routes upgrade to WebSocket (`RouterGroup.ws`, HummingbirdWebSocket), and whom to tell
-/// the bound port.
+/// it asks for, the TLS it wants the listener to offer (nil: plain HTTP), the WebSocket
+/// endpoint it serves at its prefix (`WebSocketEndpoint`), and whom to tell the bound port.
 public struct HTTPMount: Sendable {
     /// Adds the routes to the group of the prefix (`group.get(":id")` serves `/status/:id`).
     public typealias Routes = @Sendable (RouterGroup<HTTPRequestContext>) -> Void
@@ -14,8 +13,9 @@ public struct HTTPMount: Sendable {
     public let limits: HTTPLimits
     /// The listener's TLS as this plugin wants it; every mount on one address agrees.
     public let tls: HTTPTLS?
-    /// The WebSocket bounds this plugin asks for; nil: it serves no WebSocket route.
-    public let webSocket: HTTPWebSocketLimits?
+    /// The WebSocket served at exactly `prefix`; nil: none. A request there that is not a
+    /// handshake the endpoint accepts gets the refusal's status (`WebSocketUpgradePolicy`).
+    public let webSocket: WebSocketEndpoint?
     /// Whether `GET /` on the listener redirects here (a home page, as the chat page is);
     /// one mount per listener at most.
     public let isHome: Bool
@@ -25,7 +25,7 @@ public struct HTTPMount: Sendable {
 
     /// `prefix` is checked (`HTTPPathPrefix`).
     public init(
-        contributor: String, prefix: String, limits: HTTPLimits, tls: HTTPTLS? = nil, webSocket: HTTPWebSocketLimits? = nil,
+        contributor: String, prefix: String, limits: HTTPLimits, tls: HTTPTLS? = nil, webSocket: WebSocketEndpoint? = nil,
         isHome: Bool = false, routes: @escaping Routes,
         bound: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws {

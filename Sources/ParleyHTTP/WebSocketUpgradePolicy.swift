@@ -30,8 +30,7 @@ public struct WebSocketUpgradePolicy: Sendable, Equatable {
         /// A browser page from an origin not allowed (RFC 6455 §10.2): 400.
         case originNotAllowed
 
-        /// HummingbirdWebSocket answers every refused upgrade with 400 and closes the
-        /// connection, so the refusals of an upgrade all are 400 but the first.
+        /// The HTTP status a request refused for this gets.
         public var status: HTTPResponse.Status {
             switch self {
             case .notAnUpgrade: HTTPResponse.Status(code: 426, reasonPhrase: "Upgrade Required")

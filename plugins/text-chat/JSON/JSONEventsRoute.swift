@@ -1,7 +1,7 @@
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOWebSocket
 import ParleyCore
 import ParleyCred
 import ParleyHTTP
@@ -36,27 +36,17 @@ enum JSONEventsRoute {
         let policy = WebSocketUpgradePolicy(
             subprotocols: [subprotocol], subprotocolRequired: false, allowedOrigins: settings.allowedOrigins)
         let logger = context.logger
+        let endpoint = WebSocketEndpoint(
+            policy: policy,
+            limits: HTTPWebSocketLimits(maximumMessageSize: settings.maxMessage, pingInterval: settings.pingInterval),
+            refusalMessage: message(for:),
+            serving: .messages { messages, channel in
+                await serve(messages, channel: channel, settings: settings, context: context)
+            })
         try listener.mount(
             HTTPMount(
                 contributor: "text-chat", prefix: path, limits: HTTPLimits(maximumConnections: 1024, idleTimeout: 30),
-                webSocket: HTTPWebSocketLimits(maximumFrameSize: settings.maxMessage, pingInterval: settings.pingInterval),
-                routes: { group in
-                    group.ws(
-                        "",
-                        shouldUpgrade: { request, _ in
-                            switch policy.check(request.headers, authority: request.head.authority) {
-                            case .success(let chosen):
-                                return .upgrade(chosen.map { [.secWebSocketProtocol: $0] } ?? [:])
-                            case .failure(let refusal):
-                                logger.info("JSON event API upgrade refused", metadata: ["reason": "\(refusal)"])
-                                throw HTTPError(refusal.status, message: message(for: refusal))
-                            }
-                        },
-                        onUpgrade: { inbound, outbound, upgrade in
-                            try await serve(
-                                inbound, outbound, channel: upgrade.requestContext.channel, settings: settings, context: context)
-                        })
-                },
+                webSocket: endpoint, routes: { _ in },
                 bound: { port in
                     logger.notice(
                         "text-chat JSON event API listening",
@@ -72,14 +62,14 @@ enum JSONEventsRoute {
         }
     }
 
-    /// One client: `hello`, then each text message is a command and gets its replies; a
-    /// binary message closes with 1003; a message over `maxMessage`, 1009 (the listener's
-    /// frame bound, and `maxSize` here for fragments). A client that has not logged in
+    /// One client: `hello`, then each text message is a command and gets its replies
+    /// (ParleyHTTP's message handler has closed with 1003 for a binary message, 1007 for text
+    /// that is not UTF-8 and 1009 for one over `maxMessage`). A client that has not logged in
     /// within `loginTimeout` is told so and closed with 1008.
     private static func serve(
-        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, channel: any Channel,
-        settings: Settings, context: PluginContext
-    ) async throws {
+        _ messages: NIOAsyncChannelInboundStream<WebSocketFrame>, channel: any Channel, settings: Settings,
+        context: PluginContext
+    ) async {
         let mind = JSONEventsMind(channel: channel, sendQueue: settings.sendQueue, logger: context.logger)
         let chat = context.chat
         let client = TextChatClient(portal: context.portal, chat: chat, logger: context.logger, mind: mind)
@@ -95,17 +85,8 @@ enum JSONEventsRoute {
         }
         defer { timeout.cancel() }
         do {
-            for try await message in inbound.messages(maxSize: settings.maxMessage) {
-                guard case .text(let text) = message else {
-                    try await outbound.close(.unacceptableData, reason: "the JSON event API takes text messages only")
-                    break
-                }
-                // The listener's frame bound is the largest any plugin on it asked for, and
-                // `maxSize` bounds fragmented messages only: this API's own bound, here.
-                guard text.utf8.count <= settings.maxMessage else {
-                    try await outbound.close(.messageTooLarge, reason: "messages are limited to \(settings.maxMessage) bytes")
-                    break
-                }
+            for try await message in messages {
+                let text = String(buffer: message.data)
                 let command: JSONCommand
                 do {
                     command = try JSONCommand.parse(text, domain: chat.domain, isServiceDomain: chat.hasComponent(for:))

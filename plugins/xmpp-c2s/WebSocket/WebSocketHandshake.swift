@@ -16,9 +16,14 @@ enum WebSocketHandshake {
     /// be in `allowedOrigins`, or, when that list is empty, name the same host and port as
     /// the request's `authority`).
     static func refusal(_ fields: HTTPFields, authority: String?, allowedOrigins: [String] = []) -> Refusal? {
-        let policy = WebSocketUpgradePolicy(subprotocols: [subprotocol], subprotocolRequired: true, allowedOrigins: allowedOrigins)
-        guard case .failure(let refusal) = policy.check(fields, authority: authority) else { return nil }
+        guard case .failure(let refusal) = policy(allowedOrigins: allowedOrigins).check(fields, authority: authority) else { return nil }
         return refusal
+    }
+
+    /// The endpoint's policy: the `xmpp` subprotocol required, pages from `allowedOrigins`
+    /// (empty: the same origin).
+    static func policy(allowedOrigins: [String]) -> WebSocketUpgradePolicy {
+        WebSocketUpgradePolicy(subprotocols: [subprotocol], subprotocolRequired: true, allowedOrigins: allowedOrigins)
     }
 
     /// The line of text a refused upgrade gets.
@@ -29,7 +34,4 @@ enum WebSocketHandshake {
         case .originNotAllowed: "pages from this origin may not open XMPP WebSockets here"
         }
     }
-
-    /// The response's fields: the chosen subprotocol (RFC 6455 §4.2.2 /subprotocol/).
-    static var acceptedFields: HTTPFields { [.secWebSocketProtocol: subprotocol] }
 }

@@ -1,0 +1,169 @@
+import NIOCore
+import NIOWebSocket
+
+/// The server side of RFC 6455 between NIO's frame decoder and an endpoint, on the event
+/// loop: it checks each frame, answers and sends pings, takes part in the closing
+/// handshake, assembles fragments within the endpoint's bounds and passes on each whole
+/// text message as one unmasked `WebSocketFrame` whose payload is valid UTF-8. What breaks
+/// the protocol closes the connection with its code: an unmasked frame or a reserved bit
+/// 1002, a binary message 1003 (the endpoints here speak text), text that is not UTF-8
+/// 1007, a message over the bound 1009.
+final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias InboundOut = WebSocketFrame
+    typealias OutboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private let limits: HTTPWebSocketLimits
+    // Confined to the channel's event loop.
+    private var fragments: ByteBuffer?
+    private var fragmentCount = 0
+    private var closeSent = false
+    private var closeReceived = false
+    private var awaitingPong = false
+    private var pings: RepeatedTask?
+
+    init(limits: HTTPWebSocketLimits) {
+        self.limits = limits
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        // RFC 6455 §5.5.2: a ping after each interval; no pong by the next one, the peer is gone.
+        let interval = TimeAmount.milliseconds(Int64(limits.pingInterval * 1000))
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        pings = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            let (handler, context) = loopBound.value
+            handler.ping(context: context)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        pings?.cancel()
+        pings = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        pings?.cancel()
+        pings = nil
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        guard !closeReceived else { return }
+        // §5.1: a client masks every frame; §5.2: no extension was negotiated, so no reserved bit.
+        guard frame.maskKey != nil, !frame.rsv1, !frame.rsv2, !frame.rsv3 else {
+            fail(.protocolError, context: context)
+            return
+        }
+        switch frame.opcode {
+        case .ping:
+            // §5.5.3: a pong with the ping's application data, unless we are closing.
+            guard !closeSent else { return }
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+        case .pong:
+            awaitingPong = false
+        case .connectionClose:
+            closeReceived = true
+            // §5.5.1: answer with a close frame echoing the code, then the TCP connection ends.
+            if closeSent {
+                context.close(promise: nil)
+            } else {
+                closeSent = true
+                var body = frame.unmaskedData
+                let code = body.readSlice(length: min(2, body.readableBytes)) ?? context.channel.allocator.buffer(capacity: 0)
+                let channel = context.channel
+                context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: code)))
+                    .whenComplete { _ in channel.close(promise: nil) }
+            }
+        case .text, .binary:
+            guard !closeSent else { return }
+            // §5.4: a new message in the middle of a fragmented one.
+            guard fragments == nil else {
+                fail(.protocolError, context: context)
+                return
+            }
+            guard frame.opcode == .text else {
+                fail(.unacceptableData, context: context)
+                return
+            }
+            if frame.fin {
+                deliver(frame.unmaskedData, context: context)
+            } else {
+                fragments = frame.unmaskedData
+                fragmentCount = 1
+            }
+        case .continuation:
+            guard !closeSent else { return }
+            guard var message = fragments else {
+                fail(.protocolError, context: context)
+                return
+            }
+            fragments = nil
+            var data = frame.unmaskedData
+            message.writeBuffer(&data)
+            fragmentCount += 1
+            guard message.readableBytes <= limits.maximumMessageSize, fragmentCount <= limits.maximumFragments else {
+                fail(.messageTooLarge, context: context)
+                return
+            }
+            if frame.fin {
+                deliver(message, context: context)
+            } else {
+                fragments = message
+            }
+        default:
+            fail(.protocolError, context: context)
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if unwrapOutboundIn(data).opcode == .connectionClose { closeSent = true }
+        context.write(data, promise: promise)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // NIO's protocol error handler, before this one, has already closed with the code.
+        if error is NIOWebSocketError { return }
+        context.fireErrorCaught(error)
+    }
+
+    /// §8.1: a text message is UTF-8, checked in place (UTF8Span, SE-0464).
+    private func deliver(_ message: ByteBuffer, context: ChannelHandlerContext) {
+        guard message.readableBytes <= limits.maximumMessageSize else {
+            fail(.messageTooLarge, context: context)
+            return
+        }
+        guard (try? UTF8Span(validating: message.readableBytesUInt8Span)) != nil else {
+            fail(.dataInconsistentWithMessage, context: context)
+            return
+        }
+        context.fireChannelRead(wrapInboundOut(WebSocketFrame(fin: true, opcode: .text, data: message)))
+    }
+
+    private func ping(context: ChannelHandlerContext) {
+        guard context.channel.isActive, !closeSent else { return }
+        if awaitingPong {
+            context.close(promise: nil)
+            return
+        }
+        awaitingPong = true
+        let payload = context.channel.allocator.buffer(string: "parley")
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: payload)), promise: nil)
+    }
+
+    /// §7.1.7: fail the connection: our close frame with `code`, then the connection.
+    private func fail(_ code: WebSocketErrorCode, context: ChannelHandlerContext) {
+        fragments = nil
+        guard !closeSent else {
+            context.close(promise: nil)
+            return
+        }
+        closeSent = true
+        var data = context.channel.allocator.buffer(capacity: 2)
+        data.write(webSocketErrorCode: code)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
+            .whenComplete { _ in channel.close(promise: nil) }
+    }
+}
