@@ -22,8 +22,8 @@ struct HTTPServerChannel: ServerChildChannel, HTTPChannelHandler {
             NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, WebSocketUpgradePolicy.Refusal, WebSocketEndpoint)
         case servedOnEventLoop
         case webSocketMessages(
-            NIOAsyncChannel<WebSocketFrame, WebSocketFrame>,
-            @Sendable (NIOAsyncChannelInboundStream<WebSocketFrame>, any Channel) async -> Void)
+            NIOAsyncChannel<ByteBuffer, WebSocketFrame>,
+            @Sendable (NIOAsyncChannelInboundStream<ByteBuffer>, any Channel) async -> Void)
     }
 
     struct Value: ServerChildChannelValue {

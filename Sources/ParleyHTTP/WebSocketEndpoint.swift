@@ -5,7 +5,7 @@ import NIOWebSocket
 /// (`policy`), its bounds, and how an opened connection is served. The listener answers
 /// the opening handshake itself on the event loop; after it, ParleyHTTP's
 /// `WebSocketMessageHandler` checks frames, answers pings, closes with the right codes and
-/// passes on whole text messages (one `WebSocketFrame`, unmasked, valid UTF-8).
+/// passes on whole text messages (one `ByteBuffer` each, unmasked, valid UTF-8).
 public struct WebSocketEndpoint: Sendable {
     /// How an upgraded connection is served.
     public enum Serving: Sendable {
@@ -16,7 +16,7 @@ public struct WebSocketEndpoint: Sendable {
         /// A task reads the messages from an async stream until it ends or the task returns;
         /// the connection then closes. Writes go to the channel.
         case messages(
-            @Sendable (_ messages: NIOAsyncChannelInboundStream<WebSocketFrame>, _ channel: any Channel) async -> Void)
+            @Sendable (_ messages: NIOAsyncChannelInboundStream<ByteBuffer>, _ channel: any Channel) async -> Void)
     }
 
     public let policy: WebSocketUpgradePolicy

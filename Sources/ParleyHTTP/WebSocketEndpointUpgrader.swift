@@ -85,7 +85,7 @@ struct WebSocketEndpointUpgrader: NIOTypedHTTPServerProtocolUpgrader {
                         try install(channel, subprotocol)
                         return .servedOnEventLoop
                     case .messages(let serve):
-                        let messages = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
+                        let messages = try NIOAsyncChannel<ByteBuffer, WebSocketFrame>(
                             wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
                         return .webSocketMessages(messages, serve)
                     }

@@ -4,13 +4,13 @@ import NIOWebSocket
 /// The server side of RFC 6455 between NIO's frame decoder and an endpoint, on the event
 /// loop: it checks each frame, answers and sends pings, takes part in the closing
 /// handshake, assembles fragments within the endpoint's bounds and passes on each whole
-/// text message as one unmasked `WebSocketFrame` whose payload is valid UTF-8. What breaks
+/// text message as one `ByteBuffer` (unmasked, valid UTF-8). What breaks
 /// the protocol closes the connection with its code: an unmasked frame or a reserved bit
 /// 1002, a binary message 1003 (the endpoints here speak text), text that is not UTF-8
 /// 1007, a message over the bound 1009.
 final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
-    typealias InboundOut = WebSocketFrame
+    typealias InboundOut = ByteBuffer
     typealias OutboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
@@ -60,7 +60,7 @@ final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChannelHandl
         case .ping:
             // §5.5.3: a pong with the ping's application data, unless we are closing.
             guard !closeSent else { return }
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: Self.unmasked(frame, allocator: context.channel.allocator))), promise: nil)
         case .pong:
             awaitingPong = false
         case .connectionClose:
@@ -70,7 +70,7 @@ final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChannelHandl
                 context.close(promise: nil)
             } else {
                 closeSent = true
-                var body = frame.unmaskedData
+                var body = Self.unmasked(frame, allocator: context.channel.allocator)
                 let code = body.readSlice(length: min(2, body.readableBytes)) ?? context.channel.allocator.buffer(capacity: 0)
                 let channel = context.channel
                 context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: code)))
@@ -88,9 +88,9 @@ final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChannelHandl
                 return
             }
             if frame.fin {
-                deliver(frame.unmaskedData, context: context)
+                deliver(Self.unmasked(frame, allocator: context.channel.allocator), context: context)
             } else {
-                fragments = frame.unmaskedData
+                fragments = Self.unmasked(frame, allocator: context.channel.allocator)
                 fragmentCount = 1
             }
         case .continuation:
@@ -100,7 +100,7 @@ final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChannelHandl
                 return
             }
             fragments = nil
-            var data = frame.unmaskedData
+            var data = Self.unmasked(frame, allocator: context.channel.allocator)
             message.writeBuffer(&data)
             fragmentCount += 1
             guard message.readableBytes <= limits.maximumMessageSize, fragmentCount <= limits.maximumFragments else {
@@ -138,7 +138,34 @@ final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChannelHandl
             fail(.dataInconsistentWithMessage, context: context)
             return
         }
-        context.fireChannelRead(wrapInboundOut(WebSocketFrame(fin: true, opcode: .text, data: message)))
+        context.fireChannelRead(wrapInboundOut(message))
+    }
+
+    /// A client frame's payload unmasked (RFC 6455 §5.3), copied once from the frame into
+    /// a buffer of its own, eight bytes at a time.
+    static func unmasked(_ frame: WebSocketFrame, allocator: ByteBufferAllocator) -> ByteBuffer {
+        guard let key = frame.maskKey else { return frame.data }
+        let data = frame.data
+        let count = data.readableBytes
+        var result = allocator.buffer(capacity: count)
+        let keyBytes = [key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3]]
+        let keyWord = keyBytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+        data.withUnsafeReadableBytes { source in
+            result.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { target in
+                var index = 0
+                while index + 8 <= count {
+                    let word = source.loadUnaligned(fromByteOffset: index, as: UInt64.self) ^ keyWord
+                    target.storeBytes(of: word, toByteOffset: index, as: UInt64.self)
+                    index += 8
+                }
+                while index < count {
+                    target[index] = source[index] ^ keyBytes[index & 3]
+                    index += 1
+                }
+                return count
+            }
+        }
+        return result
     }
 
     private func ping(context: ChannelHandlerContext) {

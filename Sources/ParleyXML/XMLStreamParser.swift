@@ -250,6 +250,30 @@ public final class XMLStreamParser {
         return root
     }
 
+    /// Parses one standalone element with this parser (document mode), which is reset
+    /// first and can parse the next document afterwards: libxml2's context and the name
+    /// cache are reused instead of made for each document (XMPP over WebSocket parses one
+    /// document per message).
+    public func parseDocument<Bytes: Sequence<UInt8>>(reusing bytes: Bytes) throws(XMLStreamError) -> XMLElement {
+        precondition(mode == .document, "parseDocument(reusing:) needs a parser in document mode")
+        reset()
+        var events: [XMLStreamEvent] = []
+        try feed(bytes, into: &events)
+        try finish(into: &events)
+        guard case .element(let root)? = events.first else {
+            throw XMLStreamError(.notWellFormed, message: "no root element")
+        }
+        return root
+    }
+
+    /// Names libxml2's dictionary holds (each distinct element, attribute and prefix name
+    /// it has seen since the context was made); a reused parser is replaced when it grows
+    /// past a bound, so a peer cannot grow it without end.
+    public var internedNames: Int {
+        guard let context, let dict = context.pointee.dict else { return 0 }
+        return Int(xmlDictSize(dict))
+    }
+
     /// Parses one standalone element from a string.
     public static func parseDocument(_ text: String, limits: XMLLimits = .default)
         throws(XMLStreamError) -> XMLElement

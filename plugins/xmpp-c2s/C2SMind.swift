@@ -212,7 +212,9 @@ final class C2SMind: SessionMind, CoalescedFlushing {
 
     private func write(_ element: XMLElement) {
         var buffer = transport.allocator.buffer(capacity: 256)
-        buffer.writeXML(element, inheritedNamespace: codec.namespace)
+        // Standing alone, it declares its namespace now: the transport need not copy it to
+        // add the declaration (`C2SFraming.standalone`).
+        buffer.writeXML(element, inheritedNamespace: transport.elementsStandAlone ? "" : codec.namespace)
         write(buffer)
     }
 

@@ -18,6 +18,9 @@ protocol C2STransport: AnyObject, Sendable {
     /// Whether the server sends whitespace keepalives and times out a silent client itself
     /// (TCP); over WebSocket the listener's pings do it, over BOSH the session's inactivity.
     var keepsAliveInStream: Bool { get }
+    /// Whether each element goes out on its own (RFC 7395 §3.3.3, XEP-0206 §4), so it is
+    /// best serialized declaring its namespace rather than inheriting the stream's.
+    var elementsStandAlone: Bool { get }
 
     /// Queues one whole element (or a keepalive) as serialized inside a TCP stream, with
     /// the stream header's namespaces inherited.

@@ -14,11 +14,17 @@ public struct WebSocketFrameDecoder: Sendable {
         self.limits = limits
     }
 
-    /// The stream event one text message carries, or the stream error it is.
-    public func decode(_ message: some Sequence<UInt8>) -> Result<XMLStreamEvent, StreamError> {
+    /// The stream event one text message carries, or the stream error it is; parsed with
+    /// `parser` when given (a document-mode parser with `limits`, reused message after
+    /// message), else with a parser made for it.
+    public func decode(_ message: some Sequence<UInt8>, parser: XMLStreamParser? = nil) -> Result<XMLStreamEvent, StreamError> {
         let element: XMLElement
         do throws(XMLStreamError) {
-            element = try XMLStreamParser.parseDocument(message, limits: limits)
+            if let parser {
+                element = try parser.parseDocument(reusing: message)
+            } else {
+                element = try XMLStreamParser.parseDocument(message, limits: limits)
+            }
         } catch {
             return .failure(StreamError(error))
         }

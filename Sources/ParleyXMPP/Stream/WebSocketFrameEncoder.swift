@@ -47,7 +47,8 @@ public enum WebSocketFrameEncoder {
 
     /// The first start tag: where its name lies, and whether it declares a default
     /// namespace (` xmlns=`) or the `stream` prefix (` xmlns:stream=`), reading only
-    /// outside quoted attribute values; nil when there is no whole start tag.
+    /// outside quoted attribute values; nil when there is no whole start tag (an element
+    /// not named `stream:…` is answered as soon as its default declaration is read).
     private static func startTag(
         _ bytes: UnsafeRawBufferPointer
     ) -> (nameStart: Int, nameEnd: Int, declaresDefault: Bool, declaresStream: Bool)? {
@@ -57,6 +58,9 @@ public enum WebSocketFrameEncoder {
         while index < bytes.count, !isNameEnd(bytes[index]) { index += 1 }
         let nameEnd = index
         guard nameEnd > nameStart else { return nil }
+        // Only a `stream:` element needs the rest of the tag read once a default namespace
+        // is declared: for any other, that declaration is the whole answer.
+        let isStreamName = bytes[nameStart..<nameEnd].starts(with: streamPrefix)
         var (declaresDefault, declaresStream) = (false, false)
         var quote: UInt8?
         while index < bytes.count {
@@ -69,6 +73,7 @@ public enum WebSocketFrameEncoder {
                 return (nameStart, nameEnd, declaresDefault, declaresStream)
             } else if byte == UInt8(ascii: " ") {
                 declaresDefault = declaresDefault || bytes[index...].starts(with: defaultDeclaration)
+                if declaresDefault && !isStreamName { return (nameStart, nameEnd, true, false) }
                 declaresStream = declaresStream || bytes[index...].starts(with: streamDeclaration)
             }
             index += 1

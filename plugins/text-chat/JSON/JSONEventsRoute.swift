@@ -67,7 +67,7 @@ enum JSONEventsRoute {
     /// that is not UTF-8 and 1009 for one over `maxMessage`). A client that has not logged in
     /// within `loginTimeout` is told so and closed with 1008.
     private static func serve(
-        _ messages: NIOAsyncChannelInboundStream<WebSocketFrame>, channel: any Channel, settings: Settings,
+        _ messages: NIOAsyncChannelInboundStream<ByteBuffer>, channel: any Channel, settings: Settings,
         context: PluginContext
     ) async {
         let mind = JSONEventsMind(channel: channel, sendQueue: settings.sendQueue, logger: context.logger)
@@ -86,7 +86,7 @@ enum JSONEventsRoute {
         defer { timeout.cancel() }
         do {
             for try await message in messages {
-                let text = String(buffer: message.data)
+                let text = String(buffer: message)
                 let command: JSONCommand
                 do {
                     command = try JSONCommand.parse(text, domain: chat.domain, isServiceDomain: chat.hasComponent(for:))

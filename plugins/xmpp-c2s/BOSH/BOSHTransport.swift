@@ -112,6 +112,7 @@ final class BOSHTransport: C2STransport {
     var isActive: Bool { state.withLock { !$0.machine.isEnded } }
     /// The session's inactivity (XEP-0124 §10) stands for the stream's keepalives.
     var keepsAliveInStream: Bool { false }
+    var elementsStandAlone: Bool { true }
 
     func write(_ element: ByteBuffer) {
         // XEP-0206 §2: each element in <body/> is qualified by its own namespace.

@@ -9,10 +9,13 @@ import ParleyXMPP
 /// checked the frames, assembled fragments within the stanza limit, refused binary
 /// messages (1003) and text that is not UTF-8 (1007), and answers pings.
 final class C2SWebSocketFrameHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = WebSocketFrame
+    typealias InboundIn = ByteBuffer
 
     private let connection: C2SConnection
     private let decoder: ParleyXMPP.WebSocketFrameDecoder
+    /// Its event loop's parser (`DocumentParsers`), fetched at the first message and kept:
+    /// the handler never leaves that loop.
+    private var parser: XMLStreamParser?
 
     init(connection: C2SConnection, limits: XMLLimits) {
         self.connection = connection
@@ -21,7 +24,10 @@ final class C2SWebSocketFrameHandler: ChannelInboundHandler, RemovableChannelHan
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let message = unwrapInboundIn(data)
-        let result = decoder.decode(message.data.readableBytesView)
+        if parser == nil || parser!.internedNames > DocumentParsers.maximumInternedNames {
+            parser = DocumentParsers.parser(limits: decoder.limits)
+        }
+        let result = decoder.decode(message.readableBytesView, parser: parser)
         connection.assumeIsolated { connection in
             switch result {
             case .success(let event): connection.receive(event)
