@@ -18,7 +18,8 @@ extension HTTPListener {
             let group = router.group(RouterPath(mount.prefix.description))
             if let endpoint = mount.webSocket {
                 endpoints[mount.prefix.description] = endpoint
-                group.get("") { request, _ in Self.refusal(request, endpoint: endpoint) }
+                let path = mount.prefix.description
+                group.get("") { request, _ in Self.refusal(request, endpoint: endpoint, path: path) }
             }
             mount.routes(group)
         }
@@ -80,10 +81,12 @@ extension HTTPListener {
     /// here as a later request on a kept-alive connection, which NIO does not upgrade: one
     /// the endpoint would accept is sent to the same path on a new connection (RFC 9110
     /// §15.4.8), one it refuses gets the refusal; the connection closes after either.
-    static func refusal(_ request: Request, endpoint: WebSocketEndpoint) -> Response {
+    static func refusal(_ request: Request, endpoint: WebSocketEndpoint, path: String) -> Response {
         switch endpoint.policy.check(request.headers, authority: request.head.authority) {
         case .success:
-            return Response(status: .temporaryRedirect, headers: [.location: request.uri.description, .connection: "close"])
+            // The endpoint's own path (a trailing slash dropped), so the new connection's
+            // first request is the handshake NIO upgrades.
+            return Response(status: .temporaryRedirect, headers: [.location: path, .connection: "close"])
         case .failure(let refusal):
             var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8"]
             if refusal != .notAnUpgrade { headers[.connection] = "close" }

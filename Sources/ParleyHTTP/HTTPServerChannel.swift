@@ -78,9 +78,10 @@ struct HTTPServerChannel: ServerChildChannel, HTTPChannelHandler {
                 logger.info("WebSocket handshake refused", metadata: ["reason": "\(endpoint.refusalMessage(refusal))"])
                 try await http.executeThenClose { _, outbound in
                     let body = ByteBuffer(string: endpoint.refusalMessage(refusal) + "\n")
-                    let fields: HTTPFields = [
+                    var fields: HTTPFields = [
                         .contentType: "text/plain; charset=utf-8", .contentLength: "\(body.readableBytes)", .connection: "close",
                     ]
+                    if refusal == .unsupportedVersion { fields[.secWebSocketVersion] = "13" }
                     try await outbound.write(contentsOf: [.head(HTTPResponse(status: refusal.status, headerFields: fields)), .body(body), .end(nil)])
                 }
             case .servedOnEventLoop:
@@ -92,6 +93,8 @@ struct HTTPServerChannel: ServerChildChannel, HTTPChannelHandler {
             }
         } catch {
             logger.debug("HTTP connection ended", metadata: ["error": "\(error)"])
+            // An upgrade whose endpoint failed to set up must not leave the socket open.
+            value.channel.close(promise: nil)
         }
     }
 }

@@ -42,8 +42,15 @@ struct WebSocketEndpointUpgrader: NIOTypedHTTPServerProtocolUpgrader {
         case .success(let subprotocol):
             let upgrader = Self.upgrader(for: endpoint, subprotocol: subprotocol)
             handshake.value.upgrader = upgrader
+            let handshake = self.handshake
             return upgrader.buildUpgradeResponse(
-                channel: channel, upgradeRequest: upgradeRequest, initialResponseHeaders: initialResponseHeaders)
+                channel: channel, upgradeRequest: upgradeRequest, initialResponseHeaders: initialResponseHeaders
+            ).flatMapErrorThrowing { error in
+                // NIO refused RFC 6455's own fields (§4.2.1): answered, not sent on as HTTP.
+                let version = upgradeRequest.headers["Sec-WebSocket-Version"]
+                handshake.value.refusal = (version == ["13"] ? .malformedHandshake : .unsupportedVersion, endpoint)
+                throw error
+            }
         }
     }
 
@@ -54,9 +61,12 @@ struct WebSocketEndpointUpgrader: NIOTypedHTTPServerProtocolUpgrader {
         return upgrader.upgrade(channel: channel, upgradeRequest: upgradeRequest)
     }
 
-    /// The path of a request target, without its query.
+    /// The path of a request target, without its query or a trailing slash (the router
+    /// serves `/xmpp-websocket/` as `/xmpp-websocket`).
     static func path(of uri: String) -> String {
-        String(uri.prefix { $0 != "?" })
+        var path = uri.prefix { $0 != "?" }
+        if path.count > 1, path.hasSuffix("/") { path = path.dropLast() }
+        return String(path)
     }
 
     /// The subprotocol `head` may open the endpoint with, or why not.
@@ -82,7 +92,12 @@ struct WebSocketEndpointUpgrader: NIOTypedHTTPServerProtocolUpgrader {
                     try channel.pipeline.syncOperations.addHandler(WebSocketMessageHandler(limits: endpoint.limits))
                     switch endpoint.serving {
                     case .onEventLoop(let install):
-                        try install(channel, subprotocol)
+                        do {
+                            try install(channel, subprotocol)
+                        } catch {
+                            channel.close(promise: nil)
+                            throw error
+                        }
                         return .servedOnEventLoop
                     case .messages(let serve):
                         let messages = try NIOAsyncChannel<ByteBuffer, WebSocketFrame>(

@@ -27,8 +27,13 @@ final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChannelHandl
         self.limits = limits
     }
 
+    /// Seconds the peer has to answer our close frame before the connection is dropped
+    /// (RFC 6455 §7.1.1: the server may then close the TCP connection itself).
+    static let closeTimeout: TimeAmount = .seconds(5)
+
     func handlerAdded(context: ChannelHandlerContext) {
         // RFC 6455 §5.5.2: a ping after each interval; no pong by the next one, the peer is gone.
+        guard limits.pingInterval > 0 else { return }
         let interval = TimeAmount.milliseconds(Int64(limits.pingInterval * 1000))
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         pings = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
@@ -65,17 +70,31 @@ final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChannelHandl
             awaitingPong = false
         case .connectionClose:
             closeReceived = true
-            // §5.5.1: answer with a close frame echoing the code, then the TCP connection ends.
             if closeSent {
                 context.close(promise: nil)
-            } else {
-                closeSent = true
-                var body = Self.unmasked(frame, allocator: context.channel.allocator)
-                let code = body.readSlice(length: min(2, body.readableBytes)) ?? context.channel.allocator.buffer(capacity: 0)
-                let channel = context.channel
-                context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: code)))
-                    .whenComplete { _ in channel.close(promise: nil) }
+                return
             }
+            // §5.5.1: answer with a close frame echoing the code, then the TCP connection ends;
+            // a body that is one byte, a code no endpoint may send (§7.4) or a reason that is
+            // not UTF-8 fails the connection instead.
+            var body = Self.unmasked(frame, allocator: context.channel.allocator)
+            guard body.readableBytes != 1 else {
+                fail(.protocolError, context: context)
+                return
+            }
+            var answer = context.channel.allocator.buffer(capacity: 2)
+            if let code = body.readInteger(as: UInt16.self) {
+                guard Self.mayBeSent(code) else {
+                    fail(.protocolError, context: context)
+                    return
+                }
+                guard (try? UTF8Span(validating: body.readableBytesUInt8Span)) != nil else {
+                    fail(.dataInconsistentWithMessage, context: context)
+                    return
+                }
+                answer.writeInteger(code)
+            }
+            sendClose(answer, context: context)
         case .text, .binary:
             guard !closeSent else { return }
             // §5.4: a new message in the middle of a fragmented one.
@@ -117,8 +136,13 @@ final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
     }
 
+    /// An endpoint's own close frame (RFC 7395's `<close/>` and 1000, the JSON API's codes):
+    /// noted, so the peer's answer ends the connection, which ends anyway after `closeTimeout`.
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if unwrapOutboundIn(data).opcode == .connectionClose { closeSent = true }
+        if !closeSent, unwrapOutboundIn(data).opcode == .connectionClose {
+            closeSent = true
+            scheduleCloseTimeout(context: context)
+        }
         context.write(data, promise: promise)
     }
 
@@ -186,11 +210,32 @@ final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChannelHandl
             context.close(promise: nil)
             return
         }
-        closeSent = true
         var data = context.channel.allocator.buffer(capacity: 2)
         data.write(webSocketErrorCode: code)
+        sendClose(data, context: context)
+    }
+
+    /// Our close frame with `body`, then the connection ends once it is written, or after
+    /// `closeTimeout` if the peer does not read it.
+    private func sendClose(_ body: ByteBuffer, context: ChannelHandlerContext) {
+        closeSent = true
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: body)))
             .whenComplete { _ in channel.close(promise: nil) }
+        scheduleCloseTimeout(context: context)
+    }
+
+    private func scheduleCloseTimeout(context: ChannelHandlerContext) {
+        let channel = context.channel
+        context.eventLoop.scheduleTask(in: Self.closeTimeout) { channel.close(promise: nil) }
+    }
+
+    /// §7.4.1, §7.4.2: the codes a peer may put in a close frame (1005, 1006 and 1015 are
+    /// for reports only, others below 3000 are unassigned or reserved).
+    static func mayBeSent(_ code: UInt16) -> Bool {
+        switch code {
+        case 1000...1003, 1007...1011, 1012...1014, 3000...4999: true
+        default: false
+        }
     }
 }

@@ -29,13 +29,27 @@ public struct WebSocketUpgradePolicy: Sendable, Equatable {
         case noSubprotocol
         /// A browser page from an origin not allowed (RFC 6455 §10.2): 400.
         case originNotAllowed
+        /// A `Sec-WebSocket-Version` other than 13: 426 naming version 13 (RFC 6455 §4.2.2).
+        case unsupportedVersion
+        /// No single `Sec-WebSocket-Key`, or another field RFC 6455 §4.2.1 requires: 400.
+        case malformedHandshake
 
         /// The HTTP status a request refused for this gets.
         public var status: HTTPResponse.Status {
             switch self {
-            case .notAnUpgrade: HTTPResponse.Status(code: 426, reasonPhrase: "Upgrade Required")
-            case .noSubprotocol, .originNotAllowed: .badRequest
+            case .notAnUpgrade, .unsupportedVersion: HTTPResponse.Status(code: 426, reasonPhrase: "Upgrade Required")
+            case .noSubprotocol, .originNotAllowed, .malformedHandshake: .badRequest
             }
+        }
+    }
+
+    /// The line every endpoint gives for the refusals of RFC 6455's own handshake fields;
+    /// nil for the endpoint's own (upgrade, subprotocol, origin).
+    public static func handshakeMessage(for refusal: Refusal) -> String? {
+        switch refusal {
+        case .unsupportedVersion: "WebSocket version 13 only (RFC 6455 section 4.2.2)"
+        case .malformedHandshake: "a WebSocket handshake needs one Sec-WebSocket-Key (RFC 6455 section 4.2.1)"
+        case .notAnUpgrade, .noSubprotocol, .originNotAllowed: nil
         }
     }
 

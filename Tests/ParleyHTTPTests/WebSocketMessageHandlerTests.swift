@@ -139,6 +139,47 @@ import Testing
         #expect(!channel.isActive)
     }
 
+    /// §5.5.1, §7.4: a close body of one byte, a code no peer may send, or a reason that is
+    /// not UTF-8 fails the connection instead of being echoed; an empty close is answered
+    /// with an empty one.
+    @Test func aBadCloseFrameFailsTheConnection() throws {
+        for (body, expected) in [
+            ([UInt8(3)], WebSocketErrorCode.protocolError), ([0x03, 0xED], .protocolError),  // 1005
+            ([0x03, 0xE8, 0xFF, 0xFE], .dataInconsistentWithMessage), ([0x0B, 0xB8], WebSocketErrorCode(codeNumber: 3000)),
+        ] {
+            let channel = try channel()
+            try channel.writeInbound(frame(.connectionClose, body))
+            #expect(try closeCode(channel) == expected, "\(body)")
+        }
+        let empty = try channel()
+        try empty.writeInbound(frame(.connectionClose, [UInt8]()))
+        let answer = try #require(try written(empty))
+        #expect(answer.opcode == .connectionClose && answer.data.readableBytes == 0)
+    }
+
+    /// §7.1.1: after an endpoint's own close frame, a peer that never answers is dropped
+    /// once `closeTimeout` has passed.
+    @Test func ourCloseIsFollowedByTheConnectionsEnd() throws {
+        let channel = try channel()
+        var code = ByteBuffer()
+        code.write(webSocketErrorCode: .normalClosure)
+        try channel.writeOutbound(WebSocketFrame(fin: true, opcode: .connectionClose, data: code))
+        channel.embeddedEventLoop.advanceTime(by: .seconds(4))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(!channel.isActive)
+    }
+
+    @Test func aZeroPingIntervalSendsNoPings() throws {
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(
+            WebSocketMessageHandler(limits: HTTPWebSocketLimits(maximumMessageSize: 16, pingInterval: 0)))
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        channel.embeddedEventLoop.advanceTime(by: .seconds(120))
+        #expect(try written(channel) == nil)
+        #expect(channel.isActive)
+    }
+
     /// §5.5.2: a ping each interval; a peer that has not answered the last one by the next
     /// is disconnected, one that answers is not.
     @Test func pingsAndADeadPeerDisconnected() throws {

@@ -59,6 +59,7 @@ enum JSONEventsRoute {
         case .notAnUpgrade: "the JSON event API is a WebSocket: upgrade this request"
         case .noSubprotocol: "the JSON event API speaks the '\(subprotocol)' subprotocol (or none)"
         case .originNotAllowed: "pages from this origin may not open the JSON event API here"
+        case .unsupportedVersion, .malformedHandshake: WebSocketUpgradePolicy.handshakeMessage(for: refusal) ?? ""
         }
     }
 

@@ -32,6 +32,7 @@ enum WebSocketHandshake {
         case .notAnUpgrade: "XMPP over WebSocket (RFC 7395): upgrade this request to WebSocket"
         case .noSubprotocol: "XMPP over WebSocket needs the 'xmpp' subprotocol (RFC 7395 section 3.1)"
         case .originNotAllowed: "pages from this origin may not open XMPP WebSockets here"
+        case .unsupportedVersion, .malformedHandshake: WebSocketUpgradePolicy.handshakeMessage(for: refusal) ?? ""
         }
     }
 }
