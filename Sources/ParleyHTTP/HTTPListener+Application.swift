@@ -88,11 +88,8 @@ extension HTTPListener {
             // first request is the handshake NIO upgrades.
             return Response(status: .temporaryRedirect, headers: [.location: path, .connection: "close"])
         case .failure(let refusal):
-            var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8"]
-            if refusal != .notAnUpgrade { headers[.connection] = "close" }
-            return Response(
-                status: refusal.status, headers: headers,
-                body: ResponseBody(byteBuffer: ByteBuffer(string: endpoint.refusalMessage(refusal) + "\n")))
+            let (head, body) = endpoint.response(to: refusal)
+            return Response(status: head.status, headers: head.headerFields, body: ResponseBody(byteBuffer: body))
         }
     }
 }

@@ -77,12 +77,8 @@ struct HTTPServerChannel: ServerChildChannel, HTTPChannelHandler {
             case .refusedUpgrade(let http, let refusal, let endpoint):
                 logger.info("WebSocket handshake refused", metadata: ["reason": "\(endpoint.refusalMessage(refusal))"])
                 try await http.executeThenClose { _, outbound in
-                    let body = ByteBuffer(string: endpoint.refusalMessage(refusal) + "\n")
-                    var fields: HTTPFields = [
-                        .contentType: "text/plain; charset=utf-8", .contentLength: "\(body.readableBytes)", .connection: "close",
-                    ]
-                    if refusal == .unsupportedVersion { fields[.secWebSocketVersion] = "13" }
-                    try await outbound.write(contentsOf: [.head(HTTPResponse(status: refusal.status, headerFields: fields)), .body(body), .end(nil)])
+                    let (head, body) = endpoint.response(to: refusal)
+                    try await outbound.write(contentsOf: [.head(head), .body(body), .end(nil)])
                 }
             case .servedOnEventLoop:
                 return

@@ -1,3 +1,4 @@
+import HTTPTypes
 import NIOCore
 import NIOWebSocket
 
@@ -33,5 +34,16 @@ public struct WebSocketEndpoint: Sendable {
         self.limits = limits
         self.refusalMessage = refusalMessage
         self.serving = serving
+    }
+
+    /// What a request refused for `refusal` gets: its status, its line of text, and the
+    /// connection closed after it unless it was a plain request (426 without an upgrade).
+    /// Another `Sec-WebSocket-Version` is told the one spoken (RFC 6455 §4.2.2).
+    func response(to refusal: WebSocketUpgradePolicy.Refusal) -> (head: HTTPResponse, body: ByteBuffer) {
+        let body = ByteBuffer(string: refusalMessage(refusal) + "\n")
+        var fields: HTTPFields = [.contentType: "text/plain; charset=utf-8", .contentLength: "\(body.readableBytes)"]
+        if refusal != .notAnUpgrade { fields[.connection] = "close" }
+        if refusal == .unsupportedVersion { fields[.secWebSocketVersion] = "13" }
+        return (HTTPResponse(status: refusal.status, headerFields: fields), body)
     }
 }

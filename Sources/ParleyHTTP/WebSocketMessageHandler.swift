@@ -172,8 +172,10 @@ final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChannelHandl
         let data = frame.data
         let count = data.readableBytes
         var result = allocator.buffer(capacity: count)
-        let keyBytes = [key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3]]
-        let keyWord = keyBytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+        // The key twice over, as the eight bytes it masks in memory order (no allocation).
+        let keyWord = withUnsafeBytes(of: (key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3])) {
+            $0.loadUnaligned(as: UInt64.self)
+        }
         data.withUnsafeReadableBytes { source in
             result.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { target in
                 var index = 0
@@ -183,7 +185,7 @@ final class WebSocketMessageHandler: ChannelDuplexHandler, RemovableChannelHandl
                     index += 8
                 }
                 while index < count {
-                    target[index] = source[index] ^ keyBytes[index & 3]
+                    target[index] = source[index] ^ key[index & 3]
                     index += 1
                 }
                 return count

@@ -240,14 +240,7 @@ public final class XMLStreamParser {
     public static func parseDocument<Bytes: Sequence<UInt8>>(
         _ bytes: Bytes, limits: XMLLimits = .default
     ) throws(XMLStreamError) -> XMLElement {
-        let parser = XMLStreamParser(limits: limits, mode: .document)
-        var events: [XMLStreamEvent] = []
-        try parser.feed(bytes, into: &events)
-        try parser.finish(into: &events)
-        guard case .element(let root)? = events.first else {
-            throw XMLStreamError(.notWellFormed, message: "no root element")
-        }
-        return root
+        try XMLStreamParser(limits: limits, mode: .document).root(of: bytes)
     }
 
     /// Parses one standalone element with this parser (document mode), which is reset
@@ -257,6 +250,11 @@ public final class XMLStreamParser {
     public func parseDocument<Bytes: Sequence<UInt8>>(reusing bytes: Bytes) throws(XMLStreamError) -> XMLElement {
         precondition(mode == .document, "parseDocument(reusing:) needs a parser in document mode")
         reset()
+        return try root(of: bytes)
+    }
+
+    /// The whole document `bytes`, fed to this parser (document mode) and finished.
+    private func root<Bytes: Sequence<UInt8>>(of bytes: Bytes) throws(XMLStreamError) -> XMLElement {
         var events: [XMLStreamEvent] = []
         try feed(bytes, into: &events)
         try finish(into: &events)

@@ -18,7 +18,7 @@ final class C2SChannelTransport: C2STransport {
     var isActive: Bool { channel.isActive }
     var peer: String { channel.remoteAddress?.description ?? "?" }
     var keepsAliveInStream: Bool { framing.keepsAliveInStream }
-    var elementsStandAlone: Bool { !framing.keepsAliveInStream }
+    var elementsStandAlone: Bool { framing.elementsStandAlone }
 
     func write(_ element: ByteBuffer) { framing.write(element, on: channel) }
 

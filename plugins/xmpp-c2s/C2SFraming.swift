@@ -80,6 +80,15 @@ enum C2SFraming: Sendable {
         }
     }
 
+    /// Whether each element goes out on its own (RFC 7395 §3.3.3) rather than inside a
+    /// stream whose header declares the content namespace.
+    var elementsStandAlone: Bool {
+        switch self {
+        case .tcp: false
+        case .webSocket: true
+        }
+    }
+
     /// `bytes` as RFC 7395 sends it (`WebSocketFrameEncoder.insertion`): the same buffer
     /// when it stands alone already, else one copy with the declaration after the name.
     static func standalone(_ bytes: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {

@@ -36,9 +36,7 @@ extension ServerListener where Connection == C2SConnection {
     }
 
     private static func initialize(_ channel: any Channel, shared: C2SShared) throws {
-        var limits = XMLLimits.default
-        limits.maxStanzaBytes = shared.settings.maxStanzaBytes
-        let parser = ConnectionParser(limits: limits)
+        let parser = ConnectionParser(limits: shared.settings.xmlLimits)
         let connection = C2SConnection(channel: channel, shared: shared, parser: parser)
         shared.connections.track(connection)
         var decoder = parser.makeDecoder()

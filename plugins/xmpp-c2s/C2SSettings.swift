@@ -1,6 +1,7 @@
 import Foundation
 import ParleyLauncher
 import ParleyServerNIO
+import ParleyXML
 
 /// The settings of one `xmpp-c2s` listener, each bounded (see `XMPPC2SPlugin.options`).
 struct C2SSettings: Sendable {
@@ -45,6 +46,12 @@ struct C2SSettings: Sendable {
     var registration = true
     /// RFC 6120 §13.12: the largest stanza accepted; larger ones are a policy violation.
     var maxStanzaBytes = 262_144
+    /// The parser's bounds for a client's stanzas: the defaults with `maxStanzaBytes`.
+    var xmlLimits: XMLLimits {
+        var limits = XMLLimits.default
+        limits.maxStanzaBytes = maxStanzaBytes
+        return limits
+    }
     /// Seconds a connection may take from connect to a bound resource.
     var negotiationTimeout = 30.0
     /// Seconds without any byte from the client before `connection-timeout`.

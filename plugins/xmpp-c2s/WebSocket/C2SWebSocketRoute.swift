@@ -21,9 +21,7 @@ enum C2SWebSocketRoute {
     /// given (`wss:`).
     static func mount(on listener: HTTPListener, shared: C2SShared, tls: HTTPTLS? = nil) throws {
         let settings = shared.settings
-        var xmlLimits = XMLLimits.default
-        xmlLimits.maxStanzaBytes = settings.maxStanzaBytes
-        let frameLimits = xmlLimits
+        let xmlLimits = settings.xmlLimits
         // RFC 7395 §3.1: a WebSocket with the `xmpp` subprotocol, or nothing.
         let endpoint = WebSocketEndpoint(
             policy: WebSocketHandshake.policy(allowedOrigins: settings.httpAllowedOrigins),
@@ -32,7 +30,7 @@ enum C2SWebSocketRoute {
             serving: .onEventLoop { channel, _ in
                 let connection = C2SConnection(webSocket: channel, shared: shared, overTLS: tls != nil)
                 shared.connections.track(connection)
-                try channel.pipeline.syncOperations.addHandler(C2SWebSocketFrameHandler(connection: connection, limits: frameLimits))
+                try channel.pipeline.syncOperations.addHandler(C2SWebSocketFrameHandler(connection: connection, limits: xmlLimits))
             })
         let limits = HTTPLimits(maximumConnections: 4096, idleTimeout: 30)
         let logger = shared.logger

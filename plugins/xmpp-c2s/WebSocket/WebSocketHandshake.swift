@@ -11,17 +11,9 @@ enum WebSocketHandshake {
 
     typealias Refusal = WebSocketUpgradePolicy.Refusal
 
-    /// nil when `fields` ask for a WebSocket with the `xmpp` subprotocol from an allowed
-    /// origin; else why not (without an `Origin` field any origin goes; with one, it must
-    /// be in `allowedOrigins`, or, when that list is empty, name the same host and port as
-    /// the request's `authority`).
-    static func refusal(_ fields: HTTPFields, authority: String?, allowedOrigins: [String] = []) -> Refusal? {
-        guard case .failure(let refusal) = policy(allowedOrigins: allowedOrigins).check(fields, authority: authority) else { return nil }
-        return refusal
-    }
-
-    /// The endpoint's policy: the `xmpp` subprotocol required, pages from `allowedOrigins`
-    /// (empty: the same origin).
+    /// The endpoint's policy: an upgrade offering the `xmpp` subprotocol, from a page of
+    /// `allowedOrigins` (empty: the same origin as the request's `Host`; without an
+    /// `Origin` field any client goes).
     static func policy(allowedOrigins: [String]) -> WebSocketUpgradePolicy {
         WebSocketUpgradePolicy(subprotocols: [subprotocol], subprotocolRequired: true, allowedOrigins: allowedOrigins)
     }
