@@ -1,0 +1,337 @@
+#!/usr/bin/env bash
+# Runs one XMPP federation (server-to-server) scenario across two servers, inside a private
+# network + mount + pid namespace that this script makes for itself (nothing on the machine
+# changes: no global /etc/hosts, resolv.conf, listener or process survives the run).
+#
+#   federate.sh [--mode dialback|external] [--srv] [--a prosody|parley] [--b prosody]
+#               [--parleyd PATH] [--keep] [--verbose] -- SCENARIO [ARGS…]
+#
+#   --mode dialback   (default) certificates signed by a CA the servers do not trust:
+#                     s2s_secure_auth = false, so XEP-0220 dialback authenticates the streams
+#   --mode external   both servers trust the harness's CA: s2s_secure_auth = true, so
+#                     XEP-0178 SASL EXTERNAL authenticates the streams
+#                     (s2s TLS is required in both modes: s2s_require_encryption = true)
+#   --srv             run a DNS server (dnsmasq) on 127.0.0.1:53 in the namespace; B's s2s
+#                     listens on 5270 only and is found through _xmpp-server._tcp SRV records
+#   --a prosody|parley  server A (a.test, 127.0.0.2); parley runs `$PARLEYD --config FILE`
+#   --b prosody       server B (b.test, 127.0.0.3); only Prosody for now
+#   --parleyd PATH    the parleyd binary for --a parley (default: .build/debug/parleyd)
+#   --keep            keep the temp dir (configs, certificates, logs) and print its path
+#   --verbose         the harness says what it does on stderr
+#
+# SCENARIO is a path (or a file name in this folder, e.g. federation.py); a .py runs with the
+# repository's .venv python. It gets the servers through the environment (the federation
+# scenarios read them as their argument defaults):
+#   FED_A_HOST=127.0.0.2 FED_A_PORT=5222 FED_A_DOMAIN=a.test FED_A_TLS=starttls|none FED_A_KIND
+#   FED_B_HOST=127.0.0.3 FED_B_PORT=5222 FED_B_DOMAIN=b.test FED_B_TLS=starttls FED_B_KIND
+#   FED_MODE FED_SRV(0|1) FED_DIR (the temp dir)
+# and prints one JSON line; this script prints that line again with the harness's own
+# observations added (info.harness: which s2s authentication each Prosody's debug log shows,
+# whether the SRV records were asked for) and its checks (`harness_*`), and exits with the
+# scenario's code (0 all passed, 1 a check failed, 2 timeout/crash/usage), or 1 when only a
+# harness check failed. On failure, the tail of each server's log goes to stderr.
+#
+# Namespace layout (see README.md): lo up; a.test, conference.a.test -> 127.0.0.2 (server A:
+# c2s 5222, s2s 5269); b.test, conference.b.test -> 127.0.0.3 (server B: c2s 5222, s2s 5269,
+# or 5270 with --srv); the namespace's own /etc/hosts and /etc/resolv.conf (nameserver
+# 127.0.0.1) bind-mounted over the machine's; with --srv dnsmasq on 127.0.0.1:53 answers for
+# *.test only (authoritative: any other name under .test is NXDOMAIN). nonexistent.test
+# resolves nowhere. The inner shell is the namespace's pid 1: when it exits, the kernel kills
+# whatever is left in it, but every process is stopped by its own pid before that.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../../../.." && pwd)"
+# free_port, port_open, stop_pid, spawn_clean
+. "$here/../server-lib.sh"
+
+die() { echo "federate: $*" >&2; exit 2; }
+say() { [ "$verbose" = 1 ] && echo "federate: $*" >&2 || true; }
+
+mode=dialback srv=0 a_kind=prosody b_kind=prosody keep=0 verbose=0
+parleyd="${PARLEYD:-$repo/.build/debug/parleyd}"
+usage() { sed -n '2,37p' "$0" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --mode) mode="${2:-}"; shift 2 ;;
+    --srv) srv=1; shift ;;
+    --a) a_kind="${2:-}"; shift 2 ;;
+    --b) b_kind="${2:-}"; shift 2 ;;
+    --parleyd) parleyd="${2:-}"; shift 2 ;;
+    --keep) keep=1; shift ;;
+    --verbose) verbose=1; shift ;;
+    --) shift; break ;;
+    -h|--help) usage ;;
+    *) die "unknown option '$1' (scenario goes after --)" ;;
+  esac
+done
+[ $# -ge 1 ] || usage
+case "$mode" in dialback|external) ;; *) die "--mode: dialback or external, not '$mode'" ;; esac
+case "$a_kind" in prosody|parley) ;; *) die "--a: prosody or parley, not '$a_kind'" ;; esac
+case "$b_kind" in prosody) ;; *) die "--b: only prosody for now, not '$b_kind'" ;; esac
+
+A_DOMAIN=a.test A_IP=127.0.0.2
+B_DOMAIN=b.test B_IP=127.0.0.3
+C2S_PORT=5222
+A_S2S_PORT=5269
+if [ "$srv" = 1 ]; then B_S2S_PORT=5270; else B_S2S_PORT=5269; fi
+
+# ----------------------------------------------------------------------------- outside
+if [ -z "${FEDERATE_INSIDE:-}" ]; then
+  [ "$(id -u)" -eq 0 ] || die "must run as root (it makes a private network/mount namespace with unshare)"
+  command -v unshare >/dev/null || die "unshare (util-linux) is missing"
+  command -v openssl >/dev/null || die "openssl is missing (scripts/install-peers)"
+  command -v prosody >/dev/null || die "prosody is missing (scripts/install-peers)"
+  [ "$srv" = 0 ] || command -v dnsmasq >/dev/null || die "dnsmasq is missing (scripts/install-peers installs dnsmasq-base)"
+  [ "$a_kind" != parley ] || [ -x "$parleyd" ] || die "--a parley: no executable parleyd at $parleyd (--parleyd PATH)"
+  [ -x "$repo/.venv/bin/python" ] || die "no $repo/.venv (scripts/install-peers)"
+  dir="$(mktemp -d /tmp/parley-s2s.XXXXXX)"
+  chmod 755 "$dir"   # the servers run as the prosody user and must reach their files
+  set +e
+  FEDERATE_INSIDE=1 FED_DIR="$dir" PARLEYD="$parleyd" \
+    unshare --net --mount --pid --fork --kill-child --mount-proc --propagation private \
+    bash "$0" --mode "$mode" $([ "$srv" = 1 ] && echo --srv) --a "$a_kind" --b "$b_kind" \
+      --parleyd "$parleyd" $([ "$keep" = 1 ] && echo --keep) $([ "$verbose" = 1 ] && echo --verbose) -- "$@"
+  rc=$?
+  set -e
+  if [ "$keep" = 1 ]; then echo "federate: kept $dir" >&2; else rm -rf "$dir"; fi
+  exit "$rc"
+fi
+
+# ----------------------------------------------------------------------------- inside
+dir="$FED_DIR"
+[ "$$" = 1 ] || die "internal: the inner shell should be the namespace's pid 1"
+pids=()          # every process we start, stopped by pid (in reverse order) on exit
+names=()
+
+stop_all() {
+  local i
+  for ((i=${#pids[@]}-1; i>=0; i--)); do
+    say "stopping ${names[$i]} (pid ${pids[$i]})"
+    stop_pid "${pids[$i]}" 50
+  done
+  pids=(); names=()
+}
+trap stop_all EXIT
+
+tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+wait_tcp() {  # wait_tcp NAME PID HOST PORT [TENTHS]
+  local n="$1" pid="$2" host="$3" port="$4" tenths="${5:-300}"
+  for _ in $(seq 1 "$tenths"); do
+    tcp_open "$host" "$port" && return 0
+    kill -0 "$pid" 2>/dev/null || { tail -30 "$dir/$n.log" >&2 || true; die "$n exited during start-up"; }
+    sleep 0.1
+  done
+  tail -30 "$dir/$n.log" >&2 || true
+  die "$n did not listen on $host:$port within $((tenths / 10)) s"
+}
+
+# --- the network: loopback only; each server has its own 127.x address (all of 127/8 is local)
+ip link set lo up
+
+# --- name resolution: the namespace's own hosts file and resolv.conf
+mkdir -p "$dir/etc"
+cat >"$dir/etc/hosts" <<EOF
+127.0.0.1 localhost
+$A_IP $A_DOMAIN conference.$A_DOMAIN
+$B_IP $B_DOMAIN conference.$B_DOMAIN
+EOF
+# With no DNS server running, queries to 127.0.0.1:53 are refused at once (no waiting).
+echo "nameserver 127.0.0.1" >"$dir/etc/resolv.conf"
+chmod 644 "$dir/etc/hosts" "$dir/etc/resolv.conf"
+mount --bind "$dir/etc/hosts" /etc/hosts
+mount --bind "$dir/etc/resolv.conf" /etc/resolv.conf
+
+# --- test CA and one certificate per domain (SAN: the domain and *.domain, for conference.)
+make_certs() {
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Parley s2s test CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null || die "openssl: CA"
+  local d
+  for d in "$A_DOMAIN" "$B_DOMAIN"; do
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=$d" -keyout "$dir/$d.key" -out "$dir/$d.csr" 2>/dev/null \
+      || die "openssl: key for $d"
+    printf '%s\n' "subjectAltName=DNS:$d,DNS:*.$d" "basicConstraints=CA:FALSE" \
+      "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth,clientAuth" >"$dir/$d.ext"
+    openssl x509 -req -in "$dir/$d.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
+      -days 2 -extfile "$dir/$d.ext" -out "$dir/$d.crt" 2>/dev/null || die "openssl: certificate for $d"
+    openssl verify -CAfile "$dir/ca.crt" "$dir/$d.crt" >/dev/null || die "openssl: $d.crt does not verify"
+    chown prosody:prosody "$dir/$d.key"; chmod 600 "$dir/$d.key"
+  done
+  chmod 644 "$dir"/*.crt
+}
+make_certs
+say "CA and certificates in $dir"
+
+# --- optional DNS server for SRV
+if [ "$srv" = 1 ]; then
+  # Authoritative for .test (--local): names it does not know are NXDOMAIN, not REFUSED.
+  spawn_clean "$dir/dnsmasq.log" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
+    --listen-address=127.0.0.1 --bind-interfaces --port=53 --user=root --pid-file= \
+    --log-queries --log-facility=- --local=/test/ \
+    --host-record="$A_DOMAIN,$A_IP" --host-record="conference.$A_DOMAIN,$A_IP" \
+    --host-record="$B_DOMAIN,$B_IP" --host-record="conference.$B_DOMAIN,$B_IP" \
+    --srv-host="_xmpp-server._tcp.$B_DOMAIN,$B_DOMAIN,$B_S2S_PORT" \
+    --srv-host="_xmpp-server._tcp.conference.$B_DOMAIN,$B_DOMAIN,$B_S2S_PORT"
+  pids+=("$spawned"); names+=(dnsmasq)
+  for _ in $(seq 1 50); do
+    grep -q "started, version" "$dir/dnsmasq.log" 2>/dev/null && break
+    kill -0 "$spawned" 2>/dev/null || { cat "$dir/dnsmasq.log" >&2; die "dnsmasq exited"; }
+    sleep 0.1
+  done
+  say "dnsmasq (pid $spawned) on 127.0.0.1:53: SRV _xmpp-server._tcp.$B_DOMAIN -> $B_DOMAIN:$B_S2S_PORT"
+fi
+
+# --- Prosody
+# write_prosody NAME DOMAIN IP S2S_PORT: config in $dir/NAME/prosody.cfg.lua
+write_prosody() {
+  local name="$1" domain="$2" ip="$3" s2s_port="$4" sdir="$dir/$1"
+  mkdir -p "$sdir/data"
+  local secure_auth=false cafile=""
+  if [ "$mode" = external ]; then
+    secure_auth=true
+    cafile="; cafile = \"$dir/ca.crt\""
+  fi
+  # COMPAT (Prosody 0.12): its libunbound resolver (net.unbound) turns the hosts file off by
+  # default (hoststxt = false); it must be turned back on for the namespace's /etc/hosts.
+  # COMPAT (libunbound): ".test" is one of unbound's default local zones (RFC 6761), answered
+  # NXDOMAIN without asking any server; with --srv it is made transparent so that the SRV
+  # queries reach dnsmasq (names from the hosts file are still answered locally).
+  local unbound="unbound = { hoststxt = true }"
+  if [ "$srv" = 1 ]; then
+    unbound="unbound = { hoststxt = true; options = { [\"local-zone:\"] = \"test. transparent\" } }"
+  fi
+  cat >"$sdir/prosody.cfg.lua" <<CFG
+-- Generated by federate.sh: server $name ($domain) of a federation test, inside a private namespace.
+data_path = "$sdir/data"
+interfaces = { "$ip" }
+local_interfaces = { "$ip" }
+c2s_interfaces = { "$ip" }
+c2s_ports = { $C2S_PORT }
+c2s_direct_tls_ports = {}
+legacy_ssl_ports = {}
+s2s_interfaces = { "$ip" }
+s2s_ports = { $s2s_port }
+s2s_direct_tls_ports = {}
+component_ports = {}
+http_ports = {}
+https_ports = {}
+modules_enabled = {
+  "roster"; "saslauth"; "tls"; "dialback"; "disco"; "ping"; "version"; "uptime"; "time";
+  "private"; "vcard_legacy";
+}
+modules_disabled = { "posix" }
+-- s2s under test
+s2s_require_encryption = true
+s2s_secure_auth = $secure_auth
+ssl = { certificate = "$dir/$domain.crt"; key = "$dir/$domain.key"$cafile }
+$unbound
+-- c2s is not under test: STARTTLS offered but not required, PLAIN allowed
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+authentication = "internal_hashed"
+storage = "internal"
+log = { { levels = { min = "debug" }, to = "console" } }
+VirtualHost "$domain"
+Component "conference.$domain" "muc"
+  muc_room_locking = false
+CFG
+  chown -R prosody:prosody "$sdir"
+}
+
+run_as=(setpriv --reuid=prosody --regid=prosody --init-groups)
+
+# start_prosody NAME DOMAIN IP S2S_PORT USER PASSWORD
+start_prosody() {
+  local name="$1" domain="$2" ip="$3" s2s_port="$4" user="$5" password="$6"
+  write_prosody "$name" "$domain" "$ip" "$s2s_port"
+  "${run_as[@]}" prosodyctl --config "$dir/$name/prosody.cfg.lua" register "$user" "$domain" "$password" \
+    >>"$dir/$name.log" 2>&1 || { tail "$dir/$name.log" >&2; die "prosodyctl register $user@$domain failed"; }
+  spawn_clean "$dir/$name.log" "${run_as[@]}" prosody -F --config "$dir/$name/prosody.cfg.lua"
+  pids+=("$spawned"); names+=("$name")
+  echo "$spawned" >"$dir/$name.pid"
+  say "$name: prosody (pid $spawned) $domain c2s $ip:$C2S_PORT s2s $ip:$s2s_port"
+}
+
+# ============================================================================ start_parley_a
+# Server A = parleyd with its xmpp-s2s plugin (which does not exist yet: this is where it
+# gets plugged in). Writes $dir/parley.yaml, creates alice, starts `$PARLEYD --config FILE`.
+# Its resolver honours the namespace's /etc/hosts (and /etc/resolv.conf: dnsmasq with --srv).
+start_parley_a() {
+  local cfg="$dir/parley.yaml" ca_line=""
+  [ "$mode" = external ] && ca_line="
+      ca-file: $dir/ca.crt          # in external mode; in dialback mode leave ca-file out"
+  mkdir -p "$dir/parley-storage"
+  cat >"$cfg" <<YAML
+domain: $A_DOMAIN
+storage: $dir/parley-storage
+auth: [file]
+log-level: debug
+plugins:
+  - plugin: xmpp-c2s
+    host: $A_IP
+    port: $C2S_PORT
+    require-tls: false
+    allow-plain-without-tls: true
+  - plugin: muc
+  - plugin: xmpp-s2s
+    host: $A_IP
+    port: $A_S2S_PORT
+    tls-certificate: $dir/$A_DOMAIN.crt
+    tls-key: $dir/$A_DOMAIN.key$ca_line
+    hosts: ""                     # e.g. "b.test=127.0.0.3:5269"; leave empty when DNS/hosts file is used
+YAML
+  echo alicepass | "$PARLEYD" user add --storage "$dir/parley-storage" alice >>"$dir/a.log" 2>&1 \
+    || { tail "$dir/a.log" >&2; die "parleyd user add alice failed"; }
+  spawn_clean "$dir/a.log" "$PARLEYD" --config "$cfg"
+  pids+=("$spawned"); names+=(a)
+  echo "$spawned" >"$dir/a.pid"
+  say "a: parleyd (pid $spawned) $A_DOMAIN c2s $A_IP:$C2S_PORT s2s $A_IP:$A_S2S_PORT"
+}
+# ===========================================================================================
+
+start_prosody b "$B_DOMAIN" "$B_IP" "$B_S2S_PORT" bob bobpass
+if [ "$a_kind" = parley ]; then
+  start_parley_a
+  a_tls=none   # parley's c2s runs without a certificate here (require-tls: false)
+else
+  start_prosody a "$A_DOMAIN" "$A_IP" "$A_S2S_PORT" alice alicepass
+  a_tls=starttls
+fi
+wait_tcp b "$(cat "$dir/b.pid")" "$B_IP" "$C2S_PORT"
+wait_tcp b "$(cat "$dir/b.pid")" "$B_IP" "$B_S2S_PORT"
+wait_tcp a "$(cat "$dir/a.pid")" "$A_IP" "$C2S_PORT"
+wait_tcp a "$(cat "$dir/a.pid")" "$A_IP" "$A_S2S_PORT"
+say "both servers accept connections"
+
+# --- the scenario
+scenario="$1"; shift
+[ -f "$scenario" ] || [ ! -f "$here/$scenario" ] || scenario="$here/$scenario"
+[ -f "$scenario" ] || die "no scenario $scenario"
+runner=()
+case "$scenario" in *.py) runner=("$repo/.venv/bin/python") ;; esac
+export FED_A_HOST="$A_IP" FED_A_PORT="$C2S_PORT" FED_A_DOMAIN="$A_DOMAIN" FED_A_TLS="$a_tls" FED_A_KIND="$a_kind"
+export FED_B_HOST="$B_IP" FED_B_PORT="$C2S_PORT" FED_B_DOMAIN="$B_DOMAIN" FED_B_TLS=starttls FED_B_KIND="$b_kind"
+export FED_MODE="$mode" FED_SRV="$srv" FED_DIR="$dir"
+say "running ${runner[*]} $scenario $*"
+set +e
+"${runner[@]}" "$scenario" "$@" >"$dir/scenario.out"
+rc=$?
+set -e
+stop_all
+
+# --- what the logs show, added to the scenario's JSON line
+set +e
+"$repo/.venv/bin/python" "$here/harness_report.py" --dir "$dir" --mode "$mode" --srv "$srv" \
+  --a-kind "$a_kind" --rc "$rc" <"$dir/scenario.out"
+rc=$?
+set -e
+if [ "$rc" != 0 ]; then
+  for n in a b dnsmasq; do
+    [ -s "$dir/$n.log" ] || continue
+    echo "---- federate: last lines of $n's log ($dir/$n.log)" >&2
+    tail -25 "$dir/$n.log" >&2
+  done
+  [ "$keep" = 1 ] || echo "federate: rerun with --keep to keep every log" >&2
+fi
+exit "$rc"
