@@ -45,7 +45,13 @@ repo="$(cd "$here/../../../.." && pwd)"
 # free_port, port_open, stop_pid, spawn_clean
 . "$here/../server-lib.sh"
 
-die() { echo "federate: $*" >&2; exit 2; }
+die() {
+  echo "federate: $*" >&2
+  # Inside the namespace the run has started: still one JSON line on stdout, like a scenario.
+  [ -z "${FEDERATE_INSIDE:-}" ] || python3 -c 'import json, sys; print(json.dumps({"scenario": "federate",
+    "ok": False, "checks": {}, "failed": [], "info": {}, "error": sys.argv[1]}))' "federate: $*"
+  exit 2
+}
 say() { [ "$verbose" = 1 ] && echo "federate: $*" >&2 || true; }
 
 mode=dialback srv=0 a_kind=prosody b_kind=prosody keep=0 verbose=0
@@ -260,7 +266,7 @@ start_prosody() {
 start_parley_a() {
   local cfg="$dir/parley.yaml" ca_line=""
   [ "$mode" = external ] && ca_line="
-      ca-file: $dir/ca.crt          # in external mode; in dialback mode leave ca-file out"
+    ca-file: $dir/ca.crt          # in external mode; in dialback mode leave ca-file out"
   mkdir -p "$dir/parley-storage"
   cat >"$cfg" <<YAML
 domain: $A_DOMAIN
