@@ -17,6 +17,10 @@
 #   --b prosody       server B (b.test, 127.0.0.3); only Prosody for now
 #   --parleyd PATH    the parleyd binary for --a parley (default: .build/debug/parleyd)
 #   --keep            keep the temp dir (configs, certificates, logs) and print its path
+#   --server-cpu LIST / --client-cpu LIST  pin the servers / the scenario with taskset -c LIST
+#                     (scripts/bench-s2s: servers on CPU 0, its load generator on CPU 1)
+#   --log-level L     Prosody's log level (default debug; the harness's auth and TLS checks need
+#                     debug and are skipped otherwise; scripts/bench-s2s uses info)
 #   --verbose         the harness says what it does on stderr
 #
 # SCENARIO is a path (or a file name in this folder, e.g. federation.py); a .py runs with the
@@ -54,9 +58,9 @@ die() {
 }
 say() { [ "$verbose" = 1 ] && echo "federate: $*" >&2 || true; }
 
-mode=dialback srv=0 a_kind=prosody b_kind=prosody keep=0 verbose=0
+mode=dialback srv=0 a_kind=prosody b_kind=prosody keep=0 verbose=0 log_level=debug server_cpu="" client_cpu=""
 parleyd="${PARLEYD:-$repo/.build/debug/parleyd}"
-usage() { sed -n '2,37p' "$0" >&2; exit 2; }
+usage() { sed -n '2,/^set -euo/p' "$0" | grep '^#' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --mode) mode="${2:-}"; shift 2 ;;
@@ -65,6 +69,9 @@ while [ $# -gt 0 ]; do
     --b) b_kind="${2:-}"; shift 2 ;;
     --parleyd) parleyd="${2:-}"; shift 2 ;;
     --keep) keep=1; shift ;;
+    --log-level) log_level="${2:-}"; shift 2 ;;
+    --server-cpu) server_cpu="${2:-}"; shift 2 ;;
+    --client-cpu) client_cpu="${2:-}"; shift 2 ;;
     --verbose) verbose=1; shift ;;
     --) shift; break ;;
     -h|--help) usage ;;
@@ -75,6 +82,7 @@ done
 case "$mode" in dialback|external) ;; *) die "--mode: dialback or external, not '$mode'" ;; esac
 case "$a_kind" in prosody|parley) ;; *) die "--a: prosody or parley, not '$a_kind'" ;; esac
 case "$b_kind" in prosody) ;; *) die "--b: only prosody for now, not '$b_kind'" ;; esac
+case "$log_level" in debug|info|warn|error) ;; *) die "--log-level: debug, info, warn or error" ;; esac
 
 A_DOMAIN=a.test A_IP=127.0.0.2
 B_DOMAIN=b.test B_IP=127.0.0.3
@@ -97,7 +105,7 @@ if [ -z "${FEDERATE_INSIDE:-}" ]; then
   FEDERATE_INSIDE=1 FED_DIR="$dir" PARLEYD="$parleyd" \
     unshare --net --mount --pid --fork --kill-child --mount-proc --propagation private \
     bash "$0" --mode "$mode" $([ "$srv" = 1 ] && echo --srv) --a "$a_kind" --b "$b_kind" \
-      --parleyd "$parleyd" $([ "$keep" = 1 ] && echo --keep) $([ "$verbose" = 1 ] && echo --verbose) -- "$@"
+      --parleyd "$parleyd" --log-level "$log_level" --server-cpu "$server_cpu" --client-cpu "$client_cpu" $([ "$keep" = 1 ] && echo --keep) $([ "$verbose" = 1 ] && echo --verbose) -- "$@"
   rc=$?
   set -e
   if [ "$keep" = 1 ]; then echo "federate: kept $dir" >&2; else rm -rf "$dir"; fi
@@ -237,7 +245,7 @@ c2s_require_encryption = false
 allow_unencrypted_plain_auth = true
 authentication = "internal_hashed"
 storage = "internal"
-log = { { levels = { min = "debug" }, to = "console" } }
+log = { { levels = { min = "$log_level" }, to = "console" } }
 VirtualHost "$domain"
 Component "conference.$domain" "muc"
   muc_room_locking = false
@@ -246,6 +254,9 @@ CFG
 }
 
 run_as=(setpriv --reuid=prosody --regid=prosody --init-groups)
+server_pin=(); client_pin=()
+[ -z "$server_cpu" ] || server_pin=(taskset -c "$server_cpu")
+[ -z "$client_cpu" ] || client_pin=(taskset -c "$client_cpu")
 
 # start_prosody NAME DOMAIN IP S2S_PORT USER PASSWORD
 start_prosody() {
@@ -253,7 +264,7 @@ start_prosody() {
   write_prosody "$name" "$domain" "$ip" "$s2s_port"
   "${run_as[@]}" prosodyctl --config "$dir/$name/prosody.cfg.lua" register "$user" "$domain" "$password" \
     >>"$dir/$name.log" 2>&1 || { tail "$dir/$name.log" >&2; die "prosodyctl register $user@$domain failed"; }
-  spawn_clean "$dir/$name.log" "${run_as[@]}" prosody -F --config "$dir/$name/prosody.cfg.lua"
+  spawn_clean "$dir/$name.log" "${server_pin[@]}" "${run_as[@]}" prosody -F --config "$dir/$name/prosody.cfg.lua"
   pids+=("$spawned"); names+=("$name")
   echo "$spawned" >"$dir/$name.pid"
   say "$name: prosody (pid $spawned) $domain c2s $ip:$C2S_PORT s2s $ip:$s2s_port"
@@ -289,7 +300,7 @@ plugins:
 YAML
   echo alicepass | "$PARLEYD" user add --storage "$dir/parley-storage" alice >>"$dir/a.log" 2>&1 \
     || { tail "$dir/a.log" >&2; die "parleyd user add alice failed"; }
-  spawn_clean "$dir/a.log" "$PARLEYD" --config "$cfg"
+  spawn_clean "$dir/a.log" "${server_pin[@]}" "$PARLEYD" --config "$cfg"
   pids+=("$spawned"); names+=(a)
   echo "$spawned" >"$dir/a.pid"
   say "a: parleyd (pid $spawned) $A_DOMAIN c2s $A_IP:$C2S_PORT s2s $A_IP:$A_S2S_PORT"
@@ -321,7 +332,7 @@ export FED_B_HOST="$B_IP" FED_B_PORT="$C2S_PORT" FED_B_DOMAIN="$B_DOMAIN" FED_B_
 export FED_MODE="$mode" FED_SRV="$srv" FED_DIR="$dir"
 say "running ${runner[*]} $scenario $*"
 set +e
-"${runner[@]}" "$scenario" "$@" >"$dir/scenario.out"
+"${client_pin[@]}" "${runner[@]}" "$scenario" "$@" >"$dir/scenario.out"
 rc=$?
 set -e
 stop_all
@@ -329,7 +340,7 @@ stop_all
 # --- what the logs show, added to the scenario's JSON line
 set +e
 "$repo/.venv/bin/python" "$here/harness_report.py" --dir "$dir" --mode "$mode" --srv "$srv" \
-  --a-kind "$a_kind" --rc "$rc" <"$dir/scenario.out"
+  --a-kind "$a_kind" --log-level "$log_level" --rc "$rc" <"$dir/scenario.out"
 rc=$?
 set -e
 if [ "$rc" != 0 ]; then
