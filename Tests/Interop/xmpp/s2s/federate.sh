@@ -22,6 +22,8 @@
 #   --log-level L     Prosody's log level (default debug; the harness's auth and TLS checks need
 #                     debug and are skipped otherwise; scripts/bench-s2s uses info)
 #   --verbose         the harness says what it does on stderr
+#   --hard-timeout S  kill the scenario after S seconds (default 600; the scenarios have their
+#                     own --timeout, this is the harness's backstop)
 #
 # SCENARIO is a path (or a file name in this folder, e.g. federation.py); a .py runs with the
 # repository's .venv python. It gets the servers through the environment (the federation
@@ -58,7 +60,7 @@ die() {
 }
 say() { [ "$verbose" = 1 ] && echo "federate: $*" >&2 || true; }
 
-mode=dialback srv=0 a_kind=prosody b_kind=prosody keep=0 verbose=0 log_level=debug server_cpu="" client_cpu=""
+mode=dialback srv=0 a_kind=prosody b_kind=prosody keep=0 verbose=0 log_level=debug server_cpu="" client_cpu="" hard_timeout=600
 parleyd="${PARLEYD:-$repo/.build/debug/parleyd}"
 usage() { sed -n '2,/^set -euo/p' "$0" | grep '^#' >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -72,6 +74,7 @@ while [ $# -gt 0 ]; do
     --log-level) log_level="${2:-}"; shift 2 ;;
     --server-cpu) server_cpu="${2:-}"; shift 2 ;;
     --client-cpu) client_cpu="${2:-}"; shift 2 ;;
+    --hard-timeout) hard_timeout="${2:-}"; shift 2 ;;
     --verbose) verbose=1; shift ;;
     --) shift; break ;;
     -h|--help) usage ;;
@@ -83,6 +86,7 @@ case "$mode" in dialback|external) ;; *) die "--mode: dialback or external, not 
 case "$a_kind" in prosody|parley) ;; *) die "--a: prosody or parley, not '$a_kind'" ;; esac
 case "$b_kind" in prosody) ;; *) die "--b: only prosody for now, not '$b_kind'" ;; esac
 case "$log_level" in debug|info|warn|error) ;; *) die "--log-level: debug, info, warn or error" ;; esac
+[[ "$hard_timeout" =~ ^[0-9]+$ ]] || die "--hard-timeout: seconds"
 
 A_DOMAIN=a.test A_IP=127.0.0.2
 B_DOMAIN=b.test B_IP=127.0.0.3
@@ -101,14 +105,14 @@ if [ -z "${FEDERATE_INSIDE:-}" ]; then
   [ -x "$repo/.venv/bin/python" ] || die "no $repo/.venv (scripts/install-peers)"
   dir="$(mktemp -d /tmp/parley-s2s.XXXXXX)"
   chmod 755 "$dir"   # the servers run as the prosody user and must reach their files
+  if [ "$keep" = 1 ]; then trap 'echo "federate: kept $dir" >&2' EXIT; else trap 'rm -rf "$dir"' EXIT; fi
   set +e
   FEDERATE_INSIDE=1 FED_DIR="$dir" PARLEYD="$parleyd" \
     unshare --net --mount --pid --fork --kill-child --mount-proc --propagation private \
     bash "$0" --mode "$mode" $([ "$srv" = 1 ] && echo --srv) --a "$a_kind" --b "$b_kind" \
-      --parleyd "$parleyd" --log-level "$log_level" --server-cpu "$server_cpu" --client-cpu "$client_cpu" $([ "$keep" = 1 ] && echo --keep) $([ "$verbose" = 1 ] && echo --verbose) -- "$@"
+      --parleyd "$parleyd" --log-level "$log_level" --server-cpu "$server_cpu" --client-cpu "$client_cpu" --hard-timeout "$hard_timeout" $([ "$keep" = 1 ] && echo --keep) $([ "$verbose" = 1 ] && echo --verbose) -- "$@"
   rc=$?
   set -e
-  if [ "$keep" = 1 ]; then echo "federate: kept $dir" >&2; else rm -rf "$dir"; fi
   exit "$rc"
 fi
 
@@ -332,7 +336,7 @@ export FED_B_HOST="$B_IP" FED_B_PORT="$C2S_PORT" FED_B_DOMAIN="$B_DOMAIN" FED_B_
 export FED_MODE="$mode" FED_SRV="$srv" FED_DIR="$dir"
 say "running ${runner[*]} $scenario $*"
 set +e
-"${client_pin[@]}" "${runner[@]}" "$scenario" "$@" >"$dir/scenario.out"
+timeout -k 5 "$hard_timeout" "${client_pin[@]}" "${runner[@]}" "$scenario" "$@" >"$dir/scenario.out"
 rc=$?
 set -e
 stop_all
