@@ -125,32 +125,8 @@ extension ComponentConnection {
             do {
                 try await link.send(traffic)
             } catch {
-                if let stanzaError = Self.stanzaError(for: error, traffic: traffic) { reject(element, stanzaError) }
+                if let stanzaError = Bounce.stanzaError(for: error, traffic: traffic) { reject(element, stanzaError) }
             }
-        }
-    }
-
-    /// The stanza error for a delivery the model refused (RFC 6120 §8.3.3), nil when the
-    /// stanza is dropped silently: presence to an unavailable user (RFC 6121 §4.6.2),
-    /// headlines and errors (§8.5.2), answers to requests.
-    static func stanzaError(for error: DeliveryError, traffic: ComponentTraffic) -> StanzaError? {
-        switch traffic {
-        case .message(let message):
-            guard message.kind != .error && message.kind != .headline else { return nil }
-        case .query(let query):
-            guard query.kind.isRequest else { return nil }
-        case .presence, .subscription, .probe:
-            guard case .notRoutable = error else { return nil }
-        }
-        switch error {
-        case .notRoutable(let domain):
-            return StanzaError(.remoteServerNotFound, text: "no route to \(domain.prefix(100))")
-        case .invalidSender:
-            return StanzaError(.forbidden)
-        case .room:
-            return StanzaError(.itemNotFound, text: "rooms are served by their own component")
-        case .recipientUnavailable, .sessionClosed:
-            return StanzaError(.serviceUnavailable)
         }
     }
 

@@ -3,7 +3,6 @@ import ParleyXML
 import ParleyXMPP
 import Testing
 
-@testable import XMPPRouterPlugin
 
 /// Which stanzas a vanished component's queue answers, and how (RFC 6120 §8.3.1).
 @Suite struct BounceTests {
