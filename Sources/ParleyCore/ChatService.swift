@@ -45,6 +45,8 @@ public final class ChatService: Sendable {
     let rooms = ShardedDirectory<RoomID, Room>()
     /// The component serving each routed domain (`Components.swift`).
     let components = ShardedDirectory<String, ComponentRoute>()
+    /// The route of every other domain, when federation is on (`attachRemoteDomains`).
+    let remoteDomains = Mutex<ComponentRoute?>(nil)
     /// The room counts the configuration bounds.
     let roomLimits: RoomLimits
     /// Where persistent rooms are written; nil keeps them in memory only.

@@ -79,14 +79,27 @@ public enum ComponentAttachError: Error, Sendable, Equatable {
     case reservedDomain(String)
 }
 
-/// One attached component in the service's route table.
+/// One attached component in the service's route table: a component's own domain, or
+/// the route for every remote domain (server-to-server federation).
 final class ComponentRoute: Sendable {
+    /// The component's domain; empty for the remote-domains route.
     let domain: String
     let handler: any ComponentHandler
 
     init(domain: String, handler: any ComponentHandler) {
         self.domain = domain
         self.handler = handler
+    }
+
+    /// Whether this is the route of every domain served neither here nor by a component.
+    var isRemoteDomains: Bool { domain.isEmpty }
+
+    /// Whether traffic through this route may come from `senderDomain`: a component sends
+    /// from its own domain; the remote route from any domain that is neither the service's
+    /// nor a component's (the federation adapter checks each stream's authenticated domains).
+    func accepts(senderDomain: String, of service: ChatService) -> Bool {
+        guard isRemoteDomains else { return senderDomain == domain }
+        return !senderDomain.isEmpty && senderDomain != service.domain && !service.hasComponent(for: senderDomain)
     }
 
     /// Hands `event` to the component; false when it refused.
@@ -127,14 +140,38 @@ extension ChatService {
     public var componentDomains: [String] { components.allValues.map(\.domain).sorted() }
 
     func detachComponent(_ route: ComponentRoute) {
+        if route.isRemoteDomains {
+            remoteDomains.withLock { if $0 === route { $0 = nil } }
+            logger.info("remote domains detached")
+            return
+        }
         components.remove(route.domain, ifIdenticalTo: route)
         logger.info("component detached", metadata: ["domain": "\(route.domain)"])
     }
 
-    /// Routes `event` to the component serving the domain of `address`: nil when no
-    /// component serves it, false when it refused.
+    /// Attaches `handler` as the route of every domain that is neither this service's nor a
+    /// component's: what server-to-server federation (`xmpp-s2s`) serves. Traffic through the
+    /// returned link may come from any such domain. One handler at a time.
+    public func attachRemoteDomains(handler: any ComponentHandler) throws(ComponentAttachError) -> LocalComponentLink {
+        let route = ComponentRoute(domain: "", handler: handler)
+        let attached = remoteDomains.withLock { current -> Bool in
+            guard current == nil else { return false }
+            current = route
+            return true
+        }
+        guard attached else { throw .domainTaken("*") }
+        logger.info("remote domains attached")
+        return LocalComponentLink(service: self, route: route)
+    }
+
+    /// Whether remote domains are routed (federation is on).
+    public var routesRemoteDomains: Bool { remoteDomains.withLock { $0 != nil } }
+
+    /// Routes `event` to the component serving the domain of `address`, or to the remote
+    /// route for any other domain: nil when none serves it, false when it refused.
     func routeToComponent(_ event: ChatEvent, to address: Address) -> Bool? {
-        guard let domain = address.user?.domain, let route = components[domain] else { return nil }
+        guard let domain = address.user?.domain, domain != self.domain else { return nil }
+        guard let route = components[domain] ?? remoteDomains.withLock({ $0 }) else { return nil }
         return route.deliver(event, to: address)
     }
 }

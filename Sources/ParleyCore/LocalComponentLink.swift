@@ -87,6 +87,7 @@ public final class LocalComponentLink: ComponentLink {
         fanOuts = []
     }
 
+    /// The component's domain; empty for the remote-domains route.
     public var domain: String { route.domain }
 
     /// Gives the domain up; events for it then get `notRoutable`.
@@ -100,7 +101,9 @@ public final class LocalComponentLink: ComponentLink {
     public func post(_ message: Message, toEach targets: [Address]) { enqueue(.fanOut(message, targets)) }
 
     private func check(_ sender: UserID?) throws(DeliveryError) {
-        guard let sender, sender.domain == domain else { throw .invalidSender(sender?.description ?? "a room") }
+        guard let sender, route.accepts(senderDomain: sender.domain, of: service) else {
+            throw .invalidSender(sender?.description ?? "a room")
+        }
     }
 
     nonisolated(nonsending) public func send(_ message: Message) async throws(DeliveryError) {
