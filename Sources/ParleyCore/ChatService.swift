@@ -77,10 +77,19 @@ public final class ChatService: Sendable {
     /// same user with the same name is closed with `.replaced` (RFC 6120 §7.7.2.2). `guest`
     /// marks a user without an account (an anonymous login): its sessions and occupants say
     /// so, and adapters show it (IRC: `~guest` as the user part).
-    public func openSession(for user: UserID, resource: String? = nil, guest: Bool = false, mind: any SessionMind)
-        async throws(SessionError) -> ChatSession
-    {
-        guard user.domain == domain else { throw .wrongDomain }
+    ///
+    /// `remote` opens a session of a user of a remote domain, which federation routes
+    /// (`attachRemoteDomains`): a remote user in a local room. It has no contact list here.
+    public func openSession(
+        for user: UserID, resource: String? = nil, remote: Bool = false, guest: Bool = false, mind: any SessionMind
+    ) async throws(SessionError) -> ChatSession {
+        if remote {
+            guard let route = remoteDomains.withLock({ $0 }), route.accepts(senderDomain: user.domain, of: self) else {
+                throw .wrongDomain
+            }
+        } else {
+            guard user.domain == domain else { throw .wrongDomain }
+        }
         while true {
             let home = users.value(for: user) {
                 UserHome(id: user, home: executors.executor(for: user), directory: users)

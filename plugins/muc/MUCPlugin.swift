@@ -62,9 +62,8 @@ public enum MUCPlugin: ParleyPlugin {
             domain: serviceDomain, chat: context.chat,
             codec: XMPPStanzaCodec(extensions: extensions, namespace: XMPPNamespace.component),
             name: options.value(serviceName), locksNewRooms: options.value(lockNewRooms))
-        let logger = context.logger
         return ComponentHost(placement: placement, context: context) { link in
-            MUCComponentGateway(service: service, link: link as! any XMPPStanzaLink, logger: logger)
+            MUCComponentGateway(service: service, link: link as! any XMPPStanzaLink)
         }
     }
 }
