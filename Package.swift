@@ -44,6 +44,8 @@ let package = Package(
         .systemLibrary(
             name: "CLDAP", path: "Sources/CLDAP", pkgConfig: "ldap",
             providers: [.apt(["libldap2-dev"])]),
+        // SRV look-ups through glibc's libresolv (libc6-dev), for server-to-server federation.
+        .target(name: "CResolv", path: "Sources/CResolv", linkerSettings: [.linkedLibrary("resolv")]),
 
         // The protocol-agnostic chat domain model: no NIO, no XML, no IRC syntax.
         .target(
@@ -156,6 +158,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -195,6 +198,20 @@ let package = Package(
             ]),
 
         // Daemon plugins: one folder each under plugins/.
+        .target(
+            name: "XMPPS2SPlugin",
+            dependencies: [
+                "CResolv", "ParleyCore", "ParleyCred", "ParleyLauncher", "ParleyMUC", "ParleyXML", "ParleyXMPP",
+                "ParleyXMPPNIO", "ParleyServerNIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "plugins/xmpp-s2s"),
         .target(
             name: "XMPPRouterPlugin",
             dependencies: [
@@ -299,7 +316,7 @@ let package = Package(
         .executableTarget(
             name: "parleyd",
             dependencies: [
-                "ParleyLauncher", "ParleyCred", "ParleyLDAP", "TextChatPlugin", "XMPPC2SPlugin", "XMPPRouterPlugin", "EchoPlugin",
+                "ParleyLauncher", "ParleyCred", "ParleyLDAP", "TextChatPlugin", "XMPPC2SPlugin", "XMPPRouterPlugin", "XMPPS2SPlugin", "EchoPlugin",
                 "WebStatusPlugin", "IRCServerPlugin", "MUCPlugin", "IRCGatewayPlugin", "PubSubPlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

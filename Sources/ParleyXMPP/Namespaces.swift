@@ -10,6 +10,9 @@ public enum XMPPNamespace {
     public static let tls = "urn:ietf:params:xml:ns:xmpp-tls"
     public static let sasl = "urn:ietf:params:xml:ns:xmpp-sasl"
     public static let bind = "urn:ietf:params:xml:ns:xmpp-bind"
+    // XEP-0220 (Server Dialback)
+    public static let dialback = "jabber:server:dialback"
+    public static let dialbackFeature = "urn:xmpp:features:dialback"
     // RFC 3921 §3 (answered for old clients; RFC 6121 Appendix E)
     public static let session = "urn:ietf:params:xml:ns:xmpp-session"
     // RFC 7395 (XMPP over WebSocket)

@@ -10,6 +10,7 @@ import TextChatPlugin
 import WebStatusPlugin
 import XMPPC2SPlugin
 import XMPPRouterPlugin
+import XMPPS2SPlugin
 
 /// The plugins and auth kinds compiled into this `parleyd`.
 enum Builtins {
@@ -18,6 +19,7 @@ enum Builtins {
         registry.register(TextChatPlugin.self)
         registry.register(XMPPC2SPlugin.self)
         registry.register(XMPPRouterPlugin.self)
+        registry.register(XMPPS2SPlugin.self)
         registry.register(EchoPlugin.self)
         registry.register(WebStatusPlugin.self)
         registry.register(IRCServerPlugin.self)

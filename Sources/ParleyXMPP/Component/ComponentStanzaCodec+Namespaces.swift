@@ -48,7 +48,7 @@ extension ComponentStanzaCodec {
     /// `element` and the descendants that inherited its namespace, moved to `to`; a child
     /// in another namespace (a stanza error condition, a forwarded `jabber:client`
     /// message) and everything under it stays as it is.
-    static func moved(_ element: XMLElement, from: String, to: String) -> XMLElement {
+    public static func moved(_ element: XMLElement, from: String, to: String) -> XMLElement {
         var element = element
         element.namespace = to
         element.children = element.children.map { child in

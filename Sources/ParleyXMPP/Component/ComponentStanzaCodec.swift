@@ -8,8 +8,10 @@ import ParleyXML
 public struct ComponentStanzaCodec: Sendable {
     public let stanzas: XMPPStanzaCodec
 
-    public init(extensions: XMPPExtensionCodec = XMPPExtensionCodec()) {
-        stanzas = XMPPStanzaCodec(extensions: extensions, namespace: XMPPNamespace.component)
+    /// `namespace` is the stream's content namespace: `jabber:component:accept`, or
+    /// `jabber:server` on a server-to-server stream, whose stanzas also carry both addresses.
+    public init(extensions: XMPPExtensionCodec = XMPPExtensionCodec(), namespace: String = XMPPNamespace.component) {
+        stanzas = XMPPStanzaCodec(extensions: extensions, namespace: namespace)
     }
 
     public var namespace: String { stanzas.namespace }

@@ -10,6 +10,9 @@ public struct SoftwareVersion: Hashable, Sendable {
     /// XEP-0092 §2: OPTIONAL (and often left out on purpose, §4).
     public var os: String?
 
+    /// What Parley's servers answer for themselves (c2s and s2s).
+    public static let parley = SoftwareVersion(name: "Parley", version: "0.3.0")
+
     public init(name: String, version: String, os: String? = nil) {
         self.name = name
         self.version = version

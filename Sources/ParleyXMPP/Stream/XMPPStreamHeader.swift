@@ -4,13 +4,16 @@ import ParleyXML
 public enum XMPPStreamHeader {
     /// The header with `attributes`, declaring `contentNamespace` as the default namespace
     /// (`jabber:client`, `jabber:component:accept`) and the `stream` prefix.
-    public static func bytes(contentNamespace: String, attributes: [XMLAttribute]) -> [UInt8] {
+    /// `declarations` adds prefixes (a server stream's `db`, XEP-0220 §2.1.1).
+    public static func bytes(
+        contentNamespace: String, attributes: [XMLAttribute], declarations: [XMLNamespaceDeclaration] = []
+    ) -> [UInt8] {
         let header = XMLStreamHeader(
             name: "stream", namespace: XMPPNamespace.streams, prefix: "stream", attributes: attributes,
             namespaceDeclarations: [
                 XMLNamespaceDeclaration(prefix: nil, uri: contentNamespace),
                 XMLNamespaceDeclaration(prefix: "stream", uri: XMPPNamespace.streams),
-            ])
+            ] + declarations)
         var bytes: [UInt8] = []
         XMLSerializer.writeStreamHeader(header, into: &bytes)
         return bytes

@@ -1,0 +1,244 @@
+import Logging
+import NIOCore
+import NIOSSL
+import NIOTLS
+import ParleyCore
+import ParleyServerNIO
+import ParleyXML
+import ParleyXMPP
+import ParleyXMPPNIO
+
+/// One incoming server-to-server stream (the receiving side, `S2SAcceptState`) on its
+/// channel's event loop: TLS, SASL EXTERNAL or dialback, then the remote server's stanzas,
+/// each checked against the stream's authenticated domain pairs and handed to the model
+/// in order (reading pauses while too many wait).
+final actor S2SInboundConnection: XMPPStreamConnection {
+    nonisolated let channel: any Channel
+    nonisolated var unownedExecutor: UnownedSerialExecutor { channel.eventLoop.executor.asUnownedSerialExecutor() }
+    nonisolated var eventLoop: any EventLoop { channel.eventLoop }
+
+    let shared: S2SShared
+    private let parser: ConnectionParser
+    private var stream: S2SAcceptState
+    private let certificate = S2SCertificateBox()
+    private var gate: FloodGate
+    private var inbox: SerialInbox<(ComponentTraffic, XMLElement)>
+    private let openedAt = NIODeadline.now()
+    private var lastStanza = NIODeadline.now()
+    private var lastWrite = NIODeadline.now()
+
+    init(channel: any Channel, parser: ConnectionParser, shared: S2SShared) {
+        self.channel = channel
+        self.parser = parser
+        self.shared = shared
+        stream = S2SAcceptState(configuration: shared.acceptConfiguration())
+        gate = FloodGate(rate: shared.settings.maxStanzasPerSecond, now: NIODeadline.now().uptimeNanoseconds)
+        inbox = SerialInbox(limit: shared.settings.inboundQueueLimit)
+    }
+
+    func log(_ level: Logger.Level, _ message: @autoclosure () -> Logger.Message, _ metadata: Logger.Metadata = [:]) {
+        let logger = shared.logger
+        guard logger.logLevel <= level else { return }
+        var all = metadata
+        all["peer"] = "\(channel.remoteAddress?.description ?? "?")"
+        if let claimed = stream.claimedDomain { all["from"] = "\(claimed)" }
+        logger.log(level: level, message(), metadata: all)
+    }
+
+    // MARK: Events
+
+    func receive(_ event: XMLStreamEvent) {
+        perform(stream.received(event))
+    }
+
+    func failed(_ error: any Error) {
+        if let streamError = error as? StreamError {
+            log(.info, "s2s stream error", ["error": "\(streamError)"])
+            closeStream(error: streamError)
+        } else {
+            log(.debug, "s2s connection error", ["error": "\(error)"])
+            stream.abandon()
+            channel.close(promise: nil)
+        }
+    }
+
+    nonisolated func userInboundEvent(_ event: Any) -> Bool {
+        guard case .handshakeCompleted? = event as? TLSUserEvent else { return false }
+        assumeIsolated { $0.tlsUp() }
+        return true
+    }
+
+    nonisolated func channelInactive() {
+        assumeIsolated { $0.inactive() }
+    }
+
+    private func inactive() {
+        stream.abandon()
+        inbox.removeAll()
+        shared.connections.forget(self)
+    }
+
+    private func tlsUp() {
+        stream.tlsEstablished(certificateNames: certificate.names)
+        log(.debug, "s2s TLS up", ["certificate": "\(certificate.names.isVerified ? "verified" : "not verified")"])
+    }
+
+    // MARK: Actions
+
+    private func perform(_ actions: [S2SAcceptState.Action]) {
+        for action in actions {
+            switch action {
+            case .send(let bytes):
+                write(bytes)
+            case .sendAndStartTLS(let bytes):
+                write(bytes)
+                do {
+                    let handler = NIOSSLServerHandler(
+                        context: shared.serverTLS,
+                        customVerificationCallback: S2SCertificateBox.callback(trust: shared.trust, box: certificate))
+                    try channel.pipeline.syncOperations.addHandler(handler, position: .first)
+                } catch {
+                    log(.error, "cannot start TLS", ["error": "\(error)"])
+                    channel.close(promise: nil)
+                    return
+                }
+                parser.parser.reset()
+            case .sendAndRestart(let bytes):
+                parser.parser.reset()
+                write(bytes)
+            case .verifyDialback(let request):
+                verify(request)
+            case .authenticated(let pair, let method):
+                log(.info, "s2s stream authenticated", ["pair": "\(pair)", "method": "\(method)", "direction": "in"])
+            case .stanza(let element, _):
+                stanza(element)
+            case .close(let error):
+                if let error { log(.info, "s2s stream refused", ["error": "\(error)"]) }
+                closeStream(error: error)
+            }
+        }
+    }
+
+    /// XEP-0220 §2.1.3: ask the authoritative server of the originating domain, over our
+    /// outgoing stream to it.
+    private func verify(_ request: DialbackVerification) {
+        let loop = channel.eventLoop
+        let pair = S2SDomainPair(remote: request.originating, local: request.receiving)
+        shared.outbound(for: pair).verify(request) { outcome in
+            loop.execute {
+                self.assumeIsolated { connection in
+                    connection.perform(connection.stream.dialbackChecked(request, outcome: outcome))
+                }
+            }
+        }
+    }
+
+    // MARK: Stanzas
+
+    private func stanza(_ element: XMLElement) {
+        lastStanza = .now()
+        guard gate.admit(now: NIODeadline.now().uptimeNanoseconds) else {
+            log(.notice, "s2s stream cut off: flood", ["limit": "\(shared.settings.maxStanzasPerSecond)"])
+            closeStream(error: StreamError(.policyViolation, text: "more than \(shared.settings.maxStanzasPerSecond) stanzas a second"))
+            return
+        }
+        // XEP-0045: a remote user talking to one of this process's rooms.
+        if let to = element[attribute: "to"].flatMap(JID.init), let rooms = shared.roomGateway(for: to.domain) {
+            rooms.receive(element)
+            return
+        }
+        if S2SServerQueries.isAddressedToServer(element, domain: shared.chat.domain) {
+            let type = element[attribute: "type"]
+            if type == "get" || type == "set" {
+                let reply = S2SServerQueries.reply(to: element, domain: shared.chat.domain, components: shared.chat.componentDomains)
+                sendBack(reply, answering: element)
+            }
+            return
+        }
+        let traffic: ComponentTraffic?
+        do {
+            traffic = try shared.codec.traffic(from: element)
+        } catch {
+            switch error {
+            case .stanza(let error): reject(element, error)
+            case .stream(let error): closeStream(error: error)
+            }
+            return
+        }
+        guard let traffic else { return }
+        let start = inbox.push((traffic, element))
+        inbox.updateReading(of: channel)
+        guard start else { return }
+        Task { await self.drain() }
+    }
+
+    private func drain() async {
+        while let (traffic, element) = inbox.next() {
+            inbox.updateReading(of: channel)
+            guard let link = shared.link else {
+                reject(element, StanzaError(.serviceUnavailable))
+                continue
+            }
+            do {
+                try await link.send(traffic)
+            } catch {
+                if let stanzaError = Bounce.stanzaError(for: error, traffic: traffic) { reject(element, stanzaError) }
+            }
+        }
+    }
+
+    /// The error reply to `stanza`, sent back over our outgoing stream to its domain
+    /// (RFC 6120 §8.3.1: never an error to an error).
+    private func reject(_ stanza: XMLElement, _ error: StanzaError) {
+        guard stanza[attribute: "type"] != "error" else { return }
+        sendBack(error.reply(to: stanza, includingOriginal: false), answering: stanza)
+    }
+
+    /// Sends `reply` to the sender of `stanza`, over our outgoing stream to its domain.
+    private func sendBack(_ reply: XMLElement, answering stanza: XMLElement) {
+        guard let from = stanza[attribute: "from"].flatMap(JID.init), let to = stanza[attribute: "to"].flatMap(JID.init) else {
+            return
+        }
+        _ = shared.outbound(for: S2SDomainPair(remote: from.domain, local: to.domain)).send(reply, origin: nil)
+    }
+
+    // MARK: Closing and timers
+
+    func closeStream(error: StreamError?) {
+        guard let bytes = stream.closingBytes(error: error) else { return }
+        inbox.removeAll()
+        var buffer = channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        let channel = self.channel
+        channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
+        channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+    }
+
+    private func write(_ bytes: [UInt8]) {
+        lastWrite = .now()
+        var buffer = channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        channel.writeAndFlush(buffer, promise: nil)
+    }
+
+    /// Negotiation and idle timeouts; called by the loop's sweeper.
+    func tick() {
+        guard !stream.isClosed else { return }
+        let now = NIODeadline.now()
+        if stream.authenticated.isEmpty {
+            if now - openedAt > .nanoseconds(Int64(shared.settings.negotiationTimeout * 1e9)) {
+                log(.info, "s2s stream not authenticated in time")
+                closeStream(error: StreamError(.connectionTimeout, text: "no authentication within \(shared.settings.negotiationTimeout) s"))
+            }
+            return
+        }
+        if now - lastStanza > .nanoseconds(Int64(shared.settings.idleTimeout * 1e9)) {
+            log(.info, "s2s stream idle: closing", ["direction": "in"])
+            closeStream(error: nil)
+            return
+        }
+        if now - lastWrite > .nanoseconds(Int64(shared.settings.keepaliveInterval * 1e9)) {
+            write([UInt8(ascii: " ")])
+        }
+    }
+}

@@ -1,0 +1,359 @@
+import DequeModule
+import Logging
+import NIOCore
+import NIOPosix
+import ParleyCore
+import ParleyXML
+import ParleyXMPP
+import ParleyXMPPNIO
+import Synchronization
+
+/// Everything sent from one of our domains to one remote domain (RFC 6120 §13.7): the
+/// outgoing stream, set up on the first stanza and reused until it has been idle for
+/// `idle-timeout`; the stanzas that wait while it is set up (bounded), bounced with
+/// `remote-server-not-found` or `remote-server-timeout` when it fails; and the dialback
+/// verifications the receiving side asks of that domain (XEP-0220 §2.1.3).
+///
+/// Called from any thread; the stream's I/O runs on `loop`.
+final class S2SOutbound: Sendable {
+    let pair: S2SDomainPair
+    let loop: any EventLoop
+    private let shared: S2SShared
+    private let state = Mutex(State())
+
+    private struct Entry {
+        var buffer: ByteBuffer
+        /// The model traffic, kept to bounce it if it is never written.
+        var origin: ComponentTraffic?
+    }
+
+    private enum Phase {
+        case idle
+        /// Resolving, connecting or negotiating; the stream once it can carry verifications.
+        case connecting(verifying: S2SOutboundStream?)
+        case established(S2SOutboundStream)
+        /// Removed from the table: a sender looks the pair up again.
+        case retired
+    }
+
+    private struct State {
+        var phase = Phase.idle
+        var waiting = Deque<Entry>()
+        var toFlush: [Entry] = []
+        var flushScheduled = false
+        var verifications: [(DialbackVerification, @Sendable (DialbackOutcome) -> Void)] = []
+        var answers: [String: @Sendable (DialbackOutcome) -> Void] = [:]
+        var lastActivity = NIODeadline.now()
+        var attempt = 0
+    }
+
+    init(pair: S2SDomainPair, loop: any EventLoop, shared: S2SShared) {
+        self.pair = pair
+        self.loop = loop
+        self.shared = shared
+    }
+
+    private var logger: Logger { shared.logger }
+
+    // MARK: Sending (any thread)
+
+    /// Queues a stanza from `pair.local` to `pair.remote`; false when this outbound is
+    /// retired (the caller asks the table again).
+    func send(_ element: XMLElement, origin: ComponentTraffic?) -> Bool {
+        var buffer = ByteBufferAllocator().buffer(capacity: 256)
+        buffer.writeXML(element, inheritedNamespace: XMPPNamespace.server)
+        let entry = Entry(buffer: buffer, origin: origin.flatMap { Bounce.expectsAnswer($0) ? $0 : nil })
+        enum Next { case retired, nothing, connect, flush, overflow }
+        let next: Next = state.withLock { state in
+            state.lastActivity = .now()
+            switch state.phase {
+            case .retired:
+                return .retired
+            case .established:
+                state.toFlush.append(entry)
+                guard !state.flushScheduled else { return .nothing }
+                state.flushScheduled = true
+                return .flush
+            case .idle:
+                state.waiting.append(entry)
+                state.phase = .connecting(verifying: nil)
+                return .connect
+            case .connecting:
+                guard state.waiting.count < shared.settings.queueLimit else { return .overflow }
+                state.waiting.append(entry)
+                return .nothing
+            }
+        }
+        switch next {
+        case .retired: return false
+        case .nothing: break
+        case .connect: loop.execute { self.connect() }
+        case .flush: loop.execute { self.flush() }
+        case .overflow:
+            bounce([entry], StanzaError(.resourceConstraint, type: .wait, text: "too many stanzas wait for \(pair.remote)"))
+        }
+        return true
+    }
+
+    /// Asks the authoritative server of `pair.remote` to check a key (XEP-0220 §2.1.3);
+    /// `answer` is called once, with an error outcome if the domain cannot be reached.
+    func verify(_ request: DialbackVerification, answer: @escaping @Sendable (DialbackOutcome) -> Void) {
+        let next: Phase = state.withLock { state in
+            state.lastActivity = .now()
+            state.verifications.append((request, answer))
+            if case .idle = state.phase {
+                state.phase = .connecting(verifying: nil)
+                return .idle
+            }
+            return state.phase
+        }
+        switch next {
+        case .idle: loop.execute { self.connect() }
+        case .established(let stream), .connecting(let stream?): loop.execute { self.sendVerifications(on: stream) }
+        case .retired: answer(.error(StanzaError(.remoteServerNotFound)))
+        case .connecting(nil): break
+        }
+    }
+
+    // MARK: Connecting (on the loop)
+
+    private func connect() {
+        let remote = pair.remote
+        shared.resolver.targets(for: remote, on: loop).whenComplete { result in
+            switch result {
+            case .success(let targets) where !targets.isEmpty:
+                self.attempt(targets, index: 0)
+            case .success:
+                self.failed(.unreachable("no address for \(remote)"))
+            case .failure(let error):
+                self.failed(.unreachable("no server for \(remote): \(error)"))
+            }
+        }
+    }
+
+    /// RFC 6120 §3.2.1: each target in turn until one accepts the connection.
+    private func attempt(_ targets: [S2SResolver.Target], index: Int) {
+        guard index < targets.count else {
+            failed(.unreachable("no server of \(pair.remote) accepted a connection"))
+            return
+        }
+        let target = targets[index]
+        let shared = self.shared
+        let configuration = shared.connectConfiguration(for: pair)
+        let made = NIOLoopBoundBox<S2SOutboundStream?>(nil, eventLoop: loop)
+        ClientBootstrap(group: loop)
+            .connectTimeout(.nanoseconds(Int64(shared.settings.connectTimeout * 1e9)))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let parser = ConnectionParser(limits: shared.xmlLimits)
+                    let stream = S2SOutboundStream(
+                        channel: channel, parser: parser, configuration: configuration, shared: shared, owner: self)
+                    made.value = stream
+                    try XMPPStreamChannelHandler.install(on: channel, decoder: parser.makeDecoder(), connection: stream)
+                }
+            }
+            .connect(host: target.host, port: target.port)
+            .whenComplete { result in
+                switch result {
+                case .success:
+                    guard let stream = made.value else { return }
+                    self.logger.debug("s2s connected", metadata: ["pair": "\(self.pair)", "target": "\(target.host):\(target.port)"])
+                    stream.assumeIsolated { $0.start() }
+                    self.watchNegotiation(of: stream)
+                case .failure(let error):
+                    self.logger.debug(
+                        "s2s connect failed", metadata: ["pair": "\(self.pair)", "target": "\(target.host):\(target.port)", "error": "\(error)"])
+                    self.attempt(targets, index: index + 1)
+                }
+            }
+    }
+
+    /// A stream not authenticated within `negotiation-timeout` is given up.
+    private func watchNegotiation(of stream: S2SOutboundStream) {
+        let attempt = state.withLock { state in
+            state.attempt += 1
+            return state.attempt
+        }
+        loop.scheduleTask(in: .nanoseconds(Int64(shared.settings.negotiationTimeout * 1e9))) {
+            let stale = self.state.withLock { state -> Bool in
+                guard state.attempt == attempt, case .connecting = state.phase else { return false }
+                return true
+            }
+            guard stale else { return }
+            stream.assumeIsolated { $0.close(sending: StreamError(.connectionTimeout, text: "no authentication in time")) }
+            self.failed(.timeout)
+        }
+    }
+
+    // MARK: Stream reports (on the loop)
+
+    func established(_ stream: S2SOutboundStream, method: String) {
+        logger.info("s2s stream established", metadata: ["pair": "\(pair)", "method": "\(method)", "direction": "out"])
+        let waiting = state.withLock { state in
+            state.phase = .established(stream)
+            state.lastActivity = .now()
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        stream.assumeIsolated { stream in
+            for entry in waiting { stream.write(buffer: entry.buffer, promise: self.promise(for: entry)) }
+            stream.flush()
+        }
+        sendVerifications(on: stream)
+        scheduleIdleCheck(for: stream)
+    }
+
+    /// The stream's TLS is up and its dialback under way: verifications may go on it.
+    func readyToVerify(_ stream: S2SOutboundStream) {
+        state.withLock { state in
+            if case .connecting = state.phase { state.phase = .connecting(verifying: stream) }
+        }
+        sendVerifications(on: stream)
+    }
+
+    func verified(_ request: DialbackVerification, outcome: DialbackOutcome) {
+        let answer = state.withLock { $0.answers.removeValue(forKey: request.streamID) }
+        answer?(outcome)
+    }
+
+    func streamEnded(_ stream: S2SOutboundStream, reason: S2SFailure, unanswered: [DialbackVerification]) {
+        let current = state.withLock { state -> Bool in
+            if case .established(let active) = state.phase, active === stream { return true }
+            return false
+        }
+        let answers = state.withLock { state in unanswered.compactMap { state.answers.removeValue(forKey: $0.streamID) } }
+        for answer in answers { answer(.error(StanzaError(.remoteServerNotFound))) }
+        if current {
+            logger.info("s2s stream closed", metadata: ["pair": "\(pair)", "reason": "\(reason)", "direction": "out"])
+            state.withLock { $0.phase = .idle }
+            restartIfNeeded()
+        } else {
+            failed(reason)
+        }
+    }
+
+    /// Connects again if stanzas or verifications arrived while the stream was closing.
+    private func restartIfNeeded() {
+        let again = state.withLock { state -> Bool in
+            guard case .idle = state.phase, !state.waiting.isEmpty || !state.verifications.isEmpty else { return false }
+            state.phase = .connecting(verifying: nil)
+            return true
+        }
+        if again { connect() }
+    }
+
+    /// The stream could not be set up: bounce what waits, fail the verifications.
+    private func failed(_ reason: S2SFailure) {
+        let (waiting, verifications) = state.withLock { state -> ([Entry], [@Sendable (DialbackOutcome) -> Void]) in
+            guard case .connecting = state.phase else { return ([], []) }
+            state.phase = .idle
+            state.attempt += 1
+            defer {
+                state.waiting = []
+                state.verifications = []
+            }
+            return (Array(state.waiting), state.verifications.map(\.1))
+        }
+        guard !waiting.isEmpty || !verifications.isEmpty else { return }
+        logger.notice("s2s connection failed", metadata: ["pair": "\(pair)", "reason": "\(reason)"])
+        bounce(waiting, StanzaError(reason.bounceCondition, text: "\(pair.remote): \(reason)"))
+        for answer in verifications { answer(.error(StanzaError(reason.bounceCondition))) }
+    }
+
+    private func sendVerifications(on stream: S2SOutboundStream) {
+        let requests = state.withLock { state in
+            defer { state.verifications = [] }
+            for (request, answer) in state.verifications { state.answers[request.streamID] = answer }
+            return state.verifications.map(\.0)
+        }
+        stream.assumeIsolated { stream in
+            for request in requests where !stream.verify(request) {
+                self.verified(request, outcome: .error(StanzaError(.remoteServerNotFound)))
+            }
+        }
+    }
+
+    // MARK: Writing (on the loop)
+
+    private func flush() {
+        let (entries, stream) = state.withLock { state -> ([Entry], S2SOutboundStream?) in
+            state.flushScheduled = false
+            defer { state.toFlush = [] }
+            guard case .established(let stream) = state.phase else { return ([], nil) }
+            return (state.toFlush, stream)
+        }
+        guard let stream else {
+            // The stream ended between queueing and flushing: queue again for the next one.
+            requeue()
+            return
+        }
+        stream.assumeIsolated { stream in
+            for entry in entries { stream.write(buffer: entry.buffer, promise: self.promise(for: entry)) }
+            stream.flush()
+        }
+    }
+
+    private func requeue() {
+        let connect = state.withLock { state -> Bool in
+            state.waiting.append(contentsOf: state.toFlush)
+            state.toFlush = []
+            guard case .idle = state.phase, !state.waiting.isEmpty else { return false }
+            state.phase = .connecting(verifying: nil)
+            return true
+        }
+        if connect { self.connect() }
+    }
+
+    /// A promise that bounces `entry` if the socket fails it; nil for what needs no answer.
+    private func promise(for entry: Entry) -> EventLoopPromise<Void>? {
+        guard entry.origin != nil else { return nil }
+        let promise = loop.makePromise(of: Void.self)
+        promise.futureResult.whenFailure { _ in
+            self.bounce([entry], StanzaError(.remoteServerNotFound, text: "the connection to \(self.pair.remote) failed"))
+        }
+        return promise
+    }
+
+    // MARK: Idle streams (RFC 6120 §4.6.1)
+
+    private func scheduleIdleCheck(for stream: S2SOutboundStream) {
+        let interval = TimeAmount.nanoseconds(Int64(min(shared.settings.idleTimeout, shared.settings.keepaliveInterval) * 1e9))
+        loop.scheduleTask(in: interval) { self.checkIdle(stream) }
+    }
+
+    private func checkIdle(_ stream: S2SOutboundStream) {
+        let idleFor = state.withLock { state -> Double? in
+            guard case .established(let active) = state.phase, active === stream else { return nil }
+            return Double((NIODeadline.now() - state.lastActivity).nanoseconds) / 1e9
+        }
+        guard let idleFor else { return }
+        if idleFor >= shared.settings.idleTimeout {
+            logger.info("s2s stream idle: closing", metadata: ["pair": "\(pair)", "direction": "out"])
+            state.withLock { $0.phase = .idle }
+            stream.assumeIsolated { $0.close(sending: nil) }
+            return
+        }
+        scheduleIdleCheck(for: stream)
+    }
+
+    /// Ends the stream (shutdown).
+    func shutdown() {
+        let stream = state.withLock { state -> S2SOutboundStream? in
+            defer { state.phase = .retired }
+            if case .established(let stream) = state.phase { return stream }
+            return nil
+        }
+        guard let stream else { return }
+        loop.execute { stream.assumeIsolated { $0.close(sending: StreamError(.systemShutdown)) } }
+    }
+
+    // MARK: Bouncing (RFC 6120 §8.3.3)
+
+    private func bounce(_ entries: [Entry], _ error: StanzaError) {
+        let replies = entries.compactMap { entry in
+            entry.origin.flatMap { Bounce.reply(to: $0, extensions: shared.codec.stanzas.extensions, error: error) }
+        }
+        guard !replies.isEmpty, let link = shared.link else { return }
+        for reply in replies { link.post(reply) }
+    }
+}

@@ -1,0 +1,30 @@
+import ParleyCore
+import ParleyXML
+import ParleyXMPP
+
+/// The model's route to every remote domain (`ChatService.attachRemoteDomains`): each event
+/// for a remote address becomes a `jabber:server` stanza on the outgoing stream from the
+/// sender's domain to the recipient's.
+final class S2SRemoteDomains: ComponentHandler {
+    let protocolFamily = ProtocolFamily.xmpp
+    private let shared: S2SShared
+
+    init(shared: S2SShared) {
+        self.shared = shared
+    }
+
+    func deliver(_ event: ChatEvent, to address: Address) throws {
+        guard let traffic = ComponentTraffic(event: event, to: address), let sender = traffic.sender,
+            let remote = address.user?.domain
+        else { return }
+        guard shared.settings.admits(remote) else {
+            throw DeliveryError.notRoutable(remote)
+        }
+        guard let element = shared.codec.element(for: traffic) else { return }
+        let pair = S2SDomainPair(remote: remote, local: sender.domain)
+        // A retired outbound (shutting down) is replaced by a fresh one once.
+        if !shared.outbound(for: pair).send(element, origin: traffic) {
+            throw DeliveryError.notRoutable(remote)
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import CResolv
+import NIOCore
+import NIOPosix
+
+/// Where to connect for a remote domain (RFC 6120 §3.2): the `hosts` option first, then
+/// DNS SRV `_xmpp-server._tcp` ordered by priority and weight (RFC 2782), then the domain
+/// itself on port 5269. A name is connected to by NIO, which tries its A and AAAA
+/// addresses the happy-eyeballs way (RFC 8305).
+struct S2SResolver: Sendable {
+    /// One place to try.
+    struct Target: Sendable, Equatable {
+        var host: String
+        var port: Int
+    }
+
+    let hosts: S2SStaticHosts
+    /// Runs the blocking look-up off the event loops and the cooperative pool.
+    let threadPool: NIOThreadPool
+    /// The SRV look-up; the system resolver by default (replaced in tests).
+    var lookUpSRV: @Sendable (String) -> [SRVRecord]? = S2SResolver.systemSRV
+
+    /// What an SRV answer holds (RFC 2782).
+    struct SRVRecord: Sendable, Equatable {
+        var priority: Int
+        var weight: Int
+        var port: Int
+        var target: String
+    }
+
+    /// Why a domain has no place to connect to.
+    enum Failure: Error, Equatable {
+        /// RFC 2782: a single record with target "." says the service is not offered.
+        case serviceRefused
+    }
+
+    func targets(for domain: String, on loop: any EventLoop) -> EventLoopFuture<[Target]> {
+        if let fixed = hosts[domain] { return loop.makeSucceededFuture([Target(host: fixed.host, port: fixed.port)]) }
+        let lookUp = lookUpSRV
+        return threadPool.runIfActive(eventLoop: loop) { lookUp("_xmpp-server._tcp.\(domain)") }
+            .flatMapThrowing { records throws(Failure) -> [Target] in
+                try Self.targets(domain: domain, records: records)
+            }
+    }
+
+    /// The order to try: SRV records by priority, weighted at random within one (RFC 2782),
+    /// or the domain itself on 5269 when there are none or the look-up failed (RFC 6120
+    /// §3.2.1 step 9, §3.2.2).
+    static func targets(
+        domain: String, records: [SRVRecord]?, random: (Int) -> Int = { Int.random(in: 0..<max($0, 1)) }
+    ) throws(Failure) -> [Target] {
+        guard let records, !records.isEmpty else { return [Target(host: domain, port: 5269)] }
+        if records.count == 1, records[0].target == "." || records[0].target.isEmpty { throw .serviceRefused }
+        var ordered: [Target] = []
+        for priority in Set(records.map(\.priority)).sorted() {
+            var group = records.filter { $0.priority == priority && $0.target != "." }
+            while !group.isEmpty {
+                let total = group.reduce(0) { $0 + $1.weight }
+                var pick = random(total + 1)
+                var index = 0
+                for (candidate, record) in group.enumerated() {
+                    pick -= record.weight
+                    index = candidate
+                    if pick <= 0 { break }
+                }
+                let chosen = group.remove(at: index)
+                ordered.append(Target(host: chosen.target, port: chosen.port))
+            }
+        }
+        return ordered
+    }
+
+    /// libresolv's answer: nil when the look-up failed, empty when there are no records.
+    static func systemSRV(_ name: String) -> [SRVRecord]? {
+        var records = [parley_srv_record](repeating: parley_srv_record(), count: 32)
+        let count = parley_srv_lookup(name, &records, Int32(records.count))
+        guard count >= 0 else { return nil }
+        return records.prefix(Int(count)).map { record in
+            var target = record.target
+            let name = withUnsafeBytes(of: &target) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            return SRVRecord(
+                priority: Int(record.priority), weight: Int(record.weight), port: Int(record.port),
+                target: name.hasSuffix(".") ? String(name.dropLast()) : name)
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import NIOCore
+import ParleyServerNIO
+import ParleyXML
+import ParleyXMPP
+import ParleyXMPPNIO
+
+/// The running `xmpp-s2s` listener, on the server runtime: each accepted connection gets a
+/// pipeline (XML stream decoder → `S2SInboundConnection`). On graceful shutdown outgoing
+/// streams end with `system-shutdown`, then incoming ones, and the remote route is detached.
+typealias S2SService = ServerListener<S2SInboundConnection>
+
+extension ServerListener where Connection == S2SInboundConnection {
+    convenience init(shared: S2SShared) {
+        var options = ListenerOptions()
+        options.backlog = 256
+        options.maxMessagesPerRead = 8
+        options.sweepInterval = .milliseconds(500)
+        self.init(
+            name: "xmpp-s2s",
+            endpoints: [
+                ListenerEndpoint(host: shared.settings.host, port: shared.settings.port) { channel in
+                    let parser = ConnectionParser(limits: shared.xmlLimits)
+                    let connection = S2SInboundConnection(channel: channel, parser: parser, shared: shared)
+                    guard shared.connections.track(connection, limit: shared.settings.maxIncomingStreams) else {
+                        channel.close(promise: nil)
+                        return
+                    }
+                    try XMPPStreamChannelHandler.install(on: channel, decoder: parser.makeDecoder(), connection: connection)
+                }
+            ],
+            options: options, registry: shared.connections, eventLoopGroup: shared.eventLoopGroup, logger: shared.logger,
+            metadata: ["domain": "\(shared.chat.domain)"],
+            stopping: {
+                for outbound in shared.allOutbound() { outbound.shutdown() }
+            },
+            shutdown: { connections in
+                for connection in connections {
+                    await connection.closeStream(error: StreamError(.systemShutdown, text: "the server is shutting down"))
+                }
+                for connection in connections {
+                    try? await connection.channel.closeFuture.get()
+                }
+                shared.detach()
+            })
+    }
+}

@@ -1,0 +1,133 @@
+import Logging
+import NIOCore
+import NIOSSL
+import ParleyCore
+import ParleyCred
+import ParleyMUC
+import ParleyServerNIO
+import ParleyXML
+import ParleyXMPP
+import ParleyXMPPNIO
+import Synchronization
+
+/// What every server-to-server stream of one `parleyd` shares: settings, the chat model
+/// and its link for remote domains, TLS, trust, the resolver, the dialback secret, and the
+/// table of outgoing streams (one per pair of domains).
+final class S2SShared: Sendable {
+    let settings: S2SSettings
+    let chat: ChatService
+    let codec: ComponentStanzaCodec
+    let logger: Logger
+    let trust: S2STrust
+    let serverTLS: NIOSSLContext
+    let clientTLS: NIOSSLContext
+    let resolver: S2SResolver
+    /// XEP-0185: a secret per process; keys made before a restart no longer verify,
+    /// which only costs a dialback round again.
+    let dialbackSecret = SASLEncoding.randomID(bytes: 32)
+    let xmlLimits: XMLLimits
+    let eventLoopGroup: any EventLoopGroup
+    /// Incoming streams, for the sweepers and shutdown.
+    let connections: ConnectionRegistry<S2SInboundConnection>
+    private let outbound = Mutex<[S2SDomainPair: S2SOutbound]>([:])
+    private let roomGateways = Mutex<[String: S2SRoomGateway]>([:])
+    private let linkBox = Mutex<LocalComponentLink?>(nil)
+
+    init(
+        settings: S2SSettings, chat: ChatService, tls: TLSMaterial, trust: S2STrust, resolver: S2SResolver,
+        eventLoopGroup: any EventLoopGroup, logger: Logger, memory: MemoryReturn?
+    ) throws {
+        self.settings = settings
+        self.chat = chat
+        self.codec = ComponentStanzaCodec(extensions: XMPPExtensionCodec(table: chat.translation), namespace: XMPPNamespace.server)
+        self.logger = logger
+        self.trust = trust
+        self.resolver = resolver
+        self.eventLoopGroup = eventLoopGroup
+        self.connections = ConnectionRegistry(memory: memory)
+        var limits = XMLLimits.default
+        limits.maxStanzaBytes = settings.maxStanzaBytes
+        limits.maxTextBytes = settings.maxStanzaBytes
+        self.xmlLimits = limits
+        let chain = tls.certificateChain.map { NIOSSLCertificateSource.certificate($0) }
+        var server = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(tls.privateKey))
+        server.minimumTLSVersion = .tlsv12
+        // A remote server presents its certificate as a client would (XEP-0178); one without
+        // a valid one may still use dialback, so the certificate is asked for, not required.
+        server.certificateVerification = .optionalVerification
+        serverTLS = try NIOSSLContext(configuration: server)
+        var client = TLSConfiguration.makeClientConfiguration()
+        client.minimumTLSVersion = .tlsv12
+        client.certificateChain = chain
+        client.privateKey = .privateKey(tls.privateKey)
+        // The verification callback decides what the chain proves (S2STrust).
+        client.certificateVerification = .noHostnameVerification
+        clientTLS = try NIOSSLContext(configuration: client)
+    }
+
+    /// The link through which remote servers' traffic enters the model.
+    var link: LocalComponentLink? { linkBox.withLock { $0 } }
+
+    func attach(_ link: LocalComponentLink) { linkBox.withLock { $0 = link } }
+
+    func detach() {
+        let link = linkBox.withLock { box in
+            defer { box = nil }
+            return box
+        }
+        link?.detach()
+    }
+
+    /// Whether `domain` is served here: the chat domain, or a component's.
+    func serves(_ domain: String) -> Bool {
+        domain == chat.domain || chat.hasComponent(for: domain)
+    }
+
+    /// Whether `domain` may federate with us: not ours, not denied, allowed if a list is set.
+    func admits(_ domain: String) -> Bool {
+        !serves(domain) && settings.admits(domain)
+    }
+
+    func acceptConfiguration() -> S2SAcceptState.Configuration {
+        var configuration = S2SAcceptState.Configuration(
+            serves: { [weak self] in self?.serves($0) ?? false }, admits: { [weak self] in self?.admits($0) ?? false },
+            dialbackSecret: dialbackSecret)
+        configuration.requireTLS = settings.requireTLS
+        configuration.dialback = settings.dialback
+        return configuration
+    }
+
+    func connectConfiguration(for pair: S2SDomainPair) -> S2SConnectState.Configuration {
+        var configuration = S2SConnectState.Configuration(local: pair.local, remote: pair.remote, dialbackSecret: dialbackSecret)
+        configuration.requireTLS = settings.requireTLS
+        configuration.requireValidCertificate = settings.requireValidCertificate
+        configuration.dialback = settings.dialback
+        return configuration
+    }
+
+    // MARK: Outgoing streams
+
+    /// The outgoing stream of `pair`, made on first use.
+    func outbound(for pair: S2SDomainPair) -> S2SOutbound {
+        outbound.withLock { table in
+            if let existing = table[pair] { return existing }
+            let made = S2SOutbound(pair: pair, loop: eventLoopGroup.next(), shared: self)
+            table[pair] = made
+            return made
+        }
+    }
+
+    /// The gateway to the in-process MUC service on `domain`, if one serves it.
+    func roomGateway(for domain: String) -> S2SRoomGateway? {
+        guard let service = chat.componentHandler(for: domain) as? MUCService else { return nil }
+        return roomGateways.withLock { gateways in
+            if let existing = gateways[domain], existing.serves(service) { return existing }
+            let made = S2SRoomGateway(service: service, shared: self)
+            gateways[domain] = made
+            return made
+        }
+    }
+
+    /// Every outgoing stream, for shutdown.
+    func allOutbound() -> [S2SOutbound] { outbound.withLock { Array($0.values) } }
+}
