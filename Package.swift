@@ -399,6 +399,20 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
             ]),
         .testTarget(
+            name: "XMPPS2SPluginTests",
+            dependencies: [
+                "XMPPS2SPlugin", "XMPPC2SPlugin", "ParleyXMPP", "ParleyXML", "ParleyCore", "ParleyCred", "ParleyLauncher",
+                "XMPPTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .testTarget(
             name: "XMPPRouterPluginTests",
             dependencies: [
                 "ParleyServerNIO",

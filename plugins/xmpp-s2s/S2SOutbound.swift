@@ -180,8 +180,9 @@ final class S2SOutbound: Sendable {
                 return true
             }
             guard stale else { return }
-            stream.assumeIsolated { $0.close(sending: StreamError(.connectionTimeout, text: "no authentication in time")) }
+            // Bounce first: closing the stream reports its end too, as a mere close.
             self.failed(.timeout)
+            stream.assumeIsolated { $0.close(sending: StreamError(.connectionTimeout, text: "no authentication in time")) }
         }
     }
 

@@ -1,0 +1,80 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import ParleyXML
+import ParleyXMPP
+import Testing
+import XMPPTestSupport
+
+/// Two Parley domains in this process federating over loopback (dialback over STARTTLS
+/// with the self-signed certificates each makes), found through the `hosts` option; and
+/// what a sender sees when the remote domain cannot be reached.
+@Suite(.serialized) struct S2SLiveTests {
+    /// a.test and b.test, each knowing where the other is.
+    static func worlds(extra: [String: String] = [:]) async throws -> (S2SWorld, S2SWorld) {
+        let portA = try await S2SWorld.freePort(), portB = try await S2SWorld.freePort()
+        var optionsA = ["hosts": "b.test=127.0.0.1:\(portB)"]
+        optionsA.merge(extra) { _, new in new }
+        let a = try await S2SWorld(domain: "a.test", s2sPort: portA, s2s: optionsA, accounts: [("alice", "alicepw")])
+        let b = try await S2SWorld(
+            domain: "b.test", s2sPort: portB, s2s: ["hosts": "a.test=127.0.0.1:\(portA)"], accounts: [("bob", "bobpw")])
+        return (a, b)
+    }
+
+    @Test func chatCrossesBothWaysKeepingPayloads() async throws {
+        let (a, b) = try await Self.worlds()
+        let (alice, _) = try await a.user("alice", "alicepw")
+        let (bob, _) = try await b.user("bob", "bobpw")
+        alice.send(
+            "<message to='bob@b.test/r' type='chat' id='m1'><body>hëllo</body><x xmlns='urn:example:t'><i n='1'/></x></message>")
+        let got = try await bob.element(where: "alice's message", seconds: 15) { $0.name == "message" }
+        #expect(got[attribute: "from"] == "alice@a.test/r")
+        #expect(got.firstChild(named: "body")?.text == "hëllo")
+        #expect(got.firstChild(named: "x", namespace: "urn:example:t")?.firstChild(named: "i")?[attribute: "n"] == "1")
+        bob.send("<message to='alice@a.test' type='chat' id='m2'><body>back</body></message>")
+        let reply = try await alice.element(where: "bob's reply", seconds: 15) { $0.name == "message" }
+        #expect(reply[attribute: "from"] == "bob@b.test/r")
+        #expect(reply.firstChild(named: "body")?.text == "back")
+        // The server answers for itself across the federation (XEP-0199, XEP-0092).
+        let version = try await alice.iq("<iq type='get' to='b.test' id='v1'><query xmlns='jabber:iq:version'/></iq>", id: "v1")
+        #expect(version[attribute: "type"] == "result")
+        #expect(version.firstChild(named: "query")?.firstChild(named: "name")?.text == "Parley")
+        await alice.close()
+        await bob.close()
+        await a.stop()
+        await b.stop()
+    }
+
+    @Test func anUnreachableDomainBouncesRemoteServerNotFound() async throws {
+        let closedPort = try await S2SWorld.freePort()
+        let (a, b) = try await Self.worlds(extra: ["hosts": "b.test=127.0.0.1:1,gone.test=127.0.0.1:\(closedPort)"])
+        let (alice, _) = try await a.user("alice", "alicepw")
+        alice.send("<message to='carol@gone.test' type='chat' id='x1'><body>anyone?</body></message>")
+        let bounce = try await alice.element(where: "the bounce", seconds: 15) { $0.name == "message" }
+        #expect(bounce[attribute: "type"] == "error")
+        #expect(bounce[attribute: "from"] == "carol@gone.test")
+        #expect(bounce.firstChild(named: "error")?.firstChild(named: "remote-server-not-found") != nil)
+        await alice.close()
+        await a.stop()
+        await b.stop()
+    }
+
+    @Test func aServerThatNeverAnswersTimesOut() async throws {
+        // A TCP listener that accepts and says nothing.
+        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { $0.eventLoop.makeSucceededVoidFuture() }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(silent.localAddress?.port)
+        let (a, b) = try await Self.worlds(extra: ["hosts": "silent.test=127.0.0.1:\(port)", "negotiation-timeout": "1"])
+        let (alice, _) = try await a.user("alice", "alicepw")
+        let started = Date()
+        alice.send("<message to='dave@silent.test' type='chat' id='t1'><body>hello?</body></message>")
+        let bounce = try await alice.element(where: "the bounce", seconds: 15) { $0.name == "message" }
+        #expect(bounce.firstChild(named: "error")?.firstChild(named: "remote-server-timeout") != nil)
+        #expect(Date().timeIntervalSince(started) >= 0.9)
+        await alice.close()
+        try await silent.close()
+        await a.stop()
+        await b.stop()
+    }
+}
