@@ -20,6 +20,8 @@ final class S2SOutbound: Sendable {
     let loop: any EventLoop
     private let shared: S2SShared
     private let state = Mutex(State())
+    /// Bytes handed to the stream and not yet taken by its socket.
+    private let unconfirmed = Atomic<Int>(0)
 
     private struct Entry {
         var buffer: ByteBuffer
@@ -196,10 +198,7 @@ final class S2SOutbound: Sendable {
             defer { state.waiting = [] }
             return state.waiting
         }
-        stream.assumeIsolated { stream in
-            for entry in waiting { stream.write(buffer: entry.buffer, promise: self.promise(for: entry)) }
-            stream.flush()
-        }
+        write(Array(waiting), on: stream)
         sendVerifications(on: stream)
         scheduleIdleCheck(for: stream)
     }
@@ -288,9 +287,55 @@ final class S2SOutbound: Sendable {
             requeue()
             return
         }
+        write(entries, on: stream)
+    }
+
+    /// Writes `entries` and flushes once. Bytes the socket has not taken are counted
+    /// (released when the batch's last write completes); past `send-queue-limit` the remote
+    /// server is not reading: its stream is cut off and what waits is bounced, and every
+    /// other domain goes on (RFC 6120 §13.12 on resource exhaustion).
+    private func write(_ entries: [Entry], on stream: S2SOutboundStream) {
+        guard !entries.isEmpty else { return }
+        let bytes = entries.reduce(0) { $0 + $1.buffer.readableBytes }
+        guard unconfirmed.add(bytes, ordering: .relaxed).newValue <= shared.settings.sendQueueLimitBytes else {
+            unconfirmed.subtract(bytes, ordering: .relaxed)
+            cutOff(stream, bouncing: entries)
+            return
+        }
+        let last = entries.count - 1
         stream.assumeIsolated { stream in
-            for entry in entries { stream.write(buffer: entry.buffer, promise: self.promise(for: entry)) }
+            for (index, entry) in entries.enumerated() {
+                guard entry.origin != nil || index == last else {
+                    stream.write(buffer: entry.buffer, promise: nil)
+                    continue
+                }
+                let promise = self.loop.makePromise(of: Void.self)
+                promise.futureResult.whenComplete { result in
+                    if case .failure = result, entry.origin != nil {
+                        self.bounce([entry], StanzaError(.remoteServerNotFound, text: "the connection to \(self.pair.remote) failed"))
+                    }
+                    if index == last { self.unconfirmed.subtract(bytes, ordering: .relaxed) }
+                }
+                stream.write(buffer: entry.buffer, promise: promise)
+            }
             stream.flush()
+        }
+    }
+
+    /// The remote server does not read: its stream ends, what waits for it bounces.
+    private func cutOff(_ stream: S2SOutboundStream, bouncing entries: [Entry]) {
+        let waiting = state.withLock { state -> [Entry] in
+            guard case .established(let active) = state.phase, active === stream else { return [] }
+            state.phase = .idle
+            defer { state.toFlush = [] }
+            return state.toFlush
+        }
+        logger.notice(
+            "s2s stream cut off: the remote server does not read",
+            metadata: ["pair": "\(pair)", "limit": "\(shared.settings.sendQueueLimitBytes)"])
+        bounce(entries + waiting, StanzaError(.remoteServerTimeout, text: "\(pair.remote) is not reading"))
+        stream.assumeIsolated {
+            $0.close(sending: StreamError(.policyViolation, text: "more than \(self.shared.settings.sendQueueLimitBytes) bytes unread"))
         }
     }
 
@@ -303,16 +348,6 @@ final class S2SOutbound: Sendable {
             return true
         }
         if connect { self.connect() }
-    }
-
-    /// A promise that bounces `entry` if the socket fails it; nil for what needs no answer.
-    private func promise(for entry: Entry) -> EventLoopPromise<Void>? {
-        guard entry.origin != nil else { return nil }
-        let promise = loop.makePromise(of: Void.self)
-        promise.futureResult.whenFailure { _ in
-            self.bounce([entry], StanzaError(.remoteServerNotFound, text: "the connection to \(self.pair.remote) failed"))
-        }
-        return promise
     }
 
     // MARK: Idle streams (RFC 6120 §4.6.1)

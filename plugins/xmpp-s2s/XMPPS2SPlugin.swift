@@ -46,6 +46,9 @@ public enum XMPPS2SPlugin: ParleyPlugin {
     static let queueLimitOption = PluginOption<Int>(
         "queue-limit", default: 1000, range: 1...1_000_000,
         help: "Stanzas waiting for one remote domain while its stream is set up; beyond it they bounce.")
+    static let sendQueueOption = PluginOption<Int>(
+        "send-queue-limit", default: 4 << 20, range: 65_536...1 << 30,
+        help: "Bytes written to one remote server and not yet read by it; above it the stream is cut off and its stanzas bounce.")
     static let maxStanzaOption = PluginOption<Int>(
         "max-stanza", default: 262_144, range: 1024...16_777_216, help: "Largest stanza in bytes (policy-violation above).")
     static let floodOption = PluginOption<Int>(
@@ -59,7 +62,7 @@ public enum XMPPS2SPlugin: ParleyPlugin {
     public static let options: [any AnyPluginOption] = [
         hostOption, portOption, certificateOption, keyOption, caFileOption, requireTLSOption, requireValidCertificateOption,
         dialbackOption, hostsOption, allowedOption, deniedOption, connectTimeoutOption, negotiationTimeoutOption,
-        idleTimeoutOption, queueLimitOption, maxStanzaOption, floodOption, maxStreamsOption, keepaliveOption,
+        idleTimeoutOption, queueLimitOption, sendQueueOption, maxStanzaOption, floodOption, maxStreamsOption, keepaliveOption,
     ]
 
     public static func makeService(options: PluginOptions, context: PluginContext) throws -> any Service {
@@ -84,6 +87,7 @@ public enum XMPPS2SPlugin: ParleyPlugin {
         settings.negotiationTimeout = options.value(negotiationTimeoutOption)
         settings.idleTimeout = options.value(idleTimeoutOption)
         settings.queueLimit = options.value(queueLimitOption)
+        settings.sendQueueLimitBytes = options.value(sendQueueOption)
         settings.maxStanzaBytes = options.value(maxStanzaOption)
         settings.maxStanzasPerSecond = options.value(floodOption)
         settings.maxIncomingStreams = options.value(maxStreamsOption)
