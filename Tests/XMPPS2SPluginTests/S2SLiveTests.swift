@@ -45,6 +45,26 @@ import XMPPTestSupport
         await b.stop()
     }
 
+    /// XEP-0368: a.test reaches b.test on its direct TLS port (TLS from the first byte,
+    /// ALPN xmpp-server); b.test answers over STARTTLS.
+    @Test func directTLS() async throws {
+        let portA = try await S2SWorld.freePort(), portB = try await S2SWorld.freePort(), tlsB = try await S2SWorld.freePort()
+        let a = try await S2SWorld(
+            domain: "a.test", s2sPort: portA, s2s: ["hosts": "b.test=xmpps://127.0.0.1:\(tlsB)"], accounts: [("alice", "alicepw")])
+        let b = try await S2SWorld(
+            domain: "b.test", s2sPort: portB, s2s: ["hosts": "a.test=127.0.0.1:\(portA)", "direct-tls-port": "\(tlsB)"],
+            accounts: [("bob", "bobpw")])
+        let (alice, _) = try await a.user("alice", "alicepw")
+        let (bob, _) = try await b.user("bob", "bobpw")
+        alice.send("<message to='bob@b.test/r' type='chat' id='d1'><body>direct</body></message>")
+        let got = try await bob.element(where: "alice's message", seconds: 15) { $0.name == "message" }
+        #expect(got.firstChild(named: "body")?.text == "direct")
+        await alice.close()
+        await bob.close()
+        await a.stop()
+        await b.stop()
+    }
+
     @Test func anUnreachableDomainBouncesRemoteServerNotFound() async throws {
         let closedPort = try await S2SWorld.freePort()
         let (a, b) = try await Self.worlds(extra: ["hosts": "b.test=127.0.0.1:1,gone.test=127.0.0.1:\(closedPort)"])

@@ -5,8 +5,10 @@ import Testing
 /// The `hosts` option and the order in which targets are tried (RFC 6120 §3.2, RFC 2782).
 @Suite struct S2SSettingsTests {
     @Test func hostsEntries() throws {
-        let hosts = try S2SStaticHosts(parsing: "b.test=127.0.0.3:5270, C.Test=host.example ,v6.test=[::1]:5299")
+        let hosts = try S2SStaticHosts(
+            parsing: "b.test=127.0.0.3:5270, C.Test=host.example ,v6.test=[::1]:5299,tls.test=xmpps://127.0.0.9:5223")
         #expect(hosts["b.test"] == .init(host: "127.0.0.3", port: 5270))
+        #expect(hosts["tls.test"] == .init(host: "127.0.0.9", port: 5223, directTLS: true))
         #expect(hosts["c.test"] == .init(host: "host.example", port: 5269))
         #expect(hosts["v6.test"] == .init(host: "::1", port: 5299))
         #expect(hosts["d.test"] == nil)
@@ -39,6 +41,27 @@ import Testing
         let first = try S2SResolver.targets(domain: "example", records: records, random: { _ in 0 })
         #expect(first.map(\.host) == ["zero.example", "heavy.example", "backup.example"])
         #expect(first[0].port == 5270)
+    }
+
+    /// XEP-0368 §3: both sets merged by priority, direct TLS first within a priority.
+    @Test func directTLSRecordsMergeByPriority() throws {
+        typealias Record = S2SResolver.SRVRecord
+        let targets = try S2SResolver.targets(
+            domain: "example",
+            records: [Record(priority: 5, weight: 0, port: 5269, target: "starttls.example")],
+            directTLSRecords: [
+                Record(priority: 5, weight: 0, port: 5270, target: "tls.example"),
+                Record(priority: 10, weight: 0, port: 5270, target: "later.example"),
+            ])
+        #expect(targets == [
+            .init(host: "tls.example", port: 5270, directTLS: true), .init(host: "starttls.example", port: 5269),
+            .init(host: "later.example", port: 5270, directTLS: true),
+        ])
+        // Direct TLS only, with STARTTLS refused by ".": the direct TLS records are used.
+        let onlyTLS = try S2SResolver.targets(
+            domain: "example", records: [Record(priority: 0, weight: 0, port: 0, target: ".")],
+            directTLSRecords: [Record(priority: 0, weight: 0, port: 5270, target: "tls.example")])
+        #expect(onlyTLS == [.init(host: "tls.example", port: 5270, directTLS: true)])
     }
 
     @Test func noRecordsMeansTheDomainOn5269AndADotRefuses() throws {

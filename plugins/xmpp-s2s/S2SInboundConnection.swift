@@ -27,11 +27,13 @@ final actor S2SInboundConnection: XMPPStreamConnection {
     private var lastStanza = NIODeadline.now()
     private var lastWrite = NIODeadline.now()
 
-    init(channel: any Channel, parser: ConnectionParser, shared: S2SShared) {
+    /// `directTLS`: the connection came to the direct TLS port (XEP-0368); the shell puts
+    /// `tlsHandler()` in front before any byte is read.
+    init(channel: any Channel, parser: ConnectionParser, shared: S2SShared, directTLS: Bool = false) {
         self.channel = channel
         self.parser = parser
         self.shared = shared
-        stream = S2SAcceptState(configuration: shared.acceptConfiguration())
+        stream = S2SAcceptState(configuration: shared.acceptConfiguration(), directTLS: directTLS)
         gate = FloodGate(rate: shared.settings.maxStanzasPerSecond, now: NIODeadline.now().uptimeNanoseconds)
         inbox = SerialInbox(limit: shared.settings.inboundQueueLimit)
     }
@@ -83,6 +85,11 @@ final actor S2SInboundConnection: XMPPStreamConnection {
         log(.debug, "s2s TLS up", ["certificate": "\(certificate.names.isVerified ? "verified" : "not verified")"])
     }
 
+    /// The TLS server handler for this connection, recording what the peer's certificate proves.
+    nonisolated func tlsHandler(context: NIOSSLContext) -> NIOSSLServerHandler {
+        NIOSSLServerHandler(context: context, customVerificationCallback: S2SCertificateBox.callback(trust: shared.trust, box: certificate))
+    }
+
     // MARK: Actions
 
     private func perform(_ actions: [S2SAcceptState.Action]) {
@@ -93,10 +100,7 @@ final actor S2SInboundConnection: XMPPStreamConnection {
             case .sendAndStartTLS(let bytes):
                 write(bytes)
                 do {
-                    let handler = NIOSSLServerHandler(
-                        context: shared.serverTLS,
-                        customVerificationCallback: S2SCertificateBox.callback(trust: shared.trust, box: certificate))
-                    try channel.pipeline.syncOperations.addHandler(handler, position: .first)
+                    try channel.pipeline.syncOperations.addHandler(tlsHandler(context: shared.serverTLS), position: .first)
                 } catch {
                     log(.error, "cannot start TLS", ["error": "\(error)"])
                     channel.close(promise: nil)

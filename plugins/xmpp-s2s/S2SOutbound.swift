@@ -151,6 +151,10 @@ final class S2SOutbound: Sendable {
                     let stream = S2SOutboundStream(
                         channel: channel, parser: parser, configuration: configuration, shared: shared, owner: self)
                     made.value = stream
+                    if target.directTLS {
+                        try channel.pipeline.syncOperations.addHandler(
+                            stream.tlsHandler(context: shared.directTLSClient, remote: configuration.remote))
+                    }
                     try XMPPStreamChannelHandler.install(on: channel, decoder: parser.makeDecoder(), connection: stream)
                 }
             }
@@ -160,7 +164,7 @@ final class S2SOutbound: Sendable {
                 case .success:
                     guard let stream = made.value else { return }
                     self.logger.debug("s2s connected", metadata: ["pair": "\(self.pair)", "target": "\(target.host):\(target.port)"])
-                    stream.assumeIsolated { $0.start() }
+                    stream.assumeIsolated { target.directTLS ? $0.startWithTLS() : $0.start() }
                     self.watchNegotiation(of: stream)
                 case .failure(let error):
                     self.logger.debug(

@@ -37,6 +37,20 @@ final actor S2SOutboundStream: XMPPStreamConnection {
         write(state.start())
     }
 
+    /// Direct TLS (XEP-0368): TLS is in front from the first byte (`tlsHandler()`); the
+    /// header follows the handshake.
+    func startWithTLS() {
+        state.startWithTLS()
+    }
+
+    /// The TLS client handler for this connection, naming the remote domain (SNI) and
+    /// recording what its certificate proves.
+    nonisolated func tlsHandler(context: NIOSSLContext, remote: String) throws -> NIOSSLClientHandler {
+        try NIOSSLClientHandler(
+            context: context, serverHostname: remote,
+            customVerificationCallback: S2SCertificateBox.callback(trust: shared.trust, box: certificate))
+    }
+
     func receive(_ event: XMLStreamEvent) {
         perform(state.received(event))
     }
@@ -132,9 +146,7 @@ final actor S2SOutboundStream: XMPPStreamConnection {
     /// RFC 6120 §5.4.3.3: TLS in front of everything, then a new stream once it is up.
     private func startTLS() {
         do {
-            let handler = try NIOSSLClientHandler(
-                context: shared.clientTLS, serverHostname: state.configuration.remote,
-                customVerificationCallback: S2SCertificateBox.callback(trust: shared.trust, box: certificate))
+            let handler = try tlsHandler(context: shared.clientTLS, remote: state.configuration.remote)
             try channel.pipeline.syncOperations.addHandler(handler, position: .first)
         } catch {
             close(sending: nil)

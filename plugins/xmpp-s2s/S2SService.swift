@@ -17,17 +17,7 @@ extension ServerListener where Connection == S2SInboundConnection {
         options.sweepInterval = .milliseconds(500)
         self.init(
             name: "xmpp-s2s",
-            endpoints: [
-                ListenerEndpoint(host: shared.settings.host, port: shared.settings.port) { channel in
-                    let parser = ConnectionParser(limits: shared.xmlLimits)
-                    let connection = S2SInboundConnection(channel: channel, parser: parser, shared: shared)
-                    guard shared.connections.track(connection, limit: shared.settings.maxIncomingStreams) else {
-                        channel.close(promise: nil)
-                        return
-                    }
-                    try XMPPStreamChannelHandler.install(on: channel, decoder: parser.makeDecoder(), connection: connection)
-                }
-            ],
+            endpoints: Self.endpoints(shared),
             options: options, registry: shared.connections, eventLoopGroup: shared.eventLoopGroup, logger: shared.logger,
             metadata: ["domain": "\(shared.chat.domain)"],
             stopping: {
@@ -42,5 +32,31 @@ extension ServerListener where Connection == S2SInboundConnection {
                 }
                 shared.detach()
             })
+    }
+
+    /// Port 5269 (STARTTLS) and, when set, the direct TLS port (XEP-0368).
+    private static func endpoints(_ shared: S2SShared) -> [ListenerEndpoint] {
+        func accept(directTLS: Bool) -> @Sendable (any Channel) throws -> Void {
+            { channel in
+                let parser = ConnectionParser(limits: shared.xmlLimits)
+                let connection = S2SInboundConnection(channel: channel, parser: parser, shared: shared, directTLS: directTLS)
+                guard shared.connections.track(connection, limit: shared.settings.maxIncomingStreams) else {
+                    channel.close(promise: nil)
+                    return
+                }
+                if directTLS {
+                    try channel.pipeline.syncOperations.addHandler(connection.tlsHandler(context: shared.directTLSServer))
+                }
+                try XMPPStreamChannelHandler.install(on: channel, decoder: parser.makeDecoder(), connection: connection)
+            }
+        }
+        var endpoints = [ListenerEndpoint(host: shared.settings.host, port: shared.settings.port, initializer: accept(directTLS: false))]
+        if shared.settings.directTLSPort >= 0 {
+            endpoints.append(
+                ListenerEndpoint(
+                    label: "direct-tls-port", host: shared.settings.host, port: shared.settings.directTLSPort,
+                    initializer: accept(directTLS: true)))
+        }
+        return endpoints
     }
 }

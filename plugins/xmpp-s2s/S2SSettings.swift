@@ -5,6 +5,8 @@ struct S2SSettings: Sendable {
     var host = "127.0.0.1"
     /// RFC 6120 §14.7: the IANA port of server-to-server streams.
     var port = 5269
+    /// XEP-0368: a port where streams are TLS from the first byte; -1: none.
+    var directTLSPort = -1
     /// PEM certificate chain and key; nil: a self-signed one for the domain in storage/tls/.
     var certificatePath: String?
     var keyPath: String?
@@ -59,13 +61,16 @@ struct S2SStaticHosts: Sendable, Equatable {
     struct Target: Sendable, Equatable {
         var host: String
         var port: Int
+        /// `xmpps://host:port`: TLS from the first byte (XEP-0368).
+        var directTLS = false
     }
 
     private(set) var targets: [String: Target] = [:]
 
     init() {}
 
-    /// Parses `domain=host:port` entries separated by commas; the port defaults to 5269.
+    /// Parses `domain=host:port` entries separated by commas; the port defaults to 5269;
+    /// `domain=xmpps://host:port` connects with direct TLS (XEP-0368).
     init(parsing text: String) throws(S2SOptionError) {
         for entry in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
@@ -74,6 +79,8 @@ struct S2SStaticHosts: Sendable, Equatable {
             }
             let domain = parts[0].lowercased()
             var host = parts[1]
+            let directTLS = host.hasPrefix("xmpps://")
+            if directTLS { host.removeFirst("xmpps://".count) }
             var port = 5269
             if host.hasPrefix("[") {
                 guard let close = host.firstIndex(of: "]") else { throw S2SOptionError("'\(entry)': unclosed [") }
@@ -93,7 +100,7 @@ struct S2SStaticHosts: Sendable, Equatable {
                 host = String(host[..<colon])
             }
             guard !host.isEmpty else { throw S2SOptionError("'\(entry)': no host") }
-            targets[domain] = Target(host: host, port: port)
+            targets[domain] = Target(host: host, port: port, directTLS: directTLS)
         }
     }
 

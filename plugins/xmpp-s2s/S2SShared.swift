@@ -21,6 +21,9 @@ final class S2SShared: Sendable {
     let trust: S2STrust
     let serverTLS: NIOSSLContext
     let clientTLS: NIOSSLContext
+    /// XEP-0368: the same, with the ALPN protocol `xmpp-server`, for direct TLS.
+    let directTLSServer: NIOSSLContext
+    let directTLSClient: NIOSSLContext
     let resolver: S2SResolver
     /// XEP-0185: a secret per process; keys made before a restart no longer verify,
     /// which only costs a dialback round again.
@@ -56,6 +59,8 @@ final class S2SShared: Sendable {
         // a valid one may still use dialback, so the certificate is asked for, not required.
         server.certificateVerification = .optionalVerification
         serverTLS = try NIOSSLContext(configuration: server)
+        server.applicationProtocols = ["xmpp-server"]
+        directTLSServer = try NIOSSLContext(configuration: server)
         var client = TLSConfiguration.makeClientConfiguration()
         client.minimumTLSVersion = .tlsv12
         client.certificateChain = chain
@@ -63,6 +68,8 @@ final class S2SShared: Sendable {
         // The verification callback decides what the chain proves (S2STrust).
         client.certificateVerification = .noHostnameVerification
         clientTLS = try NIOSSLContext(configuration: client)
+        client.applicationProtocols = ["xmpp-server"]
+        directTLSClient = try NIOSSLContext(configuration: client)
     }
 
     /// The link through which remote servers' traffic enters the model.

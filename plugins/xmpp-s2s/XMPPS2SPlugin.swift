@@ -17,6 +17,9 @@ public enum XMPPS2SPlugin: ParleyPlugin {
 
     static let hostOption = PluginOption<String>("host", default: "127.0.0.1", help: "Address to listen on (0.0.0.0 or :: for all).")
     static let portOption = PluginOption<Int>("port", default: 5269, range: 0...65535, help: "TCP port; 0 picks a free one.")
+    static let directTLSPortOption = PluginOption<Int>(
+        "direct-tls-port", default: -1, range: -1...65535,
+        help: "Port for direct TLS streams (XEP-0368, advertised as _xmpps-server._tcp); 0 picks a free one; -1: off.")
     static let certificateOption = PluginOption<String>(
         "tls-certificate", default: "",
         help: "PEM certificate chain naming the domain (and its components); empty: the self-signed one in storage/tls/.")
@@ -60,7 +63,7 @@ public enum XMPPS2SPlugin: ParleyPlugin {
         "keepalive", default: 60, range: 1...3600, help: "Seconds of silence before a whitespace keepalive.")
 
     public static let options: [any AnyPluginOption] = [
-        hostOption, portOption, certificateOption, keyOption, caFileOption, requireTLSOption, requireValidCertificateOption,
+        hostOption, portOption, directTLSPortOption, certificateOption, keyOption, caFileOption, requireTLSOption, requireValidCertificateOption,
         dialbackOption, hostsOption, allowedOption, deniedOption, connectTimeoutOption, negotiationTimeoutOption,
         idleTimeoutOption, queueLimitOption, sendQueueOption, maxStanzaOption, floodOption, maxStreamsOption, keepaliveOption,
     ]
@@ -69,6 +72,7 @@ public enum XMPPS2SPlugin: ParleyPlugin {
         var settings = S2SSettings()
         settings.host = options.value(hostOption)
         settings.port = options.value(portOption)
+        settings.directTLSPort = options.value(directTLSPortOption)
         let certificate = options.value(certificateOption), key = options.value(keyOption), ca = options.value(caFileOption)
         settings.certificatePath = certificate.isEmpty ? nil : certificate
         settings.keyPath = key.isEmpty ? nil : key

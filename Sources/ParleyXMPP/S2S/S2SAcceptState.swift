@@ -82,8 +82,11 @@ public struct S2SAcceptState: Sendable {
     /// Dialback requests being checked.
     private var pending: Set<S2SDomainPair> = []
 
-    public init(configuration: Configuration) {
+    /// `directTLS`: the connection came to the direct TLS port (XEP-0368) and is TLS from
+    /// its first byte; the stream starts with `tlsEstablished(certificateNames:)`.
+    public init(configuration: Configuration, directTLS: Bool = false) {
         self.configuration = configuration
+        if directTLS { phase = .awaitingTLS }
     }
 
     public var isClosed: Bool { phase == .closed }

@@ -95,6 +95,12 @@ public struct S2SConnectState: Sendable {
         return header()
     }
 
+    /// Direct TLS (XEP-0368): the connection is TLS from its first byte; the header goes
+    /// out from `tlsEstablished(certificateNames:)` once the handshake is done.
+    public mutating func startWithTLS() {
+        phase = .awaitingTLS
+    }
+
     private func header() -> [UInt8] {
         S2SElements.header(from: configuration.local, to: configuration.remote, id: nil)
     }
