@@ -4,7 +4,8 @@
 # changes: no global /etc/hosts, resolv.conf, listener or process survives the run).
 #
 #   federate.sh [--mode dialback|external] [--srv] [--a prosody|parley] [--b prosody]
-#               [--parleyd PATH] [--keep] [--verbose] -- SCENARIO [ARGS…]
+#               [--parleyd PATH] [--parley-s2s-option KEY=VALUE]… [--keep] [--verbose]
+#               -- SCENARIO [ARGS…]
 #
 #   --mode dialback   (default) certificates signed by a CA the servers do not trust:
 #                     s2s_secure_auth = false, so XEP-0220 dialback authenticates the streams
@@ -16,6 +17,11 @@
 #   --a prosody|parley  server A (a.test, 127.0.0.2); parley runs `$PARLEYD --config FILE`
 #   --b prosody       server B (b.test, 127.0.0.3); only Prosody for now
 #   --parleyd PATH    the parleyd binary for --a parley (default: .build/debug/parleyd)
+#   --parley-s2s-option KEY=VALUE  (repeatable; --a parley) one more option of parley's
+#                     xmpp-s2s plugin, e.g. negotiation-timeout=3, max-stanzas-per-second=200,
+#                     max-stanza=65536, require-valid-certificate=true (also from the
+#                     environment: FED_PARLEY_S2S_OPTIONS="k=v,k=v"); the scenario gets them in
+#                     FED_PARLEY_S2S_OPTIONS
 #   --keep            keep the temp dir (configs, certificates, logs) and print its path
 #   --server-cpu LIST / --client-cpu LIST  pin the servers / the scenario with taskset -c LIST
 #                     (scripts/bench-s2s: servers on CPU 0, its load generator on CPU 1)
@@ -31,6 +37,12 @@
 #   FED_A_HOST=127.0.0.2 FED_A_PORT=5222 FED_A_DOMAIN=a.test FED_A_TLS=starttls|none FED_A_KIND
 #   FED_B_HOST=127.0.0.3 FED_B_PORT=5222 FED_B_DOMAIN=b.test FED_B_TLS=starttls FED_B_KIND
 #   FED_MODE FED_SRV(0|1) FED_DIR (the temp dir)
+#   with --a parley also: FED_A_IRC_PORT=6667 (parley's irc-server on 127.0.0.2, #dev is
+#   dev@conference.a.test; account carol/carolpass for it), FED_A_S2S_HOST/FED_A_S2S_PORT,
+#   FED_PARLEY_S2S_OPTIONS; always FED_EVIL_DOMAIN=evil.test FED_EVIL_IP=127.0.0.4 (a name in
+#   the hosts file for hostile scenarios, nothing listens there unless the scenario does;
+#   certificates DIR/evil.test.{crt,key} signed by the test CA and DIR/evil.test.self.{crt,key}
+#   self-signed)
 # and prints one JSON line; this script prints that line again with the harness's own
 # observations added (info.harness: which s2s authentication each Prosody's debug log shows,
 # whether the SRV records were asked for) and its checks (`harness_*`), and exits with the
@@ -60,6 +72,7 @@ die() {
 }
 say() { [ "$verbose" = 1 ] && echo "federate: $*" >&2 || true; }
 
+parley_s2s_options="${FED_PARLEY_S2S_OPTIONS:-}"
 mode=dialback srv=0 a_kind=prosody b_kind=prosody keep=0 verbose=0 log_level=debug server_cpu="" client_cpu="" hard_timeout=600
 parleyd="${PARLEYD:-$repo/.build/debug/parleyd}"
 usage() { sed -n '2,/^set -euo/p' "$0" | grep '^#' >&2; exit 2; }
@@ -70,6 +83,7 @@ while [ $# -gt 0 ]; do
     --a) a_kind="${2:-}"; shift 2 ;;
     --b) b_kind="${2:-}"; shift 2 ;;
     --parleyd) parleyd="${2:-}"; shift 2 ;;
+    --parley-s2s-option) parley_s2s_options="${parley_s2s_options:+$parley_s2s_options,}${2:-}"; shift 2 ;;
     --keep) keep=1; shift ;;
     --log-level) log_level="${2:-}"; shift 2 ;;
     --server-cpu) server_cpu="${2:-}"; shift 2 ;;
@@ -87,12 +101,20 @@ case "$a_kind" in prosody|parley) ;; *) die "--a: prosody or parley, not '$a_kin
 case "$b_kind" in prosody) ;; *) die "--b: only prosody for now, not '$b_kind'" ;; esac
 case "$log_level" in debug|info|warn|error) ;; *) die "--log-level: debug, info, warn or error" ;; esac
 [[ "$hard_timeout" =~ ^[0-9]+$ ]] || die "--hard-timeout: seconds"
+if [ -n "$parley_s2s_options" ]; then
+  IFS=',' read -r -a _opts <<<"$parley_s2s_options"
+  for _o in "${_opts[@]}"; do
+    [[ "$_o" =~ ^[a-z][a-z0-9-]*=[A-Za-z0-9._:/=-]+$ ]] || die "--parley-s2s-option: KEY=VALUE (letters, digits, . _ : / = -), got '$_o'"
+  done
+fi
 
 A_DOMAIN=a.test A_IP=127.0.0.2
 B_DOMAIN=b.test B_IP=127.0.0.3
 C2S_PORT=5222
 A_S2S_PORT=5269
 if [ "$srv" = 1 ]; then B_S2S_PORT=5270; else B_S2S_PORT=5269; fi
+A_IRC_PORT=6667
+EVIL_DOMAIN=evil.test EVIL_IP=127.0.0.4   # for hostile scenarios (s2s_hostile.py)
 
 # ----------------------------------------------------------------------------- outside
 if [ -z "${FEDERATE_INSIDE:-}" ]; then
@@ -107,7 +129,7 @@ if [ -z "${FEDERATE_INSIDE:-}" ]; then
   chmod 755 "$dir"   # the servers run as the prosody user and must reach their files
   if [ "$keep" = 1 ]; then trap 'echo "federate: kept $dir" >&2' EXIT; else trap 'rm -rf "$dir"' EXIT; fi
   set +e
-  FEDERATE_INSIDE=1 FED_DIR="$dir" PARLEYD="$parleyd" \
+  FEDERATE_INSIDE=1 FED_DIR="$dir" PARLEYD="$parleyd" FED_PARLEY_S2S_OPTIONS="$parley_s2s_options" \
     unshare --net --mount --pid --fork --kill-child --mount-proc --propagation private \
     bash "$0" --mode "$mode" $([ "$srv" = 1 ] && echo --srv) --a "$a_kind" --b "$b_kind" \
       --parleyd "$parleyd" --log-level "$log_level" --server-cpu "$server_cpu" --client-cpu "$client_cpu" --hard-timeout "$hard_timeout" $([ "$keep" = 1 ] && echo --keep) $([ "$verbose" = 1 ] && echo --verbose) -- "$@"
@@ -153,6 +175,7 @@ cat >"$dir/etc/hosts" <<EOF
 127.0.0.1 localhost
 $A_IP $A_DOMAIN conference.$A_DOMAIN
 $B_IP $B_DOMAIN conference.$B_DOMAIN
+$EVIL_IP $EVIL_DOMAIN
 EOF
 # With no DNS server running, queries to 127.0.0.1:53 are refused at once (no waiting).
 echo "nameserver 127.0.0.1" >"$dir/etc/resolv.conf"
@@ -166,7 +189,7 @@ make_certs() {
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
     -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null || die "openssl: CA"
   local d
-  for d in "$A_DOMAIN" "$B_DOMAIN"; do
+  for d in "$A_DOMAIN" "$B_DOMAIN" "$EVIL_DOMAIN"; do
     openssl req -newkey rsa:2048 -nodes -subj "/CN=$d" -keyout "$dir/$d.key" -out "$dir/$d.csr" 2>/dev/null \
       || die "openssl: key for $d"
     printf '%s\n' "subjectAltName=DNS:$d,DNS:*.$d" "basicConstraints=CA:FALSE" \
@@ -176,6 +199,10 @@ make_certs() {
     openssl verify -CAfile "$dir/ca.crt" "$dir/$d.crt" >/dev/null || die "openssl: $d.crt does not verify"
     chown prosody:prosody "$dir/$d.key"; chmod 600 "$dir/$d.key"
   done
+  # A hostile server's self-signed certificate (s2s_hostile.py), no CA behind it.
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$EVIL_DOMAIN" \
+    -addext "subjectAltName=DNS:$EVIL_DOMAIN" -keyout "$dir/$EVIL_DOMAIN.self.key" \
+    -out "$dir/$EVIL_DOMAIN.self.crt" 2>/dev/null || die "openssl: self-signed $EVIL_DOMAIN"
   chmod 644 "$dir"/*.crt
 }
 make_certs
@@ -295,6 +322,11 @@ plugins:
     require-tls: false
     allow-plain-without-tls: true
   - plugin: muc
+  - plugin: irc-server            # IRC channel #dev is dev@conference.$A_DOMAIN
+    host: $A_IP
+    port: $A_IRC_PORT
+    tls-port: 0
+    allow-plain-without-tls: true
   - plugin: xmpp-s2s
     host: $A_IP
     port: $A_S2S_PORT
@@ -302,8 +334,17 @@ plugins:
     tls-key: $dir/$A_DOMAIN.key$ca_line
     hosts: ""                     # e.g. "b.test=127.0.0.3:5269"; leave empty when DNS/hosts file is used
 YAML
+  # --parley-s2s-option KEY=VALUE: more lines of the xmpp-s2s plugin (the last plugin above)
+  if [ -n "$parley_s2s_options" ]; then
+    local o
+    IFS=',' read -r -a _opts <<<"$parley_s2s_options"
+    for o in "${_opts[@]}"; do echo "    ${o%%=*}: ${o#*=}" >>"$cfg"; done
+  fi
   echo alicepass | "$PARLEYD" user add --storage "$dir/parley-storage" alice >>"$dir/a.log" 2>&1 \
     || { tail "$dir/a.log" >&2; die "parleyd user add alice failed"; }
+  # carol: the IRC user of federation_muc.py (PASS carol:carolpass on the irc-server)
+  echo carolpass | "$PARLEYD" user add --storage "$dir/parley-storage" carol >>"$dir/a.log" 2>&1 \
+    || { tail "$dir/a.log" >&2; die "parleyd user add carol failed"; }
   spawn_clean "$dir/a.log" "${server_pin[@]}" "$PARLEYD" --config "$cfg"
   pids+=("$spawned"); names+=(a)
   echo "$spawned" >"$dir/a.pid"
@@ -323,6 +364,7 @@ wait_tcp b "$(cat "$dir/b.pid")" "$B_IP" "$C2S_PORT"
 wait_tcp b "$(cat "$dir/b.pid")" "$B_IP" "$B_S2S_PORT"
 wait_tcp a "$(cat "$dir/a.pid")" "$A_IP" "$C2S_PORT"
 wait_tcp a "$(cat "$dir/a.pid")" "$A_IP" "$A_S2S_PORT"
+[ "$a_kind" != parley ] || wait_tcp a "$(cat "$dir/a.pid")" "$A_IP" "$A_IRC_PORT"
 say "both servers accept connections"
 
 # --- the scenario
@@ -334,6 +376,12 @@ case "$scenario" in *.py) runner=("$repo/.venv/bin/python") ;; esac
 export FED_A_HOST="$A_IP" FED_A_PORT="$C2S_PORT" FED_A_DOMAIN="$A_DOMAIN" FED_A_TLS="$a_tls" FED_A_KIND="$a_kind"
 export FED_B_HOST="$B_IP" FED_B_PORT="$C2S_PORT" FED_B_DOMAIN="$B_DOMAIN" FED_B_TLS=starttls FED_B_KIND="$b_kind"
 export FED_MODE="$mode" FED_SRV="$srv" FED_DIR="$dir"
+export FED_EVIL_DOMAIN="$EVIL_DOMAIN" FED_EVIL_IP="$EVIL_IP" FED_A_S2S_HOST="$A_IP" FED_A_S2S_PORT="$A_S2S_PORT"
+if [ "$a_kind" = parley ]; then
+  export FED_A_IRC_PORT="$A_IRC_PORT" FED_PARLEY_S2S_OPTIONS="$parley_s2s_options"
+else
+  unset FED_A_IRC_PORT FED_PARLEY_S2S_OPTIONS
+fi
 say "running ${runner[*]} $scenario $*"
 set +e
 timeout -k 5 "$hard_timeout" "${client_pin[@]}" "${runner[@]}" "$scenario" "$@" >"$dir/scenario.out"
