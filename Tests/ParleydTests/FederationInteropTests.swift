@@ -49,10 +49,30 @@ import Testing
         #expect(outcome.checks["harness_srv_used"] == true)
     }
 
-    /// XEP-0045 across servers: bob@b.test in Parley's dev@conference.a.test, alice in
-    /// Prosody's lobby@conference.b.test, groupchat both ways.
-    @Test func roomsAcrossServers() throws {
+    /// XEP-0045 across servers: bob@b.test in Parley's dev@conference.a.test, where an IRC
+    /// user (the python `irc` library on Parley's irc-server) is too, and alice in Prosody's
+    /// lobby@conference.b.test; groupchat both ways, hostile text kept to PRIVMSG lines.
+    @Test func roomsAcrossServersWithAnIRCUser() throws {
         let outcome = try federate(["--mode", "external"], "federation_muc.py")
+        #expect(outcome.ok, "\(outcome)")
+        #expect(outcome.checks.keys.contains { $0.hasPrefix("irc") }, "the IRC part did not run: \(outcome.checks.keys.sorted())")
+    }
+
+    /// A hostile remote server (s2s_hostile.py as evil.test): stanzas before authentication,
+    /// a spoofed domain, a wrong dialback key, impersonating b.test, never finishing,
+    /// oversized and malformed XML, floods while Prosody's users go on chatting, and a
+    /// silent server bouncing Parley's outgoing message with remote-server-timeout.
+    @Test func hostileRemoteServers() throws {
+        let limits = ["negotiation-timeout=3", "max-stanzas-per-second=200", "max-stanza=65536"]
+        let outcome = try federate(["--mode", "dialback"] + limits.flatMap { ["--parley-s2s-option", $0] }, "s2s_hostile.py")
+        #expect(outcome.ok, "\(outcome)")
+    }
+
+    /// `require-valid-certificate`: a self-signed evil.test gets neither SASL EXTERNAL nor
+    /// dialback, while Prosody with a certificate from the CA still federates.
+    @Test func requireValidCertificate() throws {
+        let outcome = try federate(
+            ["--mode", "external", "--parley-s2s-option", "require-valid-certificate=true"], "s2s_hostile.py")
         #expect(outcome.ok, "\(outcome)")
     }
 }

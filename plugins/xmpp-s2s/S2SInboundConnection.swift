@@ -74,9 +74,9 @@ final actor S2SInboundConnection: XMPPStreamConnection {
         assumeIsolated { $0.inactive() }
     }
 
+    /// What the stream delivered before it ended still reaches the model (`drain`).
     private func inactive() {
         stream.abandon()
-        inbox.removeAll()
         shared.connections.forget(self)
     }
 
@@ -127,8 +127,7 @@ final actor S2SInboundConnection: XMPPStreamConnection {
     /// outgoing stream to it.
     private func verify(_ request: DialbackVerification) {
         let loop = channel.eventLoop
-        let pair = S2SDomainPair(remote: request.originating, local: request.receiving)
-        shared.outbound(for: pair).verify(request) { outcome in
+        shared.verify(request) { outcome in
             loop.execute {
                 self.assumeIsolated { connection in
                     connection.perform(connection.stream.dialbackChecked(request, outcome: outcome))
@@ -203,14 +202,13 @@ final actor S2SInboundConnection: XMPPStreamConnection {
         guard let from = stanza[attribute: "from"].flatMap(JID.init), let to = stanza[attribute: "to"].flatMap(JID.init) else {
             return
         }
-        _ = shared.outbound(for: S2SDomainPair(remote: from.domain, local: to.domain)).send(reply, origin: nil)
+        shared.send(reply, S2SDomainPair(remote: from.domain, local: to.domain))
     }
 
     // MARK: Closing and timers
 
     func closeStream(error: StreamError?) {
         guard let bytes = stream.closingBytes(error: error) else { return }
-        inbox.removeAll()
         var buffer = channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
         let channel = self.channel

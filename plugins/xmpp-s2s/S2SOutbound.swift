@@ -99,8 +99,10 @@ final class S2SOutbound: Sendable {
 
     /// Asks the authoritative server of `pair.remote` to check a key (XEP-0220 §2.1.3);
     /// `answer` is called once, with an error outcome if the domain cannot be reached.
-    func verify(_ request: DialbackVerification, answer: @escaping @Sendable (DialbackOutcome) -> Void) {
+    /// False when this outbound is retired (the caller asks the table again).
+    func verify(_ request: DialbackVerification, answer: @escaping @Sendable (DialbackOutcome) -> Void) -> Bool {
         let next: Phase = state.withLock { state in
+            if case .retired = state.phase { return .retired }
             state.lastActivity = .now()
             state.verifications.append((request, answer))
             if case .idle = state.phase {
@@ -112,9 +114,10 @@ final class S2SOutbound: Sendable {
         switch next {
         case .idle: loop.execute { self.connect() }
         case .established(let stream), .connecting(let stream?): loop.execute { self.sendVerifications(on: stream) }
-        case .retired: answer(.error(StanzaError(.remoteServerNotFound)))
+        case .retired: return false
         case .connecting(nil): break
         }
+        return true
     }
 
     // MARK: Connecting (on the loop)
@@ -196,11 +199,17 @@ final class S2SOutbound: Sendable {
 
     func established(_ stream: S2SOutboundStream, method: String) {
         logger.info("s2s stream established", metadata: ["pair": "\(pair)", "method": "\(method)", "direction": "out"])
-        let waiting = state.withLock { state in
+        let waiting = state.withLock { state -> Deque<Entry>? in
+            // A stream given up meanwhile (timed out, shut down) is not taken back.
+            guard case .connecting = state.phase else { return nil }
             state.phase = .established(stream)
             state.lastActivity = .now()
             defer { state.waiting = [] }
             return state.waiting
+        }
+        guard let waiting else {
+            stream.assumeIsolated { $0.close(sending: nil) }
+            return
         }
         write(Array(waiting), on: stream)
         sendVerifications(on: stream)
@@ -234,6 +243,20 @@ final class S2SOutbound: Sendable {
         } else {
             failed(reason)
         }
+        retireIfIdle()
+    }
+
+    /// Leaves the table when nothing is under way: a later sender makes a fresh outbound,
+    /// so the table holds only the domains in use.
+    private func retireIfIdle() {
+        let retired = state.withLock { state -> Bool in
+            guard case .idle = state.phase, state.waiting.isEmpty, state.verifications.isEmpty, state.answers.isEmpty else {
+                return false
+            }
+            state.phase = .retired
+            return true
+        }
+        if retired { shared.forget(self) }
     }
 
     /// Connects again if stanzas or verifications arrived while the stream was closing.
@@ -248,6 +271,7 @@ final class S2SOutbound: Sendable {
 
     /// The stream could not be set up: bounce what waits, fail the verifications.
     private func failed(_ reason: S2SFailure) {
+        defer { retireIfIdle() }
         let (waiting, verifications) = state.withLock { state -> ([Entry], [@Sendable (DialbackOutcome) -> Void]) in
             guard case .connecting = state.phase else { return ([], []) }
             state.phase = .idle
@@ -371,6 +395,7 @@ final class S2SOutbound: Sendable {
             logger.info("s2s stream idle: closing", metadata: ["pair": "\(pair)", "direction": "out"])
             state.withLock { $0.phase = .idle }
             stream.assumeIsolated { $0.close(sending: nil) }
+            retireIfIdle()
             return
         }
         scheduleIdleCheck(for: stream)

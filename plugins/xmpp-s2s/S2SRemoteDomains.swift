@@ -22,9 +22,6 @@ final class S2SRemoteDomains: ComponentHandler {
         }
         guard let element = shared.codec.element(for: traffic) else { return }
         let pair = S2SDomainPair(remote: remote, local: sender.domain)
-        // A retired outbound (shutting down) is replaced by a fresh one once.
-        if !shared.outbound(for: pair).send(element, origin: traffic) {
-            throw DeliveryError.notRoutable(remote)
-        }
+        guard shared.send(element, pair, origin: traffic) else { throw DeliveryError.notRoutable(remote) }
     }
 }

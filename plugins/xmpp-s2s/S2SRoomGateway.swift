@@ -24,7 +24,7 @@ final class S2SRoomGateway: Sendable {
                     let from = element[attribute: "from"].flatMap(JID.init)
                 else { return }
                 let stanza = ComponentStanzaCodec.moved(element, from: clientNamespace, to: XMPPNamespace.server)
-                _ = shared.outbound(for: S2SDomainPair(remote: to.domain, local: from.domain)).send(stanza, origin: nil)
+                shared.send(stanza, S2SDomainPair(remote: to.domain, local: from.domain))
             })
         self.occupants = occupants
         let (stream, continuation) = AsyncStream.makeStream(of: XMLElement.self, bufferingPolicy: .bufferingOldest(queueLimit))

@@ -40,7 +40,7 @@ struct S2SSettings: Sendable {
     var maxStanzaBytes = 262_144
     /// Stanzas a second one incoming stream may send (token bucket, one second's burst);
     /// above it: policy-violation.
-    var maxStanzasPerSecond = 2000
+    var maxStanzasPerSecond = 50_000
     /// Stanzas from one stream waiting for the chat model before reading pauses.
     var inboundQueueLimit = 64
     /// Incoming streams open at once.

@@ -101,6 +101,7 @@ final class S2SShared: Sendable {
             dialbackSecret: dialbackSecret)
         configuration.requireTLS = settings.requireTLS
         configuration.dialback = settings.dialback
+        configuration.requireValidCertificate = settings.requireValidCertificate
         return configuration
     }
 
@@ -114,8 +115,31 @@ final class S2SShared: Sendable {
 
     // MARK: Outgoing streams
 
+    /// Sends `element` from `pair.local` to `pair.remote`; false only while shutting down.
+    @discardableResult
+    func send(_ element: XMLElement, _ pair: S2SDomainPair, origin: ComponentTraffic? = nil) -> Bool {
+        // An outbound retired meanwhile (idle, failed) is replaced by a fresh one.
+        for _ in 0..<2 where outbound(for: pair).send(element, origin: origin) { return true }
+        return false
+    }
+
+    /// Asks the authoritative server of `pair.remote` to check a dialback key.
+    func verify(_ request: DialbackVerification, answer: @escaping @Sendable (DialbackOutcome) -> Void) {
+        let pair = S2SDomainPair(remote: request.originating, local: request.receiving)
+        for _ in 0..<2 where outbound(for: pair).verify(request, answer: answer) { return }
+        answer(.error(StanzaError(.remoteServerNotFound)))
+    }
+
+    /// Forgets `outbound` (retired: idle or failed with nothing waiting), so that the table
+    /// holds only the domains in use.
+    func forget(_ retired: S2SOutbound) {
+        outbound.withLock { table in
+            if table[retired.pair] === retired { table[retired.pair] = nil }
+        }
+    }
+
     /// The outgoing stream of `pair`, made on first use.
-    func outbound(for pair: S2SDomainPair) -> S2SOutbound {
+    private func outbound(for pair: S2SDomainPair) -> S2SOutbound {
         outbound.withLock { table in
             if let existing = table[pair] { return existing }
             let made = S2SOutbound(pair: pair, loop: eventLoopGroup.next(), shared: self)

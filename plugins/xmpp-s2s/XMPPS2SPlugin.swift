@@ -55,7 +55,7 @@ public enum XMPPS2SPlugin: ParleyPlugin {
     static let maxStanzaOption = PluginOption<Int>(
         "max-stanza", default: 262_144, range: 1024...16_777_216, help: "Largest stanza in bytes (policy-violation above).")
     static let floodOption = PluginOption<Int>(
-        "max-stanzas-per-second", default: 2000, range: 1...100_000_000,
+        "max-stanzas-per-second", default: 50_000, range: 1...100_000_000,
         help: "Flood limit per incoming stream (token bucket, one second's burst); above it: policy-violation.")
     static let maxStreamsOption = PluginOption<Int>(
         "max-incoming-streams", default: 1000, range: 1...1_000_000, help: "Incoming streams open at once.")

@@ -44,6 +44,9 @@ public struct S2SAcceptState: Sendable {
         public var requireTLS = true
         /// Offer and accept Server Dialback (XEP-0220) where SASL EXTERNAL is not possible.
         public var dialback = true
+        /// Accept dialback only for a domain the peer's certificate verified for: no
+        /// dialback over an unauthenticated TLS channel (Prosody's `s2s_secure_auth`).
+        public var requireValidCertificate = false
         /// The secret our dialback keys are made with, to answer `<db:verify/>` for our domains.
         public var dialbackSecret: String
         /// Makes stream ids.
@@ -174,7 +177,9 @@ public struct S2SAcceptState: Sendable {
         phase = .open
         let header = S2SElements.header(from: local, to: claimedDomain, id: streamID)
         let external = secured && !saslDone && claimedDomain.map { certificateNames.covers($0) } == true
-        let dialback = configuration.dialback && !saslDone && (secured || !configuration.requireTLS)
+        let dialback =
+            configuration.dialback && !saslDone && (secured || !configuration.requireTLS)
+            && (!configuration.requireValidCertificate || certificateNames.isVerified)
         let features = S2SElements.features(
             starttls: !secured, tlsRequired: configuration.requireTLS, external: external, dialback: dialback)
         return [.send(header + S2SElements.bytes(features))]
@@ -241,6 +246,10 @@ public struct S2SAcceptState: Sendable {
         }
         guard configuration.admits(from), !configuration.serves(from) else {
             return [.send(S2SElements.bytes(S2SElements.dialback("result", from: to, to: from, outcome: .error(StanzaError(.forbidden)))))]
+        }
+        guard !configuration.requireValidCertificate || certificateNames.covers(from) else {
+            let error = StanzaError(.notAuthorized, text: "the certificate does not verify for \(from)")
+            return [.send(S2SElements.bytes(S2SElements.dialback("result", from: to, to: from, outcome: .error(error))))]
         }
         let key = element.text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !key.isEmpty, key.utf8.count <= 1024 else {

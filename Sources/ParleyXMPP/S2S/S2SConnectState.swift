@@ -67,6 +67,9 @@ public struct S2SConnectState: Sendable {
     }
 
     private(set) var phase = Phase.idle
+    /// Whether our side of the current stream is open: our header went out since the last
+    /// restart (TLS starts a new stream, RFC 6120 §5.4.3.3).
+    private var headerSent = false
     public let configuration: Configuration
     /// The id of the remote server's stream header (dialback keys cover it).
     public private(set) var streamID: String?
@@ -99,10 +102,12 @@ public struct S2SConnectState: Sendable {
     /// out from `tlsEstablished(certificateNames:)` once the handshake is done.
     public mutating func startWithTLS() {
         phase = .awaitingTLS
+        headerSent = false
     }
 
-    private func header() -> [UInt8] {
-        S2SElements.header(from: configuration.local, to: configuration.remote, id: nil)
+    private mutating func header() -> [UInt8] {
+        headerSent = true
+        return S2SElements.header(from: configuration.local, to: configuration.remote, id: nil)
     }
 
     /// One event from the receiving server's stream.
@@ -164,13 +169,15 @@ public struct S2SConnectState: Sendable {
         return Array(verifications.values)
     }
 
-    /// Ends the stream: the error (if any) and the closing tag; nil when already closed.
+    /// Ends the stream: the error (if any) and the closing tag, after a header of our own
+    /// when the current stream has none yet (an error right after TLS, §4.9.1.1); nil when
+    /// already closed or never opened.
     public mutating func closingBytes(error: StreamError?) -> [UInt8]? {
         guard phase != .closed else { return nil }
-        let sentHeader = phase != .idle
+        let opened = phase != .idle
         phase = .closed
-        guard sentHeader else { return nil }
-        var bytes: [UInt8] = []
+        guard opened else { return nil }
+        var bytes: [UInt8] = headerSent ? [] : header()
         if let error { error.element.serialize(into: &bytes, inheritedNamespace: XMPPNamespace.server) }
         bytes.append(contentsOf: "</stream:stream>".utf8)
         return bytes
@@ -191,6 +198,7 @@ public struct S2SConnectState: Sendable {
             return features(element)
         case (XMPPNamespace.tls, "proceed") where phase == .awaitingProceed:
             phase = .awaitingTLS
+            headerSent = false
             return [.startTLS]
         case (XMPPNamespace.tls, "failure") where phase == .awaitingProceed:
             return fail(nil, .tls("the server refused STARTTLS"))

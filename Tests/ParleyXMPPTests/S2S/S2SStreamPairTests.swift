@@ -173,6 +173,30 @@ import Testing
         try pair.run()
         #expect(pair.connectReports.contains { if case .fail(_, .certificate) = $0 { true } else { false } })
         #expect(!pair.connect.isEstablished)
+        // TLS began a new stream that we have not opened yet: the error comes after our header
+        // (RFC 6120 §4.9.1.1), so the peer's parser can read it.
+        let closing = String(decoding: pair.connect.closingBytes(error: StreamError(.policyViolation)) ?? [], as: UTF8.self)
+        #expect(closing.hasPrefix("<?xml version='1.0'?><stream:stream"))
+        #expect(closing.hasSuffix("<policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></error></stream:stream>"))
+    }
+
+    /// The receiving side's `require-valid-certificate`: no dialback over a TLS channel
+    /// whose certificate does not verify, and not for a domain it does not name.
+    @Test func theReceivingSideRequiresAValidCertificateForDialback() throws {
+        var strict = Self.acceptConfiguration()
+        strict.requireValidCertificate = true
+        var pair = Pair(connect: Self.connectConfiguration(), accept: strict)
+        try pair.run()
+        #expect(pair.verifications.isEmpty)
+        #expect(pair.connectReports.contains { if case .fail(_, .authentication) = $0 { true } else { false } })
+
+        // A verified certificate for another name: dialback is offered, but not for a.test.
+        var other = Pair(connect: Self.connectConfiguration(), accept: strict)
+        other.certificateOfA = Self.verified("elsewhere.test")
+        try other.run()
+        #expect(other.verifications.isEmpty)
+        #expect(other.accept.authenticated.isEmpty)
+        #expect(other.connectReports.contains { if case .fail(_, .authentication) = $0 { true } else { false } })
     }
 
     @Test func aDeniedDomainIsRefusedAtTheHeader() throws {
