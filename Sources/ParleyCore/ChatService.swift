@@ -47,6 +47,8 @@ public final class ChatService: Sendable {
     let components = ShardedDirectory<String, ComponentRoute>()
     /// The route of every other domain, when federation is on (`attachRemoteDomains`).
     let remoteDomains = Mutex<ComponentRoute?>(nil)
+    /// Where messages for users without a session wait (`attachOfflineStore`).
+    let offline = Mutex<(any OfflineMessageStore)?>(nil)
     /// The room counts the configuration bounds.
     let roomLimits: RoomLimits
     /// Where persistent rooms are written; nil keeps them in memory only.

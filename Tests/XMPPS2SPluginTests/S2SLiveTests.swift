@@ -45,6 +45,28 @@ import XMPPTestSupport
         await b.stop()
     }
 
+    /// RFC 6121 §8.5.2.2: a message from a remote user to an offline local user waits for
+    /// their next login (with its delay stamp); one to an account that does not exist
+    /// comes back as service-unavailable.
+    @Test func offlineMessagesFromAnotherServer() async throws {
+        let (a, b) = try await Self.worlds()
+        let (alice, _) = try await a.user("alice", "alicepw")
+        alice.send("<message to='bob@b.test' type='chat' id='o1'><body>while you were out</body></message>")
+        alice.send("<message to='nobody@b.test' type='chat' id='o2'><body>anyone?</body></message>")
+        let bounce = try await alice.element(where: "the bounce", seconds: 15) { $0.name == "message" }
+        #expect(bounce[attribute: "id"] == "o2")
+        #expect(bounce.firstChild(named: "error")?.firstChild(named: "service-unavailable") != nil)
+        let (bob, _) = try await b.user("bob", "bobpw")
+        let kept = try await bob.element(where: "the kept message", seconds: 15) { $0.name == "message" }
+        #expect(kept[attribute: "from"] == "alice@a.test/r")
+        #expect(kept.firstChild(named: "body")?.text == "while you were out")
+        #expect(kept.firstChild(named: "delay", namespace: XMPPNamespace.delay) != nil)
+        await alice.close()
+        await bob.close()
+        await a.stop()
+        await b.stop()
+    }
+
     /// XEP-0368: a.test reaches b.test on its direct TLS port (TLS from the first byte,
     /// ALPN xmpp-server); b.test answers over STARTTLS.
     @Test func directTLS() async throws {

@@ -112,8 +112,7 @@ extension C2SConnection {
     private func undeliverable(_ stanza: XMLElement, message: Message, from sender: SessionID, to target: JID) async {
         switch message.kind {
         case .chat, .normal, .notice:
-            guard let user = target.userID.username, await shared.accountExists(user) else {
-                // §8.5.2.1 / §8.5.3.1: no such account.
+            guard let user = target.userID.username else {
                 reject(stanza, StanzaError(.serviceUnavailable))
                 return
             }
@@ -121,14 +120,10 @@ extension C2SConnection {
             // The sender's session may have closed meanwhile: its address came with the message.
             stored[attribute: "from"] = JID(sender).description
             stored[attribute: "to"] = target.bare.description
-            do {
-                try await shared.offline.store(stored, for: user, stamp: message.timestamp ?? Date(), from: domain)
-            } catch let error as OfflineStore.Full {
-                log(.notice, "offline storage full", ["user": "\(user)", "limit": "\(error.limit)"])
-                reject(stanza, StanzaError(.serviceUnavailable, type: .wait, text: "the recipient's offline storage is full"))
-            } catch {
-                log(.error, "cannot store offline message", ["user": "\(user)", "error": "\(error)"])
-                reject(stanza, StanzaError(.internalServerError))
+            let outcome = await shared.offlineKeeper.keep(stored, for: user, stamp: message.timestamp ?? Date())
+            if let error = StanzaError(notKept: outcome) {
+                log(outcome == .failed ? .error : .notice, "message not kept offline", ["user": "\(user)", "outcome": "\(outcome)"])
+                reject(stanza, error)
             }
         case .room:
             reject(stanza, StanzaError(.serviceUnavailable))

@@ -18,6 +18,8 @@ final class C2SShared: Sendable {
     let tls: ReloadableTLSContext?
     let codec: XMPPStanzaCodec
     let offline: OfflineStore
+    /// Offline storage as one service for clients and for the model (messages from other adapters).
+    let offlineKeeper: OfflineKeeper
     let logger: Logger
     /// The store that can create, change and delete accounts (XEP-0077), if any.
     let accounts: (any AccountStore)?
@@ -66,6 +68,8 @@ final class C2SShared: Sendable {
         let roomJIDs = RoomJIDMapping(domain: roomsDomain)
         let extensions = XMPPExtensionCodec(table: chat.translation, rooms: roomJIDs)
         self.codec = XMPPStanzaCodec(extensions: extensions)
+        offlineKeeper = OfflineKeeper(store: offline, codec: codec, domain: chat.domain, accounts: accounts)
+        chat.attachOfflineStore(offlineKeeper)
         self.rooms = MUCEventRenderer(rooms: roomJIDs, codec: codec)
         let negotiation = ServerStreamNegotiation.Configuration(
             domain: chat.domain, tlsAvailable: tls != nil, requireTLS: settings.requireTLS,

@@ -185,6 +185,13 @@ final actor S2SInboundConnection: XMPPStreamConnection {
             do {
                 try await link.send(traffic)
             } catch {
+                // RFC 6121 §8.5.2.2: a message for a local user with no session waits offline.
+                if case .recipientUnavailable = error, case .message(let message) = traffic,
+                    let outcome = await shared.chat.keepOffline(message)
+                {
+                    if let notKept = StanzaError(notKept: outcome) { reject(element, notKept) }
+                    continue
+                }
                 if let stanzaError = Bounce.stanzaError(for: error, traffic: traffic) { reject(element, stanzaError) }
             }
         }

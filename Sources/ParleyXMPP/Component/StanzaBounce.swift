@@ -96,3 +96,16 @@ public enum Bounce {
         }
     }
 }
+
+extension StanzaError {
+    /// The error for a message offline storage did not keep (RFC 6121 §8.5.2.1: no such
+    /// account; a full store is a temporary condition); nil when it was kept.
+    public init?(notKept outcome: OfflineOutcome) {
+        switch outcome {
+        case .kept: return nil
+        case .noSuchAccount: self.init(.serviceUnavailable)
+        case .full: self.init(.serviceUnavailable, type: .wait, text: "the recipient's offline storage is full")
+        case .failed: self.init(.internalServerError)
+        }
+    }
+}
