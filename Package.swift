@@ -401,8 +401,9 @@ let package = Package(
         .testTarget(
             name: "XMPPS2SPluginTests",
             dependencies: [
-                "XMPPS2SPlugin", "XMPPC2SPlugin", "ParleyXMPP", "ParleyXML", "ParleyCore", "ParleyCred", "ParleyLauncher",
-                "XMPPTestSupport",
+                "XMPPS2SPlugin", "XMPPC2SPlugin", "ParleyXMPP", "ParleyXMPPNIO", "ParleyXML", "ParleyCore", "ParleyCred",
+                "ParleyLauncher", "XMPPTestSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -1,10 +1,16 @@
+import Crypto
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
+import ParleyXMPPNIO
 import ParleyXML
 import ParleyXMPP
 import Testing
 import XMPPTestSupport
+
+@testable import XMPPS2SPlugin
 
 /// Two Parley domains in this process federating over loopback (dialback over STARTTLS
 /// with the self-signed certificates each makes), found through the `hosts` option; and
@@ -85,6 +91,48 @@ import XMPPTestSupport
         await bob.close()
         await a.stop()
         await b.stop()
+    }
+
+    /// SIGHUP: a new certificate in storage/tls/ is what the next stream presents.
+    @Test func aReloadPresentsTheNewCertificate() async throws {
+        let port = try await S2SWorld.freePort(), tlsPort = try await S2SWorld.freePort()
+        let world = try await S2SWorld(domain: "a.test", s2sPort: port, s2s: ["direct-tls-port": "\(tlsPort)"], accounts: [])
+        let before = try await Self.presentedFingerprint(port: tlsPort)
+        let (certificate, key) = TLSMaterial.storagePaths(storageDirectory: world.directory, domain: "a.test")
+        let fresh = try TLSMaterial.makeSelfSigned(domain: "a.test")
+        try fresh.certificatePEM.write(toFile: certificate, atomically: true, encoding: .utf8)
+        try fresh.keyPEM.write(toFile: key, atomically: true, encoding: .utf8)
+        let expected = try TLSMaterial(certificatePath: certificate, keyPath: key).fingerprint
+        #expect(try await Self.presentedFingerprint(port: tlsPort) == before, "nothing changes before the reload")
+        await (world.s2s as? S2SService)?.reload()
+        #expect(try await Self.presentedFingerprint(port: tlsPort) == expected)
+        #expect(expected != before)
+        await world.stop()
+    }
+
+    /// The SHA-256 fingerprint of the certificate the direct TLS port presents.
+    static func presentedFingerprint(port: Int) async throws -> String {
+        let seen = NIOLockedValueBox<String?>(nil)
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateVerification = .noHostnameVerification
+        configuration.applicationProtocols = ["xmpp-server"]
+        let context = try NIOSSLContext(configuration: configuration)
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        NIOSSLClientHandler(context: context, serverHostname: "a.test") { chain, promise in
+                            if let der = try? chain.first?.toDERBytes() {
+                                seen.withLockedValue { $0 = SHA256.hash(data: der).map { String(format: "%02X", $0) }.joined(separator: ":") }
+                            }
+                            promise.succeed(.certificateVerified)
+                        })
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        for _ in 0..<200 where seen.withLockedValue({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
+        try? await channel.close()
+        return try #require(seen.withLockedValue { $0 })
     }
 
     @Test func anUnreachableDomainBouncesRemoteServerNotFound() async throws {

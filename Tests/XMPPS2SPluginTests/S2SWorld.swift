@@ -22,6 +22,8 @@ final class S2SWorld: @unchecked Sendable {
     let task: Task<Void, any Error>
     let c2sPort: Int
     let s2sPort: Int
+    /// The s2s listener (for `reload()`, as SIGHUP does).
+    let s2s: any Service
 
     /// `s2sPort` is chosen by the caller (the other world's `hosts` names it before either starts).
     init(domain: String, s2sPort: Int, s2s options: [String: String], accounts: [(String, String)]) async throws {
@@ -47,6 +49,7 @@ final class S2SWorld: @unchecked Sendable {
         var given = ["port": "\(s2sPort)"]
         given.merge(options) { _, new in new }
         let s2s = try XMPPS2SPlugin.makeService(options: try PluginOptions(given, declared: XMPPS2SPlugin.options), context: context)
+        self.s2s = s2s
         group = ServiceGroup(services: [c2s, s2s], logger: logger)
         let group = self.group
         task = Task { try await group.run() }

@@ -23,6 +23,7 @@ extension ServerListener where Connection == S2SInboundConnection {
             stopping: {
                 for outbound in shared.allOutbound() { outbound.shutdown() }
             },
+            reload: { shared.reloadTLS() },
             shutdown: { connections in
                 for connection in connections {
                     await connection.closeStream(error: StreamError(.systemShutdown, text: "the server is shutting down"))

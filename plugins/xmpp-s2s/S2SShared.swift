@@ -18,12 +18,7 @@ final class S2SShared: Sendable {
     let chat: ChatService
     let codec: ComponentStanzaCodec
     let logger: Logger
-    let trust: S2STrust
-    let serverTLS: NIOSSLContext
-    let clientTLS: NIOSSLContext
-    /// XEP-0368: the same, with the ALPN protocol `xmpp-server`, for direct TLS.
-    let directTLSServer: NIOSSLContext
-    let directTLSClient: NIOSSLContext
+    let storageDirectory: String
     let resolver: S2SResolver
     /// XEP-0185: a secret per process; keys made before a restart no longer verify,
     /// which only costs a dialback round again.
@@ -37,14 +32,14 @@ final class S2SShared: Sendable {
     private let linkBox = Mutex<LocalComponentLink?>(nil)
 
     init(
-        settings: S2SSettings, chat: ChatService, tls: TLSMaterial, trust: S2STrust, resolver: S2SResolver,
+        settings: S2SSettings, chat: ChatService, tls: S2STLS, storageDirectory: String, resolver: S2SResolver,
         eventLoopGroup: any EventLoopGroup, logger: Logger, memory: MemoryReturn?
-    ) throws {
+    ) {
+        self.storageDirectory = storageDirectory
         self.settings = settings
         self.chat = chat
         self.codec = ComponentStanzaCodec(extensions: XMPPExtensionCodec(table: chat.translation), namespace: XMPPNamespace.server)
         self.logger = logger
-        self.trust = trust
         self.resolver = resolver
         self.eventLoopGroup = eventLoopGroup
         self.connections = ConnectionRegistry(memory: memory)
@@ -52,24 +47,29 @@ final class S2SShared: Sendable {
         limits.maxStanzaBytes = settings.maxStanzaBytes
         limits.maxTextBytes = settings.maxStanzaBytes
         self.xmlLimits = limits
-        let chain = tls.certificateChain.map { NIOSSLCertificateSource.certificate($0) }
-        var server = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(tls.privateKey))
-        server.minimumTLSVersion = .tlsv12
-        // A remote server presents its certificate as a client would (XEP-0178); one without
-        // a valid one may still use dialback, so the certificate is asked for, not required.
-        server.certificateVerification = .optionalVerification
-        serverTLS = try NIOSSLContext(configuration: server)
-        server.applicationProtocols = ["xmpp-server"]
-        directTLSServer = try NIOSSLContext(configuration: server)
-        var client = TLSConfiguration.makeClientConfiguration()
-        client.minimumTLSVersion = .tlsv12
-        client.certificateChain = chain
-        client.privateKey = .privateKey(tls.privateKey)
-        // The verification callback decides what the chain proves (S2STrust).
-        client.certificateVerification = .noHostnameVerification
-        clientTLS = try NIOSSLContext(configuration: client)
-        client.applicationProtocols = ["xmpp-server"]
-        directTLSClient = try NIOSSLContext(configuration: client)
+        self.tls = Mutex(tls)
+    }
+
+    // MARK: TLS (replaced by a reload)
+
+    private let tls: Mutex<S2STLS>
+    var serverTLS: NIOSSLContext { tls.withLock { $0.server } }
+    var clientTLS: NIOSSLContext { tls.withLock { $0.client } }
+    /// XEP-0368: the same, with the ALPN protocol `xmpp-server`, for direct TLS.
+    var directTLSServer: NIOSSLContext { tls.withLock { $0.directServer } }
+    var directTLSClient: NIOSSLContext { tls.withLock { $0.directClient } }
+    var trust: S2STrust { tls.withLock { $0.trust } }
+
+    /// Reads the certificate and the trust roots again (SIGHUP); new streams use them, open
+    /// ones keep theirs. A file that cannot be read leaves the old ones in place.
+    func reloadTLS() {
+        do {
+            let fresh = try S2STLS.load(settings: settings, storageDirectory: storageDirectory, domain: chat.domain, logger: logger)
+            tls.withLock { $0 = fresh }
+            logger.notice("s2s TLS reloaded")
+        } catch {
+            logger.error("s2s TLS reload failed; keeping the previous certificate", metadata: ["error": "\(error)"])
+        }
     }
 
     /// The link through which remote servers' traffic enters the model.

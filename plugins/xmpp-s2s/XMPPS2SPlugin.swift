@@ -98,22 +98,16 @@ public enum XMPPS2SPlugin: ParleyPlugin {
         settings.keepaliveInterval = options.value(keepaliveOption)
         var logger = context.logger
         logger[metadataKey: "plugin"] = "xmpp-s2s"
-        let tls: TLSMaterial
+        let tls: S2STLS
         do {
-            tls = try TLSMaterial.load(
-                certificatePath: settings.certificatePath, keyPath: settings.keyPath,
-                storageDirectory: context.storageDirectory, domain: context.chat.domain, logger: logger)
+            tls = try S2STLS.load(settings: settings, storageDirectory: context.storageDirectory, domain: context.chat.domain, logger: logger)
+        } catch let error as S2SOptionError {
+            throw OptionError(key: caFileOption.name, message: "\(error)")
         } catch {
             throw OptionError(key: certificateOption.name, message: "\(error)")
         }
-        let trust: S2STrust
-        do {
-            trust = try S2STrust(caFile: settings.caFile)
-        } catch {
-            throw OptionError(key: caFileOption.name, message: "\(error)")
-        }
-        let shared = try S2SShared(
-            settings: settings, chat: context.chat, tls: tls, trust: trust,
+        let shared = S2SShared(
+            settings: settings, chat: context.chat, tls: tls, storageDirectory: context.storageDirectory,
             resolver: S2SResolver(hosts: settings.hosts, threadPool: .singleton),
             eventLoopGroup: context.eventLoopGroup, logger: logger, memory: context.memory)
         do {
