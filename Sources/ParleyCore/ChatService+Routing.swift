@@ -51,11 +51,8 @@ extension ChatService {
 
     /// Hands `event` to the component serving the domain of `address`.
     private func routeOut(_ event: ChatEvent, to address: Address) throws(DeliveryError) {
-        switch routeToComponent(event, to: address) {
-        case true?: return
-        case false?: throw .recipientUnavailable
-        case nil: throw .notRoutable(address.user?.domain ?? "")
-        }
+        guard let route = componentRoute(for: address) else { throw .notRoutable(address.user?.domain ?? "") }
+        try route.deliverOrThrow(event, to: address)
     }
 
     /// Directed presence (RFC 6121 §4.6) to every available session of a user, or to one

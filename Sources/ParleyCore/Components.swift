@@ -104,11 +104,18 @@ final class ComponentRoute: Sendable {
 
     /// Hands `event` to the component; false when it refused.
     func deliver(_ event: ChatEvent, to address: Address) -> Bool {
+        (try? deliverOrThrow(event, to: address)) != nil
+    }
+
+    /// Hands `event` to the component, passing on why it refused: its own `DeliveryError`
+    /// (federation's `notRoutable` for a denied domain), else `recipientUnavailable`.
+    func deliverOrThrow(_ event: ChatEvent, to address: Address) throws(DeliveryError) {
         do {
             try handler.deliver(event, to: address)
-            return true
+        } catch let error as DeliveryError {
+            throw error
         } catch {
-            return false
+            throw .recipientUnavailable
         }
     }
 }
@@ -170,8 +177,12 @@ extension ChatService {
     /// Routes `event` to the component serving the domain of `address`, or to the remote
     /// route for any other domain: nil when none serves it, false when it refused.
     func routeToComponent(_ event: ChatEvent, to address: Address) -> Bool? {
+        componentRoute(for: address)?.deliver(event, to: address)
+    }
+
+    /// The route of the domain of `address`: its component's, or the remote route.
+    func componentRoute(for address: Address) -> ComponentRoute? {
         guard let domain = address.user?.domain, domain != self.domain else { return nil }
-        guard let route = components[domain] ?? remoteDomains.withLock({ $0 }) else { return nil }
-        return route.deliver(event, to: address)
+        return components[domain] ?? remoteDomains.withLock { $0 }
     }
 }

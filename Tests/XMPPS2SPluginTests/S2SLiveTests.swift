@@ -93,6 +93,25 @@ import XMPPTestSupport
         await b.stop()
     }
 
+    /// `denied-domains`: nothing goes to a denied domain (remote-server-not-found at once)
+    /// and nothing comes from it (its stream is refused), both ways.
+    @Test func aDeniedDomainIsCutOffBothWays() async throws {
+        let (a, b) = try await Self.worlds(extra: ["denied-domains": "b.test"])
+        let (alice, _) = try await a.user("alice", "alicepw")
+        let (bob, _) = try await b.user("bob", "bobpw")
+        alice.send("<message to='bob@b.test/r' type='chat' id='n1'><body>no</body></message>")
+        let bounce = try await alice.element(where: "the bounce", seconds: 15) { $0.name == "message" }
+        #expect(bounce.firstChild(named: "error")?.firstChild(named: "remote-server-not-found") != nil)
+        bob.send("<message to='alice@a.test/r' type='chat' id='n2'><body>let me in</body></message>")
+        let refused = try await bob.element(where: "bob's bounce", seconds: 15) { $0.name == "message" }
+        #expect(refused[attribute: "type"] == "error")
+        #expect(refused[attribute: "id"] == "n2")
+        await alice.close()
+        await bob.close()
+        await a.stop()
+        await b.stop()
+    }
+
     /// SIGHUP: a new certificate in storage/tls/ is what the next stream presents.
     @Test func aReloadPresentsTheNewCertificate() async throws {
         let port = try await S2SWorld.freePort(), tlsPort = try await S2SWorld.freePort()
