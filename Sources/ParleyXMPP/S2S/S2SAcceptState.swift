@@ -145,7 +145,7 @@ public struct S2SAcceptState: Sendable {
         guard phase != .closed else { return nil }
         phase = .closed
         var bytes = streamID.isEmpty ? S2SElements.header(from: localDomain, to: claimedDomain, id: configuration.makeID()) : []
-        if let error { error.element.serialize(into: &bytes, inheritedNamespace: XMPPNamespace.server) }
+        if let error { bytes += S2SElements.bytes(error.element) }
         bytes.append(contentsOf: "</stream:stream>".utf8)
         return bytes
     }
@@ -201,6 +201,9 @@ public struct S2SAcceptState: Sendable {
             return dialbackVerify(element)
         case (XMPPNamespace.server, "message"), (XMPPNamespace.server, "presence"), (XMPPNamespace.server, "iq"):
             return stanza(element)
+        case (XMPPNamespace.streams, "error"):
+            // RFC 6120 §4.9.1.3: the peer ends the stream with an error; no error back.
+            return [.close(nil)]
         default:
             return [.close(StreamError(.unsupportedStanzaType, text: "unexpected <\(element.name.prefix(64))/>"))]
         }

@@ -178,7 +178,7 @@ public struct S2SConnectState: Sendable {
         phase = .closed
         guard opened else { return nil }
         var bytes: [UInt8] = headerSent ? [] : header()
-        if let error { error.element.serialize(into: &bytes, inheritedNamespace: XMPPNamespace.server) }
+        if let error { bytes += S2SElements.bytes(error.element) }
         bytes.append(contentsOf: "</stream:stream>".utf8)
         return bytes
     }

@@ -94,7 +94,8 @@ enum S2SElements {
         case .invalid?: attributes.append(XMLAttribute("type", value: "invalid"))
         case .error(let error)?:
             attributes.append(XMLAttribute("type", value: "error"))
-            children = [.element(error.element(namespace: XMPPNamespace.dialback))]
+            // XEP-0220 §2.5: the error is a stanza error inside the dialback element.
+            children = [.element(error.element(namespace: XMPPNamespace.server))]
         case nil: break
         }
         return XMLElement(name: name, namespace: XMPPNamespace.dialback, attributes: attributes, children: children)
@@ -128,10 +129,34 @@ enum S2SElements {
             declarations: [XMLNamespaceDeclaration(prefix: "db", uri: XMPPNamespace.dialback)])
     }
 
-    /// Serialized in the stream's content namespace.
+    /// Serialized in the stream's content namespace; stream-level and dialback elements
+    /// with the `stream:` and `db:` prefixes the header declares.
+    // COMPAT: ejabberd (p1_xmpp) matches `stream:features`, `stream:error`, `db:result`
+    // and `db:verify` by their prefixed names and ignores the same elements written with
+    // a default namespace, which XML namespaces allow.
     static func bytes(_ elements: XMLElement...) -> [UInt8] {
         var bytes: [UInt8] = []
-        for element in elements { element.serialize(into: &bytes, inheritedNamespace: XMPPNamespace.server) }
+        for element in elements {
+            switch element.namespace {
+            case XMPPNamespace.streams: bytes += prefixed(element, "stream")
+            case XMPPNamespace.dialback: bytes += prefixed(element, "db")
+            default: element.serialize(into: &bytes, inheritedNamespace: XMPPNamespace.server)
+            }
+        }
+        return bytes
+    }
+
+    /// `element` as `<prefix:name …>…</prefix:name>` inside a stream whose default
+    /// namespace is `jabber:server`; its children keep their own namespaces.
+    static func prefixed(_ element: XMLElement, _ prefix: String) -> [UInt8] {
+        var unprefixed = element
+        unprefixed.namespace = XMPPNamespace.server
+        var bytes = unprefixed.serialized(inheritedNamespace: XMPPNamespace.server)
+        bytes.insert(contentsOf: Array("\(prefix):".utf8), at: 1)
+        let closing = Array("</\(element.name)>".utf8)
+        if bytes.count >= closing.count, Array(bytes.suffix(closing.count)) == closing {
+            bytes.replaceSubrange((bytes.count - closing.count)..., with: Array("</\(prefix):\(element.name)>".utf8))
+        }
         return bytes
     }
 }

@@ -177,7 +177,7 @@ import Testing
         // (RFC 6120 §4.9.1.1), so the peer's parser can read it.
         let closing = String(decoding: pair.connect.closingBytes(error: StreamError(.policyViolation)) ?? [], as: UTF8.self)
         #expect(closing.hasPrefix("<?xml version='1.0'?><stream:stream"))
-        #expect(closing.hasSuffix("<policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></error></stream:stream>"))
+        #expect(closing.hasSuffix("<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>"))
     }
 
     /// The receiving side's `require-valid-certificate`: no dialback over a TLS channel
