@@ -15,7 +15,8 @@
 #   --srv             run a DNS server (dnsmasq) on 127.0.0.1:53 in the namespace; B's s2s
 #                     listens on 5270 only and is found through _xmpp-server._tcp SRV records
 #   --a prosody|parley  server A (a.test, 127.0.0.2); parley runs `$PARLEYD --config FILE`
-#   --b prosody       server B (b.test, 127.0.0.3); only Prosody for now
+#   --b prosody|ejabberd  server B (b.test, 127.0.0.3): Prosody, or Debian's ejabberd 23.01
+#                     (start_ejabberd_b; the harness's auth checks then read ejabberd's log)
 #   --parleyd PATH    the parleyd binary for --a parley (default: .build/debug/parleyd)
 #   --parley-s2s-option KEY=VALUE  (repeatable; --a parley) one more option of parley's
 #                     xmpp-s2s plugin, e.g. negotiation-timeout=3, max-stanzas-per-second=200,
@@ -26,7 +27,9 @@
 #   --server-cpu LIST / --client-cpu LIST  pin the servers / the scenario with taskset -c LIST
 #                     (scripts/bench-s2s: servers on CPU 0, its load generator on CPU 1)
 #   --log-level L     Prosody's log level (default debug; the harness's auth and TLS checks need
-#                     debug and are skipped otherwise; scripts/bench-s2s uses info)
+#                     debug and are skipped otherwise; scripts/bench-s2s uses info); with
+#                     --b ejabberd also ejabberd's loglevel (its checks need info or debug;
+#                     debug logs every s2s stream's XML in $dir/b.log)
 #   --verbose         the harness says what it does on stderr
 #   --hard-timeout S  kill the scenario after S seconds (default 600; the scenarios have their
 #                     own --timeout, this is the harness's backstop)
@@ -98,7 +101,7 @@ done
 [ $# -ge 1 ] || usage
 case "$mode" in dialback|external) ;; *) die "--mode: dialback or external, not '$mode'" ;; esac
 case "$a_kind" in prosody|parley) ;; *) die "--a: prosody or parley, not '$a_kind'" ;; esac
-case "$b_kind" in prosody) ;; *) die "--b: only prosody for now, not '$b_kind'" ;; esac
+case "$b_kind" in prosody|ejabberd) ;; *) die "--b: prosody or ejabberd, not '$b_kind'" ;; esac
 case "$log_level" in debug|info|warn|error) ;; *) die "--log-level: debug, info, warn or error" ;; esac
 [[ "$hard_timeout" =~ ^[0-9]+$ ]] || die "--hard-timeout: seconds"
 if [ -n "$parley_s2s_options" ]; then
@@ -122,6 +125,7 @@ if [ -z "${FEDERATE_INSIDE:-}" ]; then
   command -v unshare >/dev/null || die "unshare (util-linux) is missing"
   command -v openssl >/dev/null || die "openssl is missing (scripts/install-peers)"
   command -v prosody >/dev/null || die "prosody is missing (scripts/install-peers)"
+  [ "$b_kind" != ejabberd ] || [ -x /usr/sbin/ejabberdctl ] || die "--b ejabberd: ejabberd is missing (apt-get install ejabberd)"
   [ "$srv" = 0 ] || command -v dnsmasq >/dev/null || die "dnsmasq is missing (scripts/install-peers installs dnsmasq-base)"
   [ "$a_kind" != parley ] || [ -x "$parleyd" ] || die "--a parley: no executable parleyd at $parleyd (--parleyd PATH)"
   [ -x "$repo/.venv/bin/python" ] || die "no $repo/.venv (scripts/install-peers)"
@@ -352,7 +356,155 @@ YAML
 }
 # ===========================================================================================
 
-start_prosody b "$B_DOMAIN" "$B_IP" "$B_S2S_PORT" bob bobpass
+# ============================================================================ start_ejabberd_b
+# Server B = Debian's ejabberd 23.01 (--b ejabberd) on b.test / 127.0.0.3, like Prosody's B: c2s
+# 5222 with STARTTLS offered (not required), s2s on $B_S2S_PORT with STARTTLS required
+# (s2s_use_starttls: required), MUC conference.b.test, bob/bobpass. Everything lives in
+# $dir/b (config, ejabberdctl.cfg, vm.args, inetrc, mnesia spool, logs, the Erlang cookie with
+# HOME=$dir/b, copies of b.test's certificate and key owned by the ejabberd user); $dir/b.log
+# is a link to its log file ($dir/b/logs/ejabberd.log), $dir/b.console.log its console.
+#   dialback: mod_s2s_dialback on (access: all, so outgoing streams do not verify the peer's
+#     certificate), ca_file left at its default (the system store: the test CA is not trusted);
+#   external: no mod_s2s_dialback, ca_file = the test CA: both directions SASL EXTERNAL (the
+#     outgoing stream verifies the peer's certificate, the incoming one accepts EXTERNAL only
+#     when the client certificate verifies).
+# Like ../ejabberd/run-ejabberd.sh: no epmd (ERL_DIST_PORT: the Erlang distribution, which
+# ejabberdctl needs, listens on one loopback port itself), run as the ejabberd user (setpriv),
+# `ejabberdctl foreground` (spawned: its shell; the VM's own pid comes from the pid file and is
+# the one stopped). Inside the namespace nothing else listens, so fixed ports are fine.
+ejabberd_ctl() {  # ejabberd_ctl ARGS…: ejabberdctl with B's config dir, as the ejabberd user
+  local edir="$dir/b"
+  (cd "$edir/spool" && exec env HOME="$edir" ERL_EPMD_ADDRESS=127.0.0.1 \
+    setpriv --reuid=ejabberd --regid=ejabberd --init-groups /usr/sbin/ejabberdctl \
+    --config-dir "$edir/conf" --spool "$edir/spool" --logs "$edir/logs" "$@")
+}
+
+write_ejabberd_b() {
+  local edir="$dir/b" loglevel="$log_level" ca_line="" dialback_module=""
+  [ "$loglevel" = warn ] && loglevel=warning
+  mkdir -p "$edir/conf" "$edir/spool" "$edir/logs"
+  cp "$dir/$B_DOMAIN.crt" "$dir/$B_DOMAIN.key" "$dir/ca.crt" "$edir/"
+  if [ "$mode" = external ]; then
+    # The test CA for both directions (ejabberd_s2s: s2s_cafile, else ca_file).
+    ca_line="ca_file: \"$edir/ca.crt\""
+  else
+    # COMPAT (ejabberd 23.01): without mod_s2s_dialback there is no dialback at all, and with
+    # it (access: all) outgoing streams skip certificate verification (s2s_out_tls_verify).
+    dialback_module="  mod_s2s_dialback: {}"
+    ca_line="# ca_file: default (the system store), so the test CA is not trusted"
+  fi
+  cat >"$edir/conf/ejabberd.yml" <<CFG
+# Generated by federate.sh: server B ($B_DOMAIN) of a federation test, inside a private namespace.
+hosts:
+  - "$B_DOMAIN"
+loglevel: $loglevel
+log_rotate_count: 0
+hide_sensitive_log_data: false
+certfiles:
+  - "$edir/$B_DOMAIN.crt"
+  - "$edir/$B_DOMAIN.key"
+$ca_line
+acme:
+  auto: false
+# s2s under test
+s2s_use_starttls: required
+s2s_access: all
+# short DNS waits: nothing answers on 127.0.0.1:53 without --srv (refused at once anyway)
+s2s_dns_timeout: 2
+s2s_dns_retries: 1
+# COMPAT (ejabberd 23.01): ipv4/ipv6 here (not inet/inet6); the names resolve to IPv4 only.
+outgoing_s2s_families:
+  - ipv4
+auth_method: internal
+auth_password_format: scram
+disable_sasl_mechanisms:
+  - "digest-md5"
+  - "x-oauth2"
+listen:
+  - port: $C2S_PORT
+    ip: "$B_IP"
+    module: ejabberd_c2s
+    starttls: true
+    starttls_required: false
+  - port: $B_S2S_PORT
+    ip: "$B_IP"
+    module: ejabberd_s2s_in
+acl:
+  local:
+    user_regexp: ""
+access_rules:
+  local:
+    allow: local
+  c2s:
+    allow: all
+api_permissions:
+  "console commands":
+    from:
+      - ejabberd_ctl
+    who: all
+    what: "*"
+modules:
+  mod_disco: {}
+  mod_ping: {}
+  mod_roster: {}
+  mod_version:
+    show_os: false
+  mod_muc:
+    host: "conference.$B_DOMAIN"
+    access: all
+    access_create: all
+    access_persistent: all
+$dialback_module
+CFG
+  cat >"$edir/conf/ejabberdctl.cfg" <<CFG
+ERLANG_NODE=fed-b@localhost
+ERL_DIST_PORT=4370
+ERL_OPTIONS="-env ERL_CRASH_DUMP_BYTES 0"
+EJABBERD_PID_PATH=$edir/ejabberd.pid
+CONTRIB_MODULES_PATH=$edir/contrib
+CONTRIB_MODULES_CONF_DIR=$edir/contrib/conf
+EJABBERD_BYPASS_WARNINGS=true
+CFG
+  echo '-kernel inet_dist_use_interface {127,0,0,1}' >"$edir/conf/vm.args"
+  # Debian's inetrc: the hosts file first (the namespace's /etc/hosts), then the system resolver.
+  cp /etc/ejabberd/inetrc "$edir/conf/inetrc" 2>/dev/null \
+    || printf '{lookup,["file","native"]}.\n{host,{127,0,0,1}, ["localhost"]}.\n' >"$edir/conf/inetrc"
+  chown -R ejabberd:ejabberd "$edir"
+  chmod 600 "$edir/$B_DOMAIN.key"
+  touch "$edir/logs/ejabberd.log"; chown ejabberd:ejabberd "$edir/logs/ejabberd.log"
+  ln -sf "$edir/logs/ejabberd.log" "$dir/b.log"
+}
+
+start_ejabberd_b() {
+  local edir="$dir/b" vm=""
+  write_ejabberd_b
+  spawn_clean "$dir/b.console.log" "${server_pin[@]}" env HOME="$edir" ERL_EPMD_ADDRESS=127.0.0.1 \
+    bash -c 'cd "$1" && shift && exec "$@"' _ "$edir/spool" \
+    setpriv --reuid=ejabberd --regid=ejabberd --init-groups /usr/sbin/ejabberdctl \
+    --config-dir "$edir/conf" --spool "$edir/spool" --logs "$edir/logs" foreground
+  pids+=("$spawned"); names+=(b-ejabberdctl)
+  echo "$spawned" >"$dir/b.pid"
+  # A few seconds on an idle machine; much longer while a build shares the CPUs.
+  for _ in $(seq 1 1200); do
+    vm="$(cat "$edir/ejabberd.pid" 2>/dev/null || true)"
+    [[ "$vm" =~ ^[0-9]+$ ]] && tcp_open "$B_IP" "$B_S2S_PORT" && tcp_open "$B_IP" "$C2S_PORT" && break
+    kill -0 "$spawned" 2>/dev/null || { tail -n 30 "$dir/b.console.log" "$dir/b.log" >&2 || true; die "b (ejabberd) exited during start-up"; }
+    sleep 0.1
+  done
+  [[ "$vm" =~ ^[0-9]+$ ]] || { tail -n 30 "$dir/b.console.log" "$dir/b.log" >&2 || true; die "b (ejabberd) wrote no pid file within 120 s"; }
+  pids+=("$vm"); names+=(b)   # stopped first (reverse order): SIGTERM to the VM ends ejabberdctl too
+  echo "$vm" >"$dir/b.pid"
+  ejabberd_ctl register bob "$B_DOMAIN" bobpass >>"$dir/b.console.log" 2>&1 \
+    || { tail "$dir/b.console.log" >&2; die "ejabberdctl register bob@$B_DOMAIN failed"; }
+  say "b: ejabberd (VM pid $vm) $B_DOMAIN c2s $B_IP:$C2S_PORT s2s $B_IP:$B_S2S_PORT, MUC conference.$B_DOMAIN"
+}
+# ===========================================================================================
+
+if [ "$b_kind" = ejabberd ]; then
+  start_ejabberd_b
+else
+  start_prosody b "$B_DOMAIN" "$B_IP" "$B_S2S_PORT" bob bobpass
+fi
 if [ "$a_kind" = parley ]; then
   start_parley_a
   a_tls=none   # parley's c2s runs without a certificate here (require-tls: false)
@@ -392,7 +544,7 @@ stop_all
 # --- what the logs show, added to the scenario's JSON line
 set +e
 "$repo/.venv/bin/python" "$here/harness_report.py" --dir "$dir" --mode "$mode" --srv "$srv" \
-  --a-kind "$a_kind" --log-level "$log_level" --rc "$rc" <"$dir/scenario.out"
+  --a-kind "$a_kind" --b-kind "$b_kind" --log-level "$log_level" --rc "$rc" <"$dir/scenario.out"
 rc=$?
 set -e
 if [ "$rc" != 0 ]; then

@@ -55,7 +55,11 @@ def available_from(jid):
 def occupants(client, room, since=None):
     """Nicks of `room` whose latest presence (after `since`) at `client` is available."""
     state = {}
-    for x in client.matching("presence", lambda x: common.bare(x.get("from")) == room, since=since):
+    # COMPAT (ejabberd 23.01): the room itself sends a presence from its bare JID (with its
+    # XEP-0115 caps, `<c node='http://www.process-one.net/en/ejabberd/'/>`) to each occupant,
+    # and an unavailable one when the occupant leaves; that is not an occupant (no nick).
+    for x in client.matching("presence", lambda x: common.bare(x.get("from")) == room
+                             and common.resource_of(x.get("from")) != "", since=since):
         state[common.resource_of(x.get("from"))] = x.get("type") != "unavailable"
     return sorted(n for n, here in state.items() if here)
 
