@@ -58,6 +58,20 @@ import Testing
         #expect(outcome.checks.keys.contains { $0.hasPrefix("irc") }, "the IRC part did not run: \(outcome.checks.keys.sorted())")
     }
 
+    /// Debian's ejabberd 23.01 as b.test, by dialback: chat, presence, IQs, bounces.
+    @Test func dialbackWithEjabberd() throws {
+        let outcome = try federate(["--b", "ejabberd", "--mode", "dialback"], "federation.py")
+        #expect(outcome.ok, "\(outcome)")
+        #expect(outcome.checks["harness_s2s_auth_dialback"] == true)
+    }
+
+    /// ejabberd by SASL EXTERNAL, with rooms both ways and the IRC user.
+    @Test func roomsAcrossServersWithEjabberd() throws {
+        let outcome = try federate(["--b", "ejabberd", "--mode", "external"], "federation_muc.py")
+        #expect(outcome.ok, "\(outcome)")
+        #expect(outcome.checks["harness_s2s_auth_external"] == true)
+    }
+
     /// A hostile remote server (s2s_hostile.py as evil.test): stanzas before authentication,
     /// a spoofed domain, a wrong dialback key, impersonating b.test, never finishing,
     /// oversized and malformed XML, floods while Prosody's users go on chatting, and a
