@@ -30,6 +30,12 @@
 #                     debug and are skipped otherwise; scripts/bench-s2s uses info); with
 #                     --b ejabberd also ejabberd's loglevel (its checks need info or debug;
 #                     debug logs every s2s stream's XML in $dir/b.log)
+#   --parley-log-level L  parleyd's log-level for --a parley (default debug; the benchmarks use info)
+#   --prosody-nagle on|off  Prosody's Nagle algorithm (network_settings.nagle; default on, as
+#                     Prosody ships; off: TCP_NODELAY on its sockets, like parleyd's)
+#   --b-vhosts N      server B also serves N more VirtualHosts d1.test … dN.test (all on B's
+#                     address in the hosts file, all in B's certificate's subjectAltName), for
+#                     scripts/bench-s2s's time to a fresh domain (s2s_first.py); default 0
 #   --verbose         the harness says what it does on stderr
 #   --hard-timeout S  kill the scenario after S seconds (default 600; the scenarios have their
 #                     own --timeout, this is the harness's backstop)
@@ -76,7 +82,7 @@ die() {
 say() { [ "$verbose" = 1 ] && echo "federate: $*" >&2 || true; }
 
 parley_s2s_options="${FED_PARLEY_S2S_OPTIONS:-}"
-mode=dialback srv=0 a_kind=prosody b_kind=prosody keep=0 verbose=0 log_level=debug server_cpu="" client_cpu="" hard_timeout=600
+mode=dialback srv=0 a_kind=prosody b_kind=prosody keep=0 verbose=0 log_level=debug server_cpu="" client_cpu="" hard_timeout=600 parley_log_level=debug b_vhosts=0 prosody_nagle=on
 parleyd="${PARLEYD:-$repo/.build/debug/parleyd}"
 usage() { sed -n '2,/^set -euo/p' "$0" | grep '^#' >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -92,6 +98,9 @@ while [ $# -gt 0 ]; do
     --server-cpu) server_cpu="${2:-}"; shift 2 ;;
     --client-cpu) client_cpu="${2:-}"; shift 2 ;;
     --hard-timeout) hard_timeout="${2:-}"; shift 2 ;;
+    --parley-log-level) parley_log_level="${2:-}"; shift 2 ;;
+    --b-vhosts) b_vhosts="${2:-}"; shift 2 ;;
+    --prosody-nagle) prosody_nagle="${2:-}"; shift 2 ;;
     --verbose) verbose=1; shift ;;
     --) shift; break ;;
     -h|--help) usage ;;
@@ -110,6 +119,10 @@ if [ -n "$parley_s2s_options" ]; then
     [[ "$_o" =~ ^[a-z][a-z0-9-]*=[A-Za-z0-9._:/=-]+$ ]] || die "--parley-s2s-option: KEY=VALUE (letters, digits, . _ : / = -), got '$_o'"
   done
 fi
+[[ "$b_vhosts" =~ ^[0-9]+$ ]] || die "--b-vhosts: a count"
+case "$prosody_nagle" in on|off) ;; *) die "--prosody-nagle: on or off" ;; esac
+case "$parley_log_level" in trace|debug|info|notice|warning|error|critical) ;;
+  *) die "--parley-log-level: trace, debug, info, notice, warning, error or critical" ;; esac
 
 A_DOMAIN=a.test A_IP=127.0.0.2
 B_DOMAIN=b.test B_IP=127.0.0.3
@@ -136,7 +149,9 @@ if [ -z "${FEDERATE_INSIDE:-}" ]; then
   FEDERATE_INSIDE=1 FED_DIR="$dir" PARLEYD="$parleyd" FED_PARLEY_S2S_OPTIONS="$parley_s2s_options" \
     unshare --net --mount --pid --fork --kill-child --mount-proc --propagation private \
     bash "$0" --mode "$mode" $([ "$srv" = 1 ] && echo --srv) --a "$a_kind" --b "$b_kind" \
-      --parleyd "$parleyd" --log-level "$log_level" --server-cpu "$server_cpu" --client-cpu "$client_cpu" --hard-timeout "$hard_timeout" $([ "$keep" = 1 ] && echo --keep) $([ "$verbose" = 1 ] && echo --verbose) -- "$@"
+      --parleyd "$parleyd" --log-level "$log_level" --server-cpu "$server_cpu" --client-cpu "$client_cpu" --hard-timeout "$hard_timeout" \
+      --parley-log-level "$parley_log_level" --b-vhosts "$b_vhosts" --prosody-nagle "$prosody_nagle" \
+      $([ "$keep" = 1 ] && echo --keep) $([ "$verbose" = 1 ] && echo --verbose) -- "$@"
   rc=$?
   set -e
   exit "$rc"
@@ -181,6 +196,10 @@ $A_IP $A_DOMAIN conference.$A_DOMAIN
 $B_IP $B_DOMAIN conference.$B_DOMAIN
 $EVIL_IP $EVIL_DOMAIN
 EOF
+# --b-vhosts N: d1.test … dN.test, more domains served by B
+b_extra=()
+for ((i = 1; i <= b_vhosts; i++)); do b_extra+=("d$i.test"); done
+for x in "${b_extra[@]}"; do echo "$B_IP $x"; done >>"$dir/etc/hosts"
 # With no DNS server running, queries to 127.0.0.1:53 are refused at once (no waiting).
 echo "nameserver 127.0.0.1" >"$dir/etc/resolv.conf"
 chmod 644 "$dir/etc/hosts" "$dir/etc/resolv.conf"
@@ -196,7 +215,9 @@ make_certs() {
   for d in "$A_DOMAIN" "$B_DOMAIN" "$EVIL_DOMAIN"; do
     openssl req -newkey rsa:2048 -nodes -subj "/CN=$d" -keyout "$dir/$d.key" -out "$dir/$d.csr" 2>/dev/null \
       || die "openssl: key for $d"
-    printf '%s\n' "subjectAltName=DNS:$d,DNS:*.$d" "basicConstraints=CA:FALSE" \
+    local san="DNS:$d,DNS:*.$d" x
+    if [ "$d" = "$B_DOMAIN" ]; then for x in "${b_extra[@]}"; do san+=",DNS:$x"; done; fi
+    printf '%s\n' "subjectAltName=$san" "basicConstraints=CA:FALSE" \
       "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth,clientAuth" >"$dir/$d.ext"
     openssl x509 -req -in "$dir/$d.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
       -days 2 -extfile "$dir/$d.ext" -out "$dir/$d.crt" 2>/dev/null || die "openssl: certificate for $d"
@@ -281,10 +302,15 @@ allow_unencrypted_plain_auth = true
 authentication = "internal_hashed"
 storage = "internal"
 log = { { levels = { min = "$log_level" }, to = "console" } }
+network_settings = { nagle = $([ "$prosody_nagle" = on ] && echo true || echo false) }
 VirtualHost "$domain"
 Component "conference.$domain" "muc"
   muc_room_locking = false
 CFG
+  if [ "$name" = b ]; then
+    local x
+    for x in "${b_extra[@]}"; do echo "VirtualHost \"$x\"" >>"$sdir/prosody.cfg.lua"; done
+  fi
   chown -R prosody:prosody "$sdir"
 }
 
@@ -318,7 +344,7 @@ start_parley_a() {
 domain: $A_DOMAIN
 storage: $dir/parley-storage
 auth: [file]
-log-level: debug
+log-level: $parley_log_level
 plugins:
   - plugin: xmpp-c2s
     host: $A_IP
