@@ -6,7 +6,8 @@ import ParleyXMPP
 /// of the model: the users of the server an external MUC component is attached to
 /// (XEP-0114), or the users of remote domains over server-to-server streams. Room events
 /// go back to each one's full JID as XEP-0045 stanzas through `post`. A user's session
-/// ends once it is in no room, and all of them (or one domain's) when their server goes.
+/// ends once it is in no room, and all of them (or one domain's) when the adapter says their
+/// server is gone (`serverGone`).
 ///
 /// Stanzas are handled one at a time, in the order given.
 public actor MUCRemoteOccupants {
@@ -14,17 +15,20 @@ public actor MUCRemoteOccupants {
     private let post: @Sendable (XMLElement) -> Void
     private let accepts: @Sendable (JID) -> Bool
     private let remoteUsers: Bool
+    private let sessionsPerDomain: Int
     private var sessions: [String: (session: ChatSession, mind: MUCRemoteOccupantMind)] = [:]
 
     /// `post` writes a stanza (in `service.codec`'s namespace) towards its `to`; `accepts`
     /// says which senders may hold a session here; `remoteUsers` opens those sessions as
-    /// users of remote domains (federation) rather than of the chat domain.
+    /// users of remote domains (federation) rather than of the chat domain, at most
+    /// `sessionsPerDomain` for one domain.
     public init(
-        service: MUCService, remoteUsers: Bool, accepts: @escaping @Sendable (JID) -> Bool,
+        service: MUCService, remoteUsers: Bool, sessionsPerDomain: Int = .max, accepts: @escaping @Sendable (JID) -> Bool,
         post: @escaping @Sendable (XMLElement) -> Void
     ) {
         self.service = service
         self.remoteUsers = remoteUsers
+        self.sessionsPerDomain = sessionsPerDomain
         self.accepts = accepts
         self.post = post
     }
@@ -48,6 +52,9 @@ public actor MUCRemoteOccupants {
         let found: (session: ChatSession, mind: MUCRemoteOccupantMind)?
         do {
             found = try await session(for: from, key: key, opening: opening)
+        } catch .full {
+            refuse(stanza, StanzaError(.resourceConstraint, type: .wait, text: "too many users of \(from.domain) here"))
+            return
         } catch {
             refuse(stanza, StanzaError(.notAllowed, text: "this service does not serve \(from.domain)"))
             return
@@ -62,24 +69,37 @@ public actor MUCRemoteOccupants {
 
     /// The session of the full JID `from`, opened when `opening`; throws for a sender that
     /// cannot have one here (a domain not accepted, a bare JID).
-    private func session(for from: JID, key: String, opening: Bool) async throws
+    /// Why a sender has no session here.
+    private enum Refusal: Error {
+        case notServed
+        /// Its domain holds `sessionsPerDomain` already.
+        case full
+    }
+
+    private func session(for from: JID, key: String, opening: Bool) async throws(Refusal)
         -> (session: ChatSession, mind: MUCRemoteOccupantMind)?
     {
         if let existing = sessions[key] { return existing }
         guard opening else { return nil }
-        guard let resource = from.resource, from.localpart != nil, accepts(from) else {
-            throw DeliveryError.invalidSender(key)
+        guard let resource = from.resource, from.localpart != nil, accepts(from) else { throw .notServed }
+        if sessionsPerDomain != .max, sessions.values.lazy.filter({ $0.session.id.user.domain == from.domain }).count >= sessionsPerDomain {
+            throw .full
         }
         let user = from.bare.userID
         let mind = MUCRemoteOccupantMind(
             post: post, renderer: MUCEventRenderer(rooms: service.rooms, codec: service.codec),
             session: SessionID(user: user, resource: resource), jid: key)
-        let session = try await service.chat.openSession(for: user, resource: resource, remote: remoteUsers, mind: mind)
+        let session: ChatSession
+        do {
+            session = try await service.chat.openSession(for: user, resource: resource, remote: remoteUsers, mind: mind)
+        } catch {
+            throw .notServed
+        }
         guard session.id == mind.session else {
             // The resource is taken by another session of the user in this process (an
             // IRC login): the user's own JID would not match its occupant.
             await session.close()
-            throw DeliveryError.invalidSender(key)
+            throw .notServed
         }
         sessions[key] = (session, mind)
         return (session, mind)

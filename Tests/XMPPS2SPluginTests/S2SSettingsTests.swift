@@ -41,6 +41,9 @@ import Testing
         let first = try S2SResolver.targets(domain: "example", records: records, random: { _ in 0 })
         #expect(first.map(\.host) == ["zero.example", "heavy.example", "backup.example"])
         #expect(first[0].port == 5270)
+        // Weight-0 records are placed first even when listed last (RFC 2782).
+        let reversed = try S2SResolver.targets(domain: "example", records: records.reversed(), random: { _ in 0 })
+        #expect(reversed.map(\.host) == ["zero.example", "heavy.example", "backup.example"])
     }
 
     /// XEP-0368 §3: both sets merged by priority, direct TLS first within a priority.

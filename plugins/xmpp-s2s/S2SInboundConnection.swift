@@ -22,7 +22,13 @@ final actor S2SInboundConnection: XMPPStreamConnection {
     private var stream: S2SAcceptState
     private let certificate = S2SCertificateBox()
     private var gate: FloodGate
-    private var inbox: SerialInbox<(ComponentTraffic, XMLElement)>
+    /// What waits for the model, in order: traffic, or a stanza for an in-process room.
+    private enum Inbound {
+        case model(ComponentTraffic, XMLElement)
+        case room(S2SRoomGateway, XMLElement)
+    }
+
+    private var inbox: SerialInbox<Inbound>
     private let openedAt = NIODeadline.now()
     private var lastStanza = NIODeadline.now()
     private var lastWrite = NIODeadline.now()
@@ -147,7 +153,7 @@ final actor S2SInboundConnection: XMPPStreamConnection {
         }
         // XEP-0045: a remote user talking to one of this process's rooms.
         if let to = element[attribute: "to"].flatMap(JID.init), let rooms = shared.roomGateway(for: to.domain) {
-            rooms.receive(element)
+            enqueue(.room(rooms, element))
             return
         }
         if S2SServerQueries.isAddressedToServer(element, domain: shared.chat.domain) {
@@ -169,15 +175,27 @@ final actor S2SInboundConnection: XMPPStreamConnection {
             return
         }
         guard let traffic else { return }
-        let start = inbox.push((traffic, element))
+        enqueue(.model(traffic, element))
+    }
+
+    private func enqueue(_ item: Inbound) {
+        let start = inbox.push(item)
         inbox.updateReading(of: channel)
         guard start else { return }
         Task { await self.drain() }
     }
 
     private func drain() async {
-        while let (traffic, element) = inbox.next() {
+        while let item = inbox.next() {
             inbox.updateReading(of: channel)
+            let (traffic, element): (ComponentTraffic, XMLElement)
+            switch item {
+            case .room(let rooms, let stanza):
+                await rooms.handle(stanza)
+                continue
+            case .model(let modelTraffic, let stanza):
+                (traffic, element) = (modelTraffic, stanza)
+            }
             guard let link = shared.link else {
                 reject(element, StanzaError(.serviceUnavailable))
                 continue

@@ -46,7 +46,11 @@ final class S2SOutbound: Sendable {
         var verifications: [(DialbackVerification, @Sendable (DialbackOutcome) -> Void)] = []
         var answers: [String: @Sendable (DialbackOutcome) -> Void] = [:]
         var lastActivity = NIODeadline.now()
+        var lastWrite = NIODeadline.now()
         var attempt = 0
+        /// The stream of the attempt under way or established: a report from any other
+        /// (given up, cut off, closing) concerns nothing that waits now.
+        var current: S2SOutboundStream?
     }
 
     init(pair: S2SDomainPair, loop: any EventLoop, shared: S2SShared) {
@@ -166,6 +170,15 @@ final class S2SOutbound: Sendable {
                 switch result {
                 case .success:
                     guard let stream = made.value else { return }
+                    let wanted = self.state.withLock { state -> Bool in
+                        guard case .connecting = state.phase else { return false }
+                        state.current = stream
+                        return true
+                    }
+                    guard wanted else {
+                        stream.assumeIsolated { $0.close(sending: nil) }
+                        return
+                    }
                     self.logger.debug("s2s connected", metadata: ["pair": "\(self.pair)", "target": "\(target.host):\(target.port)"])
                     stream.assumeIsolated { target.directTLS ? $0.startWithTLS() : $0.start() }
                     self.watchNegotiation(of: stream)
@@ -201,7 +214,7 @@ final class S2SOutbound: Sendable {
         logger.info("s2s stream established", metadata: ["pair": "\(pair)", "method": "\(method)", "direction": "out"])
         let waiting = state.withLock { state -> Deque<Entry>? in
             // A stream given up meanwhile (timed out, shut down) is not taken back.
-            guard case .connecting = state.phase else { return nil }
+            guard case .connecting = state.phase, state.current === stream else { return nil }
             state.phase = .established(stream)
             state.lastActivity = .now()
             defer { state.waiting = [] }
@@ -218,10 +231,12 @@ final class S2SOutbound: Sendable {
 
     /// The stream's TLS is up and its dialback under way: verifications may go on it.
     func readyToVerify(_ stream: S2SOutboundStream) {
-        state.withLock { state in
-            if case .connecting = state.phase { state.phase = .connecting(verifying: stream) }
+        let current = state.withLock { state -> Bool in
+            guard case .connecting = state.phase, state.current === stream else { return false }
+            state.phase = .connecting(verifying: stream)
+            return true
         }
-        sendVerifications(on: stream)
+        if current { sendVerifications(on: stream) }
     }
 
     func verified(_ request: DialbackVerification, outcome: DialbackOutcome) {
@@ -230,18 +245,26 @@ final class S2SOutbound: Sendable {
     }
 
     func streamEnded(_ stream: S2SOutboundStream, reason: S2SFailure, unanswered: [DialbackVerification]) {
-        let current = state.withLock { state -> Bool in
-            if case .established(let active) = state.phase, active === stream { return true }
-            return false
+        enum Ended { case established, attempt, stale }
+        let (ended, answers) = state.withLock { state -> (Ended, [@Sendable (DialbackOutcome) -> Void]) in
+            let answers = unanswered.compactMap { state.answers.removeValue(forKey: $0.streamID) }
+            guard state.current === stream else { return (.stale, answers) }
+            if case .established = state.phase {
+                state.phase = .idle
+                state.current = nil
+                return (.established, answers)
+            }
+            return (.attempt, answers)
         }
-        let answers = state.withLock { state in unanswered.compactMap { state.answers.removeValue(forKey: $0.streamID) } }
         for answer in answers { answer(.error(StanzaError(.remoteServerNotFound))) }
-        if current {
+        switch ended {
+        case .established:
             logger.info("s2s stream closed", metadata: ["pair": "\(pair)", "reason": "\(reason)", "direction": "out"])
-            state.withLock { $0.phase = .idle }
             restartIfNeeded()
-        } else {
+        case .attempt:
             failed(reason)
+        case .stale:
+            break
         }
         retireIfIdle()
     }
@@ -250,13 +273,21 @@ final class S2SOutbound: Sendable {
     /// so the table holds only the domains in use.
     private func retireIfIdle() {
         let retired = state.withLock { state -> Bool in
-            guard case .idle = state.phase, state.waiting.isEmpty, state.verifications.isEmpty, state.answers.isEmpty else {
-                return false
-            }
+            guard case .idle = state.phase, state.waiting.isEmpty, state.toFlush.isEmpty, !state.flushScheduled,
+                state.verifications.isEmpty, state.answers.isEmpty
+            else { return false }
             state.phase = .retired
             return true
         }
         if retired { shared.forget(self) }
+    }
+
+    /// Whether this outbound has left the table (a sender asks for a fresh one).
+    var isRetired: Bool {
+        state.withLock { state in
+            if case .retired = state.phase { return true }
+            return false
+        }
     }
 
     /// Connects again if stanzas or verifications arrived while the stream was closing.
@@ -275,6 +306,7 @@ final class S2SOutbound: Sendable {
         let (waiting, verifications) = state.withLock { state -> ([Entry], [@Sendable (DialbackOutcome) -> Void]) in
             guard case .connecting = state.phase else { return ([], []) }
             state.phase = .idle
+            state.current = nil
             state.attempt += 1
             defer {
                 state.waiting = []
@@ -325,11 +357,14 @@ final class S2SOutbound: Sendable {
     private func write(_ entries: [Entry], on stream: S2SOutboundStream) {
         guard !entries.isEmpty else { return }
         let bytes = entries.reduce(0) { $0 + $1.buffer.readableBytes }
-        guard unconfirmed.add(bytes, ordering: .relaxed).newValue <= shared.settings.sendQueueLimitBytes else {
-            unconfirmed.subtract(bytes, ordering: .relaxed)
+        // What the socket has not taken from earlier batches decides: a large burst into a
+        // server that reads is written; a server that left the last batches unread is cut off.
+        guard unconfirmed.load(ordering: .relaxed) <= shared.settings.sendQueueLimitBytes else {
             cutOff(stream, bouncing: entries)
             return
         }
+        unconfirmed.add(bytes, ordering: .relaxed)
+        state.withLock { $0.lastWrite = .now() }
         let last = entries.count - 1
         stream.assumeIsolated { stream in
             for (index, entry) in entries.enumerated() {
@@ -355,6 +390,7 @@ final class S2SOutbound: Sendable {
         let waiting = state.withLock { state -> [Entry] in
             guard case .established(let active) = state.phase, active === stream else { return [] }
             state.phase = .idle
+            state.current = nil
             defer { state.toFlush = [] }
             return state.toFlush
         }
@@ -386,28 +422,58 @@ final class S2SOutbound: Sendable {
     }
 
     private func checkIdle(_ stream: S2SOutboundStream) {
-        let idleFor = state.withLock { state -> Double? in
-            guard case .established(let active) = state.phase, active === stream else { return nil }
-            return Double((NIODeadline.now() - state.lastActivity).nanoseconds) / 1e9
+        enum Next { case gone, close, keepalive, wait }
+        let next = state.withLock { state -> Next in
+            guard case .established(let active) = state.phase, active === stream else { return .gone }
+            let now = NIODeadline.now()
+            if Double((now - state.lastActivity).nanoseconds) / 1e9 >= shared.settings.idleTimeout {
+                state.phase = .idle
+                state.current = nil
+                return .close
+            }
+            guard Double((now - state.lastWrite).nanoseconds) / 1e9 >= shared.settings.keepaliveInterval else { return .wait }
+            state.lastWrite = now
+            return .keepalive
         }
-        guard let idleFor else { return }
-        if idleFor >= shared.settings.idleTimeout {
+        switch next {
+        case .gone:
+            return
+        case .close:
             logger.info("s2s stream idle: closing", metadata: ["pair": "\(pair)", "direction": "out"])
-            state.withLock { $0.phase = .idle }
             stream.assumeIsolated { $0.close(sending: nil) }
             retireIfIdle()
             return
+        case .keepalive:
+            // RFC 6120 §4.6.1: a dead path shows as a failed write, not as silence.
+            var space = ByteBufferAllocator().buffer(capacity: 1)
+            space.writeInteger(UInt8(ascii: " "))
+            stream.assumeIsolated { stream in
+                stream.write(buffer: space, promise: nil)
+                stream.flush()
+            }
+        case .wait:
+            break
         }
         scheduleIdleCheck(for: stream)
     }
 
-    /// Ends the stream (shutdown).
+    /// Ends the stream (shutdown): what waits bounces, verifications are answered.
     func shutdown() {
-        let stream = state.withLock { state -> S2SOutboundStream? in
-            defer { state.phase = .retired }
-            if case .established(let stream) = state.phase { return stream }
-            return nil
+        let (stream, waiting, verifications) = state.withLock {
+            state -> (S2SOutboundStream?, [Entry], [@Sendable (DialbackOutcome) -> Void]) in
+            defer {
+                state.phase = .retired
+                state.current = nil
+                state.waiting = []
+                state.toFlush = []
+                state.verifications = []
+                state.answers = [:]
+            }
+            let answers = state.verifications.map(\.1) + Array(state.answers.values)
+            return (state.current, Array(state.waiting) + state.toFlush, answers)
         }
+        bounce(waiting, StanzaError(.remoteServerNotFound, text: "the server is shutting down"))
+        for answer in verifications { answer(.error(StanzaError(.remoteServerNotFound))) }
         guard let stream else { return }
         loop.execute { stream.assumeIsolated { $0.close(sending: StreamError(.systemShutdown)) } }
     }

@@ -17,6 +17,8 @@ final class S2SRemoteDomains: ComponentHandler {
         guard let traffic = ComponentTraffic(event: event, to: address), let sender = traffic.sender,
             let remote = address.user?.domain
         else { return }
+        // Only our own domains speak for themselves on an outgoing stream.
+        guard shared.serves(sender.domain) else { throw DeliveryError.invalidSender(sender.description) }
         guard shared.settings.admits(remote) else {
             throw DeliveryError.notRoutable(remote)
         }

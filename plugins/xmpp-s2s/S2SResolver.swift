@@ -21,6 +21,14 @@ struct S2SResolver: Sendable {
     /// The SRV look-up; the system resolver by default (replaced in tests).
     var lookUpSRV: @Sendable (String) -> [SRVRecord]? = S2SResolver.systemSRV
 
+    /// Look-ups run on threads of their own, so a slow DNS server never holds NIO's shared
+    /// pool; the outgoing-stream limit bounds how many wait.
+    static func makeThreadPool() -> NIOThreadPool {
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        return pool
+    }
+
     /// What an SRV answer holds (RFC 2782).
     struct SRVRecord: Sendable, Equatable {
         var priority: Int
@@ -82,9 +90,10 @@ struct S2SResolver: Sendable {
         (records ?? []).filter { $0.target != "." && !$0.target.isEmpty }
     }
 
-    /// RFC 2782's order within one priority: a running sum of weights picks each next one.
+    /// RFC 2782's order within one priority: the records of weight 0 first, then a running
+    /// sum of weights up to a random number picks each next one.
     private static func weighted(_ records: [SRVRecord], random: (Int) -> Int) -> [SRVRecord] {
-        var group = records
+        var group = records.filter { $0.weight == 0 } + records.filter { $0.weight != 0 }
         var ordered: [SRVRecord] = []
         while !group.isEmpty {
             let total = group.reduce(0) { $0 + $1.weight }

@@ -40,7 +40,7 @@ enum S2SServerQueries {
 
     /// Whether `iq` is a request to the bare `domain`.
     static func isAddressedToServer(_ iq: XMLElement, domain: String) -> Bool {
-        guard iq.name == "iq", let to = iq[attribute: "to"] else { return false }
-        return to == domain
+        guard iq.name == "iq", let to = iq[attribute: "to"].flatMap(JID.init) else { return false }
+        return to.localpart == nil && to.resource == nil && to.domain == domain
     }
 }

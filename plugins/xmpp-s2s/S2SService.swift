@@ -32,6 +32,7 @@ extension ServerListener where Connection == S2SInboundConnection {
                     try? await connection.channel.closeFuture.get()
                 }
                 shared.detach()
+                try? await shared.resolver.threadPool.shutdownGracefully()
             })
     }
 

@@ -45,6 +45,10 @@ struct S2SSettings: Sendable {
     var inboundQueueLimit = 64
     /// Incoming streams open at once.
     var maxIncomingStreams = 1000
+    /// Sessions one remote domain's users may hold in this process's rooms.
+    var roomSessionsPerDomain = 500
+    /// Outgoing streams (pairs of domains) at once, set up or being set up.
+    var maxOutgoingStreams = 1000
     /// Seconds of silence before a whitespace keepalive (RFC 6120 §4.6.1).
     var keepaliveInterval = 60.0
 

@@ -115,19 +115,26 @@ final class S2SShared: Sendable {
 
     // MARK: Outgoing streams
 
-    /// Sends `element` from `pair.local` to `pair.remote`; false only while shutting down.
+    /// Sends `element` from `pair.local` to `pair.remote`; false when `max-outgoing-streams`
+    /// pairs are in use already, or while shutting down.
     @discardableResult
     func send(_ element: XMLElement, _ pair: S2SDomainPair, origin: ComponentTraffic? = nil) -> Bool {
-        // An outbound retired meanwhile (idle, failed) is replaced by a fresh one.
-        for _ in 0..<2 where outbound(for: pair).send(element, origin: origin) { return true }
+        // An outbound retired between the look-up and the send is replaced by a fresh one.
+        for _ in 0..<2 {
+            guard let outbound = outbound(for: pair) else { return false }
+            if outbound.send(element, origin: origin) { return true }
+        }
         return false
     }
 
     /// Asks the authoritative server of `pair.remote` to check a dialback key.
     func verify(_ request: DialbackVerification, answer: @escaping @Sendable (DialbackOutcome) -> Void) {
         let pair = S2SDomainPair(remote: request.originating, local: request.receiving)
-        for _ in 0..<2 where outbound(for: pair).verify(request, answer: answer) { return }
-        answer(.error(StanzaError(.remoteServerNotFound)))
+        for _ in 0..<2 {
+            guard let outbound = outbound(for: pair) else { break }
+            if outbound.verify(request, answer: answer) { return }
+        }
+        answer(.error(StanzaError(.resourceConstraint, type: .wait)))
     }
 
     /// Forgets `outbound` (retired: idle or failed with nothing waiting), so that the table
@@ -138,10 +145,12 @@ final class S2SShared: Sendable {
         }
     }
 
-    /// The outgoing stream of `pair`, made on first use.
-    private func outbound(for pair: S2SDomainPair) -> S2SOutbound {
+    /// The outgoing stream of `pair`, made on first use; nil when `max-outgoing-streams`
+    /// other pairs are in use (each costs look-ups and a connection).
+    private func outbound(for pair: S2SDomainPair) -> S2SOutbound? {
         outbound.withLock { table in
-            if let existing = table[pair] { return existing }
+            if let existing = table[pair], !existing.isRetired { return existing }
+            guard table.count < settings.maxOutgoingStreams || table[pair] != nil else { return nil }
             let made = S2SOutbound(pair: pair, loop: eventLoopGroup.next(), shared: self)
             table[pair] = made
             return made
@@ -153,7 +162,7 @@ final class S2SShared: Sendable {
         guard let service = chat.componentHandler(for: domain) as? MUCService else { return nil }
         return roomGateways.withLock { gateways in
             if let existing = gateways[domain], existing.serves(service) { return existing }
-            let made = S2SRoomGateway(service: service, shared: self)
+            let made = S2SRoomGateway(service: service, shared: self, sessionsPerDomain: settings.roomSessionsPerDomain)
             gateways[domain] = made
             return made
         }

@@ -59,13 +59,19 @@ public enum XMPPS2SPlugin: ParleyPlugin {
         help: "Flood limit per incoming stream (token bucket, one second's burst); above it: policy-violation.")
     static let maxStreamsOption = PluginOption<Int>(
         "max-incoming-streams", default: 1000, range: 1...1_000_000, help: "Incoming streams open at once.")
+    static let maxOutgoingOption = PluginOption<Int>(
+        "max-outgoing-streams", default: 1000, range: 1...1_000_000,
+        help: "Outgoing streams (domain pairs) at once; beyond it stanzas to a new domain get service-unavailable.")
+    static let roomSessionsOption = PluginOption<Int>(
+        "room-sessions-per-domain", default: 500, range: 1...1_000_000,
+        help: "Users (full JIDs) of one remote domain in this process's rooms at once; beyond it a join gets resource-constraint.")
     static let keepaliveOption = PluginOption<Double>(
         "keepalive", default: 60, range: 1...3600, help: "Seconds of silence before a whitespace keepalive.")
 
     public static let options: [any AnyPluginOption] = [
         hostOption, portOption, directTLSPortOption, certificateOption, keyOption, caFileOption, requireTLSOption, requireValidCertificateOption,
         dialbackOption, hostsOption, allowedOption, deniedOption, connectTimeoutOption, negotiationTimeoutOption,
-        idleTimeoutOption, queueLimitOption, sendQueueOption, maxStanzaOption, floodOption, maxStreamsOption, keepaliveOption,
+        idleTimeoutOption, queueLimitOption, sendQueueOption, maxStanzaOption, floodOption, maxStreamsOption, maxOutgoingOption, roomSessionsOption, keepaliveOption,
     ]
 
     public static func makeService(options: PluginOptions, context: PluginContext) throws -> any Service {
@@ -95,6 +101,8 @@ public enum XMPPS2SPlugin: ParleyPlugin {
         settings.maxStanzaBytes = options.value(maxStanzaOption)
         settings.maxStanzasPerSecond = options.value(floodOption)
         settings.maxIncomingStreams = options.value(maxStreamsOption)
+        settings.maxOutgoingStreams = options.value(maxOutgoingOption)
+        settings.roomSessionsPerDomain = options.value(roomSessionsOption)
         settings.keepaliveInterval = options.value(keepaliveOption)
         var logger = context.logger
         logger[metadataKey: "plugin"] = "xmpp-s2s"
@@ -108,7 +116,7 @@ public enum XMPPS2SPlugin: ParleyPlugin {
         }
         let shared = S2SShared(
             settings: settings, chat: context.chat, tls: tls, storageDirectory: context.storageDirectory,
-            resolver: S2SResolver(hosts: settings.hosts, threadPool: .singleton),
+            resolver: S2SResolver(hosts: settings.hosts, threadPool: S2SResolver.makeThreadPool()),
             eventLoopGroup: context.eventLoopGroup, logger: logger, memory: context.memory)
         do {
             shared.attach(try context.chat.attachRemoteDomains(handler: S2SRemoteDomains(shared: shared)))

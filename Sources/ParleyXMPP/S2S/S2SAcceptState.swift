@@ -84,6 +84,12 @@ public struct S2SAcceptState: Sendable {
     public private(set) var authenticated: Set<S2SDomainPair> = []
     /// Dialback requests being checked.
     private var pending: Set<S2SDomainPair> = []
+    private var saslAttempts = 0
+    /// A stream's bounds: dialback checks at once (each costs a look-up and a connection of
+    /// ours), pairs authenticated on it, SASL attempts.
+    public static let maximumPendingDialbacks = 8
+    public static let maximumPairs = 64
+    static let maximumSASLAttempts = 3
 
     /// `directTLS`: the connection came to the direct TLS port (XEP-0368) and is TLS from
     /// its first byte; the stream starts with `tlsEstablished(certificateNames:)`.
@@ -160,7 +166,8 @@ public struct S2SAcceptState: Sendable {
     private mutating func openStream(_ header: XMLStreamHeader) -> [Action] {
         claimedDomain = S2SElements.domain(header.attribute("from"))
         let to = S2SElements.domain(header.attribute("to"))
-        if let to, configuration.serves(to) { localDomain = to }
+        // §4.9.3.6: every header, after TLS and SASL too, names a domain served here.
+        localDomain = to.flatMap { configuration.serves($0) ? $0 : nil }
         if let error = StreamHeaderCheck.rootError(in: header, framing: .tcp, contentNamespace: XMPPNamespace.server) {
             return [.close(error)]
         }
@@ -221,7 +228,12 @@ public struct S2SAcceptState: Sendable {
         } else {
             authzid = SASLEncoding.decodeBase64(text).flatMap { String(bytes: $0, encoding: .utf8) }
         }
-        guard let domain = authzid, claimedDomain == nil || claimedDomain == domain else {
+        saslAttempts += 1
+        // RFC 6120 §6.4.5: a bounded number of attempts.
+        guard saslAttempts <= Self.maximumSASLAttempts else {
+            return [.close(StreamError(.policyViolation, text: "too many authentication attempts"))]
+        }
+        guard let domain = S2SElements.domain(authzid), claimedDomain == nil || claimedDomain == domain else {
             return [.send(S2SElements.bytes(S2SElements.saslFailure("invalid-authzid")))]
         }
         guard certificateNames.covers(domain), configuration.admits(domain), !configuration.serves(domain) else {
@@ -230,6 +242,8 @@ public struct S2SAcceptState: Sendable {
         saslDone = true
         let pair = S2SDomainPair(remote: domain, local: local)
         authenticated.insert(pair)
+        // Dialback keys were checked against this stream's id; the restart makes a new one.
+        pending = []
         phase = .awaitingHeader
         return [.authenticated(pair, method: "SASL EXTERNAL"), .sendAndRestart(S2SElements.bytes(S2SElements.saslSuccess))]
     }
@@ -259,6 +273,15 @@ public struct S2SAcceptState: Sendable {
             return [.close(StreamError(.notAuthorized, text: "db:result needs a key"))]
         }
         let pair = S2SDomainPair(remote: from, local: to)
+        // Bounded: an unauthenticated peer cannot make us look up and connect to any number
+        // of domains; before anything is authenticated, only the domain of its header.
+        if authenticated.isEmpty, let claimed = claimedDomain, claimed != from {
+            return [.close(StreamError(.invalidFrom, text: "this stream is from \(claimed)"))]
+        }
+        guard pending.count < Self.maximumPendingDialbacks, authenticated.count < Self.maximumPairs else {
+            let error = StanzaError(.resourceConstraint, type: .wait, text: "too many domains on one stream")
+            return [.send(S2SElements.bytes(S2SElements.dialback("result", from: to, to: from, outcome: .error(error))))]
+        }
         guard pending.insert(pair).inserted else { return [] }
         return [.verifyDialback(DialbackVerification(originating: from, receiving: to, streamID: streamID, key: key))]
     }

@@ -24,26 +24,21 @@ public struct S2SCertificateIdentities: Sendable, Equatable {
     /// XmppAddr identifiers (id-on-xmppAddr, RFC 6120 §13.7.1.4).
     public var xmppAddresses: [String]
     /// SRV-IDs (id-on-dnsSRV, RFC 4985) for `_xmpp-server`, without the service label.
+    /// The subject's common name is not an identity here (RFC 6125 §6.4.4 allows it only as
+    /// a last resort, and RFC 6120 §13.7.1.2 asks for subjectAltName).
     public var srvDomains: [String]
-    /// The subject's common name, used only when there is no subjectAltName (RFC 6125 §6.4.4).
-    public var commonName: String?
 
-    public init(dnsNames: [String] = [], xmppAddresses: [String] = [], srvDomains: [String] = [], commonName: String? = nil) {
+    public init(dnsNames: [String] = [], xmppAddresses: [String] = [], srvDomains: [String] = []) {
         self.dnsNames = dnsNames
         self.xmppAddresses = xmppAddresses
         self.srvDomains = srvDomains
-        self.commonName = commonName
     }
 
     public func covers(_ domain: String) -> Bool {
         let domain = domain.lowercased()
         if xmppAddresses.contains(where: { $0.lowercased() == domain }) { return true }
         if srvDomains.contains(where: { $0.lowercased() == domain }) { return true }
-        if dnsNames.contains(where: { Self.matches(pattern: $0, domain: domain) }) { return true }
-        if dnsNames.isEmpty && xmppAddresses.isEmpty && srvDomains.isEmpty, let commonName {
-            return Self.matches(pattern: commonName, domain: domain)
-        }
-        return false
+        return dnsNames.contains { Self.matches(pattern: $0, domain: domain) }
     }
 
     /// RFC 6125 §6.4.3: a `*` may stand for the whole leftmost label only, and never

@@ -111,6 +111,52 @@ import Testing
                 + "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></db:verify>")
     }
 
+    func dialbackRequest(from: String, to: String = "b.test") -> XMLStreamEvent {
+        .element(
+            XMLElement(
+                name: "result", namespace: XMPPNamespace.dialback,
+                attributes: [XMLAttribute("from", value: from), XMLAttribute("to", value: to)], children: [.text("key")]))
+    }
+
+    /// An unauthenticated peer cannot make us check (look up, connect to) any number of
+    /// domains: only its header's before anything is authenticated, and few at once.
+    @Test func dialbackRequestsAreBounded() {
+        var state = makeState(requireTLS: false)
+        _ = state.received(header(from: "a.test"))
+        #expect(condition(state.received(dialbackRequest(from: "other.test"))) == .invalidFrom)
+
+        var anonymous = makeState(requireTLS: false)
+        _ = anonymous.received(header(from: nil))
+        var checks = 0
+        for index in 0..<(S2SAcceptState.maximumPendingDialbacks + 3) {
+            let actions = anonymous.received(dialbackRequest(from: "d\(index).test"))
+            if case .verifyDialback? = actions.first { checks += 1 } else {
+                #expect(sent(actions).contains("<resource-constraint"))
+            }
+        }
+        #expect(checks == S2SAcceptState.maximumPendingDialbacks)
+    }
+
+    /// RFC 6120 §4.9.3.6 on every header, and §6.4.5's bounded SASL attempts.
+    @Test func restartsAreCheckedAgainAndSASLAttemptsAreBounded() {
+        var state = makeState()
+        _ = state.received(header())
+        _ = state.received(.element(XMLElement(name: "starttls", namespace: XMPPNamespace.tls)))
+        state.tlsEstablished(certificateNames: .verified(S2SCertificateIdentities(dnsNames: ["a.test"])))
+        #expect(condition(state.received(header(to: "elsewhere.test"))) == .hostUnknown)
+
+        var tries = makeState()
+        _ = tries.received(header())
+        _ = tries.received(.element(XMLElement(name: "starttls", namespace: XMPPNamespace.tls)))
+        tries.tlsEstablished(certificateNames: .none)
+        _ = tries.received(header())
+        let auth = XMLElement(
+            name: "auth", namespace: XMPPNamespace.sasl, attributes: [XMLAttribute("mechanism", value: "EXTERNAL")],
+            children: [.text("=")])
+        for _ in 0..<3 { #expect(sent(tries.received(.element(auth))).contains("<failure")) }
+        #expect(condition(tries.received(.element(auth))) == .policyViolation)
+    }
+
     @Test func aStanzaBeforeAuthenticationEndsTheStream() {
         var state = makeState(requireTLS: false)
         _ = state.received(header())
