@@ -28,13 +28,18 @@ import X509
                 issuerPrivateKey: .init(key))
         }
 
-        func leaf(_ names: [GeneralName], validFor seconds: Double = 86_400) throws -> Certificate {
+        func leaf(_ names: [GeneralName], validFor seconds: Double = 86_400, usages: [ExtendedKeyUsage.Usage]? = nil) throws
+            -> Certificate
+        {
             let leafKey = P256.Signing.PrivateKey()
             return try Certificate(
                 version: .v3, serialNumber: .init(), publicKey: .init(leafKey.publicKey),
                 notValidBefore: Date().addingTimeInterval(-3600), notValidAfter: Date().addingTimeInterval(seconds),
                 issuer: name, subject: try DistinguishedName { CommonName("leaf") }, signatureAlgorithm: .ecdsaWithSHA256,
-                extensions: try Certificate.Extensions { SubjectAlternativeNames(names) }, issuerPrivateKey: .init(key))
+                extensions: try Certificate.Extensions {
+                    SubjectAlternativeNames(names)
+                    if let usages { try ExtendedKeyUsage(usages) }
+                }, issuerPrivateKey: .init(key))
         }
     }
 
@@ -77,6 +82,11 @@ import X509
         let expired = try authority.leaf([.dnsName("a.test")], validFor: -60)
         #expect(await trust.names(of: [try Self.nio(expired)]) == .none)
         #expect(await trust.names(of: []) == .none)
+        // RFC 5280 §4.2.1.12: a certificate for e-mail only does not name a server.
+        let mail = try authority.leaf([.dnsName("a.test")], usages: [.emailProtection])
+        #expect(await trust.names(of: [try Self.nio(mail)]) == .none)
+        let server = try authority.leaf([.dnsName("a.test")], usages: [.serverAuth])
+        #expect(await trust.names(of: [try Self.nio(server)]).covers("a.test"))
     }
 
     @Test func anUnreadableCAFileIsAnError() {

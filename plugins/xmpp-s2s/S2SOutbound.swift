@@ -331,6 +331,12 @@ final class S2SOutbound: Sendable {
                 self.verified(request, outcome: .error(StanzaError(.remoteServerNotFound)))
             }
         }
+        // An authoritative server that never answers leaves no one waiting for ever: the
+        // receiving stream hears remote-server-timeout after `negotiation-timeout`.
+        guard !requests.isEmpty else { return }
+        loop.scheduleTask(in: .nanoseconds(Int64(shared.settings.negotiationTimeout * 1e9))) {
+            for request in requests { self.verified(request, outcome: .error(StanzaError(.remoteServerTimeout))) }
+        }
     }
 
     // MARK: Writing (on the loop)

@@ -37,10 +37,26 @@ final class S2STrust: Sendable {
         }
         let intermediates = chain.dropFirst().compactMap { try? Certificate(derEncoded: $0.toDERBytes()) }
         var verifier = Verifier(rootCertificates: roots) { RFC5280Policy(validationTime: Date()) }
-        guard case .validCertificate = await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates)) else {
+        guard case .validCertificate = await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates)),
+            Self.isForServers(leaf)
+        else {
             return .none
         }
         return .verified(Self.identities(of: leaf))
+    }
+
+    /// RFC 5280 §4.2.1.12: a certificate whose extended key usage names only other purposes
+    /// (code signing, e-mail) does not identify a server; one without the extension, or with
+    /// serverAuth or clientAuth (a server is both on s2s), does.
+    static func isForServers(_ certificate: Certificate) -> Bool {
+        let usages: ExtendedKeyUsage?
+        do {
+            usages = try certificate.extensions.extendedKeyUsage
+        } catch {
+            return false
+        }
+        guard let usages else { return true }
+        return usages.contains(.serverAuth) || usages.contains(.clientAuth) || usages.contains(.any)
     }
 
     /// RFC 6120 §13.7.1.2: DNS-IDs, SRV-IDs and XmppAddr identifiers in subjectAltName.

@@ -135,9 +135,15 @@ public struct S2SAcceptState: Sendable {
         guard phase == .open, pending.remove(pair) != nil else { return [] }
         let answer = S2SElements.dialback("result", from: pair.local, to: pair.remote, outcome: outcome)
         guard outcome == .valid else {
-            // §2.4: invalid — the answer, then the end of a stream that carries nothing else.
+            // §2.4: invalid — the answer, then the end of a stream that carries nothing else:
+            // not-authorized for a wrong key; remote-connection-failed (RFC 6120 §4.9.3.15)
+            // when the authoritative server could not be asked.
             if authenticated.isEmpty && pending.isEmpty {
-                return [.send(S2SElements.bytes(answer)), .close(StreamError(.notAuthorized, text: "dialback failed for \(pair.remote)"))]
+                let error =
+                    outcome == .invalid
+                    ? StreamError(.notAuthorized, text: "dialback failed for \(pair.remote)")
+                    : StreamError(.remoteConnectionFailed, text: "the authoritative server of \(pair.remote) did not answer")
+                return [.send(S2SElements.bytes(answer)), .close(error)]
             }
             return [.send(S2SElements.bytes(answer))]
         }
