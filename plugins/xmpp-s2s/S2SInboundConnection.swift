@@ -120,8 +120,8 @@ final actor S2SInboundConnection: XMPPStreamConnection {
                 verify(request)
             case .authenticated(let pair, let method):
                 log(.info, "s2s stream authenticated", ["pair": "\(pair)", "method": "\(method)", "direction": "in"])
-            case .stanza(let element, _):
-                stanza(element)
+            case .stanza(let element, let pair):
+                stanza(element, to: pair.local)
             case .close(let error):
                 if let error { log(.info, "s2s stream refused", ["error": "\(error)"]) }
                 closeStream(error: error)
@@ -144,7 +144,9 @@ final actor S2SInboundConnection: XMPPStreamConnection {
 
     // MARK: Stanzas
 
-    private func stanza(_ element: XMLElement) {
+    /// One stanza of an authenticated pair; `local` is its recipient's domain, already
+    /// parsed by the stream's pair check.
+    private func stanza(_ element: XMLElement, to local: String) {
         lastStanza = .now()
         guard gate.admit(now: NIODeadline.now().uptimeNanoseconds) else {
             log(.notice, "s2s stream cut off: flood", ["limit": "\(shared.settings.maxStanzasPerSecond)"])
@@ -152,11 +154,11 @@ final actor S2SInboundConnection: XMPPStreamConnection {
             return
         }
         // XEP-0045: a remote user talking to one of this process's rooms.
-        if let to = element[attribute: "to"].flatMap(JID.init), let rooms = shared.roomGateway(for: to.domain) {
+        if let rooms = shared.roomGateway(for: local) {
             enqueue(.room(rooms, element))
             return
         }
-        if S2SServerQueries.isAddressedToServer(element, domain: shared.chat.domain) {
+        if local == shared.chat.domain, S2SServerQueries.isAddressedToServer(element, domain: local) {
             let type = element[attribute: "type"]
             if type == "get" || type == "set" {
                 let reply = S2SServerQueries.reply(to: element, domain: shared.chat.domain, components: shared.chat.componentDomains)
@@ -188,30 +190,27 @@ final actor S2SInboundConnection: XMPPStreamConnection {
     private func drain() async {
         while let item = inbox.next() {
             inbox.updateReading(of: channel)
-            let (traffic, element): (ComponentTraffic, XMLElement)
             switch item {
-            case .room(let rooms, let stanza):
-                await rooms.handle(stanza)
-                continue
-            case .model(let modelTraffic, let stanza):
-                (traffic, element) = (modelTraffic, stanza)
+            case .room(let rooms, let stanza): await rooms.handle(stanza)
+            case .model(let traffic, let stanza): await deliver(traffic, from: stanza)
             }
-            guard let link = shared.link else {
-                reject(element, StanzaError(.serviceUnavailable))
-                continue
+        }
+    }
+
+    /// Hands `traffic` to the model, answering `stanza` with the error of a refusal.
+    private func deliver(_ traffic: ComponentTraffic, from stanza: XMLElement) async {
+        guard let link = shared.link else { return reject(stanza, StanzaError(.serviceUnavailable)) }
+        do {
+            try await link.send(traffic)
+        } catch {
+            // RFC 6121 §8.5.2.2: a message for a local user with no session waits offline.
+            if case .recipientUnavailable = error, case .message(let message) = traffic,
+                let outcome = await shared.chat.keepOffline(message)
+            {
+                if let notKept = StanzaError(notKept: outcome) { reject(stanza, notKept) }
+                return
             }
-            do {
-                try await link.send(traffic)
-            } catch {
-                // RFC 6121 §8.5.2.2: a message for a local user with no session waits offline.
-                if case .recipientUnavailable = error, case .message(let message) = traffic,
-                    let outcome = await shared.chat.keepOffline(message)
-                {
-                    if let notKept = StanzaError(notKept: outcome) { reject(element, notKept) }
-                    continue
-                }
-                if let stanzaError = Bounce.stanzaError(for: error, traffic: traffic) { reject(element, stanzaError) }
-            }
+            if let stanzaError = Bounce.stanzaError(for: error, traffic: traffic) { reject(stanza, stanzaError) }
         }
     }
 

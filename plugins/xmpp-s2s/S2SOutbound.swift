@@ -282,13 +282,6 @@ final class S2SOutbound: Sendable {
         if retired { shared.forget(self) }
     }
 
-    /// Whether this outbound has left the table (a sender asks for a fresh one).
-    var isRetired: Bool {
-        state.withLock { state in
-            if case .retired = state.phase { return true }
-            return false
-        }
-    }
 
     /// Connects again if stanzas or verifications arrived while the stream was closing.
     private func restartIfNeeded() {

@@ -119,10 +119,11 @@ final class S2SShared: Sendable {
     /// pairs are in use already, or while shutting down.
     @discardableResult
     func send(_ element: XMLElement, _ pair: S2SDomainPair, origin: ComponentTraffic? = nil) -> Bool {
-        // An outbound retired between the look-up and the send is replaced by a fresh one.
+        // An outbound that retired (its send says so) leaves the table; a fresh one takes it.
         for _ in 0..<2 {
             guard let outbound = outbound(for: pair) else { return false }
             if outbound.send(element, origin: origin) { return true }
+            forget(outbound)
         }
         return false
     }
@@ -133,6 +134,7 @@ final class S2SShared: Sendable {
         for _ in 0..<2 {
             guard let outbound = outbound(for: pair) else { break }
             if outbound.verify(request, answer: answer) { return }
+            forget(outbound)
         }
         answer(.error(StanzaError(.resourceConstraint, type: .wait)))
     }
@@ -149,7 +151,7 @@ final class S2SShared: Sendable {
     /// other pairs are in use (each costs look-ups and a connection).
     private func outbound(for pair: S2SDomainPair) -> S2SOutbound? {
         outbound.withLock { table in
-            if let existing = table[pair], !existing.isRetired { return existing }
+            if let existing = table[pair] { return existing }
             guard table.count < settings.maxOutgoingStreams || table[pair] != nil else { return nil }
             let made = S2SOutbound(pair: pair, loop: eventLoopGroup.next(), shared: self)
             table[pair] = made
