@@ -77,6 +77,8 @@ public struct S2SConnectState: Sendable {
     private var certificateNames: S2SCertificateNames = .none
     private var saslDone = false
     private var externalRefused = false
+    /// Whether the peer's last features offered SASL EXTERNAL.
+    private var offersExternal = false
     /// Whether the peer offers dialback (the feature, or the `db` prefix in its header).
     private var dialbackOffered = false
     /// Verifications sent and not answered, by stream id.
@@ -238,8 +240,6 @@ public struct S2SConnectState: Sendable {
         if features.firstChild(named: "dialback", namespace: XMPPNamespace.dialbackFeature) != nil { dialbackOffered = true }
         return authenticate()
     }
-
-    private var offersExternal = false
 
     /// SASL EXTERNAL when offered and not yet refused, else dialback.
     private mutating func authenticate() -> [Action] {
