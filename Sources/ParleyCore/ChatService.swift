@@ -147,16 +147,19 @@ public final class ChatService: Sendable {
     /// Every room, for listings (the adapter filters hidden ones).
     public var allRooms: [Room] { rooms.allValues }
 
-    /// The room to join, created (with `creator` as owner, `locked` until the owner
-    /// configures it) when absent and the service's room limits allow one more.
-    func roomForJoin(_ id: RoomID, creator: UserID, locked: Bool = false) throws(RoomError) -> (Room, created: Bool) {
+    /// The room to join, created (with `creator` as owner or operator per `founding`,
+    /// `locked` until the owner configures it) when absent and the service's room limits
+    /// allow one more.
+    func roomForJoin(_ id: RoomID, creator: UserID, founding: RoomFounding = .owner, locked: Bool = false)
+        throws(RoomError) -> (Room, created: Bool)
+    {
         if let room = rooms[id] { return (room, false) }
         let persistent = configuration.roomDefaults.persistent
         guard roomLimits.reserveRoom(persistent: persistent) else { throw .roomLimitReached }
         let (room, created) = rooms.value(for: id) {
             makeRoom(
                 RoomState(
-                    id: id, configuration: configuration.roomDefaults, owner: creator,
+                    id: id, configuration: configuration.roomDefaults, owner: creator, founding: founding,
                     maxOccupants: configuration.maxOccupantsPerRoom, locked: locked),
                 restored: false)
         }

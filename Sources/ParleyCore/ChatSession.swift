@@ -154,13 +154,13 @@ public final class ChatSession: Sendable {
 
     // MARK: Rooms (XEP-0045 §7; IRC JOIN/PART/NICK/TOPIC/MODE/KICK/INVITE)
 
-    /// Enters a room, creating it when absent (`lockingNewRoom`: locked until the owner
-    /// configures it, XEP-0045 §10.1.1); the snapshot is also delivered to the mind first,
+    /// Enters a room, creating it when absent (`founding`: what this user becomes then;
+    /// `lockingNewRoom`: locked until the owner configures it, XEP-0045 §10.1.1); the snapshot is also delivered to the mind first,
     /// as `.room(id, .entered(…))`, in order with the room's later events.
     @discardableResult
     public func join(
         _ roomID: RoomID, as nick: Nickname, password: String? = nil, presence: Presence = Presence(),
-        lockingNewRoom: Bool = false
+        founding: RoomFounding = .owner, lockingNewRoom: Bool = false
     ) async throws(RoomError) -> RoomSnapshot
     {
         guard !isClosed else { throw .sessionClosed }
@@ -170,7 +170,8 @@ public final class ChatSession: Sendable {
             throw .tooManyRooms
         }
         while true {
-            let (room, created) = try service.roomForJoin(roomID, creator: id.user, locked: lockingNewRoom)
+            let (room, created) = try service.roomForJoin(
+                roomID, creator: id.user, founding: founding, locked: lockingNewRoom)
             // When the room removes this session itself (kick, ban, failed delivery), forget it.
             let onRemoved: @Sendable () -> Void = { [weak self] in
                 self?.state.withLock { state in

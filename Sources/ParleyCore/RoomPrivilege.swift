@@ -1,9 +1,10 @@
 /// The privileges users of IRC-style rooms know, in model terms, so that every adapter
 /// that shows or grants them (the IRC server's +q/+o/+v, a gateway's commands, an IRC view
 /// of a MUC room) follows one set of rules:
-/// - owner: the owner affiliation;
+/// - owner: the owner affiliation, unless implicit (`Occupant.isOperatorFounder`);
 /// - operator: the admin affiliation with the moderator role it brings (an occupant that is
-///   a moderator by role only, as XMPP moderators can be, counts as one too);
+///   a moderator by role only, as XMPP moderators can be, counts as one too), and the
+///   creator of an IRC-style room;
 /// - voice: the participant role in a moderated room, membership otherwise (XEP-0045 §8.3:
 ///   in a moderated room voice is a role; elsewhere everyone speaks and voice is lasting).
 public enum RoomPrivilege: Sendable, Hashable, CaseIterable {
@@ -21,8 +22,8 @@ extension Occupant {
     /// Whether the occupant holds `privilege` in a room that is `moderated` or not.
     public func has(_ privilege: RoomPrivilege, moderated: Bool) -> Bool {
         switch privilege {
-        case .owner: affiliation == .owner
-        case .operator: role == .moderator || affiliation == .admin
+        case .owner: affiliation == .owner && !isOperatorFounder
+        case .operator: role == .moderator || affiliation == .admin || isOperatorFounder
         case .voice: moderated ? role == .participant : affiliation == .member
         }
     }
@@ -41,13 +42,13 @@ extension Occupant {
     /// grant and revoke admin).
     public func change(granting adding: Bool, _ privilege: RoomPrivilege, moderated: Bool) -> MemberChange? {
         switch (privilege, adding) {
-        case (.owner, true): return affiliation < .owner ? .affiliation(.owner) : nil
-        case (.owner, false): return affiliation == .owner ? .affiliation(.none) : nil
+        case (.owner, true): return affiliation < .owner || isOperatorFounder ? .affiliation(.owner) : nil
+        case (.owner, false): return has(.owner, moderated: moderated) ? .affiliation(.none) : nil
         case (.operator, true):
             if affiliation < .admin { return .affiliation(.admin) }
             return role < .moderator ? .role(.moderator) : nil
         case (.operator, false):
-            if affiliation == .admin { return .affiliation(.none) }
+            if affiliation == .admin || isOperatorFounder { return .affiliation(.none) }
             guard role == .moderator, affiliation < .admin else { return nil }
             return .role(moderated && affiliation == .none ? .visitor : .participant)
         case (.voice, true):

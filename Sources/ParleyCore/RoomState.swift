@@ -29,15 +29,18 @@ public struct RoomState: Sendable {
     /// an owner enters until `configure(…, asOwner: true)`.
     public private(set) var isLocked: Bool
     private var nickBySession: [SessionID: Nickname] = [:]
+    /// The creator of a room founded `RoomFounding.operator`, while its ownership stays
+    /// implicit (`Occupant.isOperatorFounder`).
+    public private(set) var operatorFounder: UserID?
     /// When each user last asked for voice (`requestVoice`).
     var voiceRequests: [UserID: Date] = [:]
 
-    /// A new room; `owner`, when given, becomes its owner (the creator, XEP-0045 §10.1.1);
-    /// `maxOccupants` is the service's cap on occupants (`occupantCap`); a `locked` room
-    /// waits for its owner's configuration.
+    /// A new room; `owner`, when given, becomes its owner (the creator, XEP-0045 §10.1.1),
+    /// shown as an operator when `founding` says so; `maxOccupants` is the service's cap on
+    /// occupants (`occupantCap`); a `locked` room waits for its owner's configuration.
     public init(
         id: RoomID, configuration: RoomConfiguration = RoomConfiguration(), owner: UserID? = nil,
-        maxOccupants: Int? = nil, locked: Bool = false
+        founding: RoomFounding = .owner, maxOccupants: Int? = nil, locked: Bool = false
     ) {
         self.id = id
         self.isLocked = locked
@@ -45,7 +48,10 @@ public struct RoomState: Sendable {
         var configuration = configuration
         configuration.historyLength = min(max(0, configuration.historyLength), RoomConfiguration.maximumHistory)
         self.configuration = configuration
-        if let owner { affiliations[owner] = .owner }
+        if let owner {
+            affiliations[owner] = .owner
+            if founding == .operator { operatorFounder = owner }
+        }
     }
 
     /// A persistent room as it was stored (`RoomStore`), empty and unlocked.
@@ -121,7 +127,7 @@ public struct RoomState: Sendable {
         let occupant = Occupant(
             nick: nick, user: user, sessions: [session],
             role: affiliation.defaultRole(moderated: configuration.moderated), affiliation: affiliation,
-            presence: presence, isGuest: guest)
+            presence: presence, isGuest: guest, isOperatorFounder: user == operatorFounder)
         occupants[nick] = occupant
         return [
             .everyone(.occupantJoined(RoomActor(session: session, occupant: occupant)), except: session),
@@ -275,6 +281,8 @@ public struct RoomState: Sendable {
         let by = RoomActor(session: session, occupant: actor)
         if actor.affiliation < .owner && (current >= .admin || affiliation >= .admin) { throw .notAllowed }
         affiliations[user] = affiliation == .none ? nil : affiliation
+        // Any explicit affiliation ends an operator founder's implicit ownership.
+        if operatorFounder == user { operatorFounder = nil }
         var effects: [Effect] = []
         for (nick, occupant) in occupants where occupant.user == user {
             if affiliation == .outcast || (configuration.membersOnly && affiliation < .member) {
@@ -286,6 +294,7 @@ public struct RoomState: Sendable {
             } else {
                 var changed = occupant
                 changed.affiliation = affiliation
+                changed.isOperatorFounder = false
                 changed.role = max(occupant.role == .moderator && affiliation < .admin ? .participant : occupant.role,
                                    affiliation.defaultRole(moderated: configuration.moderated))
                 occupants[nick] = changed

@@ -52,12 +52,16 @@ public struct Occupant: Sendable, Equatable {
     public var presence: Presence
     /// A guest: its user has no account (an anonymous login under a generated name).
     public var isGuest: Bool
+    /// An owner only because it created a room founded `RoomFounding.operator` (an IRC
+    /// channel): owner in rights, shown as an operator, until an owner is named explicitly.
+    public var isOperatorFounder: Bool
 
     public init(
         nick: Nickname, user: UserID, sessions: [SessionID], role: Role, affiliation: Affiliation,
-        presence: Presence, isGuest: Bool = false
+        presence: Presence, isGuest: Bool = false, isOperatorFounder: Bool = false
     ) {
         self.isGuest = isGuest
+        self.isOperatorFounder = isOperatorFounder
         self.nick = nick
         self.user = user
         self.sessions = sessions
@@ -65,6 +69,16 @@ public struct Occupant: Sendable, Equatable {
         self.affiliation = affiliation
         self.presence = presence
     }
+}
+
+/// What the user whose join creates a room becomes.
+public enum RoomFounding: Sendable, Equatable {
+    /// Its owner (XEP-0045 §10.1.1: the creator of a room is its owner).
+    case owner
+    /// A channel operator, as the first user in an IRC channel is (RFC 1459 §1.3.1,
+    /// RFC 2811 §2.4.1): the owner's rights (to name other operators), shown as an operator
+    /// (`Occupant.isOperatorFounder`) until an owner is named explicitly.
+    case `operator`
 }
 
 /// Who did something in a room: the session it acted from and its occupant as the room

@@ -14,12 +14,12 @@ import Testing
             #expect(burst.first?.command == "JOIN")
             #expect(burst.first?.source == "alice!alice@example.test")
             let names = try #require(burst.first { $0.command == "353" })
-            // The creator owns the channel: `~` (owner) is its highest prefix.
-            #expect(names.parameters == ["alice", "=", "#dev", "~alice"])
+            // RFC 1459 §1.3.1: the creator is a channel operator (`@`), never `~`.
+            #expect(names.parameters == ["alice", "=", "#dev", "@alice"])
 
             let bob = try await server.registered("bob")
             let bobBurst = try await bob.joinChannel("#dev")
-            #expect(bobBurst.first { $0.command == "353" }?.parameters[3] == "~alice bob")
+            #expect(bobBurst.first { $0.command == "353" }?.parameters[3] == "@alice bob")
             let join = try await alice.waitFor("JOIN")
             #expect(join.source == "bob!bob@example.test")
             #expect(join.parameters == ["#dev"])
@@ -114,7 +114,7 @@ import Testing
             try await bob.joinChannel("#dev")
             bob.send("NAMES #dev")
             let names = try await bob.expectNumeric("353")
-            #expect(names.parameters[3] == "~@alice!alice@example.test bob!bob@example.test")
+            #expect(names.parameters[3] == "@alice!alice@example.test bob!bob@example.test")
             try await bob.expectNumeric("366")
         }
     }

@@ -33,7 +33,7 @@ import Testing
 
             bob.send("WHOIS alice")
             let owner = try await bob.expectNumeric("319")
-            #expect(owner.parameters[2] == "~#dev")
+            #expect(owner.parameters[2] == "@#dev")
 
             alice.send("WHOIS ghost")
             #expect(try await alice.expectNumeric("401").parameters[1] == "ghost")
@@ -90,7 +90,7 @@ import Testing
             let second = try await bob.expectNumeric("352")
             let end = try await bob.expectNumeric("315")
             #expect(end.parameters[1] == "#dev")
-            #expect(first.parameters == ["bob", "#dev", "alice", "example.test", "example.test", "alice", "G~@", "0 Test Client"])
+            #expect(first.parameters == ["bob", "#dev", "alice", "example.test", "example.test", "alice", "G@", "0 Test Client"])
             #expect(second.parameters[5] == "bob")
             #expect(second.parameters[6] == "H")
 

@@ -51,4 +51,39 @@ struct RoomPrivilegeTests {
         _ = try room.state.setAffiliation(.admin, of: user("carol"), by: session("alice"), reason: nil)
         #expect(try #require(room.occupant("carol")).mayModerate)
     }
+
+    /// An IRC channel's creator (`RoomFounding.operator`) has the owner's rights but shows as
+    /// an operator, until an owner is named explicitly; a MUC room's creator is its owner.
+    @Test func anOperatorFounderShowsAsOperatorUntilMadeOwner() throws {
+        var muc = RoomFixture()
+        try muc.join("alice")
+        let owner = try #require(muc.occupant("alice"))
+        #expect(owner.has(.owner, moderated: false) && !owner.isOperatorFounder)
+
+        var channel = RoomFixture(founding: .operator)
+        try channel.join("alice")
+        try channel.join("bob")
+        var alice = try #require(channel.occupant("alice"))
+        #expect(alice.isOperatorFounder && alice.affiliation == .owner)
+        #expect(!alice.has(.owner, moderated: false))
+        #expect(alice.has(.operator, moderated: false) && alice.mayModerate)
+        // Its rights are the owner's: it names another operator (an admin).
+        _ = try channel.state.setAffiliation(.admin, of: user("bob"), by: session("alice"), reason: nil)
+        #expect(try #require(channel.occupant("bob")).has(.operator, moderated: false))
+        // +q on itself makes the ownership explicit.
+        #expect(alice.change(granting: true, .owner, moderated: false) == .affiliation(.owner))
+        _ = try channel.state.setAffiliation(.owner, of: user("alice"), by: session("alice"), reason: nil)
+        alice = try #require(channel.occupant("alice"))
+        #expect(alice.has(.owner, moderated: false) && !alice.isOperatorFounder)
+        #expect(channel.state.operatorFounder == nil)
+    }
+
+    /// `-o` on an operator founder takes all it had.
+    @Test func deoppingAnOperatorFounderLeavesNoAffiliation() throws {
+        var channel = RoomFixture(founding: .operator)
+        try channel.join("alice")
+        let alice = try #require(channel.occupant("alice"))
+        #expect(alice.change(granting: false, .operator, moderated: false) == .affiliation(.none))
+        #expect(alice.change(granting: false, .owner, moderated: false) == nil)
+    }
 }

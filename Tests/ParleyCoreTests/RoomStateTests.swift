@@ -24,8 +24,11 @@ struct RoomFixture {
     var state: RoomState
     let t0 = Date(timeIntervalSince1970: 1_000)
 
-    init(_ name: String = "Dev", configuration: RoomConfiguration = RoomConfiguration(), owner: String? = "alice") {
-        state = RoomState(id: roomID(name), configuration: configuration, owner: owner.map(user))
+    init(
+        _ name: String = "Dev", configuration: RoomConfiguration = RoomConfiguration(), owner: String? = "alice",
+        founding: RoomFounding = .owner
+    ) {
+        state = RoomState(id: roomID(name), configuration: configuration, owner: owner.map(user), founding: founding)
     }
 
     var id: RoomID { state.id }
