@@ -124,7 +124,9 @@ public final class ChatSession: Sendable {
     // MARK: Messages (RFC 6121 §5, §8.5)
 
     /// Sends `message` to its `to` address with this session as sender.
-    nonisolated(nonsending) public func send(_ message: Message) async throws(DeliveryError) {
+    nonisolated(nonsending) public func send(_ message: Message, audience: RoomPrivilege? = nil)
+        async throws(DeliveryError)
+    {
         guard !isClosed else { throw .sessionClosed }
         var message = message
         message.from = .session(id)
@@ -136,7 +138,7 @@ public final class ChatSession: Sendable {
             guard let room = state.withLock({ $0.rooms[roomID] }) ?? service.room(roomID) else {
                 throw .room(.noSuchRoom)
             }
-            do { try await room.post(message, from: id) } catch { throw .room(error) }
+            do { try await room.post(message, from: id, audience: audience) } catch { throw .room(error) }
         case .occupant(let roomID, let nick):
             guard let room = state.withLock({ $0.rooms[roomID] }) else { throw .room(.notInRoom) }
             do { try await room.privateMessage(message, from: id, to: nick) } catch { throw .room(error) }

@@ -88,8 +88,8 @@ public actor Room {
         run(state.updatePresence(session: session, presence: presence))
     }
 
-    func post(_ message: Message, from session: SessionID) throws(RoomError) {
-        let effects = try state.post(message, from: session, now: clock())
+    func post(_ message: Message, from session: SessionID, audience: RoomPrivilege? = nil) throws(RoomError) {
+        let effects = try state.post(message, from: session, now: clock(), audience: audience)
         run(effects)
         if message.subject != nil { persist() }
         if let archive, case .everyone(.message(let sent, let sender), _)? = effects.first {

@@ -60,6 +60,14 @@ extension Occupant {
         }
     }
 
+    /// Whether the occupant holds `privilege` or a higher one (owner above operator above
+    /// voice), as IRC's STATUSMSG audiences count.
+    public func has(atLeast privilege: RoomPrivilege, moderated: Bool) -> Bool {
+        let ranks: [RoomPrivilege] = [.voice, .operator, .owner]
+        let needed = ranks.firstIndex(of: privilege) ?? 0
+        return ranks[needed...].contains { has($0, moderated: moderated) }
+    }
+
     /// Whether the occupant may manage the room's modes and bans as an IRC channel operator
     /// may: the moderator role or an admin or owner affiliation.
     public var mayModerate: Bool { role == .moderator || affiliation >= .admin }

@@ -98,23 +98,28 @@ public struct RoomState: Sendable {
             return try changeNick(session: session, to: nick)
         }
         let affiliation = affiliation(of: user)
+        // An invitation lets its user past ban masks, the key and the room's own limit, as
+        // IRC invites do (InspIRCd's invitebypassmodes); never past an outcast affiliation.
+        let wasInvited = invited.contains(user)
         // §10.1.1: until the owner configures a new room, it does not exist for others.
         if isLocked && affiliation < .owner { throw .locked }
-        if affiliation == .outcast || isBanned(nick: nick, user: user, guest: guest) { throw .banned }
-        if configuration.membersOnly && affiliation < .member && !invited.contains(user) {
+        if affiliation == .outcast || (!wasInvited && isBanned(nick: nick, user: user, guest: guest)) { throw .banned }
+        if configuration.membersOnly && affiliation < .member && !wasInvited {
             throw .membersOnly
         }
         // XEP-0045 §7.2.6 names no exception; the owner alone enters without it, so the room's
         // founder is never locked out (an IRC op, who is an admin, needs the key like anyone).
-        if let required = configuration.password, affiliation < .owner, password != required {
+        if let required = configuration.password, affiliation < .owner, !wasInvited, password != required {
             throw .badPassword
         }
         if let existing = occupants[nick], existing.user != user { throw .nicknameInUse }
         if occupants[nick] == nil {
             // The service's cap holds for everyone; the room's own limit (IRC +l) lets
-            // admins and owners past.
+            // admins, owners and the invited past.
             if let cap = occupantCap, occupants.count >= cap { throw .full }
-            if let limit = configuration.maxOccupants, occupants.count >= limit, affiliation < .admin { throw .full }
+            if let limit = configuration.maxOccupants, occupants.count >= limit, affiliation < .admin, !wasInvited {
+                throw .full
+            }
         }
         invited.remove(user)
         nickBySession[session] = nick
@@ -183,9 +188,13 @@ public struct RoomState: Sendable {
 
     // MARK: Talking (XEP-0045 §7.4, §7.5)
 
-    /// Sends `message` to every occupant. `session` is the sender when it is in the room;
-    /// a sender outside the room is refused unless the room allows external messages.
-    public mutating func post(_ message: Message, from session: SessionID, now: Date) throws(RoomError) -> [Effect] {
+    /// Sends `message` to every occupant, or with an `audience` only to the occupants who
+    /// hold that privilege and to the sender (IRC STATUSMSG `@#chan`: neither kept in the
+    /// history nor archived). `session` is the sender when it is in the room; a sender
+    /// outside the room is refused unless the room allows external messages.
+    public mutating func post(_ message: Message, from session: SessionID, now: Date, audience: RoomPrivilege? = nil)
+        throws(RoomError) -> [Effect]
+    {
         if let subject = message.subject, message.body == nil {
             // XEP-0045 §8.1: a subject-only message changes the topic, under the topic rules.
             return try setTopic(subject, from: session, now: now)
@@ -208,6 +217,13 @@ public struct RoomState: Sendable {
         message.originID = message.id ?? message.originID
         message.id = MessageID.mint()
         if message.timestamp == nil { message.timestamp = now }
+        if let audience {
+            let event = RoomEvent.message(message, from: actor)
+            let moderated = configuration.moderated
+            return occupants.values.sorted { $0.nick.key < $1.nick.key }
+                .filter { $0.has(atLeast: audience, moderated: moderated) || $0.sessions.contains(session) }
+                .flatMap { $0.sessions.map { Effect.to($0, event) } }
+        }
         if message.body != nil, configuration.historyLength > 0 {
             history.append(message)
             while history.count > configuration.historyLength { history.removeFirst() }
