@@ -27,6 +27,14 @@ public struct IRCLineDecoder: ByteToMessageDecoder, Sendable {
     public let maximumLineBytes: Int
     /// How far the current buffer has been searched for an LF, to avoid rescanning.
     private var scanned = 0
+    /// Skipping the rest of an over-long line, up to its LF (`nextFrame`).
+    private var discarding = false
+
+    /// What `nextFrame` found: a line, or the end of a line that was too long (dropped).
+    public enum Frame: Sendable {
+        case line(IRCLine)
+        case tooLong
+    }
 
     public init(maximumLineBytes: Int = IRCLimits.maximumLineBytes) {
         precondition(maximumLineBytes >= 2, "a line needs room for its CR LF")
@@ -48,6 +56,30 @@ public struct IRCLineDecoder: ByteToMessageDecoder, Sendable {
         buffer.moveReaderIndex(to: buffer.writerIndex)
         scanned = 0
         return .needMoreData
+    }
+
+    /// Takes the next complete line off `buffer`, or reports a line that was too long once
+    /// its LF arrived (modern.ircdocs.horse ERR_INPUTTOOLONG: the server tells the client and
+    /// goes on with the next line). The bytes of an over-long line are dropped as they
+    /// arrive, so nothing is buffered beyond `maximumLineBytes`.
+    public mutating func nextFrame(from buffer: inout ByteBuffer) -> Frame? {
+        while discarding {
+            let view = buffer.readableBytesView
+            guard let lf = view.firstIndex(of: 0x0A) else {
+                buffer.moveReaderIndex(to: buffer.writerIndex)
+                return nil
+            }
+            buffer.moveReaderIndex(forwardBy: lf - view.startIndex + 1)
+            discarding = false
+            return .tooLong
+        }
+        do {
+            return try nextLine(from: &buffer).map(Frame.line)
+        } catch {
+            scanned = 0
+            discarding = true
+            return nextFrame(from: &buffer)
+        }
     }
 
     /// Takes the next complete line off `buffer`, or returns nil when none is complete.

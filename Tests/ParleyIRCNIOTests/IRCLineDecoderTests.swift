@@ -52,6 +52,26 @@ import Testing
         #expect(fits.readableBytes == 4)
     }
 
+    /// `nextFrame` drops an over-long line as it arrives, in any number of reads, reports it
+    /// once its LF comes, and goes on with the next line.
+    @Test func overlongLineIsSkippedAndReportedOnce() throws {
+        var decoder = IRCLineDecoder(maximumLineBytes: 8)
+        var first = ByteBuffer(string: "0123456789")
+        #expect(decoder.nextFrame(from: &first) == nil)
+        #expect(first.readableBytes == 0)
+        var second = ByteBuffer(string: "abcdef\r\nPING x\r\n")
+        guard case .tooLong? = decoder.nextFrame(from: &second) else {
+            Issue.record("expected the over-long line to be reported")
+            return
+        }
+        guard case .line(let line)? = decoder.nextFrame(from: &second) else {
+            Issue.record("expected the next line")
+            return
+        }
+        #expect(line == IRCLine("PING x"))
+        #expect(decoder.nextFrame(from: &second) == nil)
+    }
+
     @Test func unterminatedTailAtEOFIsDropped() throws {
         let channel = EmbeddedChannel(handler: ByteToMessageHandler(IRCLineDecoder()))
         try channel.writeInbound(ByteBuffer(string: "PING a\r\nPING b"))
