@@ -44,8 +44,7 @@ struct AccountRecord: Sendable, Hashable {
         text += "username = \(TextFormat.escape(username.value))\n"
         for algorithm in SCRAMAlgorithm.allCases {
             guard let record = records[algorithm] else { continue }
-            text += "\(Self.key(for: algorithm)) = i=\(record.iterations),s=\(Bytes.base64(record.salt))"
-            text += ",stored=\(Bytes.base64(record.storedKey)),server=\(Bytes.base64(record.serverKey))\n"
+            text += "\(Self.key(for: algorithm)) = \(record.text)\n"
         }
         if disabled { text += "disabled = yes\n" }
         return Array(text.utf8)
@@ -84,32 +83,14 @@ struct AccountRecord: Sendable, Hashable {
         return AccountRecord(username: username, records: records, disabled: disabled ?? false)
     }
 
-    /// `i=<count>,s=<base64>,stored=<base64>,server=<base64>`, each attribute once, in any order.
+    /// `i=<count>,s=<base64>,stored=<base64>,server=<base64>` (`SCRAMRecord(text:algorithm:)`).
     private static func parseRecord(
         _ value: String, algorithm: SCRAMAlgorithm, fail: (String) -> StoreError
     ) throws(StoreError) -> SCRAMRecord {
-        var attributes: [String: String] = [:]
-        for field in value.split(separator: ",", omittingEmptySubsequences: false) {
-            guard let equals = field.firstIndex(of: "=") else { throw fail("attribute '\(field.prefix(20))' has no '='") }
-            let name = String(field[..<equals])
-            guard ["i", "s", "stored", "server"].contains(name) else { throw fail("unknown attribute '\(name.prefix(20))'") }
-            guard attributes[name] == nil else { throw fail("duplicate attribute '\(name)'") }
-            attributes[name] = String(field[field.index(after: equals)...])
-        }
-        guard let iterationText = attributes["i"], let saltText = attributes["s"],
-            let storedText = attributes["stored"], let serverText = attributes["server"]
-        else { throw fail("needs i=, s=, stored= and server=") }
-        guard iterationText.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), iterationText.utf8.count <= 9,
-            let iterations = Int(iterationText)
-        else { throw fail("i= is not a number") }
-        guard let salt = Bytes.decodeBase64(saltText) else { throw fail("s= is not canonical base64") }
-        guard let stored = Bytes.decodeBase64(storedText) else { throw fail("stored= is not canonical base64") }
-        guard let server = Bytes.decodeBase64(serverText) else { throw fail("server= is not canonical base64") }
         do {
-            return try SCRAMRecord(
-                algorithm: algorithm, salt: salt, iterations: iterations, storedKey: stored, serverKey: server)
+            return try SCRAMRecord(text: value, algorithm: algorithm)
         } catch {
-            throw fail(error.description)
+            throw fail(error.reason)
         }
     }
 }

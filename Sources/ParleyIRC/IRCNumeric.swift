@@ -82,6 +82,8 @@ public enum IRCNumeric {
     public static let endOfExceptList = "349"
     /// RPL_WHOREPLY
     public static let whoReply = "352"
+    /// RPL_WHOSPCRPL (IRCv3 whox): a WHO reply with the fields the client asked for.
+    public static let whoxReply = "354"
     /// RPL_NAMREPLY
     public static let namReply = "353"
     /// RPL_ENDOFNAMES
@@ -188,6 +190,8 @@ public enum IRCNumeric {
     public static let invalidKey = "525"
     /// RPL_STARTTLS
     public static let startTLS = "670"
+    /// ERR_INVALIDMODEPARAM: a mode parameter the server cannot accept.
+    public static let invalidModeParam = "696"
     /// RPL_WHOISSECURE
     public static let whoisSecure = "671"
     /// ERR_STARTTLS

@@ -9,7 +9,7 @@ import Synchronization
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user", abstract: "Manage accounts in the flat-file store.",
-        subcommands: [Add.self, Import.self, Passwd.self, Delete.self, List.self])
+        subcommands: [Add.self, Import.self, Passwd.self, Delete.self, List.self, Hash.self])
 
     struct StoreOptions: ParsableArguments {
         @Option(help: "The data directory (holds accounts/ and contacts/).") var storage = "storage"
@@ -71,6 +71,19 @@ struct UserCommand: AsyncParsableCommand {
             for failure in failed { FileHandle.standardError.write(Data((failure + "\n").utf8)) }
             print("created \(entries.count - failed.count) of \(entries.count) accounts in \(store.storage)/accounts")
             if !failed.isEmpty { throw ExitCode(1) }
+        }
+    }
+
+    /// Prints the SCRAM-SHA-256 record of a password, for files that name a password
+    /// without holding it (irc-server's `opers-file`).
+    struct Hash: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "hash",
+            abstract: "Print the SCRAM-SHA-256 record of a password (asked for, or read from standard input).")
+
+        func run() async throws {
+            let password = try PasswordInput.read(confirm: true)
+            print(try SCRAMRecord.derive(password: password, algorithm: .sha256).text)
         }
     }
 

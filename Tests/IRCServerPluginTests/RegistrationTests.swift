@@ -22,8 +22,11 @@ import Testing
         ] {
             #expect(caps.contains(name), "CAP LS lacks \(name)")
         }
-        // Offered only what the server sends.
-        #expect(!caps.contains("account-notify") && !caps.contains("batch"))
+        // Offered only what the server sends: never account-notify (an account does not change).
+        #expect(!caps.contains("account-notify"))
+        for name in ["batch", "labeled-response", "extended-join", "chghost", "setname", "account-tag", "standard-replies"] {
+            #expect(caps.contains(name), "CAP LS lacks \(name)")
+        }
         client.send("NICK alice")
         client.send("USER alice 0 * :Alice A")
         // Registration waits for CAP END.
@@ -152,7 +155,8 @@ import Testing
         defer { Task { await server.stop() } }
         let client = try await server.client()
         let welcome = try await client.register(nick: "visitor")
-        #expect(welcome.parameters[1].hasSuffix("visitor!~guest@example.test"))
+        // The USER username, with `~`: nobody verified it (register sends `USER visitor`).
+        #expect(welcome.parameters[1].hasSuffix("visitor!~visitor@example.test"))
         // A guest may not take an account's nick.
         let other = try await server.client()
         other.send(lines: ["NICK alice", "USER v 0 * :V"])
@@ -272,8 +276,11 @@ import Testing
         try await client.waitFor("462")
     }
 
-    @Test func latin1NickAndRealnameAreAccepted() async throws {
-        let server = try await ServerHarness { $0.allowGuests = true }
+    @Test func latin1NickAndRealnameAreAcceptedWithoutUTF8Only() async throws {
+        let server = try await ServerHarness {
+            $0.allowGuests = true
+            $0.utf8Only = false
+        }
         defer { Task { await server.stop() } }
         let client = try await server.client()
         // "José" and "Müller" in Latin-1: not valid UTF-8, read through the fallback.
@@ -281,6 +288,25 @@ import Testing
         client.sendRaw(Array("USER j 0 * :M".utf8) + [0xFC] + Array("ller\r\n".utf8))
         let welcome = try await client.waitFor("001")
         #expect(welcome.parameters[0] == "José")
+    }
+
+    /// IRCv3 utf8-only: a line that is not UTF-8 gets `FAIL <command> INVALID_UTF8` and is
+    /// dropped, before registration as after it; valid lines go on.
+    @Test func nonUTF8LinesAreRefusedWithFAIL() async throws {
+        let server = try await ServerHarness { $0.allowGuests = true }
+        defer { Task { await server.stop() } }
+        let client = try await server.client()
+        client.sendRaw(Array("USER j 0 * :M".utf8) + [0xFC] + Array("ller\r\n".utf8))
+        let fail = try await client.waitFor("FAIL")
+        #expect(fail.parameters.prefix(2) == ["USER", "INVALID_UTF8"])
+        try await client.register(nick: "jose")
+        let peer = try await server.registered("bob")
+        client.sendRaw(Array("PRIVMSG bob :caf".utf8) + [0xE9, 0x0D, 0x0A])
+        let refused = try await client.waitFor("FAIL")
+        #expect(refused.parameters.prefix(2) == ["PRIVMSG", "INVALID_UTF8"])
+        client.send("PRIVMSG bob :café")
+        let delivered = try await peer.waitFor("PRIVMSG")
+        #expect(delivered.parameters.last == "café")
     }
 
     @Test func registrationTimesOut() async throws {

@@ -10,7 +10,7 @@ import Testing
     static let domain = "example.com"
     static let room = RoomID("dev")!
     /// No IRC client registered: every occupant is named as a foreign one (as is when valid).
-    static let naming = IRCOccupantNaming(nicks: IRCNickTable(), nickLength: 30)
+    static let naming = IRCOccupantNaming(nicks: IRCNickTable(), domain: "example.test", nickLength: 30)
 
     static func occupant(
         _ nick: String, role: Role = .participant, affiliation: Affiliation = .none, presence: Presence = Presence()

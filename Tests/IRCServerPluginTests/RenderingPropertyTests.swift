@@ -29,7 +29,7 @@ import Testing
     func everyRenderedLineIsSafeAndKeepsItsSender(seed: UInt64) throws {
         var generator = SeededGenerator(seed: seed)
         let table = IRCNickTable()
-        let naming = IRCOccupantNaming(nicks: table, nickLength: 30)
+        let naming = IRCOccupantNaming(nicks: table, domain: "example.test", nickLength: 30)
         let room = RoomID("dev")!
         let mapping = IRCPayloadMapping()
         for _ in 0..<200 {
@@ -49,7 +49,9 @@ import Testing
             let source = naming.source(of: sender)
             var lines = IRCEventRenderer.message(
                 message, source: source, target: "#dev", messageTags: true, serverTime: true, mapping: mapping)
-            lines.append(IRCEventRenderer.joined(sender, room: room, naming: naming))
+            var extended = IRCRecipient(serverName: "example.test", nick: "me")
+            extended.extendedJoin = true
+            lines += IRCEventRenderer.joined(sender, room: room, for: extended, naming: naming)
 
             var text = ""
             // Plain checks with one issue per broken property (an #expect per line would

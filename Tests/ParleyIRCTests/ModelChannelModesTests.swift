@@ -46,11 +46,13 @@ struct ModelChannelModesTests {
         // -k consumes its parameter when there is one (CHANMODES group B), and works bare.
         #expect(Modes.parse("-k+o", parameters: ["old", "dave"]).changes == [.key(nil), .member(mode: "o", nick: "dave", true)])
         #expect(Modes.parse("-k", parameters: []).changes == [.key(nil)])
-        // Keys are cleaned as JOIN needs them and cut to KEYLEN.
-        #expect(Modes.parse("+k", parameters: ["a,b"]).changes == [.key("ab")])
+        // A key JOIN could not send is refused (696); a long one is cut to KEYLEN.
+        #expect(Modes.parse("+k", parameters: ["a,b"]).problems == [.invalidKey("a,b")])
+        #expect(Modes.parse("+k", parameters: ["a b"]).problems == [.invalidKey("a b")])
+        #expect(Modes.parse("+k", parameters: ["a,b"]).changes.isEmpty)
         #expect(Modes.parse("+k", parameters: [String(repeating: "k", count: 40)]).changes
             == [.key(String(repeating: "k", count: Modes.maximumKeyLength))])
-        #expect(Modes.parse("+k", parameters: [","]).problems == [.missingParameter("k")])
+        #expect(Modes.parse("+k", parameters: [""]).problems == [.missingParameter("k")])
     }
 
     @Test func missingParameters() {
@@ -93,7 +95,7 @@ struct ModelChannelModesTests {
     }
 
     @Test func modeStringForRPLChannelModeIs() {
-        let defaults = Modes.modeString(for: RoomConfiguration(), showKey: true)
+        let defaults = Modes.modeString(for: RoomConfiguration(), showParameters: true)
         #expect(defaults.modes == "+nt")
         #expect(defaults.parameters.isEmpty)
 
@@ -103,12 +105,13 @@ struct ModelChannelModesTests {
         configuration.allowsExternalMessages = true
         configuration.password = "sesame"
         configuration.maxOccupants = 50
-        #expect(Modes.modeString(for: configuration, showKey: true).modes == "+mtPlk")
-        #expect(Modes.modeString(for: configuration, showKey: true).parameters == ["50", "sesame"])
-        #expect(Modes.modeString(for: configuration, showKey: false).parameters == ["50"])
+        #expect(Modes.modeString(for: configuration, showParameters: true).modes == "+mtPlk")
+        #expect(Modes.modeString(for: configuration, showParameters: true).parameters == ["50", "sesame"])
+        // Non-members see the letters only.
+        #expect(Modes.modeString(for: configuration, showParameters: false) == ("+mtPlk", []))
 
         // What modeString shows, parse and apply read back to the same configuration.
-        let shown = Modes.modeString(for: configuration, showKey: true)
+        let shown = Modes.modeString(for: configuration, showParameters: true)
         let (changes, problems) = Modes.parse(shown.modes, parameters: shown.parameters)
         #expect(problems.isEmpty)
         var blank = RoomConfiguration()  // every flag off

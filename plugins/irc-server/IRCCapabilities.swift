@@ -8,6 +8,14 @@ public struct IRCCapabilities: OptionSet, Sendable, Hashable {
     public static let serverTime = IRCCapabilities(rawValue: 1 << 1)
     public static let echoMessage = IRCCapabilities(rawValue: 1 << 2)
     public static let awayNotify = IRCCapabilities(rawValue: 1 << 3)
+    public static let accountTag = IRCCapabilities(rawValue: 1 << 4)
+    public static let standardReplies = IRCCapabilities(rawValue: 1 << 7)
+    public static let batch = IRCCapabilities(rawValue: 1 << 11)
+    /// Works only together with `batch` (labeled-response "Dependencies").
+    public static let labeledResponse = IRCCapabilities(rawValue: 1 << 12)
+    public static let extendedJoin = IRCCapabilities(rawValue: 1 << 13)
+    public static let chghost = IRCCapabilities(rawValue: 1 << 14)
+    public static let setname = IRCCapabilities(rawValue: 1 << 15)
     public static let multiPrefix = IRCCapabilities(rawValue: 1 << 5)
     public static let sasl = IRCCapabilities(rawValue: 1 << 6)
     public static let userhostInNames = IRCCapabilities(rawValue: 1 << 8)
@@ -16,13 +24,15 @@ public struct IRCCapabilities: OptionSet, Sendable, Hashable {
     public static let capNotify = IRCCapabilities(rawValue: 1 << 10)
 
     /// Every capability with its wire name, in the order `CAP LS` lists them. Only what the
-    /// server sends is offered: `account-notify` and `batch` are not, because accounts never
-    /// change after registration here and nothing is sent in batches.
+    /// server sends is offered: `account-notify` is not, because an account never changes
+    /// after registration here.
     public static let names: [(IRCCapabilities, String)] = [
-        (.awayNotify, "away-notify"),
-        (.capNotify, "cap-notify"), (.echoMessage, "echo-message"), (.inviteNotify, "invite-notify"),
+        (.accountTag, "account-tag"), (.awayNotify, "away-notify"), (.batch, "batch"),
+        (.capNotify, "cap-notify"), (.chghost, "chghost"), (.echoMessage, "echo-message"),
+        (.extendedJoin, "extended-join"), (.inviteNotify, "invite-notify"), (.labeledResponse, "labeled-response"),
         (.messageTags, "message-tags"), (.multiPrefix, "multi-prefix"), (.sasl, "sasl"),
-        (.serverTime, "server-time"), (.userhostInNames, "userhost-in-names"),
+        (.serverTime, "server-time"), (.setname, "setname"), (.standardReplies, "standard-replies"),
+        (.userhostInNames, "userhost-in-names"),
     ]
 
     /// The capability called `name`, or nil for one this server does not offer.

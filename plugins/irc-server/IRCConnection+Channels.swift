@@ -26,6 +26,9 @@ extension IRCConnection {
         case "WHOWAS": whowas(message)
         case "USERHOST": userhost(message)
         case "ISON": ison(message)
+        case "OPER": await oper(message)
+        case "KILL": await kill(message)
+        case "SETNAME": await setname(message)
         default: return false
         }
         return true
@@ -194,8 +197,11 @@ extension IRCConnection {
         }
     }
 
-    // MARK: INVITE (RFC 2812 §3.2.7, IRCv3 invite-notify)
+    // MARK: INVITE (modern.ircdocs.horse "INVITE message", IRCv3 invite-notify)
 
+    /// 403 for a channel that does not exist, 442 from outside, 443 for a member, 482 into
+    /// +i without being an operator; else 341 (and 301 when the invitee is away) and the
+    /// invitation, which lets the invitee past +i, ban masks, +k and +l (RoomState.join).
     func invite(_ message: IRCMessage) async {
         guard let session else { return }
         guard message.parameters.count >= 2 else {
@@ -221,6 +227,7 @@ extension IRCConnection {
             return reply(to: error, channel: channel, command: "INVITE", target: target)
         }
         numeric(IRCNumeric.inviting, [shownNick, channel])
+        if let away = shared.nicks.entry(for: shownNick)?.mind?.awayMessage { numeric(IRCNumeric.away, [shownNick, away]) }
         // IRCv3 invite-notify: channel operators who asked are told too.
         let line = IRCEventRenderer.invitation(room: room, inviter: hostmask, invitee: shownNick)
         forEachIRCMember(of: state) { occupant, mind in

@@ -35,6 +35,7 @@ extension IRCConnection {
             }
         }
         let oldMask = hostmask
+        if !caseChangeOnly { rememberNick() }
         registration.nick = requested
         // Move the entry (session, hostmask) to the new nick, then drop the old one.
         if !caseChangeOnly {
@@ -42,10 +43,6 @@ extension IRCConnection {
             _ = shared.nicks.claim(requested, for: self, replacing: old)
         } else {
             _ = shared.nicks.claim(requested, for: self)
-        }
-        if let userID {
-            // The nick table made the mind's new hostmask: share that string.
-            hostmask = mind?.registered?.hostmask ?? IRCNickTable.hostmask(nick: requested, user: userID, guest: session.isGuest)
         }
         mind?.update(nick: requested, capabilities: capabilities)
         send(IRCMessage(source: oldMask, command: "NICK", parameters: [requested]))

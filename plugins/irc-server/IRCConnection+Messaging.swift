@@ -26,28 +26,33 @@ extension IRCConnection {
         let (body, payloads) = shared.mapping.inbound(tags: message.tags, text: text)
         if isTagOnly && !payloads.contains(where: { $0.native?.family == .irc || $0.meaning != nil }) { return }
         let targets = first.split(separator: ",", omittingEmptySubsequences: true).map(String.init)
+        if !isTagOnly { mind?.updateRegistered { $0.spokeAt = UInt32(Date().timeIntervalSince1970) } }
         for (index, target) in targets.enumerated() {
             guard index < Self.maximumTargets else {
                 if !quiet { numeric(IRCNumeric.tooManyTargets, [target, "Too many targets"]) }
                 continue
             }
-            if target.hasPrefix("#") {
-                guard let room = IRCChannelName.roomID(for: target) else {
-                    if !quiet { numeric(IRCNumeric.noSuchChannel, [target, "No such channel"]) }
+            // STATUSMSG (modern.ircdocs.horse): `@#chan` reaches the channel's operators only.
+            let status = target.first.flatMap { IRCEventRenderer.audience(forStatusPrefix: $0) }
+            let channelName = status == nil ? target : String(target.dropFirst())
+            if channelName.hasPrefix("#") {
+                guard let room = IRCChannelName.roomID(for: channelName) else {
+                    if !quiet { numeric(IRCNumeric.noSuchChannel, [channelName, "No such channel"]) }
                     continue
                 }
                 var roomPayloads = payloads
                 if quiet { roomPayloads.append(IRCEventRenderer.noticeMarker) }
+                if status != nil, let prefix = target.first { roomPayloads.append(IRCEventRenderer.statusMarker(prefix)) }
                 // The room mints the message's id (the `msgid` every member sees).
                 let outgoing = Message(
                     kind: .room, from: .session(session.id), to: .room(room), body: body,
                     payloads: roomPayloads)
                 do {
-                    try await session.send(outgoing)
+                    try await session.send(outgoing, audience: status)
                 } catch {
                     guard !quiet else { continue }
                     switch error {
-                    case .room(let roomError): reply(to: roomError, channel: target, command: command)
+                    case .room(let roomError): reply(to: roomError, channel: channelName, command: command)
                     default: numeric(IRCNumeric.cannotSendToChannel, [target, "Cannot send to channel"])
                     }
                 }
@@ -88,7 +93,7 @@ extension IRCConnection {
             outgoing.timestamp = outgoing.timestamp ?? Date()
             for line in IRCEventRenderer.message(
                 outgoing, source: hostmask, target: entry.nick, messageTags: me.messageTags,
-                serverTime: me.serverTime, mapping: shared.mapping)
+                serverTime: me.serverTime, account: me.accountTag ? account : nil, mapping: shared.mapping)
             {
                 send(line)
             }

@@ -18,36 +18,6 @@ extension IRCConnection {
         }
     }
 
-    /// User modes: only +i on oneself (accepted and reported; Parley never shows users to
-    /// non-peers anyway).
-    func userMode(_ target: String, _ parameters: [String]) {
-        guard IRCNickTable.fold(target) == IRCNickTable.fold(nick) else {
-            if shared.nicks.entry(for: target) == nil {
-                return numeric(IRCNumeric.noSuchNick, [target, "No such nick/channel"])
-            }
-            return numeric(IRCNumeric.usersDontMatch, ["Can't change mode for other users"])
-        }
-        guard let modes = parameters.first else {
-            return numeric(IRCNumeric.userModeIs, ["+i"])
-        }
-        var adding = true
-        var applied = ""
-        for letter in modes {
-            switch letter {
-            case "+": adding = true
-            case "-": adding = false
-            case "i":
-                // Always invisible: -i is accepted but changes nothing (see docs).
-                if adding && !applied.contains("i") { applied = "+i" }
-            default:
-                numeric(IRCNumeric.userModeUnknownFlag, ["Unknown MODE flag"])
-            }
-        }
-        if !applied.isEmpty {
-            send(IRCMessage(source: nick, command: "MODE", parameters: [nick, applied]))
-        }
-    }
-
     func channelMode(_ channel: String, _ parameters: [String]) async {
         guard let session else { return }
         guard let room = IRCChannelName.roomID(for: channel), let state = await roomState(room) else {
@@ -55,8 +25,8 @@ extension IRCConnection {
         }
         let me = state.occupant(of: session.id)
         guard let modes = parameters.first else {
-            // 324 RPL_CHANNELMODEIS; the key only to members.
-            let shown = IRCChannelModes.modeString(for: state.configuration, showKey: me != nil)
+            // 324 RPL_CHANNELMODEIS; the key and limit only to members.
+            let shown = IRCChannelModes.modeString(for: state.configuration, showParameters: me != nil)
             return numeric(IRCNumeric.channelModeIs, [channel, shown.modes] + shown.parameters)
         }
         let (changes, problems) = IRCChannelModes.parse(modes, parameters: Array(parameters.dropFirst()))
@@ -67,7 +37,10 @@ extension IRCConnection {
             case .missingParameter(let letter):
                 numeric(IRCNumeric.needMoreParams, ["MODE", "Not enough parameters for +\(letter)"])
             case .invalidLimit(let text):
-                numeric(IRCNumeric.needMoreParams, ["MODE", "Invalid limit \(text)"])
+                // modern.ircdocs.horse ERR_INVALIDMODEPARAM (696).
+                numeric(IRCNumeric.invalidModeParam, [channel, "l", text, "Invalid limit: a positive number is needed"])
+            case .invalidKey(let text):
+                numeric(IRCNumeric.invalidModeParam, [channel, "k", text, "Invalid key: no commas, spaces or control characters"])
             }
         }
         if changes.contains(.listBans) {

@@ -58,7 +58,7 @@ extension IRCConnection {
 
     /// 900 RPL_LOGGEDIN `<nick> <nick>!<user>@<host> <account> :You are now logged in as <account>`.
     func sendLoggedIn(account: String) {
-        let mask = IRCNickTable.hostmask(nick: nick, user: UserID(localpart: account, domain: shared.chat.domain), guest: false)
+        let mask = IRCHostmask.of(nick: nick, userPart: IRCHostmask.userPart(account), host: shared.chat.domain)
         numeric(IRCNumeric.loggedIn, [mask, account, "You are now logged in as \(account)"])
     }
 
@@ -125,14 +125,19 @@ extension IRCConnection {
         }
         self.mind = mind
         self.session = session
-        let hostmask = IRCNickTable.hostmask(nick: nick, user: userID, guest: session.isGuest)
-        self.hostmask = hostmask  // one string for the connection and the mind
+        // The account's name is verified; a guest's USER username is not (`~`).
+        let userPart =
+            registration.account.map(IRCHostmask.userPart)
+            ?? IRCHostmask.unverifiedUserPart(registration.user ?? nick, maximumLength: IRCServerInfo.userLength)
         mind.registered = IRCMind.Registered(
-            session: session, account: registration.account, hostmask: hostmask,
-            realname: registration.realname)
+            session: session, account: registration.account,
+            hostmask: IRCHostmask.of(nick: nick, userPart: userPart, host: userID.domain),
+            realname: registration.realname ?? nick)
         registration.completed()
         shared.nicks.attach(nick, mind: mind, for: self)
-        shared.registeredCount.wrappingAdd(1, ordering: .relaxed)
+        let registered = shared.registeredCount.wrappingAdd(1, ordering: .relaxed).newValue
+        shared.maximumRegistered.max(registered, ordering: .relaxed)
+        countModes(from: [], to: mind.registered?.modes ?? [])
         log(.info, "registered", ["user": "\(userID)"])
         corking { sendWelcome() }
         await session.setPresence(Presence())
@@ -175,18 +180,23 @@ extension IRCConnection {
         }
     }
 
-    /// LUSERS (RFC 2812 §3.4.2): 251–255, 265, 266.
+    /// LUSERS (RFC 2812 §3.4.2): 251–255, 265, 266, counted from what the server holds:
+    /// registered clients (visible and invisible), operators, connections not registered
+    /// yet, the rooms (channels) that exist, and the most clients registered at once.
     func sendLusers() {
         let users = shared.registeredCount.load(ordering: .relaxed)
+        let invisible = min(users, shared.invisibleCount.load(ordering: .relaxed))
+        let operators = shared.operatorCount.load(ordering: .relaxed)
+        let most = max(users, shared.maximumRegistered.load(ordering: .relaxed))
         let connections = shared.connections.count
         let channels = shared.chat.allRooms.count
-        numeric(IRCNumeric.lUserClient, ["There are \(users) users and 0 invisible on 1 servers"])
-        numeric(IRCNumeric.lUserOp, ["0", "operator(s) online"])
+        numeric(IRCNumeric.lUserClient, ["There are \(users - invisible) users and \(invisible) invisible on 1 servers"])
+        numeric(IRCNumeric.lUserOp, ["\(operators)", "operator(s) online"])
         numeric(IRCNumeric.lUserUnknown, ["\(max(0, connections - users))", "unknown connection(s)"])
         numeric(IRCNumeric.lUserChannels, ["\(channels)", "channels formed"])
         numeric(IRCNumeric.lUserMe, ["I have \(users) clients and 0 servers"])
-        numeric(IRCNumeric.localUsers, ["\(users)", "\(users)", "Current local users \(users), max \(users)"])
-        numeric(IRCNumeric.globalUsers, ["\(users)", "\(users)", "Current global users \(users), max \(users)"])
+        numeric(IRCNumeric.localUsers, ["\(users)", "\(most)", "Current local users \(users), max \(most)"])
+        numeric(IRCNumeric.globalUsers, ["\(users)", "\(most)", "Current global users \(users), max \(most)"])
     }
 
     /// MOTD (RFC 2812 §3.4.1): 375, 372 per line, 376; or 422.

@@ -1,3 +1,4 @@
+import Foundation
 import ParleyServerNIO
 import Logging
 import NIOCore
@@ -27,8 +28,9 @@ final actor IRCConnection: LoopBoundConnection {
     /// The core user: the account's, or a guest's (a generated name, `ChatSession.isGuest`).
     var userID: UserID? { session?.user }
     var mind: IRCMind?
-    /// `nick!user@host` as others see this client (the host is the chat domain).
-    var hostmask = "*"
+    /// `nick!user@host` as others see this client (`IRCMind.Registered.hostmask`), `*`
+    /// before registration.
+    var hostmask: String { mind?.registered?.hostmask ?? "*" }
     var closed = false
     /// What its rooms tell the peers when the server ends the connection itself.
     var closingMessage: String?
@@ -36,6 +38,9 @@ final actor IRCConnection: LoopBoundConnection {
     private var inbox: SerialInbox<IRCMessage>
     /// Lines gathered by `corking`, written at its end.
     private var corked: ByteBuffer?
+    /// The label of the command being answered (IRCv3 labeled-response): its replies are
+    /// gathered by the mind until `endLabel`.
+    private var label: String?
     private var flood: IRCFloodControl
     private var lastActivity: NIODeadline
     private var pingSentAt: NIODeadline?
@@ -78,6 +83,7 @@ final actor IRCConnection: LoopBoundConnection {
     /// Writes one line (RFC 1459 §2.3: CR LF terminated) and flushes.
     func send(_ message: IRCMessage) {
         guard channel.isActive else { return }
+        if label != nil, let mind, mind.capture([message]) { return }
         if corked != nil {
             corked!.writeIRCMessage(message)
             return
@@ -169,9 +175,14 @@ final actor IRCConnection: LoopBoundConnection {
             case .process:
                 guard let message = inbox.next() else { break }
                 inbox.updateReading(of: channel)
-                guard let job = handle(message) else { continue }
+                beginLabel(for: message)
+                guard let job = handle(message) else {
+                    endLabel()
+                    continue
+                }
                 Task {
                     await self.run(job)
+                    self.endLabel()
                     self.inbox.finished()
                     self.drain()
                 }
@@ -180,6 +191,44 @@ final actor IRCConnection: LoopBoundConnection {
         }
         // An idle client keeps no queue storage (memory per idle client is a target).
         inbox.finished()
+    }
+
+    // MARK: Labeled responses (IRCv3 labeled-response)
+
+    /// Starts gathering the replies to `message` when it carries a `label` and the client
+    /// negotiated labeled-response with batch (registered clients only).
+    private func beginLabel(for message: IRCMessage) {
+        guard !message.tags.isEmpty, isRegistered, capabilities.isSuperset(of: [.labeledResponse, .batch]), let mind,
+            let value = message.tags.first(where: { $0.key == "label" })?.value, !value.isEmpty, value.utf8.count <= 64
+        else { return }
+        label = value
+        mind.beginCapture()
+    }
+
+    /// Sends the gathered replies with the label: `ACK` for none, the one line tagged, or a
+    /// `labeled-response` batch whose start carries the label.
+    private func endLabel() {
+        guard let label = label.take(), let mind else { return }
+        let lines = mind.endCapture()
+        let labelTag = IRCTag("label", label)
+        corking {
+            switch lines.count {
+            case 0:
+                send(IRCMessage(tags: [labelTag], source: serverName, command: "ACK", parameters: []))
+            case 1:
+                var line = lines[0]
+                line.tags.append(labelTag)
+                send(line)
+            default:
+                let reference = shared.nextBatchReference()
+                send(IRCMessage(tags: [labelTag], source: serverName, command: "BATCH", parameters: ["+" + reference, "labeled-response"]))
+                for var line in lines {
+                    line.tags.append(IRCTag("batch", reference))
+                    send(line)
+                }
+                send(IRCMessage(source: serverName, command: "BATCH", parameters: ["-" + reference]))
+            }
+        }
     }
 
     /// Work that awaits the model or the portal.
@@ -249,6 +298,8 @@ final actor IRCConnection: LoopBoundConnection {
             sendMOTD()
         case "LUSERS":
             sendLusers()
+        case "WALLOPS":
+            wallops(message)
         default:
             return .command(message)
         }
@@ -319,14 +370,29 @@ final actor IRCConnection: LoopBoundConnection {
         }
     }
 
+    /// Records the current nick for WHOWAS (RFC 2812 §3.6.3) as it is given up.
+    func rememberNick() {
+        guard let registered = mind?.registered else { return }
+        let (user, host) = Self.userAndHost(of: registered.hostmask)
+        shared.history.record(
+            IRCNickHistory.Entry(
+                nick: nick, user: user, host: host, realname: registered.realname, account: registered.account,
+                at: Date()))
+    }
+
     /// The TCP connection is gone: free the nick, end the session and the login.
     func disconnected() {
         closed = true
         inbox.removeAll()
         shared.connections.forget(self)
+        rememberNick()
+        let modes = mind?.registered?.modes ?? []
         mind = nil  // the mind holds this connection: end the cycle
         if registration.nick != nil { shared.nicks.release(nick, for: self) }
-        if isRegistered { shared.registeredCount.wrappingSubtract(1, ordering: .relaxed) }
+        if isRegistered {
+            shared.registeredCount.wrappingSubtract(1, ordering: .relaxed)
+            countModes(from: modes, to: [])
+        }
         let session = self.session
         let login = self.login
         self.session = nil

@@ -26,7 +26,7 @@ enum IRCEventRenderer {
         -> [IRCMessage]
     {
         let channel = IRCChannelName.channel(for: snapshot.room)
-        var lines = [IRCMessage(source: naming.source(of: snapshot.you), command: "JOIN", parameters: [channel])]
+        var lines = [join(snapshot.you, channel: channel, for: recipient, naming: naming)]
         if let topic = snapshot.topic, !topic.text.isEmpty {
             let setter = topic.setBy.map { naming.nick($0, in: snapshot.room) }
             lines += topicReply(topic, channel: channel, setter: setter, for: recipient)
@@ -83,9 +83,25 @@ enum IRCEventRenderer {
 
     // MARK: Occupants
 
-    /// Another occupant entered (no extended-join: it is not offered).
-    static func joined(_ occupant: Occupant, room: RoomID, naming: IRCOccupantNaming) -> IRCMessage {
-        IRCMessage(source: naming.source(of: occupant), command: "JOIN", parameters: [IRCChannelName.channel(for: room)])
+    /// Another occupant entered: its JOIN, and for away-notify its AWAY when it came in away
+    /// (IRCv3 away-notify: "when a user joins a channel … while away").
+    static func joined(_ occupant: Occupant, room: RoomID, for recipient: IRCRecipient, naming: IRCOccupantNaming)
+        -> [IRCMessage]
+    {
+        let join = join(occupant, channel: IRCChannelName.channel(for: room), for: recipient, naming: naming)
+        guard recipient.awayNotify, let away = IRCAway.awayMessage(for: occupant.presence) else { return [join] }
+        return [join, IRCMessage(source: join.source, command: "AWAY", parameters: [away])]
+    }
+
+    /// JOIN of `occupant`; with extended-join `JOIN #chan <account or *> :<realname>`.
+    static func join(_ occupant: Occupant, channel: String, for recipient: IRCRecipient, naming: IRCOccupantNaming)
+        -> IRCMessage
+    {
+        let source = naming.source(of: occupant)
+        guard recipient.extendedJoin else { return IRCMessage(source: source, command: "JOIN", parameters: [channel]) }
+        return IRCMessage(
+            source: source, command: "JOIN",
+            parameters: [channel, naming.account(of: occupant) ?? "*", naming.realname(of: occupant)])
     }
 
     /// An occupant left: PART with its message, KICK for a kick or a ban (the MODE +b line
@@ -254,6 +270,37 @@ enum IRCEventRenderer {
         ExtensionPayload(native: NativePayload(family: .irc, key: noticeMarkerKey, value: ""))
     }
 
+    /// The native IRC payload that carries a STATUSMSG prefix (`@` of `PRIVMSG @#chan`), so
+    /// that the members who get the message see the target it was sent to.
+    static let statusMarkerKey = "STATUSMSG"
+
+    static func statusMarker(_ prefix: Character) -> ExtensionPayload {
+        ExtensionPayload(native: NativePayload(family: .irc, key: statusMarkerKey, value: String(prefix)))
+    }
+
+    static func isStatusMarker(_ payload: ExtensionPayload) -> Bool {
+        payload.native?.family == .irc && payload.native?.key == statusMarkerKey
+    }
+
+    /// The target IRC shows for a room message: the channel, after its STATUSMSG prefix.
+    static func target(of message: Message, in room: RoomID) -> String {
+        let channel = IRCChannelName.channel(for: room)
+        guard !message.payloads.isEmpty, let marker = message.payloads.first(where: isStatusMarker),
+            let prefix = marker.native?.value as? String, prefix.count == 1, "~@+".contains(prefix)
+        else { return channel }
+        return prefix + channel
+    }
+
+    /// The privilege a STATUSMSG prefix stands for (ISUPPORT STATUSMSG=~@+).
+    static func audience(forStatusPrefix prefix: Character) -> RoomPrivilege? {
+        switch prefix {
+        case "~": .owner
+        case "@": .operator
+        case "+": .voice
+        default: nil
+        }
+    }
+
     /// Whether a message is shown as NOTICE.
     static func isNotice(_ message: Message) -> Bool {
         message.kind == .notice || message.kind == .headline || message.payloads.contains(where: isNoticeMarker)
@@ -261,7 +308,8 @@ enum IRCEventRenderer {
 
     /// A message as PRIVMSG, NOTICE or (no body, tags only) TAGMSG from `source` to
     /// `target`, in the recipient's variant: tags per message-tags and server-time, the
-    /// server's `msgid` (the model message id) with message-tags. Empty when nothing is left
+    /// server's `msgid` (the model message id) with message-tags, `account` when given (the
+    /// recipient negotiated account-tag and the sender has one). Empty when nothing is left
     /// to send (a tags-only message to a client without message-tags).
     ///
     /// The body is cut by `IRCTextSplitter` at every line break and at the 512-byte budget
@@ -270,17 +318,19 @@ enum IRCEventRenderer {
     /// every tag, the others only `time` (a `msgid` names one line).
     static func message(
         _ message: Message, source: String, target: String, messageTags: Bool, serverTime: Bool,
-        mapping: IRCPayloadMapping
+        account: String? = nil, mapping: IRCPayloadMapping
     ) -> [IRCMessage] {
         var outgoing = message
-        if outgoing.payloads.contains(where: isNoticeMarker) {
-            outgoing.payloads.removeAll(where: isNoticeMarker)
+        if outgoing.payloads.contains(where: { isNoticeMarker($0) || isStatusMarker($0) }) {
+            outgoing.payloads.removeAll(where: { isNoticeMarker($0) || isStatusMarker($0) })
         }
         let (mapped, text) = mapping.outbound(outgoing, clientTags: messageTags, serverTime: serverTime)
         var tags = mapped
         if messageTags, let id = message.id, !tags.contains(where: { $0.key == "msgid" }) {
             tags.append(IRCTag("msgid", id))
         }
+        // IRCv3 account-tag: the sender's account, on every line of the message.
+        if let account { tags.append(IRCTag("account", account)) }
         if message.body == nil {
             // IRCv3 TAGMSG: a tags-only message, only for clients with message-tags.
             guard messageTags, tags.contains(where: \.isClientOnly) else { return [] }
@@ -294,7 +344,7 @@ enum IRCEventRenderer {
         if pieces.count == 1, action == nil {
             return [IRCMessage(tags: tags, source: source, command: command, parameters: [target, pieces[0]])]
         }
-        let laterTags = tags.filter { $0.key == "time" }
+        let laterTags = tags.filter { $0.key == "time" || $0.key == "account" }
         return pieces.enumerated().map { index, piece in
             IRCMessage(
                 tags: index == 0 ? tags : laterTags, source: source, command: command,

@@ -12,7 +12,7 @@ final class IRCFanOutBatch: @unchecked Sendable {
     let allocator: ByteBufferAllocator
     /// The rendered line per `IRCRecipient.messageVariant`; an empty buffer when the
     /// variant shows nothing.
-    var rendered: [ByteBuffer?] = [nil, nil, nil, nil]
+    var rendered: [ByteBuffer?] = Array(repeating: nil, count: 8)
     /// The sender's `nick!user@host`, looked up once.
     var source: String?
     /// The sender's session, to leave its own line out for clients without echo-message.

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import ParleyCore
 import ParleyIRC
@@ -28,10 +29,22 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
         var userID: UserID { session.user }
         /// The account name when the client logged in (nil for a guest).
         let account: String?
-        /// `nick!user@host` as others see this client.
+        /// `nick!user@host` as others see this client: the account's name as user part, or
+        /// `~` and the USER username for a guest (`IRCHostmask.unverifiedUserPart`); the host
+        /// is the user's domain, or an operator's vhost.
         var hostmask: String
-        /// The realname from `USER … :realname` (RFC 2812 §3.1.3), for WHOIS 311 and WHO 352.
-        let realname: String?
+        /// The realname from `USER … :realname` (RFC 2812 §3.1.3) or SETNAME, for WHOIS 311,
+        /// WHO 352 and extended-join.
+        var realname: String
+        var modes: IRCUserModes = [.invisible]
+        /// The `opers-file` entry this client logged in as with OPER.
+        var operName: String?
+        /// When it registered and when it last sent a message (seconds since 1970), for
+        /// WHOIS 317 and WHOX `l`.
+        var signedOnAt = UInt32(Date().timeIntervalSince1970)
+        var spokeAt = UInt32(Date().timeIntervalSince1970)
+
+        var idleSeconds: Int { max(0, Int(Date().timeIntervalSince1970) - Int(spokeAt)) }
     }
 
     /// What rendering needs, updated by the connection.
@@ -51,6 +64,9 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
         /// The last session whose QUIT was rendered: one QUIT per quitting session, not one
         /// per shared channel (a session id is never reused, unlike a nick).
         var lastQuit: SessionID?
+        /// The lines gathered while the connection answers a labeled command (IRCv3
+        /// labeled-response), nil otherwise.
+        var captured: [IRCMessage]?
     }
     private let state: Mutex<State>
 
@@ -90,6 +106,10 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
             recipient.multiPrefix = capabilities.contains(.multiPrefix)
             recipient.userhostInNames = capabilities.contains(.userhostInNames)
             recipient.inviteNotify = capabilities.contains(.inviteNotify)
+            recipient.extendedJoin = capabilities.contains(.extendedJoin)
+            recipient.accountTag = capabilities.contains(.accountTag)
+            recipient.chghost = capabilities.contains(.chghost)
+            recipient.setname = capabilities.contains(.setname)
             state.recipient = recipient
         }
     }
@@ -100,9 +120,21 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
         set { state.withLock { $0.registered = newValue } }
     }
 
-    /// A new hostmask after a nick change.
-    func setHostmask(_ hostmask: String) {
-        state.withLock { $0.registered?.hostmask = hostmask }
+    /// The hostmask after a nick change: the same user and host under the new nick.
+    func rename(to nick: String) {
+        state.withLock { state in
+            guard let old = state.registered?.hostmask, let bang = old.firstIndex(of: "!") else { return }
+            state.registered?.hostmask = nick + old[bang...]
+        }
+    }
+
+    /// Changes what others know of this client (SETNAME, user modes, OPER, a vhost).
+    func updateRegistered(_ body: (inout Registered) -> Void) {
+        state.withLock { state in
+            guard var registered = state.registered else { return }
+            body(&registered)
+            state.registered = registered
+        }
     }
 
     /// The recipient view of this client (nick and negotiated capabilities).
@@ -120,6 +152,27 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
     }
 
     struct Unreachable: Error {}
+
+    // MARK: Labeled responses (IRCv3 labeled-response)
+
+    /// From now on the lines for this client are gathered, not written (`endCapture`).
+    func beginCapture() {
+        state.withLock { $0.captured = [] }
+    }
+
+    /// Stops gathering and returns what was gathered, in order.
+    func endCapture() -> [IRCMessage] {
+        state.withLock { $0.captured.take() } ?? []
+    }
+
+    /// Gathers `lines` when a capture is on; false when they must be written.
+    func capture(_ lines: [IRCMessage]) -> Bool {
+        state.withLock { state in
+            guard state.captured != nil else { return false }
+            state.captured!.append(contentsOf: lines)
+            return true
+        }
+    }
 
     // MARK: Delivery
 
@@ -142,11 +195,19 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
             throw Unreachable()
         }
         let batch = fanOut.memo(ObjectIdentifier(IRCFanOutBatch.self)) { makeBatch(for: event, fanOut: fanOut) }
-        let (variant, ownLine) = state.withLock { state in
-            (state.recipient.messageVariant, batch.senderSession != nil && state.session == batch.senderSession)
+        let (variant, ownLine, capturing) = state.withLock { state in
+            (
+                state.recipient.messageVariant, batch.senderSession != nil && state.session == batch.senderSession,
+                state.captured != nil
+            )
         }
         // IRCv3 echo-message: a sender without the capability does not get its own line.
         if ownLine && !state.withLock({ $0.recipient.echoMessage }) { return }
+        if capturing {
+            // The echo answers a labeled command: rendered for this client alone.
+            _ = capture(render(event))
+            return
+        }
         let buffer = batch.rendered[variant] ?? render(event, variant: variant, into: batch)
         guard buffer.readableBytes > 0 else { return }
         batch.add(buffer, to: self)
@@ -167,9 +228,10 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
         guard case .room(let room, .message(let message, let sender)) = event else { return ByteBuffer() }
         let source = batch.source ?? sender.map(sourceOfActor) ?? sourceOfSender(message.from)
         batch.source = source
+        let account = variant & 4 != 0 ? sender.flatMap { shared.naming.account(of: $0.occupant) } : nil
         let lines = IRCEventRenderer.message(
             message, source: source, target: IRCChannelName.channel(for: room),
-            messageTags: variant & 1 != 0, serverTime: variant & 2 != 0, mapping: shared.mapping)
+            messageTags: variant & 1 != 0, serverTime: variant & 2 != 0, account: account, mapping: shared.mapping)
         var made = batch.allocator.buffer(capacity: 128)
         for line in lines { made.writeIRCMessage(line) }
         batch.rendered[variant] = made
@@ -190,10 +252,14 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
                 guard case .invitation(let room, _) = meaning else { return nil }
                 return IRCEventRenderer.invitation(room: room, inviter: source, invitee: recipient.nick)
             }
+            let account: String? =
+                if recipient.accountTag, case .session(let session) = message.from {
+                    shared.nicks.entry(ofSession: session)?.account
+                } else { nil }
             return invitations
                 + IRCEventRenderer.message(
                     message, source: source, target: recipient.nick, messageTags: recipient.messageTags,
-                    serverTime: recipient.serverTime, mapping: shared.mapping)
+                    serverTime: recipient.serverTime, account: account, mapping: shared.mapping)
         case .invitation(let room, let from, _):
             return [IRCEventRenderer.invitation(room: room, inviter: sourceOfUser(from), invitee: recipient.nick)]
         case .closed(let reason):
@@ -220,7 +286,7 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
             }
             return IRCEventRenderer.entered(snapshot, for: recipient, naming: shared.naming)
         case .occupantJoined(let joiner):
-            return [IRCEventRenderer.joined(joiner.occupant, room: room, naming: shared.naming)]
+            return IRCEventRenderer.joined(joiner.occupant, room: room, for: recipient, naming: shared.naming)
         case .occupantLeft(let occupant, let reason):
             let show = state.withLock { state -> Bool in
                 let own = state.session.map { occupant.sessions.contains($0) } ?? false
@@ -257,12 +323,15 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
             }
             return IRCEventRenderer.message(
                 message, source: sender.map(sourceOfActor) ?? sourceOfSender(message.from),
-                target: IRCChannelName.channel(for: room),
-                messageTags: recipient.messageTags, serverTime: recipient.serverTime, mapping: shared.mapping)
+                target: IRCEventRenderer.target(of: message, in: room),
+                messageTags: recipient.messageTags, serverTime: recipient.serverTime,
+                account: recipient.accountTag ? sender.flatMap { shared.naming.account(of: $0.occupant) } : nil,
+                mapping: shared.mapping)
         case .privateMessage(let from, let message):
             return IRCEventRenderer.message(
                 message, source: sourceOfActor(from), target: recipient.nick,
-                messageTags: recipient.messageTags, serverTime: recipient.serverTime, mapping: shared.mapping)
+                messageTags: recipient.messageTags, serverTime: recipient.serverTime,
+                account: recipient.accountTag ? shared.naming.account(of: from.occupant) : nil, mapping: shared.mapping)
         case .topicChanged(let topic, let by):
             let setter = by.map(sourceOfActor)
             return [IRCEventRenderer.topicChanged(topic, room: room, setter: setter, for: recipient)]
@@ -348,6 +417,7 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
     /// Writes lines as one buffer with one flush, after any fanned-out lines still
     /// gathered for this client (`IRCWriteFlusher` keeps the order).
     func write(_ lines: [IRCMessage]) {
+        if capture(lines) { return }
         var buffer = channel.allocator.buffer(capacity: 64 * lines.count)
         for line in lines { buffer.writeIRCMessage(line) }
         write(buffer)

@@ -14,14 +14,15 @@ struct IRCNickEntry: Sendable {
     /// AWAY text without hopping to its actor.
     var mind: IRCMind?
 
-    private var registered: IRCMind.Registered? { mind?.registered }
+    /// What the mind knows of the registered client (one lock, one copy).
+    var registered: IRCMind.Registered? { mind?.registered }
     var session: ChatSession? { registered?.session }
     var userID: UserID? { registered?.userID }
     /// The account name when the client logged in (nil for a guest).
     var account: String? { registered?.account }
     /// `nick!user@host` once registered.
     var hostmask: String? { registered?.hostmask }
-    /// The realname from `USER … :realname` (RFC 2812 §3.1.3), for WHOIS 311 and WHO 352.
+    /// The realname from `USER … :realname` (RFC 2812 §3.1.3) or SETNAME.
     var realname: String? { registered?.realname }
 }
 
@@ -77,7 +78,7 @@ final class IRCNickTable: Sendable {
             }
             entry.nick = nick
             if let mind = entry.mind, let registered = mind.registered {
-                mind.setHostmask(Self.hostmask(nick: nick, user: registered.userID, guest: registered.account == nil))
+                mind.rename(to: nick)
                 Self.index(registered.session.id, at: key, in: &table)
             }
             table.entries[key] = entry
@@ -96,12 +97,6 @@ final class IRCNickTable: Sendable {
             table.entries[key] = entry
             Self.index(registered.session.id, at: key, in: &table)
         }
-    }
-
-    /// `nick!user@host` as other clients see it: the account's localpart as user part, or
-    /// `~guest` for a guest; the host is the user's domain (IRCHostmask).
-    static func hostmask(nick: String, user: UserID, guest: Bool) -> String {
-        guest ? "\(nick)!~guest@\(user.domain)" : IRCHostmask.of(nick: nick, user: user)
     }
 
     /// The hostmask of the registered client using `nick`.

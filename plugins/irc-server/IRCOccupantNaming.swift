@@ -10,6 +10,8 @@ import ParleyIRC
 /// client (docs/irc-server.md, "Nicks from other protocols").
 struct IRCOccupantNaming: Sendable {
     let nicks: IRCNickTable
+    /// The chat domain: its users' accounts are shown as accounts.
+    let domain: String
     /// NICKLEN: a longer foreign nick is shown in the foreign form.
     let nickLength: Int
 
@@ -25,6 +27,19 @@ struct IRCOccupantNaming: Sendable {
     func nick(of occupant: Occupant) -> String {
         if ircEntry(among: occupant.sessions) != nil { return occupant.nick.displayName }
         return foreignNick(occupant.nick)
+    }
+
+    /// The account IRC shows for `occupant` (extended-join, account-tag, WHOX): an IRC
+    /// client's login, else a local account's name; nil for a guest or another server's user.
+    func account(of occupant: Occupant) -> String? {
+        if let entry = ircEntry(among: occupant.sessions) { return entry.account }
+        guard !occupant.isGuest, occupant.user.domain == domain, !occupant.user.localpart.isEmpty else { return nil }
+        return occupant.user.localpart
+    }
+
+    /// The realname IRC shows for `occupant`: an IRC client's, else its nick.
+    func realname(of occupant: Occupant) -> String {
+        ircEntry(among: occupant.sessions)?.realname ?? occupant.nick.displayName
     }
 
     /// `nick!user@host` of `occupant`.

@@ -20,13 +20,20 @@ struct IRCRecipient: Sendable, Equatable {
     var userhostInNames = false
     /// IRCv3 invite-notify: INVITE lines for invitations by others to a channel one is op in.
     var inviteNotify = false
+    /// IRCv3 extended-join: JOIN carries the account and realname.
+    var extendedJoin = false
+    /// IRCv3 account-tag: messages carry the sender's `account`.
+    var accountTag = false
+    /// IRCv3 chghost and setname: CHGHOST and SETNAME lines of channel peers.
+    var chghost = false
+    var setname = false
 
     init(serverName: String, nick: String) {
         self.serverName = serverName
         self.nick = nick
     }
 
-    /// Which of the four renderings of a message this recipient needs (message-tags ×
-    /// server-time): every recipient with the same index gets the same bytes.
-    var messageVariant: Int { (messageTags ? 1 : 0) | (serverTime ? 2 : 0) }
+    /// Which of the eight renderings of a message this recipient needs (message-tags ×
+    /// server-time × account-tag): every recipient with the same index gets the same bytes.
+    var messageVariant: Int { (messageTags ? 1 : 0) | (serverTime ? 2 : 0) | (accountTag ? 4 : 0) }
 }

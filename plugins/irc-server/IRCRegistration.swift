@@ -145,7 +145,7 @@ struct IRCRegistration: Sendable {
             return [.reply(IRCNumeric.needMoreParams, ["USER", "Not enough parameters"])]
         }
         user = parameters[0]
-        realname = parameters[3]
+        realname = String(parameters[3].prefix(IRCServerInfo.realnameLength))
         return readyActions
     }
 

@@ -3,9 +3,9 @@ import ParleyIRC
 import ParleyIRCNIO
 
 /// The channel handler of one IRC connection: a thin shell on the event loop that frames
-/// lines (`IRCLineDecoder`, with its hard length limit), decodes each (UTF-8, else
-/// Latin-1), parses it, answers what cannot be parsed and hands the rest to the connection
-/// actor synchronously.
+/// lines (`IRCLineDecoder`, with its hard length limit: an over-long line is dropped and
+/// answered with 417), decodes each, parses it, answers what cannot be parsed and hands the
+/// rest to the connection actor synchronously.
 ///
 /// It frames by itself instead of behind a `ByteToMessageHandler`: one handler less per
 /// connection, and between lines it holds no buffer at all (a partial line is copied out
@@ -14,28 +14,28 @@ final class IRCServerHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     let connection: IRCConnection
+    /// Lines that are not UTF-8 are refused (`utf8-only`), not read as Latin-1.
+    private let utf8Only: Bool
     private var decoder = IRCLineDecoder()
     /// The start of a line whose LF has not arrived yet.
     private var partial: ByteBuffer?
-    private var failed = false
 
-    init(connection: IRCConnection) {
+    init(connection: IRCConnection, utf8Only: Bool) {
         self.connection = connection
+        self.utf8Only = utf8Only
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !failed else { return }
         var buffer = unwrapInboundIn(data)
         if var partial = self.partial.take() {
             partial.writeBuffer(&buffer)
             buffer = partial
         }
-        do {
-            while let line = try decoder.nextLine(from: &buffer) { handle(line) }
-        } catch {
-            failed = true
-            lineTooLong()
-            return
+        while let frame = decoder.nextFrame(from: &buffer) {
+            switch frame {
+            case .line(let line): handle(line)
+            case .tooLong: connection.assumeIsolated { $0.refused(.bodyTooLong) }
+            }
         }
         if buffer.readableBytes > 0 {
             // Copied into a buffer of its own size, so the (larger) receive buffer is freed.
@@ -47,10 +47,16 @@ final class IRCServerHandler: ChannelInboundHandler {
 
     private func handle(_ line: IRCLine) {
         let message: IRCMessage
+        let (text, notUTF8) = line.decoded()
         do {
-            message = try line.message()
+            message = try IRCMessage(parsing: text)
         } catch {
             connection.assumeIsolated { $0.refused(error) }
+            return
+        }
+        if notUTF8 && utf8Only {
+            // IRCv3 utf8-only: refused whole, nothing of it relayed.
+            connection.assumeIsolated { $0.refusedInvalidUTF8(message.command) }
             return
         }
         connection.assumeIsolated { $0.receive(message) }
@@ -77,18 +83,24 @@ final class IRCServerHandler: ChannelInboundHandler {
             connection.close("Connection error")
         }
     }
-
-    /// The framer cannot find the next line start: nothing to resync on.
-    private func lineTooLong() {
-        partial = nil
-        connection.assumeIsolated { connection in
-            connection.numeric(IRCNumeric.inputTooLong, ["Input line was too long"])
-            connection.close("Line too long")
-        }
-    }
 }
 
 extension IRCConnection {
+    /// A line that is not UTF-8 on a `utf8-only` server: `FAIL <command> INVALID_UTF8`
+    /// (IRCv3 utf8-only, standard replies), whatever the command, before or after
+    /// registration; the line is dropped.
+    func refusedInvalidUTF8(_ command: String) {
+        sawActivity()
+        guard !closed else { return }
+        send(
+            IRCMessage(
+                source: serverName, command: "FAIL",
+                parameters: [
+                    command.uppercased(), "INVALID_UTF8",
+                    "Message rejected, your IRC software MUST use UTF-8 encoding on this network",
+                ]))
+    }
+
     /// A line that is not an IRC message (modern.ircdocs.horse: 417 for over-long input,
     /// which the client may recover from; NUL or CR inside a line ends the connection).
     func refused(_ error: IRCParseError) {

@@ -12,6 +12,10 @@ struct IRCServerInfo: Sendable {
     static let awayLength = 200
     static let kickLength = 255
     static let maxTargets = 4
+    /// ISUPPORT USERLEN: the longest user part, `~` included.
+    static let userLength = 16
+    /// ISUPPORT NAMELEN: the longest realname (USER, SETNAME).
+    static let realnameLength = 128
 
     let serverName: String
     let isupport: ISupport
@@ -19,8 +23,9 @@ struct IRCServerInfo: Sendable {
     /// `roomsPerSession` is the chat service's `maxRoomsPerSession` (ISUPPORT `CHANLIMIT`).
     init(settings: IRCServerSettings, serverName: String, roomsPerSession: Int) {
         self.serverName = serverName
-        // UTF8ONLY is deliberately absent: invalid UTF-8 is read as Latin-1 (IRCTextDecoding).
-        isupport = ISupport([
+        // UTF8ONLY (IRCv3 utf8-only) unless `utf8-only` is off: then lines that are not UTF-8
+        // are read as Latin-1 (IRCTextDecoding).
+        var tokens: [ISupport.Parameter] = [
             .init("AWAYLEN", "\(Self.awayLength)"),
             .init("CASEMAPPING", IRCNickTable.caseMapping.token),
             .init("CHANLIMIT", "#:\(roomsPerSession)"),
@@ -31,13 +36,18 @@ struct IRCServerInfo: Sendable {
             .init("MAXLIST", "b:\(RoomBan.maximumPerRoom)"),
             .init("MAXTARGETS", "\(Self.maxTargets)"),
             .init("MODES", "4"),
+            .init("NAMELEN", "\(Self.realnameLength)"),
             .init("NETWORK", settings.network),
             .init("NICKLEN", "\(settings.nickLength)"),
             .init("PREFIX", Self.prefix),
             .init("STATUSMSG", String(Self.prefix.split(separator: ")").last ?? "@+")),
             .init("TARGMAX", "PRIVMSG:\(Self.maxTargets),NOTICE:\(Self.maxTargets),JOIN:,PART:,NAMES:1,WHOIS:1"),
             .init("TOPICLEN", "\(Self.topicLength)"),
-        ])
+            .init("USERLEN", "\(Self.userLength)"),
+            .init("WHOX"),
+        ]
+        if settings.utf8Only { tokens.append(.init("UTF8ONLY")) }
+        isupport = ISupport(tokens)
     }
 
     /// The MOTD a server shows when no file is configured.

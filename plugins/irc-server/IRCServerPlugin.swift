@@ -46,10 +46,16 @@ public enum IRCServerPlugin: ParleyPlugin {
     static let sendQueueOption = PluginOption<Int>(
         "max-send-queue", default: SendQueueLimit.defaultBytes, range: 65_536...1_073_741_824,
         help: "Bytes waiting for a client that does not read before it is disconnected.")
+    static let opersFileOption = PluginOption<String>(
+        "opers-file", default: "",
+        help: "Server operators, one per line: name, 'parleyd user hash' record, [mask=user@ip] [vhost=host]; empty: none.")
+    static let utf8OnlyOption = PluginOption<Bool>(
+        "utf8-only", default: true,
+        help: "Refuse text that is not UTF-8 (FAIL INVALID_UTF8, ISUPPORT UTF8ONLY); off: read it as Latin-1.")
     public static let options: [any AnyPluginOption] = [
         hostOption, portOption, tlsPortOption, certificateOption, keyOption, serverNameOption, networkOption, motdOption,
         guestsOption, protectOption, plainOption, pingIntervalOption, pingTimeoutOption, registrationTimeoutOption,
-        maxConnectionsOption, floodBurstOption, floodRateOption, sendQueueOption,
+        maxConnectionsOption, floodBurstOption, floodRateOption, sendQueueOption, opersFileOption, utf8OnlyOption,
     ]
 
     public static func makeService(options: PluginOptions, context: PluginContext) throws -> any Service {
@@ -77,6 +83,9 @@ public enum IRCServerPlugin: ParleyPlugin {
         settings.floodBurst = options.value(floodBurstOption)
         settings.sendQueue = SendQueueLimit(bytes: options.value(sendQueueOption))
         settings.floodRate = options.value(floodRateOption)
+        let opersFile = options.value(opersFileOption)
+        settings.opersFile = opersFile.isEmpty ? nil : opersFile
+        settings.utf8Only = options.value(utf8OnlyOption)
         guard !(settings.serverName ?? "x").contains(" "), !settings.network.contains(" ") else {
             throw OptionError(key: serverNameOption.name, message: "server-name and network cannot contain spaces")
         }
@@ -93,6 +102,12 @@ public enum IRCServerPlugin: ParleyPlugin {
         } catch {
             throw OptionError(key: motdOption.name, message: "\(error)")
         }
+        let operators: IRCOperators
+        do {
+            operators = try loadOperators(settings)
+        } catch {
+            throw OptionError(key: opersFileOption.name, message: "\(error)")
+        }
         var tls: ReloadableTLSContext?
         if settings.tlsPort != nil {
             do {
@@ -105,7 +120,7 @@ public enum IRCServerPlugin: ParleyPlugin {
         }
         let shared = IRCServerShared(
             settings: settings, chat: context.chat, portal: context.portal, tls: tls, logger: logger, motd: motd,
-            memory: context.memory)
+            operators: operators, memory: context.memory)
         return IRCServerService(shared: shared, eventLoopGroup: context.eventLoopGroup)
     }
 
@@ -121,6 +136,12 @@ public enum IRCServerPlugin: ParleyPlugin {
         }
         if motd.last?.isEmpty == true { motd.removeLast() }
         return motd.isEmpty ? nil : motd
+    }
+
+    /// The operators of `opers-file`, none without one.
+    static func loadOperators(_ settings: IRCServerSettings) throws -> IRCOperators {
+        guard let path = settings.opersFile else { return IRCOperators() }
+        return try IRCOperators(contentsOf: path)
     }
 
     struct MOTDError: Error, CustomStringConvertible {

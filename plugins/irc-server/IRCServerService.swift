@@ -55,6 +55,6 @@ extension ServerListener where Connection == IRCConnection {
         let connection = IRCConnection(channel: channel, shared: shared, secure: tls != nil)
         let pipeline = channel.pipeline.syncOperations
         if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
-        try pipeline.addHandler(IRCServerHandler(connection: connection))
+        try pipeline.addHandler(IRCServerHandler(connection: connection, utf8Only: shared.settings.utf8Only))
     }
 }

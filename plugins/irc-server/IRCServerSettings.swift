@@ -41,4 +41,9 @@ struct IRCServerSettings: Sendable {
     var maxAuthFailures = 3
     /// Longest nick (ISUPPORT NICKLEN).
     var nickLength = 30
+    /// The server operators' file (`IRCOperators`); nil: no operators.
+    var opersFile: String?
+    /// IRCv3 utf8-only: refuse lines that are not UTF-8 (FAIL … INVALID_UTF8) instead of
+    /// reading them as Latin-1.
+    var utf8Only = true
 }

@@ -23,6 +23,8 @@ final class IRCServerShared: Sendable {
     /// The source of every server reply (`server-name`, default the chat domain).
     let serverName: String
     let nicks = IRCNickTable()
+    /// Nicks given up lately, for WHOWAS.
+    let history = IRCNickHistory()
     /// How occupants and senders are named on IRC (by session; foreign nicks escaped).
     let naming: IRCOccupantNaming
     /// The open connections, on the server runtime; their flush coalescers per loop.
@@ -33,19 +35,30 @@ final class IRCServerShared: Sendable {
     let info: IRCServerInfo
     /// The MOTD lines (nil sends ERR_NOMOTD), replaced by a reload.
     let motd: Mutex<[String]?>
+    /// The server operators (OPER), replaced by a reload.
+    let operators: Mutex<IRCOperators>
+    /// The most clients registered at once since start (RPL_LOCALUSERS 265).
+    let maximumRegistered = Atomic<Int>(0)
     /// Message tags ↔ model payloads (IRCv3 message-tags, server-time, CTCP ACTION…).
     let mapping: IRCPayloadMapping
     /// Set once graceful shutdown began: connections accepted late are closed at once.
     let shuttingDown = Atomic<Bool>(false)
-    /// Registered clients (for LUSERS).
+    /// Registered clients, and those of them invisible and operators (for LUSERS).
     let registeredCount = Atomic<Int>(0)
+    let invisibleCount = Atomic<Int>(0)
+    let operatorCount = Atomic<Int>(0)
+    /// Numbers batch references (IRCv3 batch) uniquely on this server.
+    private let batches = Atomic<Int>(0)
+    func nextBatchReference() -> String {
+        String(batches.wrappingAdd(1, ordering: .relaxed).newValue, radix: 36)
+    }
     /// The store that knows which accounts exist (for protected nicks), if any.
     let accounts: (any AccountStore)?
 
     init(
         settings: IRCServerSettings, chat: ChatService, portal: Portal<ChatRealm>, tls: ReloadableTLSContext?,
         logger: Logger,
-        motd: [String]?, memory: MemoryReturn = MemoryReturn()
+        motd: [String]?, operators: IRCOperators = IRCOperators(), memory: MemoryReturn = MemoryReturn()
     ) {
         self.memory = memory
         connections = ConnectionRegistry(memory: memory)
@@ -58,11 +71,12 @@ final class IRCServerShared: Sendable {
         self.tls = tls
         self.logger = logger
         serverName = settings.serverName ?? chat.domain
-        naming = IRCOccupantNaming(nicks: nicks, nickLength: settings.nickLength)
+        naming = IRCOccupantNaming(nicks: nicks, domain: chat.domain, nickLength: settings.nickLength)
         mapping = IRCPayloadMapping(translation: chat.translation)
         info = IRCServerInfo(
             settings: settings, serverName: serverName, roomsPerSession: chat.configuration.maxRoomsPerSession)
         self.motd = Mutex(motd)
+        self.operators = Mutex(operators)
         accounts = portal.checkers.lazy.compactMap { $0 as? any AccountStore }.first
     }
 
@@ -82,6 +96,13 @@ final class IRCServerShared: Sendable {
             logger.notice("irc-server: MOTD reloaded", metadata: ["lines": "\(lines?.count ?? 0)"])
         } catch {
             logger.error("irc-server: MOTD not reloaded; the running one stays", metadata: ["error": "\(error)"])
+        }
+        do {
+            let operators = try IRCServerPlugin.loadOperators(settings)
+            self.operators.withLock { $0 = operators }
+            logger.notice("irc-server: operators reloaded", metadata: ["count": "\(operators.operators.count)"])
+        } catch {
+            logger.error("irc-server: operators not reloaded; the running ones stay", metadata: ["error": "\(error)"])
         }
         tls?.reload(plugin: "irc-server", logger: logger)
     }

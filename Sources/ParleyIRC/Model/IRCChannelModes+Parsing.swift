@@ -23,16 +23,19 @@ extension IRCChannelModes {
         case unknownMode(Character)
         /// 461 ERR_NEEDMOREPARAMS (or ignored, as ircds do)
         case missingParameter(Character)
-        /// `+l` with something other than a positive number.
+        /// `+l` with something other than a positive number (696 ERR_INVALIDMODEPARAM).
         case invalidLimit(String)
+        /// `+k` with a comma, space or control character, which JOIN could never send
+        /// (696 ERR_INVALIDMODEPARAM).
+        case invalidKey(String)
     }
 
     /// Parses mode letters and their parameters in order (RFC 2811 §4, with the
     /// CHANMODES groups above; at most `maximumChanges` (MODES=) parameter modes per request).
     ///
     /// Parameter modes beyond `maximumChanges` are ignored, their parameters consumed, as
-    /// ircds do. A `b` without a parameter lists bans (once per request). Keys lose commas,
-    /// spaces and control characters and are cut to `maximumKeyLength`.
+    /// ircds do. A `b` without a parameter lists bans (once per request). A key with a comma,
+    /// space or control character is refused; a long one is cut to `maximumKeyLength`.
     public static func parse(_ modes: String, parameters: [String]) -> (changes: [Change], problems: [Problem]) {
         var changes: [Change] = []
         var problems: [Problem] = []
@@ -72,8 +75,12 @@ extension IRCChannelModes {
                 // Group B: a parameter both ways.
                 let parameter = takeParameter()
                 if adding {
-                    guard let parameter, let key = sanitizedKey(parameter) else {
+                    guard let parameter, !parameter.isEmpty else {
                         problems.append(.missingParameter("k"))
+                        continue
+                    }
+                    guard let key = validKey(parameter) else {
+                        problems.append(.invalidKey(parameter))
                         continue
                     }
                     appendCounted(.key(key))
@@ -110,16 +117,13 @@ extension IRCChannelModes {
         return (changes, problems)
     }
 
-    /// A key as it can be used in `JOIN #a,#b key1,key2`: no comma, space or control,
-    /// at most `maximumKeyLength` characters; nil when nothing is left.
-    static func sanitizedKey(_ raw: String) -> String? {
-        var key = ""
-        for character in raw where character != "," && !character.isWhitespace
-            && !character.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-        {
-            guard key.count < maximumKeyLength else { break }
-            key.append(character)
+    /// A key as it can be used in `JOIN #a,#b key1,key2`, cut to `maximumKeyLength`
+    /// characters; nil when it holds a comma, whitespace or a control character.
+    static func validKey(_ raw: String) -> String? {
+        let usable = raw.allSatisfy { character in
+            character != "," && !character.isWhitespace
+                && !character.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         }
-        return key.isEmpty ? nil : key
+        return usable ? String(raw.prefix(maximumKeyLength)) : nil
     }
 }

@@ -34,9 +34,11 @@ public enum IRCChannelModes {
         return prefixes
     }
 
-    /// `+ntk` style mode string and its parameters for RPL_CHANNELMODEIS (324); the key is
-    /// shown only when `showKey` (to occupants).
-    public static func modeString(for configuration: RoomConfiguration, showKey: Bool) -> (modes: String, parameters: [String]) {
+    /// `+ntk` style mode string and its parameters for RPL_CHANNELMODEIS (324); the key and
+    /// limit are shown only when `showParameters` (to members, as ircds do).
+    public static func modeString(for configuration: RoomConfiguration, showParameters: Bool)
+        -> (modes: String, parameters: [String])
+    {
         var modes = "+"
         var parameters: [String] = []
         for flag in flagModes where isSet(flag, in: configuration) { modes.append(flag) }
@@ -44,11 +46,11 @@ public enum IRCChannelModes {
         // comes last and leaves the other parameters in place.
         if let limit = configuration.maxOccupants {
             modes.append("l")
-            parameters.append(String(limit))
+            if showParameters { parameters.append(String(limit)) }
         }
         if let key = configuration.password {
             modes.append("k")
-            if showKey { parameters.append(key) }
+            if showParameters { parameters.append(key) }
         }
         return (modes, parameters)
     }

@@ -24,8 +24,27 @@ public enum IRCHostmask {
         return mask
     }
 
+    /// The user part of a client whose username nobody verified: `~` and the username it
+    /// gave in USER (RFC 2812 §3.1.3), as ircds show a user without ident (RFC 1413): only
+    /// letters, digits and `-_.[]{}\`^|` kept, at most `maximumLength` bytes with the `~`
+    /// (ISUPPORT USERLEN). A username with nothing left shows as `~user`.
+    public static func unverifiedUserPart(_ username: String, maximumLength: Int) -> String {
+        let allowed = Set("-_.[]{}\\`^|".utf8)
+        var part = "~"
+        for byte in username.utf8 where part.utf8.count < maximumLength {
+            let isAlphanumeric = (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+            if isAlphanumeric || allowed.contains(byte) { part.unicodeScalars.append(Unicode.Scalar(byte)) }
+        }
+        return part == "~" ? "~user" : part
+    }
+
+    /// `nick!user@host` from its parts; `user` already made safe.
+    public static func of(nick: String, userPart: String, host: String) -> String {
+        nick + "!" + userPart + "@" + host
+    }
+
     /// The localpart made safe and bounded for the user part of a hostmask.
-    static func userPart(_ localpart: String) -> String {
+    public static func userPart(_ localpart: String) -> String {
         func unsafe(_ byte: UInt8) -> Bool {
             byte == 0x20 || byte == UInt8(ascii: "!") || byte == UInt8(ascii: "@") || IRCTextSplitter.isBreak(byte)
         }
