@@ -131,7 +131,11 @@ extension IRCConnection {
             if let room = IRCChannelName.roomID(for: channel), let state = await roomState(room),
                 state.occupant(of: session.id) != nil || !state.configuration.hidden
             {
-                let occupants = state.occupants.values.sorted { $0.nick.key < $1.nick.key }
+                // RFC 2812 §3.2.5: from outside, invisible members are not listed.
+                let member = state.occupant(of: session.id) != nil
+                let occupants = state.occupants.values.sorted { $0.nick.key < $1.nick.key }.filter { occupant in
+                    member || !isInvisible(occupant)
+                }
                 for line in IRCEventRenderer.names(
                     channel: channel, occupants: occupants, configuration: state.configuration, for: recipient,
                     naming: shared.naming)
@@ -260,6 +264,11 @@ extension IRCConnection {
         guard let room = shared.chat.room(room) else { return nil }
         let state = await room.snapshot
         return state.isEmpty ? nil : state
+    }
+
+    /// Whether an occupant is an IRC client of this server with user mode +i.
+    func isInvisible(_ occupant: Occupant) -> Bool {
+        occupant.sessions.contains { shared.nicks.entry(ofSession: $0)?.registered?.modes.contains(.invisible) == true }
     }
 
     /// This client as a rendering recipient.

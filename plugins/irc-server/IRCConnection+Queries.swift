@@ -19,7 +19,9 @@ extension IRCConnection {
                     guard let registered = entry.registered, let target = entry.session,
                         !listed.contains(IRCNickTable.fold(entry.nick)),
                         whoMatches(mask, entry: entry, registered: registered),
-                        sees(target, modes: registered.modes, asker: session),
+                        // An exact nick shows even an invisible user, as WHOIS does.
+                        IRCNickTable.fold(mask) == IRCNickTable.fold(entry.nick)
+                            || sees(target, modes: registered.modes, asker: session),
                         !query.operatorsOnly || registered.modes.contains(.operator)
                     else { continue }
                     listed.insert(IRCNickTable.fold(entry.nick))

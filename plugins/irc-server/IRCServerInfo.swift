@@ -62,6 +62,7 @@ struct IRCServerInfo: Sendable {
         let flags = Self.channelModes.filter { $0 != "," }
         let members = Self.prefix.dropFirst().prefix { $0 != ")" }
         let withParameter = Self.channelModes.split(separator: ",").prefix(3).joined()
-        return [serverName, Self.version, "i", String((flags + members).sorted()), String((withParameter + members).sorted())]
+        let userModes = String(IRCUserModes.letters.map(\.0))
+        return [serverName, Self.version, userModes, String((flags + members).sorted()), String((withParameter + members).sorted())]
     }
 }
