@@ -228,6 +228,11 @@ public final class ChatSession: Sendable {
         try await joinedRoom(roomID).setRole(role, of: nick, by: id, reason: reason)
     }
 
+    /// Gives or takes the voice of an operator or owner beside its rank (`RoomState.setVoice`).
+    public func setVoice(_ voiced: Bool, of nick: Nickname, in roomID: RoomID) async throws(RoomError) {
+        try await joinedRoom(roomID).setVoice(voiced, of: nick, by: id)
+    }
+
     public func setAffiliation(_ affiliation: Affiliation, of user: UserID, in roomID: RoomID, reason: String? = nil)
         async throws(RoomError)
     {

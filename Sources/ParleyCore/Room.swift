@@ -111,6 +111,10 @@ public actor Room {
         pruneMinds()
     }
 
+    func setVoice(_ voiced: Bool, of nick: Nickname, by session: SessionID) throws(RoomError) {
+        run(try state.setVoice(voiced, of: nick, by: session))
+    }
+
     func setAffiliation(_ affiliation: Affiliation, of user: UserID, by session: SessionID, reason: String?)
         throws(RoomError)
     {

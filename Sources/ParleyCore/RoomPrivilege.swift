@@ -16,6 +16,8 @@ public enum RoomPrivilege: Sendable, Hashable, CaseIterable {
 public enum MemberChange: Sendable, Equatable {
     case role(Role)
     case affiliation(Affiliation)
+    /// Voice for an operator or owner, beside its rank (`Occupant.keepsVoice`).
+    case voice(Bool)
 }
 
 extension Occupant {
@@ -24,7 +26,7 @@ extension Occupant {
         switch privilege {
         case .owner: affiliation == .owner && !isOperatorFounder
         case .operator: role == .moderator || affiliation == .admin || isOperatorFounder
-        case .voice: moderated ? role == .participant : affiliation == .member
+        case .voice: keepsVoice || (moderated ? role == .participant : affiliation == .member)
         }
     }
 
@@ -48,13 +50,17 @@ extension Occupant {
             if affiliation < .admin { return .affiliation(.admin) }
             return role < .moderator ? .role(.moderator) : nil
         case (.operator, false):
-            if affiliation == .admin || isOperatorFounder { return .affiliation(.none) }
+            // A kept voice stays: membership (or the participant role) instead of nothing.
+            if affiliation == .admin || isOperatorFounder { return .affiliation(keepsVoice && !moderated ? .member : .none) }
             guard role == .moderator, affiliation < .admin else { return nil }
-            return .role(moderated && affiliation == .none ? .visitor : .participant)
+            return .role(moderated && affiliation == .none && !keepsVoice ? .visitor : .participant)
         case (.voice, true):
+            // An operator's voice sits beside its rank.
+            if has(.operator, moderated: moderated) || affiliation == .owner { return keepsVoice ? nil : .voice(true) }
             if moderated { return role < .participant ? .role(.participant) : nil }
             return affiliation < .member ? .affiliation(.member) : nil
         case (.voice, false):
+            if keepsVoice { return .voice(false) }
             if moderated { return role == .participant ? .role(.visitor) : nil }
             return affiliation == .member ? .affiliation(.none) : nil
         }

@@ -282,8 +282,25 @@ public struct RoomState: Sendable {
         }
         let old = target
         target.role = role
+        // Voice held before becoming a moderator is kept beside it, and dropped with it.
+        target.keepsVoice = role == .moderator && (old.keepsVoice || old.has(.voice, moderated: configuration.moderated))
         occupants[nick] = target
         return [.everyone(.occupantChanged(old: old, new: target, by: by), except: nil)]
+    }
+
+    /// Gives or takes the voice of an operator or owner, beside its rank (IRC `+v` on an
+    /// `@`): moderators only (§8.3 voice is theirs to grant).
+    public mutating func setVoice(_ voiced: Bool, of nick: Nickname, by session: SessionID) throws(RoomError)
+        -> [Effect]
+    {
+        guard let actor = occupant(of: session) else { throw .notInRoom }
+        guard var target = occupants[nick] else { throw .noSuchOccupant }
+        guard actor.role == .moderator || actor.affiliation >= .admin else { throw .notAllowed }
+        guard target.keepsVoice != voiced else { return [] }
+        let old = target
+        target.keepsVoice = voiced
+        occupants[nick] = target
+        return [.everyone(.occupantChanged(old: old, new: target, by: RoomActor(session: session, occupant: actor)), except: nil)]
     }
 
     /// Changes the affiliation of `user`; `.outcast` bans and removes it (§9.1; IRC +b).
@@ -311,6 +328,10 @@ public struct RoomState: Sendable {
                 var changed = occupant
                 changed.affiliation = affiliation
                 changed.isOperatorFounder = false
+                // Voice held before becoming an admin or owner is kept beside it; below admin,
+                // membership or the participant role carries it again.
+                changed.keepsVoice =
+                    affiliation >= .admin && (occupant.keepsVoice || occupant.has(.voice, moderated: configuration.moderated))
                 changed.role = max(occupant.role == .moderator && affiliation < .admin ? .participant : occupant.role,
                                    affiliation.defaultRole(moderated: configuration.moderated))
                 occupants[nick] = changed

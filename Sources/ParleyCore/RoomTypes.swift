@@ -55,11 +55,15 @@ public struct Occupant: Sendable, Equatable {
     /// An owner only because it created a room founded `RoomFounding.operator` (an IRC
     /// channel): owner in rights, shown as an operator, until an owner is named explicitly.
     public var isOperatorFounder: Bool
+    /// An operator or owner who also holds voice (IRC `+v` next to `+o`, `@+` with
+    /// multi-prefix): the voice it had, or was given, stays when its operator status goes.
+    public var keepsVoice: Bool
 
     public init(
         nick: Nickname, user: UserID, sessions: [SessionID], role: Role, affiliation: Affiliation,
-        presence: Presence, isGuest: Bool = false, isOperatorFounder: Bool = false
+        presence: Presence, isGuest: Bool = false, isOperatorFounder: Bool = false, keepsVoice: Bool = false
     ) {
+        self.keepsVoice = keepsVoice
         self.isGuest = isGuest
         self.isOperatorFounder = isOperatorFounder
         self.nick = nick

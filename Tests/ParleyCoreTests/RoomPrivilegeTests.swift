@@ -11,6 +11,7 @@ struct RoomPrivilegeTests {
         case .role(let role)?: _ = try room.state.setRole(role, of: nick("bob"), by: session("alice"), reason: nil)
         case .affiliation(let affiliation)?:
             _ = try room.state.setAffiliation(affiliation, of: user("bob"), by: session("alice"), reason: nil)
+        case .voice(let voiced)?: _ = try room.state.setVoice(voiced, of: nick("bob"), by: session("alice"))
         case nil: Issue.record("a change was expected")
         }
     }
@@ -85,5 +86,34 @@ struct RoomPrivilegeTests {
         let alice = try #require(channel.occupant("alice"))
         #expect(alice.change(granting: false, .operator, moderated: false) == .affiliation(.none))
         #expect(alice.change(granting: false, .owner, moderated: false) == nil)
+    }
+
+    /// IRC `+v` and `+o` on one member: both show (`@+`), and taking `+o` leaves `+`.
+    @Test func anOperatorKeepsItsVoice() throws {
+        for moderated in [false, true] {
+            var configuration = RoomConfiguration()
+            configuration.moderated = moderated
+            var room = RoomFixture(configuration: configuration)
+            try room.join("alice")
+            try room.join("bob")
+            var bob = try #require(room.occupant("bob"))
+            try apply(bob.change(granting: true, .voice, moderated: moderated), to: &room)
+            bob = try #require(room.occupant("bob"))
+            try apply(bob.change(granting: true, .operator, moderated: moderated), to: &room)
+            bob = try #require(room.occupant("bob"))
+            #expect(bob.has(.operator, moderated: moderated) && bob.has(.voice, moderated: moderated), "moderated=\(moderated)")
+            try apply(bob.change(granting: false, .operator, moderated: moderated), to: &room)
+            bob = try #require(room.occupant("bob"))
+            #expect(!bob.has(.operator, moderated: moderated) && bob.has(.voice, moderated: moderated), "moderated=\(moderated)")
+
+            // Voice given to an operator sits beside it, and can be taken alone.
+            try apply(bob.change(granting: true, .operator, moderated: moderated), to: &room)
+            bob = try #require(room.occupant("bob"))
+            try apply(bob.change(granting: false, .voice, moderated: moderated), to: &room)
+            bob = try #require(room.occupant("bob"))
+            #expect(bob.has(.operator, moderated: moderated) && !bob.has(.voice, moderated: moderated))
+            try apply(bob.change(granting: true, .voice, moderated: moderated), to: &room)
+            #expect(try #require(room.occupant("bob")).has(.voice, moderated: moderated))
+        }
     }
 }

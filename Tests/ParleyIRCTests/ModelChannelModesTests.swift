@@ -172,9 +172,10 @@ struct ModelChannelModesTests {
             ("o", false, occupant(.moderator, .member), true, .role(.participant)),
             ("o", false, occupant(.participant, .none), false, nil),
             ("v", true, occupant(.visitor, .none), true, .role(.participant)),
-            ("v", true, occupant(.moderator, .none), true, nil),
+            // An operator's voice sits beside its rank (`@+`).
+            ("v", true, occupant(.moderator, .none), true, .voice(true)),
             ("v", true, occupant(.participant, .none), false, .affiliation(.member)),
-            ("v", true, occupant(.moderator, .admin), false, nil),
+            ("v", true, occupant(.moderator, .admin), false, .voice(true)),
             ("v", false, occupant(.participant, .none), true, .role(.visitor)),
             ("v", false, occupant(.participant, .member), false, .affiliation(.none)),
             ("v", false, occupant(.participant, .none), false, nil),

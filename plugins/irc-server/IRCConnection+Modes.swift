@@ -87,6 +87,7 @@ extension IRCConnection {
                 do {
                     switch change {
                     case .role(let role): try await session.setRole(role, of: occupant.nick, in: room)
+                    case .voice(let voiced): try await session.setVoice(voiced, of: occupant.nick, in: room)
                     case .affiliation(let affiliation):
                         try await session.setAffiliation(affiliation, of: occupant.user, in: room)
                     }
