@@ -460,17 +460,25 @@ def scenario_who(run):
     voiced = run.user("voiced")
     voiced.join(ch)
     dave.join(ch)
-    op.send(f"MODE {ch} +vv {op.nick} {voiced.nick}")
-    op.cmd("member_modes", "MODE", p0=ch)
+    op.send(f"MODE {ch} +v {voiced.nick}")
+    op.cmd("member_modes", "MODE", f"MODE {ch} +v {voiced.nick}", p0=ch, p1="+v", p2=voiced.nick)
     voiced.send("AWAY :brb")
     voiced.cmd("member_modes", "306")
     op.sync()
+    both = run.user("both")                   # +v then +o: `@+` with multi-prefix
+    both.join(ch)
+    for letter in "vo":
+        op.send(f"MODE {ch} +{letter} {both.nick}")
+        op.expect("member_modes", lambda m: m.command == "MODE" and m.params[:1] == [ch] and letter in m.params[1]
+                  and both.nick in m.params[2:], f"MODE {ch} +{letter} {both.nick}")
+    op.sync()
     flags = {m.params[5]: m.params[6] for m in lines_of(who(op, "who_channel_multi_prefix", ch), "352")}
-    run.check("who_channel_multi_prefix", flags.get(op.nick) == "H@+" and flags.get(voiced.nick) == "G+",
-              f"{op.nick} H@+, {voiced.nick} G+", flags)
+    with run.soft("who_channel_multi_prefix"):   # what follows does not depend on it
+        run.check("who_channel_multi_prefix", (flags.get(op.nick), flags.get(voiced.nick), flags.get(both.nick))
+                  == ("H@", "G+", "H@+"), f"{op.nick} H@, {voiced.nick} G+, {both.nick} H@+", flags)
     flags = {m.params[5]: m.params[6] for m in lines_of(who(voiced, "who_channel_member", ch), "352")}
-    run.check("who_channel_member", flags.get(op.nick) == "H@" and flags.get(voiced.nick) == "G+",
-              f"{op.nick} H@, {voiced.nick} G+ (no multi-prefix)", flags)
+    run.check("who_channel_member", (flags.get(op.nick), flags.get(voiced.nick), flags.get(both.nick))
+              == ("H@", "G+", "H@"), f"{op.nick} H@, {voiced.nick} G+, {both.nick} H@ (no multi-prefix)", flags)
     listed = {m.params[5] for m in lines_of(who(hidden, "who_channel_outsider", ch), "352")}
     run.check("who_channel_outsider", listed == {dave.nick}, f"only the visible {dave.nick}", listed)
     op.send(f"MODE {ch} +s")
@@ -502,12 +510,12 @@ def scenario_who(run):
         return
     c2 = run.channel()
     voiced.join(c2)
-    msgs = who(voiced, "who_comma_list", f"{c},{c2}")
+    msgs = who(voiced, "who_comma_list", f"{ch},{c2}")
     got = [(m.params[1], m.params[5]) for m in lines_of(msgs, "352")]
     ends = lines_of(msgs, "315")
     voiced.absent("who_comma_list", lambda m: m.command == "315", "a second 315", since=voiced.mark())
-    run.check("who_comma_list", (c, shared.nick) in got and (c2, voiced.nick) in got and len(ends) == 1
-              and ends[0].params[1] == f"{c},{c2}", f"352s for {c} and {c2}, one 315 {c},{c2}", got + ends)
+    run.check("who_comma_list", (ch, op.nick) in got and (c2, voiced.nick) in got and len(ends) == 1
+              and ends[0].params[1] == f"{ch},{c2}", f"352s for {ch} and {c2}, one 315 {ch},{c2}", got + ends)
 
 
 def scenario_whox(run):
@@ -846,7 +854,10 @@ def scenario_mode_params(run):
         since = alice.mark()
         alice.send(line)
         got = alice.cmd(step, "696", f"696 … {c} {letter} {param}", since=since)
-        if got.params[1:3] != [c, letter] or (run.parley and got.params[3] != param):
+        # 696's <parameter> is a middle parameter: a key with a space cannot be echoed as sent
+        shown = got.params[3] if len(got.params) > 4 else ""
+        good = shown == param if " " not in param else (shown and " " not in shown)
+        if got.params[1:3] != [c, letter] or not good:
             raise StepFailed(step, f"696 {alice.nick} {c} {letter} {param} :…", got.raw)
         alice.absent(step, lambda m: m.command == "MODE" and m.params[:1] == [c], "a MODE change", since)
 
@@ -856,7 +867,7 @@ def scenario_mode_params(run):
         refused("mode_696_limit", f"MODE {c} +l 0", "l", "0")
         refused("mode_696_limit", f"MODE {c} +l abc", "l", "abc")
         run.ok("mode_696_limit")
-    # InspIRCd names the parameter `*` in its 696 for a key with a space
+    # InspIRCd shows the key with a space as `*` in its 696, Parley as `a_b`
     refused("mode_696_key_space", f"MODE {c} +k :a b", "k", "a b")
     run.ok("mode_696_key_space")
     if run.skip_unless_parley("mode_696_key_comma", "drops the comma and sets the key `ab`"):
