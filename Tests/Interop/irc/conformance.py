@@ -291,8 +291,9 @@ def lines_of(msgs, command):
 # --------------------------------------------------------------------------- 1. creator-op, statusmsg
 
 def scenario_creator_op(run):
-    """Item 1. RFC 2811 §2.4.1 "Channel Operators" (the creator is made channel operator,
-    RFC 2811 §4.2.? / RFC 1459 §1.3.1); modern.ircdocs.horse RPL_NAMREPLY (353), RPL_WHOREPLY
+    """Item 1. RFC 2811 §3.1 "Standard channels" ("The user creating a channel automatically
+    becomes channel operator"), §2.4.1 / RFC 1459 §1.3.1 "Channel Operators" (`~`/creator is
+    only for `!` safe channels, RFC 2811 §4.1.1); modern.ircdocs.horse RPL_NAMREPLY (353), RPL_WHOREPLY
     (352), RPL_WHOISCHANNELS (319), MODE "Channel modes", KICK; IRCv3 multi-prefix.
     alice (raw) creates the channel; carol is a python `irc` library client."""
     c = run.channel()
