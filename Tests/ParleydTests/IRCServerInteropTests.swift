@@ -118,6 +118,48 @@ import Testing
         try converse(irssi, server: server, topicAndAway: false)
     }
 
+    /// irssi creates a channel and is its operator: `/names` shows `[@carol]`; it ops the python
+    /// client (irssi_op_partner.py, which checks `@carol` in its NAMES and the MODE from irssi)
+    /// and then shows `[@alice] [@carol]`.
+    @Test(.enabled(if: IrssiClient.isInstalled)) func irssiCreatingAChannelIsOpAndSeesAnotherOp() throws {
+        let server = try Server()
+        let irssi = try IrssiClient(nick: "carol", port: server.port, sasl: ("carol", "carolpass"))
+        defer { irssi.stop() }
+        let tag = String(UUID().uuidString.prefix(8)).lowercased()
+        let (channel, bye) = ("#irssi\(tag)", "bye from irssi \(tag)")
+        try irssi.waitForLog(containing: "Welcome to the")
+        var mark = irssi.logEnd
+        try irssi.type("/join \(channel)")
+        try irssi.waitForLog(containing: "carol [", "has joined \(channel)", after: mark)
+        mark = irssi.logEnd
+        try irssi.type("/names \(channel)")
+        try irssi.waitForLog(containing: "[@carol]", after: mark)
+        try irssi.waitForLog(containing: "\(channel): Total of 1 nicks [1 ops", after: mark)
+
+        let arguments = [
+            "--host", "127.0.0.1", "--port", "\(server.port)", "--channel", channel, "--peer", "carol", "--bye", bye,
+        ]
+        let partner = Background { [arguments] in
+            try PythonPeer.run("irc", "irssi_op_partner.py", arguments, timeout: 100)
+        }
+        try irssi.waitForLog(containing: "alice [", "has joined \(channel)", after: mark, timeout: 30)
+        mark = irssi.logEnd
+        try irssi.type("/op alice")
+        try irssi.waitForLog(containing: "mode/\(channel) [+o alice] by carol", after: mark)
+        mark = irssi.logEnd
+        try irssi.type("/names \(channel)")
+        try irssi.waitForLog(containing: "[@alice]", "[@carol]", after: mark)
+        try irssi.waitForLog(containing: "\(channel): Total of 2 nicks [2 ops", after: mark)
+        try irssi.type(bye)
+        try irssi.waitForLog(containing: "<@carol>", bye, after: mark)
+
+        let outcome = try partner.wait(timeout: 110)
+        #expect(outcome.ok, "\(outcome)\nirssi log:\n\(irssi.log)\nparleyd log:\n\(server.daemon.log.suffix(3000))")
+        for step in ["peer_is_creator_op", "opped_by_peer", "names_two_ops", "peer_bye"] {
+            #expect(outcome.checks[step] == true, "irssi op partner: step \(step) did not pass")
+        }
+    }
+
     /// The irssi side of irssi_partner.py, which runs meanwhile in the background.
     private func converse(_ irssi: IrssiClient, server: Server, topicAndAway: Bool) throws {
         let tag = String(UUID().uuidString.prefix(8)).lowercased()

@@ -28,6 +28,17 @@ final class ParleydProcess: @unchecked Sendable {
         guard added.status == 0 else { throw TestFailure("user add: \(added.stderr)") }
     }
 
+    /// `parleyd user hash` with `password` on standard input: the one-line SCRAM-SHA-256
+    /// record that irc-server's opers file holds in place of the password.
+    static func hashPassword(_ password: String) throws -> String {
+        let hashed = try run(["user", "hash"], input: password + "\n")
+        let record = hashed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard hashed.status == 0, !record.isEmpty, !record.contains("\n") else {
+            throw TestFailure("user hash: status \(hashed.status), \(hashed.stderr)")
+        }
+        return record
+    }
+
     /// Writes `<storage>/<file>`: the domain `localhost` with xmpp-c2s and xmpp-router on
     /// port 0, the router accepting `components` (`domain=secret,…`), then `extraPlugins`
     /// (more YAML plugin entries); returns its path.
