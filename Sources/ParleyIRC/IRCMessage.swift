@@ -53,6 +53,9 @@ public enum IRCLimits {
     public static let maximumBodyBytes = 510
     /// IRCv3 message-tags: the tag section, with its `@` and trailing space, is at most 8191 bytes.
     public static let maximumTagBytes = 8191
+    /// IRCv3 message-tags: what a client may send, `@` and trailing space included (4094
+    /// bytes of tag data); a server answers more with 417.
+    public static let maximumClientTagBytes = 4096
     /// The longest line a framer accepts before it gives up on finding CR LF.
     public static let maximumLineBytes = maximumTagBytes + maximumBodyBytes + 2
     /// RFC 1459 §2.3: at most 15 parameters.

@@ -126,6 +126,19 @@ import Testing
         try await client.waitFor("PONG") { $0.parameters.last == "after" }
     }
 
+    /// IRCv3 message-tags: a client's tag data is at most 4094 bytes; more is 417 and the
+    /// message is not delivered.
+    @Test func clientTagsOver4094BytesAre417() async throws {
+        let server = try await ServerHarness()
+        defer { Task { await server.stop() } }
+        let client = try await server.registered("alice", caps: ["message-tags"])
+        let other = try await server.registered("bob")
+        client.send("@+x=" + String(repeating: "a", count: 4092) + " PRIVMSG bob :too many tags")
+        try await client.waitFor(IRCNumeric.inputTooLong)
+        client.send("@+x=" + String(repeating: "a", count: 4090) + " PRIVMSG bob :fits")
+        #expect(try await other.waitFor("PRIVMSG").parameters.last == "fits")
+    }
+
     /// modern.ircdocs.horse ERR_INPUTTOOLONG: a line past the framer's limit (tags beyond
     /// 8191 bytes) is dropped, answered with 417, and the next line is read as usual.
     @Test func lineBeyondTheFramerLimitIs417AndTheConnectionGoesOn() async throws {

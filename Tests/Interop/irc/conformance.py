@@ -894,23 +894,29 @@ def scenario_mode_params(run):
 # --------------------------------------------------------------------------- 9. tags-too-long
 
 def scenario_tags_too_long(run):
-    """Item 9. IRCv3 "Message Tags" ("Size limit": 8191 bytes of tags from a client; "the
-    server MUST … reply with ERR_INPUTTOOLONG (417)") and modern.ircdocs.horse ERR_INPUTTOOLONG."""
+    """Item 9. IRCv3 "Message Tags" ("Size limit": "Clients MUST NOT send messages with tag
+    data exceeding 4094 bytes"; "Servers MUST reply with the ERR_INPUTTOOLONG (417) error
+    numeric if a client sends a message with more tag data than the allowed limit") and
+    modern.ircdocs.horse ERR_INPUTTOOLONG: 5000 bytes of tag data, and on Parley also a line
+    past the framer's limit (9000 bytes of tags), each answered with 417, not delivered, and
+    the connection goes on."""
     c = run.channel()
     alice = run.user("alice", "alice", caps=["message-tags"])
     bob = run.user("bob", "bob", caps=["message-tags"])
     alice.join(c); bob.join(c)
     bob.begin()
-    since = alice.mark()
-    marker = tok()
-    # 9000 bytes of tags (over the 8191 of message-tags). InspIRCd 3 keeps the older 4094-byte
-    # limit and closes on 9000 (its recvq is 8192): 5000 bytes there.
-    size = 9000 if run.parley else 5000
-    alice.send(f"@+x={'a' * size} PRIVMSG {c} :hi {marker}")
-    got = alice.cmd("tags_417", "417", "417 ERR_INPUTTOOLONG", since=since)
-    run.check("tags_417", got.params == [alice.nick, "Input line was too long"],
-              f"417 {alice.nick} :Input line was too long", got.raw)
-    bob.absent("tags_not_delivered", lambda m: marker in m.raw, "the over-long message")
+    # InspIRCd 3 closes on 9000 bytes (its recvq is 8192): 5000 bytes only there.
+    sizes = [5000, 9000] if run.parley else [5000]
+    markers = []
+    for size in sizes:
+        since = alice.mark()
+        marker = tok()
+        markers.append(marker)
+        alice.send(f"@+x={'a' * size} PRIVMSG {c} :hi {marker}")
+        got = alice.cmd("tags_417", "417", "417 ERR_INPUTTOOLONG", since=since)
+        run.check("tags_417", got.params == [alice.nick, "Input line was too long"],
+                  f"417 {alice.nick} :Input line was too long", got.raw)
+    bob.absent("tags_not_delivered", lambda m: any(marker in m.raw for marker in markers), "the over-long message")
     run.ok("tags_not_delivered")
     alice.sync("tags_still_open")
     run.ok("tags_still_open")
