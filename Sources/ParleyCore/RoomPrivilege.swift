@@ -53,6 +53,8 @@ extension Occupant {
             // A kept voice stays: membership (or the participant role) instead of nothing.
             if affiliation == .admin || isOperatorFounder { return .affiliation(keepsVoice && !moderated ? .member : .none) }
             guard role == .moderator, affiliation < .admin else { return nil }
+            // Outside +m a kept voice is membership.
+            if keepsVoice && !moderated && affiliation < .member { return .affiliation(.member) }
             return .role(moderated && affiliation == .none && !keepsVoice ? .visitor : .participant)
         case (.voice, true):
             // An operator's voice sits beside its rank.

@@ -19,6 +19,9 @@ public struct RoomState: Sendable {
     public private(set) var occupants: [Nickname: Occupant] = [:]
     public private(set) var affiliations: [UserID: Affiliation] = [:]
     public private(set) var invited: Set<UserID> = []
+    /// The invited whom a moderator, admin or owner invited: their invitation also lets them
+    /// past ban masks, the key and the room's own limit (`join`).
+    public private(set) var invitedPastRestrictions: Set<UserID> = []
     public private(set) var history: Deque<Message> = []
     /// The most occupants the service allows in any room (`ChatServiceConfiguration
     /// .maxOccupantsPerRoom`), whatever the room's own limit; nil for none.
@@ -98,18 +101,20 @@ public struct RoomState: Sendable {
             return try changeNick(session: session, to: nick)
         }
         let affiliation = affiliation(of: user)
-        // An invitation lets its user past ban masks, the key and the room's own limit, as
-        // IRC invites do (InspIRCd's invitebypassmodes); never past an outcast affiliation.
+        // An invitation lets its user past members-only; one from a moderator, admin or
+        // owner also past ban masks, the key and the room's own limit, as IRC operators'
+        // invites do (InspIRCd's invitebypassmodes); never past an outcast affiliation.
         let wasInvited = invited.contains(user)
+        let mayBypass = invitedPastRestrictions.contains(user)
         // §10.1.1: until the owner configures a new room, it does not exist for others.
         if isLocked && affiliation < .owner { throw .locked }
-        if affiliation == .outcast || (!wasInvited && isBanned(nick: nick, user: user, guest: guest)) { throw .banned }
+        if affiliation == .outcast || (!mayBypass && isBanned(nick: nick, user: user, guest: guest)) { throw .banned }
         if configuration.membersOnly && affiliation < .member && !wasInvited {
             throw .membersOnly
         }
         // XEP-0045 §7.2.6 names no exception; the owner alone enters without it, so the room's
         // founder is never locked out (an IRC op, who is an admin, needs the key like anyone).
-        if let required = configuration.password, affiliation < .owner, !wasInvited, password != required {
+        if let required = configuration.password, affiliation < .owner, !mayBypass, password != required {
             throw .badPassword
         }
         if let existing = occupants[nick], existing.user != user { throw .nicknameInUse }
@@ -117,11 +122,12 @@ public struct RoomState: Sendable {
             // The service's cap holds for everyone; the room's own limit (IRC +l) lets
             // admins, owners and the invited past.
             if let cap = occupantCap, occupants.count >= cap { throw .full }
-            if let limit = configuration.maxOccupants, occupants.count >= limit, affiliation < .admin, !wasInvited {
+            if let limit = configuration.maxOccupants, occupants.count >= limit, affiliation < .admin, !mayBypass {
                 throw .full
             }
         }
         invited.remove(user)
+        invitedPastRestrictions.remove(user)
         nickBySession[session] = nick
         if var existing = occupants[nick] {
             // A second session of the same user under the same nick (§7.2.9 multi-session).
@@ -282,8 +288,11 @@ public struct RoomState: Sendable {
         }
         let old = target
         target.role = role
-        // Voice held before becoming a moderator is kept beside it, and dropped with it.
-        target.keepsVoice = role == .moderator && (old.keepsVoice || old.has(.voice, moderated: configuration.moderated))
+        // Voice held before becoming a moderator is kept beside it; an admin or owner keeps
+        // its own whatever its role.
+        target.keepsVoice =
+            (role == .moderator || target.affiliation >= .admin)
+            && (old.keepsVoice || old.has(.voice, moderated: configuration.moderated))
         occupants[nick] = target
         return [.everyone(.occupantChanged(old: old, new: target, by: by), except: nil)]
     }
@@ -296,6 +305,7 @@ public struct RoomState: Sendable {
         guard let actor = occupant(of: session) else { throw .notInRoom }
         guard var target = occupants[nick] else { throw .noSuchOccupant }
         guard actor.role == .moderator || actor.affiliation >= .admin else { throw .notAllowed }
+        if target.affiliation > actor.affiliation && target.user != actor.user { throw .notAllowed }
         guard target.keepsVoice != voiced else { return [] }
         let old = target
         target.keepsVoice = voiced
@@ -392,12 +402,14 @@ public struct RoomState: Sendable {
         return effects
     }
 
-    /// Lets `user` enter a members-only room once (§7.8; IRC INVITE).
+    /// Lets `user` enter a members-only room once (§7.8; IRC INVITE), and past ban masks,
+    /// the key and the limit when a moderator, admin or owner invites.
     public mutating func invite(_ user: UserID, by session: SessionID) throws(RoomError) {
         guard let actor = occupant(of: session) else { throw .notInRoom }
         if configuration.membersOnly && actor.role < .moderator { throw .notAllowed }
         if affiliation(of: user) == .outcast { throw .banned }
         invited.insert(user)
+        if actor.mayModerate { invitedPastRestrictions.insert(user) }
     }
 
     /// Takes the occupant under `nick` out of the room, all its sessions with it.

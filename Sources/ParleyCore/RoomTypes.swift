@@ -79,8 +79,8 @@ public struct Occupant: Sendable, Equatable {
 public enum RoomFounding: Sendable, Equatable {
     /// Its owner (XEP-0045 §10.1.1: the creator of a room is its owner).
     case owner
-    /// A channel operator, as the first user in an IRC channel is (RFC 1459 §1.3.1,
-    /// RFC 2811 §2.4.1): the owner's rights (to name other operators), shown as an operator
+    /// A channel operator, as the first user in an IRC channel is (RFC 2811 §3.1
+    /// "Standard channels"): the owner's rights (to name other operators), shown as an operator
     /// (`Occupant.isOperatorFounder`) until an owner is named explicitly.
     case `operator`
 }

@@ -206,6 +206,46 @@ import Testing
         }
     }
 
+    /// `+ov bob bob` gives both (each change computed from the room the previous one left);
+    /// a member's invitation does not let a banned user in, an operator's does; a labeled
+    /// QUIT still gets its ERROR; three failed OPERs close the connection.
+    @Test func combinedModesInviteBypassLabeledQuitAndOperFailures() async throws {
+        let opers = try Self.opersFile()
+        defer { try? FileManager.default.removeItem(atPath: opers) }
+        try await withChannelServer(configure: { $0.opersFile = opers }) { server in
+            let alice = try await server.registered("alice", caps: ["multi-prefix"])
+            let bob = try await server.registered("bob")
+            let carol = try await server.registered("carol")
+            let dave = try await server.registered("dave", caps: ["batch", "labeled-response"])
+            try await alice.joinChannel("#c")
+            try await bob.joinChannel("#c")
+            alice.send("MODE #c +ov bob bob")
+            try await alice.waitFor("MODE") { $0.parameters.contains("+o") || $0.parameters.contains("+ov") }
+            _ = await alice.drain(seconds: 0.3)
+            alice.send("NAMES #c")
+            let names = try await alice.expectNumeric("353")
+            #expect(names.parameters.last?.split(separator: " ").contains("@+bob") == true, "\(names)")
+
+            alice.send("MODE #c +b carol!*@*")
+            try await alice.waitFor("MODE") { $0.parameters.contains("carol!*@*") }
+            alice.send("MODE #c -o bob")
+            try await alice.waitFor("MODE") { $0.parameters.first == "#c" && $0.parameters.contains("-o") }
+            bob.send("INVITE carol #c")
+            try await bob.expectNumeric("341")
+            carol.send("JOIN #c")
+            try await carol.expectNumeric("474")
+            alice.send("INVITE carol #c")
+            try await alice.expectNumeric("341")
+            try await carol.joinChannel("#c")
+
+            dave.send("@label=q QUIT :bye")
+            #expect(try await dave.waitForClose()?.contains("bye") == true)
+
+            for _ in 0..<3 { bob.send("OPER root wrong") }
+            #expect(try await bob.waitForClose(timeout: 10) == "Too many failed OPER attempts")
+        }
+    }
+
     /// Lines until (and with) the first `command`.
     private func collect(_ client: IRCTestClient, until command: String) async throws -> [IRCMessage] {
         let start = client.received.count

@@ -309,6 +309,15 @@ import Testing
         #expect(delivered.parameters.last == "café")
     }
 
+    /// Refused lines count against the flood limit like any other.
+    @Test func aFloodOfRefusedLinesIsExcessFlood() async throws {
+        let server = try await ServerHarness()
+        defer { Task { await server.stop() } }
+        let client = try await server.registered("alice")
+        client.sendRaw(Array(repeating: [UInt8(0xFF), 0x0D, 0x0A], count: 40).flatMap { $0 })
+        #expect(try await client.waitForClose() == "Excess Flood")
+    }
+
     @Test func registrationTimesOut() async throws {
         let server = try await ServerHarness { $0.registrationTimeout = 1 }
         defer { Task { await server.stop() } }

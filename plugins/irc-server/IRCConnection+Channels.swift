@@ -57,7 +57,7 @@ extension IRCConnection {
             }
             let key = index < keys.count ? keys[index] : nil
             do {
-                // RFC 1459 §1.3.1: whoever creates a channel is its operator (`@`, not `~`).
+                // RFC 2811 §3.1: whoever creates a channel is its operator (`@`, not `~`).
                 try await session.join(room, as: nickname, password: key, presence: presence, founding: .operator)
             } catch {
                 reply(to: error, channel: channel, command: "JOIN")

@@ -75,8 +75,11 @@ extension IRCConnection {
         for change in edits {
             switch change {
             case .member(let mode, let targetNick, let adding):
-                guard let nickname = shared.naming.modelNick(for: targetNick, among: state.occupants.values),
-                    let occupant = state.occupants[nickname]
+                // Each change is computed from the room as the previous one left it
+                // (`+ov bob bob` gives both).
+                let current = await roomState(room) ?? state
+                guard let nickname = shared.naming.modelNick(for: targetNick, among: current.occupants.values),
+                    let occupant = current.occupants[nickname]
                 else {
                     numeric(IRCNumeric.userNotInChannel, [targetNick, channel, "They aren't on that channel"])
                     continue

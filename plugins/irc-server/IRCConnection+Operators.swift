@@ -17,25 +17,32 @@ extension IRCConnection {
         let (name, password) = (message.parameters[0], message.parameters[1])
         // One PBKDF2: off the event loop.
         let outcome = await Task.detached { operators.check(name: name, password: password, from: from) }.value
+        guard !closed, mind != nil else { return }
         switch outcome {
         case .noOperHost:
             log(.notice, "OPER refused: no such operator here", ["name": "\(name)", "from": "\(from)"])
             numeric(IRCNumeric.noOperHost, ["No O-lines for your host"])
+            operFailed()
         case .passwordMismatch:
             log(.notice, "OPER refused: wrong password", ["name": "\(name)", "from": "\(from)"])
             numeric(IRCNumeric.passwordMismatch, ["Password incorrect"])
+            operFailed()
         case .loggedIn(let name, let vhost):
             log(.notice, "OPER", ["name": "\(name)", "from": "\(from)"])
             let wasOperator = mind?.registered?.modes.contains(.operator) ?? false
-            mind?.updateRegistered { registered in
-                registered.modes.insert(.operator)
-                registered.operName = name
-            }
+            mind?.updateRegistered { $0.modes.insert(.operator) }
             if !wasOperator { shared.operatorCount.wrappingAdd(1, ordering: .relaxed) }
             numeric(IRCNumeric.youreOper, ["You are now an IRC operator"])
             send(IRCMessage(source: nick, command: "MODE", parameters: [nick, "+o"]))
             if let vhost { await changeHost(to: vhost) }
         }
+    }
+
+    /// A failed OPER: after `max-auth-failures` of them the connection is closed, as after
+    /// failed SASL attempts (each attempt costs the server a PBKDF2).
+    private func operFailed() {
+        operFailures += 1
+        if operFailures >= shared.settings.maxAuthFailures { close("Too many failed OPER attempts") }
     }
 
     /// `KILL <nick> :<reason>` (operators only): the client gets KILL and ERROR and is

@@ -38,9 +38,8 @@ final actor IRCConnection: LoopBoundConnection {
     private var inbox: SerialInbox<IRCMessage>
     /// Lines gathered by `corking`, written at its end.
     private var corked: ByteBuffer?
-    /// The label of the command being answered (IRCv3 labeled-response): its replies are
-    /// gathered by the mind until `endLabel`.
-    private var label: String?
+    /// Failed OPER attempts (closed at `max-auth-failures`).
+    var operFailures: UInt8 = 0
     private var flood: IRCFloodControl
     private var lastActivity: NIODeadline
     private var pingSentAt: NIODeadline?
@@ -83,7 +82,8 @@ final actor IRCConnection: LoopBoundConnection {
     /// Writes one line (RFC 1459 §2.3: CR LF terminated) and flushes.
     func send(_ message: IRCMessage) {
         guard channel.isActive else { return }
-        if label != nil, let mind, mind.capture([message]) { return }
+        // A labeled command's reply is gathered by the mind (`beginLabel`).
+        if let mind, mind.capture([message]) { return }
         if corked != nil {
             corked!.writeIRCMessage(message)
             return
@@ -128,6 +128,7 @@ final actor IRCConnection: LoopBoundConnection {
 
     func close(_ text: String) {
         guard !closed else { return }
+        endLabel()  // what was gathered goes out before the ERROR, which is never gathered
         closed = true
         inbox.removeAll()
         send(IRCMessage(command: "ERROR", parameters: [text]))
@@ -153,10 +154,20 @@ final actor IRCConnection: LoopBoundConnection {
     }
 
 
-    /// Any bytes from the client count as activity (even a line that failed to parse).
-    func sawActivity() {
-        lastActivity = .now()
+    /// A line refused before it could run counts as activity and against the flood limit;
+    /// false when the connection is (now) closed.
+    func chargeRefusedLine() -> Bool {
+        let now = NIODeadline.now()
+        lastActivity = now
         pingSentAt = nil
+        guard !closed else { return false }
+        flood.charge(now: now)
+        if flood.isFlooding(now: now, waiting: inbox.count) {
+            log(.notice, "excess flood")
+            close("Excess Flood")
+            return false
+        }
+        return true
     }
 
     /// Runs queued lines until one must wait: for flood control, or for the model.
@@ -201,16 +212,15 @@ final actor IRCConnection: LoopBoundConnection {
         guard !message.tags.isEmpty, isRegistered, capabilities.isSuperset(of: [.labeledResponse, .batch]), let mind,
             let value = message.tags.first(where: { $0.key == "label" })?.value, !value.isEmpty, value.utf8.count <= 64
         else { return }
-        label = value
-        mind.beginCapture()
+        mind.beginCapture(label: value)
     }
 
     /// Sends the gathered replies with the label: `ACK` for none, the one line tagged, or a
     /// `labeled-response` batch whose start carries the label.
-    private func endLabel() {
-        guard let label = label.take(), let mind else { return }
-        let lines = mind.endCapture()
-        let labelTag = IRCTag("label", label)
+    func endLabel() {
+        guard let capture = mind?.endCapture() else { return }
+        let lines = capture.lines
+        let labelTag = IRCTag("label", capture.label)
         corking {
             switch lines.count {
             case 0:

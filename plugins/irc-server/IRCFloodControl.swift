@@ -38,6 +38,12 @@ struct IRCFloodControl: Sendable {
         linesAhead(now: now, waiting: waiting) > 2 * burst
     }
 
+    /// Charges the clock for a line answered without running (a refused line: 417,
+    /// INVALID_UTF8), so that refused lines count against the flood limit too.
+    mutating func charge(now: NIODeadline) {
+        clock = max(clock, now) + .nanoseconds(cost)
+    }
+
     /// Decides about the next line and charges the clock when it may run.
     mutating func next(now: NIODeadline) -> Verdict {
         let start = max(clock, now)

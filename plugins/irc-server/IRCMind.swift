@@ -37,8 +37,6 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
         /// WHO 352 and extended-join.
         var realname: String
         var modes: IRCUserModes = [.invisible]
-        /// The `opers-file` entry this client logged in as with OPER.
-        var operName: String?
         /// When it registered and when it last sent a message (seconds since 1970), for
         /// WHOIS 317 and WHOX `l`.
         var signedOnAt = UInt32(Date().timeIntervalSince1970)
@@ -64,9 +62,9 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
         /// The last session whose QUIT was rendered: one QUIT per quitting session, not one
         /// per shared channel (a session id is never reused, unlike a nick).
         var lastQuit: SessionID?
-        /// The lines gathered while the connection answers a labeled command (IRCv3
-        /// labeled-response), nil otherwise.
-        var captured: [IRCMessage]?
+        /// The label and the lines gathered while the connection answers a labeled command
+        /// (IRCv3 labeled-response), nil otherwise (one word when idle).
+        var captured: LabelCapture?
     }
     private let state: Mutex<State>
 
@@ -99,17 +97,7 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
     func update(nick: String, capabilities: IRCCapabilities) {
         state.withLock { state in
             var recipient = IRCRecipient(serverName: state.recipient.serverName, nick: nick)
-            recipient.messageTags = capabilities.contains(.messageTags)
-            recipient.serverTime = capabilities.contains(.serverTime)
-            recipient.echoMessage = capabilities.contains(.echoMessage)
-            recipient.awayNotify = capabilities.contains(.awayNotify)
-            recipient.multiPrefix = capabilities.contains(.multiPrefix)
-            recipient.userhostInNames = capabilities.contains(.userhostInNames)
-            recipient.inviteNotify = capabilities.contains(.inviteNotify)
-            recipient.extendedJoin = capabilities.contains(.extendedJoin)
-            recipient.accountTag = capabilities.contains(.accountTag)
-            recipient.chghost = capabilities.contains(.chghost)
-            recipient.setname = capabilities.contains(.setname)
+            recipient.capabilities = capabilities
             state.recipient = recipient
         }
     }
@@ -155,21 +143,32 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
 
     // MARK: Labeled responses (IRCv3 labeled-response)
 
-    /// From now on the lines for this client are gathered, not written (`endCapture`).
-    func beginCapture() {
-        state.withLock { $0.captured = [] }
+    // Only replies are gathered: the connection's own lines and the model events this
+    // client's session caused (`isOwn`). Everything else (others' messages, WALLOPS,
+    // invite-notify) is written as it comes, outside the response.
+
+    /// The label of a command being answered and its replies so far.
+    final class LabelCapture: @unchecked Sendable {
+        let label: String
+        var lines: [IRCMessage] = []
+        init(label: String) { self.label = label }
     }
 
-    /// Stops gathering and returns what was gathered, in order.
-    func endCapture() -> [IRCMessage] {
-        state.withLock { $0.captured.take() } ?? []
+    /// From now on this client's replies are gathered, not written (`endCapture`).
+    func beginCapture(label: String) {
+        state.withLock { $0.captured = LabelCapture(label: label) }
+    }
+
+    /// Stops gathering and returns the label and what was gathered, in order.
+    func endCapture() -> LabelCapture? {
+        state.withLock { $0.captured.take() }
     }
 
     /// Gathers `lines` when a capture is on; false when they must be written.
     func capture(_ lines: [IRCMessage]) -> Bool {
         state.withLock { state in
-            guard state.captured != nil else { return false }
-            state.captured!.append(contentsOf: lines)
+            guard let captured = state.captured else { return false }
+            captured.lines.append(contentsOf: lines)
             return true
         }
     }
@@ -183,7 +182,24 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
         }
         let lines = render(event)
         guard !lines.isEmpty else { return }
+        if isOwn(event), capture(lines) { return }
         write(lines)
+    }
+
+    /// Whether this client's own session caused `event` (a reply to its command).
+    private func isOwn(_ event: ChatEvent) -> Bool {
+        guard let own = state.withLock({ $0.captured == nil ? nil : $0.session }) else { return false }
+        switch event {
+        case .room(_, .entered): return true
+        case .room(_, .occupantLeft(let occupant, _)): return occupant.sessions.contains(own)
+        case .room(_, .occupantChanged(let old, _, let by)): return by?.session == own || old.sessions.contains(own)
+        case .room(_, .message(_, let sender)): return sender?.session == own
+        case .room(_, .topicChanged(_, let by)), .room(_, .configurationChanged(_, let by)):
+            return by?.session == own
+        case .room(_, .banListChanged(_, _, let by)): return by?.session == own
+        case .message(let message): return message.from == .session(own)
+        default: return false
+        }
     }
 
     func deliver(_ event: ChatEvent, fanOut: FanOut) throws {
@@ -195,18 +211,14 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
             throw Unreachable()
         }
         let batch = fanOut.memo(ObjectIdentifier(IRCFanOutBatch.self)) { makeBatch(for: event, fanOut: fanOut) }
-        let (variant, ownLine, capturing) = state.withLock { state in
-            (
-                state.recipient.messageVariant, batch.senderSession != nil && state.session == batch.senderSession,
-                state.captured != nil
-            )
+        let (variant, ownLine) = state.withLock { state in
+            (state.recipient.messageVariant, batch.senderSession != nil && state.session == batch.senderSession)
         }
-        // IRCv3 echo-message: a sender without the capability does not get its own line.
-        if ownLine && !state.withLock({ $0.recipient.echoMessage }) { return }
-        if capturing {
+        if ownLine {
+            // IRCv3 echo-message: a sender without the capability does not get its own line.
+            if !state.withLock({ $0.recipient.echoMessage }) { return }
             // The echo answers a labeled command: rendered for this client alone.
-            _ = capture(render(event))
-            return
+            if state.withLock({ $0.captured != nil }), capture(render(event)) { return }
         }
         let buffer = batch.rendered[variant] ?? render(event, variant: variant, into: batch)
         guard buffer.readableBytes > 0 else { return }
@@ -417,7 +429,6 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
     /// Writes lines as one buffer with one flush, after any fanned-out lines still
     /// gathered for this client (`IRCWriteFlusher` keeps the order).
     func write(_ lines: [IRCMessage]) {
-        if capture(lines) { return }
         var buffer = channel.allocator.buffer(capacity: 64 * lines.count)
         for line in lines { buffer.writeIRCMessage(line) }
         write(buffer)

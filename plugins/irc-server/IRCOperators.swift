@@ -47,7 +47,7 @@ struct IRCOperators: Sendable {
     init(text: String, path: String = "opers-file") throws {
         var operators: [Operator] = []
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
             guard let first = fields.first, !first.hasPrefix("#") else { continue }
             func fail(_ why: String) -> FileError { FileError(description: "\(path):\(index + 1): \(why)") }
             guard fields.count >= 2 else { throw fail("expected 'name record [mask=…] [vhost=…]'") }

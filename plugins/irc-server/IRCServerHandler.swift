@@ -102,8 +102,7 @@ extension IRCConnection {
     /// (IRCv3 utf8-only, standard replies), whatever the command, before or after
     /// registration; the line is dropped.
     func refusedInvalidUTF8(_ command: String) {
-        sawActivity()
-        guard !closed else { return }
+        guard chargeRefusedLine() else { return }
         send(
             IRCMessage(
                 source: serverName, command: "FAIL",
@@ -116,8 +115,7 @@ extension IRCConnection {
     /// A line that is not an IRC message (modern.ircdocs.horse: 417 for over-long input,
     /// which the client may recover from; NUL or CR inside a line ends the connection).
     func refused(_ error: IRCParseError) {
-        sawActivity()
-        guard !closed else { return }
+        guard chargeRefusedLine() else { return }
         switch error {
         case .empty:
             break
