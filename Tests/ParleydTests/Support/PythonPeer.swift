@@ -9,7 +9,8 @@ enum PythonPeer {
     static var python: String { ProcessInfo.processInfo.environment["PARLEY_PYTHON"] ?? root + "/.venv/bin/python" }
 
     /// What a scenario reported: its exit status, its JSON line and its stderr.
-    struct Outcome: CustomStringConvertible {
+    /// Read-only once made (the JSON came from one run), so it may cross to another task.
+    struct Outcome: CustomStringConvertible, @unchecked Sendable {
         let status: Int32
         let json: [String: Any]
         let stderr: String
