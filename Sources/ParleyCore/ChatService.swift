@@ -78,7 +78,7 @@ public final class ChatService: Sendable {
     /// Opens a session of `user`, named `resource` (or a generated name). A session of the
     /// same user with the same name is closed with `.replaced` (RFC 6120 §7.7.2.2). `guest`
     /// marks a user without an account (an anonymous login): its sessions and occupants say
-    /// so, and adapters show it (IRC: `~guest` as the user part).
+    /// so, and adapters show it (IRC: `~` and the USER username as the user part).
     ///
     /// `remote` opens a session of a user of a remote domain, which federation routes
     /// (`attachRemoteDomains`): a remote user in a local room. It has no contact list here.

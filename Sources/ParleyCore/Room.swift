@@ -54,12 +54,13 @@ public actor Room {
 
     func join(
         session: SessionID, mind: any SessionMind, nick: Nickname, password: String?, presence: Presence,
-        guest: Bool = false, created: Bool, onJoined: @Sendable () -> Void = {},
+        guest: Bool = false, guestUsername: String? = nil, created: Bool, onJoined: @Sendable () -> Void = {},
         onRemoved: @escaping @Sendable () -> Void = {}
     ) throws(RoomError) -> RoomSnapshot? {
         if retired { return nil }
         let effects = try state.join(
-            session: session, nick: nick, password: password, presence: presence, guest: guest, now: clock(),
+            session: session, nick: nick, password: password, presence: presence, guest: guest,
+            guestUsername: guestUsername, now: clock(),
             created: created)
         members[session] = Member(mind: mind, onRemoved: onRemoved)
         // Before anyone hears of the join (the joiner's own presence included), so that a

@@ -35,15 +35,16 @@ public struct RoomBan: Sendable, Equatable {
     }
 
     /// How a ban sees someone: `nick!localpart@domain`, with `*` for a service's empty
-    /// localpart and `~guest` for a guest (the form IRC shows as the hostmask).
-    public static func subject(nick: Nickname, user: UserID, guest: Bool) -> String {
-        let localpart = guest ? "~guest" : user.localpart.isEmpty ? "*" : user.localpart
+    /// localpart and, for a guest, `~` and the username it gave (`~guest` without one): the
+    /// form IRC shows as the hostmask.
+    public static func subject(nick: Nickname, user: UserID, guest: Bool, guestUsername: String? = nil) -> String {
+        let localpart = guest ? "~" + (guestUsername ?? "guest") : user.localpart.isEmpty ? "*" : user.localpart
         return "\(nick.displayName)!\(localpart)@\(user.domain)"
     }
 
     /// How a ban sees an occupant.
     public static func subject(of occupant: Occupant) -> String {
-        subject(nick: occupant.nick, user: occupant.user, guest: occupant.isGuest)
+        subject(nick: occupant.nick, user: occupant.user, guest: occupant.isGuest, guestUsername: occupant.guestUsername)
     }
 
     /// Whether this ban matches `subject` (ASCII case-insensitive, the CASEMAPPING=ascii

@@ -58,10 +58,11 @@ extension RoomState {
         return (ban, effects)
     }
 
-    /// Whether a mask keeps `nick` of `user` (a guest when `guest`) out.
-    public func isBanned(nick: Nickname, user: UserID, guest: Bool = false) -> Bool {
+    /// Whether a mask keeps `nick` of `user` (a guest when `guest`, with the username it
+    /// gave) out.
+    public func isBanned(nick: Nickname, user: UserID, guest: Bool = false, guestUsername: String? = nil) -> Bool {
         guard !bans.isEmpty else { return false }
-        let subject = RoomBan.subject(nick: nick, user: user, guest: guest)
+        let subject = RoomBan.subject(nick: nick, user: user, guest: guest, guestUsername: guestUsername)
         return bans.contains { $0.matches(subject) }
     }
 

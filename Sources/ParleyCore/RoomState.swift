@@ -89,9 +89,10 @@ public struct RoomState: Sendable {
     // MARK: Entering and leaving (XEP-0045 §7.2, §7.14)
 
     /// Enters `session` under `nick`, or adds the session to the user's existing occupant;
-    /// `guest` for a guest's session (`Occupant.isGuest`).
+    /// `guest` for a guest's session (`Occupant.isGuest`), with the username it gave.
     public mutating func join(
-        session: SessionID, nick: Nickname, password: String?, presence: Presence, guest: Bool = false, now: Date,
+        session: SessionID, nick: Nickname, password: String?, presence: Presence, guest: Bool = false,
+        guestUsername: String? = nil, now: Date,
         created: Bool = false
     ) throws(RoomError) -> [Effect] {
         let user = session.user
@@ -108,7 +109,9 @@ public struct RoomState: Sendable {
         let mayBypass = invitedPastRestrictions.contains(user)
         // §10.1.1: until the owner configures a new room, it does not exist for others.
         if isLocked && affiliation < .owner { throw .locked }
-        if affiliation == .outcast || (!mayBypass && isBanned(nick: nick, user: user, guest: guest)) { throw .banned }
+        if affiliation == .outcast || (!mayBypass && isBanned(nick: nick, user: user, guest: guest, guestUsername: guestUsername)) {
+            throw .banned
+        }
         if configuration.membersOnly && affiliation < .member && !wasInvited {
             throw .membersOnly
         }
@@ -138,7 +141,8 @@ public struct RoomState: Sendable {
         let occupant = Occupant(
             nick: nick, user: user, sessions: [session],
             role: affiliation.defaultRole(moderated: configuration.moderated), affiliation: affiliation,
-            presence: presence, isGuest: guest, isOperatorFounder: user == operatorFounder)
+            presence: presence, isGuest: guest, isOperatorFounder: user == operatorFounder,
+            guestUsername: guest ? guestUsername : nil)
         occupants[nick] = occupant
         return [
             .everyone(.occupantJoined(RoomActor(session: session, occupant: occupant)), except: session),

@@ -58,12 +58,17 @@ public struct Occupant: Sendable, Equatable {
     /// An operator or owner who also holds voice (IRC `+v` next to `+o`, `@+` with
     /// multi-prefix): the voice it had, or was given, stays when its operator status goes.
     public var keepsVoice: Bool
+    /// The username a guest gave (unverified; IRC's `USER`): bans see the guest as
+    /// `~<it>` (`RoomBan.subject`), nil for `~guest`.
+    public var guestUsername: String?
 
     public init(
         nick: Nickname, user: UserID, sessions: [SessionID], role: Role, affiliation: Affiliation,
-        presence: Presence, isGuest: Bool = false, isOperatorFounder: Bool = false, keepsVoice: Bool = false
+        presence: Presence, isGuest: Bool = false, isOperatorFounder: Bool = false, keepsVoice: Bool = false,
+        guestUsername: String? = nil
     ) {
         self.keepsVoice = keepsVoice
+        self.guestUsername = guestUsername
         self.isGuest = isGuest
         self.isOperatorFounder = isOperatorFounder
         self.nick = nick

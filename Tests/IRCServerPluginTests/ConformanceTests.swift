@@ -246,6 +246,24 @@ import Testing
         }
     }
 
+    /// A ban on the hostmask IRC shows for a guest (`~<USER username>`) keeps it out.
+    @Test func aBanOnAGuestsShownUsernameHolds() async throws {
+        try await withChannelServer(configure: { $0.allowGuests = true }) { server in
+            let alice = try await server.registered("alice")
+            try await alice.joinChannel("#c")
+            alice.send("MODE #c +b *!~myname@*")
+            try await alice.waitFor("MODE") { $0.parameters.contains("*!~myname@*") }
+            let guest = try await server.client()
+            let welcome = try await guest.register(nick: "visitor", user: "myname")
+            #expect(welcome.parameters.last?.hasSuffix("visitor!~myname@example.test") == true)
+            guest.send("JOIN #c")
+            try await guest.expectNumeric("474")
+            let other = try await server.client()
+            try await other.register(nick: "other", user: "someone")
+            try await other.joinChannel("#c")
+        }
+    }
+
     /// Lines until (and with) the first `command`.
     private func collect(_ client: IRCTestClient, until command: String) async throws -> [IRCMessage] {
         let start = client.received.count

@@ -16,6 +16,31 @@ struct RoomBanTests {
         #expect(RoomBan.subject(nick: nick("Bob"), user: user("bob"), guest: false) == "Bob!bob@example.com")
         // A guest shows `~guest`, whatever its generated name.
         #expect(RoomBan.subject(nick: nick("zed"), user: user("anon-1234"), guest: true) == "zed!~guest@example.com")
+        // …or `~` and the username it gave, as IRC shows it.
+        #expect(
+            RoomBan.subject(nick: nick("zed"), user: user("anon-1234"), guest: true, guestUsername: "zz")
+                == "zed!~zz@example.com")
+        #expect(RoomBan.subject(nick: nick("Bob"), user: user("bob"), guest: false, guestUsername: "x") == "Bob!bob@example.com")
+    }
+
+    /// A guest's own username is what a mask sees, in the room and at the door.
+    @Test func aGuestsUsernameIsWhatMasksSee() throws {
+        var room = RoomFixture()
+        try room.join("alice")
+        _ = try room.state.join(
+            session: session("anon-1"), nick: nick("visitor"), password: nil, presence: Presence(), guest: true,
+            guestUsername: "myname", now: room.t0)
+        #expect(room.occupant("visitor")?.guestUsername == "myname")
+        let (ban, _) = try room.state.addBan("*!~myname@*", by: session("alice"), now: room.t0)
+        #expect(ban?.outcasts == [user("anon-1")])
+        #expect(throws: RoomError.banned) {
+            try room.state.join(
+                session: session("anon-2"), nick: nick("other"), password: nil, presence: Presence(), guest: true,
+                guestUsername: "myname", now: room.t0)
+        }
+        _ = try room.state.join(
+            session: session("anon-3"), nick: nick("third"), password: nil, presence: Presence(), guest: true,
+            guestUsername: "another", now: room.t0)
     }
 
     @Test func aGuestMaskMatchesGuestsOnly() throws {

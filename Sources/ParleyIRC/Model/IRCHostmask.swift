@@ -1,7 +1,7 @@
 import ParleyCore
 
 /// How IRC shows a model user: `nick!user@host`. The user part is the account's localpart
-/// (`~guest` style for guests is the server's business: it passes it in), the host is the
+/// (a guest's `~username` is the server's business: `unverifiedUserPart`), the host is the
 /// user's domain — never the client's IP address.
 public enum IRCHostmask {
     /// The longest user part shown, in bytes: a longer localpart is cut (at a character
