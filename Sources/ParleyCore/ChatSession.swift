@@ -14,8 +14,6 @@ public final class ChatSession: Sendable {
 
     private struct State {
         var rooms: [RoomID: Room] = [:]
-        /// The username a guest gave (`setGuestUsername`).
-        var guestUsername: String?
         var closed = false
         /// Where this session sent directed presence (RFC 6121 §4.6), to tell them when it goes.
         var directed: Set<SessionID> = []
@@ -158,20 +156,16 @@ public final class ChatSession: Sendable {
 
     // MARK: Rooms (XEP-0045 §7; IRC JOIN/PART/NICK/TOPIC/MODE/KICK/INVITE)
 
-    /// The username a guest gave (unverified, IRC's `USER`), for the rooms it joins from
-    /// now on: bans see it as `~<username>` (`RoomBan.subject`). Ignored for accounts.
-    public func setGuestUsername(_ username: String) {
-        guard isGuest else { return }
-        state.withLock { $0.guestUsername = username }
-    }
 
     /// Enters a room, creating it when absent (`founding`: what this user becomes then;
-    /// `lockingNewRoom`: locked until the owner configures it, XEP-0045 §10.1.1); the snapshot is also delivered to the mind first,
+    /// `lockingNewRoom`: locked until the owner configures it, XEP-0045 §10.1.1; for a
+    /// guest, `guestUsername` is the username it gave, unverified, which bans see as
+    /// `~<username>`, `RoomBan.subject`); the snapshot is also delivered to the mind first,
     /// as `.room(id, .entered(…))`, in order with the room's later events.
     @discardableResult
     public func join(
         _ roomID: RoomID, as nick: Nickname, password: String? = nil, presence: Presence = Presence(),
-        founding: RoomFounding = .owner, lockingNewRoom: Bool = false
+        founding: RoomFounding = .owner, lockingNewRoom: Bool = false, guestUsername: String? = nil
     ) async throws(RoomError) -> RoomSnapshot
     {
         guard !isClosed else { throw .sessionClosed }
@@ -199,7 +193,7 @@ public final class ChatSession: Sendable {
             guard
                 let snapshot = try await room.join(
                     session: id, mind: mind, nick: nick, password: password, presence: presence, guest: isGuest,
-                    guestUsername: state.withLock { $0.guestUsername },
+                    guestUsername: isGuest ? guestUsername : nil,
                     created: created, onJoined: onJoined, onRemoved: onRemoved)
             else { continue }  // the room emptied and retired meanwhile: look it up again
             let closedMeanwhile = state.withLock { state in

@@ -50,6 +50,8 @@ extension IRCConnection {
         let keys = message.parameters.count > 1 ? message.parameters[1].split(separator: ",").map(String.init) : []
         let presence = IRCAway.presence(forAwayMessage: mind?.awayMessage)
         guard let nickname = Nickname(nick) else { return }
+        // Bans see a guest as IRC shows it: `~<username>`.
+        let guestUsername = session.isGuest ? String(Self.userAndHost(of: hostmask).0.dropFirst()) : nil
         for (index, channel) in channels.enumerated() {
             guard let room = IRCChannelName.roomID(for: channel) else {
                 numeric(IRCNumeric.noSuchChannel, [channel, "No such channel"])
@@ -58,7 +60,8 @@ extension IRCConnection {
             let key = index < keys.count ? keys[index] : nil
             do {
                 // RFC 2811 §3.1: whoever creates a channel is its operator (`@`, not `~`).
-                try await session.join(room, as: nickname, password: key, presence: presence, founding: .operator)
+                try await session.join(
+                    room, as: nickname, password: key, presence: presence, founding: .operator, guestUsername: guestUsername)
             } catch {
                 reply(to: error, channel: channel, command: "JOIN")
             }

@@ -129,8 +129,6 @@ extension IRCConnection {
         let userPart =
             registration.account.map(IRCHostmask.userPart)
             ?? IRCHostmask.unverifiedUserPart(registration.user ?? nick, maximumLength: IRCServerInfo.userLength)
-        // Bans see a guest as IRC shows it: `~<username>`.
-        if session.isGuest { session.setGuestUsername(String(userPart.dropFirst())) }
         mind.registered = IRCMind.Registered(
             session: session, account: registration.account,
             hostmask: IRCHostmask.of(nick: nick, userPart: userPart, host: userID.domain),
