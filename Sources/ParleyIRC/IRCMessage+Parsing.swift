@@ -5,7 +5,12 @@ extension IRCMessage {
     ///
     /// The scan runs over UTF-8 bytes, never over `Character`s: a space followed by a
     /// combining mark is still a separator, and no grapheme breaking is paid for.
-    public init(parsing line: some StringProtocol) throws(IRCParseError) {
+    ///
+    /// `maximumTagBytes` bounds the tag section with its `@` and space: 8191 for what a
+    /// server sends, `IRCLimits.maximumClientTagBytes` for what a server reads from a client.
+    public init(parsing line: some StringProtocol, maximumTagBytes: Int = IRCLimits.maximumTagBytes)
+        throws(IRCParseError)
+    {
         let text = Substring(line)
         let bytes = text.utf8
         let space = UInt8(ascii: " ")
@@ -27,7 +32,7 @@ extension IRCMessage {
         if index < end, bytes[index] == UInt8(ascii: "@") {
             let tagsEnd = nextSpace(from: index)
             // The limit counts the `@` and the space after the tags.
-            if bytes.distance(from: index, to: tagsEnd) + 1 > IRCLimits.maximumTagBytes { throw .tagsTooLong }
+            if bytes.distance(from: index, to: tagsEnd) + 1 > maximumTagBytes { throw .tagsTooLong }
             tags = try Self.parseTags(text[bytes.index(after: index)..<tagsEnd])
             index = tagsEnd
         }

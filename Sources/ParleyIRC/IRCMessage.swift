@@ -38,7 +38,7 @@ public enum IRCParseError: Error, Sendable, Equatable, CustomStringConvertible {
         case .empty: "empty message"
         case .missingCommand: "no command"
         case .invalidCommand: "invalid command"
-        case .tagsTooLong: "message tags longer than \(IRCLimits.maximumTagBytes) bytes"
+        case .tagsTooLong: "message tags over the size limit"
         case .bodyTooLong: "message longer than \(IRCLimits.maximumBodyBytes) bytes"
         case .forbiddenCharacter: "NUL, CR or LF inside the message"
         case .tooManyParameters: "more than \(IRCLimits.maximumParameters) parameters"

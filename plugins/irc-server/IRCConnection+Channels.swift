@@ -271,7 +271,7 @@ extension IRCConnection {
 
     /// Whether an occupant is an IRC client of this server with user mode +i.
     func isInvisible(_ occupant: Occupant) -> Bool {
-        occupant.sessions.contains { shared.nicks.entry(ofSession: $0)?.registered?.modes.contains(.invisible) == true }
+        shared.naming.ircEntry(of: occupant)?.registered?.modes.contains(.invisible) == true
     }
 
     /// This client as a rendering recipient.

@@ -29,9 +29,9 @@ extension IRCConnection {
             operFailed()
         case .loggedIn(let name, let vhost):
             log(.notice, "OPER", ["name": "\(name)", "from": "\(from)"])
-            let wasOperator = mind?.registered?.modes.contains(.operator) ?? false
+            let modes = mind?.registered?.modes ?? []
             mind?.updateRegistered { $0.modes.insert(.operator) }
-            if !wasOperator { shared.operatorCount.wrappingAdd(1, ordering: .relaxed) }
+            countModes(from: modes, to: modes.union(.operator))
             numeric(IRCNumeric.youreOper, ["You are now an IRC operator"])
             send(IRCMessage(source: nick, command: "MODE", parameters: [nick, "+o"]))
             if let vhost { await changeHost(to: vhost) }

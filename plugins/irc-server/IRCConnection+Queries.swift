@@ -42,7 +42,7 @@ extension IRCConnection {
         for occupant in state.occupants.values.sorted(by: { $0.nick.key < $1.nick.key }) {
             let prefixes = IRCChannelModes.prefixes(
                 of: occupant, moderated: state.configuration.moderated, multiPrefix: me.multiPrefix)
-            if let entry = ircEntry(of: occupant), let registered = entry.registered {
+            if let entry = shared.naming.ircEntry(of: occupant), let registered = entry.registered {
                 if !member && registered.modes.contains(.invisible) { continue }
                 if query.operatorsOnly && !registered.modes.contains(.operator) { continue }
                 whoReply(query, row: row(channel: channel, entry: entry, registered: registered, prefixes: prefixes))
@@ -59,14 +59,6 @@ extension IRCConnection {
                         account: shared.naming.account(of: occupant), realname: occupant.nick.displayName))
             }
         }
-    }
-
-    /// The IRC client of this server behind an occupant, if it is one.
-    private func ircEntry(of occupant: Occupant) -> IRCNickEntry? {
-        for session in occupant.sessions {
-            if let entry = shared.nicks.entry(ofSession: session) { return entry }
-        }
-        return nil
     }
 
     private func row(channel: String, entry: IRCNickEntry, registered: IRCMind.Registered, prefixes: String)

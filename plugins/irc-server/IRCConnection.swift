@@ -40,6 +40,8 @@ final actor IRCConnection: LoopBoundConnection {
     private var corked: ByteBuffer?
     /// Failed OPER attempts (closed at `max-auth-failures`).
     var operFailures: UInt8 = 0
+    /// Between `beginLabel` and `endLabel`: replies go to the mind's capture.
+    private var labeling = false
     private var flood: IRCFloodControl
     private var lastActivity: NIODeadline
     private var pingSentAt: NIODeadline?
@@ -83,7 +85,7 @@ final actor IRCConnection: LoopBoundConnection {
     func send(_ message: IRCMessage) {
         guard channel.isActive else { return }
         // A labeled command's reply is gathered by the mind (`beginLabel`).
-        if let mind, mind.capture([message]) { return }
+        if labeling, let mind, mind.capture([message]) { return }
         if corked != nil {
             corked!.writeIRCMessage(message)
             return
@@ -213,11 +215,14 @@ final actor IRCConnection: LoopBoundConnection {
             let value = message.tags.first(where: { $0.key == "label" })?.value, !value.isEmpty, value.utf8.count <= 64
         else { return }
         mind.beginCapture(label: value)
+        labeling = true
     }
 
     /// Sends the gathered replies with the label: `ACK` for none, the one line tagged, or a
     /// `labeled-response` batch whose start carries the label.
     func endLabel() {
+        guard labeling else { return }
+        labeling = false
         guard let capture = mind?.endCapture() else { return }
         let lines = capture.lines
         let labelTag = IRCTag("label", capture.label)

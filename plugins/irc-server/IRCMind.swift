@@ -119,9 +119,8 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
     /// Changes what others know of this client (SETNAME, user modes, OPER, a vhost).
     func updateRegistered(_ body: (inout Registered) -> Void) {
         state.withLock { state in
-            guard var registered = state.registered else { return }
-            body(&registered)
-            state.registered = registered
+            guard state.registered != nil else { return }
+            body(&state.registered!)  // in place: no copy of its strings
         }
     }
 

@@ -15,6 +15,11 @@ struct IRCOccupantNaming: Sendable {
     /// NICKLEN: a longer foreign nick is shown in the foreign form.
     let nickLength: Int
 
+    /// The IRC client of this server behind `occupant`, if it is one (found by session).
+    func ircEntry(of occupant: Occupant) -> IRCNickEntry? {
+        ircEntry(among: occupant.sessions)
+    }
+
     /// The IRC client among `sessions`, if one of them is this server's.
     private func ircEntry(among sessions: [SessionID]) -> IRCNickEntry? {
         for session in sessions {

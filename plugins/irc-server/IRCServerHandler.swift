@@ -49,14 +49,10 @@ final class IRCServerHandler: ChannelInboundHandler {
         let message: IRCMessage
         let (text, notUTF8) = line.decoded()
         do {
-            message = try IRCMessage(parsing: text)
+            // IRCv3 message-tags: a client sends at most 4094 bytes of tag data.
+            message = try IRCMessage(parsing: text, maximumTagBytes: IRCLimits.maximumClientTagBytes)
         } catch {
             connection.assumeIsolated { $0.refused(error) }
-            return
-        }
-        if !message.tags.isEmpty, Self.tagSectionBytes(of: text) > IRCLimits.maximumClientTagBytes {
-            // IRCv3 message-tags: a client sends at most 4094 bytes of tag data.
-            connection.assumeIsolated { $0.refused(.tagsTooLong) }
             return
         }
         if notUTF8 && utf8Only {
@@ -65,13 +61,6 @@ final class IRCServerHandler: ChannelInboundHandler {
             return
         }
         connection.assumeIsolated { $0.receive(message) }
-    }
-
-    /// The bytes of a line's tag section, `@` and the space after it included (0 without).
-    static func tagSectionBytes(of line: String) -> Int {
-        guard line.utf8.first == UInt8(ascii: "@") else { return 0 }
-        let space = line.utf8.firstIndex(of: UInt8(ascii: " ")) ?? line.utf8.endIndex
-        return line.utf8.distance(from: line.utf8.startIndex, to: space) + 1
     }
 
     func channelActive(context: ChannelHandlerContext) {

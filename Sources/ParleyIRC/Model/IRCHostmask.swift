@@ -13,15 +13,7 @@ public enum IRCHostmask {
     /// never end the source early or make it name someone else.
     public static func of(nick: String, user: UserID) -> String {
         // RFC 2812 §2.3.1 `prefix = nickname [ [ "!" user ] "@" host ]`.
-        let localpart = user.localpart.isEmpty ? "*" : userPart(user.localpart)
-        var mask = ""
-        mask.reserveCapacity(nick.utf8.count + localpart.utf8.count + user.domain.utf8.count + 2)
-        mask += nick
-        mask += "!"
-        mask += localpart
-        mask += "@"
-        mask += user.domain
-        return mask
+        of(nick: nick, userPart: user.localpart.isEmpty ? "*" : userPart(user.localpart), host: user.domain)
     }
 
     /// The user part of a client whose username nobody verified: `~` and the username it
@@ -40,7 +32,14 @@ public enum IRCHostmask {
 
     /// `nick!user@host` from its parts; `user` already made safe.
     public static func of(nick: String, userPart: String, host: String) -> String {
-        nick + "!" + userPart + "@" + host
+        var mask = ""
+        mask.reserveCapacity(nick.utf8.count + userPart.utf8.count + host.utf8.count + 2)
+        mask += nick
+        mask += "!"
+        mask += userPart
+        mask += "@"
+        mask += host
+        return mask
     }
 
     /// The localpart made safe and bounded for the user part of a hostmask.
