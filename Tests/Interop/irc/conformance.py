@@ -25,13 +25,10 @@ only Parley does print SKIP with the reason.
 
 import argparse
 import base64
-import json
 import re
-import signal
 import socket
 import sys
 import time
-import traceback
 import uuid
 
 import server_scenarios as s
@@ -1171,64 +1168,14 @@ def main():
         sys.exit(3 if e.code else 0)
     args.tls_port, args.basic, args.basic_cap = 0, False, False   # what server_scenarios.Run reads
 
-    def on_alarm(signum, frame):
-        raise s.OverallTimeout()
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, args.timeout)
-
+    s.arm_overall_timeout(args.timeout)
     names = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
-    checks, failed, error, status = {}, [], None, 0
-    for name in names:
+
+    def make_run(name):
         run = Run(args)
         run.scenario = name
-        prefix = f"{name}:" if len(names) > 1 else ""
-        if prefix:
-            print(f"== {name}", flush=True)
-        try:
-            SCENARIOS[name](run)
-        except StepFailed as failure:
-            failed.append(prefix + failure.step)
-            error = error or str(failure)
-            status = max(status, 1)
-            run.checks[failure.step] = False
-            print(f"FAIL {failure}", file=sys.stderr, flush=True)
-            print(f"FAIL {failure.step}", flush=True)
-            for c in run.clients:
-                print(f"--- {c.label} ({c.nick}) last lines:", file=sys.stderr)
-                for m in c.lines[-12:]:
-                    print(f"    {m.raw[:300]}", file=sys.stderr)
-            for peer in run.peers.values():
-                print(f"--- {peer.label} ({peer.nick}) last lines:", file=sys.stderr)
-                for line in peer.lines[-12:]:
-                    print(f"    {line.raw[:300]}", file=sys.stderr)
-        except s.OverallTimeout:
-            error = f"overall timeout of {args.timeout:.0f} s in {name}"
-            failed.append(name)
-            status = 2
-            print(f"FAIL {error}", file=sys.stderr, flush=True)
-        except Exception as e:
-            error = f"{name}: unexpected {type(e).__name__}: {e}"
-            failed.append(name)
-            status = 2
-            traceback.print_exc()
-        finally:
-            try:
-                run.close()
-            except Exception:
-                pass
-        for step, passed in run.checks.items():
-            if not passed and prefix + step not in failed:
-                failed.append(prefix + step)
-                status = max(status, 1)
-                error = error or run.soft_failures[0]
-        checks.update({prefix + k: v for k, v in run.checks.items()})
-        if status == 2:
-            break
-    signal.setitimer(signal.ITIMER_REAL, 0)
-    result = {"scenario": args.scenario, "ok": status == 0 and bool(checks), "checks": checks,
-              "failed": failed, "error": error}
-    print(json.dumps(result), flush=True)
-    sys.exit(status)
+        return run
+    s.run_scenarios(args.scenario, SCENARIOS, names, make_run, args.timeout)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,6 @@ Output and exit status as in server_scenarios.py (OK lines, a JSON line last).
 """
 
 import argparse
-import json
-import signal
-import sys
-import traceback
 
 import server_scenarios as s
 
@@ -41,15 +37,10 @@ def main():
     args = p.parse_args()
     args.tls_port, args.basic, args.basic_cap, args.scenario = 0, False, False, "irssi-op"
 
-    def on_alarm(signum, frame):
-        raise s.OverallTimeout()
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, args.timeout)
-
-    run = s.Run(args)
-    status, error, failed = 0, None, []
+    s.arm_overall_timeout(args.timeout)
     peer, chan = args.peer.lower(), args.channel
-    try:
+
+    def scenario(run):
         alice = run.logged_in("alice", args.user, args.user, args.password)
         since = alice.mark()
         names = alice.join(chan, "join")
@@ -71,31 +62,8 @@ def main():
         alice.expect("peer_bye", "PRIVMSG", lambda l: l.params[-1] == args.bye and l.nick.lower() == peer,
                      since=since, timeout=args.step_timeout, what=f"{args.bye!r} from {args.peer}")
         run.ok("peer_bye")
-    except s.StepFailed as failure:
-        status, error, failed = 1, str(failure), [failure.step]
-        print(f"FAIL {failure}", file=sys.stderr, flush=True)
-        for one in run.peers.values():
-            print(f"--- {one.label} ({one.nick}) last lines:", file=sys.stderr)
-            for line in one.lines[-15:]:
-                print(f"    {line.raw}", file=sys.stderr)
-    except s.OverallTimeout:
-        status, error, failed = 2, f"overall timeout of {args.timeout:.0f} s", ["timeout"]
-        print(f"FAIL {error}", file=sys.stderr, flush=True)
-    except Exception as e:
-        status, error, failed = 2, f"unexpected {type(e).__name__}: {e}", ["error"]
-        traceback.print_exc()
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        try:
-            run.close()
-        except Exception:
-            pass
-    checks = dict(run.checks)
-    for f in failed:
-        checks[f] = False
-    print(json.dumps({"scenario": "irssi-op", "ok": status == 0, "checks": checks, "failed": failed,
-                      "error": error}), flush=True)
-    sys.exit(status)
+
+    s.run_scenarios("irssi-op", {"irssi-op": scenario}, ["irssi-op"], lambda name: s.Run(args), args.timeout)
 
 
 if __name__ == "__main__":

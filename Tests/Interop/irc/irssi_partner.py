@@ -14,10 +14,6 @@ Output and exit status as in server_scenarios.py (OK lines, a JSON line last).
 """
 
 import argparse
-import json
-import signal
-import sys
-import traceback
 
 import server_scenarios as s
 
@@ -46,15 +42,10 @@ def main():
     args.tls_port = 0
     args.scenario = "irssi"
 
-    def on_alarm(signum, frame):
-        raise s.OverallTimeout()
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, args.timeout)
-
-    run = s.Run(args)
-    status, error, failed = 0, None, []
+    s.arm_overall_timeout(args.timeout)
     wait = args.step_timeout
-    try:
+
+    def scenario(run):
         alice = run.logged_in("alice", args.user, args.user, args.password)
         names = alice.join(args.channel, "join")
         if args.peer.lower() not in [s.strip_prefixes(n).lower() for n in names]:
@@ -121,36 +112,8 @@ def main():
             alice.expect("peer_bye", "PRIVMSG", lambda l: l.params[-1] == args.bye, since=since, timeout=wait,
                          what=f"{args.bye!r} from {args.peer}")
             run.ok("peer_bye")
-    except s.StepFailed as failure:
-        status, error, failed = 1, str(failure), [failure.step]
-        print(f"FAIL {failure}", file=sys.stderr, flush=True)
-        for peer in run.peers.values():
-            print(f"--- {peer.label} ({peer.nick}) last lines:", file=sys.stderr)
-            for line in peer.lines[-15:]:
-                print(f"    {line.raw}", file=sys.stderr)
-    except s.OverallTimeout:
-        status, error, failed = 2, f"overall timeout of {args.timeout:.0f} s", ["timeout"]
-        print(f"FAIL {error}", file=sys.stderr, flush=True)
-    except Exception as e:
-        status, error, failed = 2, f"unexpected {type(e).__name__}: {e}", ["error"]
-        traceback.print_exc()
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        try:
-            run.close()
-        except Exception:
-            pass
-    checks = dict(run.checks)
-    for f in failed:
-        checks[f] = False
-    soft = [k for k, v in run.checks.items() if not v and k not in failed]
-    if soft:
-        failed += soft
-        status = max(status, 1)
-        error = error or run.soft_failures[0]
-    print(json.dumps({"scenario": "irssi", "ok": status == 0, "checks": checks, "failed": failed,
-                      "error": error}), flush=True)
-    sys.exit(status)
+
+    s.run_scenarios("irssi", {"irssi": scenario}, ["irssi"], lambda name: s.Run(args), args.timeout)
 
 
 if __name__ == "__main__":

@@ -966,40 +966,68 @@ def main():
     except SystemExit as e:
         sys.exit(3 if e.code else 0)
 
-    def on_alarm(signum, frame):
-        raise OverallTimeout()
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, args.timeout)
-
+    arm_overall_timeout(args.timeout)
     names = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
     if args.scenario == "all" and not args.tls_port:
         names.remove("tls")
-    checks, failed, error, status = {}, [], None, 0
-    for name in names:
+
+    def make_run(name):
         run = Run(args)
         run.scenario = name
-        if len(names) > 1:
+        return run
+    run_scenarios(args.scenario, SCENARIOS, names, make_run, args.timeout)
+
+
+# --------------------------------------------------------------------------- the shared runner
+# Every IRC interop script (this one, conformance.py, irssi_partner.py, irssi_op_partner.py)
+# ends the same way: each scenario on its own Run, failures reported with the last lines the
+# clients got, one JSON line last, the exit status.
+
+def arm_overall_timeout(seconds):
+    """Raises OverallTimeout in the main thread after `seconds`."""
+    def on_alarm(signum, frame):
+        raise OverallTimeout()
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+
+
+def dump_last_lines(run, count=15):
+    """The last lines each client of `run` received, on stderr (after a failed step)."""
+    for client in list(getattr(run, "clients", [])) + list(run.peers.values()):
+        print(f"--- {client.label} ({client.nick}) last lines:", file=sys.stderr)
+        for line in client.lines[-count:]:
+            print(f"    {line.raw[:300]}", file=sys.stderr)
+
+
+def run_scenarios(label, scenarios, names, make_run, timeout):
+    """Runs each of `names` (a key of `scenarios`) on `make_run(name)`, prints the JSON line
+    and exits: 0 every step passed, 1 a step failed (soft failures included), 2 overall
+    timeout or unexpected error (which also stops the remaining scenarios). With several
+    names, steps are reported as `name:step`."""
+    checks, failed, error, status = {}, [], None, 0
+    for name in names:
+        run = make_run(name)
+        prefix = f"{name}:" if len(names) > 1 else ""
+        if prefix:
             print(f"== {name}", flush=True)
         try:
-            SCENARIOS[name](run)
+            scenarios[name](run)
         except StepFailed as failure:
-            failed.append(f"{name}:{failure.step}" if len(names) > 1 else failure.step)
-            error = str(failure)
-            status = 1
+            failed.append(prefix + failure.step)
+            error = error or str(failure)
+            status = max(status, 1)
+            run.checks[failure.step] = False
             print(f"FAIL {failure}", file=sys.stderr, flush=True)
             print(f"FAIL {failure.step}", flush=True)
-            for peer in run.peers.values():
-                print(f"--- {peer.label} ({peer.nick}) last lines:", file=sys.stderr)
-                for line in peer.lines[-15:]:
-                    print(f"    {line.raw}", file=sys.stderr)
+            dump_last_lines(run)
         except OverallTimeout:
-            error = f"overall timeout of {args.timeout:.0f} s in {name}"
-            failed.append(name)
+            error = f"overall timeout of {timeout:.0f} s in {name}"
+            failed.append(prefix + "timeout")
             status = 2
             print(f"FAIL {error}", file=sys.stderr, flush=True)
         except Exception as e:
             error = f"{name}: unexpected {type(e).__name__}: {e}"
-            failed.append(name)
+            failed.append(prefix + "error")
             status = 2
             traceback.print_exc()
         finally:
@@ -1007,7 +1035,6 @@ def main():
                 run.close()
             except Exception:
                 pass
-        prefix = f"{name}:" if len(names) > 1 else ""
         for step, passed in run.checks.items():
             if not passed and prefix + step not in failed:
                 failed.append(prefix + step)
@@ -1015,14 +1042,12 @@ def main():
                 error = error or run.soft_failures[0]
         checks.update({prefix + k: v for k, v in run.checks.items()})
         for f in failed:
-            if f.startswith(prefix) or not prefix:
-                checks.setdefault(f, False)
+            checks.setdefault(f, False)
         if status == 2:
             break
     signal.setitimer(signal.ITIMER_REAL, 0)
-    result = {"scenario": args.scenario, "ok": status == 0 and bool(checks), "checks": checks,
-              "failed": failed, "error": error}
-    print(json.dumps(result), flush=True)
+    print(json.dumps({"scenario": label, "ok": status == 0 and bool(checks), "checks": checks,
+                      "failed": failed, "error": error}), flush=True)
     sys.exit(status)
 
 
