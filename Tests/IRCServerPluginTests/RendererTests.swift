@@ -208,7 +208,7 @@ import Testing
         let line = IRCEventRenderer.message(
             notice, source: "bob", target: "#dev", messageTags: true, serverTime: false, mapping: mapping).first
         #expect(line?.command == "NOTICE")
-        #expect(line?.tags.contains { $0.key == IRCEventRenderer.noticeMarkerKey } == false)
+        #expect(line?.tags.contains { $0.key == IRCEventRenderer.Marker.notice.rawValue } == false)
 
         let typing = Self.roomMessage(
             body: nil,

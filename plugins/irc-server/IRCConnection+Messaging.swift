@@ -42,7 +42,7 @@ extension IRCConnection {
                 }
                 var roomPayloads = payloads
                 if quiet { roomPayloads.append(IRCEventRenderer.noticeMarker) }
-                if status != nil, let prefix = target.first { roomPayloads.append(IRCEventRenderer.statusMarker(prefix)) }
+                if status != nil, let prefix = target.first { roomPayloads.append(IRCEventRenderer.marker(.statusMessage, value: String(prefix))) }
                 // The room mints the message's id (the `msgid` every member sees).
                 let outgoing = Message(
                     kind: .room, from: .session(session.id), to: .room(room), body: body,

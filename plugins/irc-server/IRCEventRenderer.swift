@@ -254,39 +254,42 @@ enum IRCEventRenderer {
 
     // MARK: Messages
 
-    /// The native IRC payload that marks a room message sent as NOTICE: the room makes
-    /// every message kind `.room`, so the NOTICE/PRIVMSG difference travels as a payload.
-    /// Rule: NOTICE when the message kind is `.notice` or `.headline`, or it carries this
-    /// marker; PRIVMSG otherwise.
-    static let noticeMarkerKey = "NOTICE"
+    /// The native IRC payloads the server adds to a room message for its own rendering,
+    /// stripped before it renders: a room makes every message kind `.room`, so how it was
+    /// sent travels as a payload.
+    enum Marker: String {
+        /// Sent as NOTICE. Rule: NOTICE when the message kind is `.notice` or `.headline`,
+        /// or it carries this marker; PRIVMSG otherwise.
+        case notice = "NOTICE"
+        /// Sent to a STATUSMSG target (`@` of `PRIVMSG @#chan`, the value), so that the
+        /// members who get it see the target it was sent to.
+        case statusMessage = "STATUSMSG"
+    }
 
-    /// Whether a payload is the NOTICE marker.
-    static func isNoticeMarker(_ payload: ExtensionPayload) -> Bool {
-        payload.native?.family == .irc && payload.native?.key == noticeMarkerKey
+    static func marker(_ kind: Marker, value: String = "") -> ExtensionPayload {
+        ExtensionPayload(native: NativePayload(family: .irc, key: kind.rawValue, value: value))
     }
 
     /// The NOTICE marker payload.
-    static var noticeMarker: ExtensionPayload {
-        ExtensionPayload(native: NativePayload(family: .irc, key: noticeMarkerKey, value: ""))
+    static var noticeMarker: ExtensionPayload { marker(.notice) }
+
+    /// Whether a payload is one of the server's markers.
+    static func isMarker(_ payload: ExtensionPayload) -> Bool {
+        guard let native = payload.native, native.family == .irc else { return false }
+        return Marker(rawValue: native.key) != nil
     }
 
-    /// The native IRC payload that carries a STATUSMSG prefix (`@` of `PRIVMSG @#chan`), so
-    /// that the members who get the message see the target it was sent to.
-    static let statusMarkerKey = "STATUSMSG"
-
-    static func statusMarker(_ prefix: Character) -> ExtensionPayload {
-        ExtensionPayload(native: NativePayload(family: .irc, key: statusMarkerKey, value: String(prefix)))
-    }
-
-    static func isStatusMarker(_ payload: ExtensionPayload) -> Bool {
-        payload.native?.family == .irc && payload.native?.key == statusMarkerKey
+    /// The value of a marker a message carries, nil without it.
+    static func markerValue(_ kind: Marker, in message: Message) -> String? {
+        guard !message.payloads.isEmpty else { return nil }
+        let found = message.payloads.first { $0.native?.family == .irc && $0.native?.key == kind.rawValue }
+        return found.map { $0.native?.value as? String ?? "" }
     }
 
     /// The target IRC shows for a room message: the channel, after its STATUSMSG prefix.
     static func target(of message: Message, in room: RoomID) -> String {
         let channel = IRCChannelName.channel(for: room)
-        guard !message.payloads.isEmpty, let marker = message.payloads.first(where: isStatusMarker),
-            let prefix = marker.native?.value as? String, prefix.count == 1, "~@+".contains(prefix)
+        guard let prefix = markerValue(.statusMessage, in: message), prefix.count == 1, "~@+".contains(prefix)
         else { return channel }
         return prefix + channel
     }
@@ -303,7 +306,7 @@ enum IRCEventRenderer {
 
     /// Whether a message is shown as NOTICE.
     static func isNotice(_ message: Message) -> Bool {
-        message.kind == .notice || message.kind == .headline || message.payloads.contains(where: isNoticeMarker)
+        message.kind == .notice || message.kind == .headline || markerValue(.notice, in: message) != nil
     }
 
     /// A message as PRIVMSG, NOTICE or (no body, tags only) TAGMSG from `source` to
@@ -321,8 +324,8 @@ enum IRCEventRenderer {
         account: String? = nil, mapping: IRCPayloadMapping
     ) -> [IRCMessage] {
         var outgoing = message
-        if outgoing.payloads.contains(where: { isNoticeMarker($0) || isStatusMarker($0) }) {
-            outgoing.payloads.removeAll(where: { isNoticeMarker($0) || isStatusMarker($0) })
+        if outgoing.payloads.contains(where: isMarker) {
+            outgoing.payloads.removeAll(where: isMarker)
         }
         let (mapped, text) = mapping.outbound(outgoing, clientTags: messageTags, serverTime: serverTime)
         var tags = mapped
