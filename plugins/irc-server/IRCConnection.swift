@@ -21,6 +21,13 @@ final actor IRCConnection: LoopBoundConnection {
     let shared: IRCServerShared
     /// Whether the client connected to the TLS port.
     let secure: Bool
+    // The one-byte fields sit together, after `secure`, in one word of the object (memory
+    // per idle client is a target).
+    var closed = false
+    /// Failed OPER attempts (closed at `max-auth-failures`).
+    var operFailures: UInt8 = 0
+    /// Between `beginLabel` and `endLabel`: replies go to the mind's capture.
+    private var labeling = false
     var registration = IRCRegistration()
     var login: Login<ChatAccount>?
     /// The model session, once registered.
@@ -31,17 +38,12 @@ final actor IRCConnection: LoopBoundConnection {
     /// `nick!user@host` as others see this client (`IRCMind.Registered.hostmask`), `*`
     /// before registration.
     var hostmask: String { mind?.registered?.hostmask ?? "*" }
-    var closed = false
     /// What its rooms tell the peers when the server ends the connection itself.
     var closingMessage: String?
 
     private var inbox: SerialInbox<IRCMessage>
     /// Lines gathered by `corking`, written at its end.
     private var corked: ByteBuffer?
-    /// Failed OPER attempts (closed at `max-auth-failures`).
-    var operFailures: UInt8 = 0
-    /// Between `beginLabel` and `endLabel`: replies go to the mind's capture.
-    private var labeling = false
     private var flood: IRCFloodControl
     private var lastActivity: NIODeadline
     private var pingSentAt: NIODeadline?
