@@ -35,6 +35,8 @@ ROSTER_NS = "jabber:iq:roster"
 SASL_NS = "urn:ietf:params:xml:ns:xmpp-sasl"
 STANZAS_NS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 DELAY_NS = "urn:xmpp:delay"
+DISCO_INFO_NS = "http://jabber.org/protocol/disco#info"
+FORWARD_NS = "urn:xmpp:forward:0"
 
 STEP_TIMEOUT = 5.0  # seconds to wait for one expected stanza
 QUIET_PERIOD = 1.5  # seconds to wait before concluding that something did NOT arrive
@@ -293,6 +295,12 @@ def stanza_error(xml):
     return "unknown"
 
 
+def stanza_error_type(xml):
+    """The type attribute of a stanza error (cancel, modify, …), or None."""
+    err = xml.find(f"{{{CLIENT_NS}}}error") if xml is not None else None
+    return err.get("type") if err is not None else None
+
+
 def stanza_error_text(xml):
     """The text of a stanza error, or "" when there is none."""
     text = xml.find(f".//{{{STANZAS_NS}}}text") if xml is not None else None
@@ -380,6 +388,15 @@ class Client(slixmpp.ClientXMPP):
     def matching(self, kind, pred, since=None):
         start = (since or {}).get(kind, 0)
         return [st.xml for st in self.received[kind][start:] if pred(st.xml)]
+
+    def record_iq_sets(self, child_ns):
+        """Also record, under "push", every iq type=set whose child is in namespace child_ns
+        (server pushes such as XEP-0191's blocklist pushes)."""
+        self.received.setdefault("push", [])
+        self.register_handler(Callback(f"rec-push-{child_ns}", _XMLMatcher(
+            lambda x: x.tag == f"{{{CLIENT_NS}}}iq" and x.get("type") == "set"
+            and any(ch.tag.startswith(f"{{{child_ns}}}") for ch in x)),
+            lambda s: self._record("push", s)))
 
     # -- login
     def _login_done(self, outcome):
@@ -510,9 +527,35 @@ class Client(slixmpp.ClientXMPP):
             p["priority"] = priority
         p.send()
 
+    def send_chat(self, to, text, extra=(), mtype="chat"):
+        """A message with a body (and the given extra child elements) to `to`."""
+        m = self.Message()
+        m["to"] = to
+        m["type"] = mtype
+        m["body"] = text
+        for el in extra:
+            m.append(el)
+        m.send()
+
+    async def disco_features(self, to):
+        """(iq type, set of the features) of a disco#info query to `to`."""
+        t, x = await self.iq("get", ET.Element(f"{{{DISCO_INFO_NS}}}query"), to=to)
+        feats = {f.get("var") for f in x.iter(f"{{{DISCO_INFO_NS}}}feature")} if t == "result" else set()
+        return t, feats
+
     async def barrier(self):
         """Round trip on this stream: the server has processed everything sent before."""
         await self.iq("get", ET.Element(f"{{{ROSTER_NS}}}query"))
+
+
+class _XMLMatcher:
+    """A slixmpp matcher from a predicate on the stanza's XML."""
+
+    def __init__(self, pred):
+        self.pred = pred
+
+    def match(self, stanza):
+        return self.pred(stanza.xml)
 
 
 def StopScenarioWith(sc, name, detail):

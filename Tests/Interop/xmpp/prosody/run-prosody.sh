@@ -23,12 +23,17 @@
 #   PROSODY_PUBSUB=DOMAIN[:JID,JID…] (opt-in) also serves publish-subscribe there (XEP-0060,
 #   mod_pubsub as `Component "DOMAIN" "pubsub"`, the JIDs its admins: in Prosody 0.12 only an
 #   admin may create nodes) and PEP on every account (XEP-0163, mod_pep); DIR remembers it.
+#   PROSODY_MODULES="carbons mam blocklist …" (opt-in) appends these Prosody module names
+#   (letters, digits, _ and -, separated by spaces) to modules_enabled; with mam listed, also
+#   archive_expires_after = "1w" and default_archive_policy = true (every conversation
+#   archived). DIR remembers the list like the components. Used by carbons.py, mam.py and
+#   blocking.py (XEP-0280, XEP-0313, XEP-0191), which the default config cannot pass.
 # Config: loopback only (c2s on 127.0.0.1:PORT; s2s, http and direct TLS off; components off
 # unless PROSODY_COMPONENT is set),
 # STARTTLS with a self-signed certificate but not required, PLAIN allowed without TLS,
 # SCRAM-SHA-256 stored keys (password_hash = "SHA-256"), open in-band registration,
-# offline storage, ping, version, disco, uptime, time. No carbons, no MAM, no smacks:
-# they would change what the scenarios observe.
+# offline storage, ping, version, disco, uptime, time. No carbons, no MAM, no smacks
+# (unless PROSODY_MODULES asks for them): they would change what the scenarios observe.
 set -euo pipefail
 
 domain="${PROSODY_DOMAIN:-localhost}"
@@ -73,6 +78,18 @@ prepare() {
       || die "PROSODY_PUBSUB: expected DOMAIN[:JID,JID…], got '$PROSODY_PUBSUB'"
     echo "$PROSODY_PUBSUB" >"$dir/pubsub"
   fi
+  if [ -n "${PROSODY_MODULES:-}" ] && [ ! -s "$dir/modules" ]; then
+    [[ "$PROSODY_MODULES" =~ ^[[:space:]]*[A-Za-z0-9_-]+([[:space:]]+[A-Za-z0-9_-]+)*[[:space:]]*$ ]] \
+      || die "PROSODY_MODULES: expected module names separated by spaces, got '$PROSODY_MODULES'"
+    echo $PROSODY_MODULES >"$dir/modules"
+  fi
+  local extra_modules="" extra_settings="" m
+  if [ -s "$dir/modules" ]; then
+    for m in $(cat "$dir/modules"); do
+      extra_modules+=" \"$m\";"
+      if [ "$m" = mam ]; then extra_settings+=$'\n'"archive_expires_after = \"1w\""$'\n'"default_archive_policy = true"; fi
+    done
+  fi
   local pep="" spec admins
   if [ -s "$dir/pubsub" ]; then
     spec=$(cat "$dir/pubsub")
@@ -110,7 +127,7 @@ http_ports = {}
 https_ports = {}
 modules_enabled = {
   "roster"; "saslauth"; "tls"; "disco"; "ping"; "version"; "uptime"; "time";
-  "register"; "offline"; "private"; "vcard_legacy"; $pep
+  "register"; "offline"; "private"; "vcard_legacy"; $pep$extra_modules
 }
 modules_disabled = { "s2s"; "posix" }
 allow_registration = true
@@ -120,7 +137,7 @@ authentication = "internal_hashed"
 password_hash = "SHA-256"
 storage = "internal"
 log = { { levels = { min = "info" }, to = "console" } }
-ssl = { certificate = "$dir/certs/$domain.crt"; key = "$dir/certs/$domain.key" }
+ssl = { certificate = "$dir/certs/$domain.crt"; key = "$dir/certs/$domain.key" }$extra_settings
 VirtualHost "$domain"
 $component_blocks
 CFG
@@ -179,5 +196,5 @@ case "$cmd" in
     "${run_as[@]}" prosodyctl --config "$dir/prosody.cfg.lua" register "$2" "$domain" "$3" >/dev/null
     ;;
   *)
-    sed -n '2,28p' "$0" >&2; exit 2 ;;
+    sed -n '2,36p' "$0" >&2; exit 2 ;;
 esac
