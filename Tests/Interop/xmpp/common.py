@@ -528,14 +528,17 @@ class Client(slixmpp.ClientXMPP):
         p.send()
 
     def send_chat(self, to, text, extra=(), mtype="chat"):
-        """A message with a body (and the given extra child elements) to `to`."""
+        """A message with a body (and the given extra child elements) to `to`; returns its id
+        (an error reply carries the id, not necessarily the body)."""
         m = self.Message()
+        m["id"] = mid = "m-" + nonce()
         m["to"] = to
         m["type"] = mtype
         m["body"] = text
         for el in extra:
             m.append(el)
         m.send()
+        return mid
 
     async def disco_features(self, to):
         """(iq type, set of the features) of a disco#info query to `to`."""
