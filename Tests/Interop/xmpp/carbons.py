@@ -3,20 +3,23 @@
 
 alice logs in twice (carb-r1, carb-r2), bob once; all three send initial presence; slixmpp's
 xep_0030 and xep_0280 plugins are loaded (the checks read the raw XML).
-  * disco_advertises_carbons: the server's disco#info lists urn:xmpp:carbons:2 (§2).
-  * enable_r1, enable_r2: <enable/> is answered with a result (§3).
+  * disco_advertises_carbons: the server's disco#info lists urn:xmpp:carbons:2 (§3).
+  * enable_r1, enable_r2: <enable/> is answered with a result (§4).
   * sent_carbon_to_r2: r1 -> bob's bare JID; r2 gets <message from=alice-bare to=alice/r2>
     <sent><forwarded xmlns='urn:xmpp:forward:0'><message from=alice/r1 to=bob …> with that
-    body (§6); bob_got_message: bob gets the message itself.
+    body (§8); bob_got_message: bob gets the message itself.
   * received_carbon: bob -> alice/r1 (full JID); r2 gets a <received> carbon (outer from alice's
     bare JID) whose inner message is from bob's full JID to alice/r1 with the body; r1 gets the
-    message itself and no carbon of it (§5).
+    message itself and no carbon of it (§7: "MUST NOT send a forwarded copy to the client(s) the
+    original message stanza was addressed to").
   * private_not_copied: r1 -> bob with <private xmlns='urn:xmpp:carbons:2'/> and
-    <no-copy xmlns='urn:xmpp:hints'/>: no carbon reaches r2 within the quiet period (§7).
+    <no-copy xmlns='urn:xmpp:hints'/>: no carbon reaches r2 within the quiet period (§9: "The
+    sending server MUST NOT deliver forwarded messages to the other Carbons-enabled resources of
+    the sender"). Info private_element_kept_for_bob (§9: the receiving server SHOULD remove it).
   * disable_stops_copies: r2 sends <disable/> (result), then r1 -> bob and bob -> r1: no carbon
-    reaches r2 (§4).
+    reaches r2 (§5).
   * forged_carbon_ignored: bob sends alice's bare JID a message that contains a <received>
-    carbon wrapping a message "from" alice/r2; every copy that reaches alice comes from bob's
+    carbon wrapping a message "from" alice's resource 'forged'; every copy that reaches alice comes from bob's
     JID, never from alice's own bare JID (§11: a client accepts carbons only from its bare JID,
     so a server must not relay one that looks like that). Info forged_carbon_outcome says
     whether it arrived (and whether the wrapper was kept).

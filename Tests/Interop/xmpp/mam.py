@@ -8,35 +8,41 @@ own (the archive also holds earlier runs and other scenarios):
   bob sends 12 messages, alice sends 3 (bodies "mam NONCE ..." with an index), all in order.
 Queries (alice's own archive, no 'to'; slixmpp's xep_0030/0059/0313/0359 plugins loaded,
 the raw XML read):
-  * disco_account_mam: disco#info to alice's bare JID lists urn:xmpp:mam:2 (§7).
+  * disco_account_mam: disco#info to alice's bare JID lists urn:xmpp:mam:2 ('Determining
+    support').
   * stanza_id_on_delivery: each of the 12 delivered messages carries one
-    <stanza-id xmlns='urn:xmpp:sid:0' by=alice-bare id=…/> (XEP-0359 §3, XEP-0313 §5.2).
+    <stanza-id xmlns='urn:xmpp:sid:0' by=alice-bare id=…/> (XEP-0359; XEP-0313 'Communicating
+    the archive ID').
   * page_forward: start=T0, max=5, then after=<last> until complete='true': every page at most 5
-    results, the 17 bodies in order, complete='true' on the last page only (§4.1.4, §4.2).
+    results, the 17 bodies in order, complete='true' on the last page only ('Paging through
+    results': "If it is not the last page of the result set, the server MUST either omit the
+    'complete' attribute, or give it a value of 'false'").
   * page_backward: <before/> empty (the last page), then before=<first> of each page: the same
     17 bodies in order once the pages are put back together, complete='true' on the earliest.
-  * with_filter: with=bob's bare JID → the 17 (both directions); with=an unknown JID → none (§4.1.1).
-  * start_end_filter: start=TMID → the 15 after it; start=T0 end=TMID → the 2 before it (§4.1.2).
+  * with_filter: with=bob's bare JID → the 17 (both directions); with=an unknown JID → none
+    ('Filtering by JID').
+  * start_end_filter: start=TMID → the 15 after it; start=T0 end=TMID → the 2 before it
+    ('Filtering by time received': start and end are inclusive).
   * result_shape: every result is <message> (from alice's bare JID or without from) holding
     <result xmlns='urn:xmpp:mam:2' queryid=Q id=…><forwarded xmlns='urn:xmpp:forward:0'>
     <delay stamp=…/><message …/></forwarded></result>, and the result id of each message alice
-    received equals the stanza-id it carried on delivery (§4.2, §5.2).
+    received equals the stanza-id it carried on delivery ('Query results').
   * offline_messages_archived: the 2 messages sent while alice was offline are in the archive.
   * malformed_form_bad_request: start='yesterday' → error type modify, bad-request.
-  * unknown_field_rejected: a field 'foo' → feature-not-implemented (§4.1.5: "If a client
-    includes a form field that the server does not recognise, the server MUST respond with a
-    'feature-not-implemented' error"); info unknown_field_outcome. --accept-ignored-field also
+  * unknown_field_rejected: a field 'foo' → feature-not-implemented ('Retrieving form fields':
+    "If a client includes a form field that the server does not recognise, the server MUST
+    respond with a 'feature-not-implemented' error"); info unknown_field_outcome. --accept-ignored-field also
     accepts a result (the field ignored).
     PROSODY DEVIATION: Prosody 0.12's mod_mam ignores unknown fields and answers the query
     (info unknown_field_outcome "result (the field ignored)"), so against Prosody this check
     fails unless --accept-ignored-field is given (prosody/validate.sh gives it).
   * huge_max_capped: max=100000 is answered (not a time-out) with a page of at most
     --page-bound results (info huge_max_page_size, huge_max_complete).
-  * unknown_after_id_item_not_found: after='nonexistent' → item-not-found (§4.1.4 "Requesting
-    pages": "the server MUST return an item-not-found error"); the XEP's example has error type
-    cancel, Prosody 0.12 sends modify (info unknown_after_id_error; the type is not judged).
+  * unknown_after_id_item_not_found: after='nonexistent' → item-not-found ('Requesting pages': "the
+    server MUST return an item-not-found error"); the XEP's example has error type cancel,
+    Prosody 0.12 sends modify (info unknown_after_id_error; the type is not judged).
   * prefs_roundtrip: <prefs/> get, set default='roster' with bob in <always/>, get again shows
-    it; the original prefs are put back (§6).
+    it; the original prefs are put back ('Archiving Preferences').
   * other_account_forbidden: alice querying bob's archive (to=bob's bare JID) → forbidden or
     service-unavailable (info which).
 """
@@ -253,7 +259,7 @@ async def check_refusals(sc, alice, bob):
     sc.info["unknown_field_outcome"] = p.error or f"{p.type} (the field ignored)"
     allowed = p.error == "feature-not-implemented" or (sc.args.accept_ignored_field and p.type == "result")
     sc.check("unknown_field_rejected", allowed, f"{p.type} {p.error} ({len(p.results)} results); XEP-0313 "
-             "§4.1.5: 'the server MUST respond with a feature-not-implemented error'")
+             "'Retrieving form fields': 'the server MUST respond with a feature-not-implemented error'")
     p = await query(alice, rsm={"max": "100000"}, timeout=15)
     sc.info["huge_max_page_size"], sc.info["huge_max_complete"] = len(p.results), p.complete
     sc.check("huge_max_capped", p.type == "result" and len(p.results) <= sc.args.page_bound,

@@ -3,6 +3,7 @@
 #
 #   run-all.sh --port N [--host 127.0.0.1] [--domain localhost] [--tls starttls|none]
 #              [--mechanism MECH] [--restart 'CMD'] [--results FILE] [--only NAME,NAME]
+#              [--im [--accept-ignored-field]]
 #
 # The server must already have the accounts alice/alicepass and bob/bobpass, allow in-band
 # registration, and keep rosters and offline messages across a restart. --restart CMD is run
@@ -11,6 +12,8 @@
 # connections again on the same port. Without --restart those pairs run without a restart.
 # login runs four times (SCRAM-SHA-256 and PLAIN, over STARTTLS and without TLS) whatever
 # --tls/--mechanism say; every other scenario uses --tls/--mechanism.
+# --im also runs carbons, blocking and mam (XEP-0280, XEP-0191, XEP-0313, which the server must
+# offer); --accept-ignored-field is passed to mam.py (Prosody 0.12 ignores an unknown form field).
 # Each scenario's JSON line goes to --results (JSON lines); a summary goes to stdout, ending
 # with "N passed, N failed". Exit 0 only when all passed.
 set -uo pipefail
@@ -18,7 +21,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
 py="${PYTHON:-$root/.venv/bin/python}"
 
-host=127.0.0.1 port= domain=localhost tls=starttls mech= restart= results=/dev/null only=
+host=127.0.0.1 port= domain=localhost tls=starttls mech= restart= results=/dev/null only= im=0 mam_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --host) host="$2"; shift 2 ;;
@@ -29,6 +32,8 @@ while [ $# -gt 0 ]; do
     --restart) restart="$2"; shift 2 ;;
     --results) results="$2"; shift 2 ;;
     --only) only=",$2,"; shift 2 ;;
+    --im) im=1; shift ;;
+    --accept-ignored-field) mam_args+=(--accept-ignored-field); shift ;;
     *) echo "run-all: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -89,6 +94,11 @@ fi
 want register && run "register[$tls]" register.py "${common[@]}"
 want ping_disco && run "ping_disco[$tls]" ping_disco.py "${common[@]}"
 want sendxmpp && run "sendxmpp[$tls]" sendxmpp.py "${common[@]}"
+if [ "$im" -eq 1 ]; then
+  want carbons && run "carbons[$tls]" carbons.py "${common[@]}"
+  want blocking && run "blocking[$tls]" blocking.py "${common[@]}"
+  want mam && run "mam[$tls]" mam.py "${common[@]}" "${mam_args[@]}"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
