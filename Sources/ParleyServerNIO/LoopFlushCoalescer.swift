@@ -28,7 +28,9 @@ public final class LoopFlushCoalescer: @unchecked Sendable {
     private let headOfBurst: Int
     private let quietBeforeHead: TimeAmount
     private var headLeft = 0
-    private var lastFlush = NIODeadline.uptimeNanoseconds(0)
+    /// When the loop last flushed; nil until it first does (quiet, however long the machine
+    /// has been up).
+    private var lastFlush: NIODeadline?
 
     /// The number of targets that the head of a burst flushes at once by default.
     public static let defaultHeadOfBurst = 16
@@ -51,7 +53,7 @@ public final class LoopFlushCoalescer: @unchecked Sendable {
         assert(loop.inEventLoop)
         if !scheduled {
             scheduled = true
-            if headOfBurst > 0, NIODeadline.now() - lastFlush >= quietBeforeHead { headLeft = headOfBurst }
+            if headOfBurst > 0, lastFlush.map({ NIODeadline.now() - $0 >= quietBeforeHead }) ?? true { headLeft = headOfBurst }
             // Two hops: the room messages that the tasks queued now will post (a sender's
             // command task, then the room's job) are written before the flush too, so one
             // `writev` carries a whole turn of the loop, as an ircd's main loop does.
