@@ -1,78 +1,34 @@
 import Foundation
 import Logging
 import ParleyCore
-import Synchronization
 
 /// Rooms' messages (XEP-0313 MUC archives, history on entry) as human-readable files
-/// (docs/storage.md): one folder per room under `storage/archive/`, holding numbered
-/// segments `1.log`, `2.log`, … of one line per message (`ArchiveLine`).
-///
-/// Each message is appended with one `write` when the room accepts it, on the room's
-/// executor, so a process killed at any moment loses at most the line being written (a
-/// torn last line is skipped when read). Nothing is ever rewritten: a segment holds a
-/// quarter of the retention limit, and the oldest segments are deleted once the newer ones
-/// hold `maxMessages` (and, with `maxAge`, once their newest message is older than that).
+/// (docs/storage.md): one folder per room under `storage/archive/`, in `ArchiveSegments`
+/// of one `ArchiveLine` per message, appended when the room accepts it, on the room's
+/// executor.
 public final class FlatFileRoomArchive: RoomArchive {
-    /// The folder holding one folder per room.
-    public let directory: String
-    /// Most messages kept per room.
-    public let maxMessages: Int
-    /// Oldest message kept, in seconds; nil for no age limit.
-    public let maxAge: TimeInterval?
-    let segmentLines: Int
+    let files: ArchiveSegments
     private let logger: Logger
-    private let clock: @Sendable () -> Date
 
-    /// The segment a room appends to, and the segments it has.
-    private struct Log {
-        var fd: Int32
-        var segments: [Int]
-        var lines: Int
-    }
-    private let logs = Mutex<[RoomID: Log]>([:])
-    /// Rooms kept open for appending at once; the least recently opened beyond it close.
-    static let maximumOpenLogs = 256
-    /// Largest segment read (a segment past it was not written by this archive).
-    static let maximumSegmentBytes = 64 * 1024 * 1024
-    static let header = "# parley-archive 1"
+    /// The folder holding one folder per room.
+    public var directory: String { files.directory }
+    /// Most messages kept per room.
+    public var maxMessages: Int { files.maxMessages }
+    /// Oldest message kept, in seconds; nil for no age limit.
+    public var maxAge: TimeInterval? { files.maxAge }
 
     /// Opens (and creates when missing) the archive in `directory`.
     public init(
         directory: String, maxMessages: Int = 10_000, maxAge: TimeInterval? = nil, logger: Logger = Logger(label: "parley.archive"),
         clock: @escaping @Sendable () -> Date = { Date() }
     ) throws(StoreError) {
-        self.directory = directory
-        self.maxMessages = max(1, maxMessages)
-        self.maxAge = maxAge
-        self.segmentLines = max(1, self.maxMessages / 4)
+        self.files = try ArchiveSegments(directory: directory, maxMessages: maxMessages, maxAge: maxAge, clock: clock)
         self.logger = logger
-        self.clock = clock
-        try Posix.makeDirectory(directory)
     }
-
-    deinit {
-        for log in logs.withLock({ $0.values }) { Posix.closeFile(log.fd) }
-    }
-
-    // MARK: RoomArchive
 
     public func append(_ message: ArchivedMessage, in room: RoomID) {
-        let line = Array((ArchiveLine.encode(message) + "\n").utf8)
         do {
-            try logs.withLock { logs throws(StoreError) in
-                var log: Log
-                if let open = logs[room] { log = open } else { log = try self.open(room) }
-                if log.lines >= segmentLines {
-                    Posix.closeFile(log.fd)
-                    log = try rotate(room, log)
-                }
-                try Posix.writeAll(line, to: log.fd, path: folder(of: room))
-                log.lines += 1
-                logs[room] = log
-                if logs.count > Self.maximumOpenLogs, let oldest = logs.keys.first(where: { $0 != room }) {
-                    Posix.closeFile(logs.removeValue(forKey: oldest)!.fd)
-                }
-            }
+            try files.append(ArchiveLine.encode(message), to: name(of: room))
         } catch {
             logger.error("a room message could not be archived", metadata: ["room": "\(room)", "error": "\(error)"])
         }
@@ -88,110 +44,18 @@ public final class FlatFileRoomArchive: RoomArchive {
     }
 
     public func removeArchive(of room: RoomID) {
-        logs.withLock { logs in
-            if let log = logs.removeValue(forKey: room) { Posix.closeFile(log.fd) }
-            let folder = folder(of: room)
-            for segment in (try? segments(in: folder)) ?? [] { _ = try? Posix.remove("\(folder)/\(segment).log") }
-            rmdir(folder)
-        }
+        files.remove(name(of: room))
     }
 
     /// Appends are written at once; nothing waits.
     public func flush() {}
 
-    // MARK: Files
-
     /// `archive/<name>/`, the room's folded name encoded as file names are (`FileSafeName`).
-    func folder(of room: RoomID) -> String {
-        "\(directory)/\(FileSafeName.encode(name: room.key))"
-    }
+    func folder(of room: RoomID) -> String { files.folder(name(of: room)) }
 
-    private func segments(in folder: String) throws(StoreError) -> [Int] {
-        guard (try? Posix.identity(folder)) != nil else { return [] }
-        return try Posix.directoryEntries(folder).compactMap { name in
-            name.hasSuffix(".log") ? Int(name.dropLast(4)) : nil
-        }.filter { $0 > 0 }.sorted()
-    }
+    private func name(of room: RoomID) -> String { FileSafeName.encode(name: room.key) }
 
-    /// Opens the room's newest segment for appending, counting its lines.
-    private func open(_ room: RoomID) throws(StoreError) -> Log {
-        let folder = folder(of: room)
-        try Posix.makeDirectory(folder)
-        let segments = try segments(in: folder)
-        guard let last = segments.last else {
-            return try rotate(room, Log(fd: -1, segments: [], lines: 0))
-        }
-        let path = "\(folder)/\(last).log"
-        let bytes = try Posix.readFile(path, limit: Self.maximumSegmentBytes)?.bytes ?? []
-        let lines = bytes.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) } - 1
-        let fd = try Posix.openForAppend(path)
-        if let lastByte = bytes.last, lastByte != UInt8(ascii: "\n") {
-            // A torn last line (the process died while writing it): end it, so the next
-            // message starts on a line of its own; readers skip the torn one.
-            try Posix.writeAll([UInt8(ascii: "\n")], to: fd, path: path)
-        }
-        if bytes.isEmpty {
-            try Posix.writeAll(Array((Self.header + "\n").utf8), to: fd, path: path)
-        }
-        return Log(fd: fd, segments: segments, lines: max(0, lines))
-    }
-
-    /// Starts a new segment, and deletes the oldest ones beyond the retention limits.
-    private func rotate(_ room: RoomID, _ log: Log) throws(StoreError) -> Log {
-        let folder = folder(of: room)
-        let next = (log.segments.last ?? 0) + 1
-        let path = "\(folder)/\(next).log"
-        let fd = try Posix.openForAppend(path)
-        try Posix.writeAll(Array((Self.header + "\n").utf8), to: fd, path: path)
-        var segments = log.segments + [next]
-        // Full segments before the new one hold `segmentLines` each: keep as many as make
-        // up `maxMessages`.
-        let keep = (maxMessages + segmentLines - 1) / segmentLines + 1
-        while segments.count > keep {
-            _ = try Posix.remove("\(folder)/\(segments.removeFirst()).log")
-        }
-        if let maxAge {
-            let oldest = clock().addingTimeInterval(-maxAge)
-            while segments.count > 1, let first = segments.first, newestDate(in: "\(folder)/\(first).log").map({ $0 < oldest }) ?? true {
-                _ = try Posix.remove("\(folder)/\(first).log")
-                segments.removeFirst()
-            }
-        }
-        try Posix.syncDirectory(folder)
-        return Log(fd: fd, segments: segments, lines: 0)
-    }
-
-    private func newestDate(in path: String) -> Date? {
-        guard let bytes = try? Posix.readFile(path, limit: Self.maximumSegmentBytes)?.bytes else { return nil }
-        let text = String(decoding: bytes, as: UTF8.self)
-        for line in text.split(separator: "\n").reversed() {
-            guard let field = line.split(separator: "\t").first(where: { $0.hasPrefix("at=") }) else { continue }
-            if let date = ISODate.date(String(field.dropFirst(3))) { return date }
-        }
-        return nil
-    }
-
-    /// Every whole message of the room, oldest first, within the retention limits.
     private func messages(of room: RoomID) throws(ArchiveQueryError) -> [ArchivedMessage] {
-        let folder = folder(of: room)
-        var messages: [ArchivedMessage] = []
-        do {
-            for segment in try segments(in: folder) {
-                guard let bytes = try Posix.readFile("\(folder)/\(segment).log", limit: Self.maximumSegmentBytes)?.bytes else {
-                    continue
-                }
-                let text = String(decoding: bytes, as: UTF8.self)
-                for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-                    if let message = ArchiveLine.decode(line, room: room) { messages.append(message) }
-                }
-            }
-        } catch {
-            throw .unavailable("\(error)")
-        }
-        if let maxAge {
-            let oldest = clock().addingTimeInterval(-maxAge)
-            messages.removeAll { $0.at < oldest }
-        }
-        return Array(messages.suffix(maxMessages))
+        try files.messages(of: name(of: room)) { ArchiveLine.decode($0, room: room) }
     }
 }

@@ -23,10 +23,7 @@ extension MUCService {
                 try archive.query(room, mam.query)
             }.value
         } catch let error as ArchiveQueryError {
-            switch error {
-            case .noSuchID(let id): throw StanzaError(.itemNotFound, text: "no archived message has the id '\(id.prefix(100))'")
-            case .unavailable: throw StanzaError(.internalServerError, text: "the archive cannot be read now")
-            }
+            throw MAMResults.error(error)
         }
         let roomJID = rooms.jid(of: room).description
         let renderer = MUCEventRenderer(rooms: rooms, codec: codec)
@@ -34,7 +31,7 @@ extension MUCService {
             await client.send(
                 result(archived, in: room, roomJID: roomJID, to: request.from.description, queryID: mam.queryID, renderer: renderer))
         }
-        return fin(page)
+        return MAMResults.fin(page)
     }
 
     /// Who may read a room's archive: not outcasts; in a members-only room, members and
@@ -48,37 +45,13 @@ extension MUCService {
         }
     }
 
-    /// §4.2: `<message><result queryid id><forwarded><delay/><message/></forwarded></result></message>`.
+    /// §4.2: one archived room message as a result.
     private func result(
         _ archived: ArchivedMessage, in room: RoomID, roomJID: String, to: String, queryID: String?,
         renderer: MUCEventRenderer
     ) -> XMLElement {
-        var forwarded = XMLElement(name: "forwarded", namespace: MUCNamespace.forward)
-        forwarded.append(Delay(stamp: archived.at).element)
-        forwarded.append(renderer.groupchat(archived.message, in: room, senderUser: archived.sender))
-        var result = XMLElement(name: "result", namespace: MUCNamespace.mam, attributes: [XMLAttribute("id", value: archived.id)])
-        if let queryID { result[attribute: "queryid"] = queryID }
-        result.append(forwarded)
-        var message = XMLElement(
-            name: "message", namespace: codec.namespace,
-            attributes: [XMLAttribute("from", value: roomJID), XMLAttribute("to", value: to)])
-        message.append(result)
-        return message
-    }
-
-    /// §4.3: `<fin complete>` with the RSM `<set/>` of the page.
-    private func fin(_ page: ArchivePage) -> XMLElement {
-        var fin = XMLElement(name: "fin", namespace: MUCNamespace.mam)
-        if page.complete { fin[attribute: "complete"] = "true" }
-        var set = XMLElement(name: "set", namespace: MUCNamespace.rsm)
-        if let first = page.messages.first {
-            var element = XMLElement(name: "first", namespace: MUCNamespace.rsm, children: [.text(first.id)])
-            if let index = page.firstIndex { element[attribute: "index"] = String(index) }
-            set.append(element)
-        }
-        if let last = page.messages.last { set.append(text: last.id, in: "last", namespace: MUCNamespace.rsm) }
-        set.append(text: String(page.count), in: "count", namespace: MUCNamespace.rsm)
-        fin.append(set)
-        return fin
+        MAMResults.result(
+            renderer.groupchat(archived.message, in: room, senderUser: archived.sender), id: archived.id, at: archived.at,
+            queryID: queryID, from: roomJID, to: to, namespace: codec.namespace)
     }
 }
