@@ -9,29 +9,31 @@ extension ChatService {
     // MARK: Messages (RFC 6121 §8.5)
 
     /// Delivers a message addressed to a user or a session; rooms are the sender's business.
+    /// A local recipient's archive keeps it once a session took it (XEP-0313), and the
+    /// recipient's other sessions that asked for copies get one (XEP-0280).
     nonisolated(nonsending) func route(_ message: Message) async throws(DeliveryError) {
+        let target: (user: UserID, resource: String?)
         switch message.to {
-        case .user(let user):
-            guard user.domain == domain else { return try routeOut(.message(message), to: message.to) }
-            guard let home = users[user], await home.deliverToUser(message) > 0 else { throw .recipientUnavailable }
-        case .session(let target):
-            guard target.user.domain == domain else { return try routeOut(.message(message), to: message.to) }
-            guard let home = users[target.user] else { throw .recipientUnavailable }
-            switch await home.deliver(.message(message), toResource: target.resource) {
-            case true?:
-                return
-            case false?:
-                throw .recipientUnavailable
-            case nil:
-                // §8.5.3.2.1: no such session — chat and normal fall back to the user as a
-                // whole; anything else is not delivered.
-                guard message.kind == .chat || message.kind == .normal, await home.deliverToUser(message) > 0 else {
-                    throw .recipientUnavailable
-                }
-            }
-        case .room, .occupant:
-            throw .room(.noSuchRoom)
+        case .user(let user): target = (user, nil)
+        case .session(let session): target = (session.user, session.resource)
+        case .room, .occupant: throw .room(.noSuchRoom)
         }
+        guard target.user.domain == domain else { return try routeOut(.message(message), to: message.to) }
+        guard let home = users[target.user] else { throw .recipientUnavailable }
+        var message = message
+        var archive: (any UserArchive)?
+        if let owner = target.user.username, let peer = message.from.user, message.isArchivable, userArchive != nil {
+            archive = await archives(message, owner: owner, peer: peer)
+            if archive != nil, message.archiveID == nil { message.archiveID = MessageID.mint() }
+        }
+        var delivered = await home.deliverMessage(message, toResource: target.resource) ?? 0
+        // RFC 6121 §8.5.3.2.1: no such session — chat and normal fall back to the user as a
+        // whole; anything else is not delivered.
+        if delivered == 0, target.resource != nil, message.kind == .chat || message.kind == .normal {
+            delivered = await home.deliverMessage(message, toResource: nil) ?? 0
+        }
+        guard delivered > 0 else { throw .recipientUnavailable }
+        if let archive, let owner = target.user.username { append(message, to: archive, owner: owner, peer: message.from) }
     }
 
     /// Delivers `message` with its `from` as it is, for server-side code that speaks for an

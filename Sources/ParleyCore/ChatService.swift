@@ -55,6 +55,8 @@ public final class ChatService: Sendable {
     let persistence: RoomPersistence?
     /// Where rooms created from now on archive their messages (`attachArchive`).
     private let archive = Mutex<(any RoomArchive)?>(nil)
+    /// Where users' one-to-one messages are archived (`attachUserArchive`).
+    let userArchiveSlot = Mutex<(any UserArchive)?>(nil)
 
     public init(
         configuration: ChatServiceConfiguration, contacts: any ContactListStore,

@@ -133,7 +133,7 @@ public final class ChatSession: Sendable {
         if message.timestamp == nil { message.timestamp = service.clock() }
         switch message.to {
         case .user, .session:
-            try await service.route(message)
+            try await sendOneToOne(message)
         case .room(let roomID):
             guard let room = state.withLock({ $0.rooms[roomID] }) ?? service.room(roomID) else {
                 throw .room(.noSuchRoom)
@@ -143,6 +143,33 @@ public final class ChatSession: Sendable {
             guard let room = state.withLock({ $0.rooms[roomID] }) else { throw .room(.notInRoom) }
             do { try await room.privateMessage(message, from: id, to: nick) } catch { throw .room(error) }
         }
+    }
+
+    /// A one-to-one message: archived for this user (XEP-0313) and copied to its other
+    /// sessions that asked for copies (XEP-0280 §6, `<sent/>`) once it is routed, or once it
+    /// is left to the adapter's offline storage.
+    private nonisolated(nonsending) func sendOneToOne(_ message: Message) async throws(DeliveryError) {
+        var message = message
+        var archive: (any UserArchive)?
+        if message.isArchivable, let owner = username, let peer = message.to.user, service.userArchive != nil {
+            archive = await service.archives(message, owner: owner, peer: peer)
+            if archive != nil { message.archiveID = MessageID.mint() }
+        }
+        var failure: DeliveryError?
+        do {
+            try await service.route(message)
+        } catch .recipientUnavailable {
+            failure = .recipientUnavailable
+        }
+        if let archive, let owner = username { service.append(message, to: archive, owner: owner, peer: message.to) }
+        if message.isConversation { await home.deliverCopies(of: message, .sent) { $0 !== self } }
+        if let failure { throw failure }
+    }
+
+    /// Whether this session sees the one-to-one messages its user's other sessions send and
+    /// receive (XEP-0280 §4 enable, §5 disable; off when a session opens).
+    public func receiveCopies(_ wanted: Bool) async {
+        _ = await home.setWantsCopies(wanted, of: self)
     }
 
     /// Sends a request or answer to one session (RFC 6120 §8.5.3.1: an IQ to a full JID).

@@ -65,11 +65,16 @@ public struct Message: Sendable, Equatable {
     /// When the server first saw the message.
     public var timestamp: Date?
     public var payloads: [ExtensionPayload]
+    /// What the sender asked of the servers on the way (XEP-0334 hints, XEP-0280 private).
+    public var hints: MessageHints = []
+    /// The id the recipient's archive gives a one-to-one message (XEP-0359 stanza-id by the
+    /// recipient's bare address, the XEP-0313 archive id); the model mints it.
+    public var archiveID: String?
 
     public init(
         id: String? = nil, originID: String? = nil, kind: Kind = .chat, from: Address, to: Address,
         body: String? = nil, subject: String? = nil, thread: String? = nil, timestamp: Date? = nil,
-        payloads: [ExtensionPayload] = []
+        payloads: [ExtensionPayload] = [], hints: MessageHints = []
     ) {
         self.id = id
         self.originID = originID
@@ -81,6 +86,7 @@ public struct Message: Sendable, Equatable {
         self.thread = thread
         self.timestamp = timestamp
         self.payloads = payloads
+        self.hints = hints
     }
 
     /// The typed meanings among the payloads.

@@ -35,6 +35,11 @@ extension ChatService {
         guard message.kind == .chat || message.kind == .normal || message.kind == .notice,
             let user = message.to.user, user.domain == domain, let name = user.username, let store = offlineStore
         else { return nil }
-        return await store.keep(message, for: name)
+        // XEP-0313: a kept message is archived for its recipient, under the id it carries.
+        var message = message
+        message.archiveID = await incomingArchiveID(for: message, user: name)
+        let outcome = await store.keep(message, for: name)
+        if outcome == .kept { archiveKeptOffline(message, user: name) }
+        return outcome
     }
 }

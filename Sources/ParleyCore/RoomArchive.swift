@@ -1,19 +1,24 @@
 import Foundation
 
-/// A room message as the archive keeps it: the message the room sent to its occupants
-/// (with the room's id and timestamp) and the user who sent it.
+/// A message as an archive keeps it: a room's message as the room sent it to its occupants
+/// (with the room's id and timestamp) and the user who sent it; or a one-to-one message
+/// in a user's archive, with the other side of the conversation.
 public struct ArchivedMessage: Sendable, Equatable {
     public var message: Message
     /// The sender's user (the occupant's real address; rooms here are non-anonymous).
     public var sender: UserID?
+    /// In a user's archive, the other side of the conversation (XEP-0313 §4.1.1 `with`).
+    public var peer: Address?
 
-    public init(message: Message, sender: UserID?) {
+    public init(message: Message, sender: UserID?, peer: Address? = nil) {
         self.message = message
         self.sender = sender
+        self.peer = peer
     }
 
-    /// The room's id of the message (XEP-0359 stanza-id, the archive id).
-    public var id: String { message.id ?? "" }
+    /// The archive's id of the message (XEP-0359 stanza-id): a room's id, or the id the
+    /// model minted for a user's archive.
+    public var id: String { message.archiveID ?? message.id ?? "" }
     /// When the room sent it.
     public var at: Date { message.timestamp ?? .distantPast }
     /// The nick it was sent under, when an occupant sent it.
@@ -45,6 +50,9 @@ public struct ArchiveQuery: Sendable, Equatable {
     public enum With: Sendable, Equatable {
         case nick(Nickname)
         case user(UserID)
+        /// In a user's archive: the conversation with this user, or with one of its
+        /// sessions only when `resource` is given.
+        case peer(UserID, resource: String?)
     }
 
     public var with: With?
@@ -99,6 +107,12 @@ public struct ArchiveQuery: Sendable, Equatable {
         switch with {
         case .nick(let nick)?: return archived.nick == nick
         case .user(let user)?: return archived.sender == user
+        case .peer(let user, let resource)?:
+            switch archived.peer {
+            case .user(let peer)?: return peer == user && resource == nil
+            case .session(let peer)?: return peer.user == user && (resource == nil || resource == peer.resource)
+            default: return false
+            }
         case nil: return true
         }
     }

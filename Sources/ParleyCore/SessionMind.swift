@@ -24,6 +24,10 @@ public enum SubscriptionRequest: String, Sendable, Equatable, CaseIterable {
 public enum ChatEvent: Sendable, Equatable {
     /// A message addressed to this session or to its user.
     case message(Message)
+    /// A one-to-one message that another session of this user sent or received, for a
+    /// session that asked to see the whole conversation (`ChatSession.receiveCopies`,
+    /// XEP-0280 carbons).
+    case copy(Message, MessageCopy)
     /// The presence of another session (a contact's, or a directed presence).
     case presence(from: SessionID, Presence)
     /// A subscription request or answer from another user.

@@ -10,9 +10,11 @@ actor UserHome {
         var presence: Presence = .unavailable
         /// Sent initial presence and not yet unavailable (RFC 6121 §4.2: an "available resource").
         var announced = false
+        /// Sees copies of the conversations of the user's other sessions (XEP-0280).
+        var wantsCopies = false
     }
 
-    private var entries = UserHomeSessions()
+    var entries = UserHomeSessions()
     private var generated = 0
     /// The directory that finds this home; it is removed from it when its last session
     /// goes (a directory, not a closure: no closure context per user).
@@ -110,18 +112,23 @@ actor UserHome {
         return deliver(event, to: [entry.session], fanOut: fanOut) == 1
     }
 
-    /// Routes a message addressed to the user as a whole (RFC 6121 §8.5.2.1): chat and
-    /// normal go to the available sessions of highest non-negative priority (all of them
-    /// on a tie); headline to every available session of non-negative priority. Returns how
-    /// many sessions got it.
+    /// Routes a message addressed to the user as a whole (RFC 6121 §8.5.2.1) to
+    /// `bestSessions(for:)`; returns how many sessions got it.
     func deliverToUser(_ message: Message, fanOut: FanOut? = nil) -> Int {
-        let eligible = entries.values.filter { $0.announced && $0.presence.priority >= 0 }
-        guard let top = eligible.map(\.presence.priority).max() else { return 0 }
-        let targets = message.kind == .headline ? eligible : eligible.filter { $0.presence.priority == top }
-        return deliver(.message(message), to: targets.map(\.session), fanOut: fanOut)
+        deliver(.message(message), to: bestSessions(for: message), fanOut: fanOut)
     }
 
-    private func deliver(_ event: ChatEvent, to sessions: [ChatSession], fanOut: FanOut? = nil) -> Int {
+    /// Where a message to the user as a whole goes (RFC 6121 §8.5.2.1): chat and normal to
+    /// the available sessions of highest non-negative priority (all of them on a tie);
+    /// headline to every available session of non-negative priority.
+    func bestSessions(for message: Message) -> [ChatSession] {
+        let eligible = entries.values.filter { $0.announced && $0.presence.priority >= 0 }
+        guard let top = eligible.map(\.presence.priority).max() else { return [] }
+        let targets = message.kind == .headline ? eligible : eligible.filter { $0.presence.priority == top }
+        return targets.map(\.session)
+    }
+
+    func deliver(_ event: ChatEvent, to sessions: [ChatSession], fanOut: FanOut? = nil) -> Int {
         var delivered = 0
         for session in sessions {
             do {

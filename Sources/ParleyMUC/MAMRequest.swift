@@ -16,7 +16,26 @@ public struct MAMRequest: Sendable, Equatable {
     public static let defaultPageSize = 50
     public static let maximumPageSize = 250
 
+    /// A query to a room's archive: `with` names an occupant JID (a nick) or a sender's
+    /// bare JID (§4.1.1).
     public init(element query: XMLElement, rooms: RoomJIDMapping) throws(StanzaError) {
+        try self.init(element: query) { jid throws(StanzaError) in
+            if jid.domain == rooms.domain, let nickText = jid.resource {
+                guard let nick = Nickname(nickText) else { throw StanzaError(.badRequest, text: "with: not a nickname") }
+                return .nick(nick)
+            }
+            return .user(jid.bare.userID)
+        }
+    }
+
+    /// A query to an account's own archive: `with` names the other side of a conversation,
+    /// any of its sessions for a bare JID, one for a full JID (§4.1.1).
+    public init(accountQuery query: XMLElement) throws(StanzaError) {
+        try self.init(element: query) { jid in .peer(jid.bare.userID, resource: jid.resource) }
+    }
+
+    /// A query whose `with` field `with` reads.
+    init(element query: XMLElement, with: (JID) throws(StanzaError) -> ArchiveQuery.With) throws(StanzaError) {
         queryID = query[attribute: "queryid"].map { String($0.prefix(256)) }
         self.query = ArchiveQuery(max: Self.defaultPageSize)
         let form: DataForm?
@@ -25,11 +44,13 @@ public struct MAMRequest: Sendable, Equatable {
         } catch {
             throw StanzaError(.badRequest, text: error.description)
         }
-        if let form { try apply(form, rooms: rooms) }
+        if let form { try apply(form, with: with) }
         if let set = query.firstChild(named: "set", namespace: MUCNamespace.rsm) { try apply(set) }
     }
 
-    private mutating func apply(_ form: DataForm, rooms: RoomJIDMapping) throws(StanzaError) {
+    private mutating func apply(_ form: DataForm, with parseWith: (JID) throws(StanzaError) -> ArchiveQuery.With)
+        throws(StanzaError)
+    {
         if let type = form.formType, type != MUCNamespace.mam {
             throw StanzaError(.badRequest, text: "FORM_TYPE must be \(MUCNamespace.mam)")
         }
@@ -39,14 +60,8 @@ public struct MAMRequest: Sendable, Equatable {
             }
             switch variable {
             case "with":
-                // §4.1.1: an occupant JID selects a nick; a bare JID the sender's account.
                 guard let jid = JID(value) else { throw StanzaError(.badRequest, text: "with: '\(value.prefix(100))' is not a JID") }
-                if jid.domain == rooms.domain, let nickText = jid.resource {
-                    guard let nick = Nickname(nickText) else { throw StanzaError(.badRequest, text: "with: not a nickname") }
-                    query.with = .nick(nick)
-                } else {
-                    query.with = .user(jid.bare.userID)
-                }
+                query.with = try parseWith(jid)
             case "start", "end":
                 guard let date = XMPPDateTime.date(from: value) else {
                     throw StanzaError(.badRequest, text: "\(variable): '\(value.prefix(40))' is not an XEP-0082 date and time")
@@ -56,7 +71,9 @@ public struct MAMRequest: Sendable, Equatable {
             case "before-id": query.before = value
             case "ids": query.ids = Array(field.values.prefix(Self.maximumPageSize))
             default:
-                throw StanzaError(.badRequest, text: "\(variable): this archive has no such field")
+                // XEP-0313 §4.1.5 (retrieving form fields): a field the server does not know
+                // is feature-not-implemented.
+                throw StanzaError(.featureNotImplemented, text: "\(variable.prefix(100)): this archive has no such field")
             }
         }
     }

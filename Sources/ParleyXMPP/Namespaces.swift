@@ -36,4 +36,19 @@ public enum XMPPNamespace {
     public static let offline = "msgoffline"
     /// XEP-0115 entity capabilities.
     public static let caps = "http://jabber.org/protocol/caps"
+    /// XEP-0280 message carbons.
+    public static let carbons = "urn:xmpp:carbons:2"
+    /// XEP-0297 stanza forwarding.
+    public static let forward = "urn:xmpp:forward:0"
+    /// XEP-0313 message archive management.
+    public static let mam = "urn:xmpp:mam:2"
+    /// XEP-0059 result set management.
+    public static let rsm = "http://jabber.org/protocol/rsm"
+    /// XEP-0359 unique and stable stanza ids.
+    public static let stanzaID = "urn:xmpp:sid:0"
+    /// XEP-0334 message processing hints.
+    public static let hints = "urn:xmpp:hints"
+    /// XEP-0191 blocking command, and its error condition.
+    public static let blocking = "urn:xmpp:blocking"
+    public static let blockingErrors = "urn:xmpp:blocking:errors"
 }

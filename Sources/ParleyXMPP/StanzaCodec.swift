@@ -42,6 +42,12 @@ public struct XMPPStanzaCodec: Sendable {
         var others: [XMLElement] = []
         for child in stanza.elements {
             guard child.namespace == namespace, child.attribute("lang", namespace: xmlNamespaceURI) == nil else {
+                if let hint = Self.hint(child) {
+                    message.hints.insert(hint)
+                } else if StanzaID.isStanzaID(child) {
+                    // XEP-0359 §5: a sender cannot supply the ids the recipient's archive gives.
+                    continue
+                }
                 others.append(child)
                 continue
             }
@@ -59,6 +65,16 @@ public struct XMPPStanzaCodec: Sendable {
             if let action { message.payloads.append(action) }
         }
         return message
+    }
+
+    /// The processing hint a child element gives (XEP-0334 §4; XEP-0280 §9 `<private/>`).
+    static func hint(_ child: XMLElement) -> MessageHints? {
+        switch (child.namespace, child.name) {
+        case (XMPPNamespace.hints, "no-copy"), (XMPPNamespace.carbons, "private"): .noCopy
+        case (XMPPNamespace.hints, "no-store"), (XMPPNamespace.hints, "no-permanent-store"): .noStore
+        case (XMPPNamespace.hints, "store"): .store
+        default: nil
+        }
     }
 
     /// The `<message/>` a session receives for a model message.
@@ -80,6 +96,11 @@ public struct XMPPStanzaCodec: Sendable {
         }
         if let thread = message.thread { stanza.append(text: thread, in: "thread", namespace: namespace) }
         for element in extensions.elements(for: message.payloads) { stanza.append(element) }
+        if let archiveID = message.archiveID {
+            // XEP-0359 §3: the id the recipient's archive gave it, by the recipient's bare JID.
+            let bare = to.firstIndex(of: "/").map { String(to[..<$0]) } ?? to
+            stanza.append(StanzaID.element(id: archiveID, by: bare))
+        }
         return stanza
     }
 

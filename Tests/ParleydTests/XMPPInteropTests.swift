@@ -120,6 +120,29 @@ import Testing
         #expect(outcome.ok, "\(outcome)")
     }
 
+    /// XEP-0280: two resources of one account see each other's conversations, not private ones.
+    @Test func carbonsCopyTheConversationToTheOtherResource() throws {
+        let outcome = try Server().scenario("carbons.py")
+        #expect(outcome.ok, "\(outcome)")
+        #expect(outcome.checks["sent_carbon_to_r2"] == true)
+        #expect(outcome.checks["received_carbon"] == true)
+        #expect(outcome.checks["private_not_copied"] == true)
+    }
+
+    /// XEP-0313 on the account: stanza-ids on delivery, paging both ways, filters, refusals,
+    /// preferences, and the archive read again after a restart.
+    @Test func theAccountArchivePagesBothWaysAndSurvivesARestart() throws {
+        let server = try Server()
+        let outcome = try server.scenario("mam.py")
+        #expect(outcome.ok, "\(outcome)")
+        #expect(outcome.checks["page_backward"] == true)
+        #expect(outcome.checks["offline_messages_archived"] == true)
+        #expect(outcome.checks["unknown_field_rejected"] == true)
+        try server.restart()
+        let again = try server.scenario("mam.py")
+        #expect(again.ok, "after a restart: \(again)")
+    }
+
     /// A second, independent client implementation: go-sendxmpp (Go) sends to slixmpp.
     @Test func goSendxmppDeliversToSlixmpp() throws {
         let outcome = try Server().scenario("sendxmpp.py")

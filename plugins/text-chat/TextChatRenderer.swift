@@ -22,6 +22,8 @@ public enum TextChatRenderer {
             return ["CONTACT-REMOVED \(address)"]
         case .query, .probe:
             return []  // text-chat has no requests of its own; the requester times out
+        case .copy:
+            return []  // text-chat sessions never ask for copies
         case .invitation(let room, let from, let reason):
             return ["INVITE #\(room) \(from)" + (reason.map { " " + clean($0) } ?? "")]
         case .closed(let reason):

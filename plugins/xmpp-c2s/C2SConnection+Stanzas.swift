@@ -120,7 +120,18 @@ extension C2SConnection {
             // The sender's session may have closed meanwhile: its address came with the message.
             stored[attribute: "from"] = JID(sender).description
             stored[attribute: "to"] = target.bare.description
-            let outcome = await shared.offlineKeeper.keep(stored, for: user, stamp: message.timestamp ?? Date())
+            // XEP-0359 §5: only the recipient's archive names its ids.
+            stored.children.removeAll {
+                if case .element(let child) = $0 { StanzaID.isStanzaID(child) } else { false }
+            }
+            var archived = message
+            archived.timestamp = archived.timestamp ?? Date()
+            archived.archiveID = await shared.chat.incomingArchiveID(for: archived, user: user)
+            if let id = archived.archiveID {
+                stored.append(StanzaID.element(id: id, by: target.bare.description))
+            }
+            let outcome = await shared.offlineKeeper.keep(stored, for: user, stamp: archived.timestamp!)
+            if outcome == .kept { shared.chat.archiveKeptOffline(archived, user: user) }
             if let error = StanzaError(notKept: outcome) {
                 log(outcome == .failed ? .error : .notice, "message not kept offline", ["user": "\(user)", "outcome": "\(outcome)"])
                 reject(stanza, error)

@@ -104,6 +104,9 @@ final class C2SMind: SessionMind, CoalescedFlushing {
         case .message(let message):
             guard let from = text(of: message.from, cached: lastSender) else { return }
             write(codec.element(for: message, from: from, to: meText))
+        case .copy(let message, let direction):
+            guard let carbon = carbon(of: message, direction, me: me, meText: meText) else { return }
+            write(carbon)
         case .presence(let from, let presence):
             write(codec.element(for: presence, from: JID(from), to: me))
         case .subscription(let from, let request):
@@ -174,6 +177,25 @@ final class C2SMind: SessionMind, CoalescedFlushing {
         default:
             preconditionFailure("only messages are fanned out")
         }
+    }
+
+    /// XEP-0280 §7 (received) and §8 (sent): the copy, forwarded (XEP-0297) inside a message
+    /// from the user's own bare JID, the only sender a client believes a carbon from (§11).
+    private func carbon(of message: Message, _ direction: MessageCopy, me: JID, meText: String) -> XMLElement? {
+        guard let from = Self.jid(message.from), let to = Self.jid(message.to) else { return nil }
+        var copied = message
+        // The id a recipient's archive gave is the recipient's; a sent copy goes without it.
+        if direction == .sent { copied.archiveID = nil }
+        var forwarded = XMLElement(name: "forwarded", namespace: XMPPNamespace.forward)
+        forwarded.append(codec.element(for: copied, from: from, to: to))
+        var wrapper = XMLElement(name: direction == .sent ? "sent" : "received", namespace: XMPPNamespace.carbons)
+        wrapper.append(forwarded)
+        var outer = XMLElement(
+            name: "message", namespace: codec.namespace,
+            attributes: [XMLAttribute("from", value: me.bare.description), XMLAttribute("to", value: meText)])
+        outer[attribute: "type"] = XMPPStanzaCodec.messageType(of: message.kind)
+        outer.append(wrapper)
+        return outer
     }
 
     private func pushRoster(_ item: RosterItem, version: UInt64, to me: JID) {

@@ -69,6 +69,12 @@ struct C2SSettings: Sendable {
     var roomsDomain: String?
     /// XEP-0163 personal eventing on every account, stored in `storage/pep/`.
     var pep = true
+    /// XEP-0313 archives of every account's one-to-one messages in `storage/user-archive/`.
+    var archive = true
+    /// Most messages kept in one account's archive; older ones are deleted.
+    var archiveMaxMessages = 10_000
+    /// Seconds a message stays in an account's archive; nil keeps it until the count limit.
+    var archiveMaxAge: TimeInterval?
     /// Stanzas queued for one connection before the server stops reading from it.
     var inboundQueueLimit = 64
     /// What a client may leave unread before it is cut off (`policy-violation`).

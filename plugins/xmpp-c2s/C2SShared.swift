@@ -88,7 +88,15 @@ final class C2SShared: Sendable {
         self.webSocketNegotiationOverTLS = ServerStreamNegotiation(configuration: webSocket, secure: true)
         self.boshNegotiationOverTLS = ServerStreamNegotiation(configuration: bosh, secure: true)
         self.boshSessions = BOSHSessions(limit: settings.boshMaxSessions)
-        var features: [any C2SFeature] = [PingFeature(), VersionFeature(), SessionFeature(), RosterFeature()]
+        var features: [any C2SFeature] = [PingFeature(), VersionFeature(), SessionFeature(), RosterFeature(), CarbonsFeature()]
+        if settings.archive {
+            // XEP-0313 for accounts: the model archives each one-to-one message it routes.
+            let archive = try FlatFileUserArchive(
+                directory: "\(storageDirectory)/user-archive", domain: chat.domain, maxMessages: settings.archiveMaxMessages,
+                maxAge: settings.archiveMaxAge, natives: XMPPPayloadText(extensions: extensions), logger: logger)
+            chat.attachUserArchive(archive)
+            features.append(AccountArchiveFeature(archive: archive, codec: codec))
+        }
         if settings.registration, let accounts { features.append(RegisterFeature(accounts: accounts)) }
         if settings.pep {
             // XEP-0163 on every account; a payload may be as large as a stanza (avatars).

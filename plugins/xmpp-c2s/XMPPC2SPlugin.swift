@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ParleyHTTP
 import ParleyLauncher
@@ -72,6 +73,15 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         "offline-limit", default: 100, range: 0...100_000, help: "Messages stored per offline user.")
     static let pepOption = PluginOption<Bool>(
         "pep", default: true, help: "Personal eventing (XEP-0163: avatars, nicknames, bookmarks, OMEMO keys) on every account.")
+    static let archiveOption = PluginOption<Bool>(
+        "archive", default: true,
+        help: "Archive every account's one-to-one messages in <storage>/user-archive (XEP-0313).")
+    static let archiveMaxMessagesOption = PluginOption<Int>(
+        "archive-max-messages", default: 10_000, range: 1...10_000_000,
+        help: "Most messages archived per account; older ones are deleted.")
+    static let archiveMaxDaysOption = PluginOption<Int>(
+        "archive-max-days", default: 0, range: 0...36_500,
+        help: "Days a message stays in an account's archive; 0 keeps it until the count limit.")
     static let roomsDomainOption = PluginOption<String>(
         "rooms-domain", default: "", help: "Domain of room JIDs (XEP-0045); empty: conference.<domain>.")
 
@@ -83,7 +93,7 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         boshMaxWaitOption, boshInactivityOption, boshMaxSessionsOption,
         certificateOption, keyOption, requireTLSOption, plainOption, registrationOption,
         maxStanzaOption, idleTimeoutOption, keepaliveOption, negotiationTimeoutOption, authDelayOption, offlineLimitOption,
-        roomsDomainOption, sendQueueOption, pepOption,
+        roomsDomainOption, sendQueueOption, pepOption, archiveOption, archiveMaxMessagesOption, archiveMaxDaysOption,
         httpSecureLoopbackOption, httpChatPageOption, httpChatPageDirOption,
     ]
 
@@ -127,6 +137,10 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         settings.authFailureDelay = options.value(authDelayOption)
         settings.offlineLimit = options.value(offlineLimitOption)
         settings.pep = options.value(pepOption)
+        settings.archive = options.value(archiveOption)
+        settings.archiveMaxMessages = options.value(archiveMaxMessagesOption)
+        let archiveDays = options.value(archiveMaxDaysOption)
+        settings.archiveMaxAge = archiveDays == 0 ? nil : TimeInterval(archiveDays) * 86_400
         settings.sendQueue = SendQueueLimit(bytes: options.value(sendQueueOption))
         let roomsDomain = options.value(roomsDomainOption)
         if !roomsDomain.isEmpty {

@@ -80,6 +80,15 @@ public struct StanzaHooks<Context: Sendable>: Sendable {
         if !features.contains(feature) { features.append(feature) }
     }
 
+    /// The disco#info features of an account's own bare JID (XEP-0030 §3.1; XEP-0313 §7:
+    /// the account's archive), in order.
+    public private(set) var accountFeatures: [String] = []
+
+    /// Adds `feature` to what an account's bare JID advertises to the account itself.
+    public mutating func advertiseOnAccount(_ feature: String) {
+        if !accountFeatures.contains(feature) { accountFeatures.append(feature) }
+    }
+
     /// Whether any message or presence hook is registered (the caller can skip the table).
     /// Stored, not computed: the per-stanza path reads them, and `isEmpty` on these
     /// dictionaries would look up generic metadata on every stanza.

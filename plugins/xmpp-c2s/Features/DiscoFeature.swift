@@ -12,13 +12,16 @@ struct DiscoFeature: C2SFeature {
         hooks.advertise(XMPPNamespace.discoInfo)
         hooks.advertise(XMPPNamespace.discoItems)
         let serverFeatures = hooks.features.sorted()
+        let accountFeatures = ([XMPPNamespace.discoInfo] + hooks.accountFeatures).sorted()
         hooks.onIQ(.get, namespace: XMPPNamespace.discoInfo) { request, _ in
             // §3.1: a node the server does not know is item-not-found.
             guard request.child[attribute: "node"] == nil else { return .error(StanzaError(.itemNotFound)) }
-            if request.to?.localpart != nil {
-                // An account: XEP-0030 §3.1 "account/registered".
+            if let to = request.to, to.localpart != nil {
+                // An account: XEP-0030 §3.1 "account/registered"; to the account itself, what
+                // its bare JID serves it (its archive, XEP-0313 §7).
                 let info = DiscoInfo(
-                    identities: [.init(category: "account", type: "registered")], features: [XMPPNamespace.discoInfo])
+                    identities: [.init(category: "account", type: "registered")],
+                    features: to.bare == request.from.bare ? accountFeatures : [XMPPNamespace.discoInfo])
                 return .result(info.element)
             }
             let info = DiscoInfo(identities: [.init(category: "server", type: "im", name: "Parley")], features: serverFeatures)

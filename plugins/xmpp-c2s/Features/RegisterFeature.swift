@@ -26,6 +26,7 @@ struct RegisterFeature: C2SFeature {
                     context.logger.error("account removal failed", metadata: ["user": "\(user)", "error": "\(error)"])
                     return .error(StanzaError(.internalServerError))
                 }
+                context.chat.userArchive?.removeArchive(of: user)
                 context.logger.notice("account removed by its owner", metadata: ["user": "\(user)"])
                 // §3.2: the result, then the stream ends (the account is gone).
                 await context.send(IQResult.empty(id: request.id, to: request.from))
