@@ -19,6 +19,8 @@ extension ChatService {
         case .room, .occupant: throw .room(.noSuchRoom)
         }
         guard target.user.domain == domain else { return try routeOut(.message(message), to: message.to) }
+        // XEP-0191 §5.3: nothing reaches a user from an address it blocks, not even offline storage.
+        if blockLists.isAttached, await blocks(target.user, message.from) { throw .blockedByRecipient }
         guard let home = users[target.user] else { throw .recipientUnavailable }
         var message = message
         var archive: (any UserArchive)?
@@ -146,6 +148,7 @@ extension ChatService {
     }
 
     func sendPresence(of source: UserID, to target: UserID) async {
+        guard await presencePasses(between: source, and: target) else { return }
         for (session, presence) in await availableSessions(of: source) {
             await deliverToAvailable(.presence(from: session, presence), of: target)
         }

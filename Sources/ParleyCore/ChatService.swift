@@ -15,6 +15,11 @@ public enum DeliveryError: Error, Sendable, Equatable {
     case sessionClosed
     /// A component sent from an address outside its domain (XMPP invalid-from).
     case invalidSender(String)
+    /// The sender blocks the recipient (XEP-0191 §5.3: not-acceptable with `<blocked/>`).
+    case blockedBySender
+    /// The recipient blocks the sender: nothing is delivered or kept (XEP-0191 §5.3:
+    /// service-unavailable for messages and requests).
+    case blockedByRecipient
 }
 
 /// Why a session could not be opened.
@@ -43,6 +48,8 @@ public final class ChatService: Sendable {
     let clock: @Sendable () -> Date
     let users = ShardedDirectory<UserID, UserHome>()
     let rooms = ShardedDirectory<RoomID, Room>()
+    /// Users' block lists as read from the attached store (`ChatService+Blocking`).
+    let blockLists = BlockLists()
     /// The component serving each routed domain (`Components.swift`).
     let components = ShardedDirectory<String, ComponentRoute>()
     /// The route of every other domain, when federation is on (`attachRemoteDomains`).

@@ -67,7 +67,7 @@ public final class ChatSession: Sendable {
         state.withLock { $0.announced = presence.availability.isOnline }
         let list = (try? await contactList()) ?? ContactList()
         let event = ChatEvent.presence(from: id, presence)
-        for subscriber in list.presenceSubscribers {
+        for subscriber in list.presenceSubscribers where await service.presencePasses(between: user, and: subscriber) {
             await service.deliverToAvailable(event, of: subscriber)
         }
         await home.deliverToAvailable(event, except: id)
@@ -95,7 +95,7 @@ public final class ChatSession: Sendable {
         if presence.availability.isOnline && !wasAnnounced {
             var targets = list.presenceTargets
             targets.append(id.user)  // the user's own other sessions (§4.2.2)
-            for target in targets {
+            for target in targets where await service.presencePasses(between: user, and: target) {
                 if target.domain != service.domain {
                     // §4.2.2: contacts on a component's domain are probed; they answer themselves.
                     _ = service.routeToComponent(.probe(from: id.user), to: .user(target))
@@ -111,6 +111,11 @@ public final class ChatSession: Sendable {
     /// Sends presence to one session only (directed presence, RFC 6121 §4.6).
     public func sendDirectedPresence(_ presence: Presence, to target: SessionID) async throws(DeliveryError) {
         guard !isClosed else { throw .sessionClosed }
+        if presence.availability.isOnline, service.blockLists.isAttached,
+            let error = await service.blockingError(from: .session(id), to: .user(target.user))
+        {
+            throw error
+        }
         state.withLock { state in
             if presence.availability.isOnline {
                 state.directed.insert(target)
@@ -149,6 +154,8 @@ public final class ChatSession: Sendable {
     /// sessions that asked for copies (XEP-0280 §6, `<sent/>`) once it is routed, or once it
     /// is left to the adapter's offline storage.
     private nonisolated(nonsending) func sendOneToOne(_ message: Message) async throws(DeliveryError) {
+        // XEP-0191 §5.3: nothing goes to an address the user blocks.
+        if service.blockLists.isAttached, await service.blocks(user, message.to) { throw .blockedBySender }
         var message = message
         var archive: (any UserArchive)?
         if message.isArchivable, let owner = username, let peer = message.to.user, service.userArchive != nil {
@@ -178,6 +185,9 @@ public final class ChatSession: Sendable {
         guard !isClosed else { throw .sessionClosed }
         var query = query
         query.from = .session(id)
+        if service.blockLists.isAttached, let error = await service.blockingError(from: query.from, to: .session(query.to)) {
+            throw error
+        }
         try await service.route(query)
     }
 
@@ -378,6 +388,10 @@ public final class ChatSession: Sendable {
     /// RFC 6121 Appendix A state machine, with the pushes and presence that follow (§3).
     public func sendSubscription(_ request: SubscriptionRequest, to contact: UserID) async throws {
         guard let username else { return }
+        // XEP-0191 §5.3: no subscription traffic with a blocked address, either way.
+        if service.blockLists.isAttached, let error = await service.blockingError(from: .user(user), to: .user(contact)) {
+            throw error
+        }
         let outbound: Subscription.Event =
             switch request {
             case .subscribe: .outboundSubscribe

@@ -30,7 +30,7 @@ public enum ComponentTraffic: Sendable, Equatable {
             self = .probe(from: from, to: user)
         case (.query(let query), _):
             self = .query(query)
-        case (.contactUpdated, _), (.contactRemoved, _), (.room, _), (.invitation, _), (.closed, _), (.copy, _):
+        case (.contactUpdated, _), (.contactRemoved, _), (.room, _), (.invitation, _), (.closed, _), (.copy, _), (.blockListChanged, _):
             return nil
         }
     }

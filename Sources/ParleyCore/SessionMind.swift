@@ -40,6 +40,8 @@ public enum ChatEvent: Sendable, Equatable {
     case room(RoomID, RoomEvent)
     /// Someone invites this user into a room (XEP-0045 §7.8; IRC INVITE).
     case invitation(room: RoomID, from: UserID, reason: String?)
+    /// The user's block list changed (XEP-0191 pushes to the sessions that asked for it).
+    case blockListChanged(BlockListChange)
     /// A request or answer from another session, for this session only (an XMPP IQ).
     case query(Query)
     /// A user asks for the current presence of a component's address (RFC 6121 §4.3);

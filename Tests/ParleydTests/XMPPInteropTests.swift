@@ -143,6 +143,16 @@ import Testing
         #expect(again.ok, "after a restart: \(again)")
     }
 
+    /// XEP-0191: a blocked contact's messages bounce, presence stops both ways, pushes reach
+    /// the second resource, and unblocking restores it all.
+    @Test func aBlockedContactIsCutOffUntilUnblocked() throws {
+        let outcome = try Server().scenario("blocking.py")
+        #expect(outcome.ok, "\(outcome)")
+        #expect(outcome.checks["bob_message_bounced"] == true)
+        #expect(outcome.checks["alice_send_refused"] == true)
+        #expect(outcome.checks["bob_sees_alice_available_again"] == true)
+    }
+
     /// A second, independent client implementation: go-sendxmpp (Go) sends to slixmpp.
     @Test func goSendxmppDeliversToSlixmpp() throws {
         let outcome = try Server().scenario("sendxmpp.py")

@@ -282,7 +282,7 @@ final class IRCMind: IRCWriteFlusher, SessionMind, @unchecked Sendable {
                 }
             closeConnection(text)
             return []
-        case .presence, .subscription, .contactUpdated, .contactRemoved, .query, .probe, .copy:
+        case .presence, .subscription, .contactUpdated, .contactRemoved, .query, .probe, .copy, .blockListChanged:
             // IRC has no contact lists or presence subscriptions; presence reaches IRC
             // clients only as channel peers (away-notify). IRC sessions never ask for copies.
             return []

@@ -158,6 +158,9 @@ final class TextChatClient: Sendable {
             case .room(let room): return .refused(code: Self.code(room), message: nil)
             case .sessionClosed: return .refused(code: "session-closed", message: nil)
             case .invalidSender: return .refused(code: "invalid-sender", message: nil)
+            case .blockedBySender: return .refused(code: "blocked", message: nil)
+            // XEP-0191 §5.3: the blocking side is not revealed.
+            case .blockedByRecipient: return .refused(code: "recipient-unavailable", message: nil)
             }
         } catch {
             logger.error("command failed", metadata: ["error": "\(error)"])

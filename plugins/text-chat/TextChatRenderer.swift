@@ -22,8 +22,8 @@ public enum TextChatRenderer {
             return ["CONTACT-REMOVED \(address)"]
         case .query, .probe:
             return []  // text-chat has no requests of its own; the requester times out
-        case .copy:
-            return []  // text-chat sessions never ask for copies
+        case .copy, .blockListChanged:
+            return []  // text-chat sessions never ask for copies or block lists
         case .invitation(let room, let from, let reason):
             return ["INVITE #\(room) \(from)" + (reason.map { " " + clean($0) } ?? "")]
         case .closed(let reason):

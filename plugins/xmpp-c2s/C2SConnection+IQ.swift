@@ -48,7 +48,7 @@ extension C2SConnection {
             do {
                 try await session.send(query)
             } catch {
-                if type.isRequest { reject(iq, StanzaError(.serviceUnavailable)) }
+                if type.isRequest { reject(iq, StanzaError(delivery: error)) }
             }
         }
     }

@@ -95,17 +95,13 @@ extension C2SConnection {
         } catch .notRoutable {
             reject(stanza, StanzaError(.remoteServerNotFound))
         } catch {
-            reject(stanza, StanzaError(.serviceUnavailable))
+            reject(stanza, StanzaError(delivery: error))
         }
     }
 
     /// The stanza error for a delivery the model refused (RFC 6120 §8.3.3).
     static func stanzaError(for error: DeliveryError) -> StanzaError {
-        switch error {
-        case .notRoutable(let domain): StanzaError(.remoteServerNotFound, text: "no route to \(domain)")
-        case .invalidSender: StanzaError(.forbidden)
-        case .recipientUnavailable, .room, .sessionClosed: StanzaError(.serviceUnavailable)
-        }
+        StanzaError(delivery: error)
     }
 
     /// §8.5.2.2 and §8.5.3.2: no session took the message.
@@ -158,6 +154,10 @@ extension C2SConnection {
             }
             do {
                 try await session.sendSubscription(request, to: to.bare.userID)
+            } catch DeliveryError.blockedBySender {
+                reject(stanza, .blocked)  // XEP-0191 §5.3
+            } catch DeliveryError.blockedByRecipient {
+                // XEP-0191 §5.3: presence from a blocked address is dropped without an error.
             } catch {
                 log(.error, "subscription failed", ["error": "\(error)"])
                 reject(stanza, StanzaError(.internalServerError))
@@ -180,6 +180,8 @@ extension C2SConnection {
                     try await session.sendDirectedPresence(presence, to: target)
                 } catch .notRoutable {
                     reject(stanza, StanzaError(.remoteServerNotFound))
+                } catch .blockedBySender {
+                    reject(stanza, .blocked)  // XEP-0191 §5.3
                 } catch {
                     // §4.6.2: directed presence to an unavailable entity is dropped silently.
                 }

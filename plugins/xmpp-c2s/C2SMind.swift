@@ -27,6 +27,8 @@ final class C2SMind: SessionMind, CoalescedFlushing {
         var lastSender: (address: Address, text: String)?
         /// RFC 6121 §2.1.6: roster pushes go to resources that requested the roster.
         var wantsRosterPushes = false
+        /// XEP-0191 §5.2: block list pushes go to resources that requested the list.
+        var wantsBlockListPushes = false
         var pushCounter: UInt64 = 0
         /// XEP-0045 §7.2.14: the history asked for with the latest join.
         var entryHistory = MUCEntryHistory()
@@ -88,6 +90,7 @@ final class C2SMind: SessionMind, CoalescedFlushing {
         return text
     }
     func requestedRoster() { state.withLock { $0.wantsRosterPushes = true } }
+    func requestedBlockList() { state.withLock { $0.wantsBlockListPushes = true } }
 
     struct Unreachable: Error {}
 
@@ -104,6 +107,9 @@ final class C2SMind: SessionMind, CoalescedFlushing {
         case .message(let message):
             guard let from = text(of: message.from, cached: lastSender) else { return }
             write(codec.element(for: message, from: from, to: meText))
+        case .blockListChanged(let change):
+            guard state.withLock({ $0.wantsBlockListPushes }) else { return }
+            push(BlockingElements.push(change), to: me)
         case .copy(let message, let direction):
             guard let carbon = carbon(of: message, direction, me: me, meText: meText) else { return }
             write(carbon)
@@ -199,19 +205,24 @@ final class C2SMind: SessionMind, CoalescedFlushing {
     }
 
     private func pushRoster(_ item: RosterItem, version: UInt64, to me: JID) {
-        let id: UInt64? = state.withLock { state in
-            guard state.wantsRosterPushes else { return nil }
+        guard state.withLock({ $0.wantsRosterPushes }) else { return }
+        push(RosterItem.query(items: [item], version: String(version)), to: me)
+    }
+
+    /// A server push (`<iq type='set'/>` with `payload`) to this resource: roster pushes
+    /// (RFC 6121 §2.1.6), block list pushes (XEP-0191 §5.2).
+    private func push(_ payload: XMLElement, to me: JID) {
+        let id = state.withLock { state in
             state.pushCounter += 1
             return state.pushCounter
         }
-        guard let id else { return }
         var iq = XMLElement(
             name: "iq", namespace: codec.namespace,
             attributes: [
                 XMLAttribute("to", value: me.description), XMLAttribute("type", value: "set"),
                 XMLAttribute("id", value: "push-\(id)"),
             ])
-        iq.append(RosterItem.query(items: [item], version: String(version)))
+        iq.append(payload)
         write(iq)
     }
 

@@ -89,6 +89,9 @@ final class C2SShared: Sendable {
         self.boshNegotiationOverTLS = ServerStreamNegotiation(configuration: bosh, secure: true)
         self.boshSessions = BOSHSessions(limit: settings.boshMaxSessions)
         var features: [any C2SFeature] = [PingFeature(), VersionFeature(), SessionFeature(), RosterFeature(), CarbonsFeature()]
+        // XEP-0191: the model enforces each user's block list, kept in storage/blocklists/.
+        chat.attachBlockListStore(try FlatFileBlockListStore(directory: "\(storageDirectory)/blocklists"))
+        features.append(BlockingFeature())
         if settings.archive {
             // XEP-0313 for accounts: the model archives each one-to-one message it routes.
             let archive = try FlatFileUserArchive(

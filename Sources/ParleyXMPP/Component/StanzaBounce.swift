@@ -84,16 +84,27 @@ public enum Bounce {
         case .presence, .subscription, .probe:
             guard case .notRoutable = error else { return nil }
         }
+        if case .room = error { return StanzaError(.itemNotFound, text: "rooms are served by their own service") }
+        return StanzaError(delivery: error)
+    }
+}
+
+extension StanzaError {
+    /// The stanza error for a delivery the model refused (RFC 6120 §8.3.3; XEP-0191 §5.3).
+    public init(delivery error: DeliveryError) {
         switch error {
-        case .notRoutable(let domain):
-            return StanzaError(.remoteServerNotFound, text: "no route to \(domain.prefix(100))")
-        case .invalidSender:
-            return StanzaError(.forbidden)
-        case .room:
-            return StanzaError(.itemNotFound, text: "rooms are served by their own service")
-        case .recipientUnavailable, .sessionClosed:
-            return StanzaError(.serviceUnavailable)
+        case .notRoutable(let domain): self.init(.remoteServerNotFound, text: "no route to \(domain.prefix(100))")
+        case .invalidSender: self.init(.forbidden)
+        case .blockedBySender: self = .blocked
+        case .recipientUnavailable, .room, .sessionClosed, .blockedByRecipient: self.init(.serviceUnavailable)
         }
+    }
+
+    /// XEP-0191 §5.3: a message or request to an address the sender blocks.
+    public static var blocked: StanzaError {
+        StanzaError(
+            .notAcceptable, text: "you block this address",
+            applicationCondition: XMLElement(name: "blocked", namespace: XMPPNamespace.blockingErrors))
     }
 }
 

@@ -39,7 +39,7 @@ enum JSONEventRenderer {
             case .shutdown: return ["type": "closed", "reason": "shutdown"]
             case .kicked(let why): return ["type": "closed", "reason": "kicked", "message": why]
             }
-        case .query, .probe, .copy:  // JSON sessions never ask for copies
+        case .query, .probe, .copy, .blockListChanged:  // JSON sessions never ask for copies or block lists
             return nil
         case .room(let room, let event):
             return merged(["room": room.description], object(for: event))
