@@ -3,9 +3,8 @@
 (XEP-0411) on alice's account.
 
 alice/pb-r1 (plain) and alice/pb-r2 (slixmpp's XEP-0115 caps with 'urn:xmpp:bookmarks:1+notify'
-and 'storage:bookmarks+notify',
-XEP-0163 §4 "Filtered Notifications") and bob; the requests are raw XML. Every run uses room
-JIDs and values with a nonce of its own. The run replaces alice's bookmarks (all of them).
+and 'storage:bookmarks+notify', XEP-0163 "Filtered Notifications") and bob; the requests are raw
+XML. Every run uses room JIDs and values with a nonce of its own. The run replaces alice's bookmarks (all of them).
   * private_roundtrip: a set of <prefs xmlns='urn:example:parley:private'> (children, attributes,
     text) → result; a get of that element returns it unchanged (XEP-0049 §2.3 examples "Client
     Stores Private Data", "Client Retrieves Private Data").
@@ -37,12 +36,13 @@ JIDs and values with a nonce of its own. The run replaces alice's bookmarks (all
   * bookmarks2_publish_and_get: alice publishes to 'urn:xmpp:bookmarks:1' the item id=room JID
     with <conference xmlns='urn:xmpp:bookmarks:1' name=… autojoin='true'><nick>…</nick>
     </conference> and the publish-options persist_items=true, max_items=max,
-    send_last_published_item=never, access_model=whitelist (XEP-0402 §3.2 "Adding a bookmark")
+    send_last_published_item=never, access_model=whitelist (XEP-0402 "Adding a bookmark")
     → result; an items request returns that item with name, autojoin and nick unchanged
-    (§3.1 "Retrieving all bookmarks").
+    ("Retrieving all bookmarks").
   * bookmarks2_notification_other_resource: r2 (+notify in its caps) gets the event
     <message from=alice-bare><event><items node='urn:xmpp:bookmarks:1'><item id=room> with the
-    conference (XEP-0402 §4 "Bookmark Notifications"; XEP-0163 §4). Info notification_count.
+    conference (XEP-0402 "Bookmark Notifications"; XEP-0163 "Filtered Notifications"). Info
+    notification_count.
   * XEP-0411 (the XEP-0048 'storage:bookmarks' data seen through XEP-0049 and through the PEP
     node 'storage:bookmarks'):
       - conversion_0411_advertised: the account's disco#info lists
@@ -55,10 +55,10 @@ JIDs and values with a nonce of its own. The run replaces alice's bookmarks (all
         XML the service MUST send out notification messages to all subscribers of the
         'storage:bookmarks' node");
       - conversion_0411_pep_to_private: a storage with rooms A and B published to the PEP node
-        'storage:bookmarks' (publish-options persist_items, access_model whitelist, XEP-0048
-        §3 / XEP-0223) reads back through XEP-0049 with A and B.
-    XEP-0402 "Compatibility" lets a server MAY unify XEP-0049/XEP-0048 bookmarks with
-    'urn:xmpp:bookmarks:1'; what Prosody does is info: compat_0402_private_to_bookmarks2 (room A
+        'storage:bookmarks' (publish-options persist_items, access_model whitelist: private
+        data as XEP-0223 stores it) reads back through XEP-0049 with A and B.
+    XEP-0402 "Compatibility" says a server MAY unify XEP-0049/XEP-0048 bookmarks with
+    'urn:xmpp:bookmarks:1' (in the text read here); what Prosody does is info: compat_0402_private_to_bookmarks2 (room A
     as an item of 'urn:xmpp:bookmarks:1'), compat_0402_bookmarks2_to_private (the room of
     bookmarks2_publish_and_get in the XEP-0049 storage), compat_features (the account's
     bookmarks features).

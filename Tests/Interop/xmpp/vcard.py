@@ -18,14 +18,15 @@ differ from run to run.
     stream closed with a stream error (a server's stanza size limit; RFC 6120 §4.9.3.14
     policy-violation); info too_large_outcome (what came); vcard_too_large_not_stored: a later
     get (on a new stream if the old one was closed) returns the vCard stored before.
-  * vcard4_pep (XEP-0292 §3 "Publishing a vCard4" / §4 "Retrieving"): alice publishes
-    <vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'> with fn and nickname to her PEP node
-    'urn:xmpp:vcard4', item 'current' → result; bob's pubsub items request on that node returns
-    it. Info vcard4_after_vcard_temp: what that node held after the vcard-temp set (Prosody's
+  * vcard4_pep (XEP-0292 as of its 1.x versions: the vCard4 is published to the PEP node
+    'urn:xmpp:vcard4' with the item id 'current'; its 0.x versions used an IQ <vcard/> get/set
+    and the node for notifications only): alice publishes
+    <vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'> with fn and nickname there → result;
+    bob's pubsub items request on that node returns it. Info vcard4_after_vcard_temp: what that node held after the vcard-temp set (Prosody's
     mod_vcard_legacy keeps vcard-temp as vCard4 there); vcard_temp_after_vcard4: what a
     vcard-temp get shows after the vCard4 publish; vcard4_iq_get: the answer to
-    <vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'/> sent to the bare JID (an older form of
-    XEP-0292 that Prosody's mod_vcard4 answers).
+    <vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'/> sent to the bare JID (the IQ form of
+    XEP-0292 0.x, which Prosody's mod_vcard4 answers from the PEP node).
   * XEP-0398, judged when the account's disco#info lists urn:xmpp:pep-vcard-conversion:0 (§2
     "The service MUST include … feature"; info conversion_advertised):
       - avatar_metadata_after_photo: after the vcard-temp PHOTO, 'urn:xmpp:avatar:metadata'
