@@ -495,6 +495,31 @@ class Client(slixmpp.ClientXMPP):
         except slixmpp.exceptions.IqTimeout:
             return "timeout", None
 
+    async def iq_raw(self, itype, payload=None, to=None, timeout=STEP_TIMEOUT):
+        """Like iq(), but the answer is matched on the raw XML, not by slixmpp's IQ machinery,
+        which cannot build an error whose condition is not one of RFC 6120's (it raises, and the
+        IQ looks unanswered). Returns (type, xml): 'result', 'error' or 'timeout'."""
+        iq = self.Iq()
+        iq["type"] = itype
+        iq["id"] = iid = "raw-" + nonce()
+        if to:
+            iq["to"] = to
+        if payload is not None:
+            iq.set_payload(payload)
+        answer = asyncio.get_running_loop().create_future()
+        name = f"raw-iq-{iid}"
+        self.register_handler(Callback(name, _XMLMatcher(
+            lambda x: x.tag == f"{{{CLIENT_NS}}}iq" and x.get("id") == iid and x.get("type") in ("result", "error")),
+            lambda st: answer.done() or answer.set_result(st.xml)))
+        self.send(iq)
+        try:
+            xml = await asyncio.wait_for(answer, timeout)
+            return xml.get("type"), xml
+        except asyncio.TimeoutError:
+            return "timeout", None
+        finally:
+            self.remove_handler(name)
+
     async def roster_get(self):
         t, xml = await self.iq("get", ET.Element(f"{{{ROSTER_NS}}}query"))
         if t != "result":

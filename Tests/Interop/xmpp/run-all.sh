@@ -3,7 +3,7 @@
 #
 #   run-all.sh --port N [--host 127.0.0.1] [--domain localhost] [--tls starttls|none]
 #              [--mechanism MECH] [--restart 'CMD'] [--results FILE] [--only NAME,NAME]
-#              [--im [--accept-ignored-field]]
+#              [--im [--accept-ignored-field] [--accept-bad-format] [--resume-timeout S]]
 #
 # The server must already have the accounts alice/alicepass and bob/bobpass, allow in-band
 # registration, and keep rosters and offline messages across a restart. --restart CMD is run
@@ -12,8 +12,11 @@
 # connections again on the same port. Without --restart those pairs run without a restart.
 # login runs four times (SCRAM-SHA-256 and PLAIN, over STARTTLS and without TLS) whatever
 # --tls/--mechanism say; every other scenario uses --tls/--mechanism.
-# --im also runs carbons, blocking and mam (XEP-0280, XEP-0191, XEP-0313, which the server must
-# offer); --accept-ignored-field is passed to mam.py (Prosody 0.12 ignores an unknown form field).
+# --im also runs carbons, blocking, mam, smacks, vcard and private_bookmarks (XEP-0280, XEP-0191,
+# XEP-0313, XEP-0198, XEP-0054/0292/0398, XEP-0049/0402/0411, which the server must offer);
+# --accept-ignored-field is passed to mam.py (Prosody 0.12 ignores an unknown form field),
+# --accept-bad-format to private_bookmarks.py (Prosody 0.12 refuses an empty private query with
+# <bad-format/>), --resume-timeout S to smacks.py (how long the server keeps a dropped session).
 # Each scenario's JSON line goes to --results (JSON lines); a summary goes to stdout, ending
 # with "N passed, N failed". Exit 0 only when all passed.
 set -uo pipefail
@@ -22,6 +25,7 @@ root="$(cd "$here/../../.." && pwd)"
 py="${PYTHON:-$root/.venv/bin/python}"
 
 host=127.0.0.1 port= domain=localhost tls=starttls mech= restart= results=/dev/null only= im=0 mam_args=()
+private_args=() smacks_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --host) host="$2"; shift 2 ;;
@@ -34,6 +38,8 @@ while [ $# -gt 0 ]; do
     --only) only=",$2,"; shift 2 ;;
     --im) im=1; shift ;;
     --accept-ignored-field) mam_args+=(--accept-ignored-field); shift ;;
+    --accept-bad-format) private_args+=(--accept-bad-format); shift ;;
+    --resume-timeout) smacks_args+=(--resume-timeout "$2"); shift 2 ;;
     *) echo "run-all: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -98,6 +104,9 @@ if [ "$im" -eq 1 ]; then
   want carbons && run "carbons[$tls]" carbons.py "${common[@]}"
   want blocking && run "blocking[$tls]" blocking.py "${common[@]}"
   want mam && run "mam[$tls]" mam.py "${common[@]}" "${mam_args[@]}"
+  want smacks && run "smacks[$tls]" smacks.py "${common[@]}" "${smacks_args[@]}"
+  want vcard && run "vcard[$tls]" vcard.py "${common[@]}"
+  want private_bookmarks && run "private_bookmarks[$tls]" private_bookmarks.py "${common[@]}" "${private_args[@]}"
 fi
 
 echo "$passed passed, $failed failed"

@@ -26,13 +26,17 @@
 #   PROSODY_MODULES="carbons mam blocklist …" (opt-in) appends these Prosody module names
 #   (letters, digits, _ and -, separated by spaces) to modules_enabled; with mam listed, also
 #   archive_expires_after = "1w" and default_archive_policy = true (every conversation
-#   archived). DIR remembers the list like the components. Used by carbons.py, mam.py and
-#   blocking.py (XEP-0280, XEP-0313, XEP-0191), which the default config cannot pass.
+#   archived); with smacks listed, also smacks_hibernation_time = PROSODY_SMACKS_HIBERNATION
+#   (whole seconds, default 600 as in mod_smacks: how long a dropped session may be resumed).
+#   DIR remembers the list and the time like the components. Used by carbons.py, mam.py,
+#   blocking.py, smacks.py, vcard.py and private_bookmarks.py (XEP-0280, XEP-0313, XEP-0191,
+#   XEP-0198, XEP-0292, XEP-0402), which the default config cannot pass.
 # Config: loopback only (c2s on 127.0.0.1:PORT; s2s, http and direct TLS off; components off
 # unless PROSODY_COMPONENT is set),
 # STARTTLS with a self-signed certificate but not required, PLAIN allowed without TLS,
 # SCRAM-SHA-256 stored keys (password_hash = "SHA-256"), open in-band registration,
-# offline storage, ping, version, disco, uptime, time. No carbons, no MAM, no smacks
+# offline storage, private XML storage, vcard-temp (vcard_legacy, which loads pep), ping,
+# version, disco, uptime, time. No carbons, no MAM, no smacks
 # (unless PROSODY_MODULES asks for them): they would change what the scenarios observe.
 set -euo pipefail
 
@@ -83,11 +87,18 @@ prepare() {
       || die "PROSODY_MODULES: expected module names separated by spaces, got '$PROSODY_MODULES'"
     echo $PROSODY_MODULES >"$dir/modules"
   fi
+  if [ -n "${PROSODY_SMACKS_HIBERNATION:-}" ] && [ ! -s "$dir/smacks_hibernation" ]; then
+    [[ "$PROSODY_SMACKS_HIBERNATION" =~ ^[0-9]+$ ]] \
+      || die "PROSODY_SMACKS_HIBERNATION: expected whole seconds, got '$PROSODY_SMACKS_HIBERNATION'"
+    echo "$PROSODY_SMACKS_HIBERNATION" >"$dir/smacks_hibernation"
+  fi
+  [ -s "$dir/smacks_hibernation" ] || echo 600 >"$dir/smacks_hibernation"
   local extra_modules="" extra_settings="" m
   if [ -s "$dir/modules" ]; then
     for m in $(cat "$dir/modules"); do
       extra_modules+=" \"$m\";"
       if [ "$m" = mam ]; then extra_settings+=$'\n'"archive_expires_after = \"1w\""$'\n'"default_archive_policy = true"; fi
+      if [ "$m" = smacks ]; then extra_settings+=$'\n'"smacks_hibernation_time = $(cat "$dir/smacks_hibernation")"; fi
     done
   fi
   local pep="" spec admins
@@ -196,5 +207,5 @@ case "$cmd" in
     "${run_as[@]}" prosodyctl --config "$dir/prosody.cfg.lua" register "$2" "$domain" "$3" >/dev/null
     ;;
   *)
-    sed -n '2,36p' "$0" >&2; exit 2 ;;
+    sed -n '2,40p' "$0" >&2; exit 2 ;;
 esac
