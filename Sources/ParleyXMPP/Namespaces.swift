@@ -36,6 +36,8 @@ public enum XMPPNamespace {
     public static let offline = "msgoffline"
     /// XEP-0115 entity capabilities.
     public static let caps = "http://jabber.org/protocol/caps"
+    /// XEP-0198 stream management.
+    public static let streamManagement = "urn:xmpp:sm:3"
     /// XEP-0280 message carbons.
     public static let carbons = "urn:xmpp:carbons:2"
     /// XEP-0297 stanza forwarding.

@@ -44,7 +44,7 @@ public struct XMPPStanzaCodec: Sendable {
             guard child.namespace == namespace, child.attribute("lang", namespace: xmlNamespaceURI) == nil else {
                 if let hint = Self.hint(child) {
                     message.hints.insert(hint)
-                } else if StanzaID.isStanzaID(child) {
+                } else if StanzaID.isStanzaID(child), let user = to.user, StanzaID.isStanzaID(child, by: JID(user)) {
                     // XEP-0359 §5: a sender cannot supply the ids the recipient's archive gives.
                     continue
                 }

@@ -35,6 +35,9 @@ public struct StreamError: Error, Hashable, Sendable, CustomStringConvertible {
     public var condition: Condition
     /// Human-readable text for the peer's log (`<text/>`), optional.
     public var text: String?
+    /// RFC 6120 §4.9.4: an application-specific condition after the text (XEP-0198's
+    /// `<handled-count-too-high/>`).
+    public var applicationCondition: XMLElement?
 
     public init(_ condition: Condition, text: String? = nil) {
         self.condition = condition
@@ -57,6 +60,7 @@ public struct StreamError: Error, Hashable, Sendable, CustomStringConvertible {
                     name: "text", namespace: XMPPNamespace.streamErrors,
                     attributes: [XMLAttribute("lang", namespace: xmlNamespaceURI, value: "en")], children: [.text(text)]))
         }
+        if let applicationCondition { error.append(applicationCondition) }
         return error
     }
 

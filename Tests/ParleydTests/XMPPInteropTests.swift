@@ -153,6 +153,18 @@ import Testing
         #expect(outcome.checks["bob_sees_alice_available_again"] == true)
     }
 
+    /// XEP-0198: acks, a dropped connection resumed with nothing lost and no presence
+    /// flap, a wrong id, an `h` above what was sent, and an expired session whose
+    /// messages wait offline.
+    @Test func streamManagementResumesADroppedConnection() throws {
+        let outcome = try Server(["--resume-timeout", "4"]).scenario("smacks.py", ["--resume-timeout", "4"])
+        #expect(outcome.ok, "\(outcome)")
+        #expect(outcome.checks["unacked_resent"] == true)
+        #expect(outcome.checks["presence_kept"] == true)
+        #expect(outcome.checks["h_too_large"] == true)
+        #expect(outcome.checks["expired_resume_gets_offline"] == true)
+    }
+
     /// A second, independent client implementation: go-sendxmpp (Go) sends to slixmpp.
     @Test func goSendxmppDeliversToSlixmpp() throws {
         let outcome = try Server().scenario("sendxmpp.py")

@@ -56,6 +56,12 @@ extension C2SConnection {
                 await route(element, session: session)
             case .endSession:
                 await endSession()
+            case .resumeSession(let element):
+                await resume(element)
+            case .acceptResumption:
+                await acceptResumption()
+            case .streamManagement(let element):
+                await streamManagement(element)
             case .openStream, .send, .startTLS, .restartStream, .acceptLogin, .acceptSession, .closeStream:
                 perform(action)
             }
@@ -106,7 +112,7 @@ extension C2SConnection {
             lastWrite = .now()
             transport.closeStream(after: errorBytes)
         case .fetchSCRAMRecord, .checkCredentials, .authenticationFailed, .refuseLogin, .register, .bindResource,
-            .refuseSession, .stanza, .endSession:
+            .refuseSession, .stanza, .endSession, .resumeSession, .acceptResumption, .streamManagement:
             assertionFailure("\(action) needs `execute`")
         }
     }
@@ -131,7 +137,7 @@ extension C2SConnection {
         }
         let mind = C2SMind(
             transport: transport, codec: codec, connection: self, rooms: shared.rooms, sendQueue: settings.sendQueue,
-            coalescer: shared.connections.coalescer(for: transport.eventLoop))
+            coalescer: shared.connections.coalescer(for: transport.eventLoop), maximumUnacknowledged: settings.maxUnacknowledged)
         do {
             let session = try await login.avatar.openSession(resource: resource, mind: mind)
             openedSession = (session, mind)

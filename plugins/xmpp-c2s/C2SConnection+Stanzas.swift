@@ -118,7 +118,7 @@ extension C2SConnection {
             stored[attribute: "to"] = target.bare.description
             // XEP-0359 §5: only the recipient's archive names its ids.
             stored.children.removeAll {
-                if case .element(let child) = $0 { StanzaID.isStanzaID(child) } else { false }
+                if case .element(let child) = $0 { StanzaID.isStanzaID(child, by: target.bare) } else { false }
             }
             var archived = message
             archived.timestamp = archived.timestamp ?? Date()

@@ -49,6 +49,12 @@ final actor C2SConnection: XMPPStreamConnection {
     var sentInitialPresence = false
     /// The server's own questions to the client (XEP-0115 disco#info), by IQ id.
     var questions: [String: ServerQuestion] = [:]
+    /// XEP-0198: the stanzas handled from the client (`h`), once it enabled stream management.
+    var handledCount: UInt32?
+    /// XEP-0198 §5: since when the session waits for its client to resume it.
+    var hibernatingSince: NIODeadline?
+    /// A session being resumed on this stream, until the machine accepts it.
+    var resuming: HandedOver?
 
     private var inbox: SerialInbox<XMLStreamEvent>
     /// Over WebSocket and BOSH, the route waiting for the inbox to leave congestion before it
@@ -155,6 +161,8 @@ final actor C2SConnection: XMPPStreamConnection {
             // The per-stanza path skips the machine's action array when the stanza is fine.
             if let stanza = stream.acceptedStanza(element), let session {
                 await route(stanza, session: session)
+                // XEP-0198 §4: a stanza is counted once handled.
+                if handledCount != nil { handledCount! &+= 1 }
             } else {
                 await execute(stream.receiveElement(element))
             }
@@ -184,19 +192,27 @@ final actor C2SConnection: XMPPStreamConnection {
     }
 
     private func inactive() async {
+        let cleanly = stream.isClosed
         stream.transportClosed()
         streamClosed = true
         inbox.removeAll()
         resumeReaderIfRoom()
         abandonQuestions()
+        // XEP-0198 §5: a resumable session outlives a transport that went without a
+        // closing; the sweep ends it if the client does not come back in time.
+        if !cleanly, hibernate() { return }
         await endSession()
         shared.connections.forget(self)
     }
 
     func endSession() async {
-        let (session, login) = (self.session, self.login)
+        let (session, login, mind) = (self.session, self.login, self.mind)
         self.session = nil
         self.login = nil
+        if let mind, handledCount != nil {
+            if let id = mind.withStreamManagement({ $0?.resumeID }) { shared.resumptions.remove(id, ifHeldBy: self) }
+            if let user = (session?.user ?? login?.avatar.user)?.username { await keepUnacknowledged(of: mind, user: user) }
+        }
         await session?.close(message: closingMessage)
         await login?.logout()
     }
@@ -221,6 +237,10 @@ final actor C2SConnection: XMPPStreamConnection {
     /// on this connection's event loop.
     func tick() {
         let now = NIODeadline.now()
+        if hibernatingSince != nil {
+            Task { await expireHibernation(now: now) }
+            return
+        }
         // A BOSH session outlives its stream's closing until the client fetches it (or leaves).
         transport.tick(now: now)
         guard !isClosed else { return }
@@ -250,7 +270,14 @@ final actor C2SConnection: XMPPStreamConnection {
     func write(_ element: XMLElement) {
         var buffer = transport.allocator.buffer(capacity: 256)
         buffer.writeXML(element, inheritedNamespace: XMPPNamespace.client)
-        writeRaw(buffer)
+        // Once bound, stanzas go through the session's mind: in order with its deliveries,
+        // and counted for XEP-0198.
+        if let mind, session != nil {
+            lastWrite = .now()
+            mind.writeNow(buffer)
+        } else {
+            writeRaw(buffer)
+        }
     }
 
     /// Writes and flushes one whole element (or a keepalive) in the connection's framing.
@@ -267,6 +294,15 @@ final actor C2SConnection: XMPPStreamConnection {
 
     /// The model ended the session (a replacing login, a shutdown, a kick).
     func serviceClosed(with error: StreamError) {
+        if hibernatingSince != nil {
+            // A waiting session that the model ended (a new login took its resource).
+            hibernatingSince = nil
+            Task {
+                await endSession()
+                shared.connections.forget(self)
+            }
+            return
+        }
         session = nil
         closeStream(error: error)
     }

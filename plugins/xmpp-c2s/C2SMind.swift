@@ -12,10 +12,24 @@ import Synchronization
 /// room; it only serializes and hands the bytes to the transport, on its own event loop.
 final class C2SMind: SessionMind, CoalescedFlushing {
     let protocolFamily = ProtocolFamily.xmpp
-    /// Where each stanza goes (a TCP stream, one WebSocket message each over RFC 7395, BOSH responses).
-    let transport: any C2STransport
     let codec: XMPPStanzaCodec
-    private weak let connection: C2SConnection?
+
+    /// Where the session's stanzas go now, and its XEP-0198 state: a resumed session
+    /// moves to the transport (and loop) of the connection that resumed it.
+    struct Link {
+        /// A TCP stream, one WebSocket message each over RFC 7395, BOSH responses.
+        var transport: any C2STransport
+        /// Writes and flushes once per turn of the transport's loop, for every mind on it.
+        var coalescer: LoopFlushCoalescer
+        weak var connection: C2SConnection?
+        /// Set once the client enabled stream management.
+        var streamManagement: C2SStreamManagement?
+    }
+    let link: Mutex<Link>
+
+    /// The transport stanzas go to now.
+    var transport: any C2STransport { link.withLock { $0.transport } }
+    private var connection: C2SConnection? { link.withLock { $0.connection } }
 
     private struct State {
         /// The bound full JID, the `to` of everything delivered, and its text.
@@ -42,8 +56,10 @@ final class C2SMind: SessionMind, CoalescedFlushing {
     let sendQueue: SendQueueLimit
     let cutOff = CutOffFlag()
 
-    /// Writes and flushes once per turn of the transport's loop, for every mind on it.
-    let coalescer: LoopFlushCoalescer
+    /// Most stanzas kept unacknowledged for a hibernating session (XEP-0198 §5).
+    let maximumUnacknowledged: Int
+    /// Every transport's allocator is the default one: read once, not under the lock.
+    let allocator: ByteBufferAllocator
 
     /// A mind writing on `channel` in `framing`.
     convenience init(
@@ -57,14 +73,17 @@ final class C2SMind: SessionMind, CoalescedFlushing {
 
     init(
         transport: any C2STransport, codec: XMPPStanzaCodec, connection: C2SConnection, rooms: MUCEventRenderer,
-        sendQueue: SendQueueLimit = SendQueueLimit(), coalescer: LoopFlushCoalescer? = nil
+        sendQueue: SendQueueLimit = SendQueueLimit(), coalescer: LoopFlushCoalescer? = nil, maximumUnacknowledged: Int = 1_000
     ) {
-        self.transport = transport
-        self.coalescer = coalescer ?? LoopFlushCoalescer(loop: transport.eventLoop)
+        self.link = Mutex(
+            Link(
+                transport: transport, coalescer: coalescer ?? LoopFlushCoalescer(loop: transport.eventLoop),
+                connection: connection))
         self.codec = codec
-        self.connection = connection
         self.rooms = rooms
         self.sendQueue = sendQueue
+        self.maximumUnacknowledged = maximumUnacknowledged
+        self.allocator = transport.allocator
     }
 
     /// The history to send with the client's next entry into `room` (`MUCClient`).
@@ -95,7 +114,7 @@ final class C2SMind: SessionMind, CoalescedFlushing {
     struct Unreachable: Error {}
 
     func deliver(_ event: ChatEvent) throws {
-        guard transport.isActive,
+        guard isReachable,
             let (me, meText, lastSender) = state.withLock({ state in
                 state.jid.map { ($0, state.jidText, state.lastSender) }
             })
@@ -139,7 +158,7 @@ final class C2SMind: SessionMind, CoalescedFlushing {
                 case .kicked(let why): StreamError(.policyViolation, text: why)
                 }
             if let connection {
-                transport.eventLoop.execute { connection.assumeIsolated { $0.serviceClosed(with: error) } }
+                connection.eventLoop.execute { connection.assumeIsolated { $0.serviceClosed(with: error) } }
             }
         case .room, .invitation:
             guard let session = me.sessionID else { return }
@@ -160,15 +179,15 @@ final class C2SMind: SessionMind, CoalescedFlushing {
         case .room(_, .message), .message: break
         default: return try deliver(event)
         }
-        guard transport.isActive, let to = state.withLock({ $0.jid == nil ? nil : $0.toAttribute }) else {
+        guard isReachable, let to = state.withLock({ $0.jid == nil ? nil : $0.toAttribute }) else {
             if cutOff.isSet { return }
             throw Unreachable()
         }
         // Rendered by the first recipient only; the others copy its bytes.
         let rendered = fanOut.memo(ObjectIdentifier(C2SFannedStanza.self)) {
-            C2SFannedStanza(fannedStanza(event), namespace: codec.namespace, allocator: transport.allocator)
+            C2SFannedStanza(fannedStanza(event), namespace: codec.namespace, allocator: allocator)
         }
-        write(rendered.copy(to: to, allocator: transport.allocator))
+        write(rendered.copy(to: to, allocator: allocator))
     }
 
     /// The stanza of a fanned-out event, without its `to`.
@@ -244,7 +263,7 @@ final class C2SMind: SessionMind, CoalescedFlushing {
     private let outbox = Mutex(Outbox())
 
     private func write(_ element: XMLElement) {
-        var buffer = transport.allocator.buffer(capacity: 256)
+        var buffer = allocator.buffer(capacity: 256)
         // Standing alone, it declares its namespace now: the transport need not copy it to
         // add the declaration (`C2SFraming.standalone`).
         buffer.writeXML(element, inheritedNamespace: transport.elementsStandAlone ? "" : codec.namespace)
@@ -261,6 +280,7 @@ final class C2SMind: SessionMind, CoalescedFlushing {
             return !outbox.scheduled
         }
         guard schedule else { return }
+        let coalescer = link.withLock { $0.coalescer }
         if coalescer.loop.inEventLoop {
             coalescer.flushSoon(self)
         } else {
@@ -276,11 +296,71 @@ final class C2SMind: SessionMind, CoalescedFlushing {
             }
             return outbox.buffers
         }
-        for buffer in buffers { transport.write(buffer) }
-        transport.flush()
-        if transport.isSendQueueExceeded(sendQueue), let connection {
+        let (exceeded, connection) = link.withLock { link in
+            Self.send(buffers, over: &link, limit: maximumUnacknowledged)
+            return (link.transport.isSendQueueExceeded(sendQueue), link.connection)
+        }
+        // A resumed session's connection may run on another loop than the coalescer.
+        if exceeded, let connection, connection.eventLoop.inEventLoop {
             cutOff.set()
             connection.assumeIsolated { $0.sendQueueExceeded() }
+        }
+    }
+
+    /// Writes `buffers` (stanzas) and flushes, counting each for XEP-0198 when it is on.
+    private static func send(_ buffers: [ByteBuffer], over link: inout Link, limit: Int) {
+        for buffer in buffers {
+            if link.streamManagement != nil { _ = link.streamManagement!.sent(buffer, limit: limit) }
+            link.transport.write(buffer)
+        }
+        link.transport.flush()
+    }
+
+    /// Writes one stanza of the connection's own (an IQ result, an error) now, in order
+    /// with the deliveries and counted as they are.
+    func writeNow(_ buffer: ByteBuffer) {
+        flushCoalesced()
+        link.withLock { Self.send([buffer], over: &$0, limit: maximumUnacknowledged) }
+    }
+
+    /// Whether deliveries are taken: the transport is up, or the session waits for a
+    /// resumption with room left in its queue (XEP-0198 §5).
+    private var isReachable: Bool {
+        link.withLock { link in
+            if let managed = link.streamManagement, managed.hibernating { return !managed.overflowed }
+            return link.transport.isActive
+        }
+    }
+
+    // MARK: XEP-0198
+
+    /// Changes the session's stream management state under the transport's lock.
+    func withStreamManagement<T>(_ body: (inout C2SStreamManagement?) -> T) -> T {
+        link.withLock { body(&$0.streamManagement) }
+    }
+
+    /// §4: the client handled `h` stanzas; false (with what was sent) when that is more
+    /// than was sent, or management is off.
+    func acknowledge(_ h: UInt32) -> (ok: Bool, sent: UInt32) {
+        withStreamManagement { managed in
+            guard managed != nil else { return (false, 0) }
+            return (managed!.acknowledge(h) != nil, managed!.counters.sent)
+        }
+    }
+
+    /// §5: the session moves to `transport` (the resuming connection's): `resumed` is
+    /// written first, then every stanza the client did not acknowledge, then what comes.
+    func resume(
+        on transport: any C2STransport, coalescer: LoopFlushCoalescer, connection: C2SConnection, resumed: ByteBuffer
+    ) {
+        link.withLock { link in
+            link.transport = transport
+            link.coalescer = coalescer
+            link.connection = connection
+            link.streamManagement?.hibernating = false
+            transport.write(resumed)
+            for buffer in link.streamManagement?.unacknowledged ?? [] { transport.write(buffer) }
+            transport.flush()
         }
     }
 }

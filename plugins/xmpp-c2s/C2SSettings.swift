@@ -77,6 +77,11 @@ struct C2SSettings: Sendable {
     var archiveMaxAge: TimeInterval?
     /// Stanzas queued for one connection before the server stops reading from it.
     var inboundQueueLimit = 64
+    /// XEP-0198: seconds a session whose client vanished waits for a resumption; 0 offers
+    /// acknowledgements only.
+    var resumeTimeout = 300
+    /// XEP-0198: most stanzas kept for a session waiting for a resumption.
+    var maxUnacknowledged = 1_000
     /// What a client may leave unread before it is cut off (`policy-violation`).
     var sendQueue = SendQueueLimit()
 }

@@ -47,6 +47,8 @@ final class C2SShared: Sendable {
     let memory: MemoryReturn
     /// The open connections, for the sweepers and shutdown.
     let connections: ConnectionRegistry<C2SConnection>
+    /// Sessions that can be resumed (XEP-0198 §5), by resumption id.
+    let resumptions = C2SResumptions()
 
     /// `extraFeatures` register their hooks after the built-in features (and before disco,
     /// which lists what they advertise).
@@ -71,12 +73,14 @@ final class C2SShared: Sendable {
         offlineKeeper = OfflineKeeper(store: offline, codec: codec, domain: chat.domain, accounts: accounts)
         chat.attachOfflineStore(offlineKeeper)
         self.rooms = MUCEventRenderer(rooms: roomJIDs, codec: codec)
-        let negotiation = ServerStreamNegotiation.Configuration(
+        var negotiation = ServerStreamNegotiation.Configuration(
             domain: chat.domain, tlsAvailable: tls != nil, requireTLS: settings.requireTLS,
             mechanismsOverTLS: portal.mechanisms(secureTransport: true),
             mechanismsInClear: portal.mechanisms(secureTransport: false, allowPlainWithoutTLS: settings.allowPlainWithoutTLS),
             allowPlainWithoutTLS: settings.allowPlainWithoutTLS, registration: settings.registration && accounts != nil,
             maxAuthFailures: settings.maxAuthFailures)
+        // XEP-0198 on TCP and WebSocket streams; BOSH has its own acknowledgements (XEP-0124 §9).
+        negotiation.streamManagement = true
         self.negotiation = ServerStreamNegotiation(configuration: negotiation)
         var webSocket = negotiation
         webSocket.framing = .webSocket
@@ -84,6 +88,7 @@ final class C2SShared: Sendable {
         self.webSocketNegotiation = ServerStreamNegotiation(configuration: webSocket)
         var bosh = webSocket
         bosh.framing = .bosh
+        bosh.streamManagement = false
         self.boshNegotiation = ServerStreamNegotiation(configuration: bosh)
         self.webSocketNegotiationOverTLS = ServerStreamNegotiation(configuration: webSocket, secure: true)
         self.boshNegotiationOverTLS = ServerStreamNegotiation(configuration: bosh, secure: true)

@@ -82,6 +82,12 @@ public enum XMPPC2SPlugin: ParleyPlugin {
     static let archiveMaxDaysOption = PluginOption<Int>(
         "archive-max-days", default: 0, range: 0...36_500,
         help: "Days a message stays in an account's archive; 0 keeps it until the count limit.")
+    static let resumeTimeoutOption = PluginOption<Int>(
+        "resume-timeout", default: 300, range: 0...86_400,
+        help: "Seconds a session whose client vanished waits for a XEP-0198 resumption; 0: acknowledgements only.")
+    static let maxUnackedOption = PluginOption<Int>(
+        "resume-max-stanzas", default: 1_000, range: 1...100_000,
+        help: "Most stanzas kept for a session waiting for a resumption; past it the session ends.")
     static let roomsDomainOption = PluginOption<String>(
         "rooms-domain", default: "", help: "Domain of room JIDs (XEP-0045); empty: conference.<domain>.")
 
@@ -94,6 +100,7 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         certificateOption, keyOption, requireTLSOption, plainOption, registrationOption,
         maxStanzaOption, idleTimeoutOption, keepaliveOption, negotiationTimeoutOption, authDelayOption, offlineLimitOption,
         roomsDomainOption, sendQueueOption, pepOption, archiveOption, archiveMaxMessagesOption, archiveMaxDaysOption,
+        resumeTimeoutOption, maxUnackedOption,
         httpSecureLoopbackOption, httpChatPageOption, httpChatPageDirOption,
     ]
 
@@ -137,6 +144,8 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         settings.authFailureDelay = options.value(authDelayOption)
         settings.offlineLimit = options.value(offlineLimitOption)
         settings.pep = options.value(pepOption)
+        settings.resumeTimeout = options.value(resumeTimeoutOption)
+        settings.maxUnacknowledged = options.value(maxUnackedOption)
         settings.archive = options.value(archiveOption)
         settings.archiveMaxMessages = options.value(archiveMaxMessagesOption)
         let archiveDays = options.value(archiveMaxDaysOption)

@@ -10,8 +10,14 @@ public enum StanzaID {
             attributes: [XMLAttribute("id", value: id), XMLAttribute("by", value: by)])
     }
 
-    /// Whether `element` is a stanza-id, which only this server may add (§5).
+    /// Whether `element` is a stanza-id.
     public static func isStanzaID(_ element: XMLElement) -> Bool {
         element.name == "stanza-id" && element.namespace == XMPPNamespace.stanzaID
+    }
+
+    /// Whether `element` is a stanza-id claiming to be given by `archive` (a bare JID),
+    /// which only that archive's server may add (§5).
+    public static func isStanzaID(_ element: XMLElement, by archive: JID) -> Bool {
+        isStanzaID(element) && element[attribute: "by"] == archive.description
     }
 }

@@ -34,6 +34,14 @@ extension ServerStreamNegotiation {
         case acceptSession
         /// Close the session just opened: the stream closed meanwhile.
         case refuseSession
+        /// XEP-0198 §5: resume the session `<resume previd h/>` names instead of binding;
+        /// pass the answer to `receiveResume`.
+        case resumeSession(XMLElement)
+        /// Keep the session just resumed: the stream is bound to it; send `<resumed/>` and
+        /// the unacknowledged stanzas.
+        case acceptResumption
+        /// XEP-0198 on the bound stream (`<enable/>`, `<r/>`, `<a/>`): the connection's.
+        case streamManagement(XMLElement)
         /// A stanza of the bound stream, its `from` checked (RFC 6120 §8.1.2.1).
         case stanza(XMLElement)
         /// The peer closed its stream (RFC 6120 §4.4): end the session.
@@ -49,6 +57,15 @@ extension ServerStreamNegotiation {
         case bound(JID)
         /// RFC 6120 §7.6.2: the session could not be opened.
         case refused(StanzaError)
+    }
+
+    /// The answer to `.resumeSession`.
+    public enum ResumeResult: Sendable {
+        /// The session is resumed under this full JID; the connection writes `<resumed/>`
+        /// and what the client missed itself, in that order (§5).
+        case resumed(JID)
+        /// XEP-0198 §5: it cannot be; `reply` is the `<failed/>`, and the client may bind.
+        case failed(reply: XMLElement)
     }
 
     /// What the portal granted, for `receiveLogin`.

@@ -24,6 +24,9 @@ extension ServerStreamNegotiation {
         public var registration: Bool
         /// Failed SASL attempts after which the stream is closed (at least 1).
         public var maxAuthFailures: Int
+        /// Whether XEP-0198 stream management is offered after authentication (acks,
+        /// and resumption instead of binding).
+        public var streamManagement = false
         /// Random hex of this many bytes: stream ids and generated resources.
         public var makeID: @Sendable (_ bytes: Int) -> String
 

@@ -153,6 +153,8 @@ public struct ServerStreamNegotiation: Sendable {
             features.append(session)
             features.append(XMLElement(name: "ver", namespace: XMPPNamespace.rosterVersioning))
             features.append(XMLElement(name: "sub", namespace: XMPPNamespace.preApproval))
+            // XEP-0198 §2: offered once authenticated (enable after binding, or resume).
+            if configuration.streamManagement { features.append(StreamManagementElements.feature) }
             return features
         }
         if !secure && configuration.tlsAvailable {
@@ -189,6 +191,8 @@ public struct ServerStreamNegotiation: Sendable {
             return abort()
         case (content, "iq") where account != nil:
             return bind(element)
+        case (XMPPNamespace.streamManagement, _) where configuration.streamManagement && account != nil:
+            return streamManagementBeforeBinding(element)
         case (content, "iq") where element.firstChild(named: "query", namespace: XMPPNamespace.register) != nil:
             guard registrationOffered else { return [.send(StanzaError(.serviceUnavailable).reply(to: element))] }
             return [.register(element)]

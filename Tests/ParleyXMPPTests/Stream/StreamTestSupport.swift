@@ -34,17 +34,18 @@ func clientElement(_ text: String) throws -> XMLElement {
 /// A machine for `example.test` with counting ids, so that tests can name them.
 func makeStream(
     tls: Bool = true, requireTLS: Bool = true, allowPlain: Bool = false, registration: Bool = false,
-    framing: StreamFraming = .tcp, contentNamespace: String = XMPPNamespace.client, secure: Bool = false
+    framing: StreamFraming = .tcp, contentNamespace: String = XMPPNamespace.client, secure: Bool = false,
+    streamManagement: Bool = false
 ) -> ServerStreamNegotiation {
     let counter = IDCounter()
     let scram = SCRAMAlgorithm.preferenceOrder.map(\.mechanismName)
-    return ServerStreamNegotiation(
-        configuration: .init(
-            domain: "example.test", framing: framing, contentNamespace: contentNamespace, tlsAvailable: tls, requireTLS: requireTLS,
-            mechanismsOverTLS: scram + ["PLAIN"], mechanismsInClear: scram + (allowPlain ? ["PLAIN"] : []),
-            allowPlainWithoutTLS: allowPlain, registration: registration, maxAuthFailures: 3,
-            makeID: { counter.next(bytes: $0) }),
-        secure: secure)
+    var configuration = ServerStreamNegotiation.Configuration(
+        domain: "example.test", framing: framing, contentNamespace: contentNamespace, tlsAvailable: tls, requireTLS: requireTLS,
+        mechanismsOverTLS: scram + ["PLAIN"], mechanismsInClear: scram + (allowPlain ? ["PLAIN"] : []),
+        allowPlainWithoutTLS: allowPlain, registration: registration, maxAuthFailures: 3,
+        makeID: { counter.next(bytes: $0) })
+    configuration.streamManagement = streamManagement
+    return ServerStreamNegotiation(configuration: configuration, secure: secure)
 }
 
 /// Ids `id1`, `id2`, … (the byte count is ignored).
@@ -72,6 +73,9 @@ func names(_ actions: [StreamAction]) -> [String] {
         case .acceptSession: "acceptSession"
         case .refuseSession: "refuseSession"
         case .stanza(let element): "stanza \(element.name)"
+        case .resumeSession(let element): "resume \(element[attribute: "previd"] ?? "-")"
+        case .acceptResumption: "acceptResumption"
+        case .streamManagement(let element): "sm \(element.name)"
         case .endSession: "endSession"
         case .closeStream(let error, let openFirst):
             "close \(error?.condition.rawValue ?? "-")\(openFirst == nil ? "" : " after header")"
