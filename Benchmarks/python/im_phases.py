@@ -91,7 +91,7 @@ async def messages(opts):
                 i = state["sent"]
                 s = i % 2
                 to = bob if s == 0 else alice
-                conns[(s, "r1")].send(f"<message type='chat' to='{to}@{opts.domain}' id='m{i}'>"
+                conns[(s, "r1")].send_soon(f"<message type='chat' to='{to}@{opts.domain}' id='m{i}'>"
                                       f"<body>{tag}{i} {pad}</body></message>")
                 state["sent"] += 1
 
@@ -151,6 +151,7 @@ async def messages(opts):
             "server_cpu_us_per_message": round((cpu1 - cpu0) * 1e6 / max(state["done"], 1), 2),
             "server_cores_busy": round((cpu1 - cpu0) / elapsed, 2) if elapsed > 0 else None,
             "generator_cores_busy": round((gen1 - gen0) / elapsed, 2) if elapsed > 0 else None,
+            "generator_cpu_us_per_message": round((gen1 - gen0) * 1e6 / max(state["done"], 1), 1),
             "stanzas_per_message": round(state["stanzas"] / max(state["done"], 1), 3),
             "copies_per_message": round(state["copies"] / max(state["done"], 1), 3),
             "stanzas_per_message_by_resource": {

@@ -62,7 +62,11 @@ def runs_cell(key, digits=1):
             return "—"
         values.sort()
         med = r[key] if key in r else values[len(values) // 2]
-        return num(med, digits) + (f" ({num(values[0], digits)}–{num(values[-1], digits)})" if len(values) > 1 else "")
+        text = num(med, digits) + (f" ({num(values[0], digits)}–{num(values[-1], digits)})" if len(values) > 1 else "")
+        busy = sorted(x["generator_cores_busy"] for x in r["runs"] if x.get("ok"))
+        if key == "messages_per_second" and busy and busy[len(busy) // 2] >= 0.85:
+            text += " (generator-bound)"
+        return text
     return fn
 
 
@@ -90,6 +94,8 @@ rows = [
     ("Server cores busy / generator cores busy (median)", "messages",
      lambda r: " / ".join(f"{sorted(x[k] for x in r['runs'])[len(r['runs']) // 2]:.2f}"
                           for k in ("server_cores_busy", "generator_cores_busy"))),
+    ("Generator CPU per message (µs; near 1 core busy it, not the server, sets the rate)", "messages",
+     runs_cell("generator_cpu_us_per_message")),
     ("MAM query afterwards (max 1, before)", "messages", mam),
     ("**(B) idle sessions**", None, None),
     ("Memory per idle session with XEP-0198 (KiB)", "idle-sm", lambda r: num(r["server_kib_per_session"])),

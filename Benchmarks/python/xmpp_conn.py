@@ -51,6 +51,7 @@ class Conn(asyncio.Protocol):
         self.h_in = 0
         self.sm_advertised = False
         self.received = 0          # stanzas seen (all kinds), for the report
+        self._out = []             # send_soon's queue
         self._new_parser()
 
     # --- asyncio.Protocol ----------------------------------------------------------------
@@ -126,6 +127,17 @@ class Conn(asyncio.Protocol):
     def send(self, text):
         if not self.closed and self.transport is not None:
             self.transport.write(text.encode())
+
+    def send_soon(self, text):
+        """Queues text and writes everything queued once this loop iteration ends: one
+        write for the messages a burst of arrivals lets out, not one per message."""
+        if not self._out:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._out.append(text)
+
+    def _flush(self):
+        out, self._out = self._out, []
+        self.send("".join(out))
 
     def header(self):
         self.send("<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
