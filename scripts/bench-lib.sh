@@ -162,9 +162,11 @@ prosody_accounts() {
 # (so it stays in the foreground), plain TCP with PLAIN allowed, a lean module set and no
 # mod_limits (Debian's default 10 kB/s per client would throttle the load). Prosody's
 # c2s_stanza_size_limit (256 KiB) is far above the generators' 200-byte messages.
-# COMPONENT_PORT empty: no XEP-0114 port.
+# COMPONENT_PORT empty: no XEP-0114 port. EXTRA_MODULES (optional, e.g. "carbons mam
+# smacks") are added to modules_enabled.
 prosody_config() {
-  local dir=$1 port=$2 domain=$3 component_port=${4:-}
+  local dir=$1 port=$2 domain=$3 component_port=${4:-} extra_modules=${5:-} m extra=
+  for m in $extra_modules; do extra+=", \"$m\""; done
   cat <<EOF
 pidfile = "$dir/prosody.pid"
 data_path = "$dir/data"
@@ -178,7 +180,7 @@ https_ports = { }
 component_ports = { $component_port }
 component_interfaces = { "127.0.0.1" }
 modules_disabled = { "s2s", "posix" }
-modules_enabled = { "roster", "saslauth", "tls", "disco", "ping" }
+modules_enabled = { "roster", "saslauth", "tls", "disco", "ping"$extra }
 network_backend = "epoll"
 authentication = "internal_plain"
 storage = "internal"
