@@ -38,6 +38,8 @@ public enum XMPPNamespace {
     public static let caps = "http://jabber.org/protocol/caps"
     /// XEP-0198 stream management.
     public static let streamManagement = "urn:xmpp:sm:3"
+    /// XEP-0352 client state indication.
+    public static let clientState = "urn:xmpp:csi:0"
     /// XEP-0280 message carbons.
     public static let carbons = "urn:xmpp:carbons:2"
     /// XEP-0297 stanza forwarding.

@@ -165,6 +165,15 @@ import Testing
         #expect(outcome.checks["expired_resume_gets_offline"] == true)
     }
 
+    /// XEP-0352: an inactive client gets presence and chat states only with the next
+    /// message that matters, in order, or when it says it is active again.
+    @Test func anInactiveClientIsWokenOnlyByWhatMatters() throws {
+        let outcome = try Server().scenario("csi.py")
+        #expect(outcome.ok, "\(outcome)")
+        #expect(outcome.checks["inactive_holds_presence"] == true)
+        #expect(outcome.checks["message_releases_in_order"] == true)
+    }
+
     /// A second, independent client implementation: go-sendxmpp (Go) sends to slixmpp.
     @Test func goSendxmppDeliversToSlixmpp() throws {
         let outcome = try Server().scenario("sendxmpp.py")

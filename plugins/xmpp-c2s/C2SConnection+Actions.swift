@@ -60,8 +60,12 @@ extension C2SConnection {
                 await resume(element)
             case .acceptResumption:
                 await acceptResumption()
-            case .streamManagement(let element):
-                await streamManagement(element)
+            case .nonza(let element):
+                if element.namespace == XMPPNamespace.clientState {
+                    clientState(element)
+                } else {
+                    await streamManagement(element)
+                }
             case .openStream, .send, .startTLS, .restartStream, .acceptLogin, .acceptSession, .closeStream:
                 perform(action)
             }
@@ -112,7 +116,7 @@ extension C2SConnection {
             lastWrite = .now()
             transport.closeStream(after: errorBytes)
         case .fetchSCRAMRecord, .checkCredentials, .authenticationFailed, .refuseLogin, .register, .bindResource,
-            .refuseSession, .stanza, .endSession, .resumeSession, .acceptResumption, .streamManagement:
+            .refuseSession, .stanza, .endSession, .resumeSession, .acceptResumption, .nonza:
             assertionFailure("\(action) needs `execute`")
         }
     }

@@ -125,15 +125,15 @@ final class C2SMind: SessionMind, CoalescedFlushing {
         switch event {
         case .message(let message):
             guard let from = text(of: message.from, cached: lastSender) else { return }
-            write(codec.element(for: message, from: from, to: meText))
+            write(codec.element(for: message, from: from, to: meText), important: Self.matters(message))
         case .blockListChanged(let change):
             guard state.withLock({ $0.wantsBlockListPushes }) else { return }
             push(BlockingElements.push(change), to: me)
         case .copy(let message, let direction):
             guard let carbon = carbon(of: message, direction, me: me, meText: meText) else { return }
-            write(carbon)
+            write(carbon, important: Self.matters(message))
         case .presence(let from, let presence):
-            write(codec.element(for: presence, from: JID(from), to: me))
+            write(codec.element(for: presence, from: JID(from), to: me), important: false)
         case .subscription(let from, let request):
             write(codec.element(for: request, from: JID(from), to: me.bare))
         case .contactUpdated(let contact, let version):
@@ -165,7 +165,13 @@ final class C2SMind: SessionMind, CoalescedFlushing {
             let stanzas = rooms.stanzas(for: event, me: session, to: meText) { room in
                 state.withLock { $0.entryHistory.take(for: room) }
             }
-            for stanza in stanzas ?? [] { write(stanza) }
+            let important: Bool =
+                switch event {
+                case .room(_, .message(let message, _)): Self.matters(message)
+                case .room: false
+                default: true
+                }
+            for stanza in stanzas ?? [] { write(stanza, important: important) }
         case .probe:
             break  // presence probes are answered by the model
         }
@@ -187,7 +193,23 @@ final class C2SMind: SessionMind, CoalescedFlushing {
         let rendered = fanOut.memo(ObjectIdentifier(C2SFannedStanza.self)) {
             C2SFannedStanza(fannedStanza(event), namespace: codec.namespace, allocator: allocator)
         }
-        write(rendered.copy(to: to, allocator: allocator))
+        let important: Bool =
+            switch event {
+            case .room(_, .message(let message, _)), .message(let message): Self.matters(message)
+            default: true
+            }
+        write(rendered.copy(to: to, allocator: allocator), important: important)
+    }
+
+    /// XEP-0352: whether a message wakes an inactive client (`C2SOutbox`).
+    static func matters(_ message: Message) -> Bool {
+        message.body != nil || message.subject != nil
+    }
+
+    /// XEP-0352 §5: the client is inactive (held stanzas wait) or active again.
+    func setClientInactive(_ inactive: Bool) {
+        let schedule = outbox.withLock { $0.setInactive(inactive) }
+        if schedule { scheduleFlush() }
     }
 
     /// The stanza of a fanned-out event, without its `to`.
@@ -254,32 +276,26 @@ final class C2SMind: SessionMind, CoalescedFlushing {
         }
     }
 
-    /// Stanzas waiting to be written by one task on the transport's event loop: deliveries
-    /// that arrive together leave in one flush (one system call) instead of one each.
-    private struct Outbox {
-        var buffers: [ByteBuffer] = []
-        var scheduled = false
-    }
-    private let outbox = Mutex(Outbox())
+    /// What waits to be written, and what an inactive client's policy holds (XEP-0352).
+    private let outbox = Mutex(C2SOutbox())
 
-    private func write(_ element: XMLElement) {
+    private func write(_ element: XMLElement, important: Bool = true) {
         var buffer = allocator.buffer(capacity: 256)
         // Standing alone, it declares its namespace now: the transport need not copy it to
         // add the declaration (`C2SFraming.standalone`).
         buffer.writeXML(element, inheritedNamespace: transport.elementsStandAlone ? "" : codec.namespace)
-        write(buffer)
+        write(buffer, important: important)
     }
 
     /// Queues `buffer` behind what is already queued; the loop's coalescer writes and
     /// flushes the queue once per loop turn (one `writev` for every stanza of the turn).
     /// From another thread, one hop to the loop registers the mind there.
-    private func write(_ buffer: ByteBuffer) {
-        let schedule = outbox.withLock { outbox in
-            outbox.buffers.append(buffer)
-            defer { outbox.scheduled = true }
-            return !outbox.scheduled
-        }
-        guard schedule else { return }
+    private func write(_ buffer: ByteBuffer, important: Bool) {
+        guard outbox.withLock({ $0.add(buffer, important: important) }) else { return }
+        scheduleFlush()
+    }
+
+    private func scheduleFlush() {
         let coalescer = link.withLock { $0.coalescer }
         if coalescer.loop.inEventLoop {
             coalescer.flushSoon(self)
@@ -289,13 +305,7 @@ final class C2SMind: SessionMind, CoalescedFlushing {
     }
 
     func flushCoalesced() {
-        let buffers = outbox.withLock { outbox in
-            defer {
-                outbox.buffers.removeAll()
-                outbox.scheduled = false
-            }
-            return outbox.buffers
-        }
+        let buffers = outbox.withLock { $0.take() }
         let (exceeded, connection) = link.withLock { link in
             Self.send(buffers, over: &link, limit: maximumUnacknowledged)
             return (link.transport.isSendQueueExceeded(sendQueue), link.connection)
@@ -319,6 +329,7 @@ final class C2SMind: SessionMind, CoalescedFlushing {
     /// Writes one stanza of the connection's own (an IQ result, an error) now, in order
     /// with the deliveries and counted as they are.
     func writeNow(_ buffer: ByteBuffer) {
+        outbox.withLock { $0.release() }
         flushCoalesced()
         link.withLock { Self.send([buffer], over: &$0, limit: maximumUnacknowledged) }
     }

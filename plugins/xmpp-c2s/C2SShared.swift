@@ -81,6 +81,7 @@ final class C2SShared: Sendable {
             maxAuthFailures: settings.maxAuthFailures)
         // XEP-0198 on TCP and WebSocket streams; BOSH has its own acknowledgements (XEP-0124 §9).
         negotiation.streamManagement = true
+        negotiation.clientStateIndication = true
         self.negotiation = ServerStreamNegotiation(configuration: negotiation)
         var webSocket = negotiation
         webSocket.framing = .webSocket

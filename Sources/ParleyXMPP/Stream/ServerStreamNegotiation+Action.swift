@@ -40,8 +40,9 @@ extension ServerStreamNegotiation {
         /// Keep the session just resumed: the stream is bound to it; send `<resumed/>` and
         /// the unacknowledged stanzas.
         case acceptResumption
-        /// XEP-0198 on the bound stream (`<enable/>`, `<r/>`, `<a/>`): the connection's.
-        case streamManagement(XMLElement)
+        /// A nonza of the bound stream for a feature the connection runs: XEP-0198's
+        /// `<enable/>`, `<r/>`, `<a/>`; XEP-0352's `<active/>`, `<inactive/>`.
+        case nonza(XMLElement)
         /// A stanza of the bound stream, its `from` checked (RFC 6120 §8.1.2.1).
         case stanza(XMLElement)
         /// The peer closed its stream (RFC 6120 §4.4): end the session.

@@ -59,10 +59,8 @@ extension ServerStreamNegotiation {
     }
 
     mutating func boundElement(_ element: XMLElement, jid: JID) -> [Action] {
-        // XEP-0198: enable, requests and acks on the bound stream are the connection's.
-        if configuration.streamManagement, element.namespace == XMPPNamespace.streamManagement {
-            return [.streamManagement(element)]
-        }
+        // XEP-0198 (enable, requests, acks) and XEP-0352 (active, inactive) are the connection's.
+        if configuration.handsOver(element.namespace) { return [.nonza(element)] }
         if let error = refusal(of: element, jid: jid) { return close(error) }
         return [.stanza(element)]
     }

@@ -27,6 +27,15 @@ extension ServerStreamNegotiation {
         /// Whether XEP-0198 stream management is offered after authentication (acks,
         /// and resumption instead of binding).
         public var streamManagement = false
+        /// Whether XEP-0352 client state indication is offered after authentication.
+        public var clientStateIndication = false
+
+        /// The namespaces of the top-level elements (nonzas) the bound stream hands to the
+        /// connection: XEP-0198's and XEP-0352's, as configured.
+        func handsOver(_ namespace: String) -> Bool {
+            (streamManagement && namespace == XMPPNamespace.streamManagement)
+                || (clientStateIndication && namespace == XMPPNamespace.clientState)
+        }
         /// Random hex of this many bytes: stream ids and generated resources.
         public var makeID: @Sendable (_ bytes: Int) -> String
 

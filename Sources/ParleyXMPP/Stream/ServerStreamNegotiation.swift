@@ -155,6 +155,8 @@ public struct ServerStreamNegotiation: Sendable {
             features.append(XMLElement(name: "sub", namespace: XMPPNamespace.preApproval))
             // XEP-0198 §2: offered once authenticated (enable after binding, or resume).
             if configuration.streamManagement { features.append(StreamManagementElements.feature) }
+            // XEP-0352 §2.
+            if configuration.clientStateIndication { features.append(XMLElement(name: "csi", namespace: XMPPNamespace.clientState)) }
             return features
         }
         if !secure && configuration.tlsAvailable {

@@ -12,8 +12,8 @@
 # connections again on the same port. Without --restart those pairs run without a restart.
 # login runs four times (SCRAM-SHA-256 and PLAIN, over STARTTLS and without TLS) whatever
 # --tls/--mechanism say; every other scenario uses --tls/--mechanism.
-# --im also runs carbons, blocking, mam, smacks, vcard and private_bookmarks (XEP-0280, XEP-0191,
-# XEP-0313, XEP-0198, XEP-0054/0292/0398, XEP-0049/0402/0411, which the server must offer);
+# --im also runs carbons, blocking, mam, smacks, csi, vcard and private_bookmarks (XEP-0280, XEP-0191,
+# XEP-0313, XEP-0198, XEP-0352, XEP-0054/0292/0398, XEP-0049/0402/0411, which the server must offer);
 # --accept-ignored-field is passed to mam.py (Prosody 0.12 ignores an unknown form field),
 # --accept-bad-format to private_bookmarks.py (Prosody 0.12 refuses an empty private query with
 # <bad-format/>), --resume-timeout S to smacks.py (how long the server keeps a dropped session).
@@ -105,6 +105,7 @@ if [ "$im" -eq 1 ]; then
   want blocking && run "blocking[$tls]" blocking.py "${common[@]}"
   want mam && run "mam[$tls]" mam.py "${common[@]}" "${mam_args[@]}"
   want smacks && run "smacks[$tls]" smacks.py "${common[@]}" "${smacks_args[@]}"
+  want csi && run "csi[$tls]" csi.py "${common[@]}"
   want vcard && run "vcard[$tls]" vcard.py "${common[@]}"
   want private_bookmarks && run "private_bookmarks[$tls]" private_bookmarks.py "${common[@]}" "${private_args[@]}"
 fi

@@ -36,8 +36,8 @@ import Testing
         let bind = try clientElement("<iq type='set' id='b'><bind xmlns='\(XMPPNamespace.bind)'/></iq>")
         #expect(names(stream.receiveElement(bind)).first?.hasPrefix("bind ") == true)
         _ = stream.receiveBind(.bound(JID("alice@example.test/phone")!))
-        #expect(names(stream.receiveElement(try sm("<enable SM resume='true'/>"))) == ["sm enable"])
-        #expect(names(stream.receiveElement(try sm("<a SM h='1'/>"))) == ["sm a"])
+        #expect(names(stream.receiveElement(try sm("<enable SM resume='true'/>"))) == ["nonza enable"])
+        #expect(names(stream.receiveElement(try sm("<a SM h='1'/>"))) == ["nonza a"])
     }
 
     @Test func aResumedStreamIsBound() throws {

@@ -75,7 +75,7 @@ func names(_ actions: [StreamAction]) -> [String] {
         case .stanza(let element): "stanza \(element.name)"
         case .resumeSession(let element): "resume \(element[attribute: "previd"] ?? "-")"
         case .acceptResumption: "acceptResumption"
-        case .streamManagement(let element): "sm \(element.name)"
+        case .nonza(let element): "nonza \(element.name)"
         case .endSession: "endSession"
         case .closeStream(let error, let openFirst):
             "close \(error?.condition.rawValue ?? "-")\(openFirst == nil ? "" : " after header")"

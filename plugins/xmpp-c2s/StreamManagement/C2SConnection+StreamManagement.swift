@@ -179,3 +179,15 @@ extension C2SConnection {
         log(.info, "unacknowledged messages kept offline", ["kept": "\(kept)", "unacknowledged": "\(pending.count)"])
     }
 }
+
+extension C2SConnection {
+    /// XEP-0352 §5: `<inactive/>` and `<active/>` set what the session's outbox holds
+    /// (`C2SOutbox` says the policy).
+    func clientState(_ element: XMLElement) {
+        switch element.name {
+        case "inactive": mind?.setClientInactive(true)
+        case "active": mind?.setClientInactive(false)
+        default: closeStream(error: StreamError(.unsupportedStanzaType, text: "unexpected <\(element.name)/>"))
+        }
+    }
+}

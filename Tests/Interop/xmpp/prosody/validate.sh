@@ -4,8 +4,8 @@
 # run-all.sh once with --tls starttls and once with --tls none (restarting Prosody between the
 # phases of subscription and offline), stops Prosody by its pid, removes the temp dir
 # (kept with --keep). Then the same with a second fresh Prosody started with
-# PROSODY_MODULES="carbons mam blocklist smacks vcard4 bookmarks" and
-# PROSODY_SMACKS_HIBERNATION=5 for carbons.py, blocking.py, mam.py, smacks.py, vcard.py and
+# PROSODY_MODULES="carbons mam blocklist smacks csi_simple vcard4 bookmarks" and
+# PROSODY_SMACKS_HIBERNATION=5 for carbons.py, blocking.py, mam.py, smacks.py, csi.py, vcard.py and
 # private_bookmarks.py (run-all.sh --im; mam.py with --accept-ignored-field: Prosody 0.12
 # ignores an unknown MAM form field where XEP-0313 requires feature-not-implemented;
 # private_bookmarks.py with --accept-bad-format: Prosody 0.12 refuses an empty private query
@@ -31,7 +31,7 @@ for tls in starttls none; do
 done
 # The IM scenarios on a Prosody of their own (a subshell: its throwaway.sh trap stops it).
 (
-  export PROSODY_MODULES="carbons mam blocklist smacks vcard4 bookmarks" PROSODY_SMACKS_HIBERNATION=5
+  export PROSODY_MODULES="carbons mam blocklist smacks csi_simple vcard4 bookmarks" PROSODY_SMACKS_HIBERNATION=5
   . "$here/throwaway.sh"
   echo "==== PROSODY_MODULES=\"$PROSODY_MODULES\": pid $PROSODY_PID on 127.0.0.1:$PROSODY_PORT, dir $PROSODY_DIR"
   "$here/run-prosody.sh" register "$PROSODY_DIR" alice alicepass
@@ -40,7 +40,7 @@ done
   for tls in starttls none; do
     echo "==== --tls $tls --im"
     "$here/../run-all.sh" --port "$PROSODY_PORT" --domain "$PROSODY_DOMAIN" --tls "$tls" \
-      --only carbons,blocking,mam,smacks,vcard,private_bookmarks --im --accept-ignored-field \
+      --only carbons,blocking,mam,smacks,csi,vcard,private_bookmarks --im --accept-ignored-field \
       --accept-bad-format --resume-timeout 8 --results "$results" || im_rc=1
   done
   exit $im_rc
