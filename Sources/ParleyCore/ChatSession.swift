@@ -169,7 +169,9 @@ public final class ChatSession: Sendable {
             failure = .recipientUnavailable
         }
         if let archive, let owner = username { service.append(message, to: archive, owner: owner, peer: message.to) }
-        if message.isConversation { await home.deliverCopies(of: message, .sent) { $0 !== self } }
+        if message.isConversation, home.copyTakers.load(ordering: .relaxed) > 0 {
+            await home.deliverCopies(of: message, .sent) { $0 !== self }
+        }
         if let failure { throw failure }
     }
 

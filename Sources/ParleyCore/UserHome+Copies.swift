@@ -11,6 +11,7 @@ extension UserHome {
     /// False when the session is no longer attached.
     func setWantsCopies(_ wanted: Bool, of session: ChatSession) -> Bool {
         guard var entry = entries[session.id.resource], entry.session === session else { return false }
+        if entry.wantsCopies != wanted { copyTakers.add(wanted ? 1 : -1, ordering: .relaxed) }
         entry.wantsCopies = wanted
         entries[session.id.resource] = entry
         return true

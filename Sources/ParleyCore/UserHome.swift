@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One user at run time: the sessions it has open, each with its presence, and the
 /// routing rules for messages addressed to the user. Lives on its own home executor.
 actor UserHome {
@@ -15,6 +17,9 @@ actor UserHome {
     }
 
     var entries = UserHomeSessions()
+    /// How many sessions want copies of the conversation (XEP-0280): a session that sends
+    /// reads it without hopping here, and hops only when some session does.
+    nonisolated let copyTakers = Atomic<Int>(0)
     private var generated = 0
     /// The directory that finds this home; it is removed from it when its last session
     /// goes (a directory, not a closure: no closure context per user).
@@ -55,6 +60,7 @@ actor UserHome {
             if entries.isEmpty { remove(resource: session.id.resource) }  // retire an unused home
             return .full
         }
+        if entries[session.id.resource]?.wantsCopies == true { copyTakers.subtract(1, ordering: .relaxed) }
         entries[session.id.resource] = Entry(session: session)
         return .attached(replaced: replaced)
     }
@@ -66,6 +72,7 @@ actor UserHome {
     }
 
     private func remove(resource: String) {
+        if entries[resource]?.wantsCopies == true { copyTakers.subtract(1, ordering: .relaxed) }
         entries[resource] = nil
         if entries.isEmpty && !retired {
             retired = true

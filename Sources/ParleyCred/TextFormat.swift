@@ -67,6 +67,8 @@ enum TextFormat {
 
     /// Escapes a value for writing; `unescape(escape(v)) == v` for every string.
     static func escape(_ value: String) -> String {
+        // Most values (an archived body, an address) need nothing: one pass over the bytes.
+        if !needsEscaping(value) { return value }
         var out = ""
         let scalars = Array(value.unicodeScalars)
         for (index, scalar) in scalars.enumerated() {
@@ -89,6 +91,24 @@ enum TextFormat {
             }
         }
         return out
+    }
+
+    /// Whether `escape` changes `value`: a backslash, a control character (C0, DEL, C1:
+    /// U+0080–U+009F, whose UTF-8 is 0xC2 0x80…0x9F) or a space at either end.
+    static func needsEscaping(_ value: String) -> Bool {
+        var value = value
+        return value.withUTF8 { bytes in
+            guard let first = bytes.first, let last = bytes.last else { return false }
+            if first == 0x20 || last == 0x20 { return true }
+            var previous: UInt8 = 0
+            for byte in bytes {
+                if byte < 0x20 || byte == 0x7F || byte == UInt8(ascii: "\\") || (previous == 0xC2 && (0x80...0x9F).contains(byte)) {
+                    return true
+                }
+                previous = byte
+            }
+            return false
+        }
     }
 
     /// Undoes `escape`; nil for an unknown or truncated escape.

@@ -174,6 +174,24 @@ import Testing
         #expect(outcome.checks["message_releases_in_order"] == true)
     }
 
+    /// XEP-0054: a vCard stored, read back by its owner and by a contact; one over the size
+    /// limit refused with the stored one kept; a vCard4 over PEP (XEP-0292) read by a contact.
+    @Test func aVCardIsStoredAndSeenByAContact() throws {
+        let outcome = try Server().scenario("vcard.py")
+        #expect(outcome.ok, "\(outcome)")
+        #expect(outcome.checks["contact_sees_vcard"] == true)
+        #expect(outcome.checks["vcard_too_large_not_stored"] == true)
+    }
+
+    /// XEP-0049 private storage per namespace, refused for another account; XEP-0402
+    /// bookmarks with notifications; XEP-0411: legacy bookmarks are the PEP node both ways.
+    @Test func privateStorageAndBookmarksConvertBothWays() throws {
+        let outcome = try Server().scenario("private_bookmarks.py")
+        #expect(outcome.ok, "\(outcome)")
+        #expect(outcome.checks["conversion_0411_pep_to_private"] == true)
+        #expect(outcome.checks["conversion_0411_private_notifies"] == true)
+    }
+
     /// A second, independent client implementation: go-sendxmpp (Go) sends to slixmpp.
     @Test func goSendxmppDeliversToSlixmpp() throws {
         let outcome = try Server().scenario("sendxmpp.py")

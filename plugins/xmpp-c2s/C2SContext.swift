@@ -52,6 +52,9 @@ struct C2SContext: Sendable {
         get async { await connection.sentInitialPresence }
     }
 
+    /// What the account's own bare JID advertises to it (XEP-0030 §3.1), from every feature.
+    var accountFeatures: [String] { connection.shared.hooks.accountFeatures }
+
     /// The session's mind (what the model tells this client), once bound.
     var mind: C2SMind? {
         get async { await connection.mind }
@@ -62,6 +65,14 @@ struct C2SContext: Sendable {
 /// feature is a new file with one of these and a line in `C2SShared`.
 protocol C2SFeature: Sendable {
     func register(in hooks: inout C2SHooks)
+}
+
+extension IQRequest {
+    /// An account's own data is asked for at the server or at its own bare JID (no `to`,
+    /// the domain, or the account's bare JID); another account's is forbidden.
+    func checkOwnAccount() throws(StanzaError) {
+        if let to, to.localpart != nil, to.bare != from.bare { throw StanzaError(.forbidden) }
+    }
 }
 
 /// A bare `<iq type='result'/>`.

@@ -69,6 +69,8 @@ struct C2SSettings: Sendable {
     var roomsDomain: String?
     /// XEP-0163 personal eventing on every account, stored in `storage/pep/`.
     var pep = true
+    /// Largest vCard (XEP-0054), and largest element of private storage (XEP-0049), in bytes.
+    var vcardMaxBytes = 131_072
     /// XEP-0313 archives of every account's one-to-one messages in `storage/user-archive/`.
     var archive = true
     /// Most messages kept in one account's archive; older ones are deleted.

@@ -106,7 +106,7 @@ final class C2SShared: Sendable {
             chat.attachUserArchive(archive)
             features.append(AccountArchiveFeature(archive: archive, codec: codec))
         }
-        if settings.registration, let accounts { features.append(RegisterFeature(accounts: accounts)) }
+        var pepAccount: PEPAccount?
         if settings.pep {
             // XEP-0163 on every account; a payload may be as large as a stanza (avatars).
             let limits = PubSubLimits(maximumPayloadBytes: settings.maxStanzaBytes, maximumNodesPerOwner: 100, maximumNodes: 100)
@@ -116,6 +116,20 @@ final class C2SShared: Sendable {
                 chat: chat, codec: extensions, caps: CapsCache(), services: services,
                 exists: { [accounts] user in await Self.accountExists(user, in: accounts) })
             features.append(PEPFeature(services: services, delivery: delivery))
+            pepAccount = PEPAccount(services: services, delivery: delivery)
+        }
+        // XEP-0054 and XEP-0049, each element a file of its own under storage/vcard/ and storage/private/.
+        let exists: @Sendable (Username) async -> Bool = { [accounts] user in await Self.accountExists(user, in: accounts) }
+        let vcards = AccountElementStore(directory: "\(storageDirectory)/vcard", maximumBytes: settings.vcardMaxBytes)
+        let privateXML = AccountElementStore(directory: "\(storageDirectory)/private", maximumBytes: settings.vcardMaxBytes)
+        features.append(VCardFeature(store: vcards, exists: exists))
+        features.append(PrivateStorageFeature(store: privateXML, pep: pepAccount))
+        if settings.registration, let accounts {
+            features.append(
+                RegisterFeature(accounts: accounts) { user in
+                    vcards.removeAll(of: user)
+                    privateXML.removeAll(of: user)
+                })
         }
         features += extraFeatures
         // XEP-0030 §4: the server's items are the components attached to it now.

@@ -88,6 +88,9 @@ public enum XMPPC2SPlugin: ParleyPlugin {
     static let maxUnackedOption = PluginOption<Int>(
         "resume-max-stanzas", default: 1_000, range: 1...100_000,
         help: "Most stanzas kept for a session waiting for a resumption; past it the session ends.")
+    static let vcardMaxBytesOption = PluginOption<Int>(
+        "vcard-max-bytes", default: 131_072, range: 1024...16_777_216,
+        help: "Largest vCard (XEP-0054) and largest private XML element (XEP-0049) kept, in bytes.")
     static let roomsDomainOption = PluginOption<String>(
         "rooms-domain", default: "", help: "Domain of room JIDs (XEP-0045); empty: conference.<domain>.")
 
@@ -100,7 +103,7 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         certificateOption, keyOption, requireTLSOption, plainOption, registrationOption,
         maxStanzaOption, idleTimeoutOption, keepaliveOption, negotiationTimeoutOption, authDelayOption, offlineLimitOption,
         roomsDomainOption, sendQueueOption, pepOption, archiveOption, archiveMaxMessagesOption, archiveMaxDaysOption,
-        resumeTimeoutOption, maxUnackedOption,
+        resumeTimeoutOption, maxUnackedOption, vcardMaxBytesOption,
         httpSecureLoopbackOption, httpChatPageOption, httpChatPageDirOption,
     ]
 
@@ -144,6 +147,7 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         settings.authFailureDelay = options.value(authDelayOption)
         settings.offlineLimit = options.value(offlineLimitOption)
         settings.pep = options.value(pepOption)
+        settings.vcardMaxBytes = options.value(vcardMaxBytesOption)
         settings.resumeTimeout = options.value(resumeTimeoutOption)
         settings.maxUnacknowledged = options.value(maxUnackedOption)
         settings.archive = options.value(archiveOption)

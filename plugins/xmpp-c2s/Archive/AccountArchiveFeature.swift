@@ -74,9 +74,7 @@ struct AccountArchiveFeature: C2SFeature {
     /// The account whose archive is asked for: the requester's own (no `to`, or its own
     /// bare JID); any other is forbidden (§5.1.1: a user's archive is the user's).
     static func owner(of request: IQRequest) throws(StanzaError) -> Username {
-        if let to = request.to, to.localpart != nil, to.bare != request.from.bare {
-            throw StanzaError(.forbidden, text: "an archive is read by its own account only")
-        }
+        try request.checkOwnAccount()
         guard let user = request.from.userID.username else { throw StanzaError(.forbidden) }
         return user
     }

@@ -9,13 +9,13 @@ struct BlockingFeature: C2SFeature {
     func register(in hooks: inout C2SHooks) {
         hooks.advertise(XMPPNamespace.blocking)
         hooks.onIQ(.get, namespace: XMPPNamespace.blocking) { request, context in
-            try Self.checkOwn(request)
+            try request.checkOwnAccount()
             guard request.child.name == "blocklist" else { throw StanzaError(.badRequest, text: "expected <blocklist/>") }
             await context.mind?.requestedBlockList()
             return .result(BlockingElements.blocklist(await context.session.blockList()))
         }
         hooks.onIQ(.set, namespace: XMPPNamespace.blocking) { request, context in
-            try Self.checkOwn(request)
+            try request.checkOwnAccount()
             let addresses = try BlockingElements.addresses(in: request.child)
             do {
                 switch request.child.name {
@@ -36,10 +36,5 @@ struct BlockingFeature: C2SFeature {
             }
             return .result(nil)
         }
-    }
-
-    /// The list is the account's own (no `to`, or its bare JID).
-    static func checkOwn(_ request: IQRequest) throws(StanzaError) {
-        if let to = request.to, to.localpart != nil, to.bare != request.from.bare { throw StanzaError(.forbidden) }
     }
 }

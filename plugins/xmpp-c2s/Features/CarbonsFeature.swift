@@ -8,7 +8,7 @@ struct CarbonsFeature: C2SFeature {
         hooks.advertise(XMPPNamespace.carbons)
         hooks.onIQ(.set, namespace: XMPPNamespace.carbons) { request, context in
             // §4, §5: to the account itself (no `to`, or its own bare JID).
-            if let to = request.to, to.localpart != nil, to.bare != request.from.bare { throw StanzaError(.forbidden) }
+            try request.checkOwnAccount()
             switch request.child.name {
             case "enable": await context.session.receiveCopies(true)
             case "disable": await context.session.receiveCopies(false)

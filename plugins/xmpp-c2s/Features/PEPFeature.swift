@@ -26,12 +26,9 @@ struct PEPFeature: C2SFeature {
             }
         }
         // §6: disco on accounts, the account's own and others'; the server's is DiscoFeature's.
-        // The account's own features (its archive, XEP-0313 §7) were registered before PEP
-        // (`C2SShared`); the account itself sees them beside PEP's.
-        let ownFeatures = hooks.accountFeatures
         let accountDisco: C2SHooks.IQHandler = { request, context in
             guard let owner = request.to?.bare, owner.localpart != nil else { return nil }
-            return try await disco(request, owner: owner, ownFeatures: ownFeatures, context: context)
+            return try await disco(request, owner: owner, context: context)
         }
         for namespace in [XMPPNamespace.discoInfo, XMPPNamespace.discoItems] {
             hooks.onIQ(.get, namespace: namespace, priority: 1, accountDisco)
@@ -69,14 +66,16 @@ struct PEPFeature: C2SFeature {
 
     /// XEP-0030 on an account: §6.1 its identities (the account and its PEP service) and
     /// PEP's features; a node's meta-data, or the nodes (XEP-0060 §5) through the service.
-    private func disco(_ request: IQRequest, owner: JID, ownFeatures: [String], context: C2SContext) async throws -> IQReply {
+    private func disco(_ request: IQRequest, owner: JID, context: C2SContext) async throws -> IQReply {
         guard await isAccount(owner, context) else { throw StanzaError(.serviceUnavailable) }
         let node = request.child[attribute: "node"]
         if request.child.namespace == XMPPNamespace.discoInfo, node == nil {
             let info = DiscoInfo(
                 identities: [.init(category: "account", type: "registered"), .init(category: "pubsub", type: "pep")],
                 features: [XMPPNamespace.discoInfo, XMPPNamespace.discoItems] + PubSubService.features
-                    + (owner == context.jid.bare ? ownFeatures : []))
+                    // The account itself also sees what its bare JID serves it (its archive,
+                    // XEP-0313 §7; bookmark conversion, XEP-0411 §2).
+                    + (owner == context.jid.bare ? context.accountFeatures : []))
             return .result(info.element)
         }
         let asked: PubSubRequest =

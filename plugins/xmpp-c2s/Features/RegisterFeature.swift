@@ -8,6 +8,9 @@ import ParleyXMPP
 /// account removal (§3.2) on set. Registered only when the store can change accounts.
 struct RegisterFeature: C2SFeature {
     let accounts: any AccountStore
+    /// Forgets what the server kept for a removed account besides the account itself
+    /// (vCard, private XML; the archive is the model's).
+    let forget: @Sendable (Username) async -> Void
 
     func register(in hooks: inout C2SHooks) {
         hooks.advertise(XMPPNamespace.register)
@@ -27,6 +30,7 @@ struct RegisterFeature: C2SFeature {
                     return .error(StanzaError(.internalServerError))
                 }
                 context.chat.userArchive?.removeArchive(of: user)
+                await forget(user)
                 context.logger.notice("account removed by its owner", metadata: ["user": "\(user)"])
                 // §3.2: the result, then the stream ends (the account is gone).
                 await context.send(IQResult.empty(id: request.id, to: request.from))
