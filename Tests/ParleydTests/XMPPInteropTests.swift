@@ -192,6 +192,31 @@ import Testing
         #expect(outcome.checks["conversion_0411_private_notifies"] == true)
     }
 
+    /// XEP-0368: a login on the direct TLS port, TLS from the first byte (no STARTTLS
+    /// offered there), SCRAM and PLAIN.
+    @Test func directTLSOnItsOwnPort() throws {
+        let server = try Server(["--direct-tls-port", "0"])
+        let port = try server.daemon.listeningPort(of: "xmpp-c2s", label: "direct-tls-port")
+        for mechanism in ["SCRAM-SHA-256", "PLAIN"] {
+            let outcome = try PythonPeer.run(
+                "xmpp", "login.py",
+                ["--host", "127.0.0.1", "--port", "\(port)", "--domain", "localhost", "--tls", "direct", "--mechanism", mechanism])
+            #expect(outcome.ok, "\(mechanism): \(outcome)")
+            #expect(outcome.checks["encryption_as_requested"] == true)
+        }
+    }
+
+    /// XEP-0215: the configured STUN and TURN services, the TURN one with credentials made
+    /// from the shared secret (checked against an HMAC computed by the script).
+    @Test func externalServicesWithTURNCredentials() throws {
+        let server = try Server([
+            "--external-services", "turn:turn.example.org:3478:udp,stun:stun.example.org:3478", "--turn-secret", "s3cret",
+        ])
+        let outcome = try server.scenario("external_services.py", ["--turn-secret", "s3cret"])
+        #expect(outcome.ok, "\(outcome)")
+        #expect(outcome.checks["turn_credentials"] == true)
+    }
+
     /// A second, independent client implementation: go-sendxmpp (Go) sends to slixmpp.
     @Test func goSendxmppDeliversToSlixmpp() throws {
         let outcome = try Server().scenario("sendxmpp.py")

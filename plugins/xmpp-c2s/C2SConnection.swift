@@ -64,11 +64,12 @@ final actor C2SConnection: XMPPStreamConnection {
     var lastWrite = NIODeadline.now()
     private let openedAt = NIODeadline.now()
 
-    /// A client on a TCP stream read by `parser`.
-    init(channel: any Channel, shared: C2SShared, parser: ConnectionParser) {
+    /// A client on a TCP stream read by `parser`; `directTLS` when TLS is under it from the
+    /// first byte (XEP-0368).
+    init(channel: any Channel, shared: C2SShared, parser: ConnectionParser, directTLS: Bool = false) {
         self.init(
             transport: C2SChannelTransport(channel: channel, framing: .tcp), shared: shared, parser: parser,
-            stream: shared.negotiation)
+            stream: directTLS ? shared.directTLSNegotiation : shared.negotiation)
     }
 
     /// A client over an RFC 7395 WebSocket: secure from its first byte over a listener with

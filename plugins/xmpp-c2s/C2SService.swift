@@ -1,4 +1,5 @@
 import NIOCore
+import NIOSSL
 import ParleyServerNIO
 import ParleyXML
 import ParleyXMPP
@@ -17,13 +18,22 @@ extension ServerListener where Connection == C2SConnection {
         options.backlog = 1024
         options.maxMessagesPerRead = 4
         options.sweepInterval = .milliseconds(500)
+        var endpoints = [
+            ListenerEndpoint(host: settings.host, port: settings.port) { channel in
+                try Self.initialize(channel, shared: shared)
+            }
+        ]
+        // XEP-0368: TLS from the first byte, with the certificate STARTTLS offers.
+        if settings.directTLSPort >= 0, let tls = shared.tls {
+            endpoints.append(
+                ListenerEndpoint(label: "direct-tls-port", host: settings.host, port: settings.directTLSPort) { channel in
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.current))
+                    try Self.initialize(channel, shared: shared, directTLS: true)
+                })
+        }
         self.init(
             name: "xmpp-c2s",
-            endpoints: [
-                ListenerEndpoint(host: settings.host, port: settings.port) { channel in
-                    try Self.initialize(channel, shared: shared)
-                }
-            ],
+            endpoints: endpoints,
             options: options, registry: shared.connections, eventLoopGroup: eventLoopGroup, logger: shared.logger,
             metadata: ["domain": "\(shared.chat.domain)", "tls": "\(shared.tls != nil)"],
             reload: { shared.reloadTLS() },
@@ -35,9 +45,9 @@ extension ServerListener where Connection == C2SConnection {
             })
     }
 
-    private static func initialize(_ channel: any Channel, shared: C2SShared) throws {
+    private static func initialize(_ channel: any Channel, shared: C2SShared, directTLS: Bool = false) throws {
         let parser = ConnectionParser(limits: shared.settings.xmlLimits)
-        let connection = C2SConnection(channel: channel, shared: shared, parser: parser)
+        let connection = C2SConnection(channel: channel, shared: shared, parser: parser, directTLS: directTLS)
         shared.connections.track(connection)
         var decoder = parser.makeDecoder()
         // Whitespace keepalives from the client yield no event but count as activity.

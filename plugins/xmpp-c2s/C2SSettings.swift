@@ -2,11 +2,14 @@ import Foundation
 import ParleyLauncher
 import ParleyServerNIO
 import ParleyXML
+import ParleyXMPP
 
 /// The settings of one `xmpp-c2s` listener, each bounded (see `XMPPC2SPlugin.options`).
 struct C2SSettings: Sendable {
     var host = "127.0.0.1"
     var port = 5222
+    /// XEP-0368: a second port where TLS starts with the first byte; -1: none.
+    var directTLSPort = -1
     /// RFC 7395 WebSocket (and XEP-0156 host-meta) on the shared HTTP listener at this
     /// address; port -1: none.
     var httpHost = "127.0.0.1"
@@ -69,6 +72,11 @@ struct C2SSettings: Sendable {
     var roomsDomain: String?
     /// XEP-0163 personal eventing on every account, stored in `storage/pep/`.
     var pep = true
+    /// XEP-0215: the STUN and TURN services announced, and the secret TURN credentials are
+    /// made from (nil: none), valid this many seconds.
+    var externalServices: [ExternalService] = []
+    var turnSecret: String?
+    var turnCredentialLifetime = 86_400.0
     /// Largest vCard (XEP-0054), and largest element of private storage (XEP-0049), in bytes.
     var vcardMaxBytes = 131_072
     /// XEP-0313 archives of every account's one-to-one messages in `storage/user-archive/`.

@@ -35,6 +35,8 @@ final class C2SShared: Sendable {
     /// The same over RFC 7395 WebSocket framing on a clear connection: no STARTTLS (§3.9:
     /// TLS is the `wss:` layer's), PLAIN only with `allow-plain-without-tls`.
     let webSocketNegotiation: ServerStreamNegotiation
+    /// The TCP negotiation on XEP-0368's direct TLS port: secure from the first byte (no STARTTLS).
+    let directTLSNegotiation: ServerStreamNegotiation
     /// The same over XEP-0206 BOSH on a clear connection.
     let boshNegotiation: ServerStreamNegotiation
     /// Both secure from the first byte: over a listener with TLS (`https-port`, or
@@ -92,12 +94,16 @@ final class C2SShared: Sendable {
         bosh.streamManagement = false
         self.boshNegotiation = ServerStreamNegotiation(configuration: bosh)
         self.webSocketNegotiationOverTLS = ServerStreamNegotiation(configuration: webSocket, secure: true)
+        self.directTLSNegotiation = ServerStreamNegotiation(configuration: negotiation, secure: true)
         self.boshNegotiationOverTLS = ServerStreamNegotiation(configuration: bosh, secure: true)
         self.boshSessions = BOSHSessions(limit: settings.boshMaxSessions)
         var features: [any C2SFeature] = [PingFeature(), VersionFeature(), SessionFeature(), RosterFeature(), CarbonsFeature()]
         // XEP-0191: the model enforces each user's block list, kept in storage/blocklists/.
         chat.attachBlockListStore(try FlatFileBlockListStore(directory: "\(storageDirectory)/blocklists"))
         features.append(BlockingFeature())
+        features.append(
+            ExternalServicesFeature(
+                services: settings.externalServices, turnSecret: settings.turnSecret, lifetime: settings.turnCredentialLifetime))
         if settings.archive {
             // XEP-0313 for accounts: the model archives each one-to-one message it routes.
             let archive = try FlatFileUserArchive(

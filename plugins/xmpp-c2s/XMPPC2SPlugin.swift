@@ -91,6 +91,16 @@ public enum XMPPC2SPlugin: ParleyPlugin {
     static let vcardMaxBytesOption = PluginOption<Int>(
         "vcard-max-bytes", default: 131_072, range: 1024...16_777_216,
         help: "Largest vCard (XEP-0054) and largest private XML element (XEP-0049) kept, in bytes.")
+    static let directTLSPortOption = PluginOption<Int>(
+        "direct-tls-port", default: -1, range: -1...65535,
+        help: "Port where TLS starts with the first byte (XEP-0368; 5223 is usual); -1: none, 0: a free one.")
+    static let externalServicesOption = PluginOption<String>(
+        "external-services", default: "",
+        help: "STUN/TURN services announced (XEP-0215), comma-separated type:host:port[:udp|tcp]; empty: none.")
+    static let turnSecretOption = PluginOption<String>(
+        "turn-secret", default: "", help: "Secret shared with the TURN server (coturn use-auth-secret) for time-limited credentials.")
+    static let turnLifetimeOption = PluginOption<Int>(
+        "turn-credential-lifetime", default: 86_400, range: 60...2_592_000, help: "Seconds TURN credentials stay valid.")
     static let roomsDomainOption = PluginOption<String>(
         "rooms-domain", default: "", help: "Domain of room JIDs (XEP-0045); empty: conference.<domain>.")
 
@@ -103,7 +113,8 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         certificateOption, keyOption, requireTLSOption, plainOption, registrationOption,
         maxStanzaOption, idleTimeoutOption, keepaliveOption, negotiationTimeoutOption, authDelayOption, offlineLimitOption,
         roomsDomainOption, sendQueueOption, pepOption, archiveOption, archiveMaxMessagesOption, archiveMaxDaysOption,
-        resumeTimeoutOption, maxUnackedOption, vcardMaxBytesOption,
+        resumeTimeoutOption, maxUnackedOption, vcardMaxBytesOption, directTLSPortOption, externalServicesOption,
+        turnSecretOption, turnLifetimeOption,
         httpSecureLoopbackOption, httpChatPageOption, httpChatPageDirOption,
     ]
 
@@ -148,6 +159,17 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         settings.offlineLimit = options.value(offlineLimitOption)
         settings.pep = options.value(pepOption)
         settings.vcardMaxBytes = options.value(vcardMaxBytesOption)
+        settings.directTLSPort = options.value(directTLSPortOption)
+        for text in options.value(externalServicesOption).split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
+        where !text.isEmpty {
+            guard let service = ExternalService(configured: text) else {
+                throw OptionError(key: externalServicesOption.name, message: "'\(text)' is not type:host:port[:udp|tcp] (type stun, stuns, turn or turns)")
+            }
+            settings.externalServices.append(service)
+        }
+        let turnSecret = options.value(turnSecretOption)
+        settings.turnSecret = turnSecret.isEmpty ? nil : turnSecret
+        settings.turnCredentialLifetime = Double(options.value(turnLifetimeOption))
         settings.resumeTimeout = options.value(resumeTimeoutOption)
         settings.maxUnacknowledged = options.value(maxUnackedOption)
         settings.archive = options.value(archiveOption)

@@ -73,8 +73,9 @@ def base_parser(description):
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--domain", default="localhost")
-    p.add_argument("--tls", choices=["starttls", "none"], default="starttls",
-                   help="starttls: require STARTTLS (certificate not checked); none: plaintext stream")
+    p.add_argument("--tls", choices=["starttls", "direct", "none"], default="starttls",
+                   help="starttls: require STARTTLS (certificate not checked); direct: TLS from the first "
+                        "byte (XEP-0368, a direct TLS port); none: plaintext stream")
     p.add_argument("--mechanism", default=None,
                    help="force this SASL mechanism (e.g. SCRAM-SHA-256, PLAIN); default: slixmpp's choice")
     p.add_argument("--timeout", type=float, default=20.0, help="hard overall timeout in seconds")
@@ -319,14 +320,17 @@ class Client(slixmpp.ClientXMPP):
         super().__init__(jid, password, sasl_mech=args.mechanism or None)
         self.sc = sc
         self.label = f"{user}/{resource or '?'}"
-        # Connection: never direct TLS; STARTTLS required or plaintext only.
+        # Connection: STARTTLS required, TLS from the first byte (XEP-0368), or plaintext only.
         ctx = ssl.create_default_context()
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE  # self-signed server certificates
         self.ssl_context = ctx
-        self.enable_direct_tls = False
+        self.enable_direct_tls = args.tls == "direct"
         fm = self.plugin["feature_mechanisms"]
-        if args.tls == "starttls":
+        if args.tls == "direct":
+            self.enable_starttls = False
+            self.enable_plaintext = False
+        elif args.tls == "starttls":
             self.enable_starttls = True
             self.enable_plaintext = False
         else:

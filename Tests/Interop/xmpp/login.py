@@ -2,7 +2,7 @@
 """Scenario a: log in (STARTTLS or plaintext, forced SASL mechanism), bind a resource.
 
 Checks: the session starts; the mechanism used is the one asked for and the server offered it;
-the stream is encrypted exactly when --tls starttls; the bound JID is user@domain/<non-empty>;
+the stream is encrypted exactly when --tls starttls or direct (XEP-0368); the bound JID is user@domain/<non-empty>;
 a wrong password is refused with SASL <not-authorized/> (skip with --no-bad-password).
 Info: offered mechanisms, mechanism used, TLS version, bound JID, whether the requested
 resource was kept (RFC 6120 lets the server override it, so that is not a check).
@@ -31,7 +31,7 @@ async def body(sc):
         sc.check("mechanism_offered", want_mech in c.offered_mechanisms,
                  f"{want_mech} not in {c.offered_mechanisms}")
         sc.check("mechanism_used", c.mechanism_used == want_mech, f"used {c.mechanism_used}")
-    sc.check("encryption_as_requested", c.encrypted == (a.tls == "starttls"),
+    sc.check("encryption_as_requested", c.encrypted == (a.tls in ("starttls", "direct")),
              f"encrypted={c.encrypted} with --tls {a.tls}")
     sc.check("bound_bare_jid", c.bare_jid == f"{a.user}@{a.domain}", f"bound {c.full_jid}")
     sc.check("bound_resource_nonempty", common.resource_of(c.full_jid) != "", f"bound {c.full_jid}")

@@ -112,6 +112,16 @@ final class ParleydProcess: @unchecked Sendable {
         try listeningPorts(of: plugin, count: 1)[0]
     }
 
+    /// The port a plugin's first instance bound for the endpoint labelled `label` (its
+    /// `"label":"N"` on the "listening" line), such as xmpp-c2s's `direct-tls-port`.
+    func listeningPort(of plugin: String, label: String) throws -> UInt16 {
+        _ = try listeningPort(of: plugin)
+        guard let line = log.split(separator: "\n").first(where: { $0.contains("\"\(plugin) listening\"") }),
+            let range = line.range(of: "\"\(label)\":\"(\\d+)\"", options: .regularExpression)
+        else { throw TestFailure("no \(label) on the '\(plugin) listening' line:\n\(log)") }
+        return UInt16(line[range].dropFirst(label.count + 2).filter(\.isNumber))!
+    }
+
     /// The ports of the first `count` instances of a plugin, in the order they logged
     /// (instances start concurrently: that order is not the config file's), keeping only
     /// the lines that contain `marker` when one is given.
