@@ -45,6 +45,13 @@ extension ChatService {
         try await route(message)
     }
 
+    /// Delivers `query` with its `from` as it is, for server-side code that speaks for an
+    /// account (XEP-0357: a push notification goes from the user's bare address to its app
+    /// server). Sessions send with `ChatSession.send`, which sets `from`.
+    nonisolated(nonsending) public func deliver(_ query: Query) async throws(DeliveryError) {
+        try await route(query)
+    }
+
     /// Delivers a query to one session, or to the component serving its domain.
     nonisolated(nonsending) func route(_ query: Query) async throws(DeliveryError) {
         guard query.to.user.domain == domain else { return try routeOut(.query(query), to: .session(query.to)) }

@@ -217,6 +217,15 @@ import Testing
         #expect(outcome.checks["turn_credentials"] == true)
     }
 
+    /// XEP-0357: an app server registered with publish-options hears of a message kept
+    /// offline (sender and count, never the body), and nothing after the account disables it.
+    @Test func pushNotificationsReachTheAppServer() throws {
+        let outcome = try Server().scenario("push.py")
+        #expect(outcome.ok, "\(outcome)")
+        #expect(outcome.checks["notified_when_offline"] == true)
+        #expect(outcome.checks["disable_stops"] == true)
+    }
+
     /// A second, independent client implementation: go-sendxmpp (Go) sends to slixmpp.
     @Test func goSendxmppDeliversToSlixmpp() throws {
         let outcome = try Server().scenario("sendxmpp.py")

@@ -126,6 +126,7 @@ final class C2SMind: SessionMind, CoalescedFlushing {
         case .message(let message):
             guard let from = text(of: message.from, cached: lastSender) else { return }
             write(codec.element(for: message, from: from, to: meText), important: Self.matters(message))
+            if Self.matters(message) { pushIfHibernating(from: message.from, me: me) }
         case .blockListChanged(let change):
             guard state.withLock({ $0.wantsBlockListPushes }) else { return }
             push(BlockingElements.push(change), to: me)
@@ -199,6 +200,16 @@ final class C2SMind: SessionMind, CoalescedFlushing {
             default: true
             }
         write(rendered.copy(to: to, allocator: allocator), important: important)
+    }
+
+    /// XEP-0357: a message for a session waiting for its client to resume it wakes the
+    /// account's app servers (the client's phone).
+    private func pushIfHibernating(from sender: Address, me: JID) {
+        let (hibernating, connection) = link.withLock { ($0.streamManagement?.hibernating ?? false, $0.connection) }
+        guard hibernating, let connection, let user = me.userID.username else { return }
+        let push = connection.shared.push
+        let senderJID = Self.jid(sender)
+        Task { await push.notify(user, sender: senderJID) }
     }
 
     /// XEP-0352: whether a message wakes an inactive client (`C2SOutbox`).

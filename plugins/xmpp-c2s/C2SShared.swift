@@ -21,6 +21,8 @@ final class C2SShared: Sendable {
     /// Offline storage as one service for clients and for the model (messages from other adapters).
     let offlineKeeper: OfflineKeeper
     let logger: Logger
+    /// Tells an account's app servers of messages no active session took (XEP-0357).
+    let push: PushNotifier
     /// The store that can create, change and delete accounts (XEP-0077), if any.
     let accounts: (any AccountStore)?
     /// The features' stanza hooks (IQ handlers and message and presence hooks).
@@ -72,7 +74,11 @@ final class C2SShared: Sendable {
         let roomJIDs = RoomJIDMapping(domain: roomsDomain)
         let extensions = XMPPExtensionCodec(table: chat.translation, rooms: roomJIDs)
         self.codec = XMPPStanzaCodec(extensions: extensions)
-        offlineKeeper = OfflineKeeper(store: offline, codec: codec, domain: chat.domain, accounts: accounts)
+        // XEP-0357: app servers hear of messages kept offline or held for a resumption.
+        let pushRegistrations = PushRegistrations(
+            store: AccountElementStore(directory: "\(storageDirectory)/push", maximumBytes: 64 * 1024))
+        self.push = PushNotifier(registrations: pushRegistrations, chat: chat, extensions: extensions)
+        offlineKeeper = OfflineKeeper(store: offline, codec: codec, domain: chat.domain, accounts: accounts, push: push)
         chat.attachOfflineStore(offlineKeeper)
         self.rooms = MUCEventRenderer(rooms: roomJIDs, codec: codec)
         var negotiation = ServerStreamNegotiation.Configuration(
@@ -101,6 +107,7 @@ final class C2SShared: Sendable {
         // XEP-0191: the model enforces each user's block list, kept in storage/blocklists/.
         chat.attachBlockListStore(try FlatFileBlockListStore(directory: "\(storageDirectory)/blocklists"))
         features.append(BlockingFeature())
+        features.append(PushFeature(registrations: pushRegistrations))
         features.append(
             ExternalServicesFeature(
                 services: settings.externalServices, turnSecret: settings.turnSecret, lifetime: settings.turnCredentialLifetime))

@@ -14,12 +14,15 @@ final class OfflineKeeper: OfflineMessageStore {
     let codec: XMPPStanzaCodec
     let domain: String
     let accounts: (any AccountStore)?
+    /// Tells the user's app servers of each message kept (XEP-0357).
+    let push: PushNotifier?
 
-    init(store: OfflineStore, codec: XMPPStanzaCodec, domain: String, accounts: (any AccountStore)?) {
+    init(store: OfflineStore, codec: XMPPStanzaCodec, domain: String, accounts: (any AccountStore)?, push: PushNotifier? = nil) {
         self.store = store
         self.codec = codec
         self.domain = domain
         self.accounts = accounts
+        self.push = push
     }
 
     func keep(_ message: Message, for user: Username) async -> OfflineOutcome {
@@ -34,6 +37,7 @@ final class OfflineKeeper: OfflineMessageStore {
         guard await C2SShared.accountExists(user, in: accounts) else { return .noSuchAccount }
         do {
             try await store.store(stanza, for: user, stamp: stamp, from: domain)
+            await push?.notify(user, sender: stanza[attribute: "from"].flatMap(JID.init))
             return .kept
         } catch is OfflineStore.Full {
             return .full
