@@ -34,3 +34,10 @@ public enum StorageFile {
         return directory.isEmpty ? "." : directory
     }
 }
+
+/// The escaping every stored text file uses (a value never holds a line break or a TAB of
+/// its own), for stores outside this module.
+public enum StorageText {
+    public static func escape(_ value: String) -> String { TextFormat.escape(value) }
+    public static func unescape(_ text: Substring) -> String? { TextFormat.unescape(text) }
+}

@@ -226,6 +226,17 @@ import Testing
         #expect(outcome.checks["disable_stops"] == true)
     }
 
+    /// XEP-0363: a slot, the PUT and the GET with a plain HTTP client; a file too large, a
+    /// path in the name, a wrong length, a second PUT and a full quota refused.
+    @Test func httpUploadSlotPutAndGet() throws {
+        let server = try Server(["--http-port", "0", "--upload-max-file-size", "65536", "--upload-quota", "8192"])
+        let outcome = try server.scenario("upload.py")
+        #expect(outcome.ok, "\(outcome)")
+        #expect(outcome.checks["get_same_bytes"] == true)
+        #expect(outcome.checks["path_in_name_refused"] == true)
+        #expect(outcome.checks["quota_refused"] == true)
+    }
+
     /// A second, independent client implementation: go-sendxmpp (Go) sends to slixmpp.
     @Test func goSendxmppDeliversToSlixmpp() throws {
         let outcome = try Server().scenario("sendxmpp.py")

@@ -77,6 +77,12 @@ struct C2SSettings: Sendable {
     var externalServices: [ExternalService] = []
     var turnSecret: String?
     var turnCredentialLifetime = 86_400.0
+    /// XEP-0363 file upload on the HTTP listeners: on or off, largest file, bytes kept per
+    /// account, and days a file is kept.
+    var upload = true
+    var uploadMaxFileBytes = 10 << 20
+    var uploadQuotaBytes = 100 << 20
+    var uploadExpiryDays = 7
     /// Largest vCard (XEP-0054), and largest element of private storage (XEP-0049), in bytes.
     var vcardMaxBytes = 131_072
     /// XEP-0313 archives of every account's one-to-one messages in `storage/user-archive/`.

@@ -101,6 +101,14 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         "turn-secret", default: "", help: "Secret shared with the TURN server (coturn use-auth-secret) for time-limited credentials.")
     static let turnLifetimeOption = PluginOption<Int>(
         "turn-credential-lifetime", default: 86_400, range: 60...2_592_000, help: "Seconds TURN credentials stay valid.")
+    static let uploadOption = PluginOption<Bool>(
+        "upload", default: true, help: "HTTP file upload (XEP-0363) at /upload on the HTTP listeners, files in <storage>/uploads.")
+    static let uploadMaxFileOption = PluginOption<Int>(
+        "upload-max-file-size", default: 10 << 20, range: 1024...(1 << 31), help: "Largest file uploaded, in bytes.")
+    static let uploadQuotaOption = PluginOption<Int>(
+        "upload-quota", default: 100 << 20, range: 1024...(1 << 40), help: "Bytes of uploaded files one account keeps at once.")
+    static let uploadExpiryOption = PluginOption<Int>(
+        "upload-expiry-days", default: 7, range: 1...3650, help: "Days an uploaded file is kept.")
     static let roomsDomainOption = PluginOption<String>(
         "rooms-domain", default: "", help: "Domain of room JIDs (XEP-0045); empty: conference.<domain>.")
 
@@ -114,7 +122,7 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         maxStanzaOption, idleTimeoutOption, keepaliveOption, negotiationTimeoutOption, authDelayOption, offlineLimitOption,
         roomsDomainOption, sendQueueOption, pepOption, archiveOption, archiveMaxMessagesOption, archiveMaxDaysOption,
         resumeTimeoutOption, maxUnackedOption, vcardMaxBytesOption, directTLSPortOption, externalServicesOption,
-        turnSecretOption, turnLifetimeOption,
+        turnSecretOption, turnLifetimeOption, uploadOption, uploadMaxFileOption, uploadQuotaOption, uploadExpiryOption,
         httpSecureLoopbackOption, httpChatPageOption, httpChatPageDirOption,
     ]
 
@@ -160,6 +168,10 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         settings.pep = options.value(pepOption)
         settings.vcardMaxBytes = options.value(vcardMaxBytesOption)
         settings.directTLSPort = options.value(directTLSPortOption)
+        settings.upload = options.value(uploadOption)
+        settings.uploadMaxFileBytes = options.value(uploadMaxFileOption)
+        settings.uploadQuotaBytes = options.value(uploadQuotaOption)
+        settings.uploadExpiryDays = options.value(uploadExpiryOption)
         for text in options.value(externalServicesOption).split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
         where !text.isEmpty {
             guard let service = ExternalService(configured: text) else {
@@ -194,15 +206,34 @@ public enum XMPPC2SPlugin: ParleyPlugin {
         } catch {
             throw OptionError(key: certificateOption.name, message: "\(error)")
         }
+        let endpoints: [(port: Int, tls: HTTPTLS?)]
+        do {
+            endpoints = try settings.httpEndpoints(storageDirectory: context.storageDirectory, domain: context.chat.domain, logger: logger)
+        } catch {
+            throw OptionError(key: httpPortOption.name, message: "\(error)")
+        }
+        // XEP-0363 needs a web listener for its PUTs and GETs.
+        var uploads: HTTPUploads?
+        if settings.upload, !endpoints.isEmpty {
+            let policy = HTTPUploads.Policy(
+                maximumFileBytes: settings.uploadMaxFileBytes, quotaBytes: settings.uploadQuotaBytes,
+                lifetime: TimeInterval(settings.uploadExpiryDays) * 86_400)
+            uploads = try HTTPUploads(directory: "\(context.storageDirectory)/uploads", policy: policy, logger: logger)
+            uploads?.expire()
+        }
         let shared = try C2SShared(
             settings: settings, chat: context.chat, portal: context.portal, tls: tls,
-            storageDirectory: context.storageDirectory, logger: logger, memory: context.memory)
+            storageDirectory: context.storageDirectory, logger: logger, extraFeatures: uploads.map { [UploadFeature(uploads: $0)] } ?? [],
+            memory: context.memory)
         do {
             let chatPage = try settings.httpChatPage ? settings.httpChatPageDirectory.map(ChatPageFiles.init(directory:)) ?? .builtIn : nil
-            for (port, tls) in try settings.httpEndpoints(
-                storageDirectory: context.storageDirectory, domain: context.chat.domain, logger: logger)
-            {
+            for (port, tls) in endpoints {
                 let listener = context.http.listener(host: settings.httpHost, port: port)
+                if let uploads {
+                    try UploadRoute.mount(
+                        on: listener, uploads: uploads, tls: tls, publicBase: settings.httpPublicURL, domain: context.chat.domain,
+                        logger: logger)
+                }
                 try C2SWebSocketRoute.mount(on: listener, shared: shared, tls: tls)
                 try C2SBOSHRoute.mount(on: listener, shared: shared, tls: tls)
                 if let chatPage {

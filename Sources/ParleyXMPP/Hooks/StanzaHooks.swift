@@ -80,6 +80,14 @@ public struct StanzaHooks<Context: Sendable>: Sendable {
         if !features.contains(feature) { features.append(feature) }
     }
 
+    /// XEP-0128 forms the server's disco#info carries (XEP-0363's max-file-size).
+    public private(set) var serverForms: [DataForm] = []
+
+    /// Adds an XEP-0128 extension form to the server's disco#info.
+    public mutating func advertise(form: DataForm) {
+        serverForms.append(form)
+    }
+
     /// The disco#info features of an account's own bare JID (XEP-0030 §3.1; XEP-0313 §7:
     /// the account's archive), in order.
     public private(set) var accountFeatures: [String] = []

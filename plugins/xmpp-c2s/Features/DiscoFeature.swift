@@ -12,6 +12,7 @@ struct DiscoFeature: C2SFeature {
         hooks.advertise(XMPPNamespace.discoInfo)
         hooks.advertise(XMPPNamespace.discoItems)
         let serverFeatures = hooks.features.sorted()
+        let serverForms = hooks.serverForms
         let accountFeatures = ([XMPPNamespace.discoInfo] + hooks.accountFeatures).sorted()
         hooks.onIQ(.get, namespace: XMPPNamespace.discoInfo) { request, _ in
             // §3.1: a node the server does not know is item-not-found.
@@ -24,7 +25,8 @@ struct DiscoFeature: C2SFeature {
                     features: to.bare == request.from.bare ? accountFeatures : [XMPPNamespace.discoInfo])
                 return .result(info.element)
             }
-            let info = DiscoInfo(identities: [.init(category: "server", type: "im", name: "Parley")], features: serverFeatures)
+            let info = DiscoInfo(
+                identities: [.init(category: "server", type: "im", name: "Parley")], features: serverFeatures, extensions: serverForms)
             return .result(info.element)
         }
         hooks.onIQ(.get, namespace: XMPPNamespace.discoItems) { [services] request, _ in
