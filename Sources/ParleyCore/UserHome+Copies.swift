@@ -43,6 +43,6 @@ extension UserHome {
     func deliverCopies(of message: Message, _ direction: MessageCopy, where include: (ChatSession) -> Bool) {
         let sessions = entries.values.filter { $0.wantsCopies && include($0.session) }.map(\.session)
         guard !sessions.isEmpty else { return }
-        deliver(.copy(message, direction), to: sessions)
+        _ = deliver(.copy(message, direction), to: sessions)
     }
 }

@@ -174,13 +174,17 @@ import Testing
         #expect(outcome.checks["message_releases_in_order"] == true)
     }
 
-    /// XEP-0054: a vCard stored, read back by its owner and by a contact; one over the size
-    /// limit refused with the stored one kept; a vCard4 over PEP (XEP-0292) read by a contact.
+    /// XEP-0054: a vCard stored, read back by its owner and by a contact; a 300 KiB one
+    /// refused (the stream's text limit ends that stream) with the stored one kept; a vCard4
+    /// over PEP (XEP-0292) read by a contact; XEP-0398: the photo becomes the avatar, the
+    /// avatar the photo, and presence carries its hash.
     @Test func aVCardIsStoredAndSeenByAContact() throws {
         let outcome = try Server().scenario("vcard.py")
         #expect(outcome.ok, "\(outcome)")
         #expect(outcome.checks["contact_sees_vcard"] == true)
         #expect(outcome.checks["vcard_too_large_not_stored"] == true)
+        #expect(outcome.checks["avatar_pep_to_vcard"] == true)
+        #expect(outcome.checks["presence_photo_hash"] == true)
     }
 
     /// XEP-0049 private storage per namespace, refused for another account; XEP-0402

@@ -165,12 +165,17 @@ extension C2SConnection {
         case "probe", "error":
             break  // §4.3: probes are the server's business; errors are not answered
         case nil, "unavailable":
-            let presence: Presence
+            var presence: Presence
             do {
                 presence = try codec.presence(from: stanza)
             } catch {
                 reject(stanza, error)
                 return
+            }
+            // XEP-0398 §4: every available presence carries the avatar's hash, the server's.
+            if presence.availability.isOnline, to == nil, let avatars = shared.avatars {
+                presence.payloads.removeAll { $0.native?.key == "{\(AvatarConversion.updateNamespace)}x" }
+                presence.payloads.append(codec.extensions.payload(for: await avatars.presenceUpdate(owner: JID(session.id).bare)))
             }
             if let to {
                 // §4.6: directed presence, to a local user or to a component's address.

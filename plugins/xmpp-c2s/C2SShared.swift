@@ -21,6 +21,8 @@ final class C2SShared: Sendable {
     /// Offline storage as one service for clients and for the model (messages from other adapters).
     let offlineKeeper: OfflineKeeper
     let logger: Logger
+    /// XEP-0398: vCard photo and XEP-0084 avatar as one, and the hash in presence (with PEP).
+    let avatars: AvatarConversion?
     /// Tells an account's app servers of messages no active session took (XEP-0357).
     let push: PushNotifier
     /// The store that can create, change and delete accounts (XEP-0077), if any.
@@ -135,7 +137,9 @@ final class C2SShared: Sendable {
         let exists: @Sendable (Username) async -> Bool = { [accounts] user in await Self.accountExists(user, in: accounts) }
         let vcards = AccountElementStore(directory: "\(storageDirectory)/vcard", maximumBytes: settings.vcardMaxBytes)
         let privateXML = AccountElementStore(directory: "\(storageDirectory)/private", maximumBytes: settings.vcardMaxBytes)
-        features.append(VCardFeature(store: vcards, exists: exists))
+        let avatars = pepAccount.map(AvatarConversion.init(pep:))
+        self.avatars = avatars
+        features.append(VCardFeature(store: vcards, exists: exists, avatars: avatars))
         features.append(PrivateStorageFeature(store: privateXML, pep: pepAccount))
         if settings.registration, let accounts {
             features.append(

@@ -11,9 +11,12 @@ struct VCardFeature: C2SFeature {
     let store: AccountElementStore
     /// Whether an account exists (another's vCard is read only for an account).
     let exists: @Sendable (Username) async -> Bool
+    /// XEP-0398 through PEP, when PEP is on.
+    let avatars: AvatarConversion?
 
     func register(in hooks: inout C2SHooks) {
         hooks.advertise(Self.namespace)
+        if avatars != nil { hooks.advertiseOnAccount(AvatarConversion.feature) }
         hooks.onIQ(.get, namespace: Self.namespace) { request, context in
             try await read(request, owner: context.jid.bare)
         }
@@ -28,6 +31,7 @@ struct VCardFeature: C2SFeature {
             guard request.child.name == "vCard", let user = context.jid.userID.username else { throw StanzaError(.badRequest) }
             do {
                 try await store.store(request.child, of: user, key: Self.key)
+                await avatars?.vCardStored(request.child, owner: context.jid.bare)
             } catch let error as AccountElementStore.TooLarge {
                 throw StanzaError(.notAcceptable, text: "a vCard may be at most \(error.limit) bytes")
             } catch {
@@ -40,7 +44,8 @@ struct VCardFeature: C2SFeature {
     /// §3.1, §3.3: the stored vCard, or an empty one when there is none.
     private func read(_ request: IQRequest, owner: JID) async throws -> IQReply {
         guard request.child.name == "vCard", let user = owner.userID.username else { throw StanzaError(.badRequest) }
-        let stored = try? await store.element(of: user, key: Self.key)
-        return .result(stored ?? XMLElement(name: "vCard", namespace: Self.namespace))
+        let stored = (try? await store.element(of: user, key: Self.key)) ?? XMLElement(name: "vCard", namespace: Self.namespace)
+        guard let avatars else { return .result(stored) }
+        return .result(await avatars.withCurrentAvatar(stored, owner: owner))
     }
 }

@@ -33,6 +33,15 @@ struct PEPAccount: Sendable {
             .elements.first { $0.name == "item" && $0[attribute: "id"] == id }?.elements.first
     }
 
+    /// The newest item of `owner`'s `node`: its id and payload.
+    func latestItem(owner: JID, node: String) async -> (id: String, payload: XMLElement)? {
+        guard let result = try? await handle(.items(node: node, maxItems: 1, ids: [], page: nil), owner: owner),
+            let item = result.firstChild(named: "items", namespace: PubSubNamespace.pubsub)?.elements.last(where: { $0.name == "item" }),
+            let id = item[attribute: "id"], let payload = item.elements.first
+        else { return nil }
+        return (id, payload)
+    }
+
     private func handle(_ request: PubSubRequest, owner: JID) async throws(StanzaError) -> XMLElement? {
         let list = await delivery.contactList(of: owner)
         let (outcome, announcements) = await services.handle(

@@ -51,7 +51,7 @@ final class AccountElementStore: Sendable {
     func removeAll(of user: Username) {
         let folder = "\(directory)/\(FileSafeName.encode(user))"
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
-        for name in names { try? StorageFile.remove("\(folder)/\(name)") }
+        for name in names { _ = try? StorageFile.remove("\(folder)/\(name)") }
         rmdir(folder)
     }
 }

@@ -165,7 +165,7 @@ final class HTTPUploads: Sendable {
             try StorageFile.write(Array(meta.utf8), to: "\(folder)/meta")
             guard rename(temporary, "\(folder)/file") == 0 else { throw HTTPRefusal.failed }
             try? StorageFile.write([], to: "\(folder)/.synced")  // fsyncs the folder after the rename
-            try? StorageFile.remove("\(folder)/.synced")
+            _ = try? StorageFile.remove("\(folder)/.synced")
         } catch {
             try? FileManager.default.removeItem(atPath: folder)
             return .failure(error as? HTTPRefusal ?? .failed)
