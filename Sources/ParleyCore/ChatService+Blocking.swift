@@ -3,7 +3,16 @@ import Synchronization
 /// Users' block lists, read once from the store and then kept: every routed message asks.
 final class BlockLists: Sendable {
     let store = Mutex<(any BlockListStore)?>(nil)
-    private let cache = Mutex<[Username: BlockList]>([:])
+    private let cache = Mutex<Cache>(Cache())
+    /// One change at a time for all users: a change reads, writes and caches its list
+    /// without another change of the same list in between.
+    let changes = AsyncSerializer()
+
+    private struct Cache {
+        var lists: [Username: BlockList] = [:]
+        /// Bumped by every change: a store read that a change overtook is not cached.
+        var generation = 0
+    }
     /// Lists kept at most; the cache empties past it and fills again from the store.
     static let maximumCached = 20_000
 
@@ -11,17 +20,24 @@ final class BlockLists: Sendable {
 
     /// `user`'s list; read from the store (off the caller's executor) the first time.
     func list(of user: Username) async -> BlockList {
-        if let cached = cache.withLock({ $0[user] }) { return cached }
+        let (cached, generation) = cache.withLock { ($0.lists[user], $0.generation) }
+        if let cached { return cached }
         guard let store = store.withLock({ $0 }) else { return BlockList() }
         let read = await Task.detached { (try? store.blockList(of: user)) ?? BlockList() }.value
-        remember(read, of: user)
+        cache.withLock { cache in
+            guard cache.generation == generation else { return }
+            if cache.lists.count >= Self.maximumCached { cache.lists.removeAll(keepingCapacity: true) }
+            cache.lists[user] = read
+        }
         return read
     }
 
+    /// Caches a list a change just stored.
     func remember(_ list: BlockList, of user: Username) {
         cache.withLock { cache in
-            if cache.count >= Self.maximumCached { cache.removeAll(keepingCapacity: true) }
-            cache[user] = list
+            cache.generation += 1
+            if cache.lists.count >= Self.maximumCached { cache.lists.removeAll(keepingCapacity: true) }
+            cache.lists[user] = list
         }
     }
 }
@@ -46,8 +62,10 @@ extension ChatService {
         return await blockLists.list(of: name).blocks(address)
     }
 
-    /// Why a one-to-one exchange between `from` and `to` may not happen, if it may not.
-    func blockingError(from: Address, to: Address) async -> DeliveryError? {
+    /// Why a one-to-one exchange between `from` and `to` may not happen, if it may not
+    /// (XEP-0191 §5.3): an adapter asks before it answers for an account (a request to
+    /// another account's bare JID).
+    public func blockingError(from: Address, to: Address) async -> DeliveryError? {
         guard blockLists.isAttached, let sender = from.user, let recipient = to.user else { return nil }
         if await blocks(sender, to) { return .blockedBySender }
         if await blocks(recipient, from) { return .blockedByRecipient }
@@ -72,6 +90,8 @@ extension ChatService {
         of user: UserID, _ change: (inout BlockList) throws(BlockListError) -> BlockListChange?
     ) async throws(BlockListError) {
         guard let name = user.username, let store = blockLists.store.withLock({ $0 }) else { throw .unavailable }
+        await blockLists.changes.acquire()
+        defer { blockLists.changes.release() }
         let before = await blockLists.list(of: name)
         var after = before
         guard let made = try change(&after) else { return }

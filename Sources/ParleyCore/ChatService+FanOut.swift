@@ -18,6 +18,9 @@ extension ChatService {
         var elsewhere: [(Int, Address)] = []
         for (index, fanOut) in fanOuts.enumerated() {
             for target in fanOut.targets {
+                // XEP-0191: nothing passes between a user and an address it blocks (a PEP
+                // event to or from a blocked contact).
+                if blockLists.isAttached, await blockingError(from: fanOut.message.from, to: target) != nil { continue }
                 guard let user = target.user, user.domain == domain, let home = users[user] else {
                     elsewhere.append((index, target))
                     continue

@@ -18,16 +18,25 @@ extension ChatService {
         case .session(let session): target = (session.user, session.resource)
         case .room, .occupant: throw .room(.noSuchRoom)
         }
-        guard target.user.domain == domain else { return try routeOut(.message(message), to: message.to) }
+        guard target.user.domain == domain else {
+            // The id the sender's archive gave is not the remote recipient's (XEP-0359 §3).
+            var outgoing = message
+            outgoing.archiveID = nil
+            return try routeOut(.message(outgoing), to: message.to)
+        }
         // XEP-0191 §5.3: nothing reaches a user from an address it blocks, not even offline storage.
         if blockLists.isAttached, await blocks(target.user, message.from) { throw .blockedByRecipient }
         guard let home = users[target.user] else { throw .recipientUnavailable }
         var message = message
         var archive: (any UserArchive)?
-        if let owner = target.user.username, let peer = message.from.user, message.isArchivable, userArchive != nil {
+        // A message to oneself is in the archive once, as sent (`ChatSession.sendOneToOne`).
+        let toSelf = message.from.user == target.user
+        if !toSelf, let owner = target.user.username, let peer = message.from.user, message.isArchivable, userArchive != nil {
             archive = await archives(message, owner: owner, peer: peer)
             if archive != nil, message.archiveID == nil { message.archiveID = MessageID.mint() }
         }
+        // XEP-0359: the recipient sees an id only when its own archive keeps the message.
+        if archive == nil && !toSelf { message.archiveID = nil }
         var delivered = await home.deliverMessage(message, toResource: target.resource) ?? 0
         // RFC 6121 §8.5.3.2.1: no such session — chat and normal fall back to the user as a
         // whole; anything else is not delivered.

@@ -38,6 +38,11 @@ extension C2SConnection {
         case let to? where to.resource == nil:
             // RFC 6121 §8.5.2.1.3: the server answers for another account, through the
             // features' account hooks (PEP, XEP-0163); nothing else is offered for it.
+            // XEP-0191 §5.3: not between an account and an address it blocks.
+            if let error = await shared.chat.blockingError(from: .session(session.id), to: .user(to.userID)) {
+                if type.isRequest { reject(iq, StanzaError(delivery: error)) }
+                return
+            }
             await serve(iq, id: id, type: type, from: own, to: to)
         case let to?:
             // §8.5.3.1: to a full JID, delivered to that session only.

@@ -317,22 +317,38 @@ final class C2SMind: SessionMind, CoalescedFlushing {
 
     func flushCoalesced() {
         let buffers = outbox.withLock { $0.take() }
-        let (exceeded, connection) = link.withLock { link in
+        let (exceeded, unacknowledged, connection) = link.withLock { link in
             Self.send(buffers, over: &link, limit: maximumUnacknowledged)
-            return (link.transport.isSendQueueExceeded(sendQueue), link.connection)
+            let unacknowledged = link.streamManagement.map { $0.overflowed && !$0.hibernating && !$0.ending } ?? false
+            return (link.transport.isSendQueueExceeded(sendQueue), unacknowledged, link.connection)
         }
         // A resumed session's connection may run on another loop than the coalescer.
-        if exceeded, let connection, connection.eventLoop.inEventLoop {
+        guard let connection else { return }
+        if exceeded {
             cutOff.set()
-            connection.assumeIsolated { $0.sendQueueExceeded() }
+            connection.eventLoop.execute { connection.assumeIsolated { $0.sendQueueExceeded() } }
+        } else if unacknowledged {
+            // XEP-0198: a live client that never acknowledges is cut off, its queue kept offline.
+            let limit = 4 * maximumUnacknowledged
+            connection.eventLoop.execute {
+                connection.assumeIsolated {
+                    $0.closeStream(error: StreamError(.policyViolation, text: "more than \(limit) stanzas were not acknowledged"))
+                }
+            }
         }
     }
 
     /// Writes `buffers` (stanzas) and flushes, counting each for XEP-0198 when it is on.
     private static func send(_ buffers: [ByteBuffer], over link: inout Link, limit: Int) {
         for buffer in buffers {
-            if link.streamManagement != nil { _ = link.streamManagement!.sent(buffer, limit: limit) }
+            if link.streamManagement != nil { link.streamManagement!.sent(buffer, limit: limit) }
             link.transport.write(buffer)
+        }
+        // XEP-0198 §4: ask for an acknowledgement once a few stanzas wait for one.
+        if link.streamManagement?.shouldRequest() == true {
+            var request = link.transport.allocator.buffer(capacity: 32)
+            request.writeXML(StreamManagementElements.request, inheritedNamespace: XMPPNamespace.client)
+            link.transport.write(request)
         }
         link.transport.flush()
     }
@@ -349,8 +365,43 @@ final class C2SMind: SessionMind, CoalescedFlushing {
     /// resumption with room left in its queue (XEP-0198 §5).
     private var isReachable: Bool {
         link.withLock { link in
-            if let managed = link.streamManagement, managed.hibernating { return !managed.overflowed }
+            if let managed = link.streamManagement {
+                if managed.ending || managed.overflowed { return false }
+                // From the transport's loss to the hibernation, and during it.
+                if managed.waitsForResumption { return true }
+            }
             return link.transport.isActive
+        }
+    }
+
+    /// The session ends: nothing more is taken for it (deliveries fail, so the model keeps
+    /// them offline or bounces them), and what was sent or queued and never acknowledged is
+    /// handed over, oldest first, to be kept offline.
+    func endStreamManagement() -> [ByteBuffer] {
+        let managed = link.withLock { link -> Bool in
+            guard link.streamManagement != nil else { return false }
+            link.streamManagement!.ending = true
+            link.streamManagement!.hibernating = false
+            return true
+        }
+        guard managed else { return [] }
+        let queued = outbox.withLock { outbox -> [ByteBuffer] in
+            outbox.release()
+            return outbox.take()
+        }
+        return link.withLock { link in
+            defer { link.streamManagement?.unacknowledged.removeAll() }
+            return Array(link.streamManagement?.unacknowledged ?? []) + queued
+        }
+    }
+
+    /// §3: management starts with `enabled` written under the lock, so every stanza counted
+    /// reaches the client after it.
+    func enableStreamManagement(_ managed: C2SStreamManagement, enabled: ByteBuffer) {
+        link.withLock { link in
+            link.streamManagement = managed
+            link.transport.write(enabled)
+            link.transport.flush()
         }
     }
 

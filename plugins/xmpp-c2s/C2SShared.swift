@@ -146,6 +146,7 @@ final class C2SShared: Sendable {
                 RegisterFeature(accounts: accounts) { user in
                     vcards.removeAll(of: user)
                     privateXML.removeAll(of: user)
+                    pushRegistrations.removeAll(of: user)
                 })
         }
         features += extraFeatures

@@ -18,6 +18,7 @@ public enum StanzaID {
     /// Whether `element` is a stanza-id claiming to be given by `archive` (a bare JID),
     /// which only that archive's server may add (§5).
     public static func isStanzaID(_ element: XMLElement, by archive: JID) -> Bool {
-        isStanzaID(element) && element[attribute: "by"] == archive.description
+        // Compared as JIDs, so that a differently cased or prepared `by` is caught too.
+        isStanzaID(element) && element[attribute: "by"].flatMap(JID.init)?.bare == archive.bare
     }
 }

@@ -45,6 +45,12 @@ final class PushRegistrations: Sendable {
         cache.withLock { $0[user] = registrations }
     }
 
+    /// Forgets `user`'s registrations (the account was removed).
+    func removeAll(of user: Username) {
+        store.removeAll(of: user)
+        cache.withLock { $0[user] = nil }
+    }
+
     private static func read(_ root: XMLElement) -> [Registration] {
         root.elements.compactMap { enable in
             guard let jid = enable[attribute: "jid"].flatMap(JID.init), let node = enable[attribute: "node"] else { return nil }

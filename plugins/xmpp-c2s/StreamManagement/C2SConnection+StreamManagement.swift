@@ -33,9 +33,13 @@ extension C2SConnection {
             let wantsResumption = ["true", "1"].contains(element[attribute: "resume"] ?? "") && settings.resumeTimeout > 0
             let id = wantsResumption ? MessageID.mint() : nil
             handledCount = 0
-            mind.withStreamManagement { $0 = C2SStreamManagement(resumeID: id) }
             if let id { shared.resumptions.register(id, connection: self, user: session.user) }
-            writeControl(StreamManagementElements.enabled(id: id, maxSeconds: id == nil ? nil : settings.resumeTimeout))
+            var enabled = transport.allocator.buffer(capacity: 96)
+            enabled.writeXML(
+                StreamManagementElements.enabled(id: id, maxSeconds: id == nil ? nil : settings.resumeTimeout),
+                inheritedNamespace: XMPPNamespace.client)
+            lastWrite = .now()
+            mind.enableStreamManagement(C2SStreamManagement(resumeID: id), enabled: enabled)
         case "r":
             guard let handledCount else { return writeControl(StreamManagementElements.failed(.unexpectedRequest)) }
             writeControl(StreamManagementElements.ack(handledCount))
@@ -95,7 +99,9 @@ extension C2SConnection {
     /// Gives the session up to a connection that resumes it: this one forgets it, and its
     /// stream, if still open, ends with conflict (§5).
     func handOver() -> HandedOver? {
-        guard let session, let mind, let login, let handledCount else { return nil }
+        guard let session, let mind, let login, let handledCount, !session.isClosed,
+            mind.withStreamManagement({ $0?.waitsForResumption ?? false })
+        else { return nil }
         self.session = nil
         self.mind = nil
         self.login = nil
@@ -128,6 +134,7 @@ extension C2SConnection {
             let error = StreamManagementElements.handledCountTooHigh(h: h, sent: acknowledged.sent)
             session = taken.session
             mind = taken.mind
+            handledCount = taken.handled  // so that its unacknowledged messages are kept offline
             closeStream(error: error)
             await endSession()
             await taken.login.logout()
@@ -142,6 +149,12 @@ extension C2SConnection {
     func acceptResumption() async {
         guard let taken = resuming else { return }
         resuming = nil
+        // The model may have ended the session meanwhile (a new login took its resource).
+        guard !taken.session.isClosed else {
+            closeStream(error: StreamError(.undefinedCondition, text: "the session ended while it was resumed"))
+            await taken.login.logout()
+            return
+        }
         let fresh = login
         login = taken.login
         session = taken.session
@@ -165,10 +178,7 @@ extension C2SConnection {
     /// The messages sent to a session that ends and that its client never acknowledged
     /// are kept as offline messages (with their stanza-ids), so that none is lost.
     func keepUnacknowledged(of mind: C2SMind, user: Username) async {
-        let pending = mind.withStreamManagement { managed -> [ByteBuffer] in
-            defer { managed?.unacknowledged.removeAll() }
-            return Array(managed?.unacknowledged ?? [])
-        }
+        let pending = mind.endStreamManagement()
         guard !pending.isEmpty else { return }
         var kept = 0
         for buffer in pending {

@@ -46,11 +46,15 @@ final class HTTPUploads: Sendable {
     let policy: Policy
     private let logger: Logger
     private let state = Mutex(State())
-    /// Slots waiting at most (a client cannot make the server hold unbounded promises).
+    /// Slots waiting at most (a client cannot make the server hold unbounded promises),
+    /// and for one account.
     static let maximumOpenSlots = 10_000
+    static let maximumOpenSlotsPerAccount = 50
 
     private struct State {
         var slots: [String: Slot] = [:]
+        /// Slots whose PUT is under way: their bytes count against the quota until it ends.
+        var uploading: [String: Slot] = [:]
         var files: [String: Stored] = [:]
         /// The URL the files are reached at, `http(s)://host:port/upload`, once a listener bound.
         var base: String?
@@ -105,8 +109,12 @@ final class HTTPUploads: Sendable {
         let base: String = try state.withLock { state throws(StanzaError) in
             guard let base = state.base else { throw StanzaError(.serviceUnavailable, text: "no HTTP listener serves uploads") }
             state.slots = state.slots.filter { $0.value.expires > now }
+            let open = state.slots.values.filter { $0.owner == owner }
             let used = state.files.values.filter { $0.owner == owner }.reduce(0) { $0 + $1.size }
-                + state.slots.values.filter { $0.owner == owner }.reduce(0) { $0 + $1.size }
+                + open.reduce(0) { $0 + $1.size } + state.uploading.values.filter { $0.owner == owner }.reduce(0) { $0 + $1.size }
+            guard open.count < Self.maximumOpenSlotsPerAccount else {
+                throw StanzaError(.resourceConstraint, type: .wait, text: "too many slots waiting for their upload")
+            }
             // §5.2 quota: resource-constraint, wait (it frees as files expire).
             guard used + size <= policy.quotaBytes else {
                 throw StanzaError(.resourceConstraint, type: .wait, text: "your \(policy.quotaBytes)-byte upload quota is full")
@@ -126,12 +134,13 @@ final class HTTPUploads: Sendable {
     func takeSlot(_ id: String, name: String, length: Int?, contentType: String?, now: Date = Date()) -> Result<Slot, HTTPRefusal> {
         state.withLock { state in
             guard let slot = state.slots[id], slot.name == name, slot.expires > now else {
-                return .failure(state.files[id] != nil ? .conflict : .notFound)
+                return .failure(state.files[id] != nil || state.uploading[id] != nil ? .conflict : .notFound)
             }
             // §6: the Content-Length must be the size given in the request.
             guard length == slot.size else { return .failure(.lengthMismatch) }
             if let contentType, UploadFileName.mediaType(contentType) != slot.contentType { return .failure(.typeMismatch) }
             state.slots[id] = nil
+            state.uploading[id] = slot
             return .success(slot)
         }
     }
@@ -141,6 +150,7 @@ final class HTTPUploads: Sendable {
     /// Writes the PUT body: exactly `slot.size` bytes, or nothing is kept.
     func store<Body: AsyncSequence>(_ body: Body, id: String, slot: Slot, now: Date = Date()) async -> Result<Void, HTTPRefusal>
     where Body.Element == ByteBuffer {
+        defer { state.withLock { $0.uploading[id] = nil } }
         let folder = "\(directory)/\(id)"
         let temporary = "\(folder)/.upload"
         do {

@@ -77,8 +77,7 @@ enum UploadRoute {
 
     private static func serve(_ context: some RequestContext, uploads: HTTPUploads, body: Bool) -> Response {
         guard let (id, name) = names(context), let (stored, file) = uploads.file(id, name: name),
-            Date().timeIntervalSince(stored.created) <= uploads.policy.lifetime,
-            let data = body ? FileManager.default.contents(atPath: file) : Data()
+            Date().timeIntervalSince(stored.created) <= uploads.policy.lifetime, let handle = FileHandle(forReadingAtPath: file)
         else { return Response(status: .notFound) }
         var headers = cors
         headers[.contentType] = stored.contentType
@@ -88,7 +87,20 @@ enum UploadRoute {
         headers[.cacheControl] = "public, max-age=\(Int(uploads.policy.lifetime)), immutable"
         let inline = ["image/", "audio/", "video/"].contains { stored.contentType.hasPrefix($0) } && stored.contentType != "image/svg+xml"
         if !inline { headers[.contentDisposition] = "attachment" }
-        return Response(status: .ok, headers: headers, body: body ? ResponseBody(byteBuffer: ByteBuffer(bytes: data)) : ResponseBody())
+        guard body else {
+            try? handle.close()
+            return Response(status: .ok, headers: headers, body: ResponseBody())
+        }
+        // Streamed in 64 KiB reads: a large file costs no more memory than a small one.
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody(contentLength: stored.size) { writer in
+                defer { try? handle.close() }
+                while let chunk = try handle.read(upToCount: 64 * 1024), !chunk.isEmpty {
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                }
+                try await writer.finish(nil)
+            })
     }
 }
 
