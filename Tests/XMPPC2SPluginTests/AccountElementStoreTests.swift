@@ -22,6 +22,12 @@ import Testing
         await #expect(throws: AccountElementStore.TooLarge.self) { try await store.store(huge, of: alice, key: "vcard") }
         #expect(try await store.element(of: alice, key: "vcard") == card)
 
+        // One file per key, at most `maximumKeys` per account; rewriting a key is fine.
+        let few = AccountElementStore(directory: directory, maximumBytes: 2048, maximumKeys: 2)
+        try await few.store(card, of: alice, key: "other")
+        await #expect(throws: AccountElementStore.TooMany.self) { try await few.store(card, of: alice, key: "third") }
+        try await few.store(card, of: alice, key: "other")
+
         store.removeAll(of: alice)
         #expect(try await store.element(of: alice, key: "vcard") == nil)
     }

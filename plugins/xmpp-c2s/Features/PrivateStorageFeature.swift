@@ -55,6 +55,8 @@ struct PrivateStorageFeature: C2SFeature {
             try await store.store(element, of: user, key: Self.key(element))
         } catch let error as AccountElementStore.TooLarge {
             throw StanzaError(.notAcceptable, text: "private data may be at most \(error.limit) bytes per namespace")
+        } catch let error as AccountElementStore.TooMany {
+            throw StanzaError(.resourceConstraint, text: "private data is kept for at most \(error.limit) namespaces")
         } catch {
             throw StanzaError(.internalServerError, text: "private data cannot be stored now")
         }

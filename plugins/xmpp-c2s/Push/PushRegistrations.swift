@@ -15,8 +15,9 @@ final class PushRegistrations: Sendable {
     }
 
     static let namespace = "urn:xmpp:push:0"
-    /// Most app servers one account registers.
+    /// Most app servers one account registers, and accounts whose registrations are cached.
     static let maximumPerAccount = 20
+    static let maximumCached = 20_000
     private let store: AccountElementStore
     private let cache = Mutex<[Username: [Registration]]>([:])
 
@@ -25,7 +26,10 @@ final class PushRegistrations: Sendable {
     func registrations(of user: Username) async -> [Registration] {
         if let cached = cache.withLock({ $0[user] }) { return cached }
         let stored = (try? await store.element(of: user, key: "push")).map(Self.read) ?? []
-        cache.withLock { $0[user] = stored }
+        cache.withLock { cache in
+            if cache.count >= Self.maximumCached { cache.removeAll(keepingCapacity: true) }
+            cache[user] = stored
+        }
         return stored
     }
 

@@ -11,12 +11,21 @@ final class AccountElementStore: Sendable {
     /// Largest element kept (and read).
     let maximumBytes: Int
 
-    init(directory: String, maximumBytes: Int) {
+    /// Most keys one account keeps (one file each).
+    let maximumKeys: Int
+
+    init(directory: String, maximumBytes: Int, maximumKeys: Int = 100) {
         self.directory = directory
         self.maximumBytes = maximumBytes
+        self.maximumKeys = maximumKeys
     }
 
     struct TooLarge: Error {
+        let limit: Int
+    }
+
+    /// The account already keeps `limit` keys and this would be one more.
+    struct TooMany: Error {
         let limit: Int
     }
 
@@ -44,7 +53,16 @@ final class AccountElementStore: Sendable {
         bytes.append(UInt8(ascii: "\n"))
         guard bytes.count <= maximumBytes else { throw TooLarge(limit: maximumBytes) }
         let file = path(user, key)
-        try await Task.detached { [bytes] in try StorageFile.write(bytes, to: file) }.value
+        let folder = "\(directory)/\(FileSafeName.encode(user))"
+        let limit = maximumKeys
+        try await Task.detached { [bytes] in
+            if !FileManager.default.fileExists(atPath: file),
+                ((try? FileManager.default.contentsOfDirectory(atPath: folder))?.count ?? 0) >= limit
+            {
+                throw TooMany(limit: limit)
+            }
+            try StorageFile.write(bytes, to: file)
+        }.value
     }
 
     /// Removes everything kept for `user` (the account was removed).

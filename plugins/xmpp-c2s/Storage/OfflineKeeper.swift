@@ -32,12 +32,13 @@ final class OfflineKeeper: OfflineMessageStore {
         return await keep(stanza, for: user, stamp: message.timestamp ?? Date())
     }
 
-    /// Keeps `stanza`, already addressed to the user's bare JID.
-    func keep(_ stanza: XMLElement, for user: Username, stamp: Date) async -> OfflineOutcome {
+    /// Keeps `stanza`, already addressed to the user's bare JID; `push` tells the user's
+    /// app servers (XEP-0357) unless they heard of it already.
+    func keep(_ stanza: XMLElement, for user: Username, stamp: Date, push notifying: Bool = true) async -> OfflineOutcome {
         guard await C2SShared.accountExists(user, in: accounts) else { return .noSuchAccount }
         do {
             try await store.store(stanza, for: user, stamp: stamp, from: domain)
-            await push?.notify(user, sender: stanza[attribute: "from"].flatMap(JID.init))
+            if notifying { await push?.notify(user, sender: stanza[attribute: "from"].flatMap(JID.init)) }
             return .kept
         } catch is OfflineStore.Full {
             return .full

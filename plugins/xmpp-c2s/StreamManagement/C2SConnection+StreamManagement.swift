@@ -184,7 +184,8 @@ extension C2SConnection {
         for buffer in pending {
             guard let message = UnacknowledgedStanza.offlineMessage(buffer, bareJID: JID(UserID(user, domain: domain)).description)
             else { continue }
-            if await shared.offlineKeeper.keep(message, for: user, stamp: Date()) == .kept { kept += 1 }
+            // The app servers heard of these when they came for the waiting session.
+            if await shared.offlineKeeper.keep(message, for: user, stamp: Date(), push: false) == .kept { kept += 1 }
         }
         log(.info, "unacknowledged messages kept offline", ["kept": "\(kept)", "unacknowledged": "\(pending.count)"])
     }
