@@ -44,7 +44,7 @@ import Testing
                     server, tls: true, pinned: true, nick: "alice", account: "alice", password: "alicepw"))
             // The generated self-signed certificate (TLSMaterial.makeSelfSigned) is usable as
             // a trust root: the client pins it and verifies the server against it.
-            _ = try await alice.wait("authenticated over a pinned TLS connection", timeout: 5) {
+            _ = try await alice.wait("authenticated over a pinned TLS connection") {
                 $0 == .authenticated(account: "alice")
             }
         }
