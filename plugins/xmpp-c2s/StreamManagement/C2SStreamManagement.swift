@@ -25,7 +25,7 @@ struct C2SStreamManagement: Sendable {
     var requested = false
 
     /// Unacknowledged stanzas after which the server asks for an acknowledgement (§4).
-    static let requestAfter = 5
+    static let requestAfter = 20
 
     init(resumeID: String?) { self.resumeID = resumeID }
 
