@@ -19,7 +19,8 @@ final class BlockLists: Sendable {
     var isAttached: Bool { store.withLock { $0 != nil } }
 
     /// `user`'s list; read from the store (off the caller's executor) the first time.
-    func list(of user: Username) async -> BlockList {
+    /// Runs on the caller's executor: a cached list costs no hop.
+    nonisolated(nonsending) func list(of user: Username) async -> BlockList {
         let (cached, generation) = cache.withLock { ($0.lists[user], $0.generation) }
         if let cached { return cached }
         guard let store = store.withLock({ $0 }) else { return BlockList() }
@@ -57,7 +58,7 @@ extension ChatService {
     }
 
     /// Whether `owner` (an address of this domain) blocks `address`.
-    func blocks(_ owner: UserID, _ address: Address) async -> Bool {
+    nonisolated(nonsending) func blocks(_ owner: UserID, _ address: Address) async -> Bool {
         guard owner.domain == domain, let name = owner.username, blockLists.isAttached else { return false }
         return await blockLists.list(of: name).blocks(address)
     }
@@ -65,7 +66,7 @@ extension ChatService {
     /// Why a one-to-one exchange between `from` and `to` may not happen, if it may not
     /// (XEP-0191 §5.3): an adapter asks before it answers for an account (a request to
     /// another account's bare JID).
-    public func blockingError(from: Address, to: Address) async -> DeliveryError? {
+    nonisolated(nonsending) public func blockingError(from: Address, to: Address) async -> DeliveryError? {
         guard blockLists.isAttached, let sender = from.user, let recipient = to.user else { return nil }
         if await blocks(sender, to) { return .blockedBySender }
         if await blocks(recipient, from) { return .blockedByRecipient }
@@ -73,7 +74,7 @@ extension ChatService {
     }
 
     /// Whether presence may pass between `a` and `b`, users: neither blocks any session of the other.
-    func presencePasses(between a: UserID, and b: UserID) async -> Bool {
+    nonisolated(nonsending) func presencePasses(between a: UserID, and b: UserID) async -> Bool {
         guard blockLists.isAttached else { return true }
         for (owner, other) in [(a, b), (b, a)] where owner.domain == domain {
             guard let name = owner.username else { continue }

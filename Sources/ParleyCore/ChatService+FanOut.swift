@@ -20,7 +20,7 @@ extension ChatService {
             for target in fanOut.targets {
                 // XEP-0191: nothing passes between a user and an address it blocks (a PEP
                 // event to or from a blocked contact).
-                if blockLists.isAttached, await blockingError(from: fanOut.message.from, to: target) != nil { continue }
+                if await blockingError(from: fanOut.message.from, to: target) != nil { continue }
                 guard let user = target.user, user.domain == domain, let home = users[user] else {
                     elsewhere.append((index, target))
                     continue

@@ -25,13 +25,13 @@ extension ChatService {
             return try routeOut(.message(outgoing), to: message.to)
         }
         // XEP-0191 §5.3: nothing reaches a user from an address it blocks, not even offline storage.
-        if blockLists.isAttached, await blocks(target.user, message.from) { throw .blockedByRecipient }
+        if await blocks(target.user, message.from) { throw .blockedByRecipient }
         guard let home = users[target.user] else { throw .recipientUnavailable }
         var message = message
         var archive: (any UserArchive)?
         // A message to oneself is in the archive once, as sent (`ChatSession.sendOneToOne`).
         let toSelf = message.from.user == target.user
-        if !toSelf, let owner = target.user.username, let peer = message.from.user, message.isArchivable, userArchive != nil {
+        if !toSelf, let owner = target.user.username, let peer = message.from.user {
             archive = await archives(message, owner: owner, peer: peer)
             if archive != nil, message.archiveID == nil { message.archiveID = MessageID.mint() }
         }

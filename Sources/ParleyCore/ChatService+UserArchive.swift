@@ -15,11 +15,15 @@ extension ChatService {
 
     /// Whether `owner`'s archive keeps `message`, exchanged with `peer` (its kind and hints,
     /// then the owner's preferences, XEP-0313 §6.1).
-    func archives(_ message: Message, owner: Username, peer: UserID) async -> (any UserArchive)? {
+    /// Runs on the caller's executor (a routed message's path): only the `roster` default
+    /// reads the contact list.
+    nonisolated(nonsending) func archives(_ message: Message, owner: Username, peer: UserID) async -> (any UserArchive)? {
         guard message.isArchivable, let archive = userArchive else { return nil }
-        let preferences = archive.preferences(of: owner)
-        let keeps = await preferences.keeps(peer) {
-            (try? await contacts.contactList(of: owner))?[peer] != nil
+        let keeps: Bool
+        if let decided = archive.preferences(of: owner).keeps(peer) {
+            keeps = decided
+        } else {
+            keeps = (try? await contacts.contactList(of: owner))?[peer] != nil
         }
         return keeps ? archive : nil
     }
@@ -32,7 +36,7 @@ extension ChatService {
     /// The archive id a message for local `user` will carry when the user's archive keeps
     /// it (minted now, or the one it has); nil when it is not archived. An adapter that
     /// keeps a message offline itself stamps it with this before it stores it.
-    public func incomingArchiveID(for message: Message, user: Username) async -> String? {
+    nonisolated(nonsending) public func incomingArchiveID(for message: Message, user: Username) async -> String? {
         guard let peer = message.from.user, await archives(message, owner: user, peer: peer) != nil else { return nil }
         return message.archiveID ?? MessageID.mint()
     }

@@ -111,7 +111,7 @@ public final class ChatSession: Sendable {
     /// Sends presence to one session only (directed presence, RFC 6121 §4.6).
     public func sendDirectedPresence(_ presence: Presence, to target: SessionID) async throws(DeliveryError) {
         guard !isClosed else { throw .sessionClosed }
-        if presence.availability.isOnline, service.blockLists.isAttached,
+        if presence.availability.isOnline,
             let error = await service.blockingError(from: .session(id), to: .user(target.user))
         {
             throw error
@@ -155,10 +155,10 @@ public final class ChatSession: Sendable {
     /// is left to the adapter's offline storage.
     private nonisolated(nonsending) func sendOneToOne(_ message: Message) async throws(DeliveryError) {
         // XEP-0191 §5.3: nothing goes to an address the user blocks.
-        if service.blockLists.isAttached, await service.blocks(user, message.to) { throw .blockedBySender }
+        if await service.blocks(user, message.to) { throw .blockedBySender }
         var message = message
         var archive: (any UserArchive)?
-        if message.isArchivable, let owner = username, let peer = message.to.user, service.userArchive != nil {
+        if let owner = username, let peer = message.to.user {
             archive = await service.archives(message, owner: owner, peer: peer)
             if archive != nil { message.archiveID = MessageID.mint() }
         }
@@ -187,7 +187,7 @@ public final class ChatSession: Sendable {
         guard !isClosed else { throw .sessionClosed }
         var query = query
         query.from = .session(id)
-        if service.blockLists.isAttached, let error = await service.blockingError(from: query.from, to: .session(query.to)) {
+        if let error = await service.blockingError(from: query.from, to: .session(query.to)) {
             throw error
         }
         try await service.route(query)
@@ -391,7 +391,7 @@ public final class ChatSession: Sendable {
     public func sendSubscription(_ request: SubscriptionRequest, to contact: UserID) async throws {
         guard let username else { return }
         // XEP-0191 §5.3: no subscription traffic with a blocked address, either way.
-        if service.blockLists.isAttached, let error = await service.blockingError(from: .user(user), to: .user(contact)) {
+        if let error = await service.blockingError(from: .user(user), to: .user(contact)) {
             throw error
         }
         let outbound: Subscription.Event =

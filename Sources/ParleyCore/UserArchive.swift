@@ -42,15 +42,15 @@ public struct ArchivePreferences: Sendable, Equatable {
         self.never = never
     }
 
-    /// Whether a conversation with `peer` is archived; `inContactList` is asked only when
-    /// the answer depends on it.
-    public func keeps(_ peer: UserID, inContactList: () async -> Bool) async -> Bool {
+    /// Whether a conversation with `peer` is archived; nil when that depends on whether
+    /// `peer` is on the user's contact list (`roster`).
+    public func keeps(_ peer: UserID) -> Bool? {
         if never.contains(peer) { return false }
         if always.contains(peer) { return true }
         switch self.default {
         case .always: return true
         case .never: return false
-        case .roster: return await inContactList()
+        case .roster: return nil
         }
     }
 }

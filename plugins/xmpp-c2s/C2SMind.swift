@@ -356,9 +356,12 @@ final class C2SMind: SessionMind, CoalescedFlushing {
     /// Writes one stanza of the connection's own (an IQ result, an error) now, in order
     /// with the deliveries and counted as they are.
     func writeNow(_ buffer: ByteBuffer) {
-        outbox.withLock { $0.release() }
-        flushCoalesced()
-        link.withLock { Self.send([buffer], over: &$0, limit: maximumUnacknowledged) }
+        // What waits in the outbox (held or queued) goes first, in the same write.
+        let buffers = outbox.withLock { outbox in
+            outbox.release()
+            return outbox.take() + [buffer]
+        }
+        link.withLock { Self.send(buffers, over: &$0, limit: maximumUnacknowledged) }
     }
 
     /// Whether deliveries are taken: the transport is up, or the session waits for a
