@@ -253,9 +253,7 @@ async def body(sc):
 
 
 if __name__ == "__main__":
-    p = common.base_parser(__doc__)
-    common.add_user_args(p, "alice", "alice", "alicepass")
-    common.add_user_args(p, "bob", "bob", "bobpass")
+    p = common.two_user_parser(__doc__)
     p.add_argument("--http-port", type=int, required=True, help="the port of xmpp-c2s's HTTP listener")
     p.add_argument("--max-stanza", type=int, default=16384, help="the server's max-stanza")
     p.add_argument("--max-wait", type=int, default=60, help="the server's bosh-max-wait")

@@ -79,8 +79,6 @@ async def body(sc):
 
 
 if __name__ == "__main__":
-    p = common.base_parser(__doc__)
-    common.add_user_args(p, "alice", "alice", "alicepass")
-    common.add_user_args(p, "bob", "bob", "bobpass")
+    p = common.two_user_parser(__doc__)
     p.add_argument("--no-rich", action="store_true", help="only the extension element named in the issue")
     common.run("chat", p, body)

@@ -26,6 +26,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 
 import slixmpp
+from slixmpp.plugins.xep_0004 import Form
 from slixmpp.stanza import StreamFeatures
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath, StanzaPath
@@ -34,6 +35,7 @@ CLIENT_NS = "jabber:client"
 ROSTER_NS = "jabber:iq:roster"
 SASL_NS = "urn:ietf:params:xml:ns:xmpp-sasl"
 STANZAS_NS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+PUBSUB_NS = "http://jabber.org/protocol/pubsub"
 DELAY_NS = "urn:xmpp:delay"
 DISCO_INFO_NS = "http://jabber.org/protocol/disco#info"
 FORWARD_NS = "urn:xmpp:forward:0"
@@ -86,6 +88,14 @@ def base_parser(description):
 def add_user_args(p, who, default_user, default_password):
     p.add_argument(f"--{who}-user", default=default_user, help=f"local part of {who}'s JID")
     p.add_argument(f"--{who}-password", default=default_password)
+
+
+def two_user_parser(description):
+    """base_parser with the two accounts of the two-user scenarios: alice/alicepass, bob/bobpass."""
+    p = base_parser(description)
+    add_user_args(p, "alice", "alice", "alicepass")
+    add_user_args(p, "bob", "bob", "bobpass")
+    return p
 
 
 # --------------------------------------------------------------------------- results
@@ -722,3 +732,25 @@ async def remove_each_other(sc, a, b):
     ra, rb = await a.roster_get(), await b.roster_get()
     sc.require("reset_rosters_clean", b.bare_jid not in ra and a.bare_jid not in rb,
                f"a: {ra.get(b.bare_jid)}, b: {rb.get(a.bare_jid)}")
+
+
+# --------------------------------------------------------------------------- pubsub / PEP
+
+def publish_options(**fields):
+    """An XEP-0060 §7.1.5 publish-options form: pubsub#NAME=value for each field."""
+    form = Form()
+    form["type"] = "submit"
+    form.add_field(var="FORM_TYPE", ftype="hidden", value="http://jabber.org/protocol/pubsub#publish-options")
+    for name, value in fields.items():
+        form.add_field(var=f"pubsub#{name}", value=value)
+    return form.xml
+
+
+def pubsub_publish(node, item_id, payload, options=None):
+    """<pubsub><publish node><item id>payload</item></publish>[<publish-options>]</pubsub>."""
+    pubsub = ET.Element(f"{{{PUBSUB_NS}}}pubsub")
+    publish = ET.SubElement(pubsub, f"{{{PUBSUB_NS}}}publish", {"node": node})
+    ET.SubElement(publish, f"{{{PUBSUB_NS}}}item", {"id": item_id}).append(payload)
+    if options is not None:
+        ET.SubElement(pubsub, f"{{{PUBSUB_NS}}}publish-options").append(options)
+    return pubsub

@@ -330,9 +330,7 @@ async def body(sc):
 
 
 if __name__ == "__main__":
-    p = common.base_parser(__doc__)
-    common.add_user_args(p, "alice", "alice", "alicepass")
-    common.add_user_args(p, "bob", "bob", "bobpass")
+    p = common.two_user_parser(__doc__)
     p.add_argument("--accept-ignored-field", action="store_true",
                    help="unknown_field_rejected also accepts a server that ignores the field (Prosody 0.12)")
     p.add_argument("--page-bound", type=int, default=1000,

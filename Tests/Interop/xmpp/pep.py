@@ -25,7 +25,6 @@ import hashlib
 import xml.etree.ElementTree as ET
 
 import common
-from slixmpp.plugins.xep_0004 import Form
 
 PUBSUB = "http://jabber.org/protocol/pubsub"
 EVENT = "http://jabber.org/protocol/pubsub#event"
@@ -71,26 +70,6 @@ def items_of(xml):
 def error_conditions(xml):
     error = xml.find(f"{{{common.CLIENT_NS}}}error") if xml is not None else None
     return [child.tag.split("}")[1] for child in error] if error is not None else []
-
-
-def publish_options(**fields):
-    form = Form()
-    form["type"] = "submit"
-    form.add_field(var="FORM_TYPE", ftype="hidden", value="http://jabber.org/protocol/pubsub#publish-options")
-    for name, value in fields.items():
-        form.add_field(var=f"pubsub#{name}", value=value)
-    return form
-
-
-def publish_request(node, item_id, payload, options=None):
-    pubsub = ET.Element(f"{{{PUBSUB}}}pubsub")
-    publish = ET.SubElement(pubsub, f"{{{PUBSUB}}}publish", {"node": node})
-    item = ET.SubElement(publish, f"{{{PUBSUB}}}item", {"id": item_id})
-    item.append(payload)
-    if options is not None:
-        wrapper = ET.SubElement(pubsub, f"{{{PUBSUB}}}publish-options")
-        wrapper.append(options.xml)
-    return pubsub
 
 
 async def login(sc, user, password, resource, interests=()):
@@ -162,9 +141,9 @@ async def live(sc, a):
     room = f"dev@conference.{a.domain}"
     conference = ET.Element(f"{{{BOOKMARKS}}}conference", {"name": "Dev", "autojoin": "true"})
     ET.SubElement(conference, f"{{{BOOKMARKS}}}nick").text = "alice"
-    options = publish_options(persist_items="true", max_items="max", send_last_published_item="never",
+    options = common.publish_options(persist_items="true", max_items="max", send_last_published_item="never",
                               access_model="whitelist")
-    t, xml = await alice.iq("set", publish_request(BOOKMARKS, room, conference, options))
+    t, xml = await alice.iq("set", common.pubsub_publish(BOOKMARKS, room, conference, options))
     sc.check("bookmark_published", t == "result", f"{t}: {common.serialize(xml) if xml is not None else ''}")
     t, xml = await alice.iq("get", items_request(BOOKMARKS))
     ids = [i.get("id") for i in items_of(xml)]
@@ -173,7 +152,7 @@ async def live(sc, a):
     conditions = error_conditions(xml)
     sc.check("contact_refused_bookmarks", t == "error" and "not-allowed" in conditions and "closed-node" in conditions,
              f"{t}: {conditions}")
-    t, xml = await alice.iq("set", publish_request(BOOKMARKS, room, conference, publish_options(access_model="open")))
+    t, xml = await alice.iq("set", common.pubsub_publish(BOOKMARKS, room, conference, common.publish_options(access_model="open")))
     conditions = error_conditions(xml)
     sc.check("precondition_not_met", t == "error" and "conflict" in conditions and "precondition-not-met" in conditions,
              f"{t}: {conditions}")
@@ -187,7 +166,7 @@ async def live(sc, a):
     current = ET.Element(f"{{{OMEMO2_NS}}}devices")
     ET.SubElement(current, f"{{{OMEMO2_NS}}}device", {"id": "1234567", "label": "parley-test"})
     for node, payload in ((OMEMO_LEGACY, legacy), (OMEMO2, current)):
-        t, xml = await alice.iq("set", publish_request(node, "current", payload, publish_options(access_model="open")))
+        t, xml = await alice.iq("set", common.pubsub_publish(node, "current", payload, common.publish_options(access_model="open")))
         sc.check(f"published_{node}", t == "result", f"{t}: {common.serialize(xml) if xml is not None else ''}")
     for node, tag in ((OMEMO_LEGACY, f"{{{OMEMO_LEGACY_NS}}}list"), (OMEMO2, f"{{{OMEMO2_NS}}}devices")):
         t, xml = await carol.iq("get", items_request(node), to=alice.bare_jid)

@@ -63,9 +63,7 @@ async def body(sc):
 
 
 if __name__ == "__main__":
-    p = common.base_parser(__doc__)
-    common.add_user_args(p, "alice", "alice", "alicepass")
-    common.add_user_args(p, "bob", "bob", "bobpass")
+    p = common.two_user_parser(__doc__)
     p.add_argument("--abrupt", choices=["fin", "rst"], default="fin",
                    help="how alice's socket is closed: plain close (FIN) or RST (SO_LINGER 0)")
     p.add_argument("--unavailable-timeout", type=float, default=8.0)

@@ -104,8 +104,6 @@ async def body(sc):
 
 
 if __name__ == "__main__":
-    p = common.base_parser(__doc__)
-    common.add_user_args(p, "alice", "alice", "alicepass")
-    common.add_user_args(p, "bob", "bob", "bobpass")
+    p = common.two_user_parser(__doc__)
     p.add_argument("--quiet", type=float, default=1.0, help="seconds to wait for extra copies after the first")
     common.run("priority", p, body)

@@ -76,7 +76,6 @@ import asyncio
 import xml.etree.ElementTree as ET
 
 import common
-from slixmpp.plugins.xep_0004 import Form
 
 PRIVATE_NS = "jabber:iq:private"
 LEGACY_NS = "storage:bookmarks"
@@ -110,24 +109,6 @@ def stored(x, ns, tag="prefs"):
 
 def outcome(t, x):
     return t if t != "error" else f"error {common.stanza_error_type(x)}/{common.stanza_error(x)}"
-
-
-def publish_options(**fields):
-    form = Form()
-    form["type"] = "submit"
-    form.add_field(var="FORM_TYPE", ftype="hidden", value="http://jabber.org/protocol/pubsub#publish-options")
-    for name, value in fields.items():
-        form.add_field(var=f"pubsub#{name}", value=value)
-    return form.xml
-
-
-def publish_el(node, item_id, payload, options=None):
-    p = ET.Element(f"{{{PUBSUB_NS}}}pubsub")
-    pub = ET.SubElement(p, f"{{{PUBSUB_NS}}}publish", {"node": node})
-    ET.SubElement(pub, f"{{{PUBSUB_NS}}}item", {"id": item_id}).append(payload)
-    if options is not None:
-        ET.SubElement(p, f"{{{PUBSUB_NS}}}publish-options").append(options)
-    return p
 
 
 async def items(c, node):
@@ -244,8 +225,8 @@ async def check_0411(sc, r1, r2, n, room_a, room_b):
              f"r2 (storage:bookmarks+notify) got {common.serialize(ev) if ev is not None else None}")
     t2, x2, its = await items(r1, BOOKMARKS)
     sc.info["compat_0402_private_to_bookmarks2"] = sorted(i.get("id") for i in its) if t2 == "result" else outcome(t2, x2)
-    opts = publish_options(persist_items="true", access_model="whitelist")
-    tp, xp = await r1.iq("set", publish_el(LEGACY_NS, "current", legacy_storage([(room_a, f"A {n}"), (room_b, f"B {n}")]), opts))
+    opts = common.publish_options(persist_items="true", access_model="whitelist")
+    tp, xp = await r1.iq("set", common.pubsub_publish(LEGACY_NS, "current", legacy_storage([(room_a, f"A {n}"), (room_b, f"B {n}")]), opts))
     t, x, rooms = await private_rooms(r1)
     sc.check("conversion_0411_pep_to_private", tp == "result" and rooms == sorted([room_a, room_b]),
              f"PEP publish {outcome(tp, xp)}; XEP-0049 get {outcome(t, x)}: {rooms}")
@@ -254,8 +235,8 @@ async def check_0411(sc, r1, r2, n, room_a, room_b):
 async def check_bookmarks2(sc, r1, r2, n, room_c):
     m2 = r2.mark()
     name, nick = f"Parley room {n}", f"alice-{n}"
-    opts = publish_options(persist_items="true", max_items="max", send_last_published_item="never", access_model="whitelist")
-    tp, xp = await r1.iq("set", publish_el(BOOKMARKS, room_c, conference2(name, nick), opts))
+    opts = common.publish_options(persist_items="true", max_items="max", send_last_published_item="never", access_model="whitelist")
+    tp, xp = await r1.iq("set", common.pubsub_publish(BOOKMARKS, room_c, conference2(name, nick), opts))
     t, x, its = await items(r1, BOOKMARKS)
     mine = [conf2_fields(i) for i in its if i.get("id") == room_c]
     sc.check("bookmarks2_publish_and_get", tp == "result" and mine == [{"name": name, "autojoin": True, "nick": nick}],
@@ -300,9 +281,7 @@ async def body(sc):
 
 
 if __name__ == "__main__":
-    p = common.base_parser(__doc__)
-    common.add_user_args(p, "alice", "alice", "alicepass")
-    common.add_user_args(p, "bob", "bob", "bobpass")
+    p = common.two_user_parser(__doc__)
     p.add_argument("--require-reserved-refusal", action="store_true",
                    help="also require not-acceptable/bad-request for data in jabber: namespaces (OPTIONAL in XEP-0049)")
     p.add_argument("--accept-bad-format", action="store_true",

@@ -97,7 +97,5 @@ async def body(sc):
 
 
 if __name__ == "__main__":
-    p = common.base_parser(__doc__)
-    common.add_user_args(p, "alice", "alice", "alicepass")
-    common.add_user_args(p, "bob", "bob", "bobpass")
+    p = common.two_user_parser(__doc__)
     common.run("push", p, body)

@@ -58,8 +58,6 @@ async def body(sc):
 
 
 if __name__ == "__main__":
-    p = common.base_parser(__doc__)
-    common.add_user_args(p, "alice", "alice", "alicepass")
-    common.add_user_args(p, "bob", "bob", "bobpass")
+    p = common.two_user_parser(__doc__)
     p.add_argument("--go-sendxmpp", default="go-sendxmpp", help="the go-sendxmpp executable")
     common.run("sendxmpp", p, body)

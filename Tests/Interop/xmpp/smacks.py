@@ -373,9 +373,7 @@ async def body(sc):
 
 
 if __name__ == "__main__":
-    p = common.base_parser(__doc__)
-    common.add_user_args(p, "alice", "alice", "alicepass")
-    common.add_user_args(p, "bob", "bob", "bobpass")
+    p = common.two_user_parser(__doc__)
     p.add_argument("--resume-timeout", type=float, default=8.0,
                    help="how long the server keeps a detached session (s); the expired check waits longer")
     p.set_defaults(timeout=60.0)

@@ -132,11 +132,7 @@ async def items(c, jid, node):
 
 
 async def publish(c, node, item_id, payload):
-    p = ET.Element(f"{{{PUBSUB_NS}}}pubsub")
-    pub = ET.SubElement(p, f"{{{PUBSUB_NS}}}publish", {"node": node})
-    it = ET.SubElement(pub, f"{{{PUBSUB_NS}}}item", {"id": item_id})
-    it.append(payload)
-    return await c.iq("set", p)
+    return await c.iq("set", common.pubsub_publish(node, item_id, payload))
 
 
 def vcard4_el(fn, nick):
@@ -301,7 +297,5 @@ async def body(sc):
 
 
 if __name__ == "__main__":
-    p = common.base_parser(__doc__)
-    common.add_user_args(p, "alice", "alice", "alicepass")
-    common.add_user_args(p, "bob", "bob", "bobpass")
+    p = common.two_user_parser(__doc__)
     common.run("vcard", p, body)
